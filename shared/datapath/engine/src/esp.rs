@@ -1,0 +1,460 @@
+//! ESP (RFC 4303) seal/open on a contiguous buffer holding the ESP part of a
+//! packet: `SPI | seq | IV | payload | padding | pad length | next header | ICV`.
+//!
+//! The work is split into small named steps in the manner of Linux
+//! `esp4.c`: [`EspLayout::split`] (header / IV / body / ICV),
+//! IV generation, body encryption, ICV computation, ICV verification and
+//! [`check_trailer`].
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use crate::alg::{EspEncryption, EspIntegrity};
+use crate::cipher::{cbc_decrypt, cbc_encrypt, AesKey, DesKey, GcmKey};
+use crate::error::{PacketError, SetupError};
+use crate::hmac::{HashAlg, HmacKey};
+
+/// ESP fixed header length (SPI + 32-bit sequence number).
+pub const ESP_HEADER_LEN: usize = 8;
+
+/// Algorithms and options of an ESP SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EspConfig {
+    /// Encryption (or combined-mode) transform.
+    pub encryption: EspEncryption,
+    /// Separate integrity transform (`None` for combined modes).
+    pub integrity: EspIntegrity,
+    /// Extended (64-bit) sequence numbers: the high 32 bits enter the ICV.
+    pub esn: bool,
+}
+
+impl EspConfig {
+    /// ICV length in bytes.
+    pub const fn icv_len(&self) -> usize {
+        match self.encryption {
+            EspEncryption::AesGcm(_, icv) => icv.bytes(),
+            EspEncryption::AesGmac(_) => 16,
+            _ => self.integrity.icv_len(),
+        }
+    }
+
+    /// Explicit IV length in bytes.
+    pub const fn iv_len(&self) -> usize {
+        self.encryption.iv_len()
+    }
+
+    /// Bytes added around the payload besides padding: header + IV + 2-byte
+    /// trailer + ICV.
+    pub const fn overhead(&self) -> usize {
+        ESP_HEADER_LEN + self.iv_len() + 2 + self.icv_len()
+    }
+}
+
+/// Prepared encryption state.
+#[allow(clippy::large_enum_variant)]
+enum Enc {
+    Null,
+    Des(DesKey),
+    Aes(AesKey),
+    Gcm(GcmKey),
+    Gmac(GcmKey),
+}
+
+/// A prepared ESP SA: expanded key schedules, pre-keyed HMAC, and the IV
+/// counter. Key material is zeroized on drop.
+pub struct EspSa {
+    cfg: EspConfig,
+    enc: Enc,
+    auth: Option<HmacKey>,
+    /// Per-SA IV counter (never wraps; see [`EspSa::seal`]).
+    iv_counter: AtomicU64,
+}
+
+impl core::fmt::Debug for EspSa {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("EspSa").field("cfg", &self.cfg).finish_non_exhaustive()
+    }
+}
+
+/// Result of a successful [`EspSa::open`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EspOpened {
+    /// Next header from the ESP trailer.
+    pub next_header: u8,
+    /// Pad length from the ESP trailer.
+    pub pad_length: u8,
+    /// Offset of the decrypted payload from the start of the ESP header.
+    pub payload_offset: usize,
+    /// Length of the decrypted payload (without padding and trailer).
+    pub payload_len: usize,
+}
+
+/// Byte ranges of one ESP packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EspLayout {
+    /// IV length.
+    pub iv_len: usize,
+    /// Length of the encrypted part (payload, padding, pad length, next header).
+    pub body_len: usize,
+    /// ICV length.
+    pub icv_len: usize,
+}
+
+type Parts<'a> = (&'a mut [u8], &'a mut [u8], &'a mut [u8], &'a mut [u8]);
+
+impl EspLayout {
+    /// Compute the layout of an ESP packet of `len` bytes for `cfg`,
+    /// checking minimum length and block alignment.
+    pub fn new(cfg: &EspConfig, len: usize) -> Result<Self, PacketError> {
+        let iv_len = cfg.iv_len();
+        let icv_len = cfg.icv_len();
+        let body_len = len
+            .checked_sub(ESP_HEADER_LEN + iv_len + icv_len)
+            .ok_or(PacketError::Truncated)?;
+        if body_len < 2 {
+            return Err(PacketError::Truncated);
+        }
+        let bs = cfg.encryption.block_size();
+        if body_len % bs != 0 {
+            return Err(PacketError::NotBlockMultiple);
+        }
+        Ok(Self { iv_len, body_len, icv_len })
+    }
+
+    /// Split `esp` into header, IV, body and ICV.
+    pub fn split<'a>(&self, esp: &'a mut [u8]) -> Result<Parts<'a>, PacketError> {
+        let (hdr, rest) = esp.split_at_mut_checked(ESP_HEADER_LEN).ok_or(PacketError::Truncated)?;
+        let (iv, rest) = rest.split_at_mut_checked(self.iv_len).ok_or(PacketError::Truncated)?;
+        let (body, icv) = rest.split_at_mut_checked(self.body_len).ok_or(PacketError::Truncated)?;
+        if icv.len() != self.icv_len {
+            return Err(PacketError::BadLength);
+        }
+        Ok((hdr, iv, body, icv))
+    }
+}
+
+/// Read SPI and 32-bit sequence number from an ESP header.
+pub fn esp_header(esp: &[u8]) -> Result<(u32, u32), PacketError> {
+    let h: &[u8; 8] = esp
+        .get(..ESP_HEADER_LEN)
+        .and_then(|s| s.try_into().ok())
+        .ok_or(PacketError::Truncated)?;
+    Ok((
+        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
+        u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
+    ))
+}
+
+/// Check and parse the ESP trailer of a decrypted body: returns
+/// `(next_header, pad_length, payload_len)`. The padding must be the
+/// monotonic sequence 1, 2, 3, ... (RFC 4303 §2.4).
+pub fn check_trailer(body: &[u8]) -> Result<(u8, u8, usize), PacketError> {
+    let n = body.len();
+    let (&nh, rest) = body.split_last().ok_or(PacketError::Truncated)?;
+    let (&pad_len, rest) = rest.split_last().ok_or(PacketError::Truncated)?;
+    let payload_len = rest
+        .len()
+        .checked_sub(usize::from(pad_len))
+        .ok_or(PacketError::PadLengthTooLarge)?;
+    let padding = rest.get(payload_len..).ok_or(PacketError::PadLengthTooLarge)?;
+    let mut bad = 0u8;
+    for (i, &b) in padding.iter().enumerate() {
+        // i < 255, so i + 1 fits in u8.
+        bad |= b ^ ((i as u8).wrapping_add(1));
+    }
+    if bad != 0 {
+        return Err(PacketError::BadPadding);
+    }
+    debug_assert!(payload_len + usize::from(pad_len) + 2 == n);
+    Ok((nh, pad_len, payload_len))
+}
+
+fn hmac_alg(i: EspIntegrity) -> Option<HashAlg> {
+    match i {
+        EspIntegrity::None => None,
+        EspIntegrity::HmacMd5_96 => Some(HashAlg::Md5),
+        EspIntegrity::HmacSha1_96 => Some(HashAlg::Sha1),
+        EspIntegrity::HmacSha256_128 => Some(HashAlg::Sha256),
+    }
+}
+
+fn iv8(iv: &[u8]) -> [u8; 8] {
+    let mut o = [0u8; 8];
+    for (d, s) in o.iter_mut().zip(iv.iter()) {
+        *d = *s;
+    }
+    o
+}
+
+fn iv16(iv: &[u8]) -> [u8; 16] {
+    let mut o = [0u8; 16];
+    for (d, s) in o.iter_mut().zip(iv.iter()) {
+        *d = *s;
+    }
+    o
+}
+
+impl EspSa {
+    /// Prepare an SA from its algorithms and key material.
+    ///
+    /// * `enc_key`: encryption key; for AES-GCM/GMAC the KEYMAT is
+    ///   `AES key || 4-byte salt` (20, 28 or 36 bytes); empty for NULL.
+    /// * `integ_key`: integrity key (16/20/32 bytes for HMAC-MD5/SHA1/SHA256);
+    ///   empty for combined modes.
+    ///
+    /// Rejected combinations: a combined mode with a separate integrity
+    /// algorithm; NULL encryption without integrity; CBC without integrity
+    /// (confidentiality-only ESP is not offered: without an ICV the
+    /// padding check would be an oracle).
+    pub fn new(cfg: EspConfig, enc_key: &[u8], integ_key: &[u8]) -> Result<Self, SetupError> {
+        let combined = cfg.encryption.is_combined();
+        let has_integ = cfg.integrity != EspIntegrity::None;
+        if combined == has_integ {
+            return Err(SetupError::BadCombination);
+        }
+        let exp = cfg.encryption.key_len();
+        if enc_key.len() != exp {
+            return Err(SetupError::EncryptionKeyLength { expected: exp, got: enc_key.len() });
+        }
+        let exp_i = cfg.integrity.key_len();
+        if integ_key.len() != exp_i {
+            return Err(SetupError::IntegrityKeyLength { expected: exp_i, got: integ_key.len() });
+        }
+        let enc = match cfg.encryption {
+            EspEncryption::Null => Enc::Null,
+            EspEncryption::DesCbc => Enc::Des(DesKey::new_single(enc_key)?),
+            EspEncryption::TripleDesCbc => Enc::Des(DesKey::new_triple(enc_key)?),
+            EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key)?),
+            EspEncryption::AesGcm(k, _) => Enc::Gcm(GcmKey::new(k, enc_key)?),
+            EspEncryption::AesGmac(k) => Enc::Gmac(GcmKey::new(k, enc_key)?),
+        };
+        let auth = hmac_alg(cfg.integrity).map(|a| HmacKey::new(a, integ_key));
+        Ok(Self { cfg, enc, auth, iv_counter: AtomicU64::new(0) })
+    }
+
+    /// The SA's configuration.
+    pub fn config(&self) -> &EspConfig {
+        &self.cfg
+    }
+
+    /// Take the next IV counter value; fails (without wrapping) once all 2^64 − 1
+    /// values have been used.
+    fn next_counter(&self) -> Result<u64, PacketError> {
+        self.iv_counter
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_add(1))
+            .map_err(|_| PacketError::IvExhausted)
+    }
+
+    /// Generate the IV for the next packet into `iv` (first `iv_len` bytes).
+    ///
+    /// * GCM/GMAC: the 64-bit per-SA counter, big-endian — unique under the
+    ///   key, which is all GCM needs (RFC 4106 §3.1), and never repeated.
+    /// * CBC: `E_K(counter block)` under the SA's own cipher key (NIST SP
+    ///   800-38A Appendix C): unpredictable to anyone without the key, unique,
+    ///   and needs neither an RNG nor an allocation per packet.
+    fn generate_iv(&self, iv: &mut [u8; 16]) -> Result<(), PacketError> {
+        match &self.enc {
+            Enc::Null => Ok(()),
+            Enc::Gcm(_) | Enc::Gmac(_) => {
+                let c = self.next_counter()?;
+                iv[..8].copy_from_slice(&c.to_be_bytes());
+                Ok(())
+            }
+            Enc::Des(k) => {
+                let c = self.next_counter()?;
+                let mut b = c.to_be_bytes();
+                k.encrypt(&mut b);
+                iv[..8].copy_from_slice(&b);
+                Ok(())
+            }
+            Enc::Aes(k) => {
+                let c = self.next_counter()?;
+                // Counter block: a fixed label in the high half keeps these
+                // nonces apart from any other use of the block cipher input.
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(b"ESP-IV\0\x01");
+                b[8..].copy_from_slice(&c.to_be_bytes());
+                k.encrypt(&mut b);
+                *iv = b;
+                Ok(())
+            }
+        }
+    }
+
+    /// Seal (outbound): `esp` spans the ESP header to the end of the ICV.
+    /// SPI, sequence number, payload, padding, pad length and next header are
+    /// already framed; the engine writes the IV, encrypts the body in place
+    /// and writes the ICV. `seq_hi` is the high half of the ESN (ignored
+    /// without ESN).
+    ///
+    /// The engine always generates the IV itself; the IV counter never wraps,
+    /// so once exhausted the SA refuses to seal ([`PacketError::IvExhausted`]).
+    pub fn seal(&self, esp: &mut [u8], seq_hi: u32) -> Result<(), PacketError> {
+        let layout = EspLayout::new(&self.cfg, esp.len())?;
+        let mut iv = [0u8; 16];
+        self.generate_iv(&mut iv)?;
+        let r = self.seal_with_layout(esp, layout, &iv, seq_hi);
+        iv.zeroize();
+        r
+    }
+
+    /// Seal with an explicit IV — for known-answer tests only (the offload
+    /// face never exposes it: a caller-chosen IV could repeat).
+    #[cfg(feature = "kat")]
+    #[doc(hidden)]
+    pub fn seal_with_iv(&self, esp: &mut [u8], iv: &[u8], seq_hi: u32) -> Result<(), PacketError> {
+        let layout = EspLayout::new(&self.cfg, esp.len())?;
+        if iv.len() != layout.iv_len {
+            return Err(PacketError::BadLength);
+        }
+        self.seal_with_layout(esp, layout, &iv16(iv), seq_hi)
+    }
+
+    /// Set the IV counter — for exhaustion tests only.
+    #[cfg(feature = "kat")]
+    #[doc(hidden)]
+    pub fn set_iv_counter(&self, v: u64) {
+        self.iv_counter.store(v, Ordering::Relaxed);
+    }
+
+    /// Offload face, outbound: seal the ESP region `packet[esp_offset..esp_offset + esp_len]`.
+    pub fn seal_at(
+        &self,
+        packet: &mut [u8],
+        esp_offset: usize,
+        esp_len: usize,
+        seq_hi: u32,
+    ) -> Result<(), PacketError> {
+        let end = esp_offset.checked_add(esp_len).ok_or(PacketError::BadLength)?;
+        let esp = packet.get_mut(esp_offset..end).ok_or(PacketError::Truncated)?;
+        self.seal(esp, seq_hi)
+    }
+
+    /// Offload face, inbound: verify and decrypt the ESP region in place;
+    /// returns next header and pad length (offsets relative to `esp_offset`).
+    pub fn open_at(
+        &self,
+        packet: &mut [u8],
+        esp_offset: usize,
+        esp_len: usize,
+        seq_hi: u32,
+    ) -> Result<EspOpened, PacketError> {
+        let end = esp_offset.checked_add(esp_len).ok_or(PacketError::BadLength)?;
+        let esp = packet.get_mut(esp_offset..end).ok_or(PacketError::Truncated)?;
+        self.open(esp, seq_hi)
+    }
+
+    fn seal_with_layout(
+        &self,
+        esp: &mut [u8],
+        layout: EspLayout,
+        iv: &[u8; 16],
+        seq_hi: u32,
+    ) -> Result<(), PacketError> {
+        let (hdr, ivb, body, icv) = layout.split(esp)?;
+        // Step 1: IV.
+        for (d, s) in ivb.iter_mut().zip(iv.iter()) {
+            *d = *s;
+        }
+        // Step 2: encrypt payload + padding + pad length + next header.
+        self.encrypt_body(iv, body);
+        // Step 3: ICV.
+        self.compute_icv(hdr, ivb, body, seq_hi, icv);
+        Ok(())
+    }
+
+    fn encrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) {
+        match &self.enc {
+            Enc::Null | Enc::Gmac(_) => {}
+            Enc::Des(k) => cbc_encrypt::<8, _>(k, &iv8(iv), body),
+            Enc::Aes(k) => cbc_encrypt::<16, _>(k, iv, body),
+            Enc::Gcm(k) => k.ctr_xor(&iv8(iv), body),
+        }
+    }
+
+    fn decrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) {
+        match &self.enc {
+            Enc::Null | Enc::Gmac(_) => {}
+            Enc::Des(k) => cbc_decrypt::<8, _>(k, &iv8(iv), body),
+            Enc::Aes(k) => cbc_decrypt::<16, _>(k, iv, body),
+            Enc::Gcm(k) => k.ctr_xor(&iv8(iv), body),
+        }
+    }
+
+    /// Compute the ICV over the (encrypted) packet into `out`.
+    ///
+    /// * HMAC: over `SPI | seq | IV | ciphertext`, then the ESN high half
+    ///   appended (RFC 4303 §2.2.1).
+    /// * GCM: AAD = `SPI | seq` or `SPI | seq_hi | seq_lo` (RFC 4106 §5).
+    /// * GMAC: AAD = `SPI | seq (| seq_hi | seq_lo) | IV | payload..next
+    ///   header`, empty plaintext (RFC 4543 §5).
+    fn compute_icv(&self, hdr: &[u8], ivb: &[u8], body: &[u8], seq_hi: u32, out: &mut [u8]) {
+        let esn = self.cfg.esn;
+        let (spi, seq) = hdr.split_at(4.min(hdr.len()));
+        match (&self.enc, &self.auth) {
+            (Enc::Gcm(k), _) | (Enc::Gmac(k), _) => {
+                let gmac = matches!(self.enc, Enc::Gmac(_));
+                let mut g = k.ghash();
+                g.update(spi);
+                if esn {
+                    g.update(&seq_hi.to_be_bytes());
+                }
+                g.update(seq);
+                let mut aad_len = 8 + if esn { 4 } else { 0 };
+                let ct_len = if gmac {
+                    g.update(ivb);
+                    g.update(body);
+                    aad_len += ivb.len() + body.len();
+                    0
+                } else {
+                    g.pad();
+                    g.update(body);
+                    body.len()
+                };
+                k.finish_tag(g, &iv8(ivb), aad_len as u64, ct_len as u64, out);
+            }
+            (_, Some(h)) => {
+                let mut s = h.start();
+                s.update(hdr);
+                s.update(ivb);
+                s.update(body);
+                if esn {
+                    s.update(&seq_hi.to_be_bytes());
+                }
+                s.finish(out);
+            }
+            (_, None) => out.fill(0),
+        }
+    }
+
+    /// Open (inbound): `esp` spans the ESP header to the end of the ICV.
+    /// Verifies the ICV in constant time *before* decrypting, then decrypts
+    /// in place and checks the trailer. Nothing is decrypted if the ICV
+    /// fails. Anti-replay is the caller's (see [`crate::replay`]).
+    pub fn open(&self, esp: &mut [u8], seq_hi: u32) -> Result<EspOpened, PacketError> {
+        let layout = EspLayout::new(&self.cfg, esp.len())?;
+        let (hdr, ivb, body, icv) = layout.split(esp)?;
+        // Step 1: verify the ICV.
+        let mut expect = [0u8; 16];
+        let e = expect.get_mut(..icv.len()).ok_or(PacketError::BadLength)?;
+        self.compute_icv(hdr, ivb, body, seq_hi, e);
+        let ok: bool = e.ct_eq(icv).into();
+        expect.zeroize();
+        if !ok {
+            return Err(PacketError::IcvMismatch);
+        }
+        // Step 2: decrypt.
+        let iv = iv16(ivb);
+        self.decrypt_body(&iv, body);
+        // Step 3: trailer.
+        let (next_header, pad_length, payload_len) = check_trailer(body)?;
+        Ok(EspOpened {
+            next_header,
+            pad_length,
+            payload_offset: ESP_HEADER_LEN + layout.iv_len,
+            payload_len,
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! ESP/AH engine: IPsecOV2 offload crypto and full IPsec processing.
+//!
+//! The engine performs the cryptographic part of IPsec task offload v2 in
+//! software: TCP/IP frames ESP/AH packets as if a NIC would encrypt them; this
+//! crate writes the IV, encrypts, and writes the ICV on send, and verifies and
+//! decrypts on receive.
+//!
+//! * [`alg`] — typed algorithm identifiers.
+//! * [`esp`] — ESP seal/open on a contiguous ESP region ([`EspSa`]).
+//! * [`ah`] — AH seal/open over a whole IPv4/IPv6 packet ([`AhSa`]), and the
+//!   ESP-then-AH bundle.
+//! * [`wire`] — zero-copy checked views of IPv4/IPv6/UDP/ESP/AH headers and
+//!   helpers that locate the ESP/AH header in a packet.
+//! * [`replay`] — anti-replay window with ESN inference, outbound sequence numbers.
+//! * [`hmac`] — pre-keyed HMAC-MD5/SHA-1/SHA-256.
+//!
+//! Allocation happens only at SA setup (the replay bitmap); every packet
+//! path is allocation-free and panic-free.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod ah;
+pub mod alg;
+mod cipher;
+pub mod error;
+pub mod esp;
+pub mod hmac;
+mod md5;
+pub mod replay;
+pub mod wire;
+
+pub use ah::{AhOpened, AhSa};
+pub use alg::{AesKeySize, AhIntegrity, EspEncryption, EspIntegrity, GcmIcvLen};
+pub use error::{PacketError, SetupError};
+pub use esp::{EspConfig, EspOpened, EspSa};
+pub use replay::{OutboundSequence, ReplayWindow};
