@@ -234,6 +234,28 @@ impl EspSa {
         Ok(Self { cfg, enc, auth, iv_counter: AtomicU64::new(0) })
     }
 
+    /// Prepare a confidentiality-only SA (CBC or NULL encryption without
+    /// integrity) — for the RFC 3602 known-answer tests only; [`EspSa::new`]
+    /// refuses this combination.
+    #[cfg(feature = "kat")]
+    #[doc(hidden)]
+    pub fn new_unauthenticated(cfg: EspConfig, enc_key: &[u8]) -> Result<Self, SetupError> {
+        if cfg.encryption.is_combined() || cfg.integrity != EspIntegrity::None {
+            return Err(SetupError::BadCombination);
+        }
+        let exp = cfg.encryption.key_len();
+        if enc_key.len() != exp {
+            return Err(SetupError::EncryptionKeyLength { expected: exp, got: enc_key.len() });
+        }
+        let enc = match cfg.encryption {
+            EspEncryption::DesCbc => Enc::Des(DesKey::new_single(enc_key)?),
+            EspEncryption::TripleDesCbc => Enc::Des(DesKey::new_triple(enc_key)?),
+            EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key)?),
+            _ => Enc::Null,
+        };
+        Ok(Self { cfg, enc, auth: None, iv_counter: AtomicU64::new(0) })
+    }
+
     /// The SA's configuration.
     pub fn config(&self) -> &EspConfig {
         &self.cfg
