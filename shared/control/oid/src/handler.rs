@@ -1,0 +1,249 @@
+//! Set-request handling: decode, hand each SA to a backend (the SA table plus key preparation),
+//! write the offload handles back, and choose the NDIS_STATUS — per the IPsecOV2 OID pages.
+
+use alloc::vec::Vec;
+use core::num::NonZeroU64;
+
+use ipsecov2_abi::{NDIS_STATUS, NDIS_STATUS_SUCCESS};
+
+use crate::buffer::InfoBuffer;
+use crate::decode::{decode_add_sa, decode_add_sa_ex, decode_delete_sa, decode_update_sa};
+use crate::error::{all_rejected_status, BackendError, RequestError, SaReject, UpdateError};
+use crate::spec::{IpsecProtocol, SaSpec};
+
+/// What the OID handler needs from the rest of the filter: the SA table with its key preparation.
+///
+/// Implementations prepare everything (key schedules, allocation) *before* taking the table's
+/// exclusive lock, and make `add` all-or-nothing: an `Err` leaves no trace.
+pub trait SaBackend {
+    /// Prepares and installs one validated SA bundle; returns its (non-zero) offload handle.
+    fn add(&self, sa: &SaSpec<'_>) -> Result<NonZeroU64, BackendError>;
+    /// Deletes the bundle with this offload handle; false if there is none.
+    fn delete(&self, handle: u64) -> bool;
+    /// Sets the high-order sequence bits of the SA `protocol`/`spi` of the bundle `handle`.
+    fn update_sequence_high(
+        &self,
+        handle: u64,
+        protocol: IpsecProtocol,
+        spi: u32,
+        seq_high: u32,
+    ) -> Result<(), UpdateError>;
+}
+
+/// How a set request completes: what goes into the NDIS_OID_REQUEST.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SetCompletion {
+    /// Completion status.
+    pub status: NDIS_STATUS,
+    /// `SET_INFORMATION.BytesRead`.
+    pub bytes_read: u32,
+    /// `SET_INFORMATION.BytesNeeded`.
+    pub bytes_needed: u32,
+}
+
+impl SetCompletion {
+    fn success(buf: &InfoBuffer<'_>) -> Self {
+        Self {
+            status: NDIS_STATUS_SUCCESS,
+            bytes_read: u32::try_from(buf.len()).unwrap_or(u32::MAX),
+            bytes_needed: 0,
+        }
+    }
+
+    fn failed(status: NDIS_STATUS) -> Self {
+        Self {
+            status,
+            bytes_read: 0,
+            bytes_needed: 0,
+        }
+    }
+
+    fn from_request_error(e: &RequestError) -> Self {
+        let bytes_needed = match e {
+            RequestError::BufferTooShort { needed } => u32::try_from(*needed).unwrap_or(u32::MAX),
+            _ => 0,
+        };
+        Self {
+            status: e.ndis_status(),
+            bytes_read: 0,
+            bytes_needed,
+        }
+    }
+}
+
+/// The result of an ADD_SA or ADD_SA_EX, for counters, logs and the HLK-style tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddSaReport {
+    /// How the request completes.
+    pub completion: SetCompletion,
+    /// Why the whole request was refused, if it was.
+    pub request_error: Option<RequestError>,
+    /// Per element, in list order: the handle written back, or why NULL was written.
+    pub elements: Vec<Result<NonZeroU64, SaReject>>,
+}
+
+impl AddSaReport {
+    /// Number of SAs offloaded.
+    pub fn offloaded(&self) -> usize {
+        self.elements.iter().filter(|e| e.is_ok()).count()
+    }
+}
+
+/// The result of a DELETE_SA.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteSaReport {
+    /// How the request completes.
+    pub completion: SetCompletion,
+    /// Why the whole request was refused, if it was.
+    pub request_error: Option<RequestError>,
+    /// Handles that were deleted.
+    pub deleted: Vec<u64>,
+    /// Handles that named no SA (reported, not an error for the request).
+    pub unknown: Vec<u64>,
+}
+
+/// The result of an UPDATE_SA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UpdateSaReport {
+    /// How the request completes.
+    pub completion: SetCompletion,
+    /// Why the request was refused, if it was.
+    pub error: Option<UpdateFailure>,
+}
+
+/// Why an UPDATE_SA failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateFailure {
+    /// Malformed or short buffer.
+    Request(RequestError),
+    /// Refused by the table.
+    Update(UpdateError),
+}
+
+/// Runs the content results of a decoded ADD_SA/ADD_SA_EX through the backend.
+/// Returns, per element, where its handle goes and what it is.
+fn install_all<B: SaBackend + ?Sized>(
+    elements: &[crate::decode::AddSaElement<'_>],
+    backend: &B,
+) -> Vec<(usize, Result<NonZeroU64, SaReject>)> {
+    elements
+        .iter()
+        .map(|e| {
+            let result = match &e.sa {
+                Ok(spec) => backend.add(spec).map_err(SaReject::Backend),
+                Err(reject) => Err(*reject),
+            };
+            (e.handle_offset, result)
+        })
+        .collect()
+}
+
+/// Writes every handle back (NULL where not offloaded) and builds the report.
+fn finish_add(
+    buf: &mut InfoBuffer<'_>,
+    results: Vec<(usize, Result<NonZeroU64, SaReject>)>,
+) -> AddSaReport {
+    for (handle_offset, result) in &results {
+        let value = result.as_ref().map_or(0, |h| h.get());
+        // The offsets come from the structural pass, so the write always fits.
+        let _ = buf.put_u64(*handle_offset, value);
+    }
+    let elements: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
+    let completion = if elements.iter().any(Result::is_ok) {
+        SetCompletion::success(buf)
+    } else {
+        SetCompletion::failed(all_rejected_status(
+            elements.iter().filter_map(|r| r.as_ref().err()),
+        ))
+    };
+    AddSaReport {
+        completion,
+        request_error: None,
+        elements,
+    }
+}
+
+fn refused_add(e: RequestError) -> AddSaReport {
+    AddSaReport {
+        completion: SetCompletion::from_request_error(&e),
+        request_error: Some(e),
+        elements: Vec::new(),
+    }
+}
+
+/// OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA (set).
+///
+/// The request succeeds if at least one SA of the list was offloaded; each element that was not
+/// gets a NULL OffloadHandle. If none was: NDIS_STATUS_RESOURCES when the table was full,
+/// NDIS_STATUS_INVALID_DATA otherwise. A structurally malformed list is refused whole
+/// (NDIS_STATUS_INVALID_DATA, or NDIS_STATUS_INVALID_LENGTH with BytesNeeded) and nothing is
+/// installed or written.
+pub fn set_add_sa<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
+    let results = match decode_add_sa(buf) {
+        Ok(elements) => install_all(&elements, backend),
+        Err(e) => return refused_add(e),
+    };
+    finish_add(buf, results)
+}
+
+/// OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX (set): one element, same rules as ADD_SA.
+pub fn set_add_sa_ex<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
+    let results = match decode_add_sa_ex(buf) {
+        Ok(element) => install_all(core::slice::from_ref(&element), backend),
+        Err(e) => return refused_add(e),
+    };
+    finish_add(buf, results)
+}
+
+/// OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA (set): deletes every known handle of the list and
+/// reports the unknown ones; succeeds when the list is well formed.
+pub fn set_delete_sa<B: SaBackend + ?Sized>(
+    buf: &mut InfoBuffer<'_>,
+    backend: &B,
+) -> DeleteSaReport {
+    match decode_delete_sa(buf) {
+        Ok(handles) => {
+            let (deleted, unknown) = handles.into_iter().partition(|&h| backend.delete(h));
+            DeleteSaReport {
+                completion: SetCompletion::success(buf),
+                request_error: None,
+                deleted,
+                unknown,
+            }
+        }
+        Err(e) => DeleteSaReport {
+            completion: SetCompletion::from_request_error(&e),
+            request_error: Some(e),
+            deleted: Vec::new(),
+            unknown: Vec::new(),
+        },
+    }
+}
+
+/// OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA (set): NDIS_STATUS_INVALID_PARAMETER when the SA is
+/// unknown or does not use ESN.
+pub fn set_update_sa<B: SaBackend + ?Sized>(
+    buf: &mut InfoBuffer<'_>,
+    backend: &B,
+) -> UpdateSaReport {
+    let update = match decode_update_sa(buf) {
+        Ok(u) => u,
+        Err(e) => {
+            return UpdateSaReport {
+                completion: SetCompletion::from_request_error(&e),
+                error: Some(UpdateFailure::Request(e)),
+            }
+        }
+    };
+    match backend.update_sequence_high(update.handle, update.protocol, update.spi, update.seq_high)
+    {
+        Ok(()) => UpdateSaReport {
+            completion: SetCompletion::success(buf),
+            error: None,
+        },
+        Err(e) => UpdateSaReport {
+            completion: SetCompletion::failed(e.ndis_status()),
+            error: Some(UpdateFailure::Update(e)),
+        },
+    }
+}
