@@ -1,1 +1,149 @@
-fn main() {}
+//! SA table benchmarks: lookup by handle and by inbound key at 1K and 1M SAs (random access
+//! over all entries), add+delete pairs, and the table's own bytes per SA.
+//!
+//! Run: `cargo bench -p ipsecov2-satable --bench satable -- --warm-up-time 1 --measurement-time 3`
+//!
+//! The benchmarks are generic over the payload; they use a small stand-in payload (keys and an
+//! id). The real SA payload (key schedules, counters) only changes the size of each Arc'd
+//! allocation, not the table's work, but larger payloads spread over more cache lines, which
+//! matters for the random-access figures at 1M SAs.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ipsecov2_satable::{
+    table_bytes_per_sa, Arc, HostSaTable, InboundKey, InboundKeys, IpAddress, IpsecProtocol,
+    OffloadHandle, SaEntry, TableSeed, DEFAULT_CAPACITY, MAX_CAPACITY,
+};
+
+/// Small stand-in payload.
+struct SmallSa {
+    keys: InboundKeys,
+    _id: u64,
+}
+
+impl SaEntry for SmallSa {
+    fn inbound_keys(&self) -> InboundKeys {
+        self.keys
+    }
+}
+
+const SIZES: [(usize, &str); 2] = [(1 << 10, "1K"), (MAX_CAPACITY, "1M")];
+
+fn seed() -> TableSeed {
+    TableSeed::from_words([0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89])
+}
+
+fn key(i: u32) -> InboundKey {
+    // Spread over 256 destinations, SPIs as a peer would pick them (pseudo-random 32-bit).
+    let spi = i.wrapping_mul(0x9e37_79b9) | 0x100;
+    InboundKey::new(spi, IpAddress::v4([10, 0, (i >> 8) as u8, i as u8]), IpsecProtocol::Esp)
+}
+
+/// Deterministic Fisher-Yates shuffle (xorshift64*).
+fn shuffle<T>(v: &mut [T]) {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    for i in (1..v.len()).rev() {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        let r = s.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        v.swap(i, (r % (i as u64 + 1)) as usize);
+    }
+}
+
+/// A full table of `n` inbound SAs (one ESP key each), with its handles and keys shuffled.
+fn filled<S: SaEntry>(
+    n: usize,
+    make: impl Fn(u32) -> S,
+) -> (HostSaTable<S>, Vec<OffloadHandle>, Vec<InboundKey>) {
+    let t = HostSaTable::with_capacity(n, seed()).unwrap();
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n as u32 {
+        handles.push(t.add(Arc::new(make(i))).unwrap_or_else(|r| panic!("{:?}", r.error)));
+    }
+    let mut keys: Vec<InboundKey> = (0..n as u32).map(key).collect();
+    shuffle(&mut handles);
+    shuffle(&mut keys);
+    (t, handles, keys)
+}
+
+fn bench_payload<S: SaEntry + Send + Sync>(c: &mut Criterion, make: impl Fn(u32) -> S + Copy) {
+    for (n, label) in SIZES {
+        let (t, handles, keys) = filled(n, make);
+        let mask = n - 1; // sizes are powers of two
+
+        let mut g = c.benchmark_group("lookup_handle");
+        g.throughput(Throughput::Elements(1));
+        let mut i = 0usize;
+        g.bench_function(BenchmarkId::new("get_arc", label), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(t.get(handles[i & mask]))
+            })
+        });
+        g.bench_function(BenchmarkId::new("with_sa", label), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(t.with_sa(handles[i & mask], |sa| sa.inbound_keys().len()))
+            })
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("lookup_inbound");
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(BenchmarkId::new("get_arc", label), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(t.get_inbound(&keys[i & mask]))
+            })
+        });
+        g.bench_function(BenchmarkId::new("with_inbound", label), |b| {
+            b.iter(|| {
+                i = i.wrapping_add(1);
+                black_box(t.with_inbound(&keys[i & mask], |h, _| h))
+            })
+        });
+        g.finish();
+
+        // Add + delete pairs: the table is half full (every other SA deleted) so the free list
+        // walks through slots spread over the whole array.
+        for h in handles.iter().step_by(2) {
+            drop(t.delete(*h));
+        }
+        // Its key (index u32::MAX) is outside the filled range.
+        let payload = Arc::new(make(u32::MAX));
+        let mut g = c.benchmark_group("add_delete_pair");
+        g.throughput(Throughput::Elements(1));
+        g.bench_function(BenchmarkId::from_parameter(label), |b| {
+            b.iter(|| {
+                let h = t.add(payload.clone()).unwrap_or_else(|r| panic!("{:?}", r.error));
+                black_box(t.delete(h))
+            })
+        });
+        g.finish();
+        let cleared = t.clear();
+        black_box(cleared);
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    for (n, label) in [(1usize << 10, "1K"), (DEFAULT_CAPACITY, "4K"), (MAX_CAPACITY, "1M")] {
+        println!(
+            "table bytes per SA at {label} ({n}): {:.2}",
+            table_bytes_per_sa(n).unwrap()
+        );
+    }
+    println!(
+        "payload size (stand-in, bytes): {}",
+        std::mem::size_of::<SmallSa>()
+    );
+    bench_payload(c, |i| SmallSa {
+        keys: InboundKeys::one(key(i)),
+        _id: u64::from(i),
+    });
+}
+
+criterion_group!(satable, benches);
+criterion_main!(satable);
