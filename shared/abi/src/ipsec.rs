@@ -355,6 +355,131 @@ pub struct IPSEC_OFFLOAD_V2_UPDATE_SA {
     pub SequenceNumberHighOrder: ULONG,
 }
 
+impl IPSEC_OFFLOAD_V2_ADD_SA {
+    /// All fields zero/null.
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Header: NDIS_OBJECT_HEADER {
+                Type: 0,
+                Revision: 0,
+                Size: 0,
+            },
+            Next: ptr::null_mut(),
+            NumExtHdrs: 0,
+            Flags: 0,
+            Anonymous: IPSEC_OFFLOAD_V2_ADD_SA_Anonymous::zeroed(),
+            OffloadHandle: ptr::null_mut(),
+            UdpEspEncapsulation: 0,
+            SecAssoc: [SA_ZERO; IPSEC_OFFLOAD_V2_MAX_EXTENSION_HEADERS as usize],
+            KeyLength: 0,
+            KeyData: [0; 1],
+        }
+    }
+}
+
+impl Default for IPSEC_OFFLOAD_V2_ADD_SA {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl IPSEC_OFFLOAD_V2_ADD_SA_EX {
+    /// All fields zero/null.
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Header: NDIS_OBJECT_HEADER {
+                Type: 0,
+                Revision: 0,
+                Size: 0,
+            },
+            NumExtHdrs: 0,
+            Flags: 0,
+            Anonymous: IPSEC_OFFLOAD_V2_ADD_SA_Anonymous::zeroed(),
+            OffloadHandle: ptr::null_mut(),
+            UdpEspEncapsulation: 0,
+            SecAssoc: [SA_ZERO; IPSEC_OFFLOAD_V2_MAX_EXTENSION_HEADERS as usize],
+            KeyLength: 0,
+            KeyOffset: 0,
+            SourceSwitchPortId: 0,
+            VlanId: 0,
+        }
+    }
+}
+
+impl Default for IPSEC_OFFLOAD_V2_ADD_SA_EX {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl IPSEC_OFFLOAD_V2_DELETE_SA {
+    /// All fields zero/null.
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Header: NDIS_OBJECT_HEADER {
+                Type: 0,
+                Revision: 0,
+                Size: 0,
+            },
+            Next: ptr::null_mut(),
+            OffloadHandle: ptr::null_mut(),
+        }
+    }
+}
+
+impl Default for IPSEC_OFFLOAD_V2_DELETE_SA {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
+impl IPSEC_OFFLOAD_V2_UPDATE_SA {
+    /// All fields zero/null.
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Header: NDIS_OBJECT_HEADER {
+                Type: 0,
+                Revision: 0,
+                Size: 0,
+            },
+            OffloadHandle: ptr::null_mut(),
+            Operation: 0,
+            Spi: 0,
+            SequenceNumberHighOrder: 0,
+        }
+    }
+}
+
+impl Default for IPSEC_OFFLOAD_V2_UPDATE_SA {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
+const ALG_ZERO: IPSEC_OFFLOAD_V2_ALGORITHM_INFO = IPSEC_OFFLOAD_V2_ALGORITHM_INFO {
+    Identifier: 0,
+    KeyLength: 0,
+    KeyOffsetBytes: 0,
+    AdditionalInfo: 0,
+};
+
+const SA_ZERO: IPSEC_OFFLOAD_V2_SECURITY_ASSOCIATION = IPSEC_OFFLOAD_V2_SECURITY_ASSOCIATION {
+    Flags: 0,
+    Operation: 0,
+    Spi: 0,
+    AuthenticationAlgorithm: ALG_ZERO,
+    EncryptionAlgorithm: ALG_ZERO,
+    SequenceNumberHighOrder: 0,
+};
+
 // ---------------------------------------------------------------------------------------------
 // NET_BUFFER_LIST out-of-band info (NetBufferListInfo[] slots)
 // ---------------------------------------------------------------------------------------------
@@ -721,13 +846,23 @@ mod tests {
     }
 
     #[test]
-    fn endpoint_union_constructors() {
-        let u = IPSEC_OFFLOAD_V2_ADD_SA_Anonymous::ipv4(0x0100_000A, 0x0200_000A);
-        // Reading is not possible without `unsafe` (forbidden in this crate); check via Copy into
-        // a fresh write instead: the constructors must at least compile as const.
-        const _U: IPSEC_OFFLOAD_V2_ADD_SA_Anonymous =
+    fn constructors() {
+        // Union views cannot be read here (no `unsafe` in this crate); the constructors are
+        // `const` and fully initialise all 32 bytes.
+        const V6: IPSEC_OFFLOAD_V2_ADD_SA_Anonymous =
             IPSEC_OFFLOAD_V2_ADD_SA_Anonymous::ipv6([1; 16], [2; 16]);
-        let _ = u;
-        let _ = IPSEC_OFFLOAD_V2_ADD_SA_Anonymous::default();
+        let mut add = IPSEC_OFFLOAD_V2_ADD_SA_EX::zeroed();
+        add.Anonymous = IPSEC_OFFLOAD_V2_ADD_SA_Anonymous::ipv4(0x0100_000A, 0x0200_000A);
+        add.Anonymous = V6;
+        add.SecAssoc[1].Operation = IPsecOffloadV2Esp;
+        assert_eq!(
+            add.SecAssoc[0],
+            IPSEC_OFFLOAD_V2_SECURITY_ASSOCIATION::default()
+        );
+        assert!(IPSEC_OFFLOAD_V2_ADD_SA::default().Next.is_null());
+        assert!(IPSEC_OFFLOAD_V2_DELETE_SA::default()
+            .OffloadHandle
+            .is_null());
+        assert_eq!(IPSEC_OFFLOAD_V2_UPDATE_SA::default().Spi, 0);
     }
 }

@@ -45,6 +45,30 @@ pub struct MDL {
     pub ByteOffset: ULONG,
 }
 
+impl MDL {
+    /// An all-zero/null MDL header (for tests and for building MDLs in owned memory).
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Next: core::ptr::null_mut(),
+            Size: 0,
+            MdlFlags: 0,
+            Process: core::ptr::null_mut(),
+            MappedSystemVa: core::ptr::null_mut(),
+            StartVa: core::ptr::null_mut(),
+            ByteCount: 0,
+            ByteOffset: 0,
+        }
+    }
+}
+
+impl Default for MDL {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
 /// `MDL_MAPPED_TO_SYSTEM_VA`.
 pub const MDL_MAPPED_TO_SYSTEM_VA: u16 = 0x0001;
 /// `MDL_PAGES_LOCKED`.
@@ -255,6 +279,55 @@ pub struct NET_BUFFER {
     pub Anonymous2: NET_BUFFER_Anonymous2,
 }
 
+#[cfg(target_pointer_width = "64")]
+impl NET_BUFFER_DATA {
+    /// All fields zero/null.
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Next: core::ptr::null_mut(),
+            CurrentMdl: core::ptr::null_mut(),
+            CurrentMdlOffset: 0,
+            Anonymous: NET_BUFFER_DATA_Anonymous { stDataLength: 0 },
+            MdlChain: core::ptr::null_mut(),
+            DataOffset: 0,
+        }
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+impl NET_BUFFER {
+    /// A NET_BUFFER with every field zero/null (for tests on the host; real NET_BUFFERs are
+    /// allocated by NDIS).
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Anonymous1: NET_BUFFER_Anonymous1 {
+                Anonymous: NET_BUFFER_DATA::zeroed(),
+            },
+            ChecksumBias: 0,
+            Reserved: 0,
+            NdisPoolHandle: core::ptr::null_mut(),
+            NdisReserved: Align16([core::ptr::null_mut(); 2]),
+            ProtocolReserved: Align16([core::ptr::null_mut(); 6]),
+            MiniportReserved: Align16([core::ptr::null_mut(); 4]),
+            DataPhysicalAddress: PHYSICAL_ADDRESS { QuadPart: 0 },
+            Anonymous2: NET_BUFFER_Anonymous2 {
+                SharedMemoryInfo: core::ptr::null_mut(),
+            },
+        }
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+impl Default for NET_BUFFER {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
 /// `NET_BUFFER_LIST_DATA` (`{Next, FirstNetBuffer}`); also the layout of the anonymous struct at
 /// the start of `NET_BUFFER_LIST`.
 #[cfg(target_pointer_width = "64")]
@@ -380,6 +453,34 @@ pub struct NET_BUFFER_LIST {
 
 #[cfg(target_pointer_width = "64")]
 impl NET_BUFFER_LIST {
+    /// A NET_BUFFER_LIST with every field zero/null (for tests on the host; real NBLs are
+    /// allocated by NDIS).
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Anonymous1: NET_BUFFER_LIST_Anonymous1 {
+                Anonymous: NET_BUFFER_LIST_DATA {
+                    Next: core::ptr::null_mut(),
+                    FirstNetBuffer: core::ptr::null_mut(),
+                },
+            },
+            Context: core::ptr::null_mut(),
+            ParentNetBufferList: core::ptr::null_mut(),
+            NdisPoolHandle: core::ptr::null_mut(),
+            NdisReserved: Align16([core::ptr::null_mut(); 2]),
+            ProtocolReserved: Align16([core::ptr::null_mut(); 4]),
+            MiniportReserved: Align16([core::ptr::null_mut(); 2]),
+            Scratch: core::ptr::null_mut(),
+            SourceHandle: core::ptr::null_mut(),
+            NblFlags: 0,
+            ChildRefCount: 0,
+            Flags: 0,
+            Anonymous2: NET_BUFFER_LIST_Anonymous2 { Status: 0 },
+            NetBufferListInfo: [core::ptr::null_mut(); MaxNetBufferListInfo as usize],
+        }
+    }
+
     /// `NET_BUFFER_LIST_INFO(nbl, id)` read. Panics if `id` is negative or `>= MaxNetBufferListInfo`.
     #[inline]
     #[must_use]
@@ -391,6 +492,13 @@ impl NET_BUFFER_LIST {
     #[inline]
     pub fn set_info(&mut self, id: NDIS_NET_BUFFER_LIST_INFO, value: PVOID) {
         self.NetBufferListInfo[id as usize] = value;
+    }
+}
+
+#[cfg(target_pointer_width = "64")]
+impl Default for NET_BUFFER_LIST {
+    fn default() -> Self {
+        Self::zeroed()
     }
 }
 
@@ -694,6 +802,11 @@ pub const NDIS_TCP_LARGE_SEND_OFFLOAD_V1_TYPE: u32 = 0;
 /// `NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE` (value of `Transmit.Type`).
 pub const NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE: u32 = 1;
 
+/// `NDIS_TCP_LARGE_SEND_OFFLOAD_IPv4` (value of `LsoV2Transmit.IPVersion`).
+pub const NDIS_TCP_LARGE_SEND_OFFLOAD_IPv4: u32 = 0;
+/// `NDIS_TCP_LARGE_SEND_OFFLOAD_IPv6` (value of `LsoV2Transmit.IPVersion`).
+pub const NDIS_TCP_LARGE_SEND_OFFLOAD_IPv6: u32 = 1;
+
 impl NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO {
     bitfields! {
         Value: ULONG_PTR;
@@ -929,6 +1042,21 @@ mod tests {
         assert!(NDIS_TEST_SEND_AT_DISPATCH_LEVEL(
             NDIS_SEND_FLAGS_DISPATCH_LEVEL
         ));
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn zeroed_constructors() {
+        let mut nbl = NET_BUFFER_LIST::zeroed();
+        assert!(nbl.info(IPsecOffloadV2NetBufferListInfo).is_null());
+        let mut x = 0u8;
+        nbl.set_info(IPsecOffloadV2HeaderNetBufferListInfo, (&raw mut x).cast());
+        assert_eq!(nbl.NetBufferListInfo[12], (&raw mut x).cast());
+        nbl.Anonymous2.Status = crate::NDIS_STATUS_FAILURE; // writing a union view is safe
+        assert!(nbl.Context.is_null());
+        let nb = NET_BUFFER::default();
+        assert!(nb.NdisPoolHandle.is_null());
+        assert_eq!(MDL::default().ByteCount, 0);
     }
 
     #[cfg(target_pointer_width = "64")]

@@ -198,6 +198,53 @@ pub struct NDIS_OID_REQUEST {
     pub Flags: ULONG,
 }
 
+impl NDIS_OID_REQUEST {
+    /// A request with every field zero/null (fill in `Header`, `RequestType` and `DATA`).
+    #[inline]
+    #[must_use]
+    pub const fn zeroed() -> Self {
+        Self {
+            Header: NDIS_OBJECT_HEADER {
+                Type: 0,
+                Revision: 0,
+                Size: 0,
+            },
+            RequestType: 0,
+            PortNumber: 0,
+            Timeout: 0,
+            RequestId: core::ptr::null_mut(),
+            RequestHandle: core::ptr::null_mut(),
+            DATA: NDIS_OID_REQUEST_DATA {
+                METHOD_INFORMATION: NDIS_OID_REQUEST_DATA_METHOD_INFORMATION {
+                    Oid: 0,
+                    InformationBuffer: core::ptr::null_mut(),
+                    InputBufferLength: 0,
+                    OutputBufferLength: 0,
+                    MethodId: 0,
+                    BytesWritten: 0,
+                    BytesRead: 0,
+                    BytesNeeded: 0,
+                },
+            },
+            NdisReserved: [0; NDIS_OID_REQUEST_NDIS_RESERVED_SIZE * core::mem::size_of::<PVOID>()],
+            MiniportReserved: [0; 2 * core::mem::size_of::<PVOID>()],
+            SourceReserved: [0; 2 * core::mem::size_of::<PVOID>()],
+            SupportedRevision: 0,
+            Reserved1: 0,
+            Reserved2: 0,
+            SwitchId: 0,
+            VPortId: 0,
+            Flags: 0,
+        }
+    }
+}
+
+impl Default for NDIS_OID_REQUEST {
+    fn default() -> Self {
+        Self::zeroed()
+    }
+}
+
 #[cfg(target_pointer_width = "64")]
 const _: () = {
     use core::mem::{align_of, offset_of, size_of};

@@ -520,3 +520,310 @@ fn matches_reference_file() {
     assert!(checks >= 200, "only {checks} comparisons made");
     println!("{checks} reference values checked");
 }
+
+macro_rules! core_table {
+    ($($c:ident),* $(,)?) => {
+        /// Every constant of the crate that `ndis-core-layouts.md` lists, as a 32-bit pattern.
+        fn core_constant(name: &str) -> Option<u64> {
+            match name {
+                $(stringify!($c) => Some((($c as i64) as u64) & 0xFFFF_FFFF),)*
+                _ => None,
+            }
+        }
+
+        /// Names handled by `core_constant`.
+        const CORE_CONSTANT_NAMES: &[&str] = &[$(stringify!($c)),*];
+    };
+}
+
+core_table!(
+    // §1
+    MDL_MAPPED_TO_SYSTEM_VA,
+    MDL_PAGES_LOCKED,
+    MDL_SOURCE_IS_NONPAGED_POOL,
+    MDL_ALLOCATED_FIXED_SIZE,
+    MDL_PARTIAL,
+    MDL_PARTIAL_HAS_BEEN_MAPPED,
+    MDL_IO_PAGE_READ,
+    MDL_WRITE_OPERATION,
+    MDL_LOCKED_PAGE_TABLES,
+    MDL_PARENT_MAPPED_SYSTEM_VA,
+    MDL_FREE_EXTRA_PTES,
+    MDL_DESCRIBES_AWE,
+    MDL_IO_SPACE,
+    MDL_NETWORK_HEADER,
+    MDL_MAPPING_CAN_FAIL,
+    MDL_PAGE_CONTENTS_INVARIANT,
+    MDL_ALLOCATED_MUST_SUCCEED,
+    MDL_INTERNAL,
+    // §2.5
+    NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1,
+    NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1,
+    NET_BUFFER_POOL_PARAMETERS_REVISION_1,
+    NDIS_SIZEOF_NET_BUFFER_POOL_PARAMETERS_REVISION_1,
+    NDIS_PROTOCOL_ID_DEFAULT,
+    NDIS_PROTOCOL_ID_TCP_IP,
+    NDIS_PROTOCOL_ID_IP6,
+    NDIS_PROTOCOL_ID_MASK,
+    NDIS_CLONE_FLAGS_RESERVED,
+    NDIS_CLONE_FLAGS_USE_ORIGINAL_MDLS,
+    // §2.7
+    NDIS_SEND_FLAGS_DISPATCH_LEVEL,
+    NDIS_SEND_FLAGS_CHECK_FOR_LOOPBACK,
+    NDIS_SEND_FLAGS_SINGLE_QUEUE,
+    NDIS_SEND_FLAGS_SWITCH_DESTINATION_GROUP,
+    NDIS_SEND_FLAGS_SWITCH_SINGLE_SOURCE,
+    NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL,
+    NDIS_SEND_COMPLETE_FLAGS_SINGLE_QUEUE,
+    NDIS_SEND_COMPLETE_FLAGS_SWITCH_SINGLE_SOURCE,
+    NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL,
+    NDIS_RECEIVE_FLAGS_RESOURCES,
+    NDIS_RECEIVE_FLAGS_SINGLE_ETHER_TYPE,
+    NDIS_RECEIVE_FLAGS_SINGLE_VLAN,
+    NDIS_RECEIVE_FLAGS_PERFECT_FILTERED,
+    NDIS_RECEIVE_FLAGS_SINGLE_QUEUE,
+    NDIS_RECEIVE_FLAGS_SHARED_MEMORY_INFO_VALID,
+    NDIS_RECEIVE_FLAGS_MORE_NBLS,
+    NDIS_RECEIVE_FLAGS_SWITCH_DESTINATION_GROUP,
+    NDIS_RECEIVE_FLAGS_SWITCH_SINGLE_SOURCE,
+    NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
+    NDIS_RETURN_FLAGS_SINGLE_QUEUE,
+    NDIS_RETURN_FLAGS_SWITCH_SINGLE_SOURCE,
+    NBL_FLAGS_PROTOCOL_RESERVED,
+    NBL_FLAGS_MINIPORT_RESERVED,
+    NBL_FLAGS_SCRATCH,
+    NBL_FLAGS_NDIS_RESERVED,
+    NDIS_NBL_FLAGS_SEND_READ_ONLY,
+    NDIS_NBL_FLAGS_RECV_READ_ONLY,
+    NDIS_NBL_FLAGS_HD_SPLIT,
+    NDIS_NBL_FLAGS_IS_IPV4,
+    NDIS_NBL_FLAGS_IS_IPV6,
+    NDIS_NBL_FLAGS_IS_TCP,
+    NDIS_NBL_FLAGS_IS_UDP,
+    NDIS_NBL_FLAGS_SPLIT_AT_UPPER_LAYER_PROTOCOL_HEADER,
+    NDIS_NBL_FLAGS_SPLIT_AT_UPPER_LAYER_PROTOCOL_PAYLOAD,
+    NDIS_NBL_FLAGS_IS_LOOPBACK_PACKET,
+    // §2.8
+    TcpIpChecksumNetBufferListInfo,
+    TcpOffloadBytesTransferred,
+    IPsecOffloadV1NetBufferListInfo,
+    IPsecOffloadV2NetBufferListInfo,
+    TcpLargeSendNetBufferListInfo,
+    TcpReceiveNoPush,
+    ClassificationHandleNetBufferListInfo,
+    Ieee8021QNetBufferListInfo,
+    NetBufferListCancelId,
+    MediaSpecificInformation,
+    NetBufferListFrameType,
+    NetBufferListProtocolId,
+    NetBufferListHashValue,
+    NetBufferListHashInfo,
+    WfpNetBufferListInfo,
+    IPsecOffloadV2TunnelNetBufferListInfo,
+    IPsecOffloadV2HeaderNetBufferListInfo,
+    NetBufferListCorrelationId,
+    NetBufferListFilteringInfo,
+    MediaSpecificInformationEx,
+    NblOriginalInterfaceIfIndex,
+    NblReAuthWfpFlowContext,
+    TcpReceiveBytesTransferred,
+    NrtNameResolutionId,
+    SwitchForwardingReserved,
+    SwitchForwardingDetail,
+    VirtualSubnetInfo,
+    IMReserved,
+    TcpRecvSegCoalesceInfo,
+    RscTcpTimestampDelta,
+    TcpSendOffloadsSupplementalNetBufferListInfo,
+    GftOffloadInformation,
+    GftFlowEntryId,
+    NetBufferListInfoReserved3,
+    MaxNetBufferListInfo,
+    // §3
+    NdisRequestQueryInformation,
+    NdisRequestSetInformation,
+    NdisRequestQueryStatistics,
+    NdisRequestOpen,
+    NdisRequestClose,
+    NdisRequestSend,
+    NdisRequestTransferData,
+    NdisRequestReset,
+    NdisRequestGeneric1,
+    NdisRequestGeneric2,
+    NdisRequestGeneric3,
+    NdisRequestGeneric4,
+    NdisRequestMethod,
+    NDIS_OBJECT_TYPE_OID_REQUEST,
+    NDIS_OBJECT_TYPE_REQUEST_EX,
+    NDIS_OID_REQUEST_REVISION_1,
+    NDIS_OID_REQUEST_REVISION_2,
+    NDIS_SIZEOF_OID_REQUEST_REVISION_1,
+    NDIS_SIZEOF_OID_REQUEST_REVISION_2,
+    NDIS_OID_REQUEST_NDIS_RESERVED_SIZE,
+    NDIS_OID_REQUEST_TIMEOUT_INFINITE,
+    NDIS_OID_REQUEST_FLAGS_VPORT_ID_VALID,
+    NDIS_DEFAULT_PORT_NUMBER,
+    // §4.3, §4.9
+    NDIS_OBJECT_TYPE_OFFLOAD,
+    NDIS_OFFLOAD_REVISION_1,
+    NDIS_OFFLOAD_REVISION_2,
+    NDIS_OFFLOAD_REVISION_3,
+    NDIS_OFFLOAD_REVISION_4,
+    NDIS_OFFLOAD_REVISION_5,
+    NDIS_OFFLOAD_REVISION_6,
+    NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_1,
+    NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2,
+    NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_3,
+    NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_4,
+    NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_5,
+    NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_6,
+    NDIS_OBJECT_TYPE_DEFAULT,
+    NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS,
+    NDIS_OBJECT_TYPE_DEVICE_OBJECT_ATTRIBUTES,
+    NDIS_OBJECT_TYPE_FILTER_DRIVER_CHARACTERISTICS,
+    NDIS_OBJECT_TYPE_FILTER_PARTIAL_CHARACTERISTICS,
+    NDIS_OBJECT_TYPE_FILTER_ATTRIBUTES,
+    NDIS_OBJECT_TYPE_PROTOCOL_DRIVER_CHARACTERISTICS,
+    NDIS_OBJECT_TYPE_TIMER_CHARACTERISTICS,
+    NDIS_OBJECT_TYPE_STATUS_INDICATION,
+    NDIS_OBJECT_TYPE_FILTER_ATTACH_PARAMETERS,
+    NDIS_OBJECT_TYPE_FILTER_PAUSE_PARAMETERS,
+    NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS,
+    NDIS_OBJECT_TYPE_RESTART_GENERAL_ATTRIBUTES,
+    NDIS_OBJECT_TYPE_OFFLOAD_ENCAPSULATION,
+    NDIS_OBJECT_REVISION_1,
+    // §7.1
+    STATUS_SUCCESS,
+    STATUS_PENDING,
+    STATUS_UNSUCCESSFUL,
+    STATUS_INSUFFICIENT_RESOURCES,
+    STATUS_INVALID_PARAMETER,
+    STATUS_NOT_SUPPORTED,
+    STATUS_BUFFER_TOO_SMALL,
+    STATUS_INVALID_DEVICE_REQUEST,
+    NDIS_STATUS_SUCCESS,
+    NDIS_STATUS_PENDING,
+    NDIS_STATUS_FAILURE,
+    NDIS_STATUS_RESOURCES,
+    NDIS_STATUS_NOT_SUPPORTED,
+    NDIS_STATUS_INVALID_LENGTH,
+    NDIS_STATUS_BUFFER_TOO_SHORT,
+    NDIS_STATUS_INVALID_OID,
+    NDIS_STATUS_INVALID_PARAMETER,
+    NDIS_STATUS_INVALID_DATA,
+    NDIS_STATUS_PAUSED,
+    NDIS_STATUS_REQUEST_ABORTED,
+    NDIS_STATUS_NOT_ACCEPTED,
+    NDIS_STATUS_ADAPTER_NOT_READY,
+    NDIS_STATUS_LOW_POWER_STATE,
+    NDIS_STATUS_MEDIA_DISCONNECTED,
+    NDIS_STATUS_SEND_ABORTED,
+    NDIS_STATUS_RESET_IN_PROGRESS,
+    NDIS_STATUS_CLOSING,
+    NDIS_STATUS_UNSUPPORTED_MEDIA,
+    NDIS_STATUS_NOT_RECOGNIZED,
+    NDIS_STATUS_INDICATION_REQUIRED,
+    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+    NDIS_STATUS_OFFLOAD_ENCASPULATION_CHANGE,
+    NDIS_STATUS_LINK_STATE,
+    NDIS_STATUS_MEDIA_CONNECT,
+    NDIS_STATUS_MEDIA_DISCONNECT,
+    NDIS_STATUS_MEDIA_SPECIFIC_INDICATION,
+    // §7.2
+    OID_GEN_MINIPORT_RESTART_ATTRIBUTES,
+    OID_TCP_OFFLOAD_CURRENT_CONFIG,
+    OID_TCP_OFFLOAD_PARAMETERS,
+    OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES,
+    OID_OFFLOAD_ENCAPSULATION,
+    OID_GEN_CURRENT_PACKET_FILTER,
+    OID_GEN_MAXIMUM_FRAME_SIZE,
+    OID_GEN_MAXIMUM_TOTAL_SIZE,
+    OID_GEN_LINK_STATE,
+    OID_802_3_CURRENT_ADDRESS,
+);
+
+/// Parses the constant tables of `ndis-core-layouts.md` (rows whose first cell is a backticked
+/// name and whose value cell is a number) and compares the NDIS 6.80 value of every row the crate
+/// defines. Also fails if a crate constant listed in `core_constant` never appears in the file.
+#[test]
+fn matches_core_reference_constants() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/ndis-core-layouts.md");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            println!(
+                "note: reference file {} not readable ({e}); skipping",
+                path.display()
+            );
+            return;
+        }
+    };
+    let mut col680: Option<usize> = None;
+    let mut col686: Option<usize> = None;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut failures = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if !line.trim_start().starts_with('|') || cells.len() < 3 {
+            col680 = None;
+            col686 = None;
+            continue;
+        }
+        if cells[0] == "Constant" {
+            col680 = cells.iter().position(|c| *c == "NDIS680");
+            col686 = cells.iter().position(|c| *c == "NDIS686");
+            continue;
+        }
+        let Some(col) = col680 else { continue };
+        let Some(name) = cells[0].strip_prefix('`').and_then(|c| c.strip_suffix('`')) else {
+            continue;
+        };
+        let value_in = |col: usize| -> Option<&str> {
+            let mut cell = cells.get(col).copied().unwrap_or("");
+            if cell.starts_with('″') {
+                cell = cells[1];
+            }
+            let first = cell.split_whitespace().next().unwrap_or("");
+            first
+                .starts_with(|c: char| c.is_ascii_digit())
+                .then_some(first)
+        };
+        // NDIS 6.80 value; constants that only exist from 6.86 on (e.g. NDIS_OFFLOAD_REVISION_6)
+        // are taken from the NDIS686 column.
+        let Some(first) = value_in(col).or_else(|| col686.and_then(value_in)) else {
+            continue; // "— (not defined)" or not a number
+        };
+        let Some(actual) = core_constant(name) else {
+            continue;
+        };
+        seen.insert(name.to_owned());
+        let expected = parse_num(first) & 0xFFFF_FFFF;
+        if expected != actual {
+            failures.push(format!(
+                "{name}: reference {expected:#x}, crate {actual:#x}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    println!("{} core constants checked", seen.len());
+    let missing: Vec<&str> = CORE_CONSTANT_NAMES
+        .iter()
+        .copied()
+        .filter(|n| !seen.contains(*n))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "constants not found in the core reference: {missing:?}"
+    );
+}
