@@ -480,3 +480,8 @@ impl EspSa {
         })
     }
 }
+
+/// Size of the prepared encryption state enum.
+pub(crate) fn enc_state_size() -> usize {
+    core::mem::size_of::<Enc>()
+}
