@@ -165,7 +165,7 @@ fn v6_routing_final_dst(b: &[u8], at: usize, len: usize) -> Result<Option<[u8; 1
     if !(rtype == 0 || rtype == 2) || left == 0 {
         return Ok(None);
     }
-    let n = (len - 8) / 16;
+    let n = len.saturating_sub(8) / 16;
     if usize::from(left) > n || n == 0 {
         return Err(PacketError::Malformed);
     }
@@ -184,8 +184,8 @@ fn feed_routing(mac: &mut Mac<'_>, rh: &[u8], cur_dst: &[u8]) -> Result<(), Pack
     mac.update(head.get(..3).unwrap_or(&[]));
     mac.update(&[0]);
     mac.update(head.get(4..8).unwrap_or(&[]));
-    let n = (rh.len() - 8) / 16;
-    let first_unvisited = n - left;
+    let n = rh.len().saturating_sub(8) / 16;
+    let first_unvisited = n.checked_sub(left).ok_or(PacketError::Malformed)?;
     for idx in 0..n {
         let a = if idx < first_unvisited {
             rh.get(8 + idx * 16..8 + (idx + 1) * 16)

@@ -349,3 +349,22 @@ proptest! {
         let _ = sa.open(&p, ah, 0);
     }
 }
+
+#[test]
+fn routing_header_after_ah_with_bad_segments_left_is_malformed() {
+    let alg = AhIntegrity::HmacSha1_96;
+    let sa = AhSa::new(alg, false, &key_bytes(20, 2)).unwrap();
+    let mut p = vec![0u8; 40];
+    p[0] = 0x60;
+    p[6] = 51;
+    let ah = 40;
+    let mut a = vec![0u8; 24];
+    a[0] = 43; // next: routing
+    a[1] = 4;
+    p.extend(a);
+    p.extend([59, 0, 0, 5, 0, 0, 0, 0]); // type 0, segments left 5, no addresses
+    let pl = (p.len() - 40) as u16;
+    p[4..6].copy_from_slice(&pl.to_be_bytes());
+    assert_eq!(sa.seal(&mut p, ah, 0), Err(PacketError::Malformed));
+    assert_eq!(sa.open(&p, ah, 0), Err(PacketError::Malformed));
+}

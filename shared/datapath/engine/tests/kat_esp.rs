@@ -3,6 +3,8 @@
 //! draft-mcgrew-gcm-test-01 (AES-GCM, including the 64-bit extended
 //! sequence number cases, and the AES-GMAC case).
 
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use ipsec_engine::{
     AesKeySize, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen, PacketError,
 };
