@@ -758,6 +758,42 @@ pub struct NDIS_OFFLOAD_PARAMETERS {
 }
 
 // ---------------------------------------------------------------------------------------------
+// NDIS_OFFLOAD_ENCAPSULATION (OID_OFFLOAD_ENCAPSULATION)
+// ---------------------------------------------------------------------------------------------
+
+/// `NDIS_OFFLOAD_ENCAPSULATION_REVISION_1`.
+pub const NDIS_OFFLOAD_ENCAPSULATION_REVISION_1: UCHAR = 1;
+/// `NDIS_SIZEOF_OFFLOAD_ENCAPSULATION_REVISION_1` (through `IPv6.HeaderSize`).
+pub const NDIS_SIZEOF_OFFLOAD_ENCAPSULATION_REVISION_1: USHORT = 0x1C;
+
+/// `NDIS_OFFLOAD_ENCAPSULATION::IPv4` (same layout for `IPv6`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NDIS_OFFLOAD_ENCAPSULATION_IPv4 {
+    /// `NDIS_OFFLOAD_SET_ON` / `NDIS_OFFLOAD_SET_OFF` / `NDIS_OFFLOAD_SET_NO_CHANGE`.
+    pub Enabled: ULONG,
+    /// `NDIS_ENCAPSULATION_IEEE_802_3` or `NDIS_ENCAPSULATION_IEEE_LLC_SNAP_ROUTED` when enabled.
+    pub EncapsulationType: ULONG,
+    /// MAC header size the protocol uses.
+    pub HeaderSize: ULONG,
+}
+
+/// `NDIS_OFFLOAD_ENCAPSULATION::IPv6` (same C text as `IPv4`).
+pub type NDIS_OFFLOAD_ENCAPSULATION_IPv6 = NDIS_OFFLOAD_ENCAPSULATION_IPv4;
+
+/// `NDIS_OFFLOAD_ENCAPSULATION` (buffer of `OID_OFFLOAD_ENCAPSULATION`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NDIS_OFFLOAD_ENCAPSULATION {
+    /// `{NDIS_OBJECT_TYPE_OFFLOAD_ENCAPSULATION, NDIS_OFFLOAD_ENCAPSULATION_REVISION_1, NDIS_SIZEOF_OFFLOAD_ENCAPSULATION_REVISION_1}`.
+    pub Header: NDIS_OBJECT_HEADER,
+    /// IPv4 encapsulation.
+    pub IPv4: NDIS_OFFLOAD_ENCAPSULATION_IPv4,
+    /// IPv6 encapsulation.
+    pub IPv6: NDIS_OFFLOAD_ENCAPSULATION_IPv6,
+}
+
+// ---------------------------------------------------------------------------------------------
 // Layout checks
 // ---------------------------------------------------------------------------------------------
 
@@ -850,6 +886,14 @@ const _: () = {
             EncapsulationProtocolInfo
         ) == 8
     );
+
+    // NDIS_OFFLOAD_ENCAPSULATION: not in the reference files; offsets as in the ndis.sys PDB
+    // type dumps (IPv4 at 0x4, IPv6 at 0x10, sizeof 0x1C).
+    type E = NDIS_OFFLOAD_ENCAPSULATION;
+    assert!(offset_of!(E, IPv4) == 0x4);
+    assert!(offset_of!(E, IPv6) == 0x10);
+    assert!(size_of::<E>() == 0x1C);
+    assert!(NDIS_SIZEOF_OFFLOAD_ENCAPSULATION_REVISION_1 as usize == offset_of!(E, IPv6) + 12);
 
     type P = NDIS_OFFLOAD_PARAMETERS;
     assert!(offset_of!(P, IPv4Checksum) == 0x4);
