@@ -78,8 +78,6 @@ pub enum PacketError {
     NotIpsec,
     /// AH cannot be computed over an IP fragment.
     Fragment,
-    /// The SA's kind does not match the operation (for example AH on an ESP SA).
-    WrongSa,
 }
 
 impl fmt::Display for PacketError {
@@ -99,7 +97,6 @@ impl fmt::Display for PacketError {
             Self::Malformed => "malformed header",
             Self::NotIpsec => "not ESP/AH",
             Self::Fragment => "IP fragment",
-            Self::WrongSa => "wrong SA kind",
         };
         f.write_str(s)
     }
