@@ -387,3 +387,48 @@ proptest! {
         prop_assert_eq!(&out[..], &m.finalize().into_bytes()[..]);
     }
 }
+
+#[test]
+fn sa_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<EspSa>();
+    assert_send_sync::<ipsec_engine::AhSa>();
+    assert_send_sync::<ipsec_engine::ReplayWindow>();
+    assert_send_sync::<ipsec_engine::OutboundSequence>();
+}
+
+#[test]
+fn iv_construction_is_pinned() {
+    use aes::cipher::{BlockEncrypt, KeyInit};
+    // CBC: IV_n = AES_K("ESP-IV\0\x01" || n) (NIST SP 800-38A App. C).
+    let cfg = EspConfig {
+        encryption: EspEncryption::AesCbc(AesKeySize::Aes128),
+        integrity: EspIntegrity::HmacSha1_96,
+        esn: false,
+    };
+    let ek = key_bytes(16, 21);
+    let sa = EspSa::new(cfg, &ek, &key_bytes(20, 22)).unwrap();
+    let aes = aes::Aes128::new_from_slice(&ek).unwrap();
+    for n in 0u64..3 {
+        let mut p = frame(&cfg, 1, 1, b"abc", 4);
+        sa.seal(&mut p, 0).unwrap();
+        let mut b = [0u8; 16];
+        b[..8].copy_from_slice(b"ESP-IV\0\x01");
+        b[8..].copy_from_slice(&n.to_be_bytes());
+        let mut blk = aes::Block::from(b);
+        aes.encrypt_block(&mut blk);
+        assert_eq!(&p[8..24], &blk[..], "IV {n}");
+    }
+    // GCM: IV_n = n, big-endian.
+    let cfg = EspConfig {
+        encryption: EspEncryption::AesGcm(AesKeySize::Aes128, GcmIcvLen::Icv16),
+        integrity: EspIntegrity::None,
+        esn: false,
+    };
+    let sa = EspSa::new(cfg, &key_bytes(20, 23), &[]).unwrap();
+    for n in 0u64..3 {
+        let mut p = frame(&cfg, 1, 1, b"abc", 4);
+        sa.seal(&mut p, 0).unwrap();
+        assert_eq!(&p[8..16], &n.to_be_bytes());
+    }
+}
