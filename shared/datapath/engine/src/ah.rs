@@ -19,8 +19,7 @@ use crate::esp::{EspOpened, EspSa};
 use crate::hmac::{HashAlg, HmacKey, HmacStream};
 use crate::wire::{proto, AH_FIXED_LEN, IPV6_HEADER_LEN};
 
-// Kept inline (no extra allocation); the SA is allocated once at setup.
-#[allow(clippy::large_enum_variant)]
+// The GMAC key schedule is boxed inside `GcmKey`, so both variants are small.
 enum Auth {
     Hmac(HmacKey),
     Gmac(GcmKey),
@@ -36,7 +35,10 @@ pub struct AhSa {
 
 impl core::fmt::Debug for AhSa {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("AhSa").field("alg", &self.alg).field("esn", &self.esn).finish_non_exhaustive()
+        f.debug_struct("AhSa")
+            .field("alg", &self.alg)
+            .field("esn", &self.esn)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,7 +58,11 @@ pub struct AhOpened {
 /// MAC stream over which the ICV input is fed.
 enum Mac<'a> {
     Hmac(HmacStream<'a>),
-    Gmac { key: &'a GcmKey, g: GhashStream, len: u64 },
+    Gmac {
+        key: &'a GcmKey,
+        g: GhashStream,
+        len: u64,
+    },
 }
 
 impl Mac<'_> {
@@ -169,7 +175,9 @@ fn v6_routing_final_dst(b: &[u8], at: usize, len: usize) -> Result<Option<[u8; 1
     if usize::from(left) > n || n == 0 {
         return Err(PacketError::Malformed);
     }
-    let a = rh.get(8 + (n - 1) * 16..8 + n * 16).ok_or(PacketError::Malformed)?;
+    let a = rh
+        .get(8 + (n - 1) * 16..8 + n * 16)
+        .ok_or(PacketError::Malformed)?;
     let mut d = [0u8; 16];
     d.copy_from_slice(a);
     Ok(Some(d))
@@ -225,11 +233,22 @@ fn feed_options(mac: &mut Mac<'_>, h: &[u8]) -> Result<(), PacketError> {
 }
 
 impl AhSa {
+    /// Heap bytes this SA owns beyond `size_of::<AhSa>()` (its boxed key schedule, if any).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.auth {
+            Auth::Hmac(_) => 0,
+            Auth::Gmac(k) => k.heap_bytes(),
+        }
+    }
+
     /// Prepare an AH SA. For AES-GMAC the key is `AES key || 4-byte salt`.
     pub fn new(alg: AhIntegrity, esn: bool, key: &[u8]) -> Result<Self, SetupError> {
         let exp = alg.key_len();
         if key.len() != exp {
-            return Err(SetupError::IntegrityKeyLength { expected: exp, got: key.len() });
+            return Err(SetupError::IntegrityKeyLength {
+                expected: exp,
+                got: key.len(),
+            });
         }
         let auth = match alg {
             AhIntegrity::HmacMd5_96 => Auth::Hmac(HmacKey::new(HashAlg::Md5, key)),
@@ -237,7 +256,12 @@ impl AhSa {
             AhIntegrity::HmacSha256_128 => Auth::Hmac(HmacKey::new(HashAlg::Sha256, key)),
             AhIntegrity::AesGmac(k) => Auth::Gmac(GcmKey::new(k, key)?),
         };
-        Ok(Self { alg, esn, auth, iv_counter: AtomicU64::new(0) })
+        Ok(Self {
+            alg,
+            esn,
+            auth,
+            iv_counter: AtomicU64::new(0),
+        })
     }
 
     /// The AH algorithm.
@@ -253,7 +277,11 @@ impl AhSa {
     fn mac(&self) -> Mac<'_> {
         match &self.auth {
             Auth::Hmac(k) => Mac::Hmac(k.start()),
-            Auth::Gmac(k) => Mac::Gmac { key: k, g: k.ghash(), len: 0 },
+            Auth::Gmac(k) => Mac::Gmac {
+                key: k,
+                g: k.ghash(),
+                len: 0,
+            },
         }
     }
 
@@ -288,7 +316,9 @@ impl AhSa {
                 }
             }
             6 => {
-                let fixed = packet.get(..IPV6_HEADER_LEN).ok_or(PacketError::Truncated)?;
+                let fixed = packet
+                    .get(..IPV6_HEADER_LEN)
+                    .ok_or(PacketError::Truncated)?;
                 let mut hdr = [0u8; IPV6_HEADER_LEN];
                 hdr.copy_from_slice(fixed);
                 hdr[0] &= 0xf0; // traffic class (high nibble part)
@@ -299,8 +329,10 @@ impl AhSa {
                 v6_dst.copy_from_slice(&fixed[24..40]);
                 // First pass: predicted final destination from a routing header.
                 let (mut n, mut a) = (fixed[6], IPV6_HEADER_LEN);
-                while matches!(n, proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING) && a < ah_offset {
-                    let l = (usize::from(*packet.get(a + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
+                while matches!(n, proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING) && a < ah_offset
+                {
+                    let l =
+                        (usize::from(*packet.get(a + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
                     if n == proto::ROUTING {
                         if let Some(d) = v6_routing_final_dst(packet, a, l)? {
                             hdr[24..40].copy_from_slice(&d);
@@ -343,7 +375,8 @@ impl AhSa {
                     at += len;
                 }
                 proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING if first >> 4 == 6 => {
-                    let l = (usize::from(*packet.get(at + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
+                    let l =
+                        (usize::from(*packet.get(at + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
                     let h = packet.get(at..at + l).ok_or(PacketError::Truncated)?;
                     if nh == proto::ROUTING {
                         let rtype = h.get(2).copied().unwrap_or(0);
@@ -382,7 +415,12 @@ impl AhSa {
     /// length, SPI, sequence number) and left room for the ICV field. The
     /// engine writes the GMAC IV (if any), zeroes the ICV field and writes
     /// the ICV. `seq_hi` is the ESN high half (ignored without ESN).
-    pub fn seal(&self, packet: &mut [u8], ah_offset: usize, seq_hi: u32) -> Result<(), PacketError> {
+    pub fn seal(
+        &self,
+        packet: &mut [u8],
+        ah_offset: usize,
+        seq_hi: u32,
+    ) -> Result<(), PacketError> {
         let ah_len = {
             let b = packet.get(ah_offset..).ok_or(PacketError::Truncated)?;
             crate::wire::AhPacket::new_checked(b)?.header_len()
@@ -397,13 +435,24 @@ impl AhSa {
                 .iv_counter
                 .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| v.checked_add(1))
                 .map_err(|_| PacketError::IvExhausted)?;
-            packet.get_mut(ivs..ivs + 8).ok_or(PacketError::Truncated)?.copy_from_slice(&c.to_be_bytes());
+            packet
+                .get_mut(ivs..ivs + 8)
+                .ok_or(PacketError::Truncated)?
+                .copy_from_slice(&c.to_be_bytes());
         }
         // ICV field (with any alignment padding) is zero on the wire except the ICV.
-        packet.get_mut(icv_at..ah_offset + ah_len).ok_or(PacketError::Truncated)?.fill(0);
+        packet
+            .get_mut(icv_at..ah_offset + ah_len)
+            .ok_or(PacketError::Truncated)?
+            .fill(0);
         let mut icv = [0u8; 16];
         let n = self.alg.icv_len();
-        self.compute(packet, ah_offset, seq_hi, icv.get_mut(..n).unwrap_or(&mut []))?;
+        self.compute(
+            packet,
+            ah_offset,
+            seq_hi,
+            icv.get_mut(..n).unwrap_or(&mut []),
+        )?;
         packet
             .get_mut(icv_at..icv_at + n)
             .ok_or(PacketError::Truncated)?
@@ -413,7 +462,12 @@ impl AhSa {
     }
 
     /// Open (inbound): verify the ICV in constant time. The packet is not modified.
-    pub fn open(&self, packet: &[u8], ah_offset: usize, seq_hi: u32) -> Result<AhOpened, PacketError> {
+    pub fn open(
+        &self,
+        packet: &[u8],
+        ah_offset: usize,
+        seq_hi: u32,
+    ) -> Result<AhOpened, PacketError> {
         let mut icv = [0u8; 16];
         let n = self.alg.icv_len();
         let e = icv.get_mut(..n).ok_or(PacketError::BadLength)?;

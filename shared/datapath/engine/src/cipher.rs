@@ -9,24 +9,47 @@ use ghash::universal_hash::UniversalHash;
 use ghash::GHash;
 use zeroize::Zeroize;
 
+use alloc::boxed::Box;
+
 use crate::alg::AesKeySize;
 use crate::error::SetupError;
 
 /// Expanded AES key schedule (encryption and decryption). Zeroized on drop
 /// by the `aes` crate (`zeroize` feature).
+/// An AES key schedule, boxed per size: an SA allocates exactly the schedule its key size needs
+/// (aes 0.8's autodetect types hold the AES-NI and the fixsliced fallback schedules, 704 / 832 /
+/// 960 bytes), instead of every SA carrying the AES-256 size inline.
 pub(crate) enum AesKey {
-    A128(Aes128),
-    A192(Aes192),
-    A256(Aes256),
+    A128(Box<Aes128>),
+    A192(Box<Aes192>),
+    A256(Box<Aes256>),
 }
 
 impl AesKey {
+    /// Bytes of the boxed key schedule.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Self::A128(_) => core::mem::size_of::<Aes128>(),
+            Self::A192(_) => core::mem::size_of::<Aes192>(),
+            Self::A256(_) => core::mem::size_of::<Aes256>(),
+        }
+    }
+
     pub(crate) fn new(size: AesKeySize, key: &[u8]) -> Result<Self, SetupError> {
-        let bad = SetupError::EncryptionKeyLength { expected: size.key_len(), got: key.len() };
+        let bad = SetupError::EncryptionKeyLength {
+            expected: size.key_len(),
+            got: key.len(),
+        };
         Ok(match size {
-            AesKeySize::Aes128 => Self::A128(Aes128::new_from_slice(key).map_err(|_| bad)?),
-            AesKeySize::Aes192 => Self::A192(Aes192::new_from_slice(key).map_err(|_| bad)?),
-            AesKeySize::Aes256 => Self::A256(Aes256::new_from_slice(key).map_err(|_| bad)?),
+            AesKeySize::Aes128 => {
+                Self::A128(Box::new(Aes128::new_from_slice(key).map_err(|_| bad)?))
+            }
+            AesKeySize::Aes192 => {
+                Self::A192(Box::new(Aes192::new_from_slice(key).map_err(|_| bad)?))
+            }
+            AesKeySize::Aes256 => {
+                Self::A256(Box::new(Aes256::new_from_slice(key).map_err(|_| bad)?))
+            }
         })
     }
 
@@ -59,10 +82,10 @@ impl AesKey {
 }
 
 /// DES or 3DES-EDE key schedule. Zeroized on drop by the `des` crate.
-#[allow(clippy::large_enum_variant)]
+/// A DES or 3DES key schedule, boxed (see [`AesKey`]).
 pub(crate) enum DesKey {
-    Single(Des),
-    Triple(TdesEde3),
+    Single(Box<Des>),
+    Triple(Box<TdesEde3>),
 }
 
 /// DES weak and semi-weak keys (FIPS 74 / NIST SP 800-67), compared with
@@ -104,20 +127,37 @@ fn des_is_weak(k: &[u8]) -> bool {
 }
 
 impl DesKey {
+    /// Bytes of the boxed key schedule.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Self::Single(_) => core::mem::size_of::<Des>(),
+            Self::Triple(_) => core::mem::size_of::<TdesEde3>(),
+        }
+    }
+
     pub(crate) fn new_single(key: &[u8]) -> Result<Self, SetupError> {
         if key.len() != 8 {
-            return Err(SetupError::EncryptionKeyLength { expected: 8, got: key.len() });
+            return Err(SetupError::EncryptionKeyLength {
+                expected: 8,
+                got: key.len(),
+            });
         }
         if des_is_weak(key) {
             return Err(SetupError::WeakKey);
         }
         Des::new_from_slice(key)
-            .map(Self::Single)
-            .map_err(|_| SetupError::EncryptionKeyLength { expected: 8, got: key.len() })
+            .map(|c| Self::Single(Box::new(c)))
+            .map_err(|_| SetupError::EncryptionKeyLength {
+                expected: 8,
+                got: key.len(),
+            })
     }
 
     pub(crate) fn new_triple(key: &[u8]) -> Result<Self, SetupError> {
-        let bad = SetupError::EncryptionKeyLength { expected: 24, got: key.len() };
+        let bad = SetupError::EncryptionKeyLength {
+            expected: 24,
+            got: key.len(),
+        };
         if key.len() != 24 {
             return Err(bad);
         }
@@ -130,7 +170,9 @@ impl DesKey {
         {
             return Err(SetupError::WeakKey);
         }
-        TdesEde3::new_from_slice(key).map(Self::Triple).map_err(|_| bad)
+        TdesEde3::new_from_slice(key)
+            .map(|c| Self::Triple(Box::new(c)))
+            .map_err(|_| bad)
     }
 
     pub(crate) fn encrypt(&self, b: &mut [u8; 8]) {
@@ -214,10 +256,18 @@ pub(crate) struct GcmKey {
 }
 
 impl GcmKey {
+    /// Bytes of the boxed AES key schedule.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.aes.heap_bytes()
+    }
+
     pub(crate) fn new(size: AesKeySize, keymat: &[u8]) -> Result<Self, SetupError> {
         let expected = size.key_len() + 4;
         if keymat.len() != expected {
-            return Err(SetupError::EncryptionKeyLength { expected, got: keymat.len() });
+            return Err(SetupError::EncryptionKeyLength {
+                expected,
+                got: keymat.len(),
+            });
         }
         let (k, s) = keymat.split_at(size.key_len());
         let aes = AesKey::new(size, k)?;
@@ -324,7 +374,8 @@ impl GhashStream {
             self.buf_len += take;
             data = rest;
             if self.buf_len == 16 {
-                self.g.update(core::slice::from_ref(GenericArray::from_slice(&self.buf)));
+                self.g
+                    .update(core::slice::from_ref(GenericArray::from_slice(&self.buf)));
                 self.buf_len = 0;
             }
         }
@@ -348,7 +399,8 @@ impl GhashStream {
             if let Some(rest) = self.buf.get_mut(self.buf_len..) {
                 rest.fill(0);
             }
-            self.g.update(core::slice::from_ref(GenericArray::from_slice(&self.buf)));
+            self.g
+                .update(core::slice::from_ref(GenericArray::from_slice(&self.buf)));
             self.buf_len = 0;
         }
     }

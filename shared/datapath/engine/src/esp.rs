@@ -52,8 +52,7 @@ impl EspConfig {
     }
 }
 
-/// Prepared encryption state.
-#[allow(clippy::large_enum_variant)]
+/// Prepared encryption state (key schedules boxed per algorithm).
 enum Enc {
     Null,
     Des(DesKey),
@@ -74,7 +73,9 @@ pub struct EspSa {
 
 impl core::fmt::Debug for EspSa {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("EspSa").field("cfg", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("EspSa")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -120,14 +121,24 @@ impl EspLayout {
         if body_len % bs != 0 {
             return Err(PacketError::NotBlockMultiple);
         }
-        Ok(Self { iv_len, body_len, icv_len })
+        Ok(Self {
+            iv_len,
+            body_len,
+            icv_len,
+        })
     }
 
     /// Split `esp` into header, IV, body and ICV.
     pub fn split<'a>(&self, esp: &'a mut [u8]) -> Result<Parts<'a>, PacketError> {
-        let (hdr, rest) = esp.split_at_mut_checked(ESP_HEADER_LEN).ok_or(PacketError::Truncated)?;
-        let (iv, rest) = rest.split_at_mut_checked(self.iv_len).ok_or(PacketError::Truncated)?;
-        let (body, icv) = rest.split_at_mut_checked(self.body_len).ok_or(PacketError::Truncated)?;
+        let (hdr, rest) = esp
+            .split_at_mut_checked(ESP_HEADER_LEN)
+            .ok_or(PacketError::Truncated)?;
+        let (iv, rest) = rest
+            .split_at_mut_checked(self.iv_len)
+            .ok_or(PacketError::Truncated)?;
+        let (body, icv) = rest
+            .split_at_mut_checked(self.body_len)
+            .ok_or(PacketError::Truncated)?;
         if icv.len() != self.icv_len {
             return Err(PacketError::BadLength);
         }
@@ -157,7 +168,9 @@ pub fn check_trailer(body: &[u8]) -> Result<(u8, u8, usize), PacketError> {
         .len()
         .checked_sub(usize::from(pad_len))
         .ok_or(PacketError::PadLengthTooLarge)?;
-    let padding = rest.get(payload_len..).ok_or(PacketError::PadLengthTooLarge)?;
+    let padding = rest
+        .get(payload_len..)
+        .ok_or(PacketError::PadLengthTooLarge)?;
     let mut bad = 0u8;
     for (i, &b) in padding.iter().enumerate() {
         // i < 255, so i + 1 fits in u8.
@@ -195,6 +208,16 @@ fn iv16(iv: &[u8]) -> [u8; 16] {
 }
 
 impl EspSa {
+    /// Heap bytes this SA owns beyond `size_of::<EspSa>()` (its boxed key schedule, if any).
+    pub fn heap_bytes(&self) -> usize {
+        match &self.enc {
+            Enc::Null => 0,
+            Enc::Des(k) => k.heap_bytes(),
+            Enc::Aes(k) => k.heap_bytes(),
+            Enc::Gcm(k) | Enc::Gmac(k) => k.heap_bytes(),
+        }
+    }
+
     /// Prepare an SA from its algorithms and key material.
     ///
     /// * `enc_key`: encryption key; for AES-GCM/GMAC the KEYMAT is
@@ -214,11 +237,17 @@ impl EspSa {
         }
         let exp = cfg.encryption.key_len();
         if enc_key.len() != exp {
-            return Err(SetupError::EncryptionKeyLength { expected: exp, got: enc_key.len() });
+            return Err(SetupError::EncryptionKeyLength {
+                expected: exp,
+                got: enc_key.len(),
+            });
         }
         let exp_i = cfg.integrity.key_len();
         if integ_key.len() != exp_i {
-            return Err(SetupError::IntegrityKeyLength { expected: exp_i, got: integ_key.len() });
+            return Err(SetupError::IntegrityKeyLength {
+                expected: exp_i,
+                got: integ_key.len(),
+            });
         }
         let enc = match cfg.encryption {
             EspEncryption::Null => Enc::Null,
@@ -229,7 +258,12 @@ impl EspSa {
             EspEncryption::AesGmac(k) => Enc::Gmac(GcmKey::new(k, enc_key)?),
         };
         let auth = hmac_alg(cfg.integrity).map(|a| HmacKey::new(a, integ_key));
-        Ok(Self { cfg, enc, auth, iv_counter: AtomicU64::new(0) })
+        Ok(Self {
+            cfg,
+            enc,
+            auth,
+            iv_counter: AtomicU64::new(0),
+        })
     }
 
     /// Prepare a confidentiality-only SA (CBC or NULL encryption without
@@ -243,7 +277,10 @@ impl EspSa {
         }
         let exp = cfg.encryption.key_len();
         if enc_key.len() != exp {
-            return Err(SetupError::EncryptionKeyLength { expected: exp, got: enc_key.len() });
+            return Err(SetupError::EncryptionKeyLength {
+                expected: exp,
+                got: enc_key.len(),
+            });
         }
         let enc = match cfg.encryption {
             EspEncryption::DesCbc => Enc::Des(DesKey::new_single(enc_key)?),
@@ -251,7 +288,12 @@ impl EspSa {
             EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key)?),
             _ => Enc::Null,
         };
-        Ok(Self { cfg, enc, auth: None, iv_counter: AtomicU64::new(0) })
+        Ok(Self {
+            cfg,
+            enc,
+            auth: None,
+            iv_counter: AtomicU64::new(0),
+        })
     }
 
     /// The SA's configuration.
@@ -347,8 +389,12 @@ impl EspSa {
         esp_len: usize,
         seq_hi: u32,
     ) -> Result<(), PacketError> {
-        let end = esp_offset.checked_add(esp_len).ok_or(PacketError::BadLength)?;
-        let esp = packet.get_mut(esp_offset..end).ok_or(PacketError::Truncated)?;
+        let end = esp_offset
+            .checked_add(esp_len)
+            .ok_or(PacketError::BadLength)?;
+        let esp = packet
+            .get_mut(esp_offset..end)
+            .ok_or(PacketError::Truncated)?;
         self.seal(esp, seq_hi)
     }
 
@@ -361,8 +407,12 @@ impl EspSa {
         esp_len: usize,
         seq_hi: u32,
     ) -> Result<EspOpened, PacketError> {
-        let end = esp_offset.checked_add(esp_len).ok_or(PacketError::BadLength)?;
-        let esp = packet.get_mut(esp_offset..end).ok_or(PacketError::Truncated)?;
+        let end = esp_offset
+            .checked_add(esp_len)
+            .ok_or(PacketError::BadLength)?;
+        let esp = packet
+            .get_mut(esp_offset..end)
+            .ok_or(PacketError::Truncated)?;
         self.open(esp, seq_hi)
     }
 

@@ -80,7 +80,10 @@ impl State {
             }
             HashAlg::Sha1 => {
                 let mut s = [self.h[0], self.h[1], self.h[2], self.h[3], self.h[4]];
-                sha1::compress(&mut s, core::slice::from_ref(GenericArray::from_slice(block)));
+                sha1::compress(
+                    &mut s,
+                    core::slice::from_ref(GenericArray::from_slice(block)),
+                );
                 self.h[..5].copy_from_slice(&s);
                 s.zeroize();
             }
@@ -118,7 +121,12 @@ struct Stream {
 
 impl Stream {
     fn from_state(state: State, already: u64) -> Self {
-        Self { state, buf: [0; BLOCK], buf_len: 0, total: already }
+        Self {
+            state,
+            buf: [0; BLOCK],
+            buf_len: 0,
+            total: already,
+        }
     }
 
     fn update(&mut self, mut data: &[u8]) {
@@ -158,7 +166,11 @@ impl Stream {
             HashAlg::Md5 => bits.to_le_bytes(),
             _ => bits.to_be_bytes(),
         };
-        let pad_len = if self.buf_len < 56 { 56 - self.buf_len } else { 120 - self.buf_len };
+        let pad_len = if self.buf_len < 56 {
+            56 - self.buf_len
+        } else {
+            120 - self.buf_len
+        };
         let mut pad = [0u8; 72];
         pad[0] = 0x80;
         // `update` would count the padding into `total`; it is already latched in `bits`.
@@ -187,7 +199,9 @@ pub struct HmacKey {
 
 impl core::fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("HmacKey").field("alg", &self.inner.alg).finish_non_exhaustive()
+        f.debug_struct("HmacKey")
+            .field("alg", &self.inner.alg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -230,7 +244,10 @@ impl HmacKey {
 
     /// Start a per-packet MAC computation (copies the keyed inner state).
     pub fn start(&self) -> HmacStream<'_> {
-        HmacStream { key: self, inner: Stream::from_state(self.inner, BLOCK as u64) }
+        HmacStream {
+            key: self,
+            inner: Stream::from_state(self.inner, BLOCK as u64),
+        }
     }
 
     /// One-shot MAC, full-length output written into `out` (truncated to `out.len()`).

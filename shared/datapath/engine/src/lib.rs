@@ -48,14 +48,23 @@ pub fn prepared_state_sizes() -> [(&'static str, usize); 14] {
         ("AES-256 key schedule (enc+dec)", size_of::<aes::Aes256>()),
         ("DES key schedule", size_of::<des::Des>()),
         ("3DES-EDE key schedule", size_of::<des::TdesEde3>()),
-        ("AES-GCM/GMAC key (AES-256 + H + salt)", size_of::<cipher::GcmKey>()),
-        ("HMAC keyed inner+outer state (any hash)", size_of::<hmac::HmacKey>()),
+        (
+            "AES-GCM/GMAC key (AES-256 + H + salt)",
+            size_of::<cipher::GcmKey>(),
+        ),
+        (
+            "HMAC keyed inner+outer state (any hash)",
+            size_of::<hmac::HmacKey>(),
+        ),
         ("ESP encryption state (enum)", esp::enc_state_size()),
         ("EspSa (whole ESP SA)", size_of::<EspSa>()),
         ("AhSa (whole AH SA)", size_of::<AhSa>()),
         ("ReplayWindow (plus heap bitmap)", size_of::<ReplayWindow>()),
         ("Replay bitmap, W=4096 (heap)", (4096 / 64 + 1) * 8),
         ("OutboundSequence", size_of::<OutboundSequence>()),
-        ("GHASH per-packet state (stack)", size_of::<cipher::GhashStream>()),
+        (
+            "GHASH per-packet state (stack)",
+            size_of::<cipher::GhashStream>(),
+        ),
     ]
 }

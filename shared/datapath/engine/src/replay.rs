@@ -39,7 +39,12 @@ impl ReplayWindow {
         }
         // One spare block so that sliding can clear whole blocks (RFC 6479).
         let blocks = window.div_ceil(64) as usize + 1;
-        Ok(Self { bitmap: vec![0u64; blocks].into_boxed_slice(), window, top: 0, esn })
+        Ok(Self {
+            bitmap: vec![0u64; blocks].into_boxed_slice(),
+            window,
+            top: 0,
+            esn,
+        })
     }
 
     /// Window size W in bits.
@@ -151,12 +156,18 @@ pub struct OutboundSequence {
 impl OutboundSequence {
     /// New counter; the first number handed out is 1.
     pub fn new(esn: bool) -> Self {
-        Self { next: AtomicU64::new(1), esn }
+        Self {
+            next: AtomicU64::new(1),
+            esn,
+        }
     }
 
     /// Start at `next` (for tests and SA migration).
     pub fn starting_at(next: u64, esn: bool) -> Self {
-        Self { next: AtomicU64::new(next), esn }
+        Self {
+            next: AtomicU64::new(next),
+            esn,
+        }
     }
 
     fn limit(&self) -> u64 {

@@ -116,12 +116,16 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
     }
     /// Option bytes (between the fixed header and IHL).
     pub fn options(&self) -> &[u8] {
-        self.buffer.as_ref().get(20..self.header_len()).unwrap_or(&[])
+        self.buffer
+            .as_ref()
+            .get(20..self.header_len())
+            .unwrap_or(&[])
     }
     /// Bytes after the header up to the total length.
     pub fn payload(&self) -> &[u8] {
         let b = self.buffer.as_ref();
-        b.get(self.header_len()..usize::from(self.total_len())).unwrap_or(&[])
+        b.get(self.header_len()..usize::from(self.total_len()))
+            .unwrap_or(&[])
     }
 }
 
@@ -253,7 +257,10 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
     }
     /// Payload per the length field.
     pub fn payload(&self) -> &[u8] {
-        self.buffer.as_ref().get(UDP_HEADER_LEN..usize::from(self.len())).unwrap_or(&[])
+        self.buffer
+            .as_ref()
+            .get(UDP_HEADER_LEN..usize::from(self.len()))
+            .unwrap_or(&[])
     }
 }
 
@@ -346,7 +353,10 @@ impl<T: AsRef<[u8]>> AhPacket<T> {
     }
     /// ICV field (including any GMAC IV and alignment padding).
     pub fn icv_field(&self) -> &[u8] {
-        self.buffer.as_ref().get(AH_FIXED_LEN..self.header_len()).unwrap_or(&[])
+        self.buffer
+            .as_ref()
+            .get(AH_FIXED_LEN..self.header_len())
+            .unwrap_or(&[])
     }
 }
 
@@ -406,7 +416,11 @@ pub struct IpsecLocation {
 /// for fragments / truncation.
 fn ext_len(b: &[u8], at: usize, nh: u8) -> Result<usize, PacketError> {
     let l = usize::from(*b.get(at + 1).ok_or(PacketError::Truncated)?);
-    let len = if nh == proto::AH { (l + 2) * 4 } else { (l + 1) * 8 };
+    let len = if nh == proto::AH {
+        (l + 2) * 4
+    } else {
+        (l + 1) * 8
+    };
     if b.len() < at + len {
         return Err(PacketError::Truncated);
     }
@@ -426,11 +440,21 @@ pub fn locate_ipsec(packet: &[u8]) -> Result<IpsecLocation, PacketError> {
             if p.is_fragment() {
                 return Err(PacketError::Fragment);
             }
-            (4u8, p.protocol(), p.header_len(), usize::from(p.total_len()))
+            (
+                4u8,
+                p.protocol(),
+                p.header_len(),
+                usize::from(p.total_len()),
+            )
         }
         6 => {
             let p = Ipv6Packet::new_checked(packet)?;
-            (6u8, p.next_header(), IPV6_HEADER_LEN, IPV6_HEADER_LEN + usize::from(p.payload_len()))
+            (
+                6u8,
+                p.next_header(),
+                IPV6_HEADER_LEN,
+                IPV6_HEADER_LEN + usize::from(p.payload_len()),
+            )
         }
         _ => return Err(PacketError::Malformed),
     };
@@ -440,11 +464,21 @@ pub fn locate_ipsec(packet: &[u8]) -> Result<IpsecLocation, PacketError> {
         match nh {
             proto::ESP => {
                 EspPacket::new_checked(b.get(at..).unwrap_or(&[]))?;
-                return Ok(IpsecLocation { ip_version: ver, kind: IpsecKind::Esp, offset: at, end });
+                return Ok(IpsecLocation {
+                    ip_version: ver,
+                    kind: IpsecKind::Esp,
+                    offset: at,
+                    end,
+                });
             }
             proto::AH => {
                 AhPacket::new_checked(b.get(at..).unwrap_or(&[]))?;
-                return Ok(IpsecLocation { ip_version: ver, kind: IpsecKind::Ah, offset: at, end });
+                return Ok(IpsecLocation {
+                    ip_version: ver,
+                    kind: IpsecKind::Ah,
+                    offset: at,
+                    end,
+                });
             }
             proto::UDP => {
                 let udp = UdpPacket::new_checked(b.get(at..).unwrap_or(&[]))?;
@@ -523,7 +557,9 @@ pub fn fix_udp_encap(packet: &mut [u8], udp_offset: usize, end: usize) -> Result
         }
         _ => return Err(PacketError::Malformed),
     };
-    let seg = packet.get_mut(udp_offset..end).ok_or(PacketError::Truncated)?;
+    let seg = packet
+        .get_mut(udp_offset..end)
+        .ok_or(PacketError::Truncated)?;
     let mut udp = UdpPacket { buffer: &mut *seg };
     udp.set_len(len16);
     udp.set_checksum(0);
@@ -540,9 +576,11 @@ pub fn fix_udp_encap(packet: &mut [u8], udp_offset: usize, end: usize) -> Result
 
 /// Verify an IPv6 UDP checksum (helper for tests and the receive path).
 pub fn udp6_checksum_ok(packet: &[u8], udp_offset: usize, end: usize) -> bool {
-    let (Some(src), Some(dst), Some(seg)) =
-        (packet.get(8..24), packet.get(24..40), packet.get(udp_offset..end))
-    else {
+    let (Some(src), Some(dst), Some(seg)) = (
+        packet.get(8..24),
+        packet.get(24..40),
+        packet.get(udp_offset..end),
+    ) else {
         return false;
     };
     let len = seg.len() as u32;
