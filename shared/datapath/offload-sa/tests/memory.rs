@@ -1,0 +1,189 @@
+//! Real heap bytes per offloaded SA, per algorithm, measured with a counting global allocator
+//! (so nothing the engine allocates is missed), checked against `bytes_per_sa`.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
+use ipsecov2_offload_sa::{bytes_per_sa, OffloadSa};
+use ipsecov2_oid::{
+    Address, AesKeySize, Bundle, Encryption, Integrity, IpVersion, IpsecProtocol, SaSpec,
+    SecAssocSpec, UdpEspEncapsulation,
+};
+use ipsecov2_satable::Arc;
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts bytes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const KEY: [u8; 64] = {
+    let mut k = [0u8; 64];
+    let mut i = 0;
+    while i < 64 {
+        k[i] = (i as u8).wrapping_mul(73).wrapping_add(5);
+        i += 1;
+    }
+    k
+};
+
+fn esp(
+    encryption: Encryption,
+    el: usize,
+    integrity: Integrity,
+    il: usize,
+) -> SecAssocSpec<'static> {
+    SecAssocSpec {
+        protocol: IpsecProtocol::Esp,
+        spi: 0x1000,
+        esn: false,
+        seq_high: 0,
+        encryption,
+        encryption_key: &KEY[..el],
+        integrity,
+        integrity_key: &KEY[..il],
+    }
+}
+
+fn measure(name: &str, bundle: Bundle<'static>) -> usize {
+    let spec = SaSpec {
+        inbound: false,
+        source: Address {
+            version: IpVersion::V4,
+            bytes: [0; 16],
+        },
+        destination: Address {
+            version: IpVersion::V4,
+            bytes: [0; 16],
+        },
+        udp_esp: UdpEspEncapsulation(0),
+        bundle,
+        switch: None,
+    };
+    let before = LIVE.load(Ordering::SeqCst);
+    let sa = Arc::new(OffloadSa::prepare(&spec).unwrap());
+    let used = (LIVE.load(Ordering::SeqCst) - before) as usize;
+    assert_eq!(
+        used,
+        bytes_per_sa(&sa),
+        "{name}: bytes_per_sa matches the allocator"
+    );
+    drop(sa);
+    assert_eq!(
+        LIVE.load(Ordering::SeqCst),
+        before,
+        "{name}: everything freed"
+    );
+    println!("bytes-per-sa {name} {used}");
+    used
+}
+
+#[test]
+fn heap_bytes_per_sa_by_algorithm() {
+    let gcm = |k, icv| Encryption::AesGcm {
+        key: k,
+        icv_len: icv,
+    };
+    let mut worst_128 = 0;
+    for (name, e, el, i, il) in [
+        (
+            "esp-aes128gcm",
+            gcm(AesKeySize::Aes128, 16),
+            20,
+            Integrity::None,
+            0,
+        ),
+        (
+            "esp-aes192gcm",
+            gcm(AesKeySize::Aes192, 16),
+            28,
+            Integrity::None,
+            0,
+        ),
+        (
+            "esp-aes256gcm",
+            gcm(AesKeySize::Aes256, 16),
+            36,
+            Integrity::None,
+            0,
+        ),
+        (
+            "esp-aes128gmac",
+            Encryption::Null,
+            0,
+            Integrity::AesGmac(AesKeySize::Aes128),
+            20,
+        ),
+        (
+            "esp-aes128cbc-sha1",
+            Encryption::AesCbc(AesKeySize::Aes128),
+            16,
+            Integrity::HmacSha1_96,
+            20,
+        ),
+        (
+            "esp-aes256cbc-sha256",
+            Encryption::AesCbc(AesKeySize::Aes256),
+            32,
+            Integrity::HmacSha256_128,
+            32,
+        ),
+        (
+            "esp-3des-sha1",
+            Encryption::TripleDesCbc,
+            24,
+            Integrity::HmacSha1_96,
+            20,
+        ),
+        (
+            "esp-null-sha256",
+            Encryption::Null,
+            0,
+            Integrity::HmacSha256_128,
+            32,
+        ),
+    ] {
+        let used = measure(name, Bundle::Esp(esp(e, el, i, il)));
+        if name.contains("128") {
+            worst_128 = worst_128.max(used);
+        }
+    }
+    let ah = SecAssocSpec {
+        protocol: IpsecProtocol::Ah,
+        encryption: Encryption::Null,
+        encryption_key: &[],
+        integrity: Integrity::HmacSha256_128,
+        integrity_key: &KEY[..32],
+        ..esp(Encryption::Null, 0, Integrity::None, 0)
+    };
+    measure("ah-sha256", Bundle::Ah(ah));
+    measure(
+        "esp-aes128cbc-sha1+ah-sha256",
+        Bundle::EspAh {
+            esp: esp(
+                Encryption::AesCbc(AesKeySize::Aes128),
+                16,
+                Integrity::HmacSha1_96,
+                20,
+            ),
+            ah,
+        },
+    );
+    // The budget (docs/performance.md): an AES-128 SA with its key schedules in at most 1 KiB.
+    assert!(worst_128 <= 1024, "AES-128 SA uses {worst_128} bytes");
+}
