@@ -5,21 +5,66 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use ipsec_engine::{AesKeySize, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen};
 
 fn configs() -> Vec<(&'static str, EspConfig)> {
-    let c = |encryption, integrity| EspConfig { encryption, integrity, esn: false };
+    let c = |encryption, integrity| EspConfig {
+        encryption,
+        integrity,
+        esn: false,
+    };
     vec![
-        ("null-hmac-sha1", c(EspEncryption::Null, EspIntegrity::HmacSha1_96)),
-        ("des-hmac-md5", c(EspEncryption::DesCbc, EspIntegrity::HmacMd5_96)),
-        ("3des-hmac-sha1", c(EspEncryption::TripleDesCbc, EspIntegrity::HmacSha1_96)),
-        ("aes128cbc-hmac-sha1", c(EspEncryption::AesCbc(AesKeySize::Aes128), EspIntegrity::HmacSha1_96)),
-        ("aes256cbc-hmac-sha256", c(EspEncryption::AesCbc(AesKeySize::Aes256), EspIntegrity::HmacSha256_128)),
-        ("aes128gcm16", c(EspEncryption::AesGcm(AesKeySize::Aes128, GcmIcvLen::Icv16), EspIntegrity::None)),
-        ("aes256gcm16", c(EspEncryption::AesGcm(AesKeySize::Aes256, GcmIcvLen::Icv16), EspIntegrity::None)),
-        ("aes128gmac", c(EspEncryption::AesGmac(AesKeySize::Aes128), EspIntegrity::None)),
+        (
+            "null-hmac-sha1",
+            c(EspEncryption::Null, EspIntegrity::HmacSha1_96),
+        ),
+        (
+            "des-hmac-md5",
+            c(EspEncryption::DesCbc, EspIntegrity::HmacMd5_96),
+        ),
+        (
+            "3des-hmac-sha1",
+            c(EspEncryption::TripleDesCbc, EspIntegrity::HmacSha1_96),
+        ),
+        (
+            "aes128cbc-hmac-sha1",
+            c(
+                EspEncryption::AesCbc(AesKeySize::Aes128),
+                EspIntegrity::HmacSha1_96,
+            ),
+        ),
+        (
+            "aes256cbc-hmac-sha256",
+            c(
+                EspEncryption::AesCbc(AesKeySize::Aes256),
+                EspIntegrity::HmacSha256_128,
+            ),
+        ),
+        (
+            "aes128gcm16",
+            c(
+                EspEncryption::AesGcm(AesKeySize::Aes128, GcmIcvLen::Icv16),
+                EspIntegrity::None,
+            ),
+        ),
+        (
+            "aes256gcm16",
+            c(
+                EspEncryption::AesGcm(AesKeySize::Aes256, GcmIcvLen::Icv16),
+                EspIntegrity::None,
+            ),
+        ),
+        (
+            "aes128gmac",
+            c(
+                EspEncryption::AesGmac(AesKeySize::Aes128),
+                EspIntegrity::None,
+            ),
+        ),
     ]
 }
 
 fn key(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(37).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(37).wrapping_add(seed))
+        .collect()
 }
 
 /// ESP packet whose total (header to ICV) is about `size` bytes.
@@ -39,7 +84,12 @@ fn frame(cfg: &EspConfig, size: usize) -> Vec<u8> {
 
 fn bench(c: &mut Criterion) {
     for (name, cfg) in configs() {
-        let sa = EspSa::new(cfg, &key(cfg.encryption.key_len(), 1), &key(cfg.integrity.key_len(), 2)).unwrap();
+        let sa = EspSa::new(
+            cfg,
+            &key(cfg.encryption.key_len(), 1),
+            &key(cfg.integrity.key_len(), 2),
+        )
+        .unwrap();
         let mut g = c.benchmark_group(name);
         for size in [64usize, 576, 1400, 9000] {
             let template = frame(&cfg, size);

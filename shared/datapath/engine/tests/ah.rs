@@ -83,7 +83,11 @@ const OPTS: [u8; 12] = [148, 4, 0, 0, 7, 7, 4, 10, 0, 0, 1, 1];
 
 #[test]
 fn ipv4_icv_matches_independent_computation() {
-    for alg in [AhIntegrity::HmacMd5_96, AhIntegrity::HmacSha1_96, AhIntegrity::HmacSha256_128] {
+    for alg in [
+        AhIntegrity::HmacMd5_96,
+        AhIntegrity::HmacSha1_96,
+        AhIntegrity::HmacSha256_128,
+    ] {
         for esn in [false, true] {
             let key = key_bytes(alg.key_len(), 3);
             let sa = AhSa::new(alg, esn, &key).unwrap();
@@ -103,7 +107,11 @@ fn ipv4_icv_matches_independent_computation() {
             if esn {
                 z.extend(0xaabb_ccddu32.to_be_bytes());
             }
-            assert_eq!(p[ah + 12..ah + 12 + alg.icv_len()], hmac_ref(alg, &key, &z)[..], "{alg:?}");
+            assert_eq!(
+                p[ah + 12..ah + 12 + alg.icv_len()],
+                hmac_ref(alg, &key, &z)[..],
+                "{alg:?}"
+            );
             // In-transit changes of mutable fields are tolerated.
             let mut q = p.clone();
             q[8] -= 3; // TTL
@@ -115,10 +123,26 @@ fn ipv4_icv_matches_independent_computation() {
             let o = sa.open(&q, ah, 0xaabb_ccdd).unwrap();
             assert_eq!((o.next_header, o.spi, o.seq), (6, 0x0102_0304, 42));
             // Immutable changes are detected.
-            for i in [0usize, 2, 5, 9, 13, 17, 20, 22, ah, ah + 4, ah + 9, p.len() - 1] {
+            for i in [
+                0usize,
+                2,
+                5,
+                9,
+                13,
+                17,
+                20,
+                22,
+                ah,
+                ah + 4,
+                ah + 9,
+                p.len() - 1,
+            ] {
                 let mut r = p.clone();
                 r[i] ^= 0x01;
-                assert!(sa.open(&r, ah, 0xaabb_ccdd).is_err(), "byte {i} not covered");
+                assert!(
+                    sa.open(&r, ah, 0xaabb_ccdd).is_err(),
+                    "byte {i} not covered"
+                );
             }
             if esn {
                 assert_eq!(sa.open(&p, ah, 0xaabb_ccdc), Err(PacketError::IcvMismatch));
@@ -218,7 +242,7 @@ fn ipv6_in_transit(p: &mut [u8]) {
     p[3] = 0x34;
     p[7] -= 1;
     p[44] = 0x99; // HBH option data with change bit
-    // RH0 processing: swap dst with address[n - left] = address[1] (0-based: n=2,left=1 -> idx 1)
+                  // RH0 processing: swap dst with address[n - left] = address[1] (0-based: n=2,left=1 -> idx 1)
     let idx = 48 + 8 + 16;
     let mut dst = [0u8; 16];
     dst.copy_from_slice(&p[24..40]);
@@ -231,7 +255,11 @@ fn ipv6_in_transit(p: &mut [u8]) {
 
 #[test]
 fn ipv6_mutable_fields_options_and_routing_header() {
-    for alg in [AhIntegrity::HmacSha256_128, AhIntegrity::HmacMd5_96, AhIntegrity::AesGmac(AesKeySize::Aes256)] {
+    for alg in [
+        AhIntegrity::HmacSha256_128,
+        AhIntegrity::HmacMd5_96,
+        AhIntegrity::AesGmac(AesKeySize::Aes256),
+    ] {
         let sa = AhSa::new(alg, true, &key_bytes(alg.key_len(), 4)).unwrap();
         let (mut p, ah) = ipv6_packet(alg);
         sa.seal(&mut p, ah, 5).unwrap();
@@ -260,7 +288,11 @@ fn ipv6_mutable_fields_options_and_routing_header() {
         for i in [dst_opts + 6, q.len() - 1, 8, 48 + 8 + 3, ah + 5] {
             let mut r = q.clone();
             r[i] ^= 0x10;
-            assert_eq!(sa.open(&r, ah, 5), Err(PacketError::IcvMismatch), "byte {i}");
+            assert_eq!(
+                sa.open(&r, ah, 5),
+                Err(PacketError::IcvMismatch),
+                "byte {i}"
+            );
         }
     }
 }
@@ -315,7 +347,10 @@ fn esp_then_ah_bundle() {
     ipv4_checksum(&mut q[..20]);
     let (a, e) = open_ah_then_esp(&ah, &esp, &mut q, ah_off, esp_off, esp_len, (0, 0)).unwrap();
     assert_eq!((a.next_header, e.next_header), (50, 6));
-    assert_eq!(&q[esp_off + e.payload_offset..][..e.payload_len], b"bundle payload");
+    assert_eq!(
+        &q[esp_off + e.payload_offset..][..e.payload_len],
+        b"bundle payload"
+    );
     // Tampering with the ESP ciphertext is caught by AH first.
     let mut r = p.clone();
     r[esp_off + 20] ^= 1;

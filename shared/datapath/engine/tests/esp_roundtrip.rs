@@ -27,12 +27,19 @@ fn every_algorithm_round_trips_and_uses_fresh_ivs() {
         sa.seal(&mut a, 9).unwrap();
         sa.seal(&mut b, 9).unwrap();
         if cfg.iv_len() > 0 {
-            assert_ne!(a[8..8 + cfg.iv_len()], b[8..8 + cfg.iv_len()], "{cfg:?}: IV repeated");
+            assert_ne!(
+                a[8..8 + cfg.iv_len()],
+                b[8..8 + cfg.iv_len()],
+                "{cfg:?}: IV repeated"
+            );
         }
         for pkt in [&mut a, &mut b] {
             let o = sa.open(pkt, 9).unwrap();
             assert_eq!(o.next_header, 6);
-            assert_eq!(&pkt[o.payload_offset..o.payload_offset + o.payload_len], &payload[..]);
+            assert_eq!(
+                &pkt[o.payload_offset..o.payload_offset + o.payload_len],
+                &payload[..]
+            );
         }
     }
 }
@@ -40,7 +47,11 @@ fn every_algorithm_round_trips_and_uses_fresh_ivs() {
 #[test]
 fn setup_errors_are_typed() {
     let gcm = EspEncryption::AesGcm(AesKeySize::Aes128, GcmIcvLen::Icv16);
-    let cfg = |e, i| EspConfig { encryption: e, integrity: i, esn: false };
+    let cfg = |e, i| EspConfig {
+        encryption: e,
+        integrity: i,
+        esn: false,
+    };
     assert_eq!(
         EspSa::new(cfg(gcm, EspIntegrity::HmacSha1_96), &[0; 20], &[0; 20]).unwrap_err(),
         SetupError::BadCombination
@@ -51,25 +62,43 @@ fn setup_errors_are_typed() {
     );
     assert_eq!(
         EspSa::new(cfg(gcm, EspIntegrity::None), &[0; 16], &[]).unwrap_err(),
-        SetupError::EncryptionKeyLength { expected: 20, got: 16 }
+        SetupError::EncryptionKeyLength {
+            expected: 20,
+            got: 16
+        }
     );
     assert_eq!(
         EspSa::new(
-            cfg(EspEncryption::AesCbc(AesKeySize::Aes256), EspIntegrity::HmacSha256_128),
+            cfg(
+                EspEncryption::AesCbc(AesKeySize::Aes256),
+                EspIntegrity::HmacSha256_128
+            ),
             &[1; 32],
             &[2; 20]
         )
         .unwrap_err(),
-        SetupError::IntegrityKeyLength { expected: 32, got: 20 }
+        SetupError::IntegrityKeyLength {
+            expected: 32,
+            got: 20
+        }
     );
     let des = cfg(EspEncryption::DesCbc, EspIntegrity::HmacSha1_96);
-    assert_eq!(EspSa::new(des, &[0x01; 8], &[0; 20]).unwrap_err(), SetupError::WeakKey);
-    assert_eq!(EspSa::new(des, &hex::decode("1fe01fe00ef10ef1").unwrap(), &[0; 20]).unwrap_err(), SetupError::WeakKey);
+    assert_eq!(
+        EspSa::new(des, &[0x01; 8], &[0; 20]).unwrap_err(),
+        SetupError::WeakKey
+    );
+    assert_eq!(
+        EspSa::new(des, &hex::decode("1fe01fe00ef10ef1").unwrap(), &[0; 20]).unwrap_err(),
+        SetupError::WeakKey
+    );
     let tdes = cfg(EspEncryption::TripleDesCbc, EspIntegrity::HmacSha1_96);
     let mut k = key_bytes(24, 3);
     let first = k[..8].to_vec();
     k[8..16].copy_from_slice(&first);
-    assert_eq!(EspSa::new(tdes, &k, &[0; 20]).unwrap_err(), SetupError::WeakKey);
+    assert_eq!(
+        EspSa::new(tdes, &k, &[0; 20]).unwrap_err(),
+        SetupError::WeakKey
+    );
 }
 
 #[test]
@@ -83,7 +112,10 @@ fn typed_drop_reasons() {
     let mut pkt = frame(&cfg, 1, 1, b"hello", 17);
     sa.seal(&mut pkt, 0).unwrap();
     // Truncated below the fixed overhead.
-    assert_eq!(sa.open(&mut pkt.clone()[..20], 0), Err(PacketError::Truncated));
+    assert_eq!(
+        sa.open(&mut pkt.clone()[..20], 0),
+        Err(PacketError::Truncated)
+    );
     // Not a block multiple.
     let mut short = pkt.clone();
     short.remove(30);
@@ -107,7 +139,10 @@ fn typed_drop_reasons() {
     // Offsets outside the buffer.
     let mut buf = vec![0u8; 10];
     assert_eq!(sa.seal_at(&mut buf, 4, 100, 0), Err(PacketError::Truncated));
-    assert_eq!(sa.open_at(&mut buf, usize::MAX, 2, 0), Err(PacketError::BadLength));
+    assert_eq!(
+        sa.open_at(&mut buf, usize::MAX, 2, 0),
+        Err(PacketError::BadLength)
+    );
 }
 
 #[test]
@@ -116,8 +151,16 @@ fn iv_counter_never_wraps() {
         EspEncryption::AesGcm(AesKeySize::Aes128, GcmIcvLen::Icv16),
         EspEncryption::AesCbc(AesKeySize::Aes128),
     ] {
-        let integ = if enc.is_combined() { EspIntegrity::None } else { EspIntegrity::HmacSha1_96 };
-        let cfg = EspConfig { encryption: enc, integrity: integ, esn: false };
+        let integ = if enc.is_combined() {
+            EspIntegrity::None
+        } else {
+            EspIntegrity::HmacSha1_96
+        };
+        let cfg = EspConfig {
+            encryption: enc,
+            integrity: integ,
+            esn: false,
+        };
         let sa = sa_for(cfg, 7);
         sa.set_iv_counter(u64::MAX - 1);
         let mut p = frame(&cfg, 1, 1, b"x", 1);
@@ -144,11 +187,21 @@ fn offload_face_with_offsets() {
     assert_eq!(&packet[20 + esp.len()..], &[0u8; 6]);
     let o = sa.open_at(&mut packet, 20, esp.len(), 1).unwrap();
     assert_eq!(o.next_header, 6);
-    assert_eq!(&packet[20 + o.payload_offset..][..o.payload_len], b"payload bytes");
+    assert_eq!(
+        &packet[20 + o.payload_offset..][..o.payload_len],
+        b"payload bytes"
+    );
 }
 
 /// Independent ESP construction with RustCrypto's cbc + hmac crates.
-fn reference_cbc_hmac(cfg: &EspConfig, ek: &[u8], ik: &[u8], framed: &[u8], iv: &[u8], seq_hi: u32) -> Vec<u8> {
+fn reference_cbc_hmac(
+    cfg: &EspConfig,
+    ek: &[u8],
+    ik: &[u8],
+    framed: &[u8],
+    iv: &[u8],
+    seq_hi: u32,
+) -> Vec<u8> {
     use cbc::cipher::{BlockEncryptMut, KeyIvInit};
     use hmac::{Hmac, Mac};
     let ivl = cfg.iv_len();
@@ -163,16 +216,28 @@ fn reference_cbc_hmac(cfg: &EspConfig, ek: &[u8], ik: &[u8], framed: &[u8], iv: 
                 let mut e = cbc::Encryptor::<$c>::new_from_slices(ek, iv).unwrap();
                 let bs = iv.len();
                 for chunk in body.chunks_mut(bs) {
-                    e.encrypt_block_mut(cbc::cipher::generic_array::GenericArray::from_mut_slice(chunk));
+                    e.encrypt_block_mut(cbc::cipher::generic_array::GenericArray::from_mut_slice(
+                        chunk,
+                    ));
                 }
             }};
         }
         match cfg.encryption {
-            EspEncryption::AesCbc(AesKeySize::Aes128) => { enc!(aes::Aes128); }
-            EspEncryption::AesCbc(AesKeySize::Aes192) => { enc!(aes::Aes192); }
-            EspEncryption::AesCbc(AesKeySize::Aes256) => { enc!(aes::Aes256); }
-            EspEncryption::DesCbc => { enc!(des::Des); }
-            EspEncryption::TripleDesCbc => { enc!(des::TdesEde3); }
+            EspEncryption::AesCbc(AesKeySize::Aes128) => {
+                enc!(aes::Aes128);
+            }
+            EspEncryption::AesCbc(AesKeySize::Aes192) => {
+                enc!(aes::Aes192);
+            }
+            EspEncryption::AesCbc(AesKeySize::Aes256) => {
+                enc!(aes::Aes256);
+            }
+            EspEncryption::DesCbc => {
+                enc!(des::Des);
+            }
+            EspEncryption::TripleDesCbc => {
+                enc!(des::TdesEde3);
+            }
             EspEncryption::Null => {}
             _ => unreachable!(),
         }

@@ -104,7 +104,12 @@ fn rfc3602_esp_cases_5_to_8() {
         pkt.extend(vec![0u8; 16]);
         pkt.extend(trailer(&payload, c.nh, 16));
         sa.seal_with_iv(&mut pkt, &iv, 0).expect("seal");
-        assert_eq!(hex::encode(&pkt), hex::encode(h(c.esp)), "RFC 3602 case {}", i + 5);
+        assert_eq!(
+            hex::encode(&pkt),
+            hex::encode(h(c.esp)),
+            "RFC 3602 case {}",
+            i + 5
+        );
         // And back.
         let o = sa.open(&mut pkt, 0).expect("open");
         assert_eq!(o.next_header, c.nh);
@@ -254,7 +259,11 @@ fn gcm_case(c: &Gcm, icv: GcmIcvLen) -> (EspSa, Vec<u8>, Vec<u8>, u32) {
     let aad = h(c.aad);
     let esn = aad.len() == 12;
     let (spi, seq_hi, seq_lo) = if esn {
-        (&aad[..4], u32::from_be_bytes(aad[4..8].try_into().unwrap()), &aad[8..12])
+        (
+            &aad[..4],
+            u32::from_be_bytes(aad[4..8].try_into().unwrap()),
+            &aad[8..12],
+        )
     } else {
         (&aad[..4], 0, &aad[4..8])
     };
@@ -290,15 +299,25 @@ fn draft_mcgrew_gcm_test_01_esp_packets() {
         let iv = h(c.nonce)[4..].to_vec();
         sa.seal_with_iv(&mut pkt, &iv, seq_hi).expect("seal");
         assert_eq!(hex::encode(&pkt), hex::encode(&want), "GCM case {}", i + 1);
-        let o = sa.open(&mut pkt, seq_hi).unwrap_or_else(|e| panic!("case {} open: {e:?}", i + 1));
+        let o = sa
+            .open(&mut pkt, seq_hi)
+            .unwrap_or_else(|e| panic!("case {} open: {e:?}", i + 1));
         let plain = h(c.plain);
-        assert_eq!(&pkt[16..16 + plain.len()], &plain[..], "case {} decrypt", i + 1);
+        assert_eq!(
+            &pkt[16..16 + plain.len()],
+            &plain[..],
+            "case {} decrypt",
+            i + 1
+        );
         assert_eq!(o.payload_len + usize::from(o.pad_length) + 2, plain.len());
         assert_eq!(o.next_header, plain[plain.len() - 1]);
         // With ESN, a wrong high half must fail the ICV.
         if sa.config().esn {
             let mut again = want.clone();
-            assert_eq!(sa.open(&mut again, seq_hi.wrapping_add(1)), Err(PacketError::IcvMismatch));
+            assert_eq!(
+                sa.open(&mut again, seq_hi.wrapping_add(1)),
+                Err(PacketError::IcvMismatch)
+            );
         }
     }
     assert!(esn_cases >= 6, "the draft has several 64-bit ESN cases");

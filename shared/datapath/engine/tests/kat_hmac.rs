@@ -30,16 +30,49 @@ const KEY_0102: &str = "0102030405060708090a0b0c0d0e0f10111213141516171819";
 #[test]
 fn rfc2202_hmac_md5() {
     let cases: Vec<(Vec<u8>, Vec<u8>, &str)> = vec![
-        (vec![0x0b; 16], b"Hi There".to_vec(), "9294727a3638bb1c13f48ef8158bfc9d"),
-        (b"Jefe".to_vec(), b"what do ya want for nothing?".to_vec(), "750c783e6ab0b503eaa86e310a5db738"),
-        (vec![0xaa; 16], vec![0xdd; 50], "56be34521d144c88dbb8c733f0e8b3f6"),
-        (h(KEY_0102), vec![0xcd; 50], "697eaf0aca3a3aea3a75164746ffaa79"),
-        (vec![0x0c; 16], b"Test With Truncation".to_vec(), "56461ef2342edc00f9bab995690efd4c"),
-        (vec![0xaa; 80], LARGER_KEY.to_vec(), "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"),
-        (vec![0xaa; 80], LARGER_BOTH.to_vec(), "6f630fad67cda0ee1fb1f562db3aa53e"),
+        (
+            vec![0x0b; 16],
+            b"Hi There".to_vec(),
+            "9294727a3638bb1c13f48ef8158bfc9d",
+        ),
+        (
+            b"Jefe".to_vec(),
+            b"what do ya want for nothing?".to_vec(),
+            "750c783e6ab0b503eaa86e310a5db738",
+        ),
+        (
+            vec![0xaa; 16],
+            vec![0xdd; 50],
+            "56be34521d144c88dbb8c733f0e8b3f6",
+        ),
+        (
+            h(KEY_0102),
+            vec![0xcd; 50],
+            "697eaf0aca3a3aea3a75164746ffaa79",
+        ),
+        (
+            vec![0x0c; 16],
+            b"Test With Truncation".to_vec(),
+            "56461ef2342edc00f9bab995690efd4c",
+        ),
+        (
+            vec![0xaa; 80],
+            LARGER_KEY.to_vec(),
+            "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd",
+        ),
+        (
+            vec![0xaa; 80],
+            LARGER_BOTH.to_vec(),
+            "6f630fad67cda0ee1fb1f562db3aa53e",
+        ),
     ];
     for (i, (k, d, want)) in cases.iter().enumerate() {
-        assert_eq!(hex::encode(mac(HashAlg::Md5, k, d, 16)), *want, "case {}", i + 1);
+        assert_eq!(
+            hex::encode(mac(HashAlg::Md5, k, d, 16)),
+            *want,
+            "case {}",
+            i + 1
+        );
     }
     // Case 5, HMAC-MD5-96.
     assert_eq!(
@@ -51,20 +84,49 @@ fn rfc2202_hmac_md5() {
 #[test]
 fn rfc2202_hmac_sha1() {
     let cases: Vec<(Vec<u8>, Vec<u8>, &str)> = vec![
-        (vec![0x0b; 20], b"Hi There".to_vec(), "b617318655057264e28bc0b6fb378c8ef146be00"),
+        (
+            vec![0x0b; 20],
+            b"Hi There".to_vec(),
+            "b617318655057264e28bc0b6fb378c8ef146be00",
+        ),
         (
             b"Jefe".to_vec(),
             b"what do ya want for nothing?".to_vec(),
             "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
         ),
-        (vec![0xaa; 20], vec![0xdd; 50], "125d7342b9ac11cd91a39af48aa17b4f63f175d3"),
-        (h(KEY_0102), vec![0xcd; 50], "4c9007f4026250c6bc8414f9bf50c86c2d7235da"),
-        (vec![0x0c; 20], b"Test With Truncation".to_vec(), "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04"),
-        (vec![0xaa; 80], LARGER_KEY.to_vec(), "aa4ae5e15272d00e95705637ce8a3b55ed402112"),
-        (vec![0xaa; 80], LARGER_BOTH.to_vec(), "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"),
+        (
+            vec![0xaa; 20],
+            vec![0xdd; 50],
+            "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
+        ),
+        (
+            h(KEY_0102),
+            vec![0xcd; 50],
+            "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
+        ),
+        (
+            vec![0x0c; 20],
+            b"Test With Truncation".to_vec(),
+            "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04",
+        ),
+        (
+            vec![0xaa; 80],
+            LARGER_KEY.to_vec(),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+        ),
+        (
+            vec![0xaa; 80],
+            LARGER_BOTH.to_vec(),
+            "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
+        ),
     ];
     for (i, (k, d, want)) in cases.iter().enumerate() {
-        assert_eq!(hex::encode(mac(HashAlg::Sha1, k, d, 20)), *want, "case {}", i + 1);
+        assert_eq!(
+            hex::encode(mac(HashAlg::Sha1, k, d, 20)),
+            *want,
+            "case {}",
+            i + 1
+        );
     }
     assert_eq!(
         hex::encode(mac(HashAlg::Sha1, &[0x0c; 20], b"Test With Truncation", 12)),
@@ -107,11 +169,20 @@ fn rfc4231_hmac_sha256() {
         ),
     ];
     for (i, (k, d, want)) in cases.iter().enumerate() {
-        assert_eq!(hex::encode(mac(HashAlg::Sha256, k, d, 32)), *want, "case {i}");
+        assert_eq!(
+            hex::encode(mac(HashAlg::Sha256, k, d, 32)),
+            *want,
+            "case {i}"
+        );
     }
     // RFC 4231 test case 5: truncation to 128 bits.
     assert_eq!(
-        hex::encode(mac(HashAlg::Sha256, &[0x0c; 20], b"Test With Truncation", 16)),
+        hex::encode(mac(
+            HashAlg::Sha256,
+            &[0x0c; 20],
+            b"Test With Truncation",
+            16
+        )),
         "a3b6167473100ee06e0c796c2955552b"
     );
 }
@@ -143,7 +214,17 @@ fn rfc4868_hmac_sha256_128() {
         ),
     ];
     for (i, (k, d, want)) in cases.iter().enumerate() {
-        assert_eq!(hex::encode(mac(HashAlg::Sha256, k, d, 32)), *want, "AUTH256-{}", i + 1);
-        assert_eq!(hex::encode(mac(HashAlg::Sha256, k, d, 16)), want[..32], "AUTH256-{} /128", i + 1);
+        assert_eq!(
+            hex::encode(mac(HashAlg::Sha256, k, d, 32)),
+            *want,
+            "AUTH256-{}",
+            i + 1
+        );
+        assert_eq!(
+            hex::encode(mac(HashAlg::Sha256, k, d, 16)),
+            want[..32],
+            "AUTH256-{} /128",
+            i + 1
+        );
     }
 }

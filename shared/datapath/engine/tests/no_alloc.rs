@@ -56,8 +56,10 @@ fn zero_allocations_per_packet() {
         .unwrap();
         let mut window = ReplayWindow::new(1024, cfg.esn).unwrap();
         let out = OutboundSequence::new(cfg.esn);
-        let mut packets: Vec<Vec<u8>> =
-            [0usize, 1, 63, 576, 1400, 9000].iter().map(|&l| frame(&cfg, 1, 0, &vec![7u8; l], 4)).collect();
+        let mut packets: Vec<Vec<u8>> = [0usize, 1, 63, 576, 1400, 9000]
+            .iter()
+            .map(|&l| frame(&cfg, 1, 0, &vec![7u8; l], 4))
+            .collect();
         let before = allocs();
         for p in packets.iter_mut() {
             let seq = out.next().unwrap();

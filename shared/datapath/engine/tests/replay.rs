@@ -19,8 +19,14 @@ fn rx(w: &mut ReplayWindow, seq_lo: u32) -> Result<u64, PacketError> {
 
 #[test]
 fn window_sizes() {
-    assert_eq!(ReplayWindow::new(31, false).unwrap_err(), SetupError::ReplayWindowSize);
-    assert_eq!(ReplayWindow::new(4097, true).unwrap_err(), SetupError::ReplayWindowSize);
+    assert_eq!(
+        ReplayWindow::new(31, false).unwrap_err(),
+        SetupError::ReplayWindowSize
+    );
+    assert_eq!(
+        ReplayWindow::new(4097, true).unwrap_err(),
+        SetupError::ReplayWindowSize
+    );
     for w in [32, 64, 65, 100, 1024, 4096] {
         ReplayWindow::new(w, false).unwrap();
     }
@@ -114,7 +120,10 @@ fn bad_icv_never_moves_the_window() {
     tx.seal(&mut forged, 0).unwrap();
     forged[20] ^= 1;
     let full = r.check(1000).unwrap();
-    assert_eq!(rxsa.open(&mut forged, (full >> 32) as u32), Err(PacketError::IcvMismatch));
+    assert_eq!(
+        rxsa.open(&mut forged, (full >> 32) as u32),
+        Err(PacketError::IcvMismatch)
+    );
     assert_eq!(r.top(), 10);
     assert!(r.check(11).is_ok());
     // advance re-checks: a racing duplicate cannot be recorded twice.

@@ -42,7 +42,10 @@ fn ipv4_with_options_esp() {
     assert_eq!(ip.header_len(), 24);
     assert_eq!(ip.options(), &[1, 1, 1, 0]);
     let loc = locate_ipsec(&p).unwrap();
-    assert_eq!((loc.ip_version, loc.kind, loc.offset, loc.end), (4, IpsecKind::Esp, 24, p.len()));
+    assert_eq!(
+        (loc.ip_version, loc.kind, loc.offset, loc.end),
+        (4, IpsecKind::Esp, 24, p.len())
+    );
     let e = EspPacket::new_checked(&p[loc.offset..]).unwrap();
     assert_eq!((e.spi(), e.seq()), (0x1234, 9));
 }
@@ -64,11 +67,20 @@ fn udp_encapsulated_esp_and_non_esp_marker() {
     assert_eq!(loc.offset, 28);
     // IKE behind the non-ESP marker.
     let ike = [0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
-    assert_eq!(locate_ipsec(&v4(proto::UDP, &[], &udp(4500, 4500, &ike))), Err(PacketError::NotIpsec));
+    assert_eq!(
+        locate_ipsec(&v4(proto::UDP, &[], &udp(4500, 4500, &ike))),
+        Err(PacketError::NotIpsec)
+    );
     // NAT keepalive.
-    assert_eq!(locate_ipsec(&v4(proto::UDP, &[], &udp(4500, 4500, &[0xff]))), Err(PacketError::NotIpsec));
+    assert_eq!(
+        locate_ipsec(&v4(proto::UDP, &[], &udp(4500, 4500, &[0xff]))),
+        Err(PacketError::NotIpsec)
+    );
     // Other UDP ports.
-    assert_eq!(locate_ipsec(&v4(proto::UDP, &[], &udp(53, 53, &esp))), Err(PacketError::NotIpsec));
+    assert_eq!(
+        locate_ipsec(&v4(proto::UDP, &[], &udp(53, 53, &esp))),
+        Err(PacketError::NotIpsec)
+    );
 }
 
 #[test]
@@ -112,11 +124,21 @@ fn ipv6_extension_header_walk() {
     let ip = Ipv6Packet::new_checked(&p[..]).unwrap();
     assert_eq!(ip.next_header(), 0);
     let loc = locate_ipsec(&p).unwrap();
-    assert_eq!((loc.ip_version, loc.kind, loc.offset), (6, IpsecKind::Ah, 64));
+    assert_eq!(
+        (loc.ip_version, loc.kind, loc.offset),
+        (6, IpsecKind::Ah, 64)
+    );
     let a = AhPacket::new_checked(&p[64..]).unwrap();
-    assert_eq!((a.next_header(), a.header_len(), a.spi(), a.seq()), (proto::TCP, 24, 7, 3));
+    assert_eq!(
+        (a.next_header(), a.header_len(), a.spi(), a.seq()),
+        (proto::TCP, 24, 7, 3)
+    );
     // Fragment header: refused.
-    let frag = v6(proto::FRAGMENT, &[proto::ESP, 0, 0, 1, 0, 0, 0, 1], &[0; 12]);
+    let frag = v6(
+        proto::FRAGMENT,
+        &[proto::ESP, 0, 0, 1, 0, 0, 0, 1],
+        &[0; 12],
+    );
     assert_eq!(locate_ipsec(&frag), Err(PacketError::Fragment));
     // Truncated extension header.
     let bad = v6(proto::HOPOPTS, &[proto::ESP, 5, 0, 0], &[]);
@@ -141,7 +163,10 @@ fn checked_constructors_reject_short_or_inconsistent() {
     assert!(Ipv4Packet::new_checked(&[0x45u8; 10][..]).is_err());
     let mut p = v4(proto::ESP, &[], &[0; 8]);
     p[2] = 0xff; // total length beyond buffer
-    assert_eq!(Ipv4Packet::new_checked(&p[..]).unwrap_err(), PacketError::Truncated);
+    assert_eq!(
+        Ipv4Packet::new_checked(&p[..]).unwrap_err(),
+        PacketError::Truncated
+    );
     assert!(Ipv6Packet::new_checked(&[0x60u8; 39][..]).is_err());
     assert!(AhPacket::new_checked(&[6u8, 200, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0][..]).is_err());
     let mut buf = [0u8; 12];

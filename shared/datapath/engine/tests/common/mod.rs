@@ -6,14 +6,26 @@ use ipsec_engine::{AesKeySize, EspConfig, EspEncryption, EspIntegrity, GcmIcvLen
 /// Every valid ESP algorithm combination, without and with ESN.
 pub fn all_esp_configs() -> Vec<EspConfig> {
     let sizes = [AesKeySize::Aes128, AesKeySize::Aes192, AesKeySize::Aes256];
-    let integ = [EspIntegrity::HmacMd5_96, EspIntegrity::HmacSha1_96, EspIntegrity::HmacSha256_128];
-    let mut encs = vec![EspEncryption::Null, EspEncryption::DesCbc, EspEncryption::TripleDesCbc];
+    let integ = [
+        EspIntegrity::HmacMd5_96,
+        EspIntegrity::HmacSha1_96,
+        EspIntegrity::HmacSha256_128,
+    ];
+    let mut encs = vec![
+        EspEncryption::Null,
+        EspEncryption::DesCbc,
+        EspEncryption::TripleDesCbc,
+    ];
     encs.extend(sizes.iter().map(|s| EspEncryption::AesCbc(*s)));
     let mut out = Vec::new();
     for esn in [false, true] {
         for e in &encs {
             for i in &integ {
-                out.push(EspConfig { encryption: *e, integrity: *i, esn });
+                out.push(EspConfig {
+                    encryption: *e,
+                    integrity: *i,
+                    esn,
+                });
             }
         }
         for s in sizes {
