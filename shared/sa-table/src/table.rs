@@ -39,7 +39,7 @@ const GENERATION_DOMAIN: u64 = 0x6f66_666c_6f61_6467; // "offloadg"
 /// The per-table secret given at construction: the key of the inbound-index hash and of the
 /// initial slot generations. Must come from a good random source (the driver uses
 /// `BCryptGenRandom` at attach); tests may use fixed values.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub struct TableSeed {
     hash_key: SipKey,
     handle_key: SipKey,
