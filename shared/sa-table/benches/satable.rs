@@ -32,13 +32,22 @@ impl SaEntry for SmallSa {
 const SIZES: [(usize, &str); 2] = [(1 << 10, "1K"), (MAX_CAPACITY, "1M")];
 
 fn seed() -> TableSeed {
-    TableSeed::from_words([0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344, 0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89])
+    TableSeed::from_words([
+        0x243f_6a88_85a3_08d3,
+        0x1319_8a2e_0370_7344,
+        0xa409_3822_299f_31d0,
+        0x082e_fa98_ec4e_6c89,
+    ])
 }
 
 fn key(i: u32) -> InboundKey {
     // Spread over 256 destinations, SPIs as a peer would pick them (pseudo-random 32-bit).
     let spi = i.wrapping_mul(0x9e37_79b9) | 0x100;
-    InboundKey::new(spi, IpAddress::v4([10, 0, (i >> 8) as u8, i as u8]), IpsecProtocol::Esp)
+    InboundKey::new(
+        spi,
+        IpAddress::v4([10, 0, (i >> 8) as u8, i as u8]),
+        IpsecProtocol::Esp,
+    )
 }
 
 /// Deterministic Fisher-Yates shuffle (xorshift64*).
@@ -61,7 +70,10 @@ fn filled<S: SaEntry>(
     let t = HostSaTable::with_capacity(n, seed()).unwrap();
     let mut handles = Vec::with_capacity(n);
     for i in 0..n as u32 {
-        handles.push(t.add(Arc::new(make(i))).unwrap_or_else(|r| panic!("{:?}", r.error)));
+        handles.push(
+            t.add(Arc::new(make(i)))
+                .unwrap_or_else(|r| panic!("{:?}", r.error)),
+        );
     }
     let mut keys: Vec<InboundKey> = (0..n as u32).map(key).collect();
     shuffle(&mut handles);
@@ -118,7 +130,9 @@ fn bench_payload<S: SaEntry + Send + Sync>(c: &mut Criterion, make: impl Fn(u32)
         g.throughput(Throughput::Elements(1));
         g.bench_function(BenchmarkId::from_parameter(label), |b| {
             b.iter(|| {
-                let h = t.add(payload.clone()).unwrap_or_else(|r| panic!("{:?}", r.error));
+                let h = t
+                    .add(payload.clone())
+                    .unwrap_or_else(|r| panic!("{:?}", r.error));
                 black_box(t.delete(h))
             })
         });
@@ -129,7 +143,11 @@ fn bench_payload<S: SaEntry + Send + Sync>(c: &mut Criterion, make: impl Fn(u32)
 }
 
 fn benches(c: &mut Criterion) {
-    for (n, label) in [(1usize << 10, "1K"), (DEFAULT_CAPACITY, "4K"), (MAX_CAPACITY, "1M")] {
+    for (n, label) in [
+        (1usize << 10, "1K"),
+        (DEFAULT_CAPACITY, "4K"),
+        (MAX_CAPACITY, "1M"),
+    ] {
         println!(
             "table bytes per SA at {label} ({n}): {:.2}",
             table_bytes_per_sa(n).unwrap()

@@ -111,7 +111,10 @@ mod tests {
             k1: 0x0f0e_0d0c_0b0a_0908,
         };
         let out = siphash::<2, 4>(key, &[0x0706_0504_0302_0100]);
-        assert_eq!(out.to_le_bytes(), [0x62, 0x24, 0x93, 0x9a, 0x79, 0xf5, 0xf5, 0x93]);
+        assert_eq!(
+            out.to_le_bytes(),
+            [0x62, 0x24, 0x93, 0x9a, 0x79, 0xf5, 0xf5, 0x93]
+        );
     }
 
     #[test]

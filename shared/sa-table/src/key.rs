@@ -173,9 +173,7 @@ pub struct InboundKeys {
 
 impl InboundKeys {
     /// No inbound key: an outbound SA, reachable by offload handle only.
-    pub const NONE: Self = Self {
-        keys: [None, None],
-    };
+    pub const NONE: Self = Self { keys: [None, None] };
 
     /// A single inbound key.
     #[must_use]
@@ -254,7 +252,10 @@ mod tests {
         let a = IpAddress::v4([10, 0, 0, 1]);
         assert_eq!(a.octets(), &[10, 0, 0, 1]);
         assert_eq!(a.raw_bytes()[4..], [0u8; 12]);
-        assert_ne!(a, IpAddress::v6([10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+        assert_ne!(
+            a,
+            IpAddress::v6([10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        );
         assert_eq!(alloc::format!("{a:?}"), "10.0.0.1");
     }
 

@@ -55,6 +55,7 @@ pub use sync::Arc;
 pub use table::{
     table_bytes, table_bytes_per_sa, AddError, AddRejected, InvariantViolation, ReplaceError,
     ReplaceRejected, SaTable, TableError, TableSeed, TableState, DEFAULT_CAPACITY, MAX_CAPACITY,
+    SCAN_CHUNK,
 };
 
 /// The table with the host lock (`std::sync::RwLock`), for tests, benches and user-mode tools.

@@ -30,8 +30,8 @@ const EMPTY: u64 = 0;
 /// SAs taken out per exclusive-lock hold by [`SaTable::drain`].
 const DRAIN_BATCH: usize = 32;
 
-/// Slots scanned per exclusive-lock hold by [`SaTable::drain`].
-const DRAIN_SCAN: usize = 1024;
+/// Slots scanned per lock hold by [`SaTable::drain`] and [`SaTable::for_each_chunk`].
+pub const SCAN_CHUNK: usize = 1024;
 
 /// Domain separation for the per-slot initial generations.
 const GENERATION_DOMAIN: u64 = 0x6f66_666c_6f61_6467; // "offloadg"
@@ -546,7 +546,7 @@ impl<S: SaEntry> TableState<S> {
         hash_key: SipKey,
         handle_key: SipKey,
     ) -> usize {
-        let end = cursor.saturating_add(DRAIN_SCAN).min(self.slots.len());
+        let end = cursor.saturating_add(SCAN_CHUNK).min(self.slots.len());
         let mut taken = 0;
         let mut i = cursor;
         while i < end && taken < DRAIN_BATCH {
@@ -864,16 +864,37 @@ where
         Some(f(handle, sa))
     }
 
-    /// Calls `f` for every live SA, in slot order, under the shared lock (O(capacity); for the
-    /// control plane, e.g. statistics queries). `f` must not call into this table.
+    /// Calls `f` for every live SA, in slot order (for the control plane, e.g. statistics
+    /// queries). Works in chunks of [`SCAN_CHUNK`] slots, each under its own acquisition of the
+    /// shared lock, so that a large table never holds writers (and, behind a waiting writer, the
+    /// datapath) off for long. Each SA is visited at most once and was live when visited; SAs
+    /// added or deleted during the walk may or may not be visited. `f` runs under the shared
+    /// lock: it must be short and must not call into this table.
     pub fn for_each(&self, mut f: impl FnMut(OffloadHandle, &S)) {
+        let mut cursor = Some(0);
+        while let Some(start) = cursor {
+            cursor = self.for_each_chunk(start, &mut f);
+        }
+    }
+
+    /// Visits the live SAs in slots `start .. start + SCAN_CHUNK` under one acquisition of the
+    /// shared lock and returns where the next chunk starts, or `None` after the last slot.
+    /// Lets a caller spread a walk over several calls (e.g. one per work item).
+    pub fn for_each_chunk(
+        &self,
+        start: usize,
+        mut f: impl FnMut(OffloadHandle, &S),
+    ) -> Option<usize> {
+        let end = start.saturating_add(SCAN_CHUNK).min(self.capacity);
         let state = self.lock.read();
-        for (idx, slot) in state.slots.iter().enumerate() {
-            if let (Some(sa), Some(handle)) = (&slot.sa, OffloadHandle::encode(idx, slot.generation))
+        for (idx, slot) in state.slots.iter().enumerate().take(end).skip(start) {
+            if let (Some(sa), Some(handle)) =
+                (&slot.sa, OffloadHandle::encode(idx, slot.generation))
             {
                 f(handle, sa);
             }
         }
+        (end < self.capacity).then_some(end)
     }
 
     /// Deletes every SA, handing each (with its old handle) to `f` after the lock is released,

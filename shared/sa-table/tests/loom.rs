@@ -5,7 +5,8 @@
 
 use ipsecov2_satable::sync::atomic::{AtomicUsize, Ordering};
 use ipsecov2_satable::{
-    AddError, Arc, InboundKey, InboundKeys, IpAddress, IpsecProtocol, LoomSaTable, SaEntry, TableSeed,
+    AddError, Arc, InboundKey, InboundKeys, IpAddress, IpsecProtocol, LoomSaTable, SaEntry,
+    TableSeed,
 };
 use loom::thread;
 

@@ -32,7 +32,11 @@ fn key_strategy() -> impl Strategy<Value = InboundKey> {
         } else {
             IpAddress::v4([10, 1, 2, 3])
         };
-        let proto = if ah { IpsecProtocol::Ah } else { IpsecProtocol::Esp };
+        let proto = if ah {
+            IpsecProtocol::Ah
+        } else {
+            IpsecProtocol::Esp
+        };
         InboundKey::new(spi, dst, proto)
     })
 }
@@ -160,10 +164,7 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
                 }
             }
             Op::GetInbound(key) => {
-                let want = model
-                    .inbound
-                    .get(&key)
-                    .map(|h| (*h, model.live[h].0));
+                let want = model.inbound.get(&key).map(|h| (*h, model.live[h].0));
                 let got = table.get_inbound(&key).map(|(h, sa)| (h, sa.id));
                 assert_eq!(got, want);
                 assert_eq!(table.with_inbound(&key, |h, sa| (h, sa.id)), want);

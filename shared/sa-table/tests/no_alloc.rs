@@ -88,13 +88,17 @@ fn operations_do_not_allocate() {
             hits += table.with_sa(h, |_| 1).unwrap_or(0);
             let spi = (i as u32 + round) % 64;
             hits += usize::from(table.get_inbound(&key(spi, IpsecProtocol::Esp)).is_some());
-            hits += table.with_inbound(&key(spi, IpsecProtocol::Ah), |_, _| 1).unwrap_or(0);
+            hits += table
+                .with_inbound(&key(spi, IpsecProtocol::Ah), |_, _| 1)
+                .unwrap_or(0);
         }
     }
     let mut seen = 0usize;
     table.for_each(|_, _| seen += 1);
     let h0 = handles[1].unwrap();
-    let old = table.replace(h0, payloads[1].clone()).unwrap_or_else(|_| panic!("replace"));
+    let old = table
+        .replace(h0, payloads[1].clone())
+        .unwrap_or_else(|_| panic!("replace"));
     drop(old);
     for (h, out) in handles.iter().zip(removed.iter_mut()).step_by(2) {
         *out = table.delete(h.unwrap());

@@ -8,7 +8,7 @@ use std::sync::Barrier;
 use ipsecov2_satable::{
     table_bytes, table_bytes_per_sa, AddError, Arc, HostSaTable, InboundKey, InboundKeys,
     IpAddress, IpsecProtocol, OffloadHandle, ReplaceError, SaEntry, TableError, TableSeed,
-    DEFAULT_CAPACITY, MAX_CAPACITY,
+    DEFAULT_CAPACITY, MAX_CAPACITY, SCAN_CHUNK,
 };
 
 /// Test payload: an id, its inbound keys, and drop accounting.
@@ -170,7 +170,14 @@ fn forged_handles_never_reach_an_sa() {
     // Zero is not a handle at all.
     assert!(OffloadHandle::from_u64(0).is_none());
     // Index part zero, or out of range.
-    for raw in [1u64 << 32, u64::MAX << 32, 17, 18, u64::from(u32::MAX), u64::MAX] {
+    for raw in [
+        1u64 << 32,
+        u64::MAX << 32,
+        17,
+        18,
+        u64::from(u32::MAX),
+        u64::MAX,
+    ] {
         let h = OffloadHandle::from_u64(raw).unwrap();
         assert!(t.get(h).is_none(), "{raw:#x}");
         assert!(t.delete(h).is_none());
@@ -207,7 +214,8 @@ fn forged_handles_never_reach_an_sa() {
 fn full_table_leaves_no_trace() {
     let t = table(3);
     for i in 0..3 {
-        t.add(TestSa::new(i, InboundKeys::one(esp(i as u32)))).unwrap();
+        t.add(TestSa::new(i, InboundKeys::one(esp(i as u32))))
+            .unwrap();
     }
     let drops = std::sync::Arc::new(AtomicUsize::new(0));
     let extra = Arc::new(TestSa {
@@ -254,22 +262,32 @@ fn duplicate_inbound_key_leaves_no_trace() {
     for i in 0..7 {
         t.add(TestSa::new(10 + i, InboundKeys::NONE)).unwrap();
     }
-    assert_eq!(t.add(TestSa::new(20, InboundKeys::NONE)).unwrap_err().error, AddError::Full);
+    assert_eq!(
+        t.add(TestSa::new(20, InboundKeys::NONE)).unwrap_err().error,
+        AddError::Full
+    );
     assert_eq!(t.get_inbound(&esp(5)).unwrap().0, h);
     // Same SPI on another protocol, address or family is a different key.
     t.delete(h).unwrap();
-    let h2 = t.add(TestSa::new(30, InboundKeys::two(esp(5), esp6(5)))).unwrap();
+    let h2 = t
+        .add(TestSa::new(30, InboundKeys::two(esp(5), esp6(5))))
+        .unwrap();
     assert_eq!(t.get_inbound(&esp6(5)).unwrap().0, h2);
 }
 
 #[test]
 fn bundle_registers_both_keys_and_delete_removes_both() {
     let t = table(8);
-    let h = t.add(TestSa::new(1, InboundKeys::two(esp(0x100), ah(0x200)))).unwrap();
+    let h = t
+        .add(TestSa::new(1, InboundKeys::two(esp(0x100), ah(0x200))))
+        .unwrap();
     let out = t.add(TestSa::new(2, InboundKeys::NONE)).unwrap();
     assert_eq!(t.get_inbound(&esp(0x100)).unwrap().0, h);
     assert_eq!(t.get_inbound(&ah(0x200)).unwrap().1.id, 1);
-    assert_eq!(t.with_inbound(&ah(0x200), |hh, sa| (hh, sa.id)), Some((h, 1)));
+    assert_eq!(
+        t.with_inbound(&ah(0x200), |hh, sa| (hh, sa.id)),
+        Some((h, 1))
+    );
     assert!(t.get_inbound(&esp(0x200)).is_none());
     assert!(t.get_inbound(&ah(0x100)).is_none());
     t.verify_invariants().unwrap();
@@ -298,7 +316,10 @@ fn delete_while_reader_holds_the_sa() {
     let (_, reader) = t.get_inbound(&esp(1)).unwrap();
     let removed = t.delete(h).unwrap();
     drop(removed);
-    assert!(!dropped.load(Ordering::SeqCst), "freed while a packet uses it");
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "freed while a packet uses it"
+    );
     assert_eq!(reader.id, 1);
     drop(reader);
     assert!(dropped.load(Ordering::SeqCst));
@@ -357,12 +378,18 @@ fn concurrent_readers_and_writer() {
 #[test]
 fn replace_keeps_handle_and_requires_same_keys() {
     let t = table(4);
-    let h = t.add(TestSa::new(1, InboundKeys::two(esp(1), ah(1)))).unwrap();
-    let old = t.replace(h, TestSa::new(2, InboundKeys::two(ah(1), esp(1)))).unwrap();
+    let h = t
+        .add(TestSa::new(1, InboundKeys::two(esp(1), ah(1))))
+        .unwrap();
+    let old = t
+        .replace(h, TestSa::new(2, InboundKeys::two(ah(1), esp(1))))
+        .unwrap();
     assert_eq!(old.id, 1);
     assert_eq!(t.get(h).unwrap().id, 2);
     assert_eq!(t.get_inbound(&esp(1)).unwrap().1.id, 2);
-    let r = t.replace(h, TestSa::new(3, InboundKeys::one(esp(1)))).unwrap_err();
+    let r = t
+        .replace(h, TestSa::new(3, InboundKeys::one(esp(1))))
+        .unwrap_err();
     assert_eq!(r.error, ReplaceError::InboundKeysChanged);
     t.delete(h).unwrap();
     let r = t.replace(h, TestSa::new(4, InboundKeys::NONE)).unwrap_err();
@@ -375,7 +402,9 @@ fn drain_and_for_each() {
     let t = table(3000);
     let mut expected = std::collections::HashMap::new();
     for i in 0..2500u32 {
-        let h = t.add(TestSa::new(u64::from(i), InboundKeys::one(esp(i)))).unwrap();
+        let h = t
+            .add(TestSa::new(u64::from(i), InboundKeys::one(esp(i))))
+            .unwrap();
         expected.insert(h, u64::from(i));
     }
     let mut seen = 0;
@@ -384,6 +413,17 @@ fn drain_and_for_each() {
         seen += 1;
     });
     assert_eq!(seen, 2500);
+    // The same walk, chunk by chunk, with the lock released in between.
+    let mut cursor = Some(0);
+    let mut starts = Vec::new();
+    let mut chunked = 0;
+    while let Some(start) = cursor {
+        starts.push(start);
+        cursor = t.for_each_chunk(start, |_, _| chunked += 1);
+    }
+    assert_eq!(starts, vec![0, SCAN_CHUNK, 2 * SCAN_CHUNK]);
+    assert_eq!(chunked, 2500);
+    assert_eq!(t.for_each_chunk(5000, |_, _| panic!("past the end")), None);
     let mut drained = std::collections::HashMap::new();
     let n = t.drain(|h, sa| {
         drained.insert(h, sa.id);
@@ -399,12 +439,19 @@ fn drain_and_for_each() {
 #[test]
 fn capacity_one() {
     let t = table(1);
-    let h = t.add(TestSa::new(1, InboundKeys::two(esp(1), ah(1)))).unwrap();
-    assert_eq!(t.add(TestSa::new(2, InboundKeys::NONE)).unwrap_err().error, AddError::Full);
+    let h = t
+        .add(TestSa::new(1, InboundKeys::two(esp(1), ah(1))))
+        .unwrap();
+    assert_eq!(
+        t.add(TestSa::new(2, InboundKeys::NONE)).unwrap_err().error,
+        AddError::Full
+    );
     assert_eq!(t.get_inbound(&ah(1)).unwrap().0, h);
     t.verify_invariants().unwrap();
     t.delete(h).unwrap();
-    let h2 = t.add(TestSa::new(3, InboundKeys::two(esp(1), ah(1)))).unwrap();
+    let h2 = t
+        .add(TestSa::new(3, InboundKeys::two(esp(1), ah(1))))
+        .unwrap();
     assert_ne!(h, h2);
     assert_eq!(t.get_inbound(&esp(1)).unwrap().1.id, 3);
     t.verify_invariants().unwrap();
@@ -427,7 +474,10 @@ fn capacity_max_fill_delete_refill() {
         assert_eq!(r.error, AddError::Full);
         for i in (0..MAX_CAPACITY as u32).step_by(997) {
             assert_eq!(t.get(handles[i as usize]).unwrap().id, u64::from(i));
-            assert_eq!(t.get_inbound(&esp(i ^ round)).unwrap().0, handles[i as usize]);
+            assert_eq!(
+                t.get_inbound(&esp(i ^ round)).unwrap().0,
+                handles[i as usize]
+            );
             assert_eq!(t.get_inbound(&ah(i)).unwrap().0, handles[i as usize]);
         }
         for (i, h) in handles.iter().enumerate() {
@@ -446,6 +496,9 @@ fn memory_per_sa() {
     let per_sa = table_bytes_per_sa(MAX_CAPACITY).unwrap();
     // 16-byte slot (SA pointer, generation, free-list link) + 4 index entries of 8 bytes.
     assert!(per_sa < 49.0, "{per_sa}");
-    assert_eq!(table(MAX_CAPACITY).memory_bytes(), table_bytes(MAX_CAPACITY).unwrap());
+    assert_eq!(
+        table(MAX_CAPACITY).memory_bytes(),
+        table_bytes(MAX_CAPACITY).unwrap()
+    );
     assert_eq!(table_bytes(0), Err(TableError::ZeroCapacity));
 }
