@@ -13,6 +13,8 @@
 //!   helpers that locate the ESP/AH header in a packet.
 //! * [`replay`] — anti-replay window with ESN inference, outbound sequence numbers.
 //! * [`hmac`] — pre-keyed HMAC-MD5/SHA-1/SHA-256.
+//! * [`full`] — the full face: whole-packet transport/tunnel ESP, AH and
+//!   ESP+AH processing ([`OutboundSa::encapsulate`], [`InboundSa::decapsulate`]).
 //!
 //! Allocation happens only at SA setup (the replay bitmap); every packet
 //! path is allocation-free and panic-free.
@@ -27,6 +29,7 @@ pub mod alg;
 mod cipher;
 pub mod error;
 pub mod esp;
+pub mod full;
 pub mod hmac;
 mod md5;
 pub mod replay;
@@ -36,6 +39,11 @@ pub use ah::{AhOpened, AhSa};
 pub use alg::{AesKeySize, AhIntegrity, EspEncryption, EspIntegrity, GcmIcvLen};
 pub use error::{PacketError, SetupError};
 pub use esp::{EspConfig, EspOpened, EspSa};
+pub use full::{
+    AhTransform, AntiReplay, ConfigError, Decapsulated, DropReason, Encapsulated, EspTransform,
+    InboundSa, Lifetimes, LimitKind, Limits, Mode, OutboundSa, Protocol, SaConfig, SaKeys,
+    Selector, UdpEncap, Usage,
+};
 pub use replay::{OutboundSequence, ReplayWindow};
 
 /// `core::mem::size_of` of each prepared per-algorithm state and of the SA

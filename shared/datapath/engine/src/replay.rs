@@ -47,6 +47,31 @@ impl ReplayWindow {
         })
     }
 
+    /// Create a window whose highest received number is `last` (iproute2
+    /// `replay-seq`/`replay-seq-hi`, e.g. after migrating an SA): `last` and
+    /// every number inside the window below it count as received, so
+    /// nothing that may already have been accepted can be replayed.
+    /// `last == 0` is the same as [`ReplayWindow::new`].
+    pub fn starting_at(window: u32, esn: bool, last: u64) -> Result<Self, SetupError> {
+        let mut w = Self::new(window, esn)?;
+        if last == 0 {
+            return Ok(w);
+        }
+        w.top = if esn {
+            last
+        } else {
+            last & u64::from(u32::MAX)
+        };
+        let low = w.top.saturating_sub(u64::from(window) - 1).max(1);
+        for s in low..=w.top {
+            let (blk, bit) = w.bit_pos(s);
+            if let Some(b) = w.bitmap.get_mut(blk) {
+                *b |= bit;
+            }
+        }
+        Ok(w)
+    }
+
     /// Window size W in bits.
     pub fn window(&self) -> u32 {
         self.window

@@ -512,7 +512,7 @@ pub fn locate_ipsec(packet: &[u8]) -> Result<IpsecLocation, PacketError> {
     }
 }
 
-fn checksum(data: &[u8], mut sum: u32) -> u32 {
+pub(crate) fn checksum(data: &[u8], mut sum: u32) -> u32 {
     let mut chunks = data.chunks_exact(2);
     for c in &mut chunks {
         sum = sum.wrapping_add(u32::from(u16::from_be_bytes([c[0], c[1]])));
@@ -524,7 +524,7 @@ fn checksum(data: &[u8], mut sum: u32) -> u32 {
     sum
 }
 
-fn fold(mut sum: u32) -> u16 {
+pub(crate) fn fold(mut sum: u32) -> u16 {
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
