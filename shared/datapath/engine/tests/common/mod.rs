@@ -75,3 +75,5 @@ pub fn frame(cfg: &EspConfig, spi: u32, seq: u32, payload: &[u8], nh: u8) -> Vec
     v.extend(vec![0u8; cfg.icv_len()]);
     v
 }
+
+pub mod full;
