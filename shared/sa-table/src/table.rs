@@ -7,7 +7,7 @@ use core::marker::PhantomData;
 use core::mem;
 
 use crate::handle::OffloadHandle;
-use crate::hash::{sip13, SipKey};
+use crate::hash::{sip13, MixKey, SipKey};
 use crate::key::{InboundKey, SaEntry, MAX_KEYS_PER_SA};
 use crate::lock::SaLock;
 use crate::sync::Arc;
@@ -253,8 +253,8 @@ fn make_entry(tag: u32, slot: usize) -> Option<u64> {
 }
 
 #[inline]
-fn tag_of(hash_key: SipKey, key: &InboundKey) -> u32 {
-    sip13(hash_key, &key.words()) as u32
+fn tag_of(hash_key: MixKey, key: &InboundKey) -> u32 {
+    hash_key.hash(key.words()) as u32
 }
 
 /// The generation a slot starts with (and that it must never return to).
@@ -500,7 +500,7 @@ impl<S: SaEntry> TableState<S> {
     fn remove(
         &mut self,
         handle: OffloadHandle,
-        hash_key: SipKey,
+        hash_key: MixKey,
         handle_key: SipKey,
     ) -> Option<Arc<S>> {
         let idx = handle.index()?;
@@ -543,7 +543,7 @@ impl<S: SaEntry> TableState<S> {
         &mut self,
         cursor: usize,
         out: &mut [Option<(OffloadHandle, Arc<S>)>; DRAIN_BATCH],
-        hash_key: SipKey,
+        hash_key: MixKey,
         handle_key: SipKey,
     ) -> usize {
         let end = cursor.saturating_add(SCAN_CHUNK).min(self.slots.len());
@@ -566,7 +566,7 @@ impl<S: SaEntry> TableState<S> {
         i
     }
 
-    fn verify(&self, hash_key: SipKey) -> Result<(), InvariantViolation> {
+    fn verify(&self, hash_key: MixKey) -> Result<(), InvariantViolation> {
         let fail = |what| Err(InvariantViolation(what));
         let live = self.slots.iter().filter(|s| s.sa.is_some()).count();
         if live != self.len {
@@ -661,7 +661,7 @@ pub struct SaTable<S, L> {
     lock: L,
     capacity: usize,
     max_index_entries: usize,
-    hash_key: SipKey,
+    hash_key: MixKey,
     handle_key: SipKey,
     _payload: PhantomData<fn() -> S>,
 }
@@ -699,7 +699,7 @@ where
             lock: L::new(state),
             capacity,
             max_index_entries: capacity * MAX_KEYS_PER_SA,
-            hash_key: seed.hash_key,
+            hash_key: MixKey::derive(seed.hash_key),
             handle_key: seed.handle_key,
             _payload: PhantomData,
         })
