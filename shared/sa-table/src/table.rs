@@ -1004,4 +1004,47 @@ mod tests {
             assert_eq!(t.get_inbound(&key(i)).is_some(), i % 3 == 1);
         }
     }
+
+    /// Memory-latency breakdown at 1M SAs behind the benchmark analysis in docs/sa-table.md:
+    /// dependent random reads (each address depends on the previous read) of the index, the
+    /// slot array, and slot then payload. Run with
+    /// `cargo test -p ipsecov2-satable --release --lib latency_breakdown -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn latency_breakdown() {
+        let n = MAX_CAPACITY;
+        let seed = TableSeed::from_words([5, 6, 7, 8]);
+        let t = Table::with_capacity(n, seed).unwrap();
+        for i in 0..n as u32 {
+            t.add(Arc::new(Sa(InboundKeys::one(key(i))))).unwrap();
+        }
+        let state = t.lock.read();
+        let rounds = 4 * n;
+        let scatter = |x: usize, mask: usize| (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7) & mask;
+        let ns = |start: std::time::Instant| start.elapsed().as_nanos() as f64 / rounds as f64;
+
+        let mask = state.index.len() - 1;
+        let (mut acc, start) = (0u64, std::time::Instant::now());
+        for i in 0..rounds {
+            acc = acc.wrapping_add(state.index[scatter(i ^ (acc as usize & 1), mask)]);
+        }
+        std::println!("dependent random index read: {:.1} ns", ns(start));
+
+        let (mut acc, start) = (acc, std::time::Instant::now());
+        for i in 0..rounds {
+            let slot = &state.slots[scatter(i ^ (acc as usize & 1), n - 1)];
+            acc = acc.wrapping_add(u64::from(slot.generation));
+        }
+        std::println!("dependent random slot read: {:.1} ns", ns(start));
+
+        let (mut acc, start) = (acc, std::time::Instant::now());
+        for i in 0..rounds {
+            let slot = &state.slots[scatter(i ^ (acc as usize & 1), n - 1)];
+            acc = acc.wrapping_add(slot.sa.as_ref().map_or(0, |sa| sa.0.len() as u64));
+        }
+        std::println!(
+            "dependent random slot + payload read: {:.1} ns ({acc})",
+            ns(start)
+        );
+    }
 }
