@@ -282,3 +282,56 @@ pub fn inner_packets_v6() -> Vec<Vec<u8>> {
 pub fn addr(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
+
+/// Encapsulate `n` copies of `inner` and return the protected packets
+/// (sequence numbers `first..first + n`).
+pub fn burst(o: &mut OutboundSa, inner: &[u8], n: usize) -> Vec<Vec<u8>> {
+    let mut buf = vec![0u8; 4096];
+    (0..n)
+        .map(|_| {
+            let e = o.encapsulate(inner, &mut buf).unwrap();
+            buf[..e.len].to_vec()
+        })
+        .collect()
+}
+
+/// Hand-framed transport-mode IPv4 ESP packet whose encrypted part is
+/// `body` (payload, padding, pad length, next header as given), sealed with
+/// the keys of `cfg` — for trailers the outbound SA never produces.
+pub fn hand_framed_esp(cfg: &SaConfig, seed: u64, seq: u32, body: &[u8]) -> Vec<u8> {
+    use ipsec_engine::{EspConfig, EspSa};
+    let t = cfg.protocol.esp().unwrap();
+    let keys = Keys::for_protocol(&cfg.protocol, seed);
+    let ecfg = EspConfig {
+        encryption: t.encryption,
+        integrity: t.integrity,
+        esn: cfg.esn,
+    };
+    let sa = EspSa::new(ecfg, &keys.enc, &keys.integ).unwrap();
+    let mut esp = Vec::new();
+    esp.extend(t.spi.to_be_bytes());
+    esp.extend(seq.to_be_bytes());
+    esp.extend(vec![0u8; ecfg.iv_len()]);
+    esp.extend(body);
+    esp.extend(vec![0u8; ecfg.icv_len()]);
+    let mut p = ipv4(50, &[], 0, true, &esp);
+    sa.seal(&mut p[20..], 0).unwrap();
+    p
+}
+
+/// Set the IPv4 total length (and checksum) or the IPv6 payload length of `p`
+/// to match `p.len()`.
+pub fn fix_ip_length(p: &mut [u8]) {
+    if p[0] >> 4 == 4 {
+        let l = p.len() as u16;
+        p[2..4].copy_from_slice(&l.to_be_bytes());
+        p[10] = 0;
+        p[11] = 0;
+        let ihl = usize::from(p[0] & 0x0f) * 4;
+        let c = csum(&p[..ihl]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+    } else {
+        let l = (p.len() - 40) as u16;
+        p[4..6].copy_from_slice(&l.to_be_bytes());
+    }
+}
