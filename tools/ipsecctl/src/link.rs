@@ -1,0 +1,249 @@
+//! Link-layer framing: where the IP datagram starts in a captured frame, and
+//! how the frame is rebuilt around a new datagram.
+//!
+//! Supported link types (the LINKTYPE_ values of pcap/pcapng):
+//!
+//! | value | name | framing |
+//! | --- | --- | --- |
+//! | 0 | NULL (BSD loopback) | 4-byte address family in the capturing host's byte order |
+//! | 1 | ETHERNET | 14-byte header, any number of 802.1Q / 802.1ad / 0x9100 tags |
+//! | 12 | DLT_RAW as written by some systems | raw IPv4/IPv6 |
+//! | 14 | DLT_RAW on OpenBSD | raw IPv4/IPv6 |
+//! | 101 | RAW | raw IPv4/IPv6 (version nibble) |
+//! | 108 | LOOP (OpenBSD loopback) | 4-byte address family, big-endian |
+//! | 113 | LINUX_SLL | 16-byte cooked header, protocol at offset 14 |
+//! | 228 | IPV4 | raw IPv4 only |
+//! | 229 | IPV6 | raw IPv6 only |
+//! | 276 | LINUX_SLL2 | 20-byte cooked header, protocol at offset 0 |
+//!
+//! Frames that do not carry IPv4/IPv6 (ARP, other EtherTypes) have no
+//! datagram and pass unchanged. Bytes after the IP datagram (Ethernet
+//! padding) are kept for untouched frames and dropped when the datagram is
+//! replaced; the family indicator (EtherType, SLL protocol, loopback family)
+//! is rewritten when the IP version changes.
+
+use std::fmt;
+
+/// IP version of a datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// IPv4.
+    V4,
+    /// IPv6.
+    V6,
+}
+
+/// Link types this tool understands.
+pub const SUPPORTED_LINK_TYPES: &[u32] = &[0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+
+/// Whether `link_type` is one the tool can process.
+pub fn is_supported(link_type: u32) -> bool {
+    SUPPORTED_LINK_TYPES.contains(&link_type)
+}
+
+/// How the family indicator of a frame is written back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FamilyField {
+    /// Raw IP: the version nibble says it all.
+    None,
+    /// Raw IP restricted to one family (228/229).
+    Only(Family),
+    /// A big-endian EtherType at this offset.
+    EtherType(usize),
+    /// BSD NULL: a 4-byte AF at offset 0 in this byte order.
+    Af { big_endian: bool },
+}
+
+/// Where the datagram sits in a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Located {
+    /// Offset of the IP header in the frame.
+    pub offset: usize,
+    /// Length of the IP datagram (from its own length field, bounded by the frame).
+    pub len: usize,
+    /// IP version.
+    pub family: Family,
+    field: FamilyField,
+}
+
+/// Why a new datagram cannot be put in the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FramingError {
+    /// The link type carries only the other IP version (228/229).
+    WrongFamily,
+}
+
+impl fmt::Display for FramingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WrongFamily => f.write_str("link type cannot carry this IP version"),
+        }
+    }
+}
+
+impl std::error::Error for FramingError {}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn ethertype_family(t: u16) -> Option<Family> {
+    match t {
+        0x0800 => Some(Family::V4),
+        0x86dd => Some(Family::V6),
+        _ => None,
+    }
+}
+
+fn version_family(b: &[u8]) -> Option<Family> {
+    match b.first()? >> 4 {
+        4 => Some(Family::V4),
+        6 => Some(Family::V6),
+        _ => None,
+    }
+}
+
+/// Length of the IP datagram at the start of `ip`, from its length field,
+/// limited to the bytes present. `None` if the header is not even complete.
+pub fn datagram_len(ip: &[u8], family: Family) -> Option<usize> {
+    match family {
+        Family::V4 => {
+            let ihl = usize::from(ip.first()? & 0x0f) * 4;
+            let total = usize::from(be16(ip, 2)?);
+            if ihl < 20 || ip.len() < ihl {
+                return None;
+            }
+            Some(total.clamp(ihl, ip.len()))
+        }
+        Family::V6 => {
+            if ip.len() < 40 {
+                return None;
+            }
+            let payload = usize::from(be16(ip, 4)?);
+            // Payload length 0 (jumbogram or unknown): the whole rest.
+            if payload == 0 {
+                return Some(ip.len());
+            }
+            Some((40 + payload).min(ip.len()))
+        }
+    }
+}
+
+/// Find the IP datagram in a frame of `link_type`. `None` when the frame
+/// carries no (complete-header) IPv4/IPv6 datagram.
+pub fn locate(link_type: u32, frame: &[u8]) -> Option<Located> {
+    let (offset, family, field) = match link_type {
+        12 | 14 | 101 => (0, version_family(frame)?, FamilyField::None),
+        228 => (
+            0,
+            version_family(frame).filter(|f| *f == Family::V4)?,
+            FamilyField::Only(Family::V4),
+        ),
+        229 => (
+            0,
+            version_family(frame).filter(|f| *f == Family::V6)?,
+            FamilyField::Only(Family::V6),
+        ),
+        1 => {
+            let mut at = 12;
+            let mut t = be16(frame, at)?;
+            while matches!(t, 0x8100 | 0x88a8 | 0x9100) {
+                at += 4;
+                t = be16(frame, at)?;
+            }
+            (at + 2, ethertype_family(t)?, FamilyField::EtherType(at))
+        }
+        113 => (
+            16,
+            ethertype_family(be16(frame, 14)?)?,
+            FamilyField::EtherType(14),
+        ),
+        276 => (
+            20,
+            ethertype_family(be16(frame, 0)?)?,
+            FamilyField::EtherType(0),
+        ),
+        0 | 108 => {
+            let b: [u8; 4] = frame.get(..4)?.try_into().ok()?;
+            let (v, big_endian) = if link_type == 108 {
+                (u32::from_be_bytes(b), true)
+            } else {
+                let le = u32::from_le_bytes(b);
+                if le <= 0xffff {
+                    (le, false)
+                } else {
+                    (u32::from_be_bytes(b), true)
+                }
+            };
+            let family = match v {
+                2 => Family::V4,
+                10 | 24 | 28 | 30 => Family::V6,
+                _ => return None,
+            };
+            (4, family, FamilyField::Af { big_endian })
+        }
+        _ => return None,
+    };
+    let ip = frame.get(offset..)?;
+    // The version nibble must agree with the link-layer indicator.
+    if version_family(ip)? != family {
+        return None;
+    }
+    let len = datagram_len(ip, family)?;
+    Some(Located {
+        offset,
+        len,
+        family,
+        field,
+    })
+}
+
+impl Located {
+    /// The datagram bytes in `frame`.
+    pub fn datagram<'a>(&self, frame: &'a [u8]) -> &'a [u8] {
+        frame
+            .get(self.offset..self.offset + self.len)
+            .unwrap_or(&[])
+    }
+
+    /// Rebuild the frame: the original link header (with the family indicator
+    /// fixed up) followed by `new_ip`; bytes after the old datagram are dropped.
+    pub fn rebuild(&self, frame: &[u8], new_ip: &[u8]) -> Result<Vec<u8>, FramingError> {
+        let family = version_family(new_ip).ok_or(FramingError::WrongFamily)?;
+        let mut out = Vec::with_capacity(self.offset + new_ip.len());
+        out.extend_from_slice(frame.get(..self.offset).unwrap_or(&[]));
+        match self.field {
+            FamilyField::None => {}
+            FamilyField::Only(f) => {
+                if f != family {
+                    return Err(FramingError::WrongFamily);
+                }
+            }
+            FamilyField::EtherType(at) => {
+                let t: u16 = match family {
+                    Family::V4 => 0x0800,
+                    Family::V6 => 0x86dd,
+                };
+                if let Some(s) = out.get_mut(at..at + 2) {
+                    s.copy_from_slice(&t.to_be_bytes());
+                }
+            }
+            FamilyField::Af { big_endian } => {
+                if family != self.family {
+                    // AF_INET 2; AF_INET6 24 (the BSD value every reader accepts).
+                    let af: u32 = if family == Family::V4 { 2 } else { 24 };
+                    let b = if big_endian {
+                        af.to_be_bytes()
+                    } else {
+                        af.to_le_bytes()
+                    };
+                    if let Some(s) = out.get_mut(..4) {
+                        s.copy_from_slice(&b);
+                    }
+                }
+            }
+        }
+        out.extend_from_slice(new_ip);
+        Ok(out)
+    }
+}
