@@ -5,40 +5,16 @@
 mod common;
 
 use common::full::*;
-use ipsec_engine::full::{InboundSa, Mode, OutboundSa, Protocol, SaConfig, UdpEncap};
+use common::harness;
+use ipsec_engine::full::{InboundSa, OutboundSa};
 use proptest::prelude::*;
 
 fn sas() -> Vec<(OutboundSa, InboundSa)> {
-    let s = esp_transforms_short();
-    let mut v = Vec::new();
-    let mut n = 0;
-    for (p, mode, udp, esn) in [
-        (Protocol::Esp(s[4]), Mode::Transport, false, false),
-        (Protocol::Esp(s[3]), tunnel_v4(), true, true),
-        (Protocol::Esp(s[1]), tunnel_v6(), false, true),
-        (Protocol::Esp(s[6]), Mode::Transport, true, false),
-        (Protocol::Ah(ah(ah_algs()[3])), Mode::Transport, false, true),
-        (Protocol::Ah(ah(ah_algs()[2])), tunnel_v6(), false, false),
-        (
-            Protocol::EspAh {
-                esp: s[0],
-                ah: ah(ah_algs()[1]),
-            },
-            tunnel_v4(),
-            false,
-            false,
-        ),
-    ] {
-        let mut c = SaConfig::new(p, mode);
-        c.esn = esn;
-        c.udp_encap = udp.then_some(UdpEncap {
-            src_port: 4500,
-            dst_port: 4500,
-        });
-        v.push(pair(&c, n));
-        n += 1;
-    }
-    v
+    harness::configs()
+        .iter()
+        .enumerate()
+        .map(|(k, c)| pair(c, harness::seed(k)))
+        .collect()
 }
 
 /// Length of the IP header plus every IPv6 extension header.
@@ -108,6 +84,11 @@ proptest! {
                 prop_assert!(orig.len() >= pk.len());
             }
         }
+    }
+
+    #[test]
+    fn harness_accepts_random_input(data in proptest::collection::vec(any::<u8>(), 0..200)) {
+        harness::run(&data);
     }
 
     #[test]

@@ -267,7 +267,13 @@ pub fn inner_packets_v6() -> Vec<Vec<u8>> {
     let rt = (43u8, rt);
     vec![
         ipv6(&[], 17, 0, 0, &udp_segment(1000, 53, 20)),
-        ipv6(&[hbh.clone()], 6, 0x2e, 0xabcde, &tcp_segment(1, 2, 777)),
+        ipv6(
+            std::slice::from_ref(&hbh),
+            6,
+            0x2e,
+            0xabcde,
+            &tcp_segment(1, 2, 777),
+        ),
         ipv6(
             &[hbh.clone(), dst.clone(), rt.clone(), dst.clone()],
             17,
@@ -275,7 +281,13 @@ pub fn inner_packets_v6() -> Vec<Vec<u8>> {
             5,
             &udp_segment(7, 8, 3),
         ),
-        ipv6(&[dst.clone()], 58, 0, 0, &[128, 0, 0, 0, 0, 1, 0, 1]),
+        ipv6(
+            std::slice::from_ref(&dst),
+            58,
+            0,
+            0,
+            &[128, 0, 0, 0, 0, 1, 0, 1],
+        ),
     ]
 }
 

@@ -77,3 +77,4 @@ pub fn frame(cfg: &EspConfig, spi: u32, seq: u32, payload: &[u8], nh: u8) -> Vec
 }
 
 pub mod full;
+pub mod harness;
