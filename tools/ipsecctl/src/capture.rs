@@ -682,7 +682,7 @@ impl PcapWriter {
             big_endian: c.format == Format::Pcap && c.big_endian,
             nanosecond: c.nanosecond,
             link_type: c.link_type,
-            snaplen: c.snaplen.max(262_144),
+            snaplen: c.snaplen,
         }
     }
 
@@ -704,7 +704,11 @@ impl PcapWriter {
 
     /// Encode the whole file into memory (so nothing is written when a packet
     /// cannot be represented).
+    /// The header's snapshot length is raised to the largest packet if one
+    /// exceeds it (encryption makes packets longer).
     pub fn encode(&self, packets: &[Packet]) -> Result<Vec<u8>, WriteError> {
+        let largest = packets.iter().map(|p| p.data.len()).max().unwrap_or(0);
+        let snaplen = self.snaplen.max(u32::try_from(largest).unwrap_or(u32::MAX));
         let total: usize = packets.iter().map(|p| p.data.len() + 16).sum::<usize>() + 24;
         let mut out = Vec::with_capacity(total);
         out.extend_from_slice(&self.u32(if self.nanosecond {
@@ -716,7 +720,7 @@ impl PcapWriter {
         out.extend_from_slice(&self.u16(4));
         out.extend_from_slice(&self.u32(0)); // thiszone
         out.extend_from_slice(&self.u32(0)); // sigfigs
-        out.extend_from_slice(&self.u32(self.snaplen));
+        out.extend_from_slice(&self.u32(snaplen));
         out.extend_from_slice(&self.u32(self.link_type));
         for (index, p) in packets.iter().enumerate() {
             let sec = u32::try_from(p.ts_sec).map_err(|_| WriteError::Timestamp { index })?;

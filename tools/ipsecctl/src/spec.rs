@@ -854,7 +854,7 @@ pub fn parse_tokens(tokens: &[String]) -> Result<SaSpec, SpecError> {
                 set_once(&mut replay_oseq_hi, v, &cur, "replay-oseq-hi")?;
             }
             "flag" => parse_flags(&mut cur, &mut flags, &mut ignored)?,
-            "extra-flag" => parse_extra_flags(&mut cur, &mut ignored)?,
+            "extra-flag" => parse_extra_flags(&mut cur)?,
             "sel" => {
                 if sel.is_some() {
                     return Err(cur.err_prev(SpecErrorKind::Duplicate("sel")));
@@ -1035,7 +1035,30 @@ const FLAG_NAMES: [&str; 8] = [
     "esn",
 ];
 
-fn apply_flag(name: &str, flags: &mut Flags, ignored: &mut Vec<String>) {
+/// Why a flag is refused: the engine's fixed behaviour differs from what it asks for.
+fn refused_flag(name: &str) -> Option<&'static str> {
+    match name {
+        "noecn" => Some("the engine always applies RFC 6040 ECN handling in tunnel mode"),
+        "decap-dscp" => Some("the engine keeps the inner DSCP on tunnel decapsulation"),
+        "nopmtudisc" => {
+            Some("the engine copies DF from an inner IPv4 header into the outer header")
+        }
+        "dont-encap-dscp" => Some("the engine copies the inner DSCP into the outer header"),
+        _ => None,
+    }
+}
+
+/// Record a flag: `esn` and `wildrecv` take effect; `align4` (the engine
+/// always aligns ESP to 4 bytes), `icmp` and `af-unspec` (no policy here) are
+/// accepted without effect; the rest is refused.
+fn apply_flag(
+    name: &str,
+    flags: &mut Flags,
+    ignored: &mut Vec<String>,
+) -> Result<(), SpecErrorKind> {
+    if let Some(why) = refused_flag(name) {
+        return Err(SpecErrorKind::Unsupported(format!("flag {name}: {why}")));
+    }
     match name {
         "esn" => flags.esn = true,
         "wildrecv" => flags.wildrecv = true,
@@ -1045,6 +1068,7 @@ fn apply_flag(name: &str, flags: &mut Flags, ignored: &mut Vec<String>) {
             }
         }
     }
+    Ok(())
 }
 
 /// `flag FLAG-LIST`: names, or one hex number as iproute2 allows.
@@ -1055,13 +1079,13 @@ fn parse_flags(
 ) -> Result<(), SpecError> {
     let first = cur.value("FLAG")?;
     if FLAG_NAMES.contains(&first) {
-        apply_flag(first, flags, ignored);
+        apply_flag(first, flags, ignored).map_err(|k| cur.err_prev(k))?;
         while let Some(t) = cur.peek() {
             if !FLAG_NAMES.contains(&t) {
                 break;
             }
             cur.next();
-            apply_flag(t, flags, ignored);
+            apply_flag(t, flags, ignored).map_err(|k| cur.err_prev(k))?;
         }
         return Ok(());
     }
@@ -1074,7 +1098,7 @@ fn parse_flags(
         Ok(bits) if !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
             for (i, name) in FLAG_NAMES.iter().enumerate() {
                 if bits & (1 << i) != 0 {
-                    apply_flag(name, flags, ignored);
+                    apply_flag(name, flags, ignored).map_err(|k| cur.err_prev(k))?;
                 }
             }
             Ok(())
@@ -1083,32 +1107,18 @@ fn parse_flags(
     }
 }
 
-/// `extra-flag EXTRA-FLAG-LIST`: `dont-encap-dscp` is accepted (see the docs),
-/// `oseq-may-wrap` is refused.
-fn parse_extra_flags(cur: &mut Cursor<'_>, ignored: &mut Vec<String>) -> Result<(), SpecError> {
-    let mut first = true;
-    loop {
-        let t = if first {
-            first = false;
-            cur.value("EXTRA-FLAG")?
-        } else {
-            match cur.peek() {
-                Some(t @ ("dont-encap-dscp" | "oseq-may-wrap")) => {
-                    cur.next();
-                    t
-                }
-                _ => return Ok(()),
-            }
-        };
-        match t {
-            "dont-encap-dscp" => ignored.push(t.to_string()),
-            "oseq-may-wrap" => return Err(cur.err_prev(SpecErrorKind::Unsupported(
-                "oseq-may-wrap: the engine never lets the sequence number wrap (RFC 4303 §3.3.3)"
-                    .into(),
-            ))),
-            _ => return Err(cur.err_prev(SpecErrorKind::UnknownFlag)),
+/// `extra-flag EXTRA-FLAG-LIST`: both Linux extra flags (`dont-encap-dscp`,
+/// `oseq-may-wrap`) ask for behaviour the engine does not have and are refused.
+fn parse_extra_flags(cur: &mut Cursor<'_>) -> Result<(), SpecError> {
+    let t = cur.value("EXTRA-FLAG")?;
+    let why = match t {
+        "dont-encap-dscp" => refused_flag(t).unwrap_or_default().to_string(),
+        "oseq-may-wrap" => {
+            "the engine never lets the sequence number wrap (RFC 4303 §3.3.3)".to_string()
         }
-    }
+        _ => return Err(cur.err_prev(SpecErrorKind::UnknownFlag)),
+    };
+    Err(cur.err_prev(SpecErrorKind::Unsupported(format!("extra-flag {t}: {why}"))))
 }
 
 /// `limit LIMIT` (iproute2 takes one LIMIT per `limit`; further LIMIT items
@@ -1151,7 +1161,14 @@ fn parse_limits(cur: &mut Cursor<'_>, limits: &mut Limits) -> Result<(), SpecErr
             "inf" | "INF" | "(INF)" => None,
             _ => {
                 cur.pos -= 1;
-                Some(cur.number(what, u64::MAX)?)
+                let n = cur.number(what, u64::MAX)?;
+                if n == 0 && (what.starts_with("byte") || what.starts_with("packet")) {
+                    return Err(cur.err_prev(SpecErrorKind::Invalid(format!(
+                        "{what} 0 would expire the SA before its first packet (as in Linux); omit the limit for none"
+                    ))));
+                }
+                // Time limits of 0 mean "none" in Linux.
+                (n != 0).then_some(n)
             }
         };
         if slot.is_some() {
