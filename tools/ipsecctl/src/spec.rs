@@ -1182,7 +1182,6 @@ fn parse_selector(cur: &mut Cursor<'_>) -> Result<Selector, SpecError> {
     let mut s = Selector::default();
     let (mut have_src, mut have_dst, mut have_proto) = (false, false, false);
     let (mut sport_pos, mut type_pos, mut key_pos) = (None, None, None);
-    let mut first_addr_pos = 0;
     loop {
         match cur.peek() {
             Some("src") => {
@@ -1192,9 +1191,6 @@ fn parse_selector(cur: &mut Cursor<'_>) -> Result<Selector, SpecError> {
                 }
                 have_src = true;
                 s.src = cur.prefix("selector address")?;
-                if first_addr_pos == 0 {
-                    first_addr_pos = cur.pos;
-                }
             }
             Some("dst") => {
                 cur.next();
@@ -1311,7 +1307,6 @@ fn parse_selector(cur: &mut Cursor<'_>) -> Result<Selector, SpecError> {
             ));
         }
     }
-    let _ = first_addr_pos;
     Ok(s)
 }
 
