@@ -61,6 +61,8 @@ pub enum CliError {
         /// What is wrong with it.
         error: CaptureError,
     },
+    /// The capture's link type is not one the tool can process.
+    UnsupportedLinkType(u32),
     /// A packet cannot be written in the output's link type or format.
     Unwritable(String),
     /// The output cannot be written (or renamed into place).
@@ -83,6 +85,7 @@ impl CliError {
             | Self::Setup { .. }
             | Self::InputIo { .. }
             | Self::Input { .. }
+            | Self::UnsupportedLinkType(_)
             | Self::Unwritable(_) => ExitStatus::BadInput,
             Self::Output { .. } | Self::Report(_) => ExitStatus::OutputFailed,
         }
@@ -101,6 +104,11 @@ impl fmt::Display for CliError {
                 write!(f, "cannot read input {}: {error}", path.display())
             }
             Self::Input { path, error } => write!(f, "input {}: {error}", path.display()),
+            Self::UnsupportedLinkType(lt) => write!(
+                f,
+                "link type {lt} is not supported (supported: {:?})",
+                crate::link::SUPPORTED_LINK_TYPES
+            ),
             Self::Unwritable(msg) => write!(f, "cannot write output: {msg}"),
             Self::Output { path, error } => {
                 write!(f, "cannot write output {}: {error}", path.display())

@@ -417,11 +417,7 @@ pub fn process(
     cap: &Capture,
 ) -> Result<(Vec<Packet>, Report), CliError> {
     if !link::is_supported(cap.link_type) {
-        return Err(CliError::Unwritable(format!(
-            "link type {} is not supported (supported: {:?})",
-            cap.link_type,
-            link::SUPPORTED_LINK_TYPES
-        )));
+        return Err(CliError::UnsupportedLinkType(cap.link_type));
     }
     let groups = group(op, specs)?;
     let mut units = Vec::with_capacity(groups.len());

@@ -449,6 +449,9 @@ fn bad_input_file_exits_2_and_writes_nothing() {
             assert!(!out.exists(), "{name}");
             let err = String::from_utf8(o.stderr).unwrap();
             assert!(err.starts_with("ipsecctl: error: "), "{name}: {err}");
+            if name == "unsupported link type" {
+                assert!(err.contains("link type 147 is not supported"), "{err}");
+            }
         }
     }
     let missing = dir.join("missing.pcap");
@@ -840,4 +843,25 @@ fn unwritable_output_exits_1() {
         .unwrap()
         .contains("cannot write output"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nested_tunnels_decrypt_in_one_run() {
+    let frames = v4_traffic();
+    let inner = gcm_tunnel("");
+    let outer = format!(
+        "src 198.51.100.1 dst 198.51.100.2 proto esp spi 0x7777 mode tunnel enc 'cbc(aes)' {CBC_KEY} \
+         auth-trunc 'hmac(sha256)' {SHA256_KEY} 128 replay-window 32"
+    );
+    let (once, _) = run_on("nest-1", "encrypt", 101, &frames, &[&inner]);
+    let (twice, _) = run_on("nest-2", "encrypt", 101, &once, &[&outer]);
+    assert!(twice.iter().all(|f| f[16..20] == [198, 51, 100, 2]));
+    let (dec, r) = run_on("nest-dec", "decrypt", 101, &twice, &[&inner, &outer]);
+    assert_eq!(dec, frames);
+    assert_eq!(r["sas"][0]["packets"], 6);
+    assert_eq!(r["sas"][1]["packets"], 6);
+    assert_eq!(r["packets"]["transformed"], 6);
+    // Only the outer SA: the inner ESP packets come out.
+    let (dec, _) = run_on("nest-outer", "decrypt", 101, &twice, &[&outer]);
+    assert_eq!(dec, once);
 }
