@@ -25,11 +25,22 @@ enum Command {
     },
 }
 
+const PCAP_HELP: &str = "\
+SPEC example (one quoted string per --sa, quotes inside parsed like a shell's):
+  --sa \"src 192.0.2.1 dst 192.0.2.2 proto esp spi 0x1000 mode tunnel \\
+        aead 'rfc4106(gcm(aes))' 0x0102030405060708090a0b0c0d0e0f1011121314 128 \\
+        replay-window 64 sel src 10.0.0.0/24 dst 10.0.1.0/24\"
+Exit status: 0 ran (drops are reported), 1 output not written, 2 bad arguments, SPEC or input.
+The accepted grammar, matching rules and report format are in docs/ipsecctl.md.";
+
 #[derive(Debug, Subcommand)]
+#[command(after_help = PCAP_HELP)]
 enum PcapOp {
     /// Protect every plain IP packet that matches an SA (ESP, AH or ESP+AH).
+    #[command(after_help = PCAP_HELP)]
     Encrypt(PcapArgs),
     /// Verify and decapsulate ESP/AH packets (also ESP in UDP); others pass unchanged.
+    #[command(after_help = PCAP_HELP)]
     Decrypt(PcapArgs),
 }
 
