@@ -459,6 +459,19 @@ fn config_errors() {
         ConfigError::EsnRequiresAntiReplay
     );
     let mut c = base;
+    c.anti_replay = AntiReplay::Disabled;
+    c.initial_iseq = Some(5);
+    assert_eq!(
+        InboundSa::new(&c, &k).unwrap_err(),
+        ConfigError::InitialSequenceWithoutWindow
+    );
+    let mut c = base;
+    c.initial_iseq = Some(1 << 32);
+    assert_eq!(
+        InboundSa::new(&c, &k).unwrap_err(),
+        ConfigError::SequenceOutOfRange
+    );
+    let mut c = base;
     c.anti_replay = AntiReplay::Window(0);
     assert!(matches!(
         InboundSa::new(&c, &k).unwrap_err(),

@@ -128,6 +128,21 @@ fn ecn_egress(inner: u8, outer: u8) -> Result<u8, DropReason> {
     }
 }
 
+/// The replay window of one protocol part, per the configuration.
+fn make_window(cfg: &SaConfig) -> Result<Option<ReplayWindow>, ConfigError> {
+    match cfg.anti_replay {
+        AntiReplay::Window(w) => Ok(Some(match cfg.initial_iseq {
+            Some(s) => ReplayWindow::starting_at(w, cfg.esn, s)?,
+            None => ReplayWindow::new(w, cfg.esn)?,
+        })),
+        AntiReplay::Disabled if cfg.esn => Err(ConfigError::EsnRequiresAntiReplay),
+        AntiReplay::Disabled if cfg.initial_iseq.is_some() => {
+            Err(ConfigError::InitialSequenceWithoutWindow)
+        }
+        AntiReplay::Disabled => Ok(None),
+    }
+}
+
 impl InboundSa {
     /// Prepare an inbound SA. The outbound-only field `initial_oseq` is
     /// ignored.
@@ -138,19 +153,6 @@ impl InboundSa {
                 return Err(ConfigError::SequenceOutOfRange);
             }
         }
-        let window = |_: ()| -> Result<Option<ReplayWindow>, ConfigError> {
-            match cfg.anti_replay {
-                AntiReplay::Window(w) => Ok(Some(match cfg.initial_iseq {
-                    Some(s) => ReplayWindow::starting_at(w, cfg.esn, s)?,
-                    None => ReplayWindow::new(w, cfg.esn)?,
-                })),
-                AntiReplay::Disabled if cfg.esn => Err(ConfigError::EsnRequiresAntiReplay),
-                AntiReplay::Disabled if cfg.initial_iseq.is_some() => {
-                    Err(ConfigError::InitialSequenceWithoutWindow)
-                }
-                AntiReplay::Disabled => Ok(None),
-            }
-        };
         let esp = match cfg.protocol.esp() {
             Some(t) => Some(EspIn {
                 sa: EspSa::new(
@@ -163,7 +165,7 @@ impl InboundSa {
                     keys.esp_integrity,
                 )?,
                 spi: t.spi,
-                window: window(())?,
+                window: make_window(cfg)?,
             }),
             None => None,
         };
@@ -171,7 +173,7 @@ impl InboundSa {
             Some(t) => Some(AhIn {
                 sa: AhSa::new(t.integrity, cfg.esn, keys.ah)?,
                 spi: t.spi,
-                window: window(())?,
+                window: make_window(cfg)?,
             }),
             None => None,
         };
