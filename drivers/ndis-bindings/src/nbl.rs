@@ -376,10 +376,8 @@ mod tests {
         assert!(unsafe { NET_BUFFER_LIST_SET_INFO(pa, IPsecOffloadV2NetBufferListInfo, v) });
         assert_eq!(a.info(IPsecOffloadV2NetBufferListInfo), v);
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { NET_BUFFER_LIST_INFO(pa, MaxNetBufferListInfo) },
-            None
-        );
+        let out_of_range = unsafe { NET_BUFFER_LIST_INFO(pa, MaxNetBufferListInfo) };
+        assert_eq!(out_of_range, None);
         // SAFETY: as above.
         assert!(!unsafe { NET_BUFFER_LIST_SET_INFO(pa, -1, v) });
         // SAFETY: null is an empty chain.
@@ -420,10 +418,8 @@ mod tests {
         assert_eq!(unsafe { mdl_mapped_system_va(&m) }, None);
         m.MdlFlags = MDL_SOURCE_IS_NONPAGED_POOL as i16;
         // SAFETY: as above.
-        assert_eq!(
-            unsafe { mdl_mapped_system_va(&m) },
-            Some(0x1000usize as PVOID)
-        );
+        let mapped = unsafe { mdl_mapped_system_va(&m) };
+        assert_eq!(mapped, Some(0x1000usize as PVOID));
         // SAFETY: as above.
         assert_eq!(unsafe { MmGetMdlByteCount(&m) }, 64);
         // SAFETY: as above.

@@ -213,6 +213,9 @@ pub struct IO_STATUS_BLOCK {
     pub Information: ULONG_PTR,
 }
 
+/// `STATUS_ACCESS_DENIED`.
+pub const STATUS_ACCESS_DENIED: NTSTATUS = 0xC000_0022_u32 as i32;
+
 /// `PASSIVE_LEVEL`.
 pub const PASSIVE_LEVEL: KIRQL = 0;
 /// `APC_LEVEL`.

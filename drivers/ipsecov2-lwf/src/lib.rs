@@ -1,0 +1,56 @@
+//! The IPsecOV2 NDIS 6.80 modifying lightweight filter driver (`ipsecov2_lwf.sys`).
+//!
+//! Today this is a **correct pass-through filter**: it attaches to Ethernet miniports, keeps the
+//! filter state machine (Attaching → Paused ⇄ Restarting → Running → Pausing → Paused →
+//! Detached), forwards sends, receives, OID requests (cloned, the WDK filter-sample way), status
+//! indications and PnP events, completes sends with `NDIS_STATUS_PAUSED` while not running,
+//! returns receives while pausing, and completes a pause only when every NBL it handed on has come
+//! back. It also registers a control device restricted to SYSTEM and Administrators. **IPsec
+//! processing (advertising IPsecOV2, the SA OIDs, ESP/AH on the NBLs) is plugged in by the
+//! filter-core issue**; until then the driver changes no packet.
+//!
+//! Portable parts, tested on any host: [`state`] (state machine and outstanding-NBL counting),
+//! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping), [`names`] (identifiers
+//! shared with the INF). The Windows shell (`shell`, compiled for `target_os = "windows"` only)
+//! translates NDIS calls; bindings come from `ndis-bindings`.
+//!
+//! Build flavours (Windows target): without the `wdk` feature the driver brings its own global
+//! allocator (non-paged NX pool, tag `IOv2`) and panic handler (`KeBugCheckEx` with
+//! [`names::BUGCHECK_CODE`]); with `wdk` it uses `wdk-alloc` and `wdk-panic` and is built by
+//! `wdk-build` (see `docs/install.md`). Crypto in this driver may use SSE/AES-NI/SHA-NI/PCLMULQDQ
+//! only: never build it with `-C target-feature=+avx*` or `-C target-cpu=native`.
+#![cfg_attr(target_os = "windows", no_std)]
+#![deny(missing_docs)]
+
+pub mod control;
+pub mod names;
+pub mod oid_clone;
+pub mod state;
+
+#[cfg(target_os = "windows")]
+mod shell;
+
+#[cfg(target_os = "windows")]
+pub use shell::DriverEntry;
+
+/// Global allocator of driver builds without the `wdk` feature: non-paged NX pool.
+#[cfg(all(target_os = "windows", not(feature = "wdk"), not(test)))]
+#[global_allocator]
+static GLOBAL_ALLOCATOR: ndis_bindings::runtime::PoolAllocator<{ names::POOL_TAG }> =
+    ndis_bindings::runtime::PoolAllocator;
+
+/// Panic handler of driver builds without the `wdk` feature: bug-check with the project code.
+#[cfg(all(target_os = "windows", not(feature = "wdk"), not(test)))]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    ndis_bindings::runtime::panic_bugcheck(info, names::BUGCHECK_CODE)
+}
+
+/// Global allocator of `wdk` builds (windows-drivers-rs).
+#[cfg(all(target_os = "windows", feature = "wdk", not(test)))]
+#[global_allocator]
+static GLOBAL_ALLOCATOR: wdk_alloc::WdkAllocator = wdk_alloc::WdkAllocator;
+
+// `wdk` builds take their panic handler from wdk-panic.
+#[cfg(all(target_os = "windows", feature = "wdk", not(test)))]
+use wdk_panic as _;
