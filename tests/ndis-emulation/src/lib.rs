@@ -1,0 +1,31 @@
+//! In-process NDIS emulation for tests.
+//!
+//! Today: [`chain`] builds real `NET_BUFFER_LIST` / `NET_BUFFER` / `MDL` chains (the
+//! `ipsecov2-abi` mirrors, heap-allocated and linked with real pointers) from packet bytes, with
+//! explicit or seeded-random segmentation ([`layout`]), hands them to the filter code as an
+//! [`ipsecov2_nbl::NblChain`], reads NET_BUFFER data back, and frees everything on drop.
+//!
+//! Planned: a miniport below (send completion, receive indication) and a TCP/IP-like protocol
+//! above, as further modules of this crate that build on [`chain`].
+//!
+//! ```
+//! use ipsecov2_ndis_emu::{OwnedNblChain, Segmentation};
+//!
+//! // 3 NBLs of up to 4 NET_BUFFERs of up to 200 random bytes, randomly cut into MDLs.
+//! let (owned, specs) = OwnedNblChain::random(7, 3, 4, 200, &Segmentation::default()).unwrap();
+//! for (i, spec) in specs.iter().enumerate() {
+//!     for (j, nb) in spec.nbs.iter().enumerate() {
+//!         assert_eq!(owned.read_nb(i, j).unwrap(), nb.data);
+//!     }
+//! }
+//! ```
+#![deny(missing_docs)]
+#![cfg(target_pointer_width = "64")]
+
+pub mod chain;
+pub mod layout;
+pub mod rng;
+
+pub use chain::{EmuError, NbSpec, NblSpec, OwnedNblChain, BACKFILL_BYTE, SLACK_BYTE};
+pub use layout::{MdlLayout, MdlMapping, Segmentation};
+pub use rng::SplitMix64;
