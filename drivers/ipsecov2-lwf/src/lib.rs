@@ -54,3 +54,11 @@ static GLOBAL_ALLOCATOR: wdk_alloc::WdkAllocator = wdk_alloc::WdkAllocator;
 // `wdk` builds take their panic handler from wdk-panic.
 #[cfg(all(target_os = "windows", feature = "wdk", not(test)))]
 use wdk_panic as _;
+
+/// `_fltused`: the MSVC runtime symbol that LLVM references from any object using floating-point
+/// types (core and compiler-builtins do). Nothing reads it; the kernel provides no C runtime, so
+/// the driver defines it (wdk-sys does the same in `wdk` builds).
+#[cfg(all(target_os = "windows", not(feature = "wdk")))]
+#[allow(non_upper_case_globals)]
+#[no_mangle]
+pub static _fltused: i32 = 0;
