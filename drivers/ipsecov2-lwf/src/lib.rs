@@ -51,9 +51,12 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
 #[global_allocator]
 static GLOBAL_ALLOCATOR: wdk_alloc::WdkAllocator = wdk_alloc::WdkAllocator;
 
-// `wdk` builds take their panic handler from wdk-panic.
+// `wdk` builds take their panic handler from wdk-panic, and `_fltused` and the C++ EH stubs the
+// MSVC link needs from wdk-sys (unreferenced crates would not be linked).
 #[cfg(all(target_os = "windows", feature = "wdk", not(test)))]
 use wdk_panic as _;
+#[cfg(all(target_os = "windows", feature = "wdk"))]
+use wdk_sys as _;
 
 /// `_fltused`: the MSVC runtime symbol that LLVM references from any object using floating-point
 /// types (core and compiler-builtins do). Nothing reads it; the kernel provides no C runtime, so
