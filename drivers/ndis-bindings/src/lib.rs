@@ -8,11 +8,11 @@
 //! * [`nbl`]: the NBL/NB/MDL accessor macros (`NET_BUFFER_LIST_FIRST_NB`,
 //!   `NET_BUFFER_LIST_INFO`, `NDIS_TEST_*_AT_DISPATCH_LEVEL`, `MmGetSystemAddressForMdlSafe`, …)
 //!   as inline functions.
-//! * [`ffi`] (Windows targets only): `extern "system"` imports from ndis.sys and ntoskrnl.exe
+//! * `ffi` (Windows targets only): `extern "system"` imports from ndis.sys and ntoskrnl.exe
 //!   with `#[link(kind = "raw-dylib", modifiers = "+verbatim")]`, so the driver links without the
 //!   WDK's import libraries.
-//! * [`runtime`] (Windows targets only): the non-paged pool allocator, [`runtime::PoolBox`],
-//!   [`runtime::SpinLock`] (`NDIS_SPIN_LOCK` semantics), the bug-check panic path and
+//! * `runtime` (Windows targets only): the non-paged pool allocator, `runtime::PoolBox`,
+//!   `runtime::SpinLock` (`NDIS_SPIN_LOCK` semantics), the bug-check panic path and
 //!   `DbgPrintEx` helpers.
 //!
 //! Unsafe code is confined to single-operation blocks, each with a `// SAFETY:` reason.
