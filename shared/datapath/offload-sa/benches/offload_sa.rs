@@ -51,8 +51,11 @@ fn spec(spi: u32) -> SaSpec<'static> {
     }
 }
 
-fn filled(n: usize) -> (Sas, Vec<OffloadHandle>, Vec<InboundKey>) {
-    let sas = Sas::new(HostSaTable::with_capacity(n, TableSeed::from_words([1, 2, 3, 4])).unwrap());
+/// A table of `capacity` holding `n` prepared SAs.
+fn filled(n: usize, capacity: usize) -> (Sas, Vec<OffloadHandle>, Vec<InboundKey>) {
+    let sas = Sas::new(
+        HostSaTable::with_capacity(capacity, TableSeed::from_words([1, 2, 3, 4])).unwrap(),
+    );
     let mut handles = Vec::with_capacity(n);
     let mut keys = Vec::with_capacity(n);
     for i in 0..n as u32 {
@@ -88,7 +91,7 @@ fn lookups(c: &mut Criterion) {
         table_bytes_per_sa(1 << 20).unwrap()
     );
     for n in [1 << 10, 1 << 20] {
-        let (sas, handles, keys) = filled(n);
+        let (sas, handles, keys) = filled(n, n);
         let visit = order(n);
         let mut g = c.benchmark_group(format!(
             "real-sa-lookup-{}",
@@ -113,7 +116,8 @@ fn lookups(c: &mut Criterion) {
 }
 
 fn churn(c: &mut Criterion) {
-    let (sas, _, _) = filled(1 << 10);
+    // One free slot: each iteration adds into it and deletes again.
+    let (sas, _, _) = filled(1 << 10, (1 << 10) + 1);
     let s = spec(0xfff0_0000);
     let mut g = c.benchmark_group("real-sa-churn");
     g.throughput(Throughput::Elements(1));
