@@ -309,7 +309,7 @@ impl Nbl<'_> {
     pub fn ipsec_offload_v2(&self) -> NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO {
         let v = self
             .info(IPsecOffloadV2NetBufferListInfo)
-            .unwrap_or(core::ptr::null_mut());
+            .unwrap_or_default();
         NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO::from_nbl_info(v)
     }
 
@@ -324,7 +324,7 @@ impl Nbl<'_> {
     pub fn ipsec_offload_v2_tunnel(&self) -> NDIS_IPSEC_OFFLOAD_V2_TUNNEL_NET_BUFFER_LIST_INFO {
         let v = self
             .info(IPsecOffloadV2TunnelNetBufferListInfo)
-            .unwrap_or(core::ptr::null_mut());
+            .unwrap_or_default();
         NDIS_IPSEC_OFFLOAD_V2_TUNNEL_NET_BUFFER_LIST_INFO::from_nbl_info(v)
     }
 
@@ -343,7 +343,7 @@ impl Nbl<'_> {
     pub fn ipsec_offload_v2_header(&self) -> NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO {
         let v = self
             .info(IPsecOffloadV2HeaderNetBufferListInfo)
-            .unwrap_or(core::ptr::null_mut());
+            .unwrap_or_default();
         NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO::from_nbl_info(v)
     }
 
