@@ -1,0 +1,183 @@
+//! The portable core of the IPsecOV2 software-offload NDIS lightweight filter.
+//!
+//! * [`caps`]: the `NDIS_IPSEC_OFFLOAD_V2` the filter reports, and the miniport's `NDIS_OFFLOAD`
+//!   with it filled in.
+//! * [`FilterCore::oid`]: the four IPsecOV2 OIDs, answered with `ipsecov2-oid` over the module's
+//!   [`OffloadSas`].
+//! * [`FilterCore::send`]: protects the NET_BUFFERs of NBLs carrying IPsecOV2 information into
+//!   filter-owned buffers ([`pool`]), passes the others down, completes the failures.
+//! * [`FilterCore::receive`]: verifies and decrypts received IPsec packets of offloaded inbound
+//!   SAs in place and sets the IPsecOV2 receive information.
+//!
+//! `no_std` + `alloc`, no `unsafe` (the NBL/MDL walking lives in `ipsecov2-nbl`), no heap
+//! allocation per packet, no panic reachable from a packet or OID. See `docs/filter-core.md`.
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod caps;
+pub mod counters;
+pub mod error;
+pub mod frame;
+pub mod pool;
+pub mod recv;
+pub mod send;
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use ipsecov2_abi::*;
+use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
+use ipsecov2_oid::{InfoBuffer, SetCompletion};
+use ipsecov2_satable::{OffloadHandle, SaLock, TableState};
+
+pub use caps::{ipsec_v2_capabilities, with_ipsec_v2, CapabilityConfig};
+pub use counters::ModuleCounters;
+pub use error::{Layer, RecvFailure, SendDrop};
+pub use frame::FrameError;
+#[cfg(feature = "std")]
+pub use pool::{HostTxBuffer, HostTxPool};
+pub use pool::{TxBuffer, TxPool};
+pub use recv::{RecvOutcome, RecvReport};
+pub use send::SendSink;
+
+/// Outbound SAs whose IV or sequence space ran out, remembered (bounded) until their pair is
+/// deleted, so that the next packet received on the matching inbound SA carries `SaDeleteReq`
+/// (the managing-SAs page: TCP/IP then deletes the inbound SA and the outbound SA).
+#[derive(Debug, Default)]
+pub struct DeleteRequests {
+    handles: [AtomicU64; DeleteRequests::SLOTS],
+}
+
+impl DeleteRequests {
+    /// How many exhausted outbound SAs can be pending at once (more are dropped: the next
+    /// failing send records them again).
+    pub const SLOTS: usize = 8;
+
+    fn note_exhausted(&self, handle: u64) {
+        if self
+            .handles
+            .iter()
+            .any(|h| h.load(Ordering::Relaxed) == handle)
+        {
+            return;
+        }
+        for h in &self.handles {
+            if h.compare_exchange(0, handle, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Whether a pending exhausted outbound SA pairs with the inbound SA `sa` (its source is
+    /// `sa`'s destination and vice versa). Entries whose SA is gone are cleared.
+    fn requested_for<L: SaLock<TableState<OffloadSa>>>(
+        &self,
+        core: &FilterCore<L>,
+        sa: &OffloadSa,
+    ) -> bool {
+        let mut found = false;
+        for h in &self.handles {
+            let v = h.load(Ordering::Acquire);
+            if v == 0 {
+                continue;
+            }
+            match OffloadHandle::from_u64(v).and_then(|oh| core.sas.table().get(oh)) {
+                None => {
+                    let _ = h.compare_exchange(v, 0, Ordering::AcqRel, Ordering::Relaxed);
+                }
+                Some(out) => {
+                    if out.destination == sa.source && out.source == sa.destination {
+                        found = true;
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Outbound handles currently pending deletion.
+    pub fn pending(&self) -> impl Iterator<Item = u64> + '_ {
+        self.handles
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .filter(|&v| v != 0)
+    }
+}
+
+/// The datapath and OID state of one filter module: its offloaded SAs, counters and pending
+/// SA delete requests.
+pub struct FilterCore<L> {
+    sas: OffloadSas<L>,
+    /// Module counters.
+    pub counters: ModuleCounters,
+    /// Exhausted outbound SAs awaiting `SaDeleteReq`.
+    pub delete_requests: DeleteRequests,
+}
+
+impl<L> core::fmt::Debug for FilterCore<L> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FilterCore")
+            .field("counters", &self.counters)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
+    /// A module over an SA table created at attach.
+    pub fn new(sas: OffloadSas<L>) -> Self {
+        Self {
+            sas,
+            counters: ModuleCounters::default(),
+            delete_requests: DeleteRequests::default(),
+        }
+    }
+
+    /// The offloaded SAs.
+    pub fn sas(&self) -> &OffloadSas<L> {
+        &self.sas
+    }
+
+    /// Answers the four IPsecOV2 OIDs (`OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`, `_ADD_SA_EX`,
+    /// `_DELETE_SA`, `_UPDATE_SA`) with how the request completes; `None` for every other OID,
+    /// which the driver passes down. They are set requests: any other request type completes
+    /// with `NDIS_STATUS_NOT_SUPPORTED`. Allocates (decoding, SA preparation): OID path only.
+    pub fn oid(
+        &self,
+        oid: NDIS_OID,
+        request_type: NDIS_REQUEST_TYPE,
+        buf: &mut InfoBuffer<'_>,
+    ) -> Option<SetCompletion> {
+        let ours = matches!(
+            oid,
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA
+                | OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX
+                | OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA
+                | OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA
+        );
+        if !ours {
+            return None;
+        }
+        if request_type != NdisRequestSetInformation {
+            return Some(SetCompletion {
+                status: NDIS_STATUS_NOT_SUPPORTED,
+                bytes_read: 0,
+                bytes_needed: 0,
+            });
+        }
+        Some(match oid {
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA => {
+                ipsecov2_oid::set_add_sa(buf, &self.sas).completion
+            }
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX => {
+                ipsecov2_oid::set_add_sa_ex(buf, &self.sas).completion
+            }
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA => {
+                ipsecov2_oid::set_delete_sa(buf, &self.sas).completion
+            }
+            _ => ipsecov2_oid::set_update_sa(buf, &self.sas).completion,
+        })
+    }
+}

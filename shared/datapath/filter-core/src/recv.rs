@@ -1,0 +1,366 @@
+//! The receive path: verify and decrypt IPsec packets whose inbound SA is offloaded, and report
+//! the results in the IPsecOV2 slots; every packet is indicated.
+
+use ipsec_engine::wire::{locate_ipsec, IpsecKind, IpsecLocation};
+use ipsec_engine::EspOpened;
+use ipsecov2_abi::*;
+use ipsecov2_nbl::{MdlMapper, NbData, NblChain};
+use ipsecov2_offload_sa::OffloadSa;
+use ipsecov2_satable::{
+    AddressFamily, Arc, InboundKey, IpAddress, IpsecProtocol, SaLock, TableState,
+};
+
+use crate::error::{Layer, RecvFailure};
+use crate::frame::{be32, datagram_len, destination, l2_len};
+use crate::FilterCore;
+
+const IPPROTO_ESP: u8 = 50;
+const IPPROTO_IPV4: u8 = 4;
+const IPPROTO_IPV6: u8 = 41;
+
+/// What the receive path did with one received NBL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecvOutcome {
+    /// Not an IPsec packet with an offloaded inbound SA (or not parsable, or more than one
+    /// NET_BUFFER): indicated without IPsecOV2 information.
+    Untouched,
+    /// An IPsec packet of an offloaded SA left for TCP/IP to process in software: the NBL is
+    /// read-only (`NDIS_NBL_FLAGS_RECV_READ_ONLY`) or larger than the scratch buffer.
+    NotProcessed,
+    /// Checked: `CryptoDone` set, and the rest of this report in the slots.
+    Checked(RecvReport),
+}
+
+/// The IPsecOV2 results of one received packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecvReport {
+    /// `Ok` → `CRYPTO_SUCCESS`; otherwise the failure and its `CRYPTO_*` code.
+    pub result: Result<(), RecvFailure>,
+    /// Both the tunnel and the transport layer were checked (`NextCryptoDone`).
+    pub next_crypto_done: bool,
+    /// `(NextHeader, PadLength)` of the first ESP trailer decrypted (`HeaderInfoSet`).
+    pub header: Option<(u8, u8)>,
+    /// `SaDeleteReq`: the SA pair must be deleted (its outbound SA is exhausted).
+    pub sa_delete_req: bool,
+}
+
+/// A verified layer: the decrypted ESP (offset, trailer) if any, and the next header after it.
+struct Opened {
+    esp: Option<(usize, EspOpened)>,
+    next_header: u8,
+    /// Where the protected payload starts and ends (inner packet for tunnel mode).
+    payload: (usize, usize),
+}
+
+/// Verifies (and for ESP decrypts, in `ip`) one SA bundle whose first header `loc` found.
+fn open_layer(
+    ip: &mut [u8],
+    sa: &OffloadSa,
+    loc: IpsecLocation,
+    layer_hint: Option<Layer>,
+) -> Result<Opened, RecvFailure> {
+    match loc.kind {
+        IpsecKind::Ah => {
+            let ah = sa.ah.as_ref().ok_or(RecvFailure::Protocol)?;
+            let nh = *ip.get(loc.offset).ok_or(RecvFailure::Protocol)?;
+            let layer = layer_hint.unwrap_or(if nh == IPPROTO_IPV4 || nh == IPPROTO_IPV6 {
+                Layer::Tunnel
+            } else {
+                Layer::Transport
+            });
+            let opened = ah
+                .sa
+                .open(ip, loc.offset, ah.seq_high())
+                .map_err(|e| RecvFailure::from_engine(e, false, layer))?;
+            let after = loc.offset + opened.ah_len;
+            match &sa.esp {
+                None => Ok(Opened {
+                    esp: None,
+                    next_header: opened.next_header,
+                    payload: (after, loc.end),
+                }),
+                Some(esp) => {
+                    if opened.next_header != IPPROTO_ESP || be32(ip, after) != Some(esp.spi) {
+                        return Err(RecvFailure::Protocol);
+                    }
+                    let len = loc.end.checked_sub(after).ok_or(RecvFailure::Protocol)?;
+                    let o = esp
+                        .sa
+                        .open_at(ip, after, len, esp.seq_high())
+                        .map_err(|e| RecvFailure::from_engine(e, true, layer))?;
+                    Ok(Opened {
+                        esp: Some((after, o)),
+                        next_header: o.next_header,
+                        payload: (
+                            after + o.payload_offset,
+                            after + o.payload_offset + o.payload_len,
+                        ),
+                    })
+                }
+            }
+        }
+        IpsecKind::Esp | IpsecKind::UdpEsp { .. } => {
+            let udp = matches!(loc.kind, IpsecKind::UdpEsp { .. });
+            let esp = sa.esp.as_ref().ok_or(RecvFailure::Protocol)?;
+            // An ESP+AH bundle needs AH in front; UDP-ESP only on an SA that says so.
+            if sa.ah.is_some() || udp != (sa.udp_esp != 0) {
+                return Err(RecvFailure::Protocol);
+            }
+            let len = loc
+                .end
+                .checked_sub(loc.offset)
+                .ok_or(RecvFailure::Protocol)?;
+            let layer = layer_hint.unwrap_or(Layer::Transport);
+            let o = esp
+                .sa
+                .open_at(ip, loc.offset, len, esp.seq_high())
+                .map_err(|e| RecvFailure::from_engine(e, true, layer))?;
+            Ok(Opened {
+                esp: Some((loc.offset, o)),
+                next_header: o.next_header,
+                payload: (
+                    loc.offset + o.payload_offset,
+                    loc.offset + o.payload_offset + o.payload_len,
+                ),
+            })
+        }
+    }
+}
+
+fn wildcard(dst: IpAddress) -> IpAddress {
+    match dst.family() {
+        AddressFamily::V4 => IpAddress::v4([0; 4]),
+        AddressFamily::V6 => IpAddress::v6([0; 16]),
+    }
+}
+
+impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
+    /// The inbound SA for (SPI, destination, protocol), falling back to an SA offloaded with a
+    /// wildcard (all-zero) destination.
+    fn inbound(&self, ip: &[u8], loc: IpsecLocation) -> Option<Arc<OffloadSa>> {
+        // The SPI is the first word of ESP, the second of AH.
+        let (proto, spi_at) = match loc.kind {
+            IpsecKind::Ah => (IpsecProtocol::Ah, loc.offset.checked_add(4)?),
+            IpsecKind::Esp | IpsecKind::UdpEsp { .. } => (IpsecProtocol::Esp, loc.offset),
+        };
+        let spi = be32(ip, spi_at)?;
+        let dst = destination(ip).ok()?;
+        let table = self.sas.table();
+        table
+            .get_inbound(&InboundKey::new(spi, dst, proto))
+            .or_else(|| table.get_inbound(&InboundKey::new(spi, wildcard(dst), proto)))
+            .map(|(_, sa)| sa)
+    }
+
+    /// `FilterReceiveNetBufferLists`: checks every NBL of `chain` in place and sets its IPsecOV2
+    /// slots (1: CryptoDone, NextCryptoDone, CryptoStatus, SaDeleteReq; 12: NextHeader,
+    /// PadLength, HeaderInfoSet), clearing them on NBLs it does not process. The chain is then
+    /// indicated whole, failures included. `scratch` is a per-processor buffer at least as large
+    /// as the largest frame to process (larger frames are left to TCP/IP). No heap allocation.
+    pub fn receive<M: MdlMapper + ?Sized>(
+        &self,
+        chain: &mut NblChain<'_>,
+        mapper: &M,
+        scratch: &mut [u8],
+    ) {
+        let mut cursor = chain.cursor();
+        while let Some(mut nbl) = cursor.next_nbl() {
+            let read_only = nbl.nbl_flags() & NDIS_NBL_FLAGS_RECV_READ_ONLY != 0;
+            let outcome = if nbl.net_buffer_count() == 1 {
+                let mut nbs = nbl.net_buffers();
+                match nbs.next_nb() {
+                    Some(mut nb) => match nb.data(mapper) {
+                        Ok(mut data) => self.receive_packet(&mut data, read_only, scratch),
+                        Err(_) => RecvOutcome::Untouched,
+                    },
+                    None => RecvOutcome::Untouched,
+                }
+            } else {
+                RecvOutcome::Untouched
+            };
+            let mut info = NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(0);
+            let mut header = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
+            match outcome {
+                RecvOutcome::Untouched => {
+                    crate::ModuleCounters::inc(&self.counters.recv_untouched);
+                }
+                RecvOutcome::NotProcessed => {
+                    crate::ModuleCounters::inc(&self.counters.recv_not_processed);
+                }
+                RecvOutcome::Checked(r) => {
+                    info.set_receive_crypto_done(true);
+                    info.set_receive_next_crypto_done(r.next_crypto_done);
+                    info.set_receive_crypto_status(match r.result {
+                        Ok(()) => CRYPTO_SUCCESS,
+                        Err(f) => f.crypto_status(),
+                    });
+                    if r.sa_delete_req {
+                        info.set_receive_sa_delete_req(true);
+                        crate::ModuleCounters::inc(&self.counters.recv_delete_requests);
+                    }
+                    if let Some((nh, pad)) = r.header {
+                        header.set_receive_next_header(nh);
+                        header.set_receive_pad_length(pad);
+                        header.set_receive_header_info_set(true);
+                    }
+                }
+            }
+            nbl.set_ipsec_offload_v2(info);
+            nbl.set_ipsec_offload_v2_header(header);
+        }
+    }
+
+    /// Checks one received frame; returns what to report. Decrypted ESP bytes are written back
+    /// into the NET_BUFFER only after their ICV verified.
+    pub fn receive_packet<M: MdlMapper + ?Sized>(
+        &self,
+        data: &mut NbData<'_, M>,
+        read_only: bool,
+        scratch: &mut [u8],
+    ) -> RecvOutcome {
+        let len = data.len();
+        // Enough to parse the headers and find the SA before deciding to copy everything.
+        let mut head = [0u8; 128];
+        let head_len = len.min(head.len());
+        let Some(head) = head.get_mut(..head_len) else {
+            return RecvOutcome::Untouched;
+        };
+        if data.copy_out(0, head).is_err() {
+            return RecvOutcome::Untouched;
+        }
+        let Ok(l2) = l2_len(head) else {
+            return RecvOutcome::Untouched;
+        };
+        let Some(frame) = scratch.get_mut(..len) else {
+            return self.too_large(head, l2);
+        };
+        if data.copy_out(0, frame).is_err() {
+            return RecvOutcome::Untouched;
+        }
+        let Some(ip_all) = frame.get_mut(l2..) else {
+            return RecvOutcome::Untouched;
+        };
+        let Ok(end) = datagram_len(ip_all) else {
+            return RecvOutcome::Untouched;
+        };
+        let Some(ip) = ip_all.get_mut(..end) else {
+            return RecvOutcome::Untouched;
+        };
+        let Ok(loc) = locate_ipsec(ip) else {
+            return RecvOutcome::Untouched;
+        };
+        let Some(sa) = self.inbound(ip, loc) else {
+            return RecvOutcome::Untouched;
+        };
+        if read_only {
+            return RecvOutcome::NotProcessed;
+        }
+        let sa_delete_req = self.delete_requests.requested_for(self, &sa);
+        let mut report = RecvReport {
+            result: Ok(()),
+            next_crypto_done: false,
+            header: None,
+            sa_delete_req,
+        };
+        let outer = match open_layer(ip, &sa, loc, None) {
+            Ok(o) => o,
+            Err(f) => {
+                self.count_failure(&sa, f);
+                report.result = Err(f);
+                return RecvOutcome::Checked(report);
+            }
+        };
+        sa.counters.count_ok(len);
+        if let Some((off, o)) = outer.esp {
+            report.header = Some((o.next_header, o.pad_length));
+            let range = ip.get(off..loc.end).unwrap_or(&[]);
+            if data.copy_in(l2 + off, range).is_err() {
+                report.result = Err(RecvFailure::Generic(ipsec_engine::PacketError::Truncated));
+                return RecvOutcome::Checked(report);
+            }
+        }
+        // Transport over tunnel: the inner packet may carry a transport-mode SA of its own.
+        if outer.next_header == IPPROTO_IPV4 || outer.next_header == IPPROTO_IPV6 {
+            let (start, stop) = outer.payload;
+            if let Some(inner_all) = ip.get_mut(start..stop) {
+                if let Ok(inner_end) = datagram_len(inner_all) {
+                    if let Some(inner) = inner_all.get_mut(..inner_end) {
+                        if let Ok(iloc) = locate_ipsec(inner) {
+                            if let Some(isa) = self.inbound(inner, iloc) {
+                                match open_layer(inner, &isa, iloc, Some(Layer::Transport)) {
+                                    Ok(io) => {
+                                        isa.counters.count_ok(inner_end);
+                                        report.next_crypto_done = true;
+                                        if let Some((ioff, iesp)) = io.esp {
+                                            if report.header.is_none() {
+                                                report.header =
+                                                    Some((iesp.next_header, iesp.pad_length));
+                                            }
+                                            let r = inner.get(ioff..iloc.end).unwrap_or(&[]);
+                                            if data.copy_in(l2 + start + ioff, r).is_err() {
+                                                report.result = Err(RecvFailure::Generic(
+                                                    ipsec_engine::PacketError::Truncated,
+                                                ));
+                                            }
+                                        }
+                                    }
+                                    Err(f) => {
+                                        self.count_failure(&isa, f);
+                                        report.result = Err(f);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        match report.result {
+            Ok(()) => self.counters.recv_ok(len),
+            Err(f) => self.counters.recv_failure(f),
+        }
+        RecvOutcome::Checked(report)
+    }
+
+    fn count_failure(&self, sa: &OffloadSa, f: RecvFailure) {
+        let c = match f {
+            RecvFailure::AhAuth(_) | RecvFailure::EspAuth(_) => &sa.counters.auth_failures,
+            _ => &sa.counters.other_drops,
+        };
+        c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        self.counters.recv_failure(f);
+    }
+
+    /// A frame larger than the scratch buffer: `NotProcessed` when it belongs to an offloaded SA
+    /// (TCP/IP does the work), `Untouched` otherwise. Only the first bytes are looked at.
+    fn too_large(&self, head: &[u8], l2: usize) -> RecvOutcome {
+        let Some(ip) = head.get(l2..) else {
+            return RecvOutcome::Untouched;
+        };
+        // `locate_ipsec` wants the whole datagram; look for a plain ESP/AH header right after a
+        // fixed-size IP header instead, which is enough to decide who processes the packet.
+        let (proto, off) = match ip.first().map(|b| b >> 4) {
+            Some(4) => (
+                ip.get(9).copied(),
+                usize::from(ip.first().map_or(0, |b| b & 0xf)) * 4,
+            ),
+            Some(6) => (ip.get(6).copied(), 40),
+            _ => (None, 0),
+        };
+        let kind = match proto {
+            Some(IPPROTO_ESP) => IpsecKind::Esp,
+            Some(51) => IpsecKind::Ah,
+            _ => return RecvOutcome::Untouched,
+        };
+        let loc = IpsecLocation {
+            ip_version: 0,
+            kind,
+            offset: off,
+            end: 0,
+        };
+        match self.inbound(ip, loc) {
+            Some(_) => RecvOutcome::NotProcessed,
+            None => RecvOutcome::Untouched,
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The send path: protect every NET_BUFFER of an NBL that carries IPsecOV2 information into a
+//! filter-owned buffer; pass the others down; keep the chain's order.
+
+use ipsec_engine::wire::{fix_udp_encap, locate_ipsec, IpsecKind};
+use ipsec_engine::PacketError;
+use ipsecov2_abi::*;
+use ipsecov2_nbl::{MdlMapper, NblChain};
+use ipsecov2_offload_sa::OffloadSa;
+use ipsecov2_satable::{Arc, OffloadHandle, SaLock, TableState};
+
+use crate::error::SendDrop;
+use crate::frame::{datagram_len, l2_len};
+use crate::pool::{TxBuffer, TxPool};
+use crate::FilterCore;
+
+/// Where the send path puts each NBL, in the order of the chain it was given. The driver builds
+/// the chain it sends down from [`SendSink::pass_down`] and [`SendSink::protected`] calls, in
+/// call order, and completes the [`SendSink::complete`] ones at once.
+pub trait SendSink<'a, B> {
+    /// An NBL without IPsec offload information (its IPsecOV2 slots cleared): send it down.
+    fn pass_down(&mut self, nbl: NblChain<'a>);
+    /// The protected copy of the next NET_BUFFER of the NBL being processed. The driver links it
+    /// into the filter-owned NBL that will replace the original.
+    fn stage(&mut self, packet: B);
+    /// Every NET_BUFFER of `original` has been staged: send the staged copies down (one
+    /// filter-owned NBL, at this position of the chain) and keep `original`; complete it with the
+    /// copy's completion status when the copy's send completes, then release the buffers.
+    fn protected(&mut self, original: NblChain<'a>);
+    /// Complete `original` now with `status` (it was not sent); release anything staged for it.
+    fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop);
+}
+
+enum Verdict {
+    Passed,
+    Protected,
+}
+
+fn handle_of(v: usize) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+fn ah_len(ip: &[u8], off: usize) -> Result<usize, SendDrop> {
+    let l = ip
+        .get(off.checked_add(1).ok_or(SendDrop::BadHeaderOffset)?)
+        .ok_or(SendDrop::BadHeaderOffset)?;
+    Ok((usize::from(*l) + 2) * 4)
+}
+
+/// Seals one SA bundle over `ip` (an IP datagram, offset 0 = IP header): ESP first, then AH over
+/// the result. `check` compares the framed ESP trailer with slot 12's NextHeader and PadLength.
+fn seal_bundle(
+    ip: &mut [u8],
+    sa: &OffloadSa,
+    esp_off: Option<usize>,
+    ah_off: Option<usize>,
+    check: Option<NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO>,
+) -> Result<(), SendDrop> {
+    if let Some(esp) = &sa.esp {
+        let off = esp_off.ok_or(SendDrop::BadHeaderOffset)?;
+        let len = ip.len().checked_sub(off).ok_or(SendDrop::BadHeaderOffset)?;
+        if let Some(h) = check {
+            let icv = esp.sa.config().icv_len();
+            let nh_at = ip
+                .len()
+                .checked_sub(icv + 1)
+                .ok_or(PacketError::Truncated)?;
+            let trailer = ip
+                .get(nh_at.checked_sub(1).ok_or(PacketError::Truncated)?..=nh_at)
+                .ok_or(PacketError::Truncated)?;
+            if trailer != [h.transmit_pad_length(), h.transmit_next_header()] {
+                return Err(SendDrop::HeaderInfoMismatch);
+            }
+        }
+        esp.sa.seal_at(ip, off, len, esp.seq_high())?;
+        // UDP-ESP (RFC 3948): the UDP header right in front of this ESP header gets its length
+        // and checksum (0 over IPv4, computed over IPv6) now that the ESP bytes are final.
+        if let Ok(loc) = locate_ipsec(ip) {
+            if let IpsecKind::UdpEsp { udp_offset } = loc.kind {
+                if loc.offset == off {
+                    fix_udp_encap(ip, udp_offset, ip.len())?;
+                }
+            }
+        }
+    }
+    if let Some(ah) = &sa.ah {
+        let off = ah_off.ok_or(SendDrop::BadHeaderOffset)?;
+        ah.sa.seal(ip, off, ah.seq_high())?;
+    }
+    Ok(())
+}
+
+/// Protects one frame (MAC header + IP datagram, as TCP/IP framed it) in place in a
+/// filter-owned buffer.
+fn protect_frame(
+    frame: &mut [u8],
+    hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+    transport: Option<&OffloadSa>,
+    tunnel: Option<&OffloadSa>,
+) -> Result<(), SendDrop> {
+    let l2 = l2_len(frame)?;
+    let ip_all = frame.get_mut(l2..).ok_or(PacketError::Truncated)?;
+    let end = datagram_len(ip_all)?;
+    let ip = ip_all.get_mut(..end).ok_or(PacketError::Truncated)?;
+    let nonzero = |v: u8| (v != 0).then(|| usize::from(v) * 4);
+    let esp_off = nonzero(hdr.transmit_esp_header_offset());
+    let ah_off = nonzero(hdr.transmit_ah_header_offset());
+    let (outer, inner) = match (tunnel, transport) {
+        (Some(t), inner) => (t, inner),
+        (None, Some(p)) => (p, None),
+        (None, None) => return Ok(()),
+    };
+    if let Some(inner_sa) = inner {
+        // Transport over tunnel: slot 12 describes the tunnel (outer) headers; the transport
+        // headers are found by parsing the inner packet, which starts after the outer ESP header
+        // and IV (or after the outer AH header).
+        let start = match (&outer.esp, &outer.ah) {
+            (Some(esp), _) => esp_off
+                .ok_or(SendDrop::BadHeaderOffset)?
+                .checked_add(8 + esp.sa.config().encryption.iv_len())
+                .ok_or(SendDrop::BadHeaderOffset)?,
+            (None, Some(_)) => {
+                let off = ah_off.ok_or(SendDrop::BadHeaderOffset)?;
+                off + ah_len(ip, off)?
+            }
+            (None, None) => return Err(SendDrop::BadHeaderOffset),
+        };
+        let inner_all = ip.get_mut(start..).ok_or(SendDrop::BadHeaderOffset)?;
+        let inner_end = datagram_len(inner_all)?;
+        let inner_ip = inner_all
+            .get_mut(..inner_end)
+            .ok_or(PacketError::Truncated)?;
+        let loc = locate_ipsec(inner_ip)?;
+        let (e, a) = match loc.kind {
+            IpsecKind::Ah if inner_sa.esp.is_some() => (
+                Some(loc.offset + ah_len(inner_ip, loc.offset)?),
+                Some(loc.offset),
+            ),
+            IpsecKind::Ah => (None, Some(loc.offset)),
+            IpsecKind::Esp | IpsecKind::UdpEsp { .. } => (Some(loc.offset), None),
+        };
+        seal_bundle(inner_ip, inner_sa, e, a, None)?;
+        seal_bundle(ip, outer, esp_off, ah_off, None)
+    } else {
+        seal_bundle(ip, outer, esp_off, ah_off, Some(hdr))
+    }
+}
+
+impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
+    fn outbound(&self, handle: u64) -> Result<(u64, Arc<OffloadSa>), SendDrop> {
+        let h = OffloadHandle::from_u64(handle).ok_or(SendDrop::UnknownHandle)?;
+        let sa = self.sas.table().get(h).ok_or(SendDrop::UnknownHandle)?;
+        if sa.inbound {
+            return Err(SendDrop::InboundSa);
+        }
+        Ok((handle, sa))
+    }
+
+    /// `FilterSendNetBufferLists`: every NBL of `chain` goes to `sink` exactly once, in order —
+    /// passed down untouched (no IPsec information), protected (a filter-owned copy of each
+    /// NET_BUFFER, see [`SendSink`]), or completed with the status of its [`SendDrop`].
+    /// TCP/IP's data is never written. No heap allocation.
+    pub fn send<'a, M, P, S>(&self, mut chain: NblChain<'a>, mapper: &M, pool: &P, sink: &mut S)
+    where
+        M: MdlMapper + ?Sized,
+        P: TxPool,
+        S: SendSink<'a, P::Buffer>,
+    {
+        while let Some(mut one) = chain.pop_front() {
+            match self.send_one(&mut one, mapper, pool, sink) {
+                Ok(Verdict::Passed) => {
+                    crate::ModuleCounters::inc(&self.counters.send_passed);
+                    sink.pass_down(one);
+                }
+                Ok(Verdict::Protected) => {
+                    crate::ModuleCounters::inc(&self.counters.send_protected_nbls);
+                    sink.protected(one);
+                }
+                Err(d) => {
+                    self.counters.send_drop(d);
+                    sink.complete(one, d.ndis_status(), d);
+                }
+            }
+        }
+    }
+
+    fn send_one<'a, M, P, S>(
+        &self,
+        one: &mut NblChain<'a>,
+        mapper: &M,
+        pool: &P,
+        sink: &mut S,
+    ) -> Result<Verdict, SendDrop>
+    where
+        M: MdlMapper + ?Sized,
+        P: TxPool,
+        S: SendSink<'a, P::Buffer>,
+    {
+        let mut cursor = one.cursor();
+        let Some(mut nbl) = cursor.next_nbl() else {
+            return Ok(Verdict::Passed);
+        };
+        let handle = handle_of(nbl.ipsec_offload_v2().0);
+        let tunnel_handle = handle_of(nbl.ipsec_offload_v2_tunnel().0);
+        if handle == 0 && tunnel_handle == 0 {
+            // Nothing for us; make sure no stale IPsecOV2 information reaches the NIC.
+            nbl.set_ipsec_offload_v2(NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(0));
+            nbl.set_ipsec_offload_v2_tunnel(NDIS_IPSEC_OFFLOAD_V2_TUNNEL_NET_BUFFER_LIST_INFO(0));
+            nbl.set_ipsec_offload_v2_header(NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0));
+            return Ok(Verdict::Passed);
+        }
+        let hdr = nbl.ipsec_offload_v2_header();
+        if nbl
+            .info(TcpLargeSendNetBufferListInfo)
+            .is_ok_and(|p| !p.is_null())
+        {
+            return Err(SendDrop::LsoNotSupported);
+        }
+        let transport = match handle {
+            0 => None,
+            h => Some(self.outbound(h)?),
+        };
+        let tunnel = match tunnel_handle {
+            0 => None,
+            h => Some(self.outbound(h)?),
+        };
+        let mut nbs = nbl.net_buffers();
+        while let Some(mut nb) = nbs.next_nb() {
+            let data = nb.data(mapper)?;
+            let len = data.len();
+            let mut buf = pool.acquire(len).ok_or(SendDrop::PoolExhausted)?;
+            data.copy_out(0, buf.bytes_mut())?;
+            let result = protect_frame(
+                buf.bytes_mut(),
+                hdr,
+                transport.as_ref().map(|(_, sa)| &**sa),
+                tunnel.as_ref().map(|(_, sa)| &**sa),
+            );
+            for (h, sa) in transport.iter().chain(tunnel.iter()) {
+                match result {
+                    Ok(()) => sa.counters.count_ok(len),
+                    Err(SendDrop::Crypto(e)) => {
+                        ModuleCountersExt::drop_sa(sa);
+                        if matches!(e, PacketError::IvExhausted | PacketError::SequenceExhausted) {
+                            self.delete_requests.note_exhausted(*h);
+                        }
+                    }
+                    Err(_) => ModuleCountersExt::drop_sa(sa),
+                }
+            }
+            result?;
+            self.counters.send_ok(len);
+            sink.stage(buf);
+        }
+        Ok(Verdict::Protected)
+    }
+}
+
+struct ModuleCountersExt;
+
+impl ModuleCountersExt {
+    fn drop_sa(sa: &OffloadSa) {
+        sa.counters
+            .other_drops
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    }
+}
