@@ -1,0 +1,680 @@
+//! Failures on both paths: tampered, truncated and unknown-SPI packets on receive, read-only
+//! NBLs, protocol mismatches; unknown handles, mixed chains, pool exhaustion, slot 12 mismatches
+//! and SA exhaustion on send.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use ipsecov2_abi::*;
+use ipsecov2_filter_core::{FrameError, HostTxPool, ModuleCounters, SendDrop};
+use ipsecov2_ndis_emu::SplitMix64;
+
+const V4: Ip = Ip {
+    v6: false,
+    extras: false,
+};
+
+struct Pair {
+    tx: Core,
+    rx: Core,
+    handle: u64,
+    layer: Layer,
+}
+
+fn pair(esp: Option<&EspAlg>, ah: Option<&AhAlg>, v6: bool) -> Pair {
+    let tx = core();
+    let rx = core();
+    let e = esp.map(|a| (a, 0x3000));
+    let a = ah.map(|a| (a, 0x3001));
+    let handle = add(&tx, &bundle(e, a, v6, false, true, 0));
+    assert_ne!(add(&rx, &bundle(e, a, v6, true, true, 0)), 0);
+    Pair {
+        tx,
+        rx,
+        handle,
+        layer: Layer {
+            esp: esp.map(|a| (a.shape, 0x3000)),
+            ah: ah.map(|a| (a.shape, 0x3001)),
+            udp: false,
+        },
+    }
+}
+
+/// Sends one frame and returns the protected bytes.
+fn protect(rng: &mut SplitMix64, p: &Pair, f: &Framed) -> Vec<u8> {
+    let pool = HostTxPool::new(1, 4096);
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(rng, &[&f.frame], p.handle, 0, f.header_info)],
+        &pool,
+    );
+    let Sent::Protected(mut v) = sent.into_iter().next().unwrap() else {
+        panic!()
+    };
+    v.remove(0)
+}
+
+fn esp_gcm() -> EspAlg {
+    esp_algs()
+        .into_iter()
+        .find(|a| a.name == "gcm128/16")
+        .unwrap()
+}
+fn esp_cbc() -> EspAlg {
+    esp_algs()
+        .into_iter()
+        .find(|a| a.name == "aes128+sha1")
+        .unwrap()
+}
+fn ah_sha1() -> AhAlg {
+    ah_algs().into_iter().find(|a| a.name == "sha1").unwrap()
+}
+
+/// Every byte of the ESP part (SPI excepted) and a sample of the ICV flipped: the packet is
+/// indicated with CryptoDone and the ESP auth failure, and its bytes are left as received.
+#[test]
+fn tampered_esp_is_indicated_with_auth_failure_and_not_modified() {
+    let mut rng = SplitMix64::new(10);
+    for alg in [esp_gcm(), esp_cbc()] {
+        let p = pair(Some(&alg), None, false);
+        let f = frame(&V4, &p.layer, 5, &rng.bytes(48), 6);
+        let wire = protect(&mut rng, &p, &f);
+        let esp_at = ETH + 20;
+        let mut frames = Vec::new();
+        for i in (esp_at + 4)..wire.len() {
+            let mut t = wire.clone();
+            t[i] ^= 0x01;
+            frames.push(t);
+        }
+        let got = receive_through(&p.rx, &mut rng, &frames, 0);
+        for ((view, bytes), sent) in got.iter().zip(&frames) {
+            assert!(view.crypto_done);
+            assert_eq!(
+                view.status, CRYPTO_TRANSPORT_ESP_AUTH_FAILED,
+                "{}",
+                alg.name
+            );
+            assert!(!view.header_set);
+            assert_eq!(bytes, sent, "nothing written on failure");
+        }
+        assert_eq!(
+            ModuleCounters::get(&p.rx.counters.recv_failures[2]),
+            frames.len() as u64
+        );
+    }
+}
+
+#[test]
+fn tampered_ah_transport_and_tunnel() {
+    let mut rng = SplitMix64::new(11);
+    let a = ah_sha1();
+    let p = pair(None, Some(&a), false);
+    for (proto, status) in [
+        (6u8, CRYPTO_TRANSPORT_AH_AUTH_FAILED),
+        (4, CRYPTO_TUNNEL_AH_AUTH_FAILED),
+    ] {
+        let inner = if proto == 4 {
+            // A small IPv4 packet as the tunnel payload.
+            let mut i = vec![
+                0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+            ];
+            i.extend_from_slice(&[0, 1, 0, 2, 0, 8, 0, 0]);
+            i
+        } else {
+            rng.bytes(30)
+        };
+        let f = frame(&V4, &p.layer, 5, &inner, proto);
+        let mut wire = protect(&mut rng, &p, &f);
+        let ok = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0);
+        assert_eq!(ok[0].0.status, CRYPTO_SUCCESS);
+        let last = wire.len() - 1;
+        wire[last] ^= 0x80;
+        let got = receive_through(&p.rx, &mut rng, &[wire.clone()], 0);
+        assert!(got[0].0.crypto_done);
+        assert_eq!(got[0].0.status, status);
+        assert_eq!(got[0].1, wire);
+        // A mutable field (TTL) may change in flight: AH still verifies.
+        wire[last] ^= 0x80;
+        wire[ETH + 8] = 3;
+        let got = receive_through(&p.rx, &mut rng, &[wire], 0);
+        assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
+    }
+}
+
+/// A CBC packet cut short (IP length fixed, so it still parses): invalid packet syntax.
+#[test]
+fn truncated_packets() {
+    let mut rng = SplitMix64::new(12);
+    let alg = esp_cbc();
+    let p = pair(Some(&alg), None, false);
+    let f = frame(&V4, &p.layer, 5, &rng.bytes(64), 6);
+    let wire = protect(&mut rng, &p, &f);
+    let mut frames = Vec::new();
+    for cut in [1usize, 3, 5, 7] {
+        let mut t = wire[..wire.len() - cut].to_vec();
+        let tl = (t.len() - ETH) as u16;
+        t[ETH + 2..ETH + 4].copy_from_slice(&tl.to_be_bytes());
+        frames.push(t);
+    }
+    for (view, _) in receive_through(&p.rx, &mut rng, &frames, 0) {
+        assert!(view.crypto_done);
+        assert_eq!(view.status, CRYPTO_INVALID_PACKET_SYNTAX);
+    }
+    // Cut inside the ESP header: no SA can be found from it: untouched.
+    let mut t = wire[..ETH + 20 + 6].to_vec();
+    t[ETH + 2..ETH + 4].copy_from_slice(&26u16.to_be_bytes());
+    // Cut without fixing the IP length: not a valid datagram: untouched.
+    let short = wire[..wire.len() - 4].to_vec();
+    for (view, bytes) in receive_through(&p.rx, &mut rng, &[t.clone(), short.clone()], 0) {
+        assert_eq!(view, UNTOUCHED);
+        assert!(bytes == t || bytes == short);
+    }
+}
+
+#[test]
+fn unknown_spi_and_non_ipsec_go_up_untouched() {
+    let mut rng = SplitMix64::new(13);
+    let alg = esp_gcm();
+    let p = pair(Some(&alg), None, false);
+    let f = frame(&V4, &p.layer, 5, &rng.bytes(20), 6);
+    let mut wire = protect(&mut rng, &p, &f);
+    wire[ETH + 20 + 3] ^= 0x40; // SPI
+    let plain = frame(
+        &V4,
+        &Layer {
+            esp: None,
+            ah: None,
+            udp: false,
+        },
+        1,
+        &rng.bytes(20),
+        17,
+    )
+    .frame;
+    let arp = {
+        let mut a = plain.clone();
+        a[12..14].copy_from_slice(&[0x08, 0x06]);
+        a
+    };
+    let frames = vec![wire, plain, arp];
+    for ((view, bytes), sent) in receive_through(&p.rx, &mut rng, &frames, 0)
+        .iter()
+        .zip(&frames)
+    {
+        assert_eq!(*view, UNTOUCHED);
+        assert_eq!(bytes, sent);
+    }
+    assert_eq!(ModuleCounters::get(&p.rx.counters.recv_untouched), 3);
+}
+
+/// A read-only receive NBL is left to TCP/IP (no CryptoDone), bytes untouched.
+#[test]
+fn read_only_receive_is_not_processed() {
+    let mut rng = SplitMix64::new(14);
+    let alg = esp_cbc();
+    let p = pair(Some(&alg), None, false);
+    let f = frame(&V4, &p.layer, 5, &rng.bytes(20), 6);
+    let wire = protect(&mut rng, &p, &f);
+    let got = receive_through(
+        &p.rx,
+        &mut rng,
+        std::slice::from_ref(&wire),
+        NDIS_NBL_FLAGS_RECV_READ_ONLY,
+    );
+    assert_eq!(got[0].0, UNTOUCHED);
+    assert_eq!(got[0].1, wire);
+    assert_eq!(ModuleCounters::get(&p.rx.counters.recv_not_processed), 1);
+}
+
+/// Plain ESP arriving for an ESP+AH bundle, and UDP-ESP for a plain ESP SA: invalid protocol.
+#[test]
+fn protocol_mismatch() {
+    let mut rng = SplitMix64::new(15);
+    let e = esp_cbc();
+    let a = ah_sha1();
+    // Sender: ESP only; receiver: ESP+AH with the same ESP SPI.
+    let tx = core();
+    let rx = core();
+    let h = add(
+        &tx,
+        &bundle(Some((&e, 0x5000)), None, false, false, false, 0),
+    );
+    add(
+        &rx,
+        &bundle(
+            Some((&e, 0x5000)),
+            Some((&a, 0x5001)),
+            false,
+            true,
+            false,
+            0,
+        ),
+    );
+    let layer = Layer {
+        esp: Some((e.shape, 0x5000)),
+        ah: None,
+        udp: false,
+    };
+    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(1, 512);
+    let (sent, _o) = send_through(
+        &tx,
+        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
+        &pool,
+    );
+    let Sent::Protected(w) = &sent[0] else {
+        panic!()
+    };
+    let got = receive_through(&rx, &mut rng, w, 0);
+    assert_eq!(got[0].0.status, CRYPTO_INVALID_PROTOCOL);
+    assert!(got[0].0.crypto_done);
+    // UDP-ESP for an SA without UDP encapsulation.
+    let tx = core();
+    let rx = core();
+    let h = add(
+        &tx,
+        &bundle(
+            Some((&e, 0x6000)),
+            None,
+            false,
+            false,
+            false,
+            IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT,
+        ),
+    );
+    add(
+        &rx,
+        &bundle(Some((&e, 0x6000)), None, false, true, false, 0),
+    );
+    let layer = Layer {
+        esp: Some((e.shape, 0x6000)),
+        ah: None,
+        udp: true,
+    };
+    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
+    let (sent, _o) = send_through(
+        &tx,
+        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
+        &pool,
+    );
+    let Sent::Protected(w) = &sent[0] else {
+        panic!()
+    };
+    assert_eq!(
+        receive_through(&rx, &mut rng, w, 0)[0].0.status,
+        CRYPTO_INVALID_PROTOCOL
+    );
+}
+
+/// An inbound SA offloaded with a wildcard (all-zero) destination matches any destination.
+#[test]
+fn wildcard_destination_inbound_sa() {
+    let mut rng = SplitMix64::new(16);
+    let e = esp_gcm();
+    let tx = core();
+    let rx = core();
+    let h = add(
+        &tx,
+        &bundle(Some((&e, 0x6100)), None, false, false, false, 0),
+    );
+    let mut inbound = bundle(Some((&e, 0x6100)), None, false, true, false, 0);
+    inbound.dst = [0; 16];
+    assert_ne!(add(&rx, &inbound), 0);
+    let layer = Layer {
+        esp: Some((e.shape, 0x6100)),
+        ah: None,
+        udp: false,
+    };
+    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(1, 512);
+    let (sent, _o) = send_through(
+        &tx,
+        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
+        &pool,
+    );
+    let Sent::Protected(w) = &sent[0] else {
+        panic!()
+    };
+    let got = receive_through(&rx, &mut rng, w, 0);
+    assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
+    assert!(got[0].0.crypto_done);
+}
+
+/// ESN: a receiver whose high bits differ fails the ICV; UPDATE_SA fixes it.
+#[test]
+fn esn_high_bits_enter_the_icv_and_update_sa_changes_them() {
+    let mut rng = SplitMix64::new(17);
+    let e = esp_cbc();
+    let tx = core();
+    let rx = core();
+    let h = add(
+        &tx,
+        &bundle(Some((&e, 0x6200)), None, false, false, true, 0),
+    );
+    let mut inbound = bundle(Some((&e, 0x6200)), None, false, true, true, 0);
+    inbound.sa[0].seq_high = 8;
+    let ih = add(&rx, &inbound);
+    let layer = Layer {
+        esp: Some((e.shape, 0x6200)),
+        ah: None,
+        udp: false,
+    };
+    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(1, 512);
+    let (sent, _o) = send_through(
+        &tx,
+        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
+        &pool,
+    );
+    let Sent::Protected(w) = &sent[0] else {
+        panic!()
+    };
+    assert_eq!(
+        receive_through(&rx, &mut rng, w, 0)[0].0.status,
+        CRYPTO_TRANSPORT_ESP_AUTH_FAILED
+    );
+    let mut upd = build::update_sa(ih, IPsecOffloadV2Esp, 0x6200, 7);
+    let c = rx
+        .oid(
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA,
+            NdisRequestSetInformation,
+            &mut ipsecov2_oid::InfoBuffer::new(&mut upd, build::BASE),
+        )
+        .unwrap();
+    assert_eq!(c.status, NDIS_STATUS_SUCCESS);
+    assert_eq!(
+        receive_through(&rx, &mut rng, w, 0)[0].0.status,
+        CRYPTO_SUCCESS
+    );
+}
+
+#[test]
+fn unknown_and_inbound_handles_complete_with_failure() {
+    let mut rng = SplitMix64::new(18);
+    let e = esp_gcm();
+    let p = pair(Some(&e), None, false);
+    let inbound = add(
+        &p.tx,
+        &bundle(Some((&e, 0x7777)), None, false, true, false, 0),
+    );
+    let f = frame(&V4, &p.layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(4, 512);
+    let specs = vec![
+        send_nbl(&mut rng, &[&f.frame], 0xdead_beef, 0, f.header_info),
+        send_nbl(&mut rng, &[&f.frame], p.handle, 0x1234_5678, f.header_info),
+        send_nbl(&mut rng, &[&f.frame], inbound, 0, f.header_info),
+    ];
+    let (sent, owned) = send_through(&p.tx, &specs, &pool);
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::UnknownHandle)
+    );
+    assert_eq!(
+        sent[1],
+        Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::UnknownHandle)
+    );
+    assert_eq!(
+        sent[2],
+        Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::InboundSa)
+    );
+    for i in 0..3 {
+        assert_eq!(owned.read_nb(i, 0).unwrap(), f.frame);
+    }
+    assert_eq!(ModuleCounters::get(&p.tx.counters.send_drops[0]), 2);
+    // After DELETE_SA the handle is unknown.
+    let mut del = build::delete_sa_list(&[p.handle]);
+    p.tx.oid(
+        OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
+        NdisRequestSetInformation,
+        &mut ipsecov2_oid::InfoBuffer::new(&mut del, build::BASE),
+    )
+    .unwrap();
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info)],
+        &pool,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::UnknownHandle)
+    );
+}
+
+/// A chain mixing plain, protected and failing NBLs keeps its order; plain NBLs have their
+/// IPsecOV2 slots cleared; random chains of many shapes.
+#[test]
+fn mixed_chains_keep_order() {
+    let mut rng = SplitMix64::new(19);
+    let e = esp_cbc();
+    let p = pair(Some(&e), None, false);
+    let pool = HostTxPool::new(64, 1024);
+    for round in 0..40 {
+        let mut specs = Vec::new();
+        let mut expect = Vec::new();
+        let n = 1 + (rng.next_u64() % 8) as usize;
+        for _ in 0..n {
+            match rng.next_u64() % 3 {
+                0 => {
+                    let plain = frame(
+                        &V4,
+                        &Layer {
+                            esp: None,
+                            ah: None,
+                            udp: false,
+                        },
+                        1,
+                        &rng.bytes(30),
+                        17,
+                    );
+                    // Stale header info with no handle must not reach the NIC.
+                    specs.push(send_nbl(
+                        &mut rng,
+                        &[&plain.frame, &plain.frame],
+                        0,
+                        0,
+                        0x0101_0101,
+                    ));
+                    expect.push(0);
+                }
+                1 => {
+                    let f = frame(&V4, &p.layer, round, &rng.bytes(30), 6);
+                    specs.push(send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info));
+                    expect.push(1);
+                }
+                _ => {
+                    let f = frame(&V4, &p.layer, round, &rng.bytes(30), 6);
+                    specs.push(send_nbl(&mut rng, &[&f.frame], 0x99, 0, f.header_info));
+                    expect.push(2);
+                }
+            }
+        }
+        let (sent, owned) = send_through(&p.tx, &specs, &pool);
+        for (i, (s, k)) in sent.iter().zip(&expect).enumerate() {
+            match (s, k) {
+                (Sent::Passed, 0) => {
+                    assert_eq!(
+                        owned.info(i, IPsecOffloadV2HeaderNetBufferListInfo),
+                        Some(0)
+                    );
+                }
+                (Sent::Protected(v), 1) => assert_eq!(v.len(), 1),
+                (Sent::Completed(st, SendDrop::UnknownHandle), 2) => {
+                    assert_eq!(*st, NDIS_STATUS_FAILURE)
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(pool.free_count(), pool.count());
+    }
+}
+
+#[test]
+fn pool_exhaustion_lso_and_header_info_mismatch() {
+    let mut rng = SplitMix64::new(20);
+    let e = esp_cbc();
+    let p = pair(Some(&e), None, false);
+    let f = frame(&V4, &p.layer, 1, &rng.bytes(30), 6);
+    let pool = HostTxPool::new(1, 1024);
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(
+            &mut rng,
+            &[&f.frame, &f.frame],
+            p.handle,
+            0,
+            f.header_info,
+        )],
+        &pool,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted)
+    );
+    assert_eq!(pool.free_count(), 1, "the staged buffer went back");
+    // Too large for the buffers.
+    let small = HostTxPool::new(4, 32);
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info)],
+        &small,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted)
+    );
+    // Slot 12 disagreeing with the framed trailer.
+    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
+    h.set_transmit_next_header(17);
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0)],
+        &pool,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch)
+    );
+    // No ESP offset.
+    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
+    h.set_transmit_esp_header_offset(0);
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0)],
+        &pool,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::BadHeaderOffset)
+    );
+    // LSO requested together with IPsec.
+    let mut spec = send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info);
+    spec.info.push((TcpLargeSendNetBufferListInfo, 1460 << 8));
+    let (sent, _o) = send_through(&p.tx, &[spec], &pool);
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_NOT_SUPPORTED, SendDrop::LsoNotSupported)
+    );
+    // Not an IP frame.
+    let mut arp = f.frame.clone();
+    arp[12..14].copy_from_slice(&[0x08, 0x06]);
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(&mut rng, &[&arp], p.handle, 0, f.header_info)],
+        &pool,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::Frame(FrameError::NotIp))
+    );
+}
+
+/// An outbound SA whose IV counter is exhausted refuses to seal; the next packet received on
+/// the paired inbound SA carries SaDeleteReq, until the outbound SA is deleted.
+#[test]
+fn iv_exhaustion_requests_sa_deletion() {
+    let mut rng = SplitMix64::new(21);
+    let e = esp_gcm();
+    // One module holds both directions of the pair, as a host does.
+    let m = core();
+    let out = add(
+        &m,
+        &bundle(Some((&e, 0x8100)), None, false, false, false, 0),
+    );
+    let mut inbound = bundle(Some((&e, 0x8200)), None, false, true, false, 0);
+    inbound.src[..4].copy_from_slice(&V4_DST);
+    inbound.dst[..4].copy_from_slice(&V4_SRC);
+    assert_ne!(add(&m, &inbound), 0);
+    let peer = core();
+    let mut peer_out = bundle(Some((&e, 0x8200)), None, false, false, false, 0);
+    peer_out.src[..4].copy_from_slice(&V4_DST);
+    peer_out.dst[..4].copy_from_slice(&V4_SRC);
+    let ph = add(&peer, &peer_out);
+    let sa = m
+        .sas()
+        .table()
+        .get(ipsecov2_satable::OffloadHandle::from_u64(out).unwrap())
+        .unwrap();
+    sa.esp.as_ref().unwrap().sa.set_iv_counter(u64::MAX);
+    let layer = Layer {
+        esp: Some((e.shape, 0x8100)),
+        ah: None,
+        udp: false,
+    };
+    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(1, 512);
+    let (sent, _o) = send_through(
+        &m,
+        &[send_nbl(&mut rng, &[&f.frame], out, 0, f.header_info)],
+        &pool,
+    );
+    assert_eq!(
+        sent[0],
+        Sent::Completed(
+            NDIS_STATUS_RESOURCES,
+            SendDrop::Crypto(ipsec_engine::PacketError::IvExhausted)
+        )
+    );
+    assert_eq!(m.delete_requests.pending().collect::<Vec<_>>(), vec![out]);
+    // The peer's packet to us, with addresses swapped.
+    let mut g = frame(
+        &V4,
+        &Layer {
+            esp: Some((e.shape, 0x8200)),
+            ah: None,
+            udp: false,
+        },
+        1,
+        &rng.bytes(10),
+        6,
+    );
+    let ip = ETH;
+    let (a, b) = (
+        g.frame[ip + 12..ip + 16].to_vec(),
+        g.frame[ip + 16..ip + 20].to_vec(),
+    );
+    g.frame[ip + 12..ip + 16].copy_from_slice(&b);
+    g.frame[ip + 16..ip + 20].copy_from_slice(&a);
+    let (sent, _o) = send_through(
+        &peer,
+        &[send_nbl(&mut rng, &[&g.frame], ph, 0, g.header_info)],
+        &pool,
+    );
+    let Sent::Protected(w) = &sent[0] else {
+        panic!("{sent:?}")
+    };
+    let got = receive_through(&m, &mut rng, w, 0);
+    assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
+    assert!(got[0].0.delete_req);
+    // TCP/IP deletes the outbound SA: no more requests.
+    let mut del = build::delete_sa_list(&[out]);
+    m.oid(
+        OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
+        NdisRequestSetInformation,
+        &mut ipsecov2_oid::InfoBuffer::new(&mut del, build::BASE),
+    )
+    .unwrap();
+    let got = receive_through(&m, &mut rng, w, 0);
+    assert!(!got[0].0.delete_req);
+    assert_eq!(m.delete_requests.pending().count(), 0);
+}

@@ -1,0 +1,204 @@
+//! The send and receive paths allocate nothing per packet (a counting global allocator), for
+//! ESP, AH, ESP+AH, UDP-ESP and transport over tunnel, successes and failures.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use common::*;
+use ipsecov2_abi::*;
+use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
+use ipsecov2_nbl::{NblChain, SystemVaMapper};
+use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: forwards to the system allocator; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
+}
+
+/// A sink that copies protected packets into preallocated storage.
+struct FixedSink {
+    out: Vec<Vec<u8>>,
+    n: usize,
+    completed: usize,
+}
+
+impl<'a> SendSink<'a, HostTxBuffer> for FixedSink {
+    fn pass_down(&mut self, _nbl: NblChain<'a>) {}
+    fn stage(&mut self, packet: HostTxBuffer) {
+        let dst = &mut self.out[self.n];
+        dst.clear();
+        dst.extend_from_slice(packet.bytes());
+        self.n += 1;
+    }
+    fn protected(&mut self, _original: NblChain<'a>) {}
+    fn complete(&mut self, _original: NblChain<'a>, _status: NDIS_STATUS, _reason: SendDrop) {
+        self.completed += 1;
+    }
+}
+
+#[test]
+fn zero_allocations_per_packet() {
+    let mut rng = SplitMix64::new(30);
+    let esps = esp_algs();
+    let ahs = ah_algs();
+    let tx = core();
+    let rx = core();
+    let mut specs: Vec<NblSpec> = Vec::new();
+    let mut n = 0u32;
+    for (i, e) in esps.iter().enumerate() {
+        for (a, udp) in [
+            (None, false),
+            (Some(&ahs[i % ahs.len()]), false),
+            (None, true),
+        ] {
+            let v6 = i % 2 == 1;
+            let (se, sa) = (0x1000 + n, 0x2000 + n);
+            n += 1;
+            let u = if udp {
+                IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT
+            } else {
+                0
+            };
+            let h = add(
+                &tx,
+                &bundle(Some((e, se)), a.map(|a| (a, sa)), v6, false, true, u),
+            );
+            add(
+                &rx,
+                &bundle(Some((e, se)), a.map(|a| (a, sa)), v6, true, true, u),
+            );
+            let f = frame(
+                &Ip { v6, extras: true },
+                &Layer {
+                    esp: Some((e.shape, se)),
+                    ah: a.map(|a| (a.shape, sa)),
+                    udp,
+                },
+                1,
+                &rng.bytes(100),
+                6,
+            );
+            specs.push(send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info));
+        }
+    }
+    // Transport over tunnel.
+    let (t, p) = (&esps[2], &esps[22]);
+    let th = add(
+        &tx,
+        &bundle(Some((t, 0x9000)), None, false, false, false, 0),
+    );
+    let ph = add(&tx, &bundle(Some((p, 0x9001)), None, true, false, false, 0));
+    add(&rx, &bundle(Some((t, 0x9000)), None, false, true, false, 0));
+    add(&rx, &bundle(Some((p, 0x9001)), None, true, true, false, 0));
+    let f = frame_tunnel(
+        &Ip {
+            v6: false,
+            extras: false,
+        },
+        &Layer {
+            esp: Some((t.shape, 0x9000)),
+            ah: None,
+            udp: false,
+        },
+        &Ip {
+            v6: true,
+            extras: false,
+        },
+        &Layer {
+            esp: Some((p.shape, 0x9001)),
+            ah: None,
+            udp: false,
+        },
+        3,
+        &rng.bytes(50),
+    );
+    specs.push(send_nbl(&mut rng, &[&f.frame], ph, th, f.header_info));
+    // An unknown handle.
+    specs.push(send_nbl(&mut rng, &[&f.frame], 0x77, 0, f.header_info));
+    let count = specs.len();
+
+    // The counter does count.
+    let b = allocs();
+    let probe = std::hint::black_box(Box::new(1u8));
+    assert!(allocs() > b && *probe == 1);
+
+    let pool = HostTxPool::new(4, 2048);
+    let mut owned = OwnedNblChain::build(&specs).unwrap();
+    let mut sink = FixedSink {
+        out: (0..count).map(|_| Vec::with_capacity(2048)).collect(),
+        n: 0,
+        completed: 0,
+    };
+    let before = allocs();
+    tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
+    assert_eq!(allocs() - before, 0, "send allocated");
+    owned.relink();
+    assert_eq!(sink.n, count - 1);
+    assert_eq!(sink.completed, 1);
+
+    // Receive all of them, plus a tampered copy of each.
+    let mut frames: Vec<Vec<u8>> = sink.out[..sink.n].to_vec();
+    for k in 0..sink.n {
+        let mut t = sink.out[k].clone();
+        let last = t.len() - 1;
+        t[last] ^= 1;
+        frames.push(t);
+    }
+    let rspecs: Vec<NblSpec> = frames
+        .iter()
+        .map(|fr| {
+            NblSpec::new(vec![ipsecov2_ndis_emu::NbSpec::new(
+                fr.clone(),
+                ipsecov2_ndis_emu::MdlLayout::random(&mut rng, fr.len() as u32, &seg()),
+            )])
+        })
+        .collect();
+    let mut rowned = OwnedNblChain::build(&rspecs).unwrap();
+    let mut scratch = vec![0u8; 4096];
+    let before = allocs();
+    {
+        let mut chain = rowned.chain();
+        rx.receive(&mut chain, &SystemVaMapper, &mut scratch);
+    }
+    assert_eq!(allocs() - before, 0, "receive allocated");
+    for i in 0..frames.len() {
+        let v = NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(
+            rowned.info(i, IPsecOffloadV2NetBufferListInfo).unwrap(),
+        );
+        assert!(v.receive_crypto_done());
+        assert_eq!(
+            v.receive_crypto_status() == CRYPTO_SUCCESS,
+            i < sink.n,
+            "{i}"
+        );
+    }
+}
