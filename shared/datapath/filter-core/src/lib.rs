@@ -107,6 +107,63 @@ impl DeleteRequests {
     }
 }
 
+/// What the receive path learned about the mode of inbound SAs: ESP hides whether a packet is
+/// tunnel or transport mode until it is decrypted, so an ESP authentication failure can only be
+/// reported as `CRYPTO_TUNNEL_ESP_AUTH_FAILED` for an SA already seen carrying tunnel traffic.
+/// A small direct-mapped cache (no allocation, no lock); a miss or a torn entry reads as
+/// "transport", which only affects the failure code reported.
+#[derive(Debug)]
+pub struct ModeCache {
+    handles: [AtomicU64; ModeCache::SLOTS],
+    tags: [AtomicU64; ModeCache::SLOTS],
+}
+
+impl Default for ModeCache {
+    fn default() -> Self {
+        Self {
+            handles: core::array::from_fn(|_| AtomicU64::new(0)),
+            tags: core::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+}
+
+impl ModeCache {
+    /// Number of entries.
+    pub const SLOTS: usize = 64;
+
+    fn slot(handle: u64) -> usize {
+        // SLOTS is a power of two: the low bits of the handle spread well (the table's handles
+        // are keyed and generation-tagged).
+        usize::try_from(handle % Self::SLOTS as u64).unwrap_or(0)
+    }
+
+    fn tag(handle: u64, tunnel: bool) -> u64 {
+        (handle << 1) | u64::from(tunnel)
+    }
+
+    /// Records the mode of inbound SA `handle`.
+    pub fn learn(&self, handle: u64, tunnel: bool) {
+        let i = Self::slot(handle);
+        if let (Some(h), Some(t)) = (self.handles.get(i), self.tags.get(i)) {
+            h.store(handle, Ordering::Relaxed);
+            t.store(Self::tag(handle, tunnel), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether inbound SA `handle` was last seen carrying tunnel-mode traffic.
+    #[must_use]
+    pub fn tunnel(&self, handle: u64) -> bool {
+        let i = Self::slot(handle);
+        match (self.handles.get(i), self.tags.get(i)) {
+            (Some(h), Some(t)) => {
+                h.load(Ordering::Relaxed) == handle
+                    && t.load(Ordering::Relaxed) == Self::tag(handle, true)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The datapath and OID state of one filter module: its offloaded SAs, counters and pending
 /// SA delete requests.
 pub struct FilterCore<L> {
@@ -115,6 +172,8 @@ pub struct FilterCore<L> {
     pub counters: ModuleCounters,
     /// Exhausted outbound SAs awaiting `SaDeleteReq`.
     pub delete_requests: DeleteRequests,
+    /// Learned modes of inbound SAs (for failure codes).
+    pub modes: ModeCache,
 }
 
 impl<L> core::fmt::Debug for FilterCore<L> {
@@ -132,6 +191,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             sas,
             counters: ModuleCounters::default(),
             delete_requests: DeleteRequests::default(),
+            modes: ModeCache::default(),
         }
     }
 

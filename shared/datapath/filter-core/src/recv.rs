@@ -137,7 +137,7 @@ fn wildcard(dst: IpAddress) -> IpAddress {
 impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     /// The inbound SA for (SPI, destination, protocol), falling back to an SA offloaded with a
     /// wildcard (all-zero) destination.
-    fn inbound(&self, ip: &[u8], loc: IpsecLocation) -> Option<Arc<OffloadSa>> {
+    fn inbound(&self, ip: &[u8], loc: IpsecLocation) -> Option<(u64, Arc<OffloadSa>)> {
         // The SPI is the first word of ESP, the second of AH.
         let (proto, spi_at) = match loc.kind {
             IpsecKind::Ah => (IpsecProtocol::Ah, loc.offset.checked_add(4)?),
@@ -149,7 +149,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         table
             .get_inbound(&InboundKey::new(spi, dst, proto))
             .or_else(|| table.get_inbound(&InboundKey::new(spi, wildcard(dst), proto)))
-            .map(|(_, sa)| sa)
+            .map(|(h, sa)| (u64::from(h), sa))
     }
 
     /// `FilterReceiveNetBufferLists`: checks every NBL of `chain` in place and sets its IPsecOV2
@@ -249,7 +249,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let Ok(loc) = locate_ipsec(ip) else {
             return RecvOutcome::Untouched;
         };
-        let Some(sa) = self.inbound(ip, loc) else {
+        let Some((handle, sa)) = self.inbound(ip, loc) else {
             return RecvOutcome::Untouched;
         };
         if read_only {
@@ -262,8 +262,16 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             header: None,
             sa_delete_req,
         };
-        let outer = match open_layer(ip, &sa, loc, None) {
-            Ok(o) => o,
+        // ESP hides the mode; an SA seen carrying tunnel traffic reports tunnel failures.
+        let hint = self.modes.tunnel(handle).then_some(Layer::Tunnel);
+        let outer = match open_layer(ip, &sa, loc, hint) {
+            Ok(o) => {
+                self.modes.learn(
+                    handle,
+                    o.next_header == IPPROTO_IPV4 || o.next_header == IPPROTO_IPV6,
+                );
+                o
+            }
             Err(f) => {
                 self.count_failure(&sa, f);
                 report.result = Err(f);
@@ -286,7 +294,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 if let Ok(inner_end) = datagram_len(inner_all) {
                     if let Some(inner) = inner_all.get_mut(..inner_end) {
                         if let Ok(iloc) = locate_ipsec(inner) {
-                            if let Some(isa) = self.inbound(inner, iloc) {
+                            if let Some((_, isa)) = self.inbound(inner, iloc) {
                                 match open_layer(inner, &isa, iloc, Some(Layer::Transport)) {
                                     Ok(io) => {
                                         isa.counters.count_ok(inner_end);

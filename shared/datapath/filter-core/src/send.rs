@@ -26,7 +26,8 @@ pub trait SendSink<'a, B> {
     /// filter-owned NBL, at this position of the chain) and keep `original`; complete it with the
     /// copy's completion status when the copy's send completes, then release the buffers.
     fn protected(&mut self, original: NblChain<'a>);
-    /// Complete `original` now with `status` (it was not sent); release anything staged for it.
+    /// Complete `original` now with `status` (already stored in its `Status` field; it was not
+    /// sent); release anything staged for it.
     fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop);
 }
 
@@ -157,7 +158,8 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
 
     /// `FilterSendNetBufferLists`: every NBL of `chain` goes to `sink` exactly once, in order —
     /// passed down untouched (no IPsec information), protected (a filter-owned copy of each
-    /// NET_BUFFER, see [`SendSink`]), or completed with the status of its [`SendDrop`].
+    /// NET_BUFFER, see [`SendSink`]), or completed with the status of its [`SendDrop`] (set in
+    /// the NBL's `Status`).
     /// TCP/IP's data is never written. No heap allocation.
     pub fn send<'a, M, P, S>(&self, mut chain: NblChain<'a>, mapper: &M, pool: &P, sink: &mut S)
     where
@@ -177,6 +179,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 }
                 Err(d) => {
                     self.counters.send_drop(d);
+                    if let Some(mut nbl) = one.cursor().next_nbl() {
+                        nbl.set_status(d.ndis_status());
+                    }
                     sink.complete(one, d.ndis_status(), d);
                 }
             }

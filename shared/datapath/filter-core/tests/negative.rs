@@ -421,6 +421,12 @@ fn unknown_and_inbound_handles_complete_with_failure() {
     for i in 0..3 {
         assert_eq!(owned.read_nb(i, 0).unwrap(), f.frame);
     }
+    let mut owned = owned;
+    let mut chain = owned.chain();
+    let mut cursor = chain.cursor();
+    while let Some(nbl) = cursor.next_nbl() {
+        assert_eq!(nbl.status(), NDIS_STATUS_FAILURE);
+    }
     assert_eq!(ModuleCounters::get(&p.tx.counters.send_drops[0]), 2);
     // After DELETE_SA the handle is unknown.
     let mut del = build::delete_sa_list(&[p.handle]);
@@ -677,4 +683,28 @@ fn iv_exhaustion_requests_sa_deletion() {
     let got = receive_through(&m, &mut rng, w, 0);
     assert!(!got[0].0.delete_req);
     assert_eq!(m.delete_requests.pending().count(), 0);
+}
+
+/// ESP hides the mode until decrypted: an SA seen carrying tunnel traffic reports tunnel ESP
+/// authentication failures; before that, transport.
+#[test]
+fn esp_tunnel_auth_failure_code_after_the_mode_is_known() {
+    let mut rng = SplitMix64::new(22);
+    let e = esp_cbc();
+    let p = pair(Some(&e), None, false);
+    let mut inner = vec![
+        0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    inner.extend_from_slice(&[0, 1, 0, 2, 0, 8, 0, 0]);
+    let f = frame(&V4, &p.layer, 5, &inner, 4);
+    let wire = protect(&mut rng, &p, &f);
+    let mut bad = wire.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&bad), 0);
+    assert_eq!(got[0].0.status, CRYPTO_TRANSPORT_ESP_AUTH_FAILED);
+    let got = receive_through(&p.rx, &mut rng, &[wire, bad], 0);
+    assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
+    assert_eq!(got[0].0.next_header, 4);
+    assert_eq!(got[1].0.status, CRYPTO_TUNNEL_ESP_AUTH_FAILED);
 }
