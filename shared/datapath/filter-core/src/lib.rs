@@ -13,6 +13,7 @@
 //! allocation per packet, no panic reachable from a packet or OID. See `docs/filter-core.md`.
 #![no_std]
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 extern crate alloc;
 
