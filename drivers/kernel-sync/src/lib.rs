@@ -94,13 +94,17 @@ pub struct ExExclusiveGuard<'a, T> {
 
 impl<T> core::fmt::Debug for ExSharedGuard<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ExSharedGuard").field("old_irql", &self.old_irql).finish()
+        f.debug_struct("ExSharedGuard")
+            .field("old_irql", &self.old_irql)
+            .finish()
     }
 }
 
 impl<T> core::fmt::Debug for ExExclusiveGuard<'_, T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ExExclusiveGuard").field("old_irql", &self.old_irql).finish()
+        f.debug_struct("ExExclusiveGuard")
+            .field("old_irql", &self.old_irql)
+            .finish()
     }
 }
 
