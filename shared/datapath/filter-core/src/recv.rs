@@ -274,6 +274,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             }
             Err(f) => {
                 self.count_failure(&sa, f);
+                self.counters.recv_failure(f);
                 report.result = Err(f);
                 return RecvOutcome::Checked(report);
             }
@@ -283,45 +284,15 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             report.header = Some((o.next_header, o.pad_length));
             let range = ip.get(off..loc.end).unwrap_or(&[]);
             if data.copy_in(l2 + off, range).is_err() {
-                report.result = Err(RecvFailure::Generic(ipsec_engine::PacketError::Truncated));
+                let f = RecvFailure::Generic(ipsec_engine::PacketError::Truncated);
+                self.counters.recv_failure(f);
+                report.result = Err(f);
                 return RecvOutcome::Checked(report);
             }
         }
         // Transport over tunnel: the inner packet may carry a transport-mode SA of its own.
         if outer.next_header == IPPROTO_IPV4 || outer.next_header == IPPROTO_IPV6 {
-            let (start, stop) = outer.payload;
-            if let Some(inner_all) = ip.get_mut(start..stop) {
-                if let Ok(inner_end) = datagram_len(inner_all) {
-                    if let Some(inner) = inner_all.get_mut(..inner_end) {
-                        if let Ok(iloc) = locate_ipsec(inner) {
-                            if let Some((_, isa)) = self.inbound(inner, iloc) {
-                                match open_layer(inner, &isa, iloc, Some(Layer::Transport)) {
-                                    Ok(io) => {
-                                        isa.counters.count_ok(inner_end);
-                                        report.next_crypto_done = true;
-                                        if let Some((ioff, iesp)) = io.esp {
-                                            if report.header.is_none() {
-                                                report.header =
-                                                    Some((iesp.next_header, iesp.pad_length));
-                                            }
-                                            let r = inner.get(ioff..iloc.end).unwrap_or(&[]);
-                                            if data.copy_in(l2 + start + ioff, r).is_err() {
-                                                report.result = Err(RecvFailure::Generic(
-                                                    ipsec_engine::PacketError::Truncated,
-                                                ));
-                                            }
-                                        }
-                                    }
-                                    Err(f) => {
-                                        self.count_failure(&isa, f);
-                                        report.result = Err(f);
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            self.inner_layer(ip, outer.payload, data, l2, &mut report);
         }
         match report.result {
             Ok(()) => self.counters.recv_ok(len),
@@ -330,13 +301,60 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         RecvOutcome::Checked(report)
     }
 
+    /// Checks the transport layer inside a verified tunnel layer whose protected payload is
+    /// `ip[start..stop]`; on success sets `NextCryptoDone` and writes the decrypted bytes back.
+    fn inner_layer<M: MdlMapper + ?Sized>(
+        &self,
+        ip: &mut [u8],
+        (start, stop): (usize, usize),
+        data: &mut NbData<'_, M>,
+        l2: usize,
+        report: &mut RecvReport,
+    ) {
+        let Some(inner_all) = ip.get_mut(start..stop) else {
+            return;
+        };
+        let Ok(inner_end) = datagram_len(inner_all) else {
+            return;
+        };
+        let Some(inner) = inner_all.get_mut(..inner_end) else {
+            return;
+        };
+        let Ok(iloc) = locate_ipsec(inner) else {
+            return;
+        };
+        let Some((_, isa)) = self.inbound(inner, iloc) else {
+            return;
+        };
+        match open_layer(inner, &isa, iloc, Some(Layer::Transport)) {
+            Ok(io) => {
+                isa.counters.count_ok(inner_end);
+                report.next_crypto_done = true;
+                if let Some((ioff, iesp)) = io.esp {
+                    if report.header.is_none() {
+                        report.header = Some((iesp.next_header, iesp.pad_length));
+                    }
+                    let r = inner.get(ioff..iloc.end).unwrap_or(&[]);
+                    if data.copy_in(l2 + start + ioff, r).is_err() {
+                        report.result =
+                            Err(RecvFailure::Generic(ipsec_engine::PacketError::Truncated));
+                    }
+                }
+            }
+            Err(f) => {
+                self.count_failure(&isa, f);
+                report.result = Err(f);
+            }
+        }
+    }
+
+    /// Per-SA failure counters (the module counters are updated once per packet).
     fn count_failure(&self, sa: &OffloadSa, f: RecvFailure) {
         let c = match f {
             RecvFailure::AhAuth(_) | RecvFailure::EspAuth(_) => &sa.counters.auth_failures,
             _ => &sa.counters.other_drops,
         };
         c.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        self.counters.recv_failure(f);
     }
 
     /// A frame larger than the scratch buffer: `NotProcessed` when it belongs to an offloaded SA

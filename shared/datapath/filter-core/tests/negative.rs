@@ -708,3 +708,63 @@ fn esp_tunnel_auth_failure_code_after_the_mode_is_known() {
     assert_eq!(got[0].0.next_header, 4);
     assert_eq!(got[1].0.status, CRYPTO_TUNNEL_ESP_AUTH_FAILED);
 }
+
+/// Transport over tunnel whose inner layer fails (the receiver's transport SA has other ESN
+/// high bits): CryptoDone for the tunnel layer, no NextCryptoDone, the transport failure code,
+/// counted once.
+#[test]
+fn transport_over_tunnel_inner_failure() {
+    let mut rng = SplitMix64::new(23);
+    let (t, pe) = (esp_gcm(), esp_cbc());
+    let tx = core();
+    let rx = core();
+    let th = add(
+        &tx,
+        &bundle(Some((&t, 0xb000)), None, false, false, false, 0),
+    );
+    let ph = add(
+        &tx,
+        &bundle(Some((&pe, 0xb001)), None, true, false, true, 0),
+    );
+    add(
+        &rx,
+        &bundle(Some((&t, 0xb000)), None, false, true, false, 0),
+    );
+    let mut inner_sa = bundle(Some((&pe, 0xb001)), None, true, true, true, 0);
+    inner_sa.sa[0].seq_high = 99;
+    add(&rx, &inner_sa);
+    let f = frame_tunnel(
+        &V4,
+        &Layer {
+            esp: Some((t.shape, 0xb000)),
+            ah: None,
+            udp: false,
+        },
+        &Ip {
+            v6: true,
+            extras: true,
+        },
+        &Layer {
+            esp: Some((pe.shape, 0xb001)),
+            ah: None,
+            udp: false,
+        },
+        4,
+        &rng.bytes(33),
+    );
+    let pool = HostTxPool::new(1, 1024);
+    let (sent, _o) = send_through(
+        &tx,
+        &[send_nbl(&mut rng, &[&f.frame], ph, th, f.header_info)],
+        &pool,
+    );
+    let Sent::Protected(w) = &sent[0] else {
+        panic!("{sent:?}")
+    };
+    let got = receive_through(&rx, &mut rng, w, 0);
+    let v = got[0].0;
+    assert!(v.crypto_done && !v.next_crypto_done);
+    assert_eq!(v.status, CRYPTO_TRANSPORT_ESP_AUTH_FAILED);
+    assert_eq!(ModuleCounters::get(&rx.counters.recv_failures[2]), 1);
+    assert_eq!(ModuleCounters::get(&rx.counters.recv_packets), 0);
+}
