@@ -70,15 +70,6 @@ impl AesKey {
             Self::A256(c) => c.decrypt_block(blk),
         }
     }
-
-    /// Encrypt several blocks at once (uses the pipelined AES-NI path).
-    fn encrypt_par(&self, blocks: &mut [GenericArray<u8, cipher::consts::U16>]) {
-        match self {
-            Self::A128(c) => c.encrypt_blocks(blocks),
-            Self::A192(c) => c.encrypt_blocks(blocks),
-            Self::A256(c) => c.encrypt_blocks(blocks),
-        }
-    }
 }
 
 /// DES or 3DES-EDE key schedule. Zeroized on drop by the `des` crate.
@@ -247,6 +238,20 @@ pub(crate) fn cbc_decrypt<const N: usize, C: CbcCipher<N>>(c: &C, iv: &[u8; N], 
     }
 }
 
+/// XORs the AES-CTR keystream (32-bit big-endian counter in the last four bytes of `start`) into
+/// `data`.
+fn ctr32_xor<C>(cipher: &C, start: &[u8; 16], data: &mut [u8])
+where
+    C: cipher::BlockCipher + cipher::BlockSizeUser<BlockSize = cipher::consts::U16> + BlockEncrypt,
+{
+    use cipher::{InnerIvInit, StreamCipherCore};
+    let core = ctr::CtrCore::<&C, ctr::flavors::Ctr32BE>::inner_iv_init(
+        cipher,
+        GenericArray::from_slice(start),
+    );
+    core.apply_keystream_partial(data.into());
+}
+
 /// AES-GCM/GMAC key: AES schedule, hash subkey H, and the 4-byte salt
 /// (KEYMAT = AES key || salt, RFC 4106 §8.1 / RFC 4543 §3.2).
 pub(crate) struct GcmKey {
@@ -297,29 +302,18 @@ impl GcmKey {
 
     /// AES-CTR keystream XOR starting at counter block inc32(J0) (GCM encryption/decryption).
     pub(crate) fn ctr_xor(&self, iv: &[u8; 8], data: &mut [u8]) {
-        const PAR: usize = 8;
-        let j0 = self.j0(iv);
-        let mut ctr = u32::from_be_bytes([j0[12], j0[13], j0[14], j0[15]]);
-        let mut ks: [GenericArray<u8, cipher::consts::U16>; PAR] = Default::default();
-        for big in data.chunks_mut(16 * PAR) {
-            let nblocks = big.len().div_ceil(16);
-            for b in ks.iter_mut().take(nblocks) {
-                ctr = ctr.wrapping_add(1);
-                b[..12].copy_from_slice(&j0[..12]);
-                b[12..].copy_from_slice(&ctr.to_be_bytes());
-            }
-            if let Some(blocks) = ks.get_mut(..nblocks) {
-                self.aes.encrypt_par(blocks);
-            }
-            for (chunk, k) in big.chunks_mut(16).zip(ks.iter()) {
-                for (d, s) in chunk.iter_mut().zip(k.iter()) {
-                    *d ^= s;
-                }
-            }
+        // Counter mode from inc32(J0) (NIST SP 800-38D §7.1): the `ctr` crate's Ctr32BE over a
+        // borrowed key schedule, as aes-gcm does, keeps the keystream in registers and XORs it
+        // straight into the packet (8 blocks at a time with AES-NI).
+        let mut start = self.j0(iv);
+        let counter = u32::from_be_bytes([start[12], start[13], start[14], start[15]]);
+        start[12..].copy_from_slice(&counter.wrapping_add(1).to_be_bytes());
+        match &self.aes {
+            AesKey::A128(c) => ctr32_xor(&**c, &start, data),
+            AesKey::A192(c) => ctr32_xor(&**c, &start, data),
+            AesKey::A256(c) => ctr32_xor(&**c, &start, data),
         }
-        for k in ks.iter_mut() {
-            k.as_mut_slice().zeroize();
-        }
+        start.zeroize();
     }
 
     /// Finish a tag: GHASH over the length block, XOR E(K, J0), write the
