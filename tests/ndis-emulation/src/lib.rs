@@ -5,6 +5,10 @@
 //! explicit or seeded-random segmentation ([`layout`]), hands them to the filter code as an
 //! [`ipsecov2_nbl::NblChain`], reads NET_BUFFER data back, and frees everything on drop.
 //!
+//! [`tcpip`] frames what TCP/IP hands an IPsecOV2 NIC (ESP / AH / UDP-ESP / transport over
+//! tunnel, slot 12 values) and names the ESP / AH transforms as ADD_SA elements; [`oid_buffers`]
+//! writes ADD_SA / ADD_SA_EX / DELETE_SA / UPDATE_SA information buffers.
+//!
 //! Planned: a miniport below (send completion, receive indication) and a TCP/IP-like protocol
 //! above, as further modules of this crate that build on [`chain`].
 //!
@@ -24,7 +28,9 @@
 
 pub mod chain;
 pub mod layout;
+pub mod oid_buffers;
 pub mod rng;
+pub mod tcpip;
 
 pub use chain::{EmuError, NbSpec, NblSpec, OwnedNblChain, BACKFILL_BYTE, SLACK_BYTE};
 pub use layout::{MdlLayout, MdlMapping, Segmentation};

@@ -2,7 +2,6 @@
 //! in-process NDIS emulation. See `docs/hlk.md`.
 
 mod cases;
-mod oidbuf;
 mod tcpip;
 
 use std::io::Write;

@@ -1,7 +1,6 @@
 //! Groups `capabilities`, `oid-validity`, `capacity` and `delete-update`.
 
 use super::{case, ensure, eq, status};
-use crate::oidbuf::{self as build, AddSa, BASE};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
@@ -9,6 +8,7 @@ use ipsecov2_filter_core::caps::{AUTHENTICATION_ALGORITHMS, ENCRYPTION_ALGORITHM
 use ipsecov2_filter_core::{
     ipsec_v2_capabilities, with_ipsec_v2, CapabilityConfig, HostTxPool, SendDrop,
 };
+use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
 use ipsecov2_ndis_emu::SplitMix64;
 use ipsecov2_oid::layout::{add_sa, add_sa_ex, delete_sa};
 use ipsecov2_oid::InfoBuffer;

@@ -1,4 +1,5 @@
-//! OID buffer builders (copied from the filter core's test support).
+//! IPsecOV2 OID information buffers as TCP/IP writes them (the layout of the OID crate's test
+//! builders), at [`BASE`] in the requester's address space.
 //! Writes ADD_SA / ADD_SA_EX / DELETE_SA / UPDATE_SA structures into byte buffers.
 
 use ipsecov2_abi::*;
@@ -11,38 +12,59 @@ pub const BASE: u64 = 0xffff_c000_1234_0000;
 /// IPSEC_OFFLOAD_V2_ALGORITHM_INFO.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Alg {
+    /// `Identifier`: one `IPSEC_OFFLOAD_V2_AUTHENTICATION_*` / `_ENCRYPTION_*` bit.
     pub id: u32,
+    /// `KeyLength` in bytes.
     pub key_len: u32,
+    /// `KeyOffsetBytes` into the element's key data.
     pub key_off: u32,
+    /// `AdditionalInfo` (the ICV length for AES-GCM / GMAC).
     pub additional: u32,
 }
 
 /// IPSEC_OFFLOAD_V2_SECURITY_ASSOCIATION.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sec {
+    /// `Flags`.
     pub flags: u32,
+    /// `Operation`: `IPsecOffloadV2Ah` or `IPsecOffloadV2Esp`.
     pub operation: i32,
+    /// SPI in host order (written in network order).
     pub spi: u32,
+    /// `AuthenticationAlgorithm`.
     pub auth: Alg,
+    /// `EncryptionAlgorithm`.
     pub enc: Alg,
+    /// `SequenceNumberHighOrder` (ESN high bits).
     pub seq_high: u32,
 }
 
 /// One IPSEC_OFFLOAD_V2_ADD_SA (or the fields of an ADD_SA_EX).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddSa {
+    /// `Header.Type`.
     pub hdr_type: u8,
+    /// `Header.Revision`.
     pub hdr_revision: u8,
+    /// `Header.Size`.
     pub hdr_size: u16,
+    /// `NumExtHdrs`: 1 or 2 (ESP then AH).
     pub num_ext_hdrs: u32,
+    /// `Flags`.
     pub flags: u32,
+    /// Source address (IPv4 in the first 4 bytes).
     pub src: [u8; 16],
+    /// Destination address (IPv4 in the first 4 bytes).
     pub dst: [u8; 16],
+    /// `UdpEspEncapsulation` bits.
     pub udp_esp: u32,
+    /// `SecAssoc[0..2]`.
     pub sa: [Sec; 2],
+    /// Key data (`KeyLength` bytes).
     pub keys: Vec<u8>,
     /// ADD_SA_EX only.
     pub switch_port: u32,
+    /// `VlanId` (ADD_SA_EX only).
     pub vlan: u16,
 }
 

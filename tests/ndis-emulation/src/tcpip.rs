@@ -1,0 +1,858 @@
+//! What TCP/IP hands an IPsecOV2 NIC, as bytes and NBL specs: a framer that builds ESP / AH /
+//! UDP-ESP / transport-over-tunnel frames exactly as the IPsecOV2 sending page says TCP/IP does
+//! (headers, IV and ICV room, padding 1, 2, 3…, trailer, slot 12 offsets and trailer values), the
+//! catalogue of ESP and AH transforms the filter offers as ADD_SA elements ([`bundle`]), NBL specs
+//! for send (slots 1 / 11 / 12) and receive, and the receive slots read back ([`recv_view`]).
+//!
+//! ```
+//! use ipsecov2_ndis_emu::tcpip::{esp_algs, frame, Ip, Layer};
+//!
+//! let gcm = &esp_algs()[2];
+//! let layer = Layer { esp: Some((gcm.shape, 0x1000)), ah: None, udp: false };
+//! let f = frame(&Ip { v6: false, extras: false }, &layer, 1, &[0u8; 20], 6);
+//! assert_eq!(f.trailer, Some((6, 2)));
+//! ```
+
+use crate::oid_buffers::{self as build, AddSa, Alg, Sec};
+use crate::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, Segmentation, SplitMix64};
+use ipsecov2_abi::*;
+
+// ---------------------------------------------------------------------------------------------
+// Algorithms: the ADD_SA element and what the framer needs to know about it.
+// ---------------------------------------------------------------------------------------------
+
+/// What the framer needs of an ESP transform.
+#[derive(Clone, Copy, Debug)]
+pub struct EspShape {
+    /// IV length in bytes.
+    pub iv: usize,
+    /// Cipher block size the padding aligns to (4 for stream / NULL).
+    pub block: usize,
+    /// ICV length in bytes.
+    pub icv: usize,
+    /// Payload is encrypted (false for NULL and GMAC).
+    pub encrypts: bool,
+}
+
+/// What the framer needs of an AH transform.
+#[derive(Clone, Copy, Debug)]
+pub struct AhShape {
+    /// ICV length in bytes.
+    pub icv: usize,
+    /// AH-GMAC: an 8-byte IV precedes the ICV.
+    pub gmac: bool,
+}
+
+#[derive(Clone, Debug)]
+/// An ESP transform: its name, its ADD_SA `SecAssoc` + keys for an SPI, its framing shape.
+pub struct EspAlg {
+    /// Short name (e.g. `gcm128/16`, `aes256+sha1`).
+    pub name: &'static str,
+    /// The `SecAssoc` and key bytes for an SPI.
+    pub sec: fn(u32) -> (Sec, Vec<u8>),
+    /// What the framer needs.
+    pub shape: EspShape,
+}
+
+#[derive(Clone, Debug)]
+/// An AH transform: its name, its ADD_SA `SecAssoc` + keys for an SPI, its framing shape.
+pub struct AhAlg {
+    /// Short name (e.g. `gcm128/16`, `aes256+sha1`).
+    pub name: &'static str,
+    /// The `SecAssoc` and key bytes for an SPI.
+    pub sec: fn(u32) -> (Sec, Vec<u8>),
+    /// What the framer needs.
+    pub shape: AhShape,
+}
+
+fn alg(id: u32, key_len: u32, key_off: u32, additional: u32) -> Alg {
+    Alg {
+        id,
+        key_len,
+        key_off,
+        additional,
+    }
+}
+
+fn esp_sec(spi: u32, enc: Alg, auth: Alg) -> (Sec, Vec<u8>) {
+    let len = (enc.key_len + auth.key_len) as usize;
+    (
+        Sec {
+            operation: IPsecOffloadV2Esp,
+            spi,
+            enc,
+            auth,
+            ..Sec::default()
+        },
+        build::key(len, spi as u8),
+    )
+}
+
+macro_rules! gcm {
+    ($name:literal, $id:expr, $klen:expr, $icv:expr) => {
+        EspAlg {
+            name: $name,
+            sec: |spi| esp_sec(spi, alg($id, $klen, 0, $icv), Alg::default()),
+            shape: EspShape {
+                iv: 8,
+                block: 4,
+                icv: $icv as usize,
+                encrypts: true,
+            },
+        }
+    };
+}
+
+macro_rules! gmac {
+    ($name:literal, $id:expr, $klen:expr) => {
+        EspAlg {
+            name: $name,
+            sec: |spi| {
+                esp_sec(
+                    spi,
+                    alg(IPSEC_OFFLOAD_V2_ENCRYPTION_NONE, 0, 0, 0),
+                    alg($id, $klen, 0, 16),
+                )
+            },
+            shape: EspShape {
+                iv: 8,
+                block: 4,
+                icv: 16,
+                encrypts: false,
+            },
+        }
+    };
+}
+
+macro_rules! cbc {
+    ($name:literal, $enc:expr, $elen:expr, $iv:expr, $auth:expr, $alen:expr, $icv:expr) => {
+        EspAlg {
+            name: $name,
+            sec: |spi| esp_sec(spi, alg($enc, $elen, 0, 0), alg($auth, $alen, $elen, 0)),
+            shape: EspShape {
+                iv: $iv,
+                block: if $iv == 0 { 4 } else { $iv },
+                icv: $icv,
+                encrypts: $iv != 0,
+            },
+        }
+    };
+}
+
+/// Every ESP transform the filter offers (30).
+pub fn esp_algs() -> Vec<EspAlg> {
+    use ipsecov2_abi::*;
+    vec![
+        gcm!("gcm128/8", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_128, 20, 8),
+        gcm!("gcm128/12", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_128, 20, 12),
+        gcm!("gcm128/16", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_128, 20, 16),
+        gcm!("gcm192/8", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_192, 28, 8),
+        gcm!("gcm192/12", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_192, 28, 12),
+        gcm!("gcm192/16", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_192, 28, 16),
+        gcm!("gcm256/8", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_256, 36, 8),
+        gcm!("gcm256/12", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_256, 36, 12),
+        gcm!("gcm256/16", IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_256, 36, 16),
+        gmac!("gmac128", IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_128, 20),
+        gmac!("gmac192", IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_192, 28),
+        gmac!("gmac256", IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_256, 36),
+        cbc!(
+            "null+md5",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_NONE,
+            0,
+            0,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5,
+            16,
+            12
+        ),
+        cbc!(
+            "null+sha1",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_NONE,
+            0,
+            0,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            12
+        ),
+        cbc!(
+            "null+sha256",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_NONE,
+            0,
+            0,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            16
+        ),
+        cbc!(
+            "des+md5",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_DES_CBC,
+            8,
+            8,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5,
+            16,
+            12
+        ),
+        cbc!(
+            "des+sha1",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_DES_CBC,
+            8,
+            8,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            12
+        ),
+        cbc!(
+            "des+sha256",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_DES_CBC,
+            8,
+            8,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            16
+        ),
+        cbc!(
+            "3des+md5",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_3_DES_CBC,
+            24,
+            8,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5,
+            16,
+            12
+        ),
+        cbc!(
+            "3des+sha1",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_3_DES_CBC,
+            24,
+            8,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            12
+        ),
+        cbc!(
+            "3des+sha256",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_3_DES_CBC,
+            24,
+            8,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            16
+        ),
+        cbc!(
+            "aes128+md5",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_128,
+            16,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5,
+            16,
+            12
+        ),
+        cbc!(
+            "aes128+sha1",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_128,
+            16,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            12
+        ),
+        cbc!(
+            "aes128+sha256",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_128,
+            16,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            16
+        ),
+        cbc!(
+            "aes192+md5",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_192,
+            24,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5,
+            16,
+            12
+        ),
+        cbc!(
+            "aes192+sha1",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_192,
+            24,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            12
+        ),
+        cbc!(
+            "aes192+sha256",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_192,
+            24,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            16
+        ),
+        cbc!(
+            "aes256+md5",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_256,
+            32,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5,
+            16,
+            12
+        ),
+        cbc!(
+            "aes256+sha1",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_256,
+            32,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            12
+        ),
+        cbc!(
+            "aes256+sha256",
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_CBC_256,
+            32,
+            16,
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            16
+        ),
+    ]
+}
+
+fn ah_sec(spi: u32, auth: Alg) -> (Sec, Vec<u8>) {
+    let len = auth.key_len as usize;
+    (
+        Sec {
+            operation: IPsecOffloadV2Ah,
+            spi,
+            auth,
+            ..Sec::default()
+        },
+        build::key(len, spi as u8),
+    )
+}
+
+macro_rules! ah {
+    ($name:literal, $id:expr, $klen:expr, $add:expr, $icv:expr, $gmac:expr) => {
+        AhAlg {
+            name: $name,
+            sec: |spi| ah_sec(spi, alg($id, $klen, 0, $add)),
+            shape: AhShape {
+                icv: $icv,
+                gmac: $gmac,
+            },
+        }
+    };
+}
+
+/// Every AH transform the filter offers (6).
+pub fn ah_algs() -> Vec<AhAlg> {
+    vec![
+        ah!("md5", IPSEC_OFFLOAD_V2_AUTHENTICATION_MD5, 16, 0, 12, false),
+        ah!(
+            "sha1",
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1,
+            20,
+            0,
+            12,
+            false
+        ),
+        ah!(
+            "sha256",
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
+            32,
+            0,
+            16,
+            false
+        ),
+        ah!(
+            "gmac128",
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_128,
+            20,
+            16,
+            16,
+            true
+        ),
+        ah!(
+            "gmac192",
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_192,
+            28,
+            16,
+            16,
+            true
+        ),
+        ah!(
+            "gmac256",
+            IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_256,
+            36,
+            16,
+            16,
+            true
+        ),
+    ]
+}
+
+/// IPv4 source of every frame and SA.
+pub const V4_SRC: [u8; 4] = [192, 0, 2, 1];
+/// IPv4 destination of every frame and SA.
+pub const V4_DST: [u8; 4] = [192, 0, 2, 2];
+/// IPv6 source of every frame and SA.
+pub const V6_SRC: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+/// IPv6 destination of every frame and SA.
+pub const V6_DST: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+/// An ADD_SA element for a bundle (ESP, AH, or ESP+AH); `inbound` picks the direction and
+/// swaps nothing: the endpoints are always V*_SRC → V*_DST.
+pub fn bundle(
+    esp: Option<(&EspAlg, u32)>,
+    ah: Option<(&AhAlg, u32)>,
+    v6: bool,
+    inbound: bool,
+    esn: bool,
+    udp: u32,
+) -> AddSa {
+    let mut sas = [Sec::default(), Sec::default()];
+    let mut keys = Vec::new();
+    let mut n = 0;
+    for (sec, k) in esp
+        .map(|(a, spi)| (a.sec)(spi))
+        .into_iter()
+        .chain(ah.map(|(a, spi)| (a.sec)(spi)))
+    {
+        let mut s = sec;
+        let base = keys.len() as u32;
+        if s.enc.key_len != 0 {
+            s.enc.key_off += base;
+        }
+        if s.auth.key_len != 0 {
+            s.auth.key_off += base;
+        }
+        if esn {
+            s.flags |= IPSEC_OFFLOAD_V2_ESN_SA;
+            s.seq_high = 0x0000_0007;
+        }
+        sas[n] = s;
+        n += 1;
+        keys.extend_from_slice(&k);
+    }
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    if v6 {
+        src = V6_SRC;
+        dst = V6_DST;
+    } else {
+        src[..4].copy_from_slice(&V4_SRC);
+        dst[..4].copy_from_slice(&V4_DST);
+    }
+    AddSa {
+        hdr_type: NDIS_OBJECT_TYPE_DEFAULT,
+        hdr_revision: NDIS_IPSEC_OFFLOAD_V2_ADD_SA_REVISION_1,
+        hdr_size: NDIS_SIZEOF_IPSEC_OFFLOAD_V2_ADD_SA_REVISION_1,
+        num_ext_hdrs: n as u32,
+        flags: (if inbound { IPSEC_OFFLOAD_V2_INBOUND } else { 0 })
+            | (if v6 { IPSEC_OFFLOAD_V2_IPv6 } else { 0 }),
+        src,
+        dst,
+        udp_esp: udp,
+        sa: sas,
+        keys,
+        switch_port: 0,
+        vlan: 0,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The framer: what TCP/IP hands the NIC under IPsecOV2.
+// ---------------------------------------------------------------------------------------------
+
+/// One layer of IPsec framing.
+#[derive(Clone, Copy, Debug)]
+pub struct Layer {
+    /// ESP shape and SPI, if the layer has ESP.
+    pub esp: Option<(EspShape, u32)>,
+    /// AH shape and SPI, if the layer has AH.
+    pub ah: Option<(AhShape, u32)>,
+    /// ESP inside UDP 4500 (UDP-ESP).
+    pub udp: bool,
+}
+
+/// An IP packet description.
+#[derive(Clone, Debug)]
+pub struct Ip {
+    /// IPv6 (else IPv4).
+    pub v6: bool,
+    /// IPv4 options (Router Alert + NOPs) or IPv6 Hop-by-Hop + Destination options.
+    pub extras: bool,
+}
+
+/// A framed frame and where its fields are, for checks.
+#[derive(Clone, Debug)]
+pub struct Framed {
+    /// The Ethernet frame.
+    pub frame: Vec<u8>,
+    /// Slot 12 transmit value.
+    pub header_info: u32,
+    /// Byte ranges the engine writes on send (IVs, ICVs, AH GMAC IV / ICV field) — everything
+    /// else must survive send + receive unchanged.
+    pub written: Vec<(usize, usize)>,
+    /// Byte ranges that are encrypted on the wire.
+    pub encrypted: Vec<(usize, usize)>,
+    /// (NextHeader, PadLength) of the outer ESP trailer.
+    pub trailer: Option<(u8, u8)>,
+}
+
+fn csum(data: &[u8]) -> u16 {
+    let mut s: u32 = 0;
+    for c in data.chunks(2) {
+        let w = if c.len() == 2 {
+            u16::from_be_bytes([c[0], c[1]])
+        } else {
+            u16::from(c[0]) << 8
+        };
+        s += u32::from(w);
+    }
+    while s > 0xffff {
+        s = (s & 0xffff) + (s >> 16);
+    }
+    !(s as u16)
+}
+
+/// Builds `ip header [ext] [AH] [UDP] [ESP hdr IV] inner [pad padlen nh ICV]` where `inner` is
+/// the upper-layer payload with protocol `inner_proto`. Offsets are relative to the IP header.
+/// Returns the IP packet bytes, the ESP and AH offsets, the written/encrypted ranges and trailer.
+#[allow(clippy::type_complexity)]
+pub fn frame_ip(
+    ip: &Ip,
+    layer: &Layer,
+    seq: u32,
+    inner: &[u8],
+    inner_proto: u8,
+) -> (
+    Vec<u8>,
+    Option<usize>,
+    Option<usize>,
+    Vec<(usize, usize)>,
+    Vec<(usize, usize)>,
+    Option<(u8, u8)>,
+) {
+    let mut p = Vec::new();
+    let mut written = Vec::new();
+    let mut encrypted = Vec::new();
+    // Header placeholders; lengths fixed at the end.
+    let mut nh_at;
+    if ip.v6 {
+        p.extend_from_slice(&[0x60, 0, 0, 0, 0, 0, 0, 64]);
+        p.extend_from_slice(&V6_SRC);
+        p.extend_from_slice(&V6_DST);
+        nh_at = 6;
+        if ip.extras {
+            // Hop-by-Hop with a PadN option, then Destination Options (before AH/ESP).
+            p[nh_at] = 0;
+            nh_at = p.len();
+            p.extend_from_slice(&[0, 0, 1, 4, 0, 0, 0, 0]);
+            p[nh_at] = 60;
+            nh_at = p.len();
+            p.extend_from_slice(&[0, 0, 1, 4, 0, 0, 0, 0]);
+        }
+    } else {
+        let ihl = if ip.extras { 6 } else { 5 };
+        p.extend_from_slice(&[0x40 | ihl, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 0, 0, 0]);
+        p.extend_from_slice(&V4_SRC);
+        p.extend_from_slice(&V4_DST);
+        if ip.extras {
+            // Router Alert (immutable for AH) then NOP, EOL padding to 4 bytes... RA is 4 bytes.
+            p.extend_from_slice(&[148, 4, 0, 0]);
+        }
+        nh_at = 9;
+    }
+    let mut ah_off = None;
+    let set_nh = |p: &mut Vec<u8>, at: usize, v: u8| p[at] = v;
+    if let Some((ah, spi)) = layer.ah {
+        set_nh(&mut p, nh_at, 51);
+        let off = p.len();
+        ah_off = Some(off);
+        let body = 12 + if ah.gmac { 8 } else { 0 } + ah.icv;
+        let align = if ip.v6 { 8 } else { 4 };
+        let len = body.div_ceil(align) * align;
+        p.extend_from_slice(&[0, (len / 4 - 2) as u8, 0, 0]);
+        p.extend_from_slice(&spi.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.resize(off + len, 0);
+        written.push((off + 12, off + len));
+        nh_at = off;
+    }
+    let mut esp_off = None;
+    let mut trailer = None;
+    if let Some((esp, spi)) = layer.esp {
+        if layer.udp {
+            set_nh(&mut p, nh_at, 17);
+            let u = p.len();
+            p.extend_from_slice(&[0x11, 0x94, 0x11, 0x94, 0, 0, 0, 0]);
+            let _ = u;
+        } else {
+            set_nh(&mut p, nh_at, 50);
+        }
+        let off = p.len();
+        esp_off = Some(off);
+        p.extend_from_slice(&spi.to_be_bytes());
+        p.extend_from_slice(&seq.to_be_bytes());
+        written.push((p.len(), p.len() + esp.iv));
+        p.resize(p.len() + esp.iv, 0);
+        let body_start = p.len();
+        p.extend_from_slice(inner);
+        let align = esp.block.max(4);
+        let mut pad = 0usize;
+        while (inner.len() + pad + 2) % align != 0 {
+            pad += 1;
+        }
+        for i in 1..=pad {
+            p.push(i as u8);
+        }
+        p.push(pad as u8);
+        p.push(inner_proto);
+        if esp.encrypts {
+            encrypted.push((body_start, p.len()));
+        }
+        written.push((p.len(), p.len() + esp.icv));
+        p.resize(p.len() + esp.icv, 0);
+        trailer = Some((inner_proto, pad as u8));
+    } else {
+        set_nh(&mut p, nh_at, inner_proto);
+        p.extend_from_slice(inner);
+    }
+    if let Some(off) = ah_off {
+        p[off] = if esp_off.is_some() {
+            if layer.udp {
+                17
+            } else {
+                50
+            }
+        } else {
+            inner_proto
+        };
+    }
+    // Lengths and checksums.
+    if ip.v6 {
+        let pl = (p.len() - 40) as u16;
+        p[4..6].copy_from_slice(&pl.to_be_bytes());
+    } else {
+        let tl = p.len() as u16;
+        p[2..4].copy_from_slice(&tl.to_be_bytes());
+        let ihl = usize::from(p[0] & 0xf) * 4;
+        let c = csum(&p[..ihl]);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+    }
+    if layer.udp {
+        let u = esp_off.unwrap_or(8) - 8;
+        let ul = (p.len() - u) as u16;
+        p[u + 4..u + 6].copy_from_slice(&ul.to_be_bytes());
+        if ip.v6 {
+            // The filter computes the IPv6 UDP checksum; it is an engine-written field.
+            written.push((u + 6, u + 8));
+        }
+    }
+    (p, esp_off, ah_off, written, encrypted, trailer)
+}
+
+/// Length of the Ethernet II header the framer writes.
+pub const ETH: usize = 14;
+
+fn eth(v6: bool) -> Vec<u8> {
+    let mut e = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
+    e.extend_from_slice(if v6 { &[0x86, 0xdd] } else { &[0x08, 0x00] });
+    e
+}
+
+fn shift(r: &[(usize, usize)], by: usize) -> Vec<(usize, usize)> {
+    r.iter().map(|&(a, b)| (a + by, b + by)).collect()
+}
+
+/// A single-layer frame: Ethernet + IP + layer + payload.
+pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Framed {
+    let (p, esp, ah, written, encrypted, trailer) = frame_ip(ip, layer, seq, payload, proto);
+    let mut f = eth(ip.v6);
+    f.extend_from_slice(&p);
+    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
+    if let Some((nh, pad)) = trailer {
+        h.set_transmit_next_header(nh);
+        h.set_transmit_pad_length(pad);
+    }
+    if let Some(o) = esp {
+        h.set_transmit_esp_header_offset((o / 4) as u8);
+    }
+    if let Some(o) = ah {
+        h.set_transmit_ah_header_offset((o / 4) as u8);
+    }
+    Framed {
+        frame: f,
+        header_info: h.0,
+        written: shift(&written, ETH),
+        encrypted: shift(&encrypted, ETH),
+        trailer,
+    }
+}
+
+/// Transport over tunnel: an inner IP packet protected by `inner_layer` carried in the outer
+/// packet's `outer_layer` (tunnel) ESP/AH. Slot 12 describes the outer headers.
+pub fn frame_tunnel(
+    outer: &Ip,
+    outer_layer: &Layer,
+    inner: &Ip,
+    inner_layer: &Layer,
+    seq: u32,
+    payload: &[u8],
+) -> Framed {
+    let (ip_in, _, _, w_in, e_in, _) = frame_ip(inner, inner_layer, seq, payload, 6);
+    let proto = if inner.v6 { 41 } else { 4 };
+    let (p, esp, ah, w_out, e_out, trailer) = frame_ip(outer, outer_layer, seq, &ip_in, proto);
+    // Where the inner packet starts inside the outer one.
+    let inner_at = match (esp, outer_layer.esp) {
+        (Some(o), Some((s, _))) => o + 8 + s.iv,
+        _ => {
+            let a = ah.unwrap_or(0);
+            a + (usize::from(p[a + 1]) + 2) * 4
+        }
+    };
+    let mut f = eth(outer.v6);
+    f.extend_from_slice(&p);
+    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
+    if let Some((nh, pad)) = trailer {
+        h.set_transmit_next_header(nh);
+        h.set_transmit_pad_length(pad);
+    }
+    if let Some(o) = esp {
+        h.set_transmit_esp_header_offset((o / 4) as u8);
+    }
+    if let Some(o) = ah {
+        h.set_transmit_ah_header_offset((o / 4) as u8);
+    }
+    let mut written = shift(&w_out, ETH);
+    written.extend(shift(&w_in, ETH + inner_at));
+    let mut encrypted = shift(&e_out, ETH);
+    encrypted.extend(shift(&e_in, ETH + inner_at));
+    Framed {
+        frame: f,
+        header_info: h.0,
+        written,
+        encrypted,
+        trailer,
+    }
+}
+
+/// `frame` with the `written` ranges zeroed (for comparisons).
+pub fn masked(frame: &[u8], written: &[(usize, usize)]) -> Vec<u8> {
+    let mut f = frame.to_vec();
+    for &(a, b) in written {
+        for x in &mut f[a..b.min(frame.len())] {
+            *x = 0;
+        }
+    }
+    f
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chains and the recording sink.
+// ---------------------------------------------------------------------------------------------
+
+/// The segmentation every emulated NBL uses: backfill, slack, MDLs up to 64 bytes, 20 % one-byte MDLs.
+pub fn seg() -> Segmentation {
+    Segmentation {
+        max_backfill: 48,
+        max_slack: 16,
+        max_mdl_size: 64,
+        one_byte_percent: 20,
+    }
+}
+
+/// An NBL spec of one NET_BUFFER per frame, randomly segmented, with the given send slots.
+pub fn send_nbl(
+    rng: &mut SplitMix64,
+    frames: &[&[u8]],
+    handle: u64,
+    tunnel: u64,
+    header: u32,
+) -> NblSpec {
+    let mut s = NblSpec::new(
+        frames
+            .iter()
+            .map(|f| NbSpec::new(f.to_vec(), MdlLayout::random(rng, f.len() as u32, &seg())))
+            .collect(),
+    );
+    if handle != 0 {
+        s.info
+            .push((IPsecOffloadV2NetBufferListInfo, handle as usize));
+    }
+    if tunnel != 0 {
+        s.info
+            .push((IPsecOffloadV2TunnelNetBufferListInfo, tunnel as usize));
+    }
+    if header != 0 {
+        s.info
+            .push((IPsecOffloadV2HeaderNetBufferListInfo, header as usize));
+    }
+    s
+}
+
+/// The receive view of one indicated NBL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecvView {
+    /// `CryptoDone`.
+    pub crypto_done: bool,
+    /// `NextCryptoDone`.
+    pub next_crypto_done: bool,
+    /// `CryptoStatus`.
+    pub status: u16,
+    /// `SaDeleteReq`.
+    pub delete_req: bool,
+    /// `HeaderInfoSet` (slot 12).
+    pub header_set: bool,
+    /// Slot 12 `NextHeader`.
+    pub next_header: u8,
+    /// Slot 12 `PadLength`.
+    pub pad: u8,
+}
+
+/// The IPsecOV2 receive slots of NBL `nbl` of `owned` (after the filter's receive).
+pub fn recv_view(owned: &OwnedNblChain, nbl: usize) -> RecvView {
+    let v = NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(
+        owned
+            .info(nbl, IPsecOffloadV2NetBufferListInfo)
+            .unwrap_or(0),
+    );
+    let h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(
+        owned
+            .info(nbl, IPsecOffloadV2HeaderNetBufferListInfo)
+            .unwrap_or(0) as u32,
+    );
+    RecvView {
+        crypto_done: v.receive_crypto_done(),
+        next_crypto_done: v.receive_next_crypto_done(),
+        status: v.receive_crypto_status(),
+        delete_req: v.receive_sa_delete_req(),
+        header_set: h.receive_header_info_set(),
+        next_header: h.receive_next_header(),
+        pad: h.receive_pad_length(),
+    }
+}
+
+/// A receive NBL spec: one NET_BUFFER holding `frame`, randomly segmented, with `nbl_flags`.
+pub fn recv_nbl(rng: &mut SplitMix64, frame: &[u8], nbl_flags: u32) -> NblSpec {
+    let mut s = NblSpec::new(vec![NbSpec::new(
+        frame.to_vec(),
+        MdlLayout::random(rng, frame.len() as u32, &seg()),
+    )]);
+    s.nbl_flags = nbl_flags;
+    s
+}
+
+/// What an untouched receive indication looks like.
+pub const UNTOUCHED: RecvView = RecvView {
+    crypto_done: false,
+    next_crypto_done: false,
+    status: 0,
+    delete_req: false,
+    header_set: false,
+    next_header: 0,
+    pad: 0,
+};
