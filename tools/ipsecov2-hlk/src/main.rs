@@ -19,7 +19,7 @@ pub struct Case {
     /// Name inside the group.
     pub name: String,
     /// What the case checks (for `--list`).
-    pub what: &'static str,
+    pub what: String,
     /// The check itself.
     pub run: Box<dyn Fn() -> Outcome>,
 }

@@ -570,9 +570,8 @@ pub fn oid_validity(v: &mut Vec<Case>) {
         v.push(case(
             G,
             format!("add-sa/{name}"),
-            "middle element malformed: SUCCESS, only it gets NULL",
+            format!("middle element of 3 with {what}: SUCCESS, only it gets a NULL handle"),
             move || {
-                let _ = what;
                 let mut b = gcm(0x1001);
                 f(&mut b);
                 add_expect(

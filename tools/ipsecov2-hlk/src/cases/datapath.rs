@@ -5,6 +5,7 @@ use super::{case, ensure, eq};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
+use ipsecov2_filter_core::{HostTxPool, SendDrop};
 use ipsecov2_ndis_emu::SplitMix64;
 
 const PAYLOAD_LENS: [usize; 3] = [0, 37, 200];
@@ -207,6 +208,7 @@ pub fn send(v: &mut Vec<Case>) {
             }
         }
     }
+    send_negative(v);
     for (name, extras_v6) in [("ipv4-options", false), ("ipv6-extension-headers", true)] {
         v.push(case(
             G,
@@ -219,6 +221,157 @@ pub fn send(v: &mut Vec<Case>) {
             },
         ));
     }
+}
+
+/// Sends one NBL (`frames`, slots as given, optional extra info) through `core` with `pool`.
+fn send_raw(
+    core: &Core,
+    rng: &mut SplitMix64,
+    frames: &[&[u8]],
+    handle: u64,
+    header: u32,
+    extra: Option<(NDIS_NET_BUFFER_LIST_INFO, usize)>,
+    pool: &HostTxPool,
+) -> Result<Sent, String> {
+    let mut spec = send_nbl(rng, frames, handle, 0, header);
+    if let Some(e) = extra {
+        spec.info.push(e);
+    }
+    let (sent, _o) = send_through(core, &[spec], pool)?;
+    sent.into_iter()
+        .next()
+        .ok_or_else(|| "nothing reported".into())
+}
+
+#[allow(clippy::too_many_lines)]
+fn send_negative(v: &mut Vec<Case>) {
+    const G: &str = "send";
+    type Mk = fn(&Framed) -> (Vec<u8>, u32, Option<(NDIS_NET_BUFFER_LIST_INFO, usize)>);
+    let table: [(&str, &str, Mk, Sent); 5] = [
+        (
+            "header-info-mismatch",
+            "slot 12 NextHeader disagrees with the framed trailer: INVALID_DATA",
+            |f| {
+                let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
+                h.set_transmit_next_header(17);
+                (f.frame.clone(), h.0, None)
+            },
+            Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch),
+        ),
+        (
+            "missing-esp-offset",
+            "slot 12 without the ESP header offset: INVALID_DATA",
+            |f| {
+                let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
+                h.set_transmit_esp_header_offset(0);
+                (f.frame.clone(), h.0, None)
+            },
+            Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::BadHeaderOffset),
+        ),
+        (
+            "lso-with-ipsec",
+            "LSO requested together with IPsec: NOT_SUPPORTED",
+            |f| {
+                (
+                    f.frame.clone(),
+                    f.header_info,
+                    Some((TcpLargeSendNetBufferListInfo, 1460 << 8)),
+                )
+            },
+            Sent::Completed(NDIS_STATUS_NOT_SUPPORTED, SendDrop::LsoNotSupported),
+        ),
+        (
+            "non-ip-frame",
+            "an ARP frame with an IPsec handle: INVALID_DATA",
+            |f| {
+                let mut a = f.frame.clone();
+                a[12..14].copy_from_slice(&[0x08, 0x06]);
+                (a, f.header_info, None)
+            },
+            Sent::Completed(
+                NDIS_STATUS_INVALID_DATA,
+                SendDrop::Frame(ipsecov2_filter_core::FrameError::NotIp),
+            ),
+        ),
+        (
+            "no-handle-passed-down",
+            "no offload handle: passed down untouched",
+            |f| (f.frame.clone(), f.header_info, None),
+            Sent::Passed,
+        ),
+    ];
+    for (name, what, mk, want) in table {
+        v.push(case(G, format!("negative/{name}"), what, move || {
+            let mut rng = SplitMix64::new(2500);
+            let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
+            let s = Scn::new(Some(i), None, false, false);
+            let p = peers(&s, 0x0210_0000)?;
+            let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+            let (bytes, header, extra) = mk(&f);
+            let handle = if matches!(want, Sent::Passed) {
+                0
+            } else {
+                p.handle
+            };
+            let pool = HostTxPool::new(2, 2048);
+            let got = send_raw(&p.tx, &mut rng, &[&bytes], handle, header, extra, &pool)?;
+            eq("send outcome", got, want.clone())?;
+            eq("free transmit buffers", pool.free_count(), pool.count())
+        }));
+    }
+    v.push(case(
+        G,
+        "negative/pool-exhausted",
+        "two NET_BUFFERs, one transmit buffer: RESOURCES, buffer returned",
+        || {
+            let mut rng = SplitMix64::new(2501);
+            let s = Scn::new(Some(2), None, false, false);
+            let p = peers(&s, 0x0220_0000)?;
+            let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+            let pool = HostTxPool::new(1, 2048);
+            let got = send_raw(
+                &p.tx,
+                &mut rng,
+                &[&f.frame, &f.frame],
+                p.handle,
+                f.header_info,
+                None,
+                &pool,
+            )?;
+            eq(
+                "send outcome",
+                got,
+                Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
+            )?;
+            eq("free transmit buffers", pool.free_count(), 1)
+        },
+    ));
+    v.push(case(
+        G,
+        "negative/frame-larger-than-pool-buffer",
+        "frame larger than the transmit buffers: RESOURCES",
+        || {
+            let mut rng = SplitMix64::new(2502);
+            let s = Scn::new(Some(2), None, false, false);
+            let p = peers(&s, 0x0230_0000)?;
+            let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+            let pool = HostTxPool::new(4, 32);
+            let got = send_raw(
+                &p.tx,
+                &mut rng,
+                &[&f.frame],
+                p.handle,
+                f.header_info,
+                None,
+                &pool,
+            )?;
+            eq(
+                "send outcome",
+                got,
+                Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
+            )
+        },
+    ));
 }
 
 /// One protected packet of `s` (and the peers, the frame).
@@ -430,6 +583,48 @@ pub fn receive(v: &mut Vec<Case>) {
     ));
     v.push(case(
         G,
+        "protocol-mismatch-plain-esp-for-esp-ah-sa",
+        "plain ESP received on an ESP+AH inbound bundle: INVALID_PROTOCOL",
+        || {
+            let mut rng = SplitMix64::new(3305);
+            let (_p, _f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
+            let esps = esp_algs();
+            let ahs = ah_algs();
+            let rx = core()?;
+            add(
+                &rx,
+                &bundle(
+                    Some((&esps[2], 0x0200_0000)),
+                    Some((&ahs[1], 0x0200_0001)),
+                    false,
+                    true,
+                    false,
+                    0,
+                ),
+            )?;
+            let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+            ensure!(got[0].0.crypto_done, "CryptoDone clear");
+            eq("CryptoStatus", got[0].0.status, CRYPTO_INVALID_PROTOCOL)
+        },
+    ));
+    v.push(case(
+        G,
+        "wildcard-destination-sa",
+        "inbound SA with an all-zero destination matches the packet",
+        || {
+            let mut rng = SplitMix64::new(3306);
+            let (_p, f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
+            let esps = esp_algs();
+            let rx = core()?;
+            let mut sa = bundle(Some((&esps[2], 0x0200_0000)), None, false, true, false, 0);
+            sa.dst = [0; 16];
+            add(&rx, &sa)?;
+            let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+            check_received(&got, std::slice::from_ref(&f), false)
+        },
+    ));
+    v.push(case(
+        G,
         "tunnel-esp-auth-failure-after-mode-known",
         "after a good tunnel packet, a tampered one: TUNNEL_ESP_AUTH_FAILED",
         || {
@@ -570,6 +765,57 @@ pub fn combinations(v: &mut Vec<Case>) {
             v.push(case(G, format!("transport-over-tunnel/{}-in-{}{}", if iv6 { "ipv6" } else { "ipv4" }, if ov6 { "ipv6" } else { "ipv4" }, if udp { "/udp-esp" } else { "" }), "two handles (transport + tunnel): both layers sealed; peer sets CryptoDone and NextCryptoDone", move || ttunnel(ov6, iv6, udp, seed)));
         }
     }
+    v.push(case(
+        G,
+        "transport-over-tunnel/tunnel-sa-deleted",
+        "tunnel SA deleted, transport SA kept: the pair's send completes with FAILURE",
+        || {
+            let mut rng = SplitMix64::new(5300);
+            let esps = esp_algs();
+            let te = esps.get(2).ok_or("alg")?;
+            let tx = core()?;
+            let th = add(
+                &tx,
+                &bundle(Some((te, 0x7200)), None, false, false, false, 0),
+            )?;
+            let ph = add(
+                &tx,
+                &bundle(Some((te, 0x7201)), None, false, false, false, 0),
+            )?;
+            let f = frame_tunnel(
+                &ip(false),
+                &Layer {
+                    esp: Some((te.shape, 0x7200)),
+                    ah: None,
+                    udp: false,
+                },
+                &ip(false),
+                &Layer {
+                    esp: Some((te.shape, 0x7201)),
+                    ah: None,
+                    udp: false,
+                },
+                4,
+                &rng.bytes(33),
+            );
+            protect(&tx, &mut rng, &[&f], ph, th)?;
+            super::status("DELETE_SA", delete(&tx, &[th])?, NDIS_STATUS_SUCCESS)?;
+            let pool = HostTxPool::new(1, 2048);
+            let (sent, _o) = send_through(
+                &tx,
+                &[send_nbl(&mut rng, &[&f.frame], ph, th, f.header_info)],
+                &pool,
+            )?;
+            eq(
+                "send outcome",
+                sent.first().cloned(),
+                Some(Sent::Completed(
+                    NDIS_STATUS_FAILURE,
+                    SendDrop::UnknownHandle,
+                )),
+            )
+        },
+    ));
     for name in ["gcm128/16", "aes128+sha1", "gmac128", "null+sha1"] {
         for v6 in [false, true] {
             for tunnel in [false, true] {

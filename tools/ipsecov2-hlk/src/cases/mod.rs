@@ -57,13 +57,13 @@ pub fn status(what: &str, got: i32, want: i32) -> Outcome {
 pub fn case(
     group: &'static str,
     name: impl Into<String>,
-    what: &'static str,
+    what: impl Into<String>,
     run: impl Fn() -> Outcome + 'static,
 ) -> Case {
     Case {
         group,
         name: name.into(),
-        what,
+        what: what.into(),
         run: Box::new(run),
     }
 }
