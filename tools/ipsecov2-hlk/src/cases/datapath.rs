@@ -208,6 +208,31 @@ pub fn send(v: &mut Vec<Case>) {
             }
         }
     }
+    for (name, esp, ah) in [
+        ("esp-gcm128-16", Some(2), None),
+        ("ah-sha256", None, Some(2)),
+        ("esp-aes128-sha1+ah-sha1", Some(22), Some(1)),
+    ] {
+        v.push(case(
+            G,
+            format!("{name}/transport/ipv4-802.1q"),
+            "inline 802.1Q tag before the IP header: sealed and opened like an untagged frame",
+            move || {
+                let mut rng = SplitMix64::new(1950);
+                let s = Scn::new(esp, ah, false, false);
+                let p = peers(&s, 0x0240_0000)?;
+                let mut f = frame_for(&s, &p.layer, 2, &rng.bytes(40));
+                f.frame.splice(12..12, [0x81, 0x00, 0x00, 0x05]);
+                for r in f.written.iter_mut().chain(f.encrypted.iter_mut()) {
+                    *r = (r.0 + 4, r.1 + 4);
+                }
+                let w = protect(&p.tx, &mut rng, &[&f], p.handle, 0)?;
+                check_wire(&w, std::slice::from_ref(&f))?;
+                let got = receive_through(&p.rx, &mut rng, &w, 0)?;
+                check_received(&got, std::slice::from_ref(&f), false)
+            },
+        ));
+    }
     send_negative(v);
     for (name, extras_v6) in [("ipv4-options", false), ("ipv6-extension-headers", true)] {
         v.push(case(
