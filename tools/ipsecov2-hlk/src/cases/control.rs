@@ -952,6 +952,17 @@ fn cbc() -> Result<EspAlg, String> {
         .ok_or_else(|| "no aes128+sha1".to_string())
 }
 
+/// An IPv4 transport frame protected by ESP transform `e` under `spi`, sequence 1, 40 random
+/// bytes of TCP payload.
+fn esp_v4_frame(e: &EspAlg, spi: u32, rng: &mut SplitMix64) -> Framed {
+    let layer = Layer {
+        esp: Some((e.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    frame(&V4, &layer, 1, &rng.bytes(40), 6)
+}
+
 fn send_one(core: &Core, rng: &mut SplitMix64, f: &Framed, h: u64) -> Result<Sent, String> {
     let pool = HostTxPool::new(1, 4096);
     let (sent, _o) = send_through(
@@ -978,12 +989,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 &tx,
                 &bundle(Some((&e, 0x4000)), None, false, false, false, 0),
             )?;
-            let layer = Layer {
-                esp: Some((e.shape, 0x4000)),
-                ah: None,
-                udp: false,
-            };
-            let f = frame(&V4, &layer, 1, &rng.bytes(40), 6);
+            let f = esp_v4_frame(&e, 0x4000, &mut rng);
             ensure!(
                 matches!(send_one(&tx, &mut rng, &f, h)?, Sent::Protected(_)),
                 "not protected before delete"
@@ -1015,12 +1021,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 delete(&tx, &[0x42, gone])?,
                 NDIS_STATUS_SUCCESS,
             )?;
-            let layer = Layer {
-                esp: Some((e.shape, 0x4000)),
-                ah: None,
-                udp: false,
-            };
-            let f = frame(&V4, &layer, 1, &rng.bytes(40), 6);
+            let f = esp_v4_frame(&e, 0x4000, &mut rng);
             ensure!(
                 matches!(send_one(&tx, &mut rng, &f, keep)?, Sent::Protected(_)),
                 "kept SA no longer sends"
@@ -1036,12 +1037,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
             let mut rng = SplitMix64::new(42);
             let e = cbc()?;
             let tx = core()?;
-            let layer = Layer {
-                esp: Some((e.shape, 0x4000)),
-                ah: None,
-                udp: false,
-            };
-            let f = frame(&V4, &layer, 1, &rng.bytes(40), 6);
+            let f = esp_v4_frame(&e, 0x4000, &mut rng);
             eq(
                 "send",
                 send_one(&tx, &mut rng, &f, 0x1234_5678)?,
@@ -1061,12 +1057,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 &tx,
                 &bundle(Some((&e, 0x4000)), None, false, true, false, 0),
             )?;
-            let layer = Layer {
-                esp: Some((e.shape, 0x4000)),
-                ah: None,
-                udp: false,
-            };
-            let f = frame(&V4, &layer, 1, &rng.bytes(40), 6);
+            let f = esp_v4_frame(&e, 0x4000, &mut rng);
             eq(
                 "send",
                 send_one(&tx, &mut rng, &f, h)?,
