@@ -952,6 +952,32 @@ fn cbc() -> Result<EspAlg, String> {
         .ok_or_else(|| "no aes128+sha1".to_string())
 }
 
+/// Direction of an SA in the delete/update cases.
+#[derive(Clone, Copy)]
+enum Dir {
+    In,
+    Out,
+}
+
+/// Whether an SA uses extended sequence numbers.
+#[derive(Clone, Copy)]
+enum Esn {
+    On,
+    Off,
+}
+
+/// An IPv4 ESP-only ADD_SA element for transform `e` under `spi`.
+fn esp_v4_sa(e: &EspAlg, spi: u32, dir: Dir, esn: Esn) -> AddSa {
+    bundle(
+        Some((e, spi)),
+        None,
+        false,
+        matches!(dir, Dir::In),
+        matches!(esn, Esn::On),
+        0,
+    )
+}
+
 /// An IPv4 transport frame protected by ESP transform `e` under `spi`, sequence 1, 40 random
 /// bytes of TCP payload.
 fn esp_v4_frame(e: &EspAlg, spi: u32, rng: &mut SplitMix64) -> Framed {
@@ -985,10 +1011,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
             let mut rng = SplitMix64::new(40);
             let e = cbc()?;
             let tx = core()?;
-            let h = add(
-                &tx,
-                &bundle(Some((&e, 0x4000)), None, false, false, false, 0),
-            )?;
+            let h = add(&tx, &esp_v4_sa(&e, 0x4000, Dir::Out, Esn::Off))?;
             let f = esp_v4_frame(&e, 0x4000, &mut rng);
             ensure!(
                 matches!(send_one(&tx, &mut rng, &f, h)?, Sent::Protected(_)),
@@ -1010,10 +1033,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
             let mut rng = SplitMix64::new(41);
             let e = cbc()?;
             let tx = core()?;
-            let keep = add(
-                &tx,
-                &bundle(Some((&e, 0x4000)), None, false, false, false, 0),
-            )?;
+            let keep = add(&tx, &esp_v4_sa(&e, 0x4000, Dir::Out, Esn::Off))?;
             let gone = add(&tx, &gcm(0x4001))?;
             status("DELETE_SA", delete(&tx, &[gone])?, NDIS_STATUS_SUCCESS)?;
             status(
@@ -1053,10 +1073,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
             let mut rng = SplitMix64::new(43);
             let e = cbc()?;
             let tx = core()?;
-            let h = add(
-                &tx,
-                &bundle(Some((&e, 0x4000)), None, false, true, false, 0),
-            )?;
+            let h = add(&tx, &esp_v4_sa(&e, 0x4000, Dir::In, Esn::Off))?;
             let f = esp_v4_frame(&e, 0x4000, &mut rng);
             eq(
                 "send",
@@ -1074,11 +1091,8 @@ pub fn delete_update(v: &mut Vec<Case>) {
             let e = cbc()?;
             let tx = core()?;
             let rx = core()?;
-            let h = add(
-                &tx,
-                &bundle(Some((&e, 0x4100)), None, false, false, true, 0),
-            )?;
-            let ih = add(&rx, &bundle(Some((&e, 0x4100)), None, false, true, true, 0))?;
+            let h = add(&tx, &esp_v4_sa(&e, 0x4100, Dir::Out, Esn::On))?;
+            let ih = add(&rx, &esp_v4_sa(&e, 0x4100, Dir::In, Esn::On))?;
             let layer = Layer {
                 esp: Some((e.shape, 0x4100)),
                 ah: None,
