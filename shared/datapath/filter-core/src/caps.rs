@@ -1,7 +1,11 @@
 //! Capability reporting: the `NDIS_IPSEC_OFFLOAD_V2` this filter advertises, and the miniport's
 //! `NDIS_OFFLOAD` with it filled in.
 
+use core::mem::offset_of;
+
 use ipsecov2_abi::*;
+
+use crate::config::OffloadEnable;
 
 /// Configuration the capabilities depend on (from the INF keywords / registry at attach).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +90,41 @@ fn has_ipsec_v2(header: &NDIS_OBJECT_HEADER) -> bool {
 /// with that size; a newer one keeps its revision and size.
 #[must_use]
 pub fn with_ipsec_v2(miniport: &NDIS_OFFLOAD, cfg: &CapabilityConfig) -> NDIS_OFFLOAD {
+    with_capabilities(miniport, &ipsec_v2_capabilities(cfg))
+}
+
+/// [`ipsec_v2_capabilities`] restricted to what `enable` allows (the keywords and
+/// `OID_TCP_OFFLOAD_PARAMETERS`): nothing enabled reports an all-zero `NDIS_IPSEC_OFFLOAD_V2`
+/// (no IPsecOV2); without ESP, `Esp`, `UdpEsp` and `EncryptionAlgorithms` are cleared; without
+/// AH, `Ah`; `AhEspCombined` needs both for one family, `IPv6Supported` something for IPv6.
+#[must_use]
+pub fn ipsec_v2_capabilities_enabled(
+    cfg: &CapabilityConfig,
+    enable: &OffloadEnable,
+) -> NDIS_IPSEC_OFFLOAD_V2 {
+    if enable.is_disabled() {
+        return NDIS_IPSEC_OFFLOAD_V2::default();
+    }
+    let b = |v: bool| if v { TRUE } else { FALSE };
+    let (v4, v6) = (enable.ipv4(), enable.ipv6());
+    let ah = v4.ah || v6.ah;
+    let esp = v4.esp || v6.esp;
+    let mut c = ipsec_v2_capabilities(cfg);
+    c.Ah = b(ah);
+    c.Esp = b(esp);
+    c.AhEspCombined = b((v4.ah && v4.esp) || (v6.ah && v6.esp));
+    c.IPv6Supported = b(!v6.is_disabled());
+    if !esp {
+        c.UdpEsp = 0;
+        c.EncryptionAlgorithms = 0;
+    }
+    c
+}
+
+/// The miniport's `NDIS_OFFLOAD` with `IPsecV2` replaced by `caps`; the rules of
+/// [`with_ipsec_v2`] (which calls it with the full capabilities).
+#[must_use]
+pub fn with_capabilities(miniport: &NDIS_OFFLOAD, caps: &NDIS_IPSEC_OFFLOAD_V2) -> NDIS_OFFLOAD {
     let mut out = *miniport;
     let declared = miniport.Header.Size;
     // Members the miniport's revision does not have are not its to describe: zero them.
@@ -108,6 +147,87 @@ pub fn with_ipsec_v2(miniport: &NDIS_OFFLOAD, cfg: &CapabilityConfig) -> NDIS_OF
         out.Header.Revision = NDIS_OFFLOAD_REVISION_2;
         out.Header.Size = NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2;
     }
-    out.IPsecV2 = ipsec_v2_capabilities(cfg);
+    out.IPsecV2 = *caps;
     out
+}
+
+fn put(buf: &mut [u8], at: usize, bytes: &[u8]) -> Option<()> {
+    buf.get_mut(at..at.checked_add(bytes.len())?)?
+        .copy_from_slice(bytes);
+    Some(())
+}
+
+/// [`with_capabilities`] on the bytes of an `NDIS_OFFLOAD` (the `InformationBuffer` of a
+/// completed `OID_TCP_OFFLOAD_CURRENT_CONFIG` / `OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES` query,
+/// `written` bytes of it written below): `IPsecV2` is overwritten, every other byte is left
+/// alone; a header older than revision 2 is upgraded (revision 2, size 0x90). Returns the new
+/// `BytesWritten`, or `None` (nothing changed) when the buffer is shorter than
+/// `NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2`.
+pub fn patch_offload_bytes(
+    buf: &mut [u8],
+    written: u32,
+    caps: &NDIS_IPSEC_OFFLOAD_V2,
+) -> Option<u32> {
+    let rev2 = usize::from(NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2);
+    if buf.len() < rev2 {
+        return None;
+    }
+    let header = NDIS_OBJECT_HEADER {
+        Type: *buf.first()?,
+        Revision: *buf.get(1)?,
+        Size: u16::from_le_bytes([*buf.get(2)?, *buf.get(3)?]),
+    };
+    let mut written = written;
+    if !has_ipsec_v2(&header) {
+        put(buf, 0, &[NDIS_OBJECT_TYPE_OFFLOAD, NDIS_OFFLOAD_REVISION_2])?;
+        put(buf, 2, &NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2.to_le_bytes())?;
+        written = written.max(u32::from(NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2));
+    }
+    type V = NDIS_IPSEC_OFFLOAD_V2;
+    let base = offset_of!(NDIS_OFFLOAD, IPsecV2);
+    put(buf, base, &[0; core::mem::size_of::<V>()])?;
+    put(
+        buf,
+        base + offset_of!(V, Encapsulation),
+        &caps.Encapsulation.to_le_bytes(),
+    )?;
+    for (at, v) in [
+        (offset_of!(V, IPv6Supported), caps.IPv6Supported),
+        (offset_of!(V, IPv4Options), caps.IPv4Options),
+        (
+            offset_of!(V, IPv6NonIPsecExtensionHeaders),
+            caps.IPv6NonIPsecExtensionHeaders,
+        ),
+        (offset_of!(V, Ah), caps.Ah),
+        (offset_of!(V, Esp), caps.Esp),
+        (offset_of!(V, AhEspCombined), caps.AhEspCombined),
+        (offset_of!(V, Transport), caps.Transport),
+        (offset_of!(V, Tunnel), caps.Tunnel),
+        (
+            offset_of!(V, TransportTunnelCombined),
+            caps.TransportTunnelCombined,
+        ),
+        (offset_of!(V, LsoSupported), caps.LsoSupported),
+        (
+            offset_of!(V, ExtendedSequenceNumbers),
+            caps.ExtendedSequenceNumbers,
+        ),
+    ] {
+        put(buf, base + at, &[v])?;
+    }
+    for (at, v) in [
+        (offset_of!(V, UdpEsp), caps.UdpEsp),
+        (
+            offset_of!(V, AuthenticationAlgorithms),
+            caps.AuthenticationAlgorithms,
+        ),
+        (
+            offset_of!(V, EncryptionAlgorithms),
+            caps.EncryptionAlgorithms,
+        ),
+        (offset_of!(V, SaOffloadCapacity), caps.SaOffloadCapacity),
+    ] {
+        put(buf, base + at, &v.to_le_bytes())?;
+    }
+    Some(written)
 }

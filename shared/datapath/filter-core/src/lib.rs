@@ -8,6 +8,10 @@
 //!   filter-owned buffers ([`pool`]), passes the others down, completes the failures.
 //! * [`FilterCore::receive`]: verifies and decrypts received IPsec packets of offloaded inbound
 //!   SAs in place and sets the IPsecOV2 receive information.
+//! * [`module`]: one filter module over a [`FilterCore`]: the [`state`] machine, outstanding-NBL
+//!   accounting, OID routing (with [`oid_clone`] in the shell), offload parameters and
+//!   keywords ([`config`]), capability rewriting, driven through the [`module::NdisPort`] trait
+//!   of the NDIS calls a filter makes.
 //!
 //! `no_std` + `alloc`, no `unsafe` (the NBL/MDL walking lives in `ipsecov2-nbl`), no heap
 //! allocation per packet, no panic reachable from a packet or OID. See `docs/filter-core.md`.
@@ -18,21 +22,29 @@
 extern crate alloc;
 
 pub mod caps;
+pub mod config;
 pub mod counters;
 pub mod error;
 pub mod frame;
+pub mod module;
+pub mod oid_clone;
 pub mod pool;
 pub mod recv;
 pub mod send;
+pub mod state;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use ipsecov2_abi::*;
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
-use ipsecov2_oid::{InfoBuffer, SetCompletion};
+use ipsecov2_oid::{
+    BackendError, Bundle, InfoBuffer, IpVersion, IpsecProtocol, SaBackend, SaSpec, SetCompletion,
+    UpdateError,
+};
 use ipsecov2_satable::{OffloadHandle, SaLock, TableState};
 
 pub use caps::{ipsec_v2_capabilities, with_ipsec_v2, CapabilityConfig};
+pub use config::{IpsecOffloadSetting, OffloadEnable};
 pub use counters::ModuleCounters;
 pub use error::{Layer, RecvFailure, SendDrop};
 pub use frame::FrameError;
@@ -211,6 +223,19 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         request_type: NDIS_REQUEST_TYPE,
         buf: &mut InfoBuffer<'_>,
     ) -> Option<SetCompletion> {
+        self.oid_enabled(oid, request_type, buf, &OffloadEnable::ALL)
+    }
+
+    /// [`FilterCore::oid`] with only what `enable` allows offloaded: an ADD_SA / ADD_SA_EX
+    /// element whose family and protocols `enable` does not allow gets a NULL handle
+    /// (`BackendError::Unsupported`); with everything disabled no SA can be added.
+    pub fn oid_enabled(
+        &self,
+        oid: NDIS_OID,
+        request_type: NDIS_REQUEST_TYPE,
+        buf: &mut InfoBuffer<'_>,
+        enable: &OffloadEnable,
+    ) -> Option<SetCompletion> {
         let ours = matches!(
             oid,
             OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA
@@ -228,17 +253,57 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 bytes_needed: 0,
             });
         }
+        let backend = Gated {
+            sas: &self.sas,
+            enable: *enable,
+        };
         Some(match oid {
             OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA => {
-                ipsecov2_oid::set_add_sa(buf, &self.sas).completion
+                ipsecov2_oid::set_add_sa(buf, &backend).completion
             }
             OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX => {
-                ipsecov2_oid::set_add_sa_ex(buf, &self.sas).completion
+                ipsecov2_oid::set_add_sa_ex(buf, &backend).completion
             }
             OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA => {
-                ipsecov2_oid::set_delete_sa(buf, &self.sas).completion
+                ipsecov2_oid::set_delete_sa(buf, &backend).completion
             }
-            _ => ipsecov2_oid::set_update_sa(buf, &self.sas).completion,
+            _ => ipsecov2_oid::set_update_sa(buf, &backend).completion,
         })
+    }
+}
+
+/// The module's SAs behind the enabled-offload check of ADD_SA.
+struct Gated<'s, L> {
+    sas: &'s OffloadSas<L>,
+    enable: OffloadEnable,
+}
+
+impl<L: SaLock<TableState<OffloadSa>>> SaBackend for Gated<'_, L> {
+    fn add(&self, sa: &SaSpec<'_>) -> Result<core::num::NonZeroU64, BackendError> {
+        let v6 = sa.destination.version == IpVersion::V6;
+        let (ah, esp) = match sa.bundle {
+            Bundle::Esp(_) => (false, true),
+            Bundle::Ah(_) => (true, false),
+            Bundle::EspAh { .. } => (true, true),
+        };
+        if !self.enable.allows(v6, ah, esp) {
+            return Err(BackendError::Unsupported);
+        }
+        self.sas.add(sa)
+    }
+
+    fn delete(&self, handle: u64) -> bool {
+        self.sas.delete(handle)
+    }
+
+    fn update_sequence_high(
+        &self,
+        handle: u64,
+        protocol: IpsecProtocol,
+        spi: u32,
+        seq_high: u32,
+    ) -> Result<(), UpdateError> {
+        self.sas
+            .update_sequence_high(handle, protocol, spi, seq_high)
     }
 }

@@ -1,0 +1,805 @@
+//! One filter module (one attachment of the filter to one miniport stack): the [`state`] machine,
+//! outstanding-NBL accounting, OID routing, `OID_TCP_OFFLOAD_PARAMETERS` and the keywords, the
+//! capability rewrite of offload status indications and query results, over a [`FilterCore`].
+//!
+//! Everything the module does to NDIS goes through [`NdisPort`], the narrow set of `NdisF*`
+//! calls a filter makes: the Windows shell implements it over NDIS, `ipsecov2-ndis-emu` over an
+//! emulated miniport and protocol. The module never calls the port while holding its lock (a
+//! miniport may complete a send inside `NdisFSendNetBufferLists`).
+//!
+//! ```text
+//!  Attaching ──attach──► Paused ──restart──► Restarting ──(indicate offload)──► Running
+//!                         ▲  │                                                   │ pause
+//!                         │  └─detach─► Detached (SAs freed)                     ▼
+//!                         └──── last outstanding NBL back: pause_complete ◄── Pausing
+//! ```
+//!
+//! [`state`]: crate::state
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use ipsecov2_abi::*;
+use ipsecov2_nbl::{MdlMapper, NblChain};
+use ipsecov2_offload_sa::OffloadSa;
+use ipsecov2_oid::InfoBuffer;
+use ipsecov2_satable::{SaLock, TableState};
+
+use crate::caps::{
+    ipsec_v2_capabilities, ipsec_v2_capabilities_enabled, patch_offload_bytes, with_capabilities,
+    CapabilityConfig,
+};
+use crate::config::{IpsecOffloadSetting, OffloadEnable};
+use crate::error::{RecvFailure, SendDrop};
+use crate::pool::{TxBuffer, TxPool};
+use crate::send::SendSink;
+use crate::state::{
+    Completion, FilterModule, FilterState, PauseStart, ReceiveVerdict, SendVerdict, StateError,
+};
+use crate::FilterCore;
+
+/// What the module sees of an OID request (the shell builds it from the `NDIS_OID_REQUEST`'s
+/// `DATA` view that matches `RequestType`, and writes the result fields back).
+#[derive(Debug)]
+pub struct OidRequest<'b> {
+    /// `RequestType`.
+    pub request_type: NDIS_REQUEST_TYPE,
+    /// The OID.
+    pub oid: NDIS_OID,
+    /// `InformationBuffer` (`InformationBufferLength` bytes; for a method, the input/output buffer).
+    pub buffer: &'b mut [u8],
+    /// The address of `buffer` (the IPsecOV2 OID structures link elements by address).
+    pub buffer_address: u64,
+    /// `BytesWritten` (query, method).
+    pub bytes_written: u32,
+    /// `BytesRead` (set, method).
+    pub bytes_read: u32,
+    /// `BytesNeeded`.
+    pub bytes_needed: u32,
+}
+
+/// A status indication (from the miniport below, or from the module up).
+#[derive(Debug, Clone, Copy)]
+pub enum StatusIndication<'b> {
+    /// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` / `_HARDWARE_CAPABILITIES` (or any other status
+    /// whose `StatusBuffer` is an `NDIS_OFFLOAD`).
+    Offload {
+        /// `StatusCode`.
+        status: NDIS_STATUS,
+        /// `StatusBuffer`.
+        offload: &'b NDIS_OFFLOAD,
+    },
+    /// Any other status indication, passed through unchanged.
+    Other {
+        /// `StatusCode`.
+        status: NDIS_STATUS,
+        /// `StatusBuffer`.
+        buffer: &'b [u8],
+    },
+}
+
+/// What [`NdisPort::reclaim_copy`] found in a send completion.
+#[derive(Debug)]
+pub enum Reclaimed<'a> {
+    /// The NBL was a filter-owned copy: it is freed (its buffers back in the pool); this is the
+    /// original it replaced, to be completed up.
+    Original(NblChain<'a>),
+    /// The NBL is an original that was passed down unchanged.
+    NotACopy(NblChain<'a>),
+}
+
+/// The NDIS calls a filter module makes (`NdisF*`), narrowed to what the module needs. NBL and
+/// MDL allocation for copies is the port's ([`TxPool`] buffers become filter-owned NBLs here).
+pub trait NdisPort<'a> {
+    /// The transmit buffers of the module's [`TxPool`].
+    type Buffer: TxBuffer;
+    /// The port's handle of an original OID request (the kernel: its `NDIS_OID_REQUEST`).
+    type Oid: Copy;
+
+    /// `NdisFSendNetBufferLists` of an original NBL (no IPsec information; slots cleared).
+    fn send_down(&mut self, nbl: NblChain<'a>);
+    /// The protected copy of the next NET_BUFFER of the original being processed.
+    fn stage_copy(&mut self, copy: Self::Buffer);
+    /// `NdisFSendNetBufferLists` of one filter-owned NBL made of the staged copies, remembering
+    /// `original` (the kernel: `ParentNetBufferList`) for [`NdisPort::reclaim_copy`].
+    fn send_copy_down(&mut self, original: NblChain<'a>);
+    /// Drops the staged copies (the original failed and is completed instead).
+    fn discard_staged(&mut self);
+    /// A single NBL from a send completion: frees it if it is a filter-owned copy and returns
+    /// the original it stood for.
+    fn reclaim_copy(&mut self, nbl: NblChain<'a>) -> Reclaimed<'a>;
+    /// `NdisFSendNetBufferListsComplete` of original NBLs (their `Status` set).
+    fn complete_send_up(&mut self, nbls: NblChain<'a>);
+    /// `NdisFIndicateReceiveNetBufferLists` with the miniport's `ReceiveFlags`.
+    fn indicate_receive_up(&mut self, nbls: NblChain<'a>, flags: ULONG);
+    /// `NdisFReturnNetBufferLists`.
+    fn return_receive_down(&mut self, nbls: NblChain<'a>);
+    /// Runs `f` over the view of the original request `request`; results written to the view
+    /// are stored into the request.
+    fn with_oid<R>(&mut self, request: Self::Oid, f: impl FnOnce(&mut OidRequest<'_>) -> R) -> R;
+    /// Clones `request` (`NdisAllocateCloneOidRequest`, `oid_clone::prepare_clone`) and passes
+    /// the clone down (`NdisFOidRequest`). Unless `NDIS_STATUS_PENDING` is returned, the
+    /// clone's results are already copied back into the original (`oid_clone::copy_back`) and
+    /// the clone freed; on `PENDING` the port later copies back and calls
+    /// [`Module::oid_request_complete`].
+    fn pass_oid_down(&mut self, request: Self::Oid) -> NDIS_STATUS;
+    /// `NdisFOidRequestComplete` of the original request.
+    fn complete_oid_up(&mut self, request: Self::Oid, status: NDIS_STATUS);
+    /// `NdisFIndicateStatus`.
+    fn indicate_status_up(&mut self, indication: &StatusIndication<'_>);
+    /// `NdisFPauseComplete`.
+    fn pause_complete(&mut self);
+}
+
+/// What a module is configured with at attach (the driver reads the registry; the emulation
+/// passes values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModuleConfig {
+    /// Capability configuration (`SaOffloadCapacity`).
+    pub caps: CapabilityConfig,
+    /// Initial state from `*IPsecOffloadV2` / `*IPsecOffloadV2IPv4`.
+    pub enable: OffloadEnable,
+}
+
+/// A requested `OID_TCP_OFFLOAD_PARAMETERS` change held while the request is below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PendingParams {
+    ipsec_v2: Option<IpsecOffloadSetting>,
+    ipsec_v2_ipv4: Option<IpsecOffloadSetting>,
+    raw: [u8; 2],
+}
+
+/// The state the module keeps under its lock.
+#[derive(Debug, Clone)]
+pub struct ModuleState {
+    machine: FilterModule,
+    enable: OffloadEnable,
+    miniport_current: NDIS_OFFLOAD,
+    miniport_hardware: NDIS_OFFLOAD,
+    pending_params: Option<PendingParams>,
+}
+
+impl ModuleState {
+    /// The state of a module being attached above a miniport reporting these offloads.
+    #[must_use]
+    pub fn new(enable: OffloadEnable, current: &NDIS_OFFLOAD, hardware: &NDIS_OFFLOAD) -> Self {
+        Self {
+            machine: FilterModule::new(),
+            enable,
+            miniport_current: *current,
+            miniport_hardware: *hardware,
+            pending_params: None,
+        }
+    }
+}
+
+/// Module-level counters of the state gating and control plane (the datapath ones are
+/// [`crate::ModuleCounters`]).
+#[derive(Debug, Default)]
+pub struct ModuleStats {
+    /// Send NBLs completed with `NDIS_STATUS_PAUSED` (module not running).
+    pub send_paused: AtomicU64,
+    /// Receive NBLs handed back to the miniport because the module was not running.
+    pub recv_returned_paused: AtomicU64,
+    /// Receive NBLs dropped (`NDIS_RECEIVE_FLAGS_RESOURCES`) because the module was not running.
+    pub recv_dropped_paused: AtomicU64,
+    /// Calls NDIS should not have made in the state the module was in ([`StateError`]).
+    pub state_errors: AtomicU64,
+    /// OIDs answered by the filter itself.
+    pub oids_answered: AtomicU64,
+    /// OIDs passed down.
+    pub oids_passed_down: AtomicU64,
+    /// Offload status indications rewritten.
+    pub offload_indications: AtomicU64,
+}
+
+fn inc(c: &AtomicU64, by: u64) {
+    c.fetch_add(by, Ordering::Relaxed);
+}
+
+fn get(c: &AtomicU64) -> u64 {
+    c.load(Ordering::Relaxed)
+}
+
+/// Counters of one SA bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaSnapshot {
+    /// Offload handle.
+    pub handle: u64,
+    /// Inbound SA.
+    pub inbound: bool,
+    /// ESP SPI.
+    pub esp_spi: Option<u32>,
+    /// AH SPI.
+    pub ah_spi: Option<u32>,
+    /// Packets processed successfully.
+    pub packets: u64,
+    /// Bytes of those packets.
+    pub octets: u64,
+    /// Authentication failures.
+    pub auth_failures: u64,
+    /// Other drops.
+    pub other_drops: u64,
+}
+
+/// A copy of every counter of a module, for the control plane.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleSnapshot {
+    /// State.
+    pub state: FilterState,
+    /// Send NBLs passed down and not yet completed.
+    pub sends_outstanding: u64,
+    /// Receive NBLs indicated up and not yet returned.
+    pub receives_outstanding: u64,
+    /// Enabled offloads.
+    pub enable: OffloadEnable,
+    /// Send NBLs passed down untouched.
+    pub send_passed: u64,
+    /// Send NBLs protected.
+    pub send_protected_nbls: u64,
+    /// Send packets protected.
+    pub send_packets: u64,
+    /// Bytes of those packets.
+    pub send_bytes: u64,
+    /// Send drops by [`SendDrop::bucket`] (names: [`SendDrop::bucket_name`]).
+    pub send_drops: [u64; SendDrop::BUCKETS],
+    /// Received NBLs untouched.
+    pub recv_untouched: u64,
+    /// Received IPsec packets left to TCP/IP (read-only, too large).
+    pub recv_not_processed: u64,
+    /// Received packets verified.
+    pub recv_packets: u64,
+    /// Bytes of those packets.
+    pub recv_bytes: u64,
+    /// Receive failures by [`RecvFailure::bucket`].
+    pub recv_failures: [u64; RecvFailure::BUCKETS],
+    /// Receive indications carrying `SaDeleteReq`.
+    pub recv_delete_requests: u64,
+    /// See [`ModuleStats::send_paused`].
+    pub send_paused: u64,
+    /// See [`ModuleStats::recv_returned_paused`].
+    pub recv_returned_paused: u64,
+    /// See [`ModuleStats::recv_dropped_paused`].
+    pub recv_dropped_paused: u64,
+    /// See [`ModuleStats::state_errors`].
+    pub state_errors: u64,
+    /// See [`ModuleStats::oids_answered`].
+    pub oids_answered: u64,
+    /// See [`ModuleStats::oids_passed_down`].
+    pub oids_passed_down: u64,
+    /// Per-SA counters, in table order.
+    pub sas: Vec<SaSnapshot>,
+}
+
+/// One filter module: a [`FilterCore`] (SA table `L`) and its state under the lock `S`.
+pub struct Module<L, S> {
+    core: FilterCore<L>,
+    state: S,
+    caps: CapabilityConfig,
+    /// Gating and control-plane counters.
+    pub stats: ModuleStats,
+}
+
+impl<L, S> core::fmt::Debug for Module<L, S> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Module")
+            .field("core", &self.core)
+            .field("caps", &self.caps)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The send sink of the module: forwards to the port, collects the failures.
+struct PortSink<'p, 'a, N> {
+    port: &'p mut N,
+    failed: NblChain<'a>,
+    failed_count: u32,
+}
+
+impl<'a, N: NdisPort<'a>> SendSink<'a, N::Buffer> for PortSink<'_, 'a, N> {
+    fn pass_down(&mut self, nbl: NblChain<'a>) {
+        self.port.send_down(nbl);
+    }
+    fn stage(&mut self, packet: N::Buffer) {
+        self.port.stage_copy(packet);
+    }
+    fn protected(&mut self, original: NblChain<'a>) {
+        self.port.send_copy_down(original);
+    }
+    fn complete(&mut self, original: NblChain<'a>, _status: NDIS_STATUS, _reason: SendDrop) {
+        self.port.discard_staged();
+        self.failed_count = self.failed_count.saturating_add(1);
+        self.failed.append(original);
+    }
+}
+
+fn count(chain: &NblChain<'_>) -> u32 {
+    u32::try_from(chain.count()).unwrap_or(u32::MAX)
+}
+
+fn set_status(chain: &mut NblChain<'_>, status: NDIS_STATUS) {
+    let mut cursor = chain.cursor();
+    while let Some(mut nbl) = cursor.next_nbl() {
+        nbl.set_status(status);
+    }
+}
+
+/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2` is.
+const PARAM_IPSEC_V2: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2);
+/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2IPv4` is.
+const PARAM_IPSEC_V2_IPV4: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2IPv4);
+
+/// The IPsecOV2 members of an `NDIS_OFFLOAD_PARAMETERS` (revision 2 and later, where they
+/// exist): `Ok(None)` when the structure is too old or too short to have them.
+fn parse_params(buf: &[u8]) -> Result<Option<PendingParams>, ()> {
+    let (Some(&revision), Some(size)) = (
+        buf.get(1),
+        buf.get(2..4).and_then(|b| <[u8; 2]>::try_from(b).ok()),
+    ) else {
+        return Ok(None);
+    };
+    let min = usize::from(NDIS_SIZEOF_OFFLOAD_PARAMETERS_REVISION_2);
+    if revision < NDIS_OFFLOAD_PARAMETERS_REVISION_2
+        || usize::from(u16::from_le_bytes(size)) < min
+        || buf.len() < min
+    {
+        return Ok(None);
+    }
+    let (Some(&v2), Some(&v4)) = (buf.get(PARAM_IPSEC_V2), buf.get(PARAM_IPSEC_V2_IPV4)) else {
+        return Ok(None);
+    };
+    Ok(Some(PendingParams {
+        ipsec_v2: IpsecOffloadSetting::from_parameter(v2)?,
+        ipsec_v2_ipv4: IpsecOffloadSetting::from_parameter(v4)?,
+        raw: [v2, v4],
+    }))
+}
+
+fn write_params(buf: &mut [u8], raw: [u8; 2]) {
+    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2) {
+        *b = raw[0];
+    }
+    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2_IPV4) {
+        *b = raw[1];
+    }
+}
+
+impl<L, S> Module<L, S>
+where
+    L: SaLock<TableState<OffloadSa>>,
+    S: SaLock<ModuleState>,
+{
+    /// `FilterAttach`: a module over `core` (its SA table created with the configured
+    /// capacity), above a miniport whose current and hardware offloads are `current` and
+    /// `hardware` (`NDIS_FILTER_ATTACH_PARAMETERS::DefaultOffloadConfiguration`); `Paused` on
+    /// return. What to report up is [`Module::current_offload`] / [`Module::hardware_offload`].
+    pub fn attach(
+        core: FilterCore<L>,
+        config: &ModuleConfig,
+        current: &NDIS_OFFLOAD,
+        hardware: &NDIS_OFFLOAD,
+    ) -> Self {
+        let module = Self {
+            core,
+            state: S::new(ModuleState::new(config.enable, current, hardware)),
+            caps: config.caps,
+            stats: ModuleStats::default(),
+        };
+        let attached = module.state.write().machine.attached();
+        let _ = module.note(attached);
+        module
+    }
+
+    fn note<T>(&self, r: Result<T, StateError>) -> Result<T, StateError> {
+        if r.is_err() {
+            inc(&self.stats.state_errors, 1);
+        }
+        r
+    }
+
+    /// The filter core (SA table, datapath counters).
+    pub fn core(&self) -> &FilterCore<L> {
+        &self.core
+    }
+
+    /// Current state.
+    pub fn state(&self) -> FilterState {
+        self.state.read().machine.state()
+    }
+
+    /// Enabled offloads.
+    pub fn enable(&self) -> OffloadEnable {
+        self.state.read().enable
+    }
+
+    /// The `NDIS_IPSEC_OFFLOAD_V2` currently reported (the enabled part of what is implemented).
+    pub fn current_capabilities(&self) -> NDIS_IPSEC_OFFLOAD_V2 {
+        ipsec_v2_capabilities_enabled(&self.caps, &self.enable())
+    }
+
+    /// The miniport's current offload configuration with `IPsecV2` as currently enabled.
+    pub fn current_offload(&self) -> NDIS_OFFLOAD {
+        let st = self.state.read();
+        with_capabilities(
+            &st.miniport_current,
+            &ipsec_v2_capabilities_enabled(&self.caps, &st.enable),
+        )
+    }
+
+    /// The miniport's hardware capabilities with `IPsecV2` as implemented.
+    pub fn hardware_offload(&self) -> NDIS_OFFLOAD {
+        let st = self.state.read();
+        with_capabilities(&st.miniport_hardware, &ipsec_v2_capabilities(&self.caps))
+    }
+
+    /// `FilterRestart`: `Paused` → `Restarting`, the offload configuration indicated up
+    /// (`NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES` then `_CURRENT_CONFIG`), → `Running`.
+    ///
+    /// # Errors
+    ///
+    /// When not `Paused` (nothing changes).
+    pub fn restart<'a, N: NdisPort<'a>>(&self, port: &mut N) -> Result<(), StateError> {
+        let r = self.state.write().machine.restart();
+        self.note(r)?;
+        let hardware = self.hardware_offload();
+        port.indicate_status_up(&StatusIndication::Offload {
+            status: NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES,
+            offload: &hardware,
+        });
+        let current = self.current_offload();
+        port.indicate_status_up(&StatusIndication::Offload {
+            status: NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+            offload: &current,
+        });
+        let r = self.state.write().machine.restarted(true);
+        self.note(r)
+    }
+
+    /// `FilterPause`: `Running` → `Paused` (returns `Completed`), or `Pausing` (returns
+    /// `Pending`; the port's `pause_complete` is called when the last outstanding NBL is back).
+    ///
+    /// # Errors
+    ///
+    /// When not `Running`.
+    pub fn pause(&self) -> Result<PauseStart, StateError> {
+        let r = self.state.write().machine.pause();
+        self.note(r)
+    }
+
+    /// `FilterDetach`: `Paused` → `Detached`; every offloaded SA is removed from the table
+    /// (each is zeroized when its last reference drops). Returns how many were removed.
+    ///
+    /// # Errors
+    ///
+    /// When not `Paused` (nothing changes).
+    pub fn detach(&self) -> Result<usize, StateError> {
+        let r = self.state.write().machine.detach();
+        self.note(r)?;
+        Ok(self.core.sas().table().clear())
+    }
+
+    fn after(&self, port_pause: Result<Completion, StateError>) -> bool {
+        matches!(self.note(port_pause), Ok(Completion::PauseComplete))
+    }
+
+    /// `FilterSendNetBufferLists`: while `Running`, every NBL goes through
+    /// [`FilterCore::send`] (passed down, or its protected copy sent down, or completed with
+    /// its failure status); otherwise the chain is completed with `NDIS_STATUS_PAUSED`.
+    /// No heap allocation.
+    pub fn send<'a, N, M, P>(&self, port: &mut N, mut chain: NblChain<'a>, mapper: &M, pool: &P)
+    where
+        N: NdisPort<'a>,
+        M: MdlMapper + ?Sized,
+        P: TxPool<Buffer = N::Buffer>,
+    {
+        let n = count(&chain);
+        if n == 0 {
+            return;
+        }
+        let verdict = self.state.write().machine.send(n);
+        match verdict {
+            SendVerdict::CompletePaused => {
+                inc(&self.stats.send_paused, u64::from(n));
+                set_status(&mut chain, NDIS_STATUS_PAUSED);
+                port.complete_send_up(chain);
+            }
+            SendVerdict::PassDown => {
+                let mut sink = PortSink {
+                    port: &mut *port,
+                    failed: NblChain::empty(),
+                    failed_count: 0,
+                };
+                self.core.send(chain, mapper, pool, &mut sink);
+                let PortSink {
+                    failed,
+                    failed_count,
+                    ..
+                } = sink;
+                if failed_count > 0 {
+                    port.complete_send_up(failed);
+                    let r = self.state.write().machine.send_completed(failed_count);
+                    if self.after(r) {
+                        port.pause_complete();
+                    }
+                }
+            }
+        }
+    }
+
+    /// `FilterSendNetBufferListsComplete`: filter-owned copies are reclaimed and their
+    /// originals completed with the copy's status; originals passed down are completed as
+    /// they are. Each original is completed up exactly once. No heap allocation.
+    pub fn send_complete<'a, N: NdisPort<'a>>(&self, port: &mut N, mut chain: NblChain<'a>) {
+        let mut up = NblChain::empty();
+        let mut n = 0u32;
+        while let Some(mut one) = chain.pop_front() {
+            n = n.saturating_add(1);
+            let status = one.cursor().next_nbl().map(|nbl| nbl.status());
+            match port.reclaim_copy(one) {
+                Reclaimed::Original(mut original) => {
+                    if let (Some(s), Some(mut nbl)) = (status, original.cursor().next_nbl()) {
+                        nbl.set_status(s);
+                    }
+                    up.append(original);
+                }
+                Reclaimed::NotACopy(original) => up.append(original),
+            }
+        }
+        if !up.is_empty() {
+            port.complete_send_up(up);
+        }
+        let r = self.state.write().machine.send_completed(n);
+        if self.after(r) {
+            port.pause_complete();
+        }
+    }
+
+    /// `FilterReceiveNetBufferLists`: while `Running`, processed by [`FilterCore::receive`]
+    /// and indicated up; otherwise returned to the miniport, or dropped when `flags` carry
+    /// `NDIS_RECEIVE_FLAGS_RESOURCES` (the miniport reclaims them when this returns).
+    /// `scratch`: see [`FilterCore::receive`]. No heap allocation.
+    pub fn receive<'a, N, M>(
+        &self,
+        port: &mut N,
+        mut chain: NblChain<'a>,
+        flags: ULONG,
+        mapper: &M,
+        scratch: &mut [u8],
+    ) where
+        N: NdisPort<'a>,
+        M: MdlMapper + ?Sized,
+    {
+        let n = count(&chain);
+        if n == 0 {
+            return;
+        }
+        let can_pend = NDIS_TEST_RECEIVE_CAN_PEND(flags);
+        let verdict = self.state.write().machine.receive(n, can_pend);
+        match verdict {
+            ReceiveVerdict::Indicate => {
+                self.core.receive(&mut chain, mapper, scratch);
+                port.indicate_receive_up(chain, flags);
+            }
+            ReceiveVerdict::ReturnToMiniport => {
+                inc(&self.stats.recv_returned_paused, u64::from(n));
+                port.return_receive_down(chain);
+            }
+            ReceiveVerdict::Drop => {
+                inc(&self.stats.recv_dropped_paused, u64::from(n));
+            }
+        }
+    }
+
+    /// `FilterReturnNetBufferLists`: the NBLs go back to the miniport.
+    pub fn return_receives<'a, N: NdisPort<'a>>(&self, port: &mut N, chain: NblChain<'a>) {
+        let n = count(&chain);
+        port.return_receive_down(chain);
+        let r = self.state.write().machine.receive_returned(n);
+        if self.after(r) {
+            port.pause_complete();
+        }
+    }
+
+    /// `FilterStatus`: offload status indications from below are remembered and indicated up
+    /// with `IPsecV2` replaced (current configuration: what is enabled; hardware
+    /// capabilities: everything implemented), every other member untouched; other
+    /// indications pass through unchanged.
+    pub fn status<'a, N: NdisPort<'a>>(&self, port: &mut N, indication: &StatusIndication<'_>) {
+        match *indication {
+            StatusIndication::Offload { status, offload }
+                if status == NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG =>
+            {
+                self.state.write().miniport_current = *offload;
+                inc(&self.stats.offload_indications, 1);
+                let out = self.current_offload();
+                port.indicate_status_up(&StatusIndication::Offload {
+                    status,
+                    offload: &out,
+                });
+            }
+            StatusIndication::Offload { status, offload }
+                if status == NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES =>
+            {
+                self.state.write().miniport_hardware = *offload;
+                inc(&self.stats.offload_indications, 1);
+                let out = self.hardware_offload();
+                port.indicate_status_up(&StatusIndication::Offload {
+                    status,
+                    offload: &out,
+                });
+            }
+            _ => port.indicate_status_up(indication),
+        }
+    }
+
+    /// `FilterOidRequest`: the four IPsecOV2 OIDs are answered here (results in the request,
+    /// status returned, never passed down); an `OID_TCP_OFFLOAD_PARAMETERS` set with an invalid
+    /// `IPsecV2` / `IPsecV2IPv4` value fails with `NDIS_STATUS_INVALID_PARAMETER`; everything
+    /// else is passed down as a clone (with the IPsecOV2 members of an offload-parameters set
+    /// hidden from the miniport as `NO_CHANGE` until it completes). Returns the status of
+    /// `FilterOidRequest` (`NDIS_STATUS_PENDING` when the clone pends below).
+    pub fn oid_request<'a, N: NdisPort<'a>>(&self, port: &mut N, request: N::Oid) -> NDIS_STATUS {
+        let enable = self.enable();
+        let answered = port.with_oid(request, |r| {
+            let mut buf = InfoBuffer::new(r.buffer, r.buffer_address);
+            if let Some(c) = self
+                .core
+                .oid_enabled(r.oid, r.request_type, &mut buf, &enable)
+            {
+                r.bytes_read = c.bytes_read;
+                r.bytes_needed = c.bytes_needed;
+                return Some(c.status);
+            }
+            if r.oid == OID_TCP_OFFLOAD_PARAMETERS && r.request_type == NdisRequestSetInformation {
+                match parse_params(r.buffer) {
+                    Err(()) => {
+                        r.bytes_read = 0;
+                        return Some(NDIS_STATUS_INVALID_PARAMETER);
+                    }
+                    Ok(Some(p)) => {
+                        write_params(r.buffer, [NDIS_OFFLOAD_PARAMETERS_NO_CHANGE; 2]);
+                        self.state.write().pending_params = Some(p);
+                    }
+                    Ok(None) => {}
+                }
+            }
+            None
+        });
+        if let Some(status) = answered {
+            inc(&self.stats.oids_answered, 1);
+            return status;
+        }
+        inc(&self.stats.oids_passed_down, 1);
+        let status = port.pass_oid_down(request);
+        if status == NDIS_STATUS_PENDING {
+            return status;
+        }
+        self.finish_oid(port, request, status)
+    }
+
+    /// `FilterOidRequestComplete` of a clone that pended: the port has copied the results back
+    /// into the original; the module adjusts them and the port completes the original up.
+    pub fn oid_request_complete<'a, N: NdisPort<'a>>(
+        &self,
+        port: &mut N,
+        request: N::Oid,
+        status: NDIS_STATUS,
+    ) {
+        let status = self.finish_oid(port, request, status);
+        port.complete_oid_up(request, status);
+    }
+
+    fn finish_oid<'a, N: NdisPort<'a>>(
+        &self,
+        port: &mut N,
+        request: N::Oid,
+        status: NDIS_STATUS,
+    ) -> NDIS_STATUS {
+        let current_caps = self.current_capabilities();
+        let hardware_caps = ipsec_v2_capabilities(&self.caps);
+        let applied = port.with_oid(request, |r| {
+            let query = r.request_type == NdisRequestQueryInformation
+                || r.request_type == NdisRequestQueryStatistics;
+            match r.oid {
+                OID_TCP_OFFLOAD_CURRENT_CONFIG | OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES
+                    if query && status == NDIS_STATUS_SUCCESS =>
+                {
+                    let caps = if r.oid == OID_TCP_OFFLOAD_CURRENT_CONFIG {
+                        &current_caps
+                    } else {
+                        &hardware_caps
+                    };
+                    if let Some(w) = patch_offload_bytes(r.buffer, r.bytes_written, caps) {
+                        r.bytes_written = w;
+                    }
+                    None
+                }
+                OID_TCP_OFFLOAD_PARAMETERS if r.request_type == NdisRequestSetInformation => {
+                    let p = self.state.write().pending_params.take()?;
+                    write_params(r.buffer, p.raw);
+                    (status == NDIS_STATUS_SUCCESS).then_some(p)
+                }
+                _ => None,
+            }
+        });
+        if let Some(p) = applied {
+            let changed = {
+                let mut st = self.state.write();
+                let before = st.enable;
+                if let Some(v) = p.ipsec_v2 {
+                    st.enable.ipsec_v2 = v;
+                }
+                if let Some(v) = p.ipsec_v2_ipv4 {
+                    st.enable.ipsec_v2_ipv4 = v;
+                }
+                st.enable != before
+            };
+            if changed {
+                let current = self.current_offload();
+                port.indicate_status_up(&StatusIndication::Offload {
+                    status: NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+                    offload: &current,
+                });
+            }
+        }
+        status
+    }
+
+    /// Every counter of the module and of each SA. Allocates (control plane only).
+    pub fn snapshot(&self) -> ModuleSnapshot {
+        let (state, sends_outstanding, receives_outstanding, enable) = {
+            let st = self.state.read();
+            (
+                st.machine.state(),
+                st.machine.sends_outstanding(),
+                st.machine.receives_outstanding(),
+                st.enable,
+            )
+        };
+        let c = &self.core.counters;
+        let mut sas = Vec::new();
+        self.core.sas().table().for_each(|h, sa| {
+            sas.push(SaSnapshot {
+                handle: u64::from(h),
+                inbound: sa.inbound,
+                esp_spi: sa.esp.as_ref().map(|e| e.spi),
+                ah_spi: sa.ah.as_ref().map(|a| a.spi),
+                packets: get(&sa.counters.packets),
+                octets: get(&sa.counters.octets),
+                auth_failures: get(&sa.counters.auth_failures),
+                other_drops: get(&sa.counters.other_drops),
+            });
+        });
+        ModuleSnapshot {
+            state,
+            sends_outstanding,
+            receives_outstanding,
+            enable,
+            send_passed: get(&c.send_passed),
+            send_protected_nbls: get(&c.send_protected_nbls),
+            send_packets: get(&c.send_packets),
+            send_bytes: get(&c.send_bytes),
+            send_drops: core::array::from_fn(|i| c.send_drops.get(i).map_or(0, get)),
+            recv_untouched: get(&c.recv_untouched),
+            recv_not_processed: get(&c.recv_not_processed),
+            recv_packets: get(&c.recv_packets),
+            recv_bytes: get(&c.recv_bytes),
+            recv_failures: core::array::from_fn(|i| c.recv_failures.get(i).map_or(0, get)),
+            recv_delete_requests: get(&c.recv_delete_requests),
+            send_paused: get(&self.stats.send_paused),
+            recv_returned_paused: get(&self.stats.recv_returned_paused),
+            recv_dropped_paused: get(&self.stats.recv_dropped_paused),
+            state_errors: get(&self.stats.state_errors),
+            oids_answered: get(&self.stats.oids_answered),
+            oids_passed_down: get(&self.stats.oids_passed_down),
+            sas,
+        }
+    }
+}
+
+/// The module over the host locks (tests, the NDIS emulation, user-mode tools).
+#[cfg(feature = "std")]
+pub type HostModule = Module<
+    ipsecov2_satable::StdRwLock<TableState<OffloadSa>>,
+    ipsecov2_satable::StdRwLock<ModuleState>,
+>;
