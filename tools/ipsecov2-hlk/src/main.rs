@@ -1,6 +1,7 @@
 //! `ipsecov2-hlk`: HLK-style IPsecOV2 test cases run with the real filter core against the
 //! in-process NDIS emulation. See `docs/hlk.md`.
 
+mod capture;
 mod cases;
 mod tcpip;
 
@@ -52,6 +53,10 @@ OPTIONS:
   --list              list the selected cases (`group/name  what it checks`) and exit
   --json [FILE]       also write a JSON report to FILE, or to stdout when FILE is
                       omitted or `-` (the text lines then go to stderr)
+  --pcap DIR          write the wire traffic of every case that has some as
+                      DIR/<group>/<case>.pcap (Ethernet), its Wireshark ESP SAs as
+                      DIR/<group>/<case>.esp_sa, all ESP SAs as DIR/esp_sa and every
+                      SA and frame as DIR/sas.json (docs/hlk.md)
   -h, --help          this text
 
 Output: one line per case, `PASS group/case` or `FAIL group/case: reason`, then
@@ -63,8 +68,6 @@ GROUPS: capabilities, oid-validity, capacity, delete-update, send, receive, comb
 PLANNED (later versions, not in this build):
   pause-restart     pause/restart/detach of the filter module with SAs and traffic in flight
   churn             ADD_SA/DELETE_SA churn under traffic on several threads
-  --pcap DIR        write the send/receive frames as pcap captures plus a Wireshark
-                    esp_sa keys file
   --target device   the same cases through the Windows driver's control device
 ";
 
@@ -72,6 +75,7 @@ struct Options {
     filters: Vec<String>,
     list: bool,
     json: Option<Option<String>>,
+    pcap: Option<String>,
     self_test_fail: bool,
 }
 
@@ -80,6 +84,7 @@ fn parse(args: &[String]) -> Result<Option<Options>, (u8, String)> {
         filters: Vec::new(),
         list: false,
         json: None,
+        pcap: None,
         self_test_fail: false,
     };
     let mut i = 0;
@@ -97,6 +102,10 @@ fn parse(args: &[String]) -> Result<Option<Options>, (u8, String)> {
             }
             "--list" => o.list = true,
             "--self-test-fail" => o.self_test_fail = true,
+            "--pcap" => {
+                o.pcap = Some(value(i)?);
+                i += 1;
+            }
             "--filter" => {
                 o.filters.push(value(i)?);
                 i += 1;
@@ -180,11 +189,21 @@ fn main() -> ExitCode {
     } else {
         Box::new(std::io::stdout())
     };
+    if let Some(dir) = &opts.pcap {
+        match capture::Capture::new(std::path::Path::new(dir)) {
+            Ok(c) => capture::install(c),
+            Err(e) => {
+                eprintln!("ipsecov2-hlk: --pcap: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let start = Instant::now();
     let mut results = Vec::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for c in &selected {
         let t = Instant::now();
+        capture::set_case(&c.id());
         let r = run_case(c);
         let ms = t.elapsed().as_secs_f64() * 1000.0;
         let line = match &r {
@@ -206,6 +225,13 @@ fn main() -> ExitCode {
             "reason": r.err(),
             "ms": (ms * 1000.0).round() / 1000.0,
         }));
+    }
+    if let Some(cap) = capture::uninstall() {
+        if let Err(e) = cap.finish() {
+            let _ = writeln!(out, "ipsecov2-hlk: --pcap: {e}");
+            let _ = out.flush();
+            return ExitCode::from(2);
+        }
     }
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     let _ = out.flush();

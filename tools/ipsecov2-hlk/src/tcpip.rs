@@ -3,6 +3,7 @@
 //! from `ipsecov2_ndis_emu::{tcpip, oid_buffers}`.
 #![allow(dead_code, missing_docs, clippy::type_complexity)]
 
+use crate::capture;
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::{FilterCore, HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
 use ipsecov2_nbl::NblChain;
@@ -36,19 +37,50 @@ pub fn set(core: &Core, oid: NDIS_OID, bytes: &mut [u8]) -> Result<SetCompletion
         &mut InfoBuffer::new(bytes, BASE),
     )
     .ok_or_else(|| format!("OID {oid:#x} not answered by the filter"))
+    .inspect(|c| {
+        if oid == OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA && c.status == NDIS_STATUS_SUCCESS {
+            capture_update(bytes);
+        }
+    })
+}
+
+/// `--pcap`: an accepted UPDATE_SA changes the ESN high bits of the captured SA.
+fn capture_update(bytes: &[u8]) {
+    use ipsecov2_oid::layout::update_sa as u;
+    let word = |at: usize| -> Option<[u8; 4]> { bytes.get(at..at + 4)?.try_into().ok() };
+    let handle = bytes
+        .get(u::OFFLOAD_HANDLE..u::OFFLOAD_HANDLE + 8)
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_le_bytes);
+    if let (Some(h), Some(spi), Some(high)) = (
+        handle,
+        word(u::SPI).map(u32::from_be_bytes),
+        word(u::SEQUENCE_NUMBER_HIGH_ORDER).map(u32::from_le_bytes),
+    ) {
+        capture::hook(|cap, case| cap.update(case, h, spi, high));
+    }
 }
 
 /// ADD_SA of a list through the OID dispatch; returns the completion and every handle.
 pub fn add_list(core: &Core, sas: &[AddSa]) -> Result<(SetCompletion, Vec<u64>), String> {
     let (mut bytes, offsets) = build::add_sa_list(sas);
     let c = set(core, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA, &mut bytes)?;
-    Ok((
-        c,
-        offsets
-            .iter()
-            .map(|&o| build::handle_at(&bytes, o))
-            .collect(),
-    ))
+    let handles: Vec<u64> = offsets
+        .iter()
+        .map(|&o| build::handle_at(&bytes, o))
+        .collect();
+    capture::hook(|cap, case| {
+        for (sa, &h) in sas.iter().zip(&handles).filter(|(_, &h)| h != 0) {
+            let first = capture::sa_records(sa, h)
+                .into_iter()
+                .map(|r| cap.sa(case, r))
+                .collect::<Vec<_>>();
+            if let [a, b] = first[..] {
+                cap.bundle(case, a, b);
+            }
+        }
+    });
+    Ok((c, handles))
 }
 
 /// ADD_SA through the OID dispatch; returns the handle, an error if refused.
@@ -131,7 +163,43 @@ pub fn send_through(
         return Err("send: not every NBL reported once, in order".into());
     }
     owned.relink();
+    if capture::active() {
+        capture_sent(specs, &sink.events, &owned);
+    }
     Ok((sink.events.into_iter().map(|(_, s)| s).collect(), owned))
+}
+
+/// `--pcap`: the protected frames the filter sent down, with TCP/IP's frames and the handles.
+fn capture_sent(specs: &[NblSpec], events: &[(usize, Sent)], owned: &OwnedNblChain) {
+    let slot = |spec: &NblSpec, s: NDIS_NET_BUFFER_LIST_INFO| {
+        spec.info
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map_or(0, |&(_, v)| v as u64)
+    };
+    for (i, (spec, (_, sent))) in specs.iter().zip(events).enumerate() {
+        let Sent::Protected(packets) = sent else {
+            continue;
+        };
+        let (handle, tunnel) = (
+            slot(spec, IPsecOffloadV2NetBufferListInfo),
+            slot(spec, IPsecOffloadV2TunnelNetBufferListInfo),
+        );
+        for (j, wire) in packets.iter().enumerate() {
+            let plain = owned.read_nb(i, j).unwrap_or_default();
+            capture::hook(|cap, case| {
+                cap.frame(
+                    case,
+                    capture::Wire::Sent {
+                        wire,
+                        plain: &plain,
+                        handle,
+                        tunnel,
+                    },
+                );
+            });
+        }
+    }
 }
 
 /// Sends one NBL (one NET_BUFFER per frame) and returns the protected packets.
@@ -186,7 +254,22 @@ pub fn receive_through(
         let bytes = owned
             .read_nb(i, 0)
             .map_err(|e| format!("emulation: {e:?}"))?;
-        out.push((recv_view(&owned, i), bytes));
+        let view = recv_view(&owned, i);
+        if let Some(wire) = frames.get(i) {
+            capture::hook(|cap, case| {
+                cap.frame(
+                    case,
+                    capture::Wire::Received {
+                        wire,
+                        result: capture::RxResult {
+                            crypto_done: view.crypto_done,
+                            status: view.status,
+                        },
+                    },
+                );
+            });
+        }
+        out.push((view, bytes));
     }
     Ok(out)
 }

@@ -132,3 +132,152 @@ fn device_target_and_bad_arguments_exit_2() {
         assert!(h.contains(planned));
     }
 }
+
+#[test]
+fn pcap_writes_captures_keys_and_sidecar() {
+    let dir = std::env::temp_dir().join(format!("ipsecov2-hlk-pcap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = tool()
+        .args([
+            "--filter",
+            "send/esp-aes128-sha1/",
+            "--filter",
+            "send/ah-sha1/",
+        ])
+        .arg("--pcap")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{s}");
+    assert_eq!(closing(&s), (8, 0));
+
+    // One Ethernet pcap per case: 3 payload lengths x 2 NET_BUFFERs, each sent and received
+    // once (the same wire frame, written once).
+    let pcap = std::fs::read(dir.join("send/esp-aes128-sha1/tunnel/ipv6.pcap")).unwrap();
+    assert_eq!(&pcap[..4], &0xa1b2_c3d4_u32.to_le_bytes());
+    assert_eq!(u16::from_le_bytes([pcap[4], pcap[5]]), 2);
+    assert_eq!(u32::from_le_bytes(pcap[20..24].try_into().unwrap()), 1);
+    let (mut at, mut n) = (24, 0);
+    while at < pcap.len() {
+        let len = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        assert_eq!(&pcap[at + 12..at + 16], &pcap[at + 8..at + 12]);
+        assert_eq!(&pcap[at + 16 + 12..at + 16 + 14], &[0x86, 0xdd]);
+        at += 16 + len;
+        n += 1;
+    }
+    assert_eq!((at, n), (pcap.len(), 6));
+
+    // The keys files: Wireshark UAT rows of 8 quoted fields, ESP SAs only.
+    let keys = std::fs::read_to_string(dir.join("esp_sa")).unwrap();
+    let rows: Vec<&str> = keys.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(rows.len(), 4, "{keys}");
+    for r in &rows {
+        let f: Vec<&str> = r.split("\",\"").collect();
+        assert_eq!(f.len(), 8, "{r}");
+        assert!(f[0] == "\"IPv4" || f[0] == "\"IPv6", "{r}");
+        assert!(f[3].starts_with("0x") && f[3].len() == 10, "{r}");
+        assert_eq!(f[4], "AES-CBC [RFC3602]");
+        assert_eq!(f[5].len(), 2 + 32);
+        assert_eq!(f[6], "HMAC-SHA-1-96 [RFC2404]");
+        assert_eq!(f[7].len(), 2 + 40 + 1);
+    }
+    let one =
+        std::fs::read_to_string(dir.join("send/esp-aes128-sha1/transport/ipv4.esp_sa")).unwrap();
+    assert_eq!(one.lines().filter(|l| !l.starts_with('#')).count(), 1);
+    assert!(
+        one.contains("\"IPv4\",\"192.0.2.1\",\"192.0.2.2\""),
+        "{one}"
+    );
+
+    // The sidecar: every case, SA and frame.
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sas.json")).unwrap()).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 8);
+    for c in cases {
+        assert!(dir.join(c["pcap"].as_str().unwrap()).is_file());
+        let sas = c["sas"].as_array().unwrap();
+        assert_eq!(sas.len(), 2, "outbound and inbound SA");
+        assert_eq!(sas[0]["dir"], "out");
+        assert_eq!(sas[1]["dir"], "in");
+        assert_eq!(sas[0]["spi"], sas[1]["spi"]);
+        let frames = c["frames"].as_array().unwrap();
+        assert_eq!(frames.len(), 6);
+        for f in frames {
+            assert_eq!(f["dir"], "tx+rx");
+            assert_eq!(f["rx"][0]["status_name"], "CRYPTO_SUCCESS");
+            assert_eq!(
+                f["plain"].as_str().unwrap().len(),
+                2 * f["len"].as_u64().unwrap() as usize
+            );
+        }
+    }
+    let ah = cases
+        .iter()
+        .find(|c| c["id"] == "send/ah-sha1/transport/ipv4")
+        .unwrap();
+    assert_eq!(ah["sas"][0]["proto"], "ah");
+    assert_eq!(ah["sas"][0]["auth"], "HMAC-SHA1-96");
+    assert_eq!(ah["sas"][0]["wireshark_row"], serde_json::Value::Null);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn pcap_of_gcm_esn_and_udp_sas() {
+    let dir = std::env::temp_dir().join(format!("ipsecov2-hlk-pcap2-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = tool()
+        .args(["--filter", "combinations/esn/gcm256-12/ipv4"])
+        .args(["--filter", "combinations/udp-esp/gcm128-16/tunnel/ipv4"])
+        .arg("--pcap")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let keys = std::fs::read_to_string(dir.join("esp_sa")).unwrap();
+    assert!(
+        keys.contains("\"AES-GCM with 12 octet ICV [RFC4106]\""),
+        "{keys}"
+    );
+    assert!(
+        keys.contains("\"AES-GCM with 16 octet ICV [RFC4106]\""),
+        "{keys}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("sas.json")).unwrap()).unwrap();
+    let by = |id: &str| {
+        v["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["sas"][0]
+            .clone()
+    };
+    let esn = by("combinations/esn/gcm256-12/ipv4");
+    assert_eq!(esn["esn"], true);
+    assert_eq!(esn["esn_high"], 7);
+    assert_eq!(esn["enc"], "AES-GCM-256");
+    assert_eq!(esn["enc_key"].as_str().unwrap().len(), 64);
+    assert_eq!(esn["salt"].as_str().unwrap().len(), 8);
+    assert_eq!(esn["icv_len"], 12);
+    assert_eq!(esn["wireshark_checks_icv"], false);
+    let udp = by("combinations/udp-esp/gcm128-16/tunnel/ipv4");
+    assert_eq!(udp["udp_encap"], "tunnel");
+    assert_eq!(udp["udp_encap_port"], 4500);
+    assert_eq!(udp["wireshark_checks_icv"], true);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn without_pcap_nothing_is_written_and_a_bad_dir_is_a_usage_error() {
+    let out = tool().args(["--pcap"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let file = std::env::temp_dir().join(format!("ipsecov2-hlk-notadir-{}", std::process::id()));
+    std::fs::write(&file, b"x").unwrap();
+    let out = tool().arg("--pcap").arg(&file).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("--pcap"));
+    std::fs::remove_file(&file).unwrap();
+}
