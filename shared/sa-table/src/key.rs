@@ -214,6 +214,11 @@ impl InboundKeys {
         self.iter().any(|k| k == key)
     }
 
+    /// The raw key array.
+    pub(crate) const fn keys(&self) -> [Option<InboundKey>; MAX_KEYS_PER_SA] {
+        self.keys
+    }
+
     /// The key that appears twice, if any.
     pub(crate) fn repeated(&self) -> Option<InboundKey> {
         match self.keys {
@@ -232,12 +237,14 @@ impl InboundKeys {
 ///
 /// # Contract
 /// `inbound_keys` must return the same keys for the whole life of the SA (keys are immutable
-/// properties of an SA; rekeying creates a new SA). It is called by `SaTable::add` before the
-/// lock is taken, and under the table lock by lookups by inbound key (to confirm a hash match)
-/// and by delete (to unregister the keys), so it must be cheap, must not block, allocate or call
-/// back into the table, and must be callable at DISPATCH_LEVEL. A payload that breaks the
-/// contract cannot make the table panic or return an SA for a key it does not report, but may
-/// leave index entries behind that then count against the index's room.
+/// properties of an SA; rekeying creates a new SA), and the keys of one SA share one
+/// destination address (an SA bundle's). It is called by `SaTable::add` before the lock is
+/// taken and under the table lock by delete and replace (to unregister or compare the keys), so
+/// it must be cheap, must not block, allocate or call back into the table, and must be callable
+/// at DISPATCH_LEVEL. Lookups by inbound key never call it: the SPI, protocol and family live in
+/// the index entry and the destination in the slot, recorded at add. A payload that breaks the
+/// contract cannot make the table panic or return an SA for a key it did not report at add, but
+/// may leave index entries behind that then count against the index's room.
 pub trait SaEntry {
     /// The inbound keys of this SA: empty for an outbound SA.
     fn inbound_keys(&self) -> InboundKeys;

@@ -8,7 +8,7 @@ use core::mem;
 
 use crate::handle::OffloadHandle;
 use crate::hash::{sip13, MixKey, SipKey};
-use crate::key::{InboundKey, SaEntry, MAX_KEYS_PER_SA};
+use crate::key::{AddressFamily, InboundKey, IpsecProtocol, SaEntry, MAX_KEYS_PER_SA};
 use crate::lock::SaLock;
 use crate::sync::Arc;
 
@@ -24,8 +24,26 @@ const INDEX_SLOTS_PER_KEY: usize = 2;
 /// End of the free list.
 const NIL: u32 = u32::MAX;
 
-/// An empty index slot. Occupied entries have a non-zero low half (slot index + 1).
+/// An empty index slot. Occupied entries have a non-zero slot field (slot index + 1).
 const EMPTY: u64 = 0;
+
+/// Index entry layout (`u64`): the SPI in the high half, and in the low half the slot index + 1
+/// (bits 0..=20), the address family (bit 21: IPv6), the protocol (bit 22: AH) and the entry's
+/// displacement from its home position (bits 23..=31). The SPI and the two flags are compared in
+/// the entry itself; the destination address, the rest of the key, sits in the slot the entry
+/// names. A hit therefore costs two memory accesses (entry, slot) and never touches the payload.
+const SLOT_BITS: u32 = 21;
+const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
+const V6_BIT: u64 = 1 << SLOT_BITS;
+const AH_BIT: u64 = 1 << (SLOT_BITS + 1);
+const DISP_SHIFT: u32 = SLOT_BITS + 2;
+/// Largest displacement an entry can record; an insertion that would need more fails (the
+/// index is at most half full and keyed, so probe runs of that length do not occur).
+const MAX_DISPLACEMENT: usize = (1 << (32 - DISP_SHIFT)) - 1;
+/// Everything but the displacement: what identifies an entry.
+const IDENTITY_MASK: u64 = !(((1u64 << (32 - DISP_SHIFT)) - 1) << DISP_SHIFT);
+
+const _: () = assert!(MAX_CAPACITY < (1 << SLOT_BITS));
 
 /// SAs taken out per exclusive-lock hold by [`SaTable::drain`].
 const DRAIN_BATCH: usize = 32;
@@ -111,6 +129,9 @@ pub enum AddError {
     Full,
     /// This inbound key is already registered by a live SA (or appears twice in the new SA).
     DuplicateInboundKey(InboundKey),
+    /// The SA's inbound keys name different destination addresses (the keys of one SA bundle
+    /// share its destination; the table stores it once per slot).
+    MixedDestinations,
 }
 
 impl fmt::Display for AddError {
@@ -118,6 +139,9 @@ impl fmt::Display for AddError {
         match self {
             Self::Full => f.write_str("SA table is full"),
             Self::DuplicateInboundKey(key) => write!(f, "inbound key {key:?} is already in use"),
+            Self::MixedDestinations => {
+                f.write_str("the SA's inbound keys name different destination addresses")
+            }
         }
     }
 }
@@ -185,7 +209,8 @@ impl fmt::Display for InvariantViolation {
     }
 }
 
-/// One slot of the slot array: 16 bytes.
+/// One slot of the slot array: 32 bytes, aligned so that a slot never straddles a cache line.
+#[repr(C, align(32))]
 struct Slot<S> {
     /// The SA, `None` when the slot is free or retired.
     sa: Option<Arc<S>>,
@@ -193,13 +218,17 @@ struct Slot<S> {
     generation: u32,
     /// Next free slot (intrusive FIFO free list), [`NIL`] at the tail and for used slots.
     next_free: u32,
+    /// Destination address (raw 16 bytes, IPv4 zero-padded) shared by the SA's inbound keys;
+    /// the index entries carry the SPI, protocol and family.
+    dst: [u8; 16],
 }
 
-/// An inbound key with its hash tag, computed before the lock is taken.
+/// An inbound key with its keyed hash (which picks the home position), computed before the
+/// lock is taken.
 #[derive(Clone, Copy)]
 struct Hashed {
     key: InboundKey,
-    tag: u32,
+    hash: u32,
 }
 
 /// The state protected by the table's lock. Opaque: it is public only because the lock type
@@ -207,8 +236,9 @@ struct Hashed {
 pub struct TableState<S> {
     /// Slot array, indexed by `handle.index()`.
     slots: Box<[Slot<S>]>,
-    /// Inbound index: open addressing, linear probing, backward-shift deletion. An entry is
-    /// `tag << 32 | (slot index + 1)`; the home position of an entry is `tag & mask`.
+    /// Inbound index: open addressing, linear probing, backward-shift deletion. An entry holds
+    /// the SPI, family, protocol, slot index + 1 and its displacement from its home position
+    /// `hash(key) & mask` (see [`SLOT_BITS`]).
     index: Box<[u64]>,
     /// `index.len() - 1` (the length is a power of two).
     mask: usize,
@@ -237,23 +267,48 @@ impl<S> fmt::Debug for TableState<S> {
 }
 
 #[inline]
-fn entry_tag(entry: u64) -> u32 {
-    (entry >> 32) as u32
-}
-
-#[inline]
 fn entry_slot(entry: u64) -> Option<usize> {
-    usize::try_from((entry as u32).checked_sub(1)?).ok()
+    usize::try_from((entry & SLOT_MASK).checked_sub(1)?).ok()
 }
 
 #[inline]
-fn make_entry(tag: u32, slot: usize) -> Option<u64> {
-    let low = u32::try_from(slot.checked_add(1)?).ok()?;
-    Some((u64::from(tag) << 32) | u64::from(low))
+fn entry_displacement(entry: u64) -> usize {
+    ((entry as u32) >> DISP_SHIFT) as usize
+}
+
+/// The entry of `key` in slot `idx` with displacement 0 (`None` if `idx` does not fit).
+#[inline]
+fn make_entry(key: &InboundKey, slot: usize) -> Option<u64> {
+    let low = u64::try_from(slot.checked_add(1)?).ok()?;
+    if low > SLOT_MASK {
+        return None;
+    }
+    Some(identity(key) | low)
+}
+
+/// The SPI, family and protocol bits of `key`'s entries.
+#[inline]
+fn identity(key: &InboundKey) -> u64 {
+    let mut e = u64::from(key.spi) << 32;
+    if key.dst.family() == AddressFamily::V6 {
+        e |= V6_BIT;
+    }
+    if key.proto == IpsecProtocol::Ah {
+        e |= AH_BIT;
+    }
+    e
 }
 
 #[inline]
-fn tag_of(hash_key: MixKey, key: &InboundKey) -> u32 {
+fn with_displacement(entry: u64, disp: usize) -> Option<u64> {
+    if disp > MAX_DISPLACEMENT {
+        return None;
+    }
+    Some((entry & IDENTITY_MASK) | ((disp as u64) << DISP_SHIFT))
+}
+
+#[inline]
+fn hash_of(hash_key: MixKey, key: &InboundKey) -> u32 {
     hash_key.hash(key.words()) as u32
 }
 
@@ -323,6 +378,7 @@ impl<S: SaEntry> TableState<S> {
                 sa: None,
                 generation: initial_generation(handle_key, i),
                 next_free: next,
+                dst: [0; 16],
             });
         }
         let mut index = Vec::new();
@@ -358,22 +414,24 @@ impl<S: SaEntry> TableState<S> {
         OffloadHandle::encode(idx, self.slots.get(idx)?.generation)
     }
 
-    /// Slot index of the live SA registered under `key`.
+    /// Slot index of the live SA registered under `key` (whose hash is `hash`): the SPI,
+    /// family and protocol are compared in the index entry, the destination in the slot; the
+    /// payload is not touched.
     #[inline]
-    fn find(&self, key: &InboundKey, tag: u32) -> Option<usize> {
-        let mut pos = tag as usize & self.mask;
-        for _ in 0..self.index.len() {
+    fn find(&self, key: &InboundKey, hash: u32) -> Option<usize> {
+        let want = identity(key);
+        let mut pos = hash as usize & self.mask;
+        for _ in 0..=MAX_DISPLACEMENT {
             let entry = *self.index.get(pos)?;
             if entry == EMPTY {
                 return None;
             }
-            if entry_tag(entry) == tag {
+            if entry & IDENTITY_MASK & !SLOT_MASK == want {
                 if let Some(idx) = entry_slot(entry) {
                     let hit = self
                         .slots
                         .get(idx)
-                        .and_then(|slot| slot.sa.as_ref())
-                        .is_some_and(|sa| sa.inbound_keys().contains(key));
+                        .is_some_and(|slot| slot.sa.is_some() && slot.dst == *key.dst.raw_bytes());
                     if hit {
                         return Some(idx);
                     }
@@ -384,16 +442,20 @@ impl<S: SaEntry> TableState<S> {
         None
     }
 
-    /// Puts `tag → idx` in the first empty position from its home. False if there is none.
-    fn insert_entry(&mut self, tag: u32, idx: usize) -> bool {
-        let Some(entry) = make_entry(tag, idx) else {
+    /// Puts the entry of `key` → `idx` in the first empty position from its home. False if
+    /// there is none within [`MAX_DISPLACEMENT`].
+    fn insert_entry(&mut self, key: &InboundKey, hash: u32, idx: usize) -> bool {
+        let Some(entry) = make_entry(key, idx) else {
             return false;
         };
-        let mut pos = tag as usize & self.mask;
-        for _ in 0..self.index.len() {
+        let mut pos = hash as usize & self.mask;
+        for disp in 0..=MAX_DISPLACEMENT.min(self.mask) {
             match self.index.get_mut(pos) {
                 Some(e) if *e == EMPTY => {
-                    *e = entry;
+                    let Some(placed) = with_displacement(entry, disp) else {
+                        return false;
+                    };
+                    *e = placed;
                     self.index_used += 1;
                     return true;
                 }
@@ -404,22 +466,22 @@ impl<S: SaEntry> TableState<S> {
         false
     }
 
-    /// Removes the entry `tag → idx` and closes the gap by backward shifting, so that no
+    /// Removes the entry of `key` → `idx` and closes the gap by backward shifting, so that no
     /// tombstones exist. False if the entry is not present.
-    fn remove_entry(&mut self, tag: u32, idx: usize) -> bool {
-        let Some(entry) = make_entry(tag, idx) else {
+    fn remove_entry(&mut self, key: &InboundKey, hash: u32, idx: usize) -> bool {
+        let Some(entry) = make_entry(key, idx) else {
             return false;
         };
         let mask = self.mask;
-        let mut pos = tag as usize & mask;
+        let mut pos = hash as usize & mask;
         let mut found = None;
-        for _ in 0..self.index.len() {
+        for _ in 0..=MAX_DISPLACEMENT.min(mask) {
             match self.index.get(pos) {
-                Some(&e) if e == entry => {
+                Some(&EMPTY) | None => return false,
+                Some(&e) if e & IDENTITY_MASK == entry => {
                     found = Some(pos);
                     break;
                 }
-                Some(&EMPTY) | None => return false,
                 Some(_) => pos = (pos + 1) & mask,
             }
         }
@@ -432,11 +494,13 @@ impl<S: SaEntry> TableState<S> {
                 Some(&e) if e != EMPTY => e,
                 _ => break,
             };
-            let home = entry_tag(e) as usize & mask;
-            // Move `e` into the hole unless its home lies cyclically in (hole, j].
+            let home = j.wrapping_sub(entry_displacement(e)) & mask;
+            // Move `e` into the hole unless its home lies cyclically in (hole, j]; its new
+            // displacement is the distance from its home to the hole.
             if (j.wrapping_sub(home) & mask) >= (j.wrapping_sub(hole) & mask) {
+                let moved = with_displacement(e, hole.wrapping_sub(home) & mask).unwrap_or(e);
                 if let Some(h) = self.index.get_mut(hole) {
-                    *h = e;
+                    *h = moved;
                 }
                 hole = j;
             }
@@ -469,17 +533,19 @@ impl<S: SaEntry> TableState<S> {
         if self.index_used + new_entries > max_index_entries {
             return Err((AddError::Full, sa));
         }
+        // `SaTable::add` checked that every key has this destination.
+        let dst = keys.iter().flatten().next().map(|k| k.key.dst);
         for k in keys.iter().flatten() {
-            if self.find(&k.key, k.tag).is_some() {
+            if self.find(&k.key, k.hash).is_some() {
                 return Err((AddError::DuplicateInboundKey(k.key), sa));
             }
         }
         // Commit. The index entries go in first; a failure (impossible while the load bound
         // above holds) is rolled back so that a refused add leaves no trace.
         for (n, k) in keys.iter().flatten().enumerate() {
-            if !self.insert_entry(k.tag, idx) {
+            if !self.insert_entry(&k.key, k.hash, idx) {
                 for done in keys.iter().flatten().take(n) {
-                    self.remove_entry(done.tag, idx);
+                    self.remove_entry(&done.key, done.hash, idx);
                 }
                 return Err((AddError::Full, sa));
             }
@@ -492,6 +558,7 @@ impl<S: SaEntry> TableState<S> {
             self.free_tail = NIL;
         }
         slot.next_free = NIL;
+        slot.dst = dst.map_or([0; 16], |d| *d.raw_bytes());
         slot.sa = Some(sa);
         self.len += 1;
         Ok(handle)
@@ -512,7 +579,7 @@ impl<S: SaEntry> TableState<S> {
         slot.generation = slot.generation.wrapping_add(1);
         let retire = slot.generation == initial_generation(handle_key, idx);
         for key in sa.inbound_keys().iter() {
-            self.remove_entry(tag_of(hash_key, key), idx);
+            self.remove_entry(key, hash_of(hash_key, key), idx);
         }
         self.len = self.len.saturating_sub(1);
         if retire {
@@ -610,14 +677,25 @@ impl<S: SaEntry> TableState<S> {
             else {
                 return fail("index entry names a free slot");
             };
-            if !sa
+            let Some(key) = sa
                 .inbound_keys()
                 .iter()
-                .any(|k| tag_of(hash_key, k) == entry_tag(e))
-            {
-                return fail("index entry tag matches none of its SA's keys");
+                .find(|k| entry_slot(e).and_then(|i| make_entry(k, i)) == Some(e & IDENTITY_MASK))
+                .copied()
+            else {
+                return fail("index entry matches none of its SA's keys");
+            };
+            let home = hash_of(hash_key, &key) as usize & self.mask;
+            if pos.wrapping_sub(home) & self.mask != entry_displacement(e) {
+                return fail("index entry's displacement does not lead to its home");
             }
-            let mut p = entry_tag(e) as usize & self.mask;
+            if entry_slot(e)
+                .and_then(|i| self.slots.get(i))
+                .is_none_or(|s| s.dst != *key.dst.raw_bytes())
+            {
+                return fail("slot destination differs from its key's");
+            }
+            let mut p = home;
             while p != pos {
                 if self.index.get(p) == Some(&EMPTY) {
                     return fail("index entry unreachable from its home");
@@ -634,7 +712,7 @@ impl<S: SaEntry> TableState<S> {
             if let Some(sa) = &slot.sa {
                 for k in sa.inbound_keys().iter() {
                     keys += 1;
-                    if self.find(k, tag_of(hash_key, k)) != Some(i) {
+                    if self.find(k, hash_of(hash_key, k)) != Some(i) {
                         return fail("a live SA's inbound key is not found at its slot");
                     }
                 }
@@ -745,7 +823,8 @@ where
     ///
     /// # Errors
     /// [`AddError::Full`] if no slot is free, [`AddError::DuplicateInboundKey`] if one of its
-    /// inbound keys is already registered or the SA lists the same key twice. A refused add
+    /// inbound keys is already registered or the SA lists the same key twice,
+    /// [`AddError::MixedDestinations`] if its two keys name different destinations. A refused add
     /// leaves the table unchanged and hands the SA back in [`AddRejected`].
     pub fn add(&self, sa: Arc<S>) -> Result<OffloadHandle, AddRejected<S>> {
         let keys = sa.inbound_keys();
@@ -755,11 +834,19 @@ where
                 sa,
             });
         }
+        if let [Some(a), Some(b)] = keys.keys() {
+            if a.dst != b.dst {
+                return Err(AddRejected {
+                    error: AddError::MixedDestinations,
+                    sa,
+                });
+            }
+        }
         let mut hashed: [Option<Hashed>; MAX_KEYS_PER_SA] = [None; MAX_KEYS_PER_SA];
         for (place, key) in hashed.iter_mut().zip(keys.iter()) {
             *place = Some(Hashed {
                 key: *key,
-                tag: tag_of(self.hash_key, key),
+                hash: hash_of(self.hash_key, key),
             });
         }
         let result = {
@@ -837,9 +924,9 @@ where
     /// The live SA registered under the inbound `key`, with its handle.
     #[inline]
     pub fn get_inbound(&self, key: &InboundKey) -> Option<(OffloadHandle, Arc<S>)> {
-        let tag = tag_of(self.hash_key, key);
+        let hash = hash_of(self.hash_key, key);
         let state = self.lock.read();
-        let found = state.find(key, tag).and_then(|idx| {
+        let found = state.find(key, hash).and_then(|idx| {
             let handle = state.handle_of(idx)?;
             let sa = state.slots.get(idx)?.sa.clone()?;
             Some((handle, sa))
@@ -856,9 +943,9 @@ where
         key: &InboundKey,
         f: impl FnOnce(OffloadHandle, &S) -> R,
     ) -> Option<R> {
-        let tag = tag_of(self.hash_key, key);
+        let hash = hash_of(self.hash_key, key);
         let state = self.lock.read();
-        let idx = state.find(key, tag)?;
+        let idx = state.find(key, hash)?;
         let handle = state.handle_of(idx)?;
         let sa = state.slots.get(idx)?.sa.as_ref()?;
         Some(f(handle, sa))
@@ -954,9 +1041,10 @@ mod tests {
     }
 
     #[test]
-    fn slot_is_16_bytes() {
-        assert_eq!(mem::size_of::<Slot<Sa>>(), 16);
-        assert_eq!(mem::size_of::<Slot<[u8; 700]>>(), 16);
+    fn slot_is_32_bytes_and_aligned() {
+        assert_eq!(mem::size_of::<Slot<Sa>>(), 32);
+        assert_eq!(mem::size_of::<Slot<[u8; 700]>>(), 32);
+        assert_eq!(mem::align_of::<Slot<Sa>>(), 32);
     }
 
     #[test]

@@ -98,6 +98,8 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
                 let list: Vec<InboundKey> = keys.iter().copied().collect();
                 let expected = if list.len() == 2 && list[0] == list[1] {
                     Err(AddError::DuplicateInboundKey(list[0]))
+                } else if list.len() == 2 && list[0].dst != list[1].dst {
+                    Err(AddError::MixedDestinations)
                 } else if model.live.len() == CAPACITY {
                     Err(AddError::Full)
                 } else if let Some(k) = list.iter().find(|k| model.inbound.contains_key(k)) {

@@ -269,10 +269,17 @@ fn duplicate_inbound_key_leaves_no_trace() {
     assert_eq!(t.get_inbound(&esp(5)).unwrap().0, h);
     // Same SPI on another protocol, address or family is a different key.
     t.delete(h).unwrap();
-    let h2 = t
-        .add(TestSa::new(30, InboundKeys::two(esp(5), esp6(5))))
-        .unwrap();
+    // The keys of one SA share its destination.
+    assert_eq!(
+        t.add(TestSa::new(30, InboundKeys::two(esp(5), esp6(5))))
+            .unwrap_err()
+            .error,
+        AddError::MixedDestinations
+    );
+    let h2 = t.add(TestSa::new(31, InboundKeys::one(esp6(5)))).unwrap();
     assert_eq!(t.get_inbound(&esp6(5)).unwrap().0, h2);
+    assert!(t.get_inbound(&esp(5)).is_none());
+    t.verify_invariants().unwrap();
 }
 
 #[test]
@@ -494,8 +501,9 @@ fn capacity_max_fill_delete_refill() {
 #[test]
 fn memory_per_sa() {
     let per_sa = table_bytes_per_sa(MAX_CAPACITY).unwrap();
-    // 16-byte slot (SA pointer, generation, free-list link) + 4 index entries of 8 bytes.
-    assert!(per_sa < 49.0, "{per_sa}");
+    // 32-byte slot (SA pointer, generation, free-list link, destination) + 4 index entries of
+    // 8 bytes.
+    assert!(per_sa < 65.0, "{per_sa}");
     assert_eq!(
         table(MAX_CAPACITY).memory_bytes(),
         table_bytes(MAX_CAPACITY).unwrap()

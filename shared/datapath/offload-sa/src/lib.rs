@@ -308,6 +308,8 @@ impl<L: SaLock<TableState<OffloadSa>>> SaBackend for OffloadSas<L> {
             Err(rejected) => Err(match rejected.error {
                 AddError::Full => BackendError::Full,
                 AddError::DuplicateInboundKey(_) => BackendError::DuplicateInbound,
+                // One destination per SA bundle: cannot happen for a decoded ADD_SA element.
+                AddError::MixedDestinations => BackendError::Unsupported,
             }),
         }
     }

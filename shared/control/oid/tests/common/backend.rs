@@ -115,6 +115,8 @@ impl SaBackend for TableBackend {
             Err(rejected) => Err(match rejected.error {
                 AddError::Full => BackendError::Full,
                 AddError::DuplicateInboundKey(_) => BackendError::DuplicateInbound,
+                // One destination per SA bundle: cannot happen for a decoded ADD_SA element.
+                AddError::MixedDestinations => BackendError::Unsupported,
             }),
         }
     }
