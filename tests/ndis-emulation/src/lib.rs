@@ -9,8 +9,9 @@
 //! tunnel, slot 12 values) and names the ESP / AH transforms as ADD_SA elements; [`oid_buffers`]
 //! writes ADD_SA / ADD_SA_EX / DELETE_SA / UPDATE_SA information buffers.
 //!
-//! Planned: a miniport below (send completion, receive indication) and a TCP/IP-like protocol
-//! above, as further modules of this crate that build on [`chain`].
+//! [`host`] runs the filter module (`ipsecov2_filter_core::module`) between an emulated miniport
+//! and an emulated TCP/IP-like protocol ([`host::Host`]), and joins two hosts back to back
+//! ([`host::Wire`]).
 //!
 //! ```
 //! use ipsecov2_ndis_emu::{OwnedNblChain, Segmentation};
@@ -27,6 +28,7 @@
 #![cfg(target_pointer_width = "64")]
 
 pub mod chain;
+pub mod host;
 pub mod layout;
 pub mod oid_buffers;
 pub mod rng;
