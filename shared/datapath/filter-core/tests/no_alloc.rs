@@ -1,5 +1,6 @@
 //! The send and receive paths allocate nothing per packet (a counting global allocator), for
-//! ESP, AH, ESP+AH, UDP-ESP and transport over tunnel, successes and failures.
+//! ESP, AH, ESP+AH, UDP-ESP and transport over tunnel, successes and failures; and neither does
+//! the module layer around them (gating, send completion, receive, return).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
@@ -9,7 +10,13 @@ use std::cell::Cell;
 
 use common::*;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
+use ipsecov2_filter_core::module::{
+    HostModule, ModuleConfig, NdisPort, OidRequest, Reclaimed, StatusIndication,
+};
+use ipsecov2_filter_core::state::PauseStart;
+use ipsecov2_filter_core::{
+    CapabilityConfig, HostTxBuffer, HostTxPool, OffloadEnable, SendDrop, SendSink, TxBuffer,
+};
 use ipsecov2_nbl::{NblChain, SystemVaMapper};
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
 
@@ -201,4 +208,195 @@ fn zero_allocations_per_packet() {
             "{i}"
         );
     }
+}
+
+/// An `NdisPort` that records into storage allocated up front (the emulation's port allocates).
+struct FixedPort {
+    out: Vec<Vec<u8>>,
+    n: usize,
+    down: Vec<usize>,
+    copies: Vec<usize>,
+    up: usize,
+    indicated: Vec<usize>,
+    returned: usize,
+    pauses: usize,
+}
+
+impl<'a> NdisPort<'a> for FixedPort {
+    type Buffer = HostTxBuffer;
+    type Oid = usize;
+    fn send_down(&mut self, nbl: NblChain<'a>) {
+        self.down.push(nbl.into_raw() as usize);
+    }
+    fn stage_copy(&mut self, copy: HostTxBuffer) {
+        let dst = &mut self.out[self.n];
+        dst.clear();
+        dst.extend_from_slice(copy.bytes());
+        self.n += 1;
+    }
+    fn send_copy_down(&mut self, original: NblChain<'a>) {
+        let p = original.into_raw() as usize;
+        self.copies.push(p);
+        self.down.push(p);
+    }
+    fn discard_staged(&mut self) {}
+    fn reclaim_copy(&mut self, nbl: NblChain<'a>) -> Reclaimed<'a> {
+        if self.copies.contains(&(nbl.as_raw() as usize)) {
+            Reclaimed::Original(nbl)
+        } else {
+            Reclaimed::NotACopy(nbl)
+        }
+    }
+    fn complete_send_up(&mut self, nbls: NblChain<'a>) {
+        self.up += nbls.count();
+    }
+    fn indicate_receive_up(&mut self, nbls: NblChain<'a>, _flags: ULONG) {
+        self.indicated.push(nbls.into_raw() as usize);
+    }
+    fn return_receive_down(&mut self, nbls: NblChain<'a>) {
+        self.returned += nbls.count();
+    }
+    fn with_oid<R>(&mut self, _r: usize, f: impl FnOnce(&mut OidRequest<'_>) -> R) -> R {
+        f(&mut OidRequest {
+            request_type: 0,
+            oid: 0,
+            buffer: &mut [],
+            buffer_address: 0,
+            bytes_written: 0,
+            bytes_read: 0,
+            bytes_needed: 0,
+        })
+    }
+    fn pass_oid_down(&mut self, _r: usize) -> NDIS_STATUS {
+        NDIS_STATUS_SUCCESS
+    }
+    fn complete_oid_up(&mut self, _r: usize, _s: NDIS_STATUS) {}
+    fn indicate_status_up(&mut self, _i: &StatusIndication<'_>) {}
+    fn pause_complete(&mut self) {
+        self.pauses += 1;
+    }
+}
+
+/// The module layer (state gating, sink, send completion, receive, return) allocates nothing
+/// per packet either.
+#[test]
+fn module_paths_allocate_nothing() {
+    let mut rng = SplitMix64::new(31);
+    let esps = esp_algs();
+    let ahs = ah_algs();
+    let tx = core();
+    let rx = core();
+    let mut specs = Vec::new();
+    for (i, e) in esps.iter().enumerate().step_by(5) {
+        let spi = 0x3000 + i as u32;
+        let a = (i % 2 == 0).then(|| &ahs[i % ahs.len()]);
+        let h = add(
+            &tx,
+            &bundle(
+                Some((e, spi)),
+                a.map(|a| (a, spi + 0x100)),
+                false,
+                false,
+                false,
+                0,
+            ),
+        );
+        add(
+            &rx,
+            &bundle(
+                Some((e, spi)),
+                a.map(|a| (a, spi + 0x100)),
+                false,
+                true,
+                false,
+                0,
+            ),
+        );
+        let layer = Layer {
+            esp: Some((e.shape, spi)),
+            ah: a.map(|a| (a.shape, spi + 0x100)),
+            udp: false,
+        };
+        let f = frame(
+            &Ip {
+                v6: false,
+                extras: false,
+            },
+            &layer,
+            1,
+            &rng.bytes(80),
+            6,
+        );
+        specs.push(send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info));
+    }
+    let plain = specs[0].nbs[0].data.clone();
+    specs.push(send_nbl(&mut rng, &[&plain], 0x99, 0, 0x0102_0304));
+    let count = specs.len();
+    let cfg = ModuleConfig {
+        caps: CapabilityConfig {
+            sa_offload_capacity: 256,
+        },
+        enable: OffloadEnable::ALL,
+    };
+    let off = NDIS_OFFLOAD::default();
+    let txm = HostModule::attach(tx, &cfg, &off, &off);
+    let rxm = HostModule::attach(rx, &cfg, &off, &off);
+    let mut port = FixedPort {
+        out: (0..count).map(|_| Vec::with_capacity(2048)).collect(),
+        n: 0,
+        down: Vec::with_capacity(count),
+        copies: Vec::with_capacity(count),
+        up: 0,
+        indicated: Vec::with_capacity(4),
+        returned: 0,
+        pauses: 0,
+    };
+    txm.restart(&mut port).unwrap();
+    rxm.restart(&mut port).unwrap();
+    let pool = HostTxPool::new(count, 2048);
+    let mut owned = OwnedNblChain::build(&specs).unwrap();
+
+    let before = allocs();
+    txm.send(&mut port, owned.chain(), &SystemVaMapper, &pool);
+    assert_eq!(allocs() - before, 0, "module send allocated");
+    assert_eq!(port.n, count - 1);
+    assert_eq!(port.up, 1);
+    assert_eq!(txm.pause(), Ok(PauseStart::Pending));
+    let down = port.down.clone();
+    let before = allocs();
+    for &p in &down {
+        // SAFETY: `p` is an NBL of `owned` the module passed down and the port kept (as a raw
+        // pointer); `owned` outlives the chain and nothing else accesses it meanwhile.
+        let chain = unsafe { NblChain::from_raw(p as *mut NET_BUFFER_LIST) };
+        txm.send_complete(&mut port, chain);
+    }
+    assert_eq!(allocs() - before, 0, "module send completion allocated");
+    assert_eq!((port.up, port.pauses), (count, 1));
+
+    let rspecs: Vec<NblSpec> = port.out[..port.n]
+        .iter()
+        .map(|fr| {
+            NblSpec::new(vec![ipsecov2_ndis_emu::NbSpec::new(
+                fr.clone(),
+                ipsecov2_ndis_emu::MdlLayout::random(&mut rng, fr.len() as u32, &seg()),
+            )])
+        })
+        .collect();
+    let mut rowned = OwnedNblChain::build(&rspecs).unwrap();
+    let mut scratch = vec![0u8; 4096];
+    let before = allocs();
+    rxm.receive(&mut port, rowned.chain(), 0, &SystemVaMapper, &mut scratch);
+    let head = port.indicated[0];
+    // SAFETY: the chain the module indicated (the whole of `rowned`, which outlives it).
+    let chain = unsafe { NblChain::from_raw(head as *mut NET_BUFFER_LIST) };
+    rxm.return_receives(&mut port, chain);
+    assert_eq!(allocs() - before, 0, "module receive allocated");
+    assert_eq!(port.returned, port.n);
+    for i in 0..port.n {
+        let v = NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(
+            rowned.info(i, IPsecOffloadV2NetBufferListInfo).unwrap(),
+        );
+        assert!(v.receive_crypto_done() && v.receive_crypto_status() == CRYPTO_SUCCESS);
+    }
+    drop(owned);
 }
