@@ -114,11 +114,13 @@ impl Default for HostConfig {
 /// checksum) both ways, LSOv2 for IPv4 and IPv6, no IPsec (revision 5).
 #[must_use]
 pub fn nic_offload() -> NDIS_OFFLOAD {
-    let mut o = NDIS_OFFLOAD::default();
-    o.Header = NDIS_OBJECT_HEADER {
-        Type: NDIS_OBJECT_TYPE_OFFLOAD,
-        Revision: NDIS_OFFLOAD_REVISION_5,
-        Size: NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_5,
+    let mut o = NDIS_OFFLOAD {
+        Header: NDIS_OBJECT_HEADER {
+            Type: NDIS_OBJECT_TYPE_OFFLOAD,
+            Revision: NDIS_OFFLOAD_REVISION_5,
+            Size: NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_5,
+        },
+        ..NDIS_OFFLOAD::default()
     };
     let supported = 1; // NDIS_OFFLOAD_SUPPORTED
     let c = &mut o.Checksum;

@@ -342,7 +342,7 @@ fn oids_cloned_down_and_results_copied_back() -> R {
     assert_eq!((out.status, out.bytes_written), (NDIS_STATUS_SUCCESS, 4));
     assert_eq!(&out.buffer[..4], &1500u32.to_le_bytes());
     let seen = h.miniport().oids.last().unwrap().clone();
-    assert_eq!(seen.request_id, 0x1000 + 0);
+    assert_eq!(seen.request_id, 0x1000);
     assert_eq!(seen.original, 1);
     // Too short: BytesNeeded copied back.
     let out = h.oid_now(
@@ -423,7 +423,7 @@ fn exchange(a: &mut Host, b: &mut Host, framed: &[Framed], handle: u64) -> R {
     assert_eq!(got.len(), framed.len());
     for (g, f) in got.iter().zip(framed) {
         assert!(g.view.crypto_done, "{:?}", g.view);
-        assert_eq!(g.view.status, CRYPTO_SUCCESS as u16);
+        assert_eq!(g.view.status, CRYPTO_SUCCESS);
         if let Some((nh, pad)) = f.trailer {
             assert_eq!((g.view.next_header, g.view.pad), (nh, pad));
         }
