@@ -10,16 +10,17 @@ use core::ffi::c_char;
 use ipsecov2_abi::{
     KIRQL, MDL, NDIS_HANDLE, NDIS_OID_REQUEST, NDIS_PORT_NUMBER, NDIS_STATUS, NET_BUFFER,
     NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS, NTSTATUS, PVOID, SIZE_T, UCHAR, UINT, ULONG,
-    ULONG64, ULONG_PTR,
+    ULONG64, ULONG_PTR, USHORT,
 };
 
+use crate::config::{NDIS_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_PARAMETER, NDIS_PARAMETER_TYPE};
 use crate::filter::{
     NDIS_DEVICE_OBJECT_ATTRIBUTES, NDIS_FILTER_ATTRIBUTES, NDIS_FILTER_DRIVER_CHARACTERISTICS,
     NDIS_STATUS_INDICATION, NET_DEVICE_PNP_EVENT, NET_PNP_EVENT_NOTIFICATION,
 };
 use crate::types::{
     CCHAR, KPROCESSOR_MODE, KSPIN_LOCK, LOCK_STATE_EX, MEMORY_CACHING_TYPE, MM_PAGE_PRIORITY,
-    NDIS_RW_LOCK_EX, POOL_FLAGS, XSTATE_SAVE,
+    NDIS_RW_LOCK_EX, NDIS_STRING, POOL_FLAGS, XSTATE_SAVE,
 };
 use crate::wdm::{DEVICE_OBJECT, DRIVER_OBJECT, IRP};
 
@@ -150,6 +151,35 @@ extern "system" {
     ) -> NDIS_HANDLE;
     /// PASSIVE_LEVEL.
     pub fn NdisFreeNetBufferListPool(PoolHandle: NDIS_HANDLE);
+    /// ≤ DISPATCH_LEVEL. An NBL with one NET_BUFFER over `MdlChain` (`DataLength` is `SIZE_T`).
+    pub fn NdisAllocateNetBufferAndNetBufferList(
+        PoolHandle: NDIS_HANDLE,
+        ContextSize: USHORT,
+        ContextBackFill: USHORT,
+        MdlChain: *mut MDL,
+        DataOffset: ULONG,
+        DataLength: SIZE_T,
+    ) -> *mut NET_BUFFER_LIST;
+    /// ≤ DISPATCH_LEVEL. Frees an NBL (and its NET_BUFFERs) from `NdisAllocateNetBufferList` /
+    /// `NdisAllocateNetBufferAndNetBufferList`; the MDLs are the caller's.
+    pub fn NdisFreeNetBufferList(NetBufferList: *mut NET_BUFFER_LIST);
+    /// ≤ DISPATCH_LEVEL. The NBL pool an NBL came from.
+    pub fn NdisGetPoolFromNetBufferList(NetBufferList: *const NET_BUFFER_LIST) -> NDIS_HANDLE;
+    /// PASSIVE_LEVEL. Opens the configuration (registry keywords) of `ConfigObject.NdisHandle`.
+    pub fn NdisOpenConfigurationEx(
+        ConfigObject: *mut NDIS_CONFIGURATION_OBJECT,
+        ConfigurationHandle: *mut NDIS_HANDLE,
+    ) -> NDIS_STATUS;
+    /// PASSIVE_LEVEL. `*ParameterValue` is owned by NDIS until `NdisCloseConfiguration`.
+    pub fn NdisReadConfiguration(
+        Status: *mut NDIS_STATUS,
+        ParameterValue: *mut *mut NDIS_CONFIGURATION_PARAMETER,
+        ConfigurationHandle: NDIS_HANDLE,
+        Keyword: *mut NDIS_STRING,
+        ParameterType: NDIS_PARAMETER_TYPE,
+    );
+    /// PASSIVE_LEVEL.
+    pub fn NdisCloseConfiguration(ConfigurationHandle: NDIS_HANDLE);
     /// ≤ DISPATCH_LEVEL.
     pub fn NdisAllocateCloneNetBufferList(
         OriginalNetBufferList: *mut NET_BUFFER_LIST,

@@ -5,6 +5,8 @@
 //!   headers, complementing the mirrors of `ipsecov2-abi` (NBL, NB, MDL, `NDIS_OID_REQUEST`,
 //!   `NDIS_OFFLOAD`, IPsecOV2 — re-exported here, never duplicated). Every x64 size and offset of
 //!   `ndis-core-layouts.md` is asserted at compile time with `offset_of!`.
+//! * [`config`]: `NDIS_CONFIGURATION_OBJECT` / `NDIS_CONFIGURATION_PARAMETER` (registry
+//!   keywords read at attach).
 //! * [`nbl`]: the NBL/NB/MDL accessor macros (`NET_BUFFER_LIST_FIRST_NB`,
 //!   `NET_BUFFER_LIST_INFO`, `NDIS_TEST_*_AT_DISPATCH_LEVEL`, `MmGetSystemAddressForMdlSafe`, …)
 //!   as inline functions.
@@ -22,6 +24,7 @@
 
 pub use ipsecov2_abi;
 
+pub mod config;
 pub mod filter;
 pub mod nbl;
 pub mod strings;
@@ -33,6 +36,7 @@ pub mod ffi;
 #[cfg(target_os = "windows")]
 pub mod runtime;
 
+pub use config::*;
 pub use filter::*;
 pub use nbl::*;
 pub use types::*;

@@ -222,6 +222,119 @@ pub unsafe fn NET_BUFFER_DATA_LENGTH(nb: *const NET_BUFFER) -> ULONG {
     unsafe { p.read() }
 }
 
+/// `NET_BUFFER_DATA_LENGTH(nb) = length` (the `ULONG` view, as the macro writes it).
+///
+/// # Safety
+///
+/// `nb` must point to a live `NET_BUFFER` the caller owns.
+#[inline]
+pub unsafe fn NET_BUFFER_SET_DATA_LENGTH(nb: *mut NET_BUFFER, length: ULONG) {
+    let p = field::<_, ULONG>(nb, offset_of!(NET_BUFFER_DATA, Anonymous));
+    // SAFETY: as for `NET_BUFFER_DATA_LENGTH`; the caller owns the NB.
+    unsafe { p.write(length) }
+}
+
+/// `NET_BUFFER_NEXT_NB(nb) = next`.
+///
+/// # Safety
+///
+/// `nb` must point to a live `NET_BUFFER` the caller owns.
+#[inline]
+pub unsafe fn NET_BUFFER_SET_NEXT_NB(nb: *mut NET_BUFFER, next: *mut NET_BUFFER) {
+    let p = field::<_, *mut NET_BUFFER>(nb, offset_of!(NET_BUFFER_DATA, Next));
+    // SAFETY: as for `NET_BUFFER_NEXT_NB`; the caller owns the NB, so it may relink it.
+    unsafe { p.write(next) }
+}
+
+/// `NET_BUFFER_PROTOCOL_RESERVED(nb)[index]`: the originator's per-NB words (6 on x64). `None`
+/// for an index out of range.
+///
+/// # Safety
+///
+/// `nb` must point to a live `NET_BUFFER` the caller allocated (its originator).
+#[inline]
+#[must_use]
+pub unsafe fn NET_BUFFER_PROTOCOL_RESERVED(nb: *const NET_BUFFER, index: usize) -> Option<PVOID> {
+    if index >= 6 {
+        return None;
+    }
+    let p = field::<_, PVOID>(nb, offset_of!(NET_BUFFER, ProtocolReserved) + index * 8);
+    // SAFETY: `index` < 6, so `p` is word `index` of `ProtocolReserved` inside the NB.
+    Some(unsafe { p.read() })
+}
+
+/// `NET_BUFFER_PROTOCOL_RESERVED(nb)[index] = value`; `false` (nothing written) for an index out
+/// of range.
+///
+/// # Safety
+///
+/// `nb` must point to a live `NET_BUFFER` the caller allocated (its originator) and owns.
+#[inline]
+pub unsafe fn NET_BUFFER_SET_PROTOCOL_RESERVED(
+    nb: *mut NET_BUFFER,
+    index: usize,
+    value: PVOID,
+) -> bool {
+    if index >= 6 {
+        return false;
+    }
+    let p = field::<_, PVOID>(nb, offset_of!(NET_BUFFER, ProtocolReserved) + index * 8);
+    // SAFETY: as for `NET_BUFFER_PROTOCOL_RESERVED`; the caller owns the NB.
+    unsafe { p.write(value) };
+    true
+}
+
+/// `nbl->ParentNetBufferList`.
+///
+/// # Safety
+///
+/// `nbl` must point to a live `NET_BUFFER_LIST` the caller owns.
+#[inline]
+#[must_use]
+pub unsafe fn NET_BUFFER_LIST_PARENT(nbl: *const NET_BUFFER_LIST) -> *mut NET_BUFFER_LIST {
+    let p = field::<_, *mut NET_BUFFER_LIST>(nbl, offset_of!(NET_BUFFER_LIST, ParentNetBufferList));
+    // SAFETY: `ParentNetBufferList` is an aligned pointer field of the NBL.
+    unsafe { p.read() }
+}
+
+/// `nbl->ParentNetBufferList = parent`.
+///
+/// # Safety
+///
+/// `nbl` must point to a live `NET_BUFFER_LIST` the caller allocated and owns.
+#[inline]
+pub unsafe fn NET_BUFFER_LIST_SET_PARENT(nbl: *mut NET_BUFFER_LIST, parent: *mut NET_BUFFER_LIST) {
+    let p = field::<_, *mut NET_BUFFER_LIST>(nbl, offset_of!(NET_BUFFER_LIST, ParentNetBufferList));
+    // SAFETY: as for `NET_BUFFER_LIST_PARENT`; the caller owns the NBL.
+    unsafe { p.write(parent) }
+}
+
+/// `nbl->SourceHandle = handle` (a filter sets its `NdisFilterHandle` on the NBLs it originates,
+/// so that NDIS returns them to its `FilterSendNetBufferListsComplete`).
+///
+/// # Safety
+///
+/// `nbl` must point to a live `NET_BUFFER_LIST` the caller allocated and owns.
+#[inline]
+pub unsafe fn NET_BUFFER_LIST_SET_SOURCE_HANDLE(nbl: *mut NET_BUFFER_LIST, handle: PVOID) {
+    let p = field::<_, PVOID>(nbl, offset_of!(NET_BUFFER_LIST, SourceHandle));
+    // SAFETY: `SourceHandle` is an aligned pointer field of the caller-owned NBL.
+    unsafe { p.write(handle) }
+}
+
+/// `nbl->NdisPoolHandle` (what `NdisGetPoolFromNetBufferList` returns).
+///
+/// # Safety
+///
+/// `nbl` must point to a live `NET_BUFFER_LIST` the caller owns.
+#[inline]
+#[must_use]
+pub unsafe fn NET_BUFFER_LIST_POOL_HANDLE(nbl: *const NET_BUFFER_LIST) -> PVOID {
+    let p = field::<_, PVOID>(nbl, offset_of!(NET_BUFFER_LIST, NdisPoolHandle));
+    // SAFETY: `NdisPoolHandle` is an aligned pointer field of the NBL.
+    unsafe { p.read() }
+}
+
 /// `NET_BUFFER_DATA_OFFSET(nb)`.
 ///
 /// # Safety
