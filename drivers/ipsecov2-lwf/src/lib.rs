@@ -22,8 +22,13 @@
 #![cfg_attr(target_os = "windows", no_std)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
+pub mod config;
 pub mod control;
+pub mod free_list;
 pub mod names;
+pub mod offload;
 pub mod oid_clone;
 pub mod state;
 
@@ -65,3 +70,34 @@ use wdk_sys as _;
 #[allow(non_upper_case_globals)]
 #[no_mangle]
 pub static _fltused: i32 = 0;
+
+// `__chkstk`: LLVM probes the stack through this MSVC runtime routine in every function whose
+// frame exceeds a page (the crypto engine's AES key schedule setup on the SA-add path has one).
+// The kernel provides no C runtime to these builds, so the driver defines it (`wdk` builds take
+// it from the WDK's libraries). It touches each page between the caller's stack pointer and the
+// new frame's bottom, top down (RAX = frame size), preserves every register but the flags and
+// leaves RSP alone: the x64 `__chkstk` contract. Kernel stacks are resident, so the probes only
+// turn an overflow into a fault on the guard page, as without them.
+#[cfg(all(target_os = "windows", target_arch = "x86_64", not(feature = "wdk")))]
+core::arch::global_asm!(
+    ".globl __chkstk",
+    ".p2align 4",
+    "__chkstk:",
+    "push rcx",
+    "push rax",
+    "cmp rax, 0x1000",
+    "lea rcx, [rsp + 24]",
+    "jb 2f",
+    "3:",
+    "sub rcx, 0x1000",
+    "test qword ptr [rcx], rcx",
+    "sub rax, 0x1000",
+    "cmp rax, 0x1000",
+    "ja 3b",
+    "2:",
+    "sub rcx, rax",
+    "test qword ptr [rcx], rcx",
+    "pop rax",
+    "pop rcx",
+    "ret",
+);
