@@ -6,8 +6,10 @@
 //! IRQL of each entry point is written next to it (from the WDK documentation of the
 //! corresponding `FILTER_*`/`DRIVER_*` callback type).
 
+mod datapath;
 mod device;
 mod filter;
+mod setup;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};
