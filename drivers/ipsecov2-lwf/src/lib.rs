@@ -1,18 +1,27 @@
 //! The IPsecOV2 NDIS 6.80 modifying lightweight filter driver (`ipsecov2_lwf.sys`).
 //!
-//! Today this is a **correct pass-through filter**: it attaches to Ethernet miniports, keeps the
-//! filter state machine (Attaching → Paused ⇄ Restarting → Running → Pausing → Paused →
-//! Detached), forwards sends, receives, OID requests (cloned, the WDK filter-sample way), status
-//! indications and PnP events, completes sends with `NDIS_STATUS_PAUSED` while not running,
-//! returns receives while pausing, and completes a pause only when every NBL it handed on has come
-//! back. It also registers a control device restricted to SYSTEM and Administrators. **IPsec
-//! processing (advertising IPsecOV2, the SA OIDs, ESP/AH on the NBLs) is plugged in by the
-//! filter-core issue**; until then the driver changes no packet.
+//! It attaches to Ethernet miniports, keeps the filter state machine (Attaching → Paused ⇄
+//! Restarting → Running → Pausing → Paused → Detached) and hands every callback over to the
+//! portable filter core (`ipsecov2-filter-core`) through the kernel implementation of its
+//! abstraction: at attach it reads the keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`,
+//! `*IPsecOffloadV2IPv4`), builds the module's SA table (`KernelSaTable`), the `FilterCore`, the
+//! transmit pool (NBLs over non-paged buffers) and the receive scratch buffers; it advertises
+//! IPsecOV2 by rewriting the offload status indications and offload query answers from below and
+//! indicating `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` at restart; it answers the four
+//! `OID_TCP_TASK_IPSEC_OFFLOAD_V2_*` SA OIDs inline; it protects sends into filter-owned copies
+//! (`FilterCore::send`, completing the original when the copy completes) and verifies/decrypts
+//! receives in place (`FilterCore::receive`). Other OIDs are cloned and passed down, sends are
+//! completed with `NDIS_STATUS_PAUSED` while not running, and a pause completes only when every
+//! NBL handed on has come back. It also registers a control device restricted to SYSTEM and
+//! Administrators (its IOCTL protocol is a later issue).
 //!
 //! Portable parts, tested on any host: [`state`] (state machine and outstanding-NBL counting),
 //! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping), [`names`] (identifiers
-//! shared with the INF). The Windows shell (`shell`, compiled for `target_os = "windows"` only)
-//! translates NDIS calls; bindings come from `ndis-bindings`.
+//! shared with the INF), [`config`] (keyword values), [`offload`] (the `NDIS_OFFLOAD` reported
+//! upwards), [`free_list`] (the pools' non-allocating free list). The Windows shell (`shell`,
+//! compiled for `target_os = "windows"` only) translates NDIS calls and holds the kernel
+//! implementations (MDL mapper, transmit pool, send sink, registry reading); bindings come from
+//! `ndis-bindings`.
 //!
 //! Build flavours (Windows target): without the `wdk` feature the driver brings its own global
 //! allocator (non-paged NX pool, tag `IOv2`) and panic handler (`KeBugCheckEx` with
