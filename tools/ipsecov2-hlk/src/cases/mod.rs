@@ -2,6 +2,7 @@
 
 mod control;
 mod datapath;
+mod lifecycle;
 
 use crate::{Case, Outcome};
 
@@ -78,6 +79,10 @@ pub fn all() -> Vec<Case> {
     datapath::send(&mut v);
     datapath::receive(&mut v);
     datapath::combinations(&mut v);
+    lifecycle::two_hosts_cases(&mut v);
+    lifecycle::pause_restart(&mut v);
+    lifecycle::offload_config(&mut v);
+    lifecycle::churn_cases(&mut v);
     v
 }
 
