@@ -1,15 +1,15 @@
 //! The module configuration read at `FilterAttach`: the INF keywords (`SaOffloadCapacity`,
 //! `*IPsecOffloadV2`, `*IPsecOffloadV2IPv4`) and the optional transmit-pool keywords, turned into
 //! checked values. Portable: the shell reads the raw registry integers (`NdisReadConfiguration`)
-//! and hands them to [`FilterConfig::from_keywords`].
+//! and hands them to [`FilterConfig::from_keywords`]; what the two standardized keywords enable
+//! is the filter core's [`OffloadEnable::from_keywords`], and [`FilterConfig::module_config`] is
+//! what `Module::attach` is given.
 #![forbid(unsafe_code)]
 
-use ipsecov2_abi::{FALSE, NDIS_IPSEC_OFFLOAD_V2, TRUE};
+use ipsecov2_filter_core::module::ModuleConfig;
+use ipsecov2_filter_core::{CapabilityConfig, OffloadEnable};
 
-use crate::names::{
-    clamp_sa_offload_capacity, ipsec_offload_setting, IpsecOffloadSetting,
-    IPSEC_OFFLOAD_V2_DEFAULT, SA_OFFLOAD_CAPACITY,
-};
+use crate::names::{clamp_sa_offload_capacity, SA_OFFLOAD_CAPACITY};
 
 /// Optional keyword (not in the INF; set it under the module's registry key to override):
 /// number of filter-owned transmit buffers allocated at attach.
@@ -51,10 +51,9 @@ pub struct KeywordValues {
 pub struct FilterConfig {
     /// SA table capacity (`SaOffloadCapacity`, 1..=1048576, default 4096).
     pub sa_offload_capacity: u32,
-    /// `*IPsecOffloadV2` (IPv4 and IPv6).
-    pub ipsec_offload_v2: IpsecOffloadSetting,
-    /// `*IPsecOffloadV2IPv4` (IPv4 only).
-    pub ipsec_offload_v2_ipv4: IpsecOffloadSetting,
+    /// What `*IPsecOffloadV2` (IPv4 and IPv6) and `*IPsecOffloadV2IPv4` (IPv4 only) enable at
+    /// attach (an absent or out-of-range value reads as 3, AH and ESP).
+    pub enable: OffloadEnable,
     /// Transmit buffers in the pool.
     pub tx_buffer_count: u32,
     /// Bytes per transmit buffer and per receive scratch buffer.
@@ -65,14 +64,6 @@ pub struct FilterConfig {
 
 fn clamp(value: Option<u32>, (default, min, max): (u32, u32, u32)) -> u32 {
     value.map_or(default, |v| v.clamp(min, max))
-}
-
-fn setting(value: Option<u32>) -> IpsecOffloadSetting {
-    let default = ipsec_offload_setting(IPSEC_OFFLOAD_V2_DEFAULT).unwrap_or(IpsecOffloadSetting {
-        ah: true,
-        esp: true,
-    });
-    value.and_then(ipsec_offload_setting).unwrap_or(default)
 }
 
 impl Default for FilterConfig {
@@ -91,48 +82,22 @@ impl FilterConfig {
             sa_offload_capacity: k
                 .sa_offload_capacity
                 .map_or(SA_OFFLOAD_CAPACITY.0, clamp_sa_offload_capacity),
-            ipsec_offload_v2: setting(k.ipsec_offload_v2),
-            ipsec_offload_v2_ipv4: setting(k.ipsec_offload_v2_ipv4),
+            enable: OffloadEnable::from_keywords(k.ipsec_offload_v2, k.ipsec_offload_v2_ipv4),
             tx_buffer_count: clamp(k.tx_buffer_count, TX_BUFFER_COUNT),
             tx_buffer_size: clamp(k.tx_buffer_size, TX_BUFFER_SIZE),
             rx_scratch_count: clamp(k.rx_scratch_count, RX_SCRATCH_COUNT),
         }
     }
 
-    /// What the two standardized keywords together enable: `(ah, esp, ipv6)`.
-    ///
-    /// `NDIS_IPSEC_OFFLOAD_V2` has one `Ah`/`Esp` pair for both families and an `IPv6Supported`
-    /// flag, so the keywords map as follows: `*IPsecOffloadV2` (both families) decides when it is
-    /// not 0 (`IPv6Supported` TRUE); when it is 0, `*IPsecOffloadV2IPv4` decides with
-    /// `IPv6Supported` FALSE; both 0 disables the offload.
+    /// What `Module::attach` is configured with: the capability configuration
+    /// (`SaOffloadCapacity`) and the initial enable state (the two standardized keywords).
     #[must_use]
-    pub fn enabled(&self) -> (bool, bool, bool) {
-        let v2 = self.ipsec_offload_v2;
-        let v4 = self.ipsec_offload_v2_ipv4;
-        if v2.ah || v2.esp {
-            (v2.ah, v2.esp, true)
-        } else {
-            (v4.ah, v4.esp, false)
-        }
-    }
-
-    /// Restricts the filter's capabilities to what the keywords enable, for the *current*
-    /// configuration (the hardware capabilities stay unrestricted). Disabled entirely: the
-    /// structure is zeroed (no IPsecOV2).
-    pub fn restrict_current(&self, caps: &mut NDIS_IPSEC_OFFLOAD_V2) {
-        let (ah, esp, ipv6) = self.enabled();
-        if !ah && !esp {
-            *caps = NDIS_IPSEC_OFFLOAD_V2::default();
-            return;
-        }
-        let b = |v: bool| if v { TRUE } else { FALSE };
-        caps.Ah = b(ah && caps.Ah != FALSE);
-        caps.Esp = b(esp && caps.Esp != FALSE);
-        caps.AhEspCombined = b(ah && esp && caps.AhEspCombined != FALSE);
-        caps.IPv6Supported = b(ipv6 && caps.IPv6Supported != FALSE);
-        caps.IPv6NonIPsecExtensionHeaders = b(ipv6 && caps.IPv6NonIPsecExtensionHeaders != FALSE);
-        if !esp {
-            caps.UdpEsp = 0;
+    pub const fn module_config(&self) -> ModuleConfig {
+        ModuleConfig {
+            caps: CapabilityConfig {
+                sa_offload_capacity: self.sa_offload_capacity,
+            },
+            enable: self.enable,
         }
     }
 }
@@ -140,15 +105,19 @@ impl FilterConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ipsecov2_filter_core::IpsecOffloadSetting;
 
     #[test]
     fn defaults() {
         let c = FilterConfig::default();
         assert_eq!(c.sa_offload_capacity, 4096);
-        assert_eq!(c.enabled(), (true, true, true));
+        assert_eq!(c.enable, OffloadEnable::ALL);
         assert_eq!(c.tx_buffer_count, 1024);
         assert_eq!(c.tx_buffer_size, 2048);
         assert_eq!(c.rx_scratch_count, 64);
+        let m = c.module_config();
+        assert_eq!(m.caps.sa_offload_capacity, 4096);
+        assert_eq!(m.enable, OffloadEnable::ALL);
     }
 
     #[test]
@@ -162,7 +131,8 @@ mod tests {
             rx_scratch_count: Some(0),
         });
         assert_eq!(c.sa_offload_capacity, 1);
-        assert_eq!(c.enabled(), (true, true, true));
+        assert_eq!(c.enable.ipsec_v2, IpsecOffloadSetting::AH_AND_ESP);
+        assert_eq!(c.enable.ipsec_v2_ipv4, IpsecOffloadSetting::DISABLED);
         assert_eq!(c.tx_buffer_count, 16);
         assert_eq!(c.tx_buffer_size, 16_384);
         assert_eq!(c.rx_scratch_count, 1);
@@ -171,57 +141,32 @@ mod tests {
             ..KeywordValues::default()
         });
         assert_eq!(c.sa_offload_capacity, 1_048_576);
+        assert_eq!(c.module_config().caps.sa_offload_capacity, 1_048_576);
     }
 
     #[test]
-    fn keyword_combinations() {
+    fn keywords_are_the_module_enable_state() {
         let with = |v2, v4| {
             FilterConfig::from_keywords(&KeywordValues {
                 ipsec_offload_v2: Some(v2),
                 ipsec_offload_v2_ipv4: Some(v4),
                 ..KeywordValues::default()
             })
+            .module_config()
+            .enable
         };
-        assert_eq!(with(1, 3).enabled(), (true, false, true));
-        assert_eq!(with(2, 0).enabled(), (false, true, true));
-        assert_eq!(with(0, 2).enabled(), (false, true, false));
-        assert_eq!(with(0, 0).enabled(), (false, false, false));
-    }
-
-    #[test]
-    fn restrict_current() {
-        let full = NDIS_IPSEC_OFFLOAD_V2 {
-            Ah: TRUE,
-            Esp: TRUE,
-            AhEspCombined: TRUE,
-            IPv6Supported: TRUE,
-            IPv6NonIPsecExtensionHeaders: TRUE,
-            UdpEsp: 0xF,
-            SaOffloadCapacity: 4096,
-            ..NDIS_IPSEC_OFFLOAD_V2::default()
-        };
-        let cfg = |v2, v4| {
-            FilterConfig::from_keywords(&KeywordValues {
-                ipsec_offload_v2: Some(v2),
-                ipsec_offload_v2_ipv4: Some(v4),
-                ..KeywordValues::default()
-            })
-        };
-        let mut c = full;
-        cfg(3, 3).restrict_current(&mut c);
-        assert_eq!(c, full);
-        let mut c = full;
-        cfg(1, 0).restrict_current(&mut c);
-        assert_eq!(
-            (c.Ah, c.Esp, c.AhEspCombined, c.UdpEsp),
-            (TRUE, FALSE, FALSE, 0)
-        );
-        let mut c = full;
-        cfg(0, 2).restrict_current(&mut c);
-        assert_eq!((c.Ah, c.Esp, c.IPv6Supported), (FALSE, TRUE, FALSE));
-        assert_eq!(c.SaOffloadCapacity, 4096);
-        let mut c = full;
-        cfg(0, 0).restrict_current(&mut c);
-        assert_eq!(c, NDIS_IPSEC_OFFLOAD_V2::default());
+        for v2 in 0..=3 {
+            for v4 in 0..=3 {
+                assert_eq!(
+                    with(v2, v4),
+                    OffloadEnable::from_keywords(Some(v2), Some(v4))
+                );
+            }
+        }
+        assert!(with(0, 0).is_disabled());
+        assert!(with(0, 2).allows(false, false, true));
+        assert!(!with(0, 2).allows(true, false, true));
+        assert!(with(1, 0).allows(true, true, false));
+        assert!(!with(1, 0).allows(true, false, true));
     }
 }

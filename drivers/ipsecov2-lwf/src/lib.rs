@@ -1,26 +1,29 @@
 //! The IPsecOV2 NDIS 6.80 modifying lightweight filter driver (`ipsecov2_lwf.sys`).
 //!
-//! It attaches to Ethernet miniports, keeps the filter state machine (Attaching → Paused ⇄
-//! Restarting → Running → Pausing → Paused → Detached) and hands every callback over to the
-//! portable filter core (`ipsecov2-filter-core`) through the kernel implementation of its
-//! abstraction: at attach it reads the keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`,
-//! `*IPsecOffloadV2IPv4`), builds the module's SA table (`KernelSaTable`), the `FilterCore`, the
-//! transmit pool (NBLs over non-paged buffers) and the receive scratch buffers; it advertises
-//! IPsecOV2 by rewriting the offload status indications and offload query answers from below and
-//! indicating `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` at restart; it answers the four
-//! `OID_TCP_TASK_IPSEC_OFFLOAD_V2_*` SA OIDs inline; it protects sends into filter-owned copies
-//! (`FilterCore::send`, completing the original when the copy completes) and verifies/decrypts
-//! receives in place (`FilterCore::receive`). Other OIDs are cloned and passed down, sends are
-//! completed with `NDIS_STATUS_PAUSED` while not running, and a pause completes only when every
-//! NBL handed on has come back. It also registers a control device restricted to SYSTEM and
+//! It attaches to Ethernet miniports and hands every filter callback over to the portable filter
+//! core's module layer (`ipsecov2_filter_core::module::Module`, one per filter module) through
+//! the kernel implementation of its NDIS abstraction (`NdisPort`): `FilterAttach` reads the
+//! keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`, `*IPsecOffloadV2IPv4`, the optional pool
+//! sizes), builds the module's SA table (`KernelSaTable`), the `FilterCore`, the transmit pool
+//! (NBLs over non-paged buffers) and the receive scratch buffers, and attaches the `Module` above
+//! the miniport's offload configuration; `FilterRestart`, `FilterPause`, `FilterDetach`, the send,
+//! send-complete, receive and return handlers, the (direct) OID request and completion handlers
+//! and `FilterStatus` are each one call into the module. The module keeps the filter state
+//! machine and the outstanding NBLs (sends completed with `NDIS_STATUS_PAUSED` while not running,
+//! a pause completing when the last NBL is back), answers the four
+//! `OID_TCP_TASK_IPSEC_OFFLOAD_V2_*` SA OIDs, passes other OIDs down as clones, advertises
+//! IPsecOV2 (offload indications and query answers rewritten, both indicated at restart), applies
+//! `OID_TCP_OFFLOAD_PARAMETERS`, protects sends into filter-owned copies and verifies/decrypts
+//! receives in place. The driver also registers a control device restricted to SYSTEM and
 //! Administrators (its IOCTL protocol is a later issue).
 //!
-//! Portable parts, tested on any host: [`state`] (state machine and outstanding-NBL counting),
-//! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping), [`names`] (identifiers
-//! shared with the INF), [`config`] (keyword values), [`offload`] (the `NDIS_OFFLOAD` reported
-//! upwards), [`free_list`] (the pools' non-allocating free list). The Windows shell (`shell`,
-//! compiled for `target_os = "windows"` only) translates NDIS calls and holds the kernel
-//! implementations (MDL mapper, transmit pool, send sink, registry reading); bindings come from
+//! Portable parts, tested on any host: [`state`] (state machine, re-exported from the core),
+//! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping, re-exported from the
+//! core), [`names`] (identifiers shared with the INF), [`config`] (keyword values → the module's
+//! configuration), [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS),
+//! [`free_list`] (the pools' non-allocating free list). The Windows shell (`shell`, compiled for
+//! `target_os = "windows"` only) holds the NDIS mechanics and the kernel implementations
+//! (`NdisPort`, MDL mapper, transmit pool, scratch buffers, registry reading); bindings come from
 //! `ndis-bindings`.
 //!
 //! Build flavours (Windows target): without the `wdk` feature the driver brings its own global

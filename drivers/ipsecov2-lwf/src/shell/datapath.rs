@@ -9,8 +9,7 @@
 //!   module's NBL pool) — on a spin-locked [`FreeList`] of NBL pointers; `acquire` only pops.
 //!   Each NET_BUFFER's `ProtocolReserved[0]` names its home NBL, so that the NET_BUFFERs of a
 //!   multi-NET_BUFFER send can be chained under one NBL and each returned home afterwards.
-//! * [`KernelSendSink`]: builds the chain passed down (`pass_down` originals and the filter-owned
-//!   NBL of each `protected` original, in call order) and the chain completed at once.
+//! * [`RawChain`]: a chain under construction (what `KernelPort` passes down).
 //! * [`ScratchPool`]: receive scratch buffers (the core copies a packet there to verify and
 //!   decrypt it), allocated at attach, taken and returned around one receive indication.
 //!
@@ -18,30 +17,24 @@
 
 use core::ptr::NonNull;
 
-use ipsecov2_filter_core::{SendDrop, SendSink, TxBuffer, TxPool};
-use ipsecov2_nbl::{MdlMapper, NblChain};
+use ipsecov2_filter_core::{TxBuffer, TxPool};
+use ipsecov2_nbl::MdlMapper;
 use ndis_bindings::ffi::{
     ExAllocatePool2, ExFreePoolWithTag, NdisAllocateMdl, NdisAllocateNetBufferAndNetBufferList,
-    NdisAllocateNetBufferListPool, NdisCopySendNetBufferListInfo, NdisFreeMdl,
-    NdisFreeNetBufferList, NdisFreeNetBufferListPool,
+    NdisAllocateNetBufferListPool, NdisFreeMdl, NdisFreeNetBufferList, NdisFreeNetBufferListPool,
 };
 use ndis_bindings::ipsecov2_abi::{
-    IPsecOffloadV2HeaderNetBufferListInfo, IPsecOffloadV2NetBufferListInfo,
-    IPsecOffloadV2TunnelNetBufferListInfo, TcpIpChecksumNetBufferListInfo,
-    TcpLargeSendNetBufferListInfo, MDL, NDIS_HANDLE, NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_DEFAULT,
-    NDIS_PROTOCOL_ID_DEFAULT, NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, NDIS_STATUS,
-    NDIS_STATUS_SUCCESS, NET_BUFFER, NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS,
-    NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1,
+    MDL, NDIS_HANDLE, NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_DEFAULT, NDIS_PROTOCOL_ID_DEFAULT,
+    NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, NET_BUFFER, NET_BUFFER_LIST,
+    NET_BUFFER_LIST_POOL_PARAMETERS, NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1,
 };
 use ndis_bindings::runtime::SpinLock;
 use ndis_bindings::{
     mdl_mapped_system_va, LowPagePriority, MdlMappingNoExecute, MmGetSystemAddressForMdlSafe,
-    NET_BUFFER_FIRST_MDL, NET_BUFFER_LIST_FIRST_NB, NET_BUFFER_LIST_NEXT_NBL,
-    NET_BUFFER_LIST_PARENT, NET_BUFFER_LIST_POOL_HANDLE, NET_BUFFER_LIST_SET_INFO,
-    NET_BUFFER_LIST_SET_NEXT_NBL, NET_BUFFER_LIST_SET_PARENT, NET_BUFFER_LIST_SET_SOURCE_HANDLE,
-    NET_BUFFER_LIST_SET_STATUS, NET_BUFFER_LIST_STATUS, NET_BUFFER_NEXT_NB,
-    NET_BUFFER_PROTOCOL_RESERVED, NET_BUFFER_SET_DATA_LENGTH, NET_BUFFER_SET_NEXT_NB,
-    NET_BUFFER_SET_PROTOCOL_RESERVED, POOL_FLAG_NON_PAGED,
+    NET_BUFFER_FIRST_MDL, NET_BUFFER_LIST_FIRST_NB, NET_BUFFER_LIST_PARENT,
+    NET_BUFFER_LIST_POOL_HANDLE, NET_BUFFER_LIST_SET_NEXT_NBL, NET_BUFFER_LIST_SET_PARENT,
+    NET_BUFFER_NEXT_NB, NET_BUFFER_PROTOCOL_RESERVED, NET_BUFFER_SET_DATA_LENGTH,
+    NET_BUFFER_SET_NEXT_NB, NET_BUFFER_SET_PROTOCOL_RESERVED, POOL_FLAG_NON_PAGED,
 };
 
 use crate::free_list::FreeList;
@@ -281,7 +274,7 @@ pub(super) struct KernelTxBuffer<'p> {
 
 impl KernelTxBuffer<'_> {
     /// Gives up the entry (now part of a filter-owned NBL being sent); `DataLength` = length.
-    fn into_staged(self) -> (NonNull<NET_BUFFER_LIST>, *mut NET_BUFFER) {
+    pub(super) fn into_staged(self) -> (NonNull<NET_BUFFER_LIST>, *mut NET_BUFFER) {
         let this = core::mem::ManuallyDrop::new(self);
         let (nb, _, _) = entry_parts(this.nbl);
         if !nb.is_null() {
@@ -334,12 +327,11 @@ impl<'p> TxPool for &'p KernelTxPool {
     }
 }
 
-/// A null-terminated NBL chain under construction (head, tail, count).
+/// A null-terminated NBL chain under construction (head, tail).
 #[derive(Debug)]
 pub(super) struct RawChain {
     head: *mut NET_BUFFER_LIST,
     tail: *mut NET_BUFFER_LIST,
-    count: u32,
 }
 
 impl RawChain {
@@ -347,7 +339,6 @@ impl RawChain {
         Self {
             head: core::ptr::null_mut(),
             tail: core::ptr::null_mut(),
-            count: 0,
         }
     }
 
@@ -361,143 +352,11 @@ impl RawChain {
             None => self.head = nbl.as_ptr(),
         }
         self.tail = nbl.as_ptr();
-        self.count = self.count.saturating_add(1);
     }
 
     pub(super) fn head(&self) -> *mut NET_BUFFER_LIST {
         self.head
     }
-
-    pub(super) fn count(&self) -> u32 {
-        self.count
-    }
-}
-
-/// The kernel [`SendSink`] of one `FilterSendNetBufferLists` call.
-pub(super) struct KernelSendSink<'p> {
-    pool: &'p KernelTxPool,
-    filter_handle: NDIS_HANDLE,
-    /// Sent down, in call order.
-    pub(super) down: RawChain,
-    /// Completed at once.
-    pub(super) done: RawChain,
-    /// The filter-owned NBL being built (first staged entry) and its last NET_BUFFER.
-    staged: Option<(NonNull<NET_BUFFER_LIST>, *mut NET_BUFFER)>,
-}
-
-impl<'p> KernelSendSink<'p> {
-    pub(super) fn new(pool: &'p KernelTxPool, filter_handle: NDIS_HANDLE) -> Self {
-        Self {
-            pool,
-            filter_handle,
-            down: RawChain::new(),
-            done: RawChain::new(),
-            staged: None,
-        }
-    }
-
-    fn drop_staged(&mut self) {
-        if let Some((head, _)) = self.staged.take() {
-            let _ = self.pool.release_sent(head);
-        }
-    }
-}
-
-impl<'a, 'p> SendSink<'a, KernelTxBuffer<'p>> for KernelSendSink<'p> {
-    fn pass_down(&mut self, nbl: NblChain<'a>) {
-        if let Some(nbl) = NonNull::new(nbl.into_raw()) {
-            self.down.push(nbl);
-        }
-    }
-
-    fn stage(&mut self, packet: KernelTxBuffer<'p>) {
-        let (nbl, nb) = packet.into_staged();
-        match self.staged {
-            None => self.staged = Some((nbl, nb)),
-            Some((head, tail_nb)) => {
-                if !tail_nb.is_null() {
-                    // SAFETY: `tail_nb` is the last NET_BUFFER of the filter-owned NBL being
-                    // built; `nb` is a pool NET_BUFFER owned by this sink (its home NBL stays
-                    // idle until the send completes).
-                    unsafe { NET_BUFFER_SET_NEXT_NB(tail_nb, nb) };
-                }
-                self.staged = Some((head, nb));
-            }
-        }
-    }
-
-    fn protected(&mut self, original: NblChain<'a>) {
-        let Some(original) = NonNull::new(original.into_raw()) else {
-            self.drop_staged();
-            return;
-        };
-        let Some((copy, _)) = self.staged.take() else {
-            // An NBL without NET_BUFFERs: nothing to send, complete it.
-            // SAFETY: the filter owns the original until it completes it.
-            unsafe { NET_BUFFER_LIST_SET_STATUS(original.as_ptr(), NDIS_STATUS_SUCCESS) };
-            self.done.push(original);
-            return;
-        };
-        let c = copy.as_ptr();
-        // SAFETY: `c` is a filter-owned NBL and `original` the NBL it replaces, both owned here:
-        // the copy gets the original's send information (802.1Q, priority, cancel id, ...).
-        unsafe { NdisCopySendNetBufferListInfo(c, original.as_ptr()) };
-        // The bytes are final: no IPsec, checksum or LSO work is left for the NIC.
-        for slot in [
-            IPsecOffloadV2NetBufferListInfo,
-            IPsecOffloadV2TunnelNetBufferListInfo,
-            IPsecOffloadV2HeaderNetBufferListInfo,
-            TcpIpChecksumNetBufferListInfo,
-            TcpLargeSendNetBufferListInfo,
-        ] {
-            // SAFETY: the copy is owned by this filter.
-            let _ = unsafe { NET_BUFFER_LIST_SET_INFO(c, slot, core::ptr::null_mut()) };
-        }
-        // SAFETY: as above; the original is completed when the copy's send completes.
-        unsafe { NET_BUFFER_LIST_SET_PARENT(c, original.as_ptr()) };
-        // SAFETY: as above; NDIS routes the completion to this filter module.
-        unsafe { NET_BUFFER_LIST_SET_SOURCE_HANDLE(c, self.filter_handle) };
-        // SAFETY: as above.
-        unsafe { NET_BUFFER_LIST_SET_STATUS(c, NDIS_STATUS_SUCCESS) };
-        self.down.push(copy);
-    }
-
-    fn complete(&mut self, original: NblChain<'a>, _status: NDIS_STATUS, _reason: SendDrop) {
-        self.drop_staged();
-        if let Some(original) = NonNull::new(original.into_raw()) {
-            self.done.push(original);
-        }
-    }
-}
-
-impl Drop for KernelSendSink<'_> {
-    fn drop(&mut self) {
-        self.drop_staged();
-    }
-}
-
-/// Splits a send-completion chain: filter-owned NBLs give their original (with the copy's
-/// status) and go back to the pool; the others are completed as they are. Returns the chain to
-/// complete upwards.
-pub(super) fn complete_sent(pool: &KernelTxPool, mut nbl: *mut NET_BUFFER_LIST) -> RawChain {
-    let mut up = RawChain::new();
-    while let Some(this) = NonNull::new(nbl) {
-        // SAFETY: `this` is an NBL of the chain NDIS completed to this filter.
-        nbl = unsafe { NET_BUFFER_LIST_NEXT_NBL(this.as_ptr()) };
-        if pool.owns(this) {
-            // SAFETY: as above.
-            let status = unsafe { NET_BUFFER_LIST_STATUS(this.as_ptr()) };
-            let original = pool.release_sent(this);
-            if let Some(original) = NonNull::new(original) {
-                // SAFETY: the original has been the filter's since it was sent to it.
-                unsafe { NET_BUFFER_LIST_SET_STATUS(original.as_ptr(), status) };
-                up.push(original);
-            }
-        } else {
-            up.push(this);
-        }
-    }
-    up
 }
 
 /// A pointer to one scratch buffer.

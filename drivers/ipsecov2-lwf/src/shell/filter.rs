@@ -1,88 +1,87 @@
-//! The NDIS filter callbacks. Each one checks the module state ([`crate::state`]) and hands over
-//! to the portable filter core through the kernel implementation of its abstraction:
+//! The NDIS filter callbacks. Each one hands over to the portable filter core's module
+//! (`ipsecov2_filter_core::module::Module`, one per filter module context) through the kernel
+//! implementation of its NDIS abstraction ([`KernelPort`], built for the call); what is left here
+//! is NDIS mechanics: pointers to chains and requests, which flags say DISPATCH_LEVEL, the
+//! `NDIS_STATUS_INDICATION` ↔ [`StatusIndication`] view.
 //!
 //! | callback | goes to |
 //! |---|---|
-//! | `FilterAttach` | keywords ([`setup::read_config`]), `KernelSaTable`, `FilterCore::new`, the transmit and scratch pools, the miniport's offload configuration |
-//! | `FilterRestart` | `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` indicated with IPsecOV2 added |
-//! | `FilterSendNetBufferLists` | `FilterCore::send` (`KernelMdlMapper`, `KernelTxPool`, `KernelSendSink`) |
-//! | `FilterSendNetBufferListsComplete` | filter-owned NBLs complete their original and go back to the pool |
-//! | `FilterReceiveNetBufferLists` | `FilterCore::receive` in place, then indicated up |
-//! | `FilterOidRequest` / `FilterDirectOidRequest` | the four IPsecOV2 OIDs: `FilterCore::oid`, completed inline; others cloned down |
-//! | `FilterOidRequestComplete` | `OID_TCP_OFFLOAD_CURRENT_CONFIG` / `_HARDWARE_CAPABILITIES` answers rewritten ([`crate::offload`]) |
-//! | `FilterStatus` | `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` / `_HARDWARE_CAPABILITIES` rewritten ([`crate::offload`]) |
-//! | `FilterDetach` | everything freed; the SA table's drop zeroizes the keys |
+//! | `FilterAttach` | keywords ([`setup::read_config`]), `KernelSaTable`, `FilterCore::new`, the transmit and scratch pools, `Module::attach` with the attach parameters' `DefaultOffloadConfiguration` |
+//! | `FilterDetach` | `Module::detach` (every SA removed and zeroized), then everything freed |
+//! | `FilterRestart` | `Module::restart` (offload capabilities and configuration indicated up) |
+//! | `FilterPause` | `Module::pause` (pending: `NdisFPauseComplete` through the port when the last NBL is back) |
+//! | `FilterSendNetBufferLists` | `Module::send` (`KernelMdlMapper`, `KernelTxPool`) |
+//! | `FilterSendNetBufferListsComplete` | `Module::send_complete` |
+//! | `FilterReceiveNetBufferLists` | `Module::receive` (a scratch buffer taken for the call) |
+//! | `FilterReturnNetBufferLists` | `Module::return_receives` |
+//! | `FilterOidRequest` / `FilterDirectOidRequest` | `Module::oid_request` |
+//! | `FilterOidRequestComplete` / `FilterDirectOidRequestComplete` | the clone's results copied back, then `Module::oid_request_complete` |
+//! | `FilterStatus` | `Module::status` |
+//!
+//! The cancel and PnP callbacks are passed on as they are.
 
 use core::ptr::NonNull;
 
+use ipsecov2_filter_core::module::{Module, ModuleState, StatusIndication};
 use ipsecov2_filter_core::FilterCore;
 use ipsecov2_kernel_sync::ExSpinRwLock;
 use ipsecov2_nbl::NblChain;
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_satable::{SaTable, TableSeed, TableState};
 use ndis_bindings::ffi::{
-    NdisAllocateCloneOidRequest, NdisFCancelDirectOidRequest, NdisFCancelOidRequest,
-    NdisFCancelSendNetBufferLists, NdisFDevicePnPEventNotify, NdisFDirectOidRequest,
-    NdisFDirectOidRequestComplete, NdisFIndicateReceiveNetBufferLists, NdisFIndicateStatus,
-    NdisFNetPnPEvent, NdisFOidRequest, NdisFOidRequestComplete, NdisFPauseComplete,
-    NdisFReturnNetBufferLists, NdisFSendNetBufferLists, NdisFSendNetBufferListsComplete,
-    NdisFSetAttributes, NdisFreeCloneOidRequest,
+    NdisFCancelDirectOidRequest, NdisFCancelOidRequest, NdisFCancelSendNetBufferLists,
+    NdisFDevicePnPEventNotify, NdisFNetPnPEvent, NdisFSetAttributes,
 };
 use ndis_bindings::ipsecov2_abi::{
-    NdisRequestQueryInformation, NdisRequestQueryStatistics, NdisRequestSetInformation,
-    NDIS_HANDLE, NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_FILTER_ATTRIBUTES,
-    NDIS_OBJECT_TYPE_STATUS_INDICATION, NDIS_OFFLOAD, NDIS_OID_REQUEST, NDIS_PORT_NUMBER,
-    NDIS_RETURN_FLAGS_DISPATCH_LEVEL, NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, NDIS_STATUS,
-    NDIS_STATUS_FAILURE, NDIS_STATUS_INVALID_DATA, NDIS_STATUS_INVALID_PARAMETER,
-    NDIS_STATUS_PAUSED, NDIS_STATUS_PENDING, NDIS_STATUS_RESOURCES, NDIS_STATUS_SUCCESS,
-    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG, NET_BUFFER_LIST, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
-    OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX, OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
-    OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, PVOID, ULONG,
+    NDIS_HANDLE, NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_FILTER_ATTRIBUTES, NDIS_OFFLOAD,
+    NDIS_OID_REQUEST, NDIS_PORT_NUMBER, NDIS_STATUS, NDIS_STATUS_FAILURE,
+    NDIS_STATUS_INVALID_PARAMETER, NDIS_STATUS_PENDING, NDIS_STATUS_RESOURCES, NDIS_STATUS_SUCCESS,
+    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG, NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES,
+    NET_BUFFER_LIST, PVOID, ULONG,
 };
-use ndis_bindings::runtime::{dbg_print, dbg_print_status, PoolBox, SpinLock};
+use ndis_bindings::runtime::{dbg_print, dbg_print_status, PoolBox};
 use ndis_bindings::{
-    net_buffer_list_chain_len, net_buffer_list_chain_set_status, NdisMedium802_3,
-    DPFLTR_ERROR_LEVEL, DPFLTR_INFO_LEVEL, GUID, NDIS_FILTER_ATTACH_PARAMETERS,
+    NdisMedium802_3, DPFLTR_ERROR_LEVEL, DPFLTR_INFO_LEVEL, NDIS_FILTER_ATTACH_PARAMETERS,
     NDIS_FILTER_ATTRIBUTES, NDIS_FILTER_ATTRIBUTES_REVISION_1, NDIS_FILTER_PAUSE_PARAMETERS,
     NDIS_FILTER_RESTART_PARAMETERS, NDIS_SIZEOF_FILTER_ATTRIBUTES_REVISION_1,
-    NDIS_SIZEOF_STATUS_INDICATION_REVISION_1, NDIS_STATUS_INDICATION,
-    NDIS_STATUS_INDICATION_REVISION_1, NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL,
-    NDIS_TEST_RECEIVE_CAN_PEND, NDIS_TEST_RETURN_AT_DISPATCH_LEVEL,
-    NDIS_TEST_SEND_AT_DISPATCH_LEVEL, NDIS_TEST_SEND_COMPLETE_AT_DISPATCH_LEVEL,
-    NET_DEVICE_PNP_EVENT, NET_PNP_EVENT_NOTIFICATION,
+    NDIS_STATUS_INDICATION, NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL, NDIS_TEST_SEND_AT_DISPATCH_LEVEL,
+    NDIS_TEST_SEND_COMPLETE_AT_DISPATCH_LEVEL, NET_DEVICE_PNP_EVENT, NET_PNP_EVENT_NOTIFICATION,
 };
 
-use super::datapath::{complete_sent, KernelMdlMapper, KernelSendSink, KernelTxPool, ScratchPool};
+use super::datapath::{KernelMdlMapper, KernelTxPool, ScratchPool};
+use super::port::{KernelOid, KernelPort, OidPath};
 use super::setup;
-use crate::config::FilterConfig;
 use crate::names::POOL_TAG;
-use crate::offload::{self, OffloadReport};
-use crate::oid_clone;
-use crate::state::{Completion, FilterModule, PauseStart, ReceiveVerdict, SendVerdict, StateError};
+use crate::offload;
+use crate::state::{PauseStart, StateError};
 
 /// The SA table's lock in the kernel (`EX_SPIN_LOCK`); the table itself is
 /// `ipsecov2_kernel_sync::KernelSaTable<OffloadSa>`.
 type KernelLock = ExSpinRwLock<TableState<OffloadSa>>;
 
+/// The filter module in the kernel: its SA table and its state (state machine, outstanding
+/// NBLs, enabled offloads, the miniport's offloads) each under an `EX_SPIN_LOCK`.
+type KernelModule = Module<KernelLock, ExSpinRwLock<ModuleState>>;
+
 /// Per-module context (the `FilterModuleContext` NDIS hands back to every callback), in
-/// non-paged pool from attach to detach. Dropped in field order at detach: the filter core
-/// first (its SA table zeroizes every key), then the pools.
+/// non-paged pool from attach to detach. Dropped in field order at detach: the module first (its
+/// SA table zeroizes every key), then the pools.
 struct ModuleContext {
     /// `NdisFilterHandle` of this module.
     filter_handle: NDIS_HANDLE,
-    /// State machine and outstanding-NBL counts, under the module's spin lock.
-    state: SpinLock<FilterModule>,
-    /// The keywords read at attach.
-    config: FilterConfig,
-    /// The portable filter core over the module's SA table (`KernelSaTable`).
-    core: FilterCore<KernelLock>,
+    /// The portable filter module.
+    module: KernelModule,
     /// Filter-owned transmit buffers.
     tx_pool: KernelTxPool,
     /// Receive scratch buffers.
     scratch: ScratchPool,
-    /// The miniport's current offload configuration (attach parameters, then every
-    /// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` from below).
-    miniport_offload: SpinLock<Option<NDIS_OFFLOAD>>,
+}
+
+impl ModuleContext {
+    /// A port for one callback of this module (flags clear; the callback adds its own).
+    fn port(&self) -> KernelPort<'_> {
+        KernelPort::new(self.filter_handle, &self.tx_pool)
+    }
 }
 
 type ModuleBox = PoolBox<ModuleContext, POOL_TAG>;
@@ -96,7 +95,8 @@ fn module<'a>(context: NDIS_HANDLE) -> Option<&'a ModuleContext> {
 }
 
 fn report(error: StateError) {
-    // The transition was refused and the state left unchanged; NDIS broke its own sequence.
+    // The transition was refused and the state left unchanged; NDIS broke its own sequence (the
+    // module counts it in `state_errors`).
     let _ = error;
     dbg_print(
         DPFLTR_ERROR_LEVEL,
@@ -150,7 +150,8 @@ fn default_offload(params: &NDIS_FILTER_ATTACH_PARAMETERS) -> Option<NDIS_OFFLOA
     unsafe { read_offload(p.cast::<u8>(), usize::from(header.Size)) }
 }
 
-/// The module context: keywords, SA table, filter core and pools. PASSIVE_LEVEL.
+/// The module context: keywords, SA table, filter core, the module over it (`Paused`), pools.
+/// PASSIVE_LEVEL.
 fn new_module(
     filter_handle: NDIS_HANDLE,
     params: &NDIS_FILTER_ATTACH_PARAMETERS,
@@ -168,21 +169,23 @@ fn new_module(
         usize::try_from(config.rx_scratch_count).map_err(|_| NDIS_STATUS_RESOURCES)?;
     let tx_pool = KernelTxPool::new(filter_handle, count, size).ok_or(NDIS_STATUS_RESOURCES)?;
     let scratch = ScratchPool::new(scratch_count, size).ok_or(NDIS_STATUS_RESOURCES)?;
+    // The attach parameters carry the miniport's current offload configuration only; it stands
+    // for its hardware capabilities too until NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES
+    // says otherwise.
+    let offload = default_offload(params).unwrap_or_else(offload::none_offloaded);
+    let module = KernelModule::attach(core, &config.module_config(), &offload, &offload);
     ModuleBox::try_new(ModuleContext {
         filter_handle,
-        state: SpinLock::new(FilterModule::new()),
-        config,
-        core,
+        module,
         tx_pool,
         scratch,
-        miniport_offload: SpinLock::new(default_offload(params)),
     })
     .ok_or(NDIS_STATUS_RESOURCES)
 }
 
 /// `FilterAttach` — PASSIVE_LEVEL. Ethernet only (the INF's `FilterMediaTypes`). Reads the
-/// keywords, builds the SA table (`SaOffloadCapacity`), the filter core and the pools, and
-/// remembers the miniport's offload configuration (advertised with IPsecOV2 at restart).
+/// keywords, builds the SA table (`SaOffloadCapacity`), the filter core, the pools and the
+/// module (`Module::attach`: `Paused`, above the miniport's `DefaultOffloadConfiguration`).
 pub(super) unsafe extern "system" fn filter_attach(
     ndis_filter_handle: NDIS_HANDLE,
     _driver_context: NDIS_HANDLE,
@@ -229,26 +232,22 @@ pub(super) unsafe extern "system" fn filter_attach(
         )
     };
     if status != NDIS_STATUS_SUCCESS {
-        if let Err(e) = context.state.lock().attach_failed() {
-            report(e);
-        }
         dbg_print_status(
             DPFLTR_ERROR_LEVEL,
             c"ipsecov2lwf: NdisFSetAttributes failed",
             status,
         );
+        // The context (module, SA table, pools) is freed here: NDIS will not call it.
+        drop(context);
         return status;
-    }
-    if let Err(e) = context.state.lock().attached() {
-        report(e);
     }
     let _ = context.into_raw();
     NDIS_STATUS_SUCCESS
 }
 
-/// `FilterDetach` — PASSIVE_LEVEL. The module is paused (every send completed, every receive
-/// returned); frees its context: the SA table (keys zeroized), the transmit pool (NBLs, MDLs,
-/// buffers, NBL pool) and the scratch buffers.
+/// `FilterDetach` — PASSIVE_LEVEL. `Module::detach` (the module is paused: every send
+/// completed, every receive returned; its SAs are removed and zeroized), then the context is
+/// freed: the module, the transmit pool (NBLs, MDLs, buffers, NBL pool), the scratch buffers.
 pub(super) unsafe extern "system" fn filter_detach(context: NDIS_HANDLE) {
     let Some(raw) = NonNull::new(context.cast::<ModuleContext>()) else {
         return;
@@ -256,54 +255,15 @@ pub(super) unsafe extern "system" fn filter_detach(context: NDIS_HANDLE) {
     // SAFETY: `context` is the pointer `filter_attach` leaked from a ModuleBox; NDIS calls
     // FilterDetach once, after which it passes the context no more.
     let boxed = unsafe { ModuleBox::from_raw(raw) };
-    if let Err(e) = boxed.state.lock().detach() {
+    if let Err(e) = boxed.module.detach() {
         report(e);
     }
     drop(boxed);
 }
 
-/// Indicates `miniport` as this filter reports it (`report`), either as a rewrite of the
-/// indication from below (`from_below`) or as the filter's own indication. ≤ DISPATCH_LEVEL.
-fn indicate_offload(
-    m: &ModuleContext,
-    miniport: &NDIS_OFFLOAD,
-    report: OffloadReport,
-    from_below: Option<&NDIS_STATUS_INDICATION>,
-) {
-    let out = offload::advertised(miniport, &m.config, report);
-    let out_ptr: *const NDIS_OFFLOAD = &out;
-    let mut indication = match from_below {
-        Some(i) => *i,
-        None => NDIS_STATUS_INDICATION {
-            Header: NDIS_OBJECT_HEADER::new(
-                NDIS_OBJECT_TYPE_STATUS_INDICATION,
-                NDIS_STATUS_INDICATION_REVISION_1,
-                NDIS_SIZEOF_STATUS_INDICATION_REVISION_1,
-            ),
-            SourceHandle: m.filter_handle,
-            PortNumber: 0,
-            StatusCode: NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
-            Flags: 0,
-            DestinationHandle: core::ptr::null_mut(),
-            RequestId: core::ptr::null_mut(),
-            StatusBuffer: core::ptr::null_mut(),
-            StatusBufferSize: 0,
-            Guid: GUID::default(),
-            NdisReserved: [core::ptr::null_mut(); 4],
-        },
-    };
-    indication.StatusBuffer = out_ptr.cast_mut().cast();
-    indication.StatusBufferSize = ULONG::from(out.Header.Size);
-    // SAFETY: ≤ DISPATCH_LEVEL; the indication and its NDIS_OFFLOAD are locals that outlive the
-    // call (NDIS copies what it keeps).
-    unsafe { NdisFIndicateStatus(m.filter_handle, &mut indication) };
-}
-
-/// `FilterRestart` — PASSIVE_LEVEL. Paused → Restarting → Running, then indicates
-/// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` with IPsecOV2 added, so that TCP/IP (bound above)
-/// learns the offload this filter provides ("filter drivers can modify the task offload services
-/// an underlying stack reports": the attach parameters' configuration, status indications and
-/// offload OID answers are rewritten).
+/// `FilterRestart` — PASSIVE_LEVEL. `Module::restart`: Paused → Restarting, the offload
+/// capabilities and configuration indicated up with IPsecOV2 (`NdisFIndicateStatus` through the
+/// port), → Running.
 pub(super) unsafe extern "system" fn filter_restart(
     context: NDIS_HANDLE,
     _restart_parameters: *mut NDIS_FILTER_RESTART_PARAMETERS,
@@ -311,23 +271,19 @@ pub(super) unsafe extern "system" fn filter_restart(
     let Some(m) = module(context) else {
         return NDIS_STATUS_FAILURE;
     };
-    if let Err(e) = m.state.lock().restart() {
-        report(e);
-        return NDIS_STATUS_FAILURE;
+    let mut port = m.port();
+    match m.module.restart(&mut port) {
+        Ok(()) => NDIS_STATUS_SUCCESS,
+        Err(e) => {
+            report(e);
+            NDIS_STATUS_FAILURE
+        }
     }
-    if let Err(e) = m.state.lock().restarted(true) {
-        report(e);
-        return NDIS_STATUS_FAILURE;
-    }
-    let miniport = *m.miniport_offload.lock();
-    if let Some(miniport) = miniport {
-        indicate_offload(m, &miniport, OffloadReport::CurrentConfig, None);
-    }
-    NDIS_STATUS_SUCCESS
 }
 
-/// `FilterPause` — PASSIVE_LEVEL. Completes at once when nothing is outstanding, else pends until
-/// the last send completion / receive return calls `NdisFPauseComplete`.
+/// `FilterPause` — PASSIVE_LEVEL. `Module::pause`: completes at once when nothing is
+/// outstanding, else pends until the send completion / receive return that brings the last NBL
+/// back calls `NdisFPauseComplete` through its port.
 pub(super) unsafe extern "system" fn filter_pause(
     context: NDIS_HANDLE,
     _pause_parameters: *mut NDIS_FILTER_PAUSE_PARAMETERS,
@@ -335,8 +291,7 @@ pub(super) unsafe extern "system" fn filter_pause(
     let Some(m) = module(context) else {
         return NDIS_STATUS_SUCCESS;
     };
-    let verdict = m.state.lock().pause();
-    match verdict {
+    match m.module.pause() {
         Ok(PauseStart::Completed) => NDIS_STATUS_SUCCESS,
         Ok(PauseStart::Pending) => NDIS_STATUS_PENDING,
         Err(e) => {
@@ -348,80 +303,37 @@ pub(super) unsafe extern "system" fn filter_pause(
     }
 }
 
-fn finish(m: &ModuleContext, completion: Result<Completion, StateError>) {
-    match completion {
-        Ok(Completion::PauseComplete) => {
-            // SAFETY: the module was pausing and its last outstanding NBL just came back;
-            // NdisFPauseComplete is callable at ≤ DISPATCH_LEVEL.
-            unsafe { NdisFPauseComplete(m.filter_handle) };
-        }
-        Ok(Completion::None) => {}
-        Err(e) => report(e),
-    }
-}
-
-/// `FilterSendNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_SEND_FLAGS_DISPATCH_LEVEL` says which;
-/// the module lock is taken accordingly). While Running: `FilterCore::send` with the kernel
-/// mapper, pool and sink; the NBLs to pass down (untouched originals and filter-owned protected
-/// copies, in the original order) go down in one chain, the failures are completed at once with
-/// the status the core set. Otherwise the chain is completed with `NDIS_STATUS_PAUSED`.
+/// `FilterSendNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_SEND_FLAGS_DISPATCH_LEVEL` says which).
+/// `Module::send` with the kernel mapper and transmit pool: while Running the originals passed
+/// on and the filter-owned protected copies go down in one `NdisFSendNetBufferLists` (same
+/// port and flags) when the port is flushed, failures are completed at once; otherwise the
+/// chain is completed with `NDIS_STATUS_PAUSED`.
 pub(super) unsafe extern "system" fn filter_send_net_buffer_lists(
     context: NDIS_HANDLE,
     nbls: *mut NET_BUFFER_LIST,
-    port: NDIS_PORT_NUMBER,
+    port_number: NDIS_PORT_NUMBER,
     send_flags: ULONG,
 ) {
     let Some(m) = module(context) else {
         return;
     };
-    let at_dispatch = NDIS_TEST_SEND_AT_DISPATCH_LEVEL(send_flags);
-    let complete_flags = if at_dispatch {
-        NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL
-    } else {
-        0
-    };
-    // SAFETY: NDIS hands the filter a null-terminated chain it owns until completed.
-    let count = unsafe { net_buffer_list_chain_len(nbls) };
-    let verdict = m.state.lock_from(at_dispatch).send(count);
-    match verdict {
-        SendVerdict::PassDown => {
-            // SAFETY: NDIS handed this chain of live NBLs (locked, mapped-or-mappable MDLs) to
-            // the filter, which owns it until it passes each NBL down or completes it; the core
-            // gives every NBL to the sink exactly once and nothing else touches them meanwhile.
-            let chain = unsafe { NblChain::from_raw(nbls) };
-            let pool = &m.tx_pool;
-            let mut sink = KernelSendSink::new(pool, m.filter_handle);
-            m.core.send(chain, &KernelMdlMapper, &pool, &mut sink);
-            let down = core::mem::replace(&mut sink.down, super::datapath::RawChain::new());
-            let done = core::mem::replace(&mut sink.done, super::datapath::RawChain::new());
-            drop(sink);
-            if !down.head().is_null() {
-                // SAFETY: the chain holds originals the filter passes on and filter-owned NBLs
-                // (SourceHandle = this module); same port and flags.
-                unsafe { NdisFSendNetBufferLists(m.filter_handle, down.head(), port, send_flags) };
-            }
-            if !done.head().is_null() {
-                // SAFETY: originals the core completed (Status set), returned once.
-                unsafe {
-                    NdisFSendNetBufferListsComplete(m.filter_handle, done.head(), complete_flags)
-                };
-                let completion = m.state.lock_from(at_dispatch).send_completed(done.count());
-                finish(m, completion);
-            }
-        }
-        SendVerdict::CompletePaused => {
-            // SAFETY: the filter owns the chain and completes it itself.
-            unsafe { net_buffer_list_chain_set_status(nbls, NDIS_STATUS_PAUSED) };
-            // SAFETY: returns the whole chain to the protocol above, once.
-            unsafe { NdisFSendNetBufferListsComplete(m.filter_handle, nbls, complete_flags) };
-        }
-    }
+    // SAFETY: NDIS handed this null-terminated chain of live NBLs (locked, mapped-or-mappable
+    // MDLs) to the filter, which owns it until it passes each NBL down or completes it; the
+    // module hands every NBL to the port exactly once and nothing else touches them meanwhile.
+    let chain = unsafe { NblChain::from_raw(nbls) };
+    let mut port = m
+        .port()
+        .at_dispatch(NDIS_TEST_SEND_AT_DISPATCH_LEVEL(send_flags))
+        .sending(port_number, send_flags);
+    let pool = &m.tx_pool;
+    m.module.send(&mut port, chain, &KernelMdlMapper, &pool);
+    port.flush();
 }
 
 /// `FilterSendNetBufferListsComplete` — ≤ DISPATCH_LEVEL
-/// (`NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL`). Filter-owned NBLs (recognised by their NBL
-/// pool) give their original the copy's status and go back to the pool; the originals and the
-/// passed-through NBLs are completed up.
+/// (`NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL`). `Module::send_complete`: filter-owned NBLs
+/// (recognised by their NBL pool) give their original the copy's status and go back to the
+/// pool; the originals are completed up with the same flags.
 pub(super) unsafe extern "system" fn filter_send_net_buffer_lists_complete(
     context: NDIS_HANDLE,
     nbls: *mut NET_BUFFER_LIST,
@@ -430,18 +342,16 @@ pub(super) unsafe extern "system" fn filter_send_net_buffer_lists_complete(
     let Some(m) = module(context) else {
         return;
     };
-    let up = complete_sent(&m.tx_pool, nbls);
-    if !up.head().is_null() {
-        // SAFETY: completes to the protocol above the NBLs it sent (statuses set), once.
-        unsafe { NdisFSendNetBufferListsComplete(m.filter_handle, up.head(), send_complete_flags) };
-    }
-    let completion = m
-        .state
-        .lock_from(NDIS_TEST_SEND_COMPLETE_AT_DISPATCH_LEVEL(
+    // SAFETY: NDIS completes to this filter a chain of NBLs it sent down (originals and
+    // filter-owned copies), the filter's again until it completes them up or frees them.
+    let chain = unsafe { NblChain::from_raw(nbls) };
+    let mut port = m
+        .port()
+        .at_dispatch(NDIS_TEST_SEND_COMPLETE_AT_DISPATCH_LEVEL(
             send_complete_flags,
         ))
-        .send_completed(up.count());
-    finish(m, completion);
+        .completing(send_complete_flags);
+    m.module.send_complete(&mut port, chain);
 }
 
 /// `FilterCancelSendNetBufferLists` — ≤ DISPATCH_LEVEL. Nothing is queued here; pass it down
@@ -457,64 +367,39 @@ pub(super) unsafe extern "system" fn filter_cancel_send_net_buffer_lists(
 }
 
 /// `FilterReceiveNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL`).
-/// While Running: `FilterCore::receive` verifies and decrypts in place (into a scratch buffer
-/// taken for this call) and sets the IPsecOV2 slots, then the whole chain is indicated up.
-/// Everything happens inside this call, so `NDIS_RECEIVE_FLAGS_RESOURCES` changes nothing
-/// (docs/filter-core.md): the flags are passed up unchanged and the state machine accounts for
-/// the retained-or-not chain as before.
+/// `Module::receive` with a scratch buffer taken for this call: while Running the chain is
+/// verified and decrypted in place and indicated up (same port, count and flags); otherwise it
+/// is returned to the miniport (or left to it with `NDIS_RECEIVE_FLAGS_RESOURCES`).
 pub(super) unsafe extern "system" fn filter_receive_net_buffer_lists(
     context: NDIS_HANDLE,
     nbls: *mut NET_BUFFER_LIST,
-    port: NDIS_PORT_NUMBER,
-    number_of_nbls: ULONG,
+    port_number: NDIS_PORT_NUMBER,
+    _number_of_nbls: ULONG,
     receive_flags: ULONG,
 ) {
     let Some(m) = module(context) else {
         return;
     };
-    let at_dispatch = NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(receive_flags);
-    let can_pend = NDIS_TEST_RECEIVE_CAN_PEND(receive_flags);
-    let verdict = m
-        .state
-        .lock_from(at_dispatch)
-        .receive(number_of_nbls, can_pend);
-    match verdict {
-        ReceiveVerdict::Indicate => {
-            {
-                // SAFETY: the miniport lent this chain to the filter for the duration of the
-                // indication (a modifying filter may change it unless an NBL says read-only,
-                // which the core honours); nothing else touches it until it is indicated up
-                // below, after `chain` is gone.
-                let mut chain = unsafe { NblChain::from_raw(nbls) };
-                let mut scratch = m.scratch.take();
-                m.core
-                    .receive(&mut chain, &KernelMdlMapper, scratch.bytes_mut());
-            }
-            // SAFETY: passes the chain up with the same count and flags.
-            unsafe {
-                NdisFIndicateReceiveNetBufferLists(
-                    m.filter_handle,
-                    nbls,
-                    port,
-                    number_of_nbls,
-                    receive_flags,
-                )
-            };
-        }
-        ReceiveVerdict::ReturnToMiniport => {
-            let flags = if at_dispatch {
-                NDIS_RETURN_FLAGS_DISPATCH_LEVEL
-            } else {
-                0
-            };
-            // SAFETY: the chain may be retained (no RESOURCES flag), so the filter returns it.
-            unsafe { NdisFReturnNetBufferLists(m.filter_handle, nbls, flags) };
-        }
-        ReceiveVerdict::Drop => {}
-    }
+    // SAFETY: the miniport lent this chain to the filter for the duration of the indication (a
+    // modifying filter may change it unless an NBL says read-only, which the core honours);
+    // nothing else touches it until the module indicates it up or returns it.
+    let chain = unsafe { NblChain::from_raw(nbls) };
+    let mut port = m
+        .port()
+        .at_dispatch(NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(receive_flags))
+        .receiving(port_number);
+    let mut scratch = m.scratch.take();
+    m.module.receive(
+        &mut port,
+        chain,
+        receive_flags,
+        &KernelMdlMapper,
+        scratch.bytes_mut(),
+    );
 }
 
-/// `FilterReturnNetBufferLists` — ≤ DISPATCH_LEVEL.
+/// `FilterReturnNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_RETURN_FLAGS_DISPATCH_LEVEL`).
+/// `Module::return_receives`: returned to the miniport with the same flags.
 pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
     context: NDIS_HANDLE,
     nbls: *mut NET_BUFFER_LIST,
@@ -523,195 +408,60 @@ pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
     let Some(m) = module(context) else {
         return;
     };
-    // SAFETY: the chain returned to the filter is one it indicated up.
-    let count = unsafe { net_buffer_list_chain_len(nbls) };
-    let completion = m
-        .state
-        .lock_from(NDIS_TEST_RETURN_AT_DISPATCH_LEVEL(return_flags))
-        .receive_returned(count);
-    // SAFETY: returns the chain to the miniport below.
-    unsafe { NdisFReturnNetBufferLists(m.filter_handle, nbls, return_flags) };
-    finish(m, completion);
+    // SAFETY: the protocol returns NBLs this filter indicated up, the filter's again until it
+    // returns them to the miniport.
+    let chain = unsafe { NblChain::from_raw(nbls) };
+    let mut port = m.port().returning(return_flags);
+    m.module.return_receives(&mut port, chain);
 }
 
-/// Which OID path a request travels.
-#[derive(Clone, Copy)]
-enum OidPath {
-    Regular,
-    Direct,
-}
-
-/// The four IPsecOV2 SA OIDs, answered by `FilterCore::oid` over the request's
-/// InformationBuffer; `None` for every other OID (cloned and passed down). The request is
-/// completed inline: the returned status is the handler's return value.
-fn ipsec_oid(m: &ModuleContext, request: *mut NDIS_OID_REQUEST) -> Option<NDIS_STATUS> {
-    // SAFETY: NDIS passes a valid request owned by the filter until it is completed.
-    let req = unsafe { request.as_mut() }?;
-    // SAFETY: every view of the DATA union starts with the OID.
-    let oid = unsafe { req.DATA.Oid };
-    if !matches!(
-        oid,
-        OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA
-            | OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX
-            | OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA
-            | OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA
-    ) {
-        return None;
-    }
-    let request_type = req.RequestType;
-    let is_set = request_type == NdisRequestSetInformation;
-    let mut set = if is_set {
-        // SAFETY: `RequestType` is NdisRequestSetInformation, so SET_INFORMATION is the view.
-        Some(unsafe { req.DATA.SET_INFORMATION })
-    } else {
-        None
-    };
-    let (ptr, len) = set.map_or((core::ptr::null_mut(), 0), |s| {
-        (s.InformationBuffer.cast::<u8>(), s.InformationBufferLength)
-    });
-    // SAFETY: NDIS guarantees the InformationBuffer of a request is valid for reads and writes
-    // of InformationBufferLength bytes, used by nobody else, until the request completes (inline,
-    // below).
-    let Some(mut buf) = (unsafe { ipsecov2_oid::raw::info_buffer_from_raw(ptr, len) }) else {
-        return Some(NDIS_STATUS_INVALID_DATA);
-    };
-    let completion = m.core.oid(oid, request_type, &mut buf)?;
-    if let Some(s) = set.as_mut() {
-        s.BytesRead = completion.bytes_read;
-        s.BytesNeeded = completion.bytes_needed;
-        req.DATA.SET_INFORMATION = *s;
-    }
-    Some(completion.status)
-}
-
-/// Rewrites the answer of a completed `OID_TCP_OFFLOAD_CURRENT_CONFIG` /
-/// `OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES` query in the original request's InformationBuffer:
-/// the miniport's `NDIS_OFFLOAD` with IPsecOV2 added. Left as it is when the buffer cannot hold
-/// the rewritten structure or does not look like an `NDIS_OFFLOAD`.
-fn rewrite_offload_answer(m: &ModuleContext, original: &mut NDIS_OID_REQUEST, status: NDIS_STATUS) {
-    if status != NDIS_STATUS_SUCCESS
-        || (original.RequestType != NdisRequestQueryInformation
-            && original.RequestType != NdisRequestQueryStatistics)
-    {
-        return;
-    }
-    // SAFETY: a query request: QUERY_INFORMATION is the view of the DATA union.
-    let mut q = unsafe { original.DATA.QUERY_INFORMATION };
-    let Some(report) = OffloadReport::from_oid(q.Oid) else {
-        return;
-    };
-    let buffer = q.InformationBuffer.cast::<u8>();
-    let valid = q.BytesWritten.min(q.InformationBufferLength) as usize;
-    // SAFETY: the InformationBuffer is valid for InformationBufferLength ≥ `valid` bytes until
-    // the original completes (after this function).
-    let Some(miniport) = (unsafe { read_offload(buffer, valid) }) else {
-        return;
-    };
-    if report == OffloadReport::CurrentConfig {
-        *m.miniport_offload.lock() = Some(miniport);
-    }
-    let out = offload::advertised(&miniport, &m.config, report);
-    let Some(n) = offload::fits(&out, q.InformationBufferLength as usize) else {
-        return;
-    };
-    let src: *const NDIS_OFFLOAD = &out;
-    // SAFETY: `n` ≤ InformationBufferLength bytes of the caller's buffer (checked by `fits`) and
-    // ≤ size_of::<NDIS_OFFLOAD>() bytes of `out`; the two do not overlap.
-    unsafe { core::ptr::copy_nonoverlapping(src.cast::<u8>(), buffer, n) };
-    q.BytesWritten = q.BytesWritten.max(u32::try_from(n).unwrap_or(0));
-    original.DATA.QUERY_INFORMATION = q;
-}
-
-/// Clones `request`, remembers the original in the clone, and sends the clone down; completes
-/// it here when the call below does not pend. Returns `NDIS_STATUS_PENDING` or the failure.
-fn forward_oid(m: &ModuleContext, request: *mut NDIS_OID_REQUEST, path: OidPath) -> NDIS_STATUS {
-    // SAFETY: NDIS passes a valid request owned by the filter until completed.
-    let Some(original) = (unsafe { request.as_ref() }) else {
+/// `Module::oid_request` of an original request on `path`.
+fn oid_request(context: NDIS_HANDLE, request: *mut NDIS_OID_REQUEST, path: OidPath) -> NDIS_STATUS {
+    let (Some(m), Some(request)) = (module(context), KernelOid::new(request, path)) else {
         return NDIS_STATUS_INVALID_PARAMETER;
     };
-    let mut clone: *mut NDIS_OID_REQUEST = core::ptr::null_mut();
-    // SAFETY: ≤ DISPATCH_LEVEL; NDIS allocates a copy of `request` tagged POOL_TAG.
-    let status =
-        unsafe { NdisAllocateCloneOidRequest(m.filter_handle, request, POOL_TAG, &mut clone) };
-    if status != NDIS_STATUS_SUCCESS {
-        return NDIS_STATUS_RESOURCES;
-    }
-    // SAFETY: the clone was just allocated by NDIS for this filter and is not yet shared.
-    let Some(clone_ref) = (unsafe { clone.as_mut() }) else {
-        return NDIS_STATUS_RESOURCES;
-    };
-    oid_clone::prepare_clone(clone_ref, original, request as usize);
-    let status = match path {
-        // SAFETY: the clone belongs to this filter module; NDIS completes it through
-        // FilterOidRequestComplete when the call pends.
-        OidPath::Regular => unsafe { NdisFOidRequest(m.filter_handle, clone) },
-        // SAFETY: as above, through FilterDirectOidRequestComplete.
-        OidPath::Direct => unsafe { NdisFDirectOidRequest(m.filter_handle, clone) },
-    };
-    if status != NDIS_STATUS_PENDING {
-        complete_oid(m, clone, status, path);
-    }
-    NDIS_STATUS_PENDING
+    let mut port = m.port();
+    m.module.oid_request(&mut port, request)
 }
 
-/// Copies the clone's results into the original, frees the clone and completes the original.
-fn complete_oid(
-    m: &ModuleContext,
+/// A pended clone came back: results copied into the original, clone freed, then
+/// `Module::oid_request_complete` (which completes the original through the port).
+fn oid_request_complete(
+    context: NDIS_HANDLE,
     clone: *mut NDIS_OID_REQUEST,
     status: NDIS_STATUS,
     path: OidPath,
 ) {
-    // SAFETY: `clone` is a request this filter sent down and NDIS hands back on completion.
-    let Some(clone_ref) = (unsafe { clone.as_mut() }) else {
+    let Some(m) = module(context) else {
         return;
     };
-    let original = oid_clone::take_original(clone_ref) as *mut NDIS_OID_REQUEST;
-    // SAFETY: the stored address is the original request, which NDIS keeps alive until the
-    // filter completes it (below).
-    let Some(original_ref) = (unsafe { original.as_mut() }) else {
-        dbg_print(
+    let mut port = m.port();
+    match port.clone_completed(clone, path) {
+        Some(original) => m.module.oid_request_complete(&mut port, original, status),
+        None => dbg_print(
             DPFLTR_ERROR_LEVEL,
             c"ipsecov2lwf: OID completion without an original request",
-        );
-        return;
-    };
-    oid_clone::copy_back(original_ref, clone_ref);
-    rewrite_offload_answer(m, original_ref, status);
-    // SAFETY: the clone came from NdisAllocateCloneOidRequest and is freed once.
-    unsafe { NdisFreeCloneOidRequest(m.filter_handle, clone) };
-    match path {
-        // SAFETY: completes the original request NDIS gave this filter, once.
-        OidPath::Regular => unsafe { NdisFOidRequestComplete(m.filter_handle, original, status) },
-        // SAFETY: as above on the direct path.
-        OidPath::Direct => unsafe {
-            NdisFDirectOidRequestComplete(m.filter_handle, original, status)
-        },
+        ),
     }
 }
 
-/// `FilterOidRequest` — ≤ DISPATCH_LEVEL. The IPsecOV2 SA OIDs are answered here (never passed
-/// down); every other OID is cloned and passed down.
+/// `FilterOidRequest` — ≤ DISPATCH_LEVEL. `Module::oid_request`: the IPsecOV2 SA OIDs are
+/// answered by the core (never passed down); every other OID is cloned and passed down.
 pub(super) unsafe extern "system" fn filter_oid_request(
     context: NDIS_HANDLE,
     request: *mut NDIS_OID_REQUEST,
 ) -> NDIS_STATUS {
-    match module(context) {
-        Some(m) => {
-            ipsec_oid(m, request).unwrap_or_else(|| forward_oid(m, request, OidPath::Regular))
-        }
-        None => NDIS_STATUS_INVALID_PARAMETER,
-    }
+    oid_request(context, request, OidPath::Regular)
 }
 
-/// `FilterOidRequestComplete` — ≤ DISPATCH_LEVEL. Offload queries get IPsecOV2 added.
+/// `FilterOidRequestComplete` — ≤ DISPATCH_LEVEL. `Module::oid_request_complete` (offload
+/// queries get IPsecOV2, offload parameters take effect).
 pub(super) unsafe extern "system" fn filter_oid_request_complete(
     context: NDIS_HANDLE,
     request: *mut NDIS_OID_REQUEST,
     status: NDIS_STATUS,
 ) {
-    if let Some(m) = module(context) {
-        complete_oid(m, request, status, OidPath::Regular);
-    }
+    oid_request_complete(context, request, status, OidPath::Regular);
 }
 
 /// `FilterCancelOidRequest` — ≤ DISPATCH_LEVEL. The clone carries the original's `RequestId`.
@@ -725,29 +475,22 @@ pub(super) unsafe extern "system" fn filter_cancel_oid_request(
     }
 }
 
-/// `FilterDirectOidRequest` — ≤ DISPATCH_LEVEL. TCP/IP sends the IPsecOV2 SA OIDs on this path;
-/// they are answered here, others cloned and passed down.
+/// `FilterDirectOidRequest` — ≤ DISPATCH_LEVEL. TCP/IP sends the IPsecOV2 SA OIDs on this path:
+/// `Module::oid_request`, as `FilterOidRequest`.
 pub(super) unsafe extern "system" fn filter_direct_oid_request(
     context: NDIS_HANDLE,
     request: *mut NDIS_OID_REQUEST,
 ) -> NDIS_STATUS {
-    match module(context) {
-        Some(m) => {
-            ipsec_oid(m, request).unwrap_or_else(|| forward_oid(m, request, OidPath::Direct))
-        }
-        None => NDIS_STATUS_INVALID_PARAMETER,
-    }
+    oid_request(context, request, OidPath::Direct)
 }
 
-/// `FilterDirectOidRequestComplete` — ≤ DISPATCH_LEVEL.
+/// `FilterDirectOidRequestComplete` — ≤ DISPATCH_LEVEL. As `FilterOidRequestComplete`.
 pub(super) unsafe extern "system" fn filter_direct_oid_request_complete(
     context: NDIS_HANDLE,
     request: *mut NDIS_OID_REQUEST,
     status: NDIS_STATUS,
 ) {
-    if let Some(m) = module(context) {
-        complete_oid(m, request, status, OidPath::Direct);
-    }
+    oid_request_complete(context, request, status, OidPath::Direct);
 }
 
 /// `FilterCancelDirectOidRequest` — ≤ DISPATCH_LEVEL.
@@ -761,10 +504,9 @@ pub(super) unsafe extern "system" fn filter_cancel_direct_oid_request(
     }
 }
 
-/// `FilterStatus` — ≤ DISPATCH_LEVEL. `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` and
-/// `NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES` from below are indicated up with IPsecOV2
-/// added (and the current configuration remembered for the next restart); everything else is
-/// passed up unchanged.
+/// `FilterStatus` — ≤ DISPATCH_LEVEL. `Module::status`: `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG`
+/// and `_HARDWARE_CAPABILITIES` from below (their `NDIS_OFFLOAD` copied out) are remembered and
+/// indicated up with IPsecOV2; everything else is indicated up unchanged.
 pub(super) unsafe extern "system" fn filter_status(
     context: NDIS_HANDLE,
     indication: *mut NDIS_STATUS_INDICATION,
@@ -773,27 +515,37 @@ pub(super) unsafe extern "system" fn filter_status(
         return;
     };
     // SAFETY: NDIS passes a valid indication for the duration of the call.
-    let below = unsafe { indication.as_ref() }.copied();
-    if let Some(below) = below {
-        if let Some(report) = OffloadReport::from_status(below.StatusCode) {
-            // SAFETY: StatusBuffer holds StatusBufferSize bytes for the duration of the call.
-            let miniport = unsafe {
-                read_offload(
-                    below.StatusBuffer.cast::<u8>(),
-                    below.StatusBufferSize as usize,
-                )
-            };
-            if let Some(miniport) = miniport {
-                if report == OffloadReport::CurrentConfig {
-                    *m.miniport_offload.lock() = Some(miniport);
-                }
-                indicate_offload(m, &miniport, report, Some(&below));
-                return;
-            }
-        }
-    }
-    // SAFETY: forwards the miniport's indication, valid for the duration of the call.
-    unsafe { NdisFIndicateStatus(m.filter_handle, indication) };
+    let Some(below) = (unsafe { indication.as_ref() }).copied() else {
+        return;
+    };
+    let code = below.StatusCode;
+    let size = below.StatusBufferSize as usize;
+    let buffer = below.StatusBuffer.cast::<u8>();
+    let offload = if code == NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG
+        || code == NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES
+    {
+        // SAFETY: StatusBuffer holds StatusBufferSize bytes for the duration of the call.
+        unsafe { read_offload(buffer, size) }
+    } else {
+        None
+    };
+    let bytes: &[u8] = match NonNull::new(buffer) {
+        // SAFETY: as above; the slice lives for this call only and nobody writes the buffer.
+        Some(p) if size > 0 => unsafe { core::slice::from_raw_parts(p.as_ptr(), size) },
+        _ => &[],
+    };
+    let view = match offload.as_ref() {
+        Some(offload) => StatusIndication::Offload {
+            status: code,
+            offload,
+        },
+        None => StatusIndication::Other {
+            status: code,
+            buffer: bytes,
+        },
+    };
+    let mut port = m.port().status_from_below(below);
+    m.module.status(&mut port, &view);
 }
 
 /// `FilterNetPnPEvent` — PASSIVE_LEVEL. Passed up.

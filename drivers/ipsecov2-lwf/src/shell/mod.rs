@@ -1,7 +1,8 @@
 //! The Windows shell: `DriverEntry`/`DriverUnload`, the NDIS filter callbacks and the control
-//! device. It only translates between NDIS and the portable modules ([`crate::state`],
-//! [`crate::control`], [`crate::oid_clone`]); all unsafe code of the driver is here and in
-//! `ndis-bindings`, one operation per block.
+//! device. It only translates between NDIS and the portable code: each filter callback is one
+//! call into the filter core's `Module` with `port::KernelPort`, the kernel `NdisPort`
+//! (`filter`); the control device follows [`crate::control`]. All unsafe code of the driver is
+//! here and in `ndis-bindings`, one operation per block.
 //!
 //! IRQL of each entry point is written next to it (from the WDK documentation of the
 //! corresponding `FILTER_*`/`DRIVER_*` callback type).
@@ -9,6 +10,7 @@
 mod datapath;
 mod device;
 mod filter;
+mod port;
 mod setup;
 
 use core::ffi::c_void;
