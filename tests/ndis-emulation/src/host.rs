@@ -670,15 +670,7 @@ impl NdisPort<'static> for Port {
             while let Some(mut nbl) = cursor.next_nbl() {
                 let v = nbl.ipsec_offload_v2();
                 let h = nbl.ipsec_offload_v2_header();
-                let view = RecvView {
-                    crypto_done: v.receive_crypto_done(),
-                    next_crypto_done: v.receive_next_crypto_done(),
-                    status: v.receive_crypto_status(),
-                    delete_req: v.receive_sa_delete_req(),
-                    header_set: h.receive_header_info_set(),
-                    next_header: h.receive_next_header(),
-                    pad: h.receive_pad_length(),
-                };
+                let view = RecvView::from_slots(v, h);
                 let mut frame = Vec::new();
                 let mut nbs = nbl.net_buffers();
                 if let Some(mut nb) = nbs.next_nb() {

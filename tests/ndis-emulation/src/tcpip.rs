@@ -825,14 +825,25 @@ pub fn recv_view(owned: &OwnedNblChain, nbl: usize) -> RecvView {
             .info(nbl, IPsecOffloadV2HeaderNetBufferListInfo)
             .unwrap_or(0) as u32,
     );
-    RecvView {
-        crypto_done: v.receive_crypto_done(),
-        next_crypto_done: v.receive_next_crypto_done(),
-        status: v.receive_crypto_status(),
-        delete_req: v.receive_sa_delete_req(),
-        header_set: h.receive_header_info_set(),
-        next_header: h.receive_next_header(),
-        pad: h.receive_pad_length(),
+    RecvView::from_slots(v, h)
+}
+
+impl RecvView {
+    /// The view of a received NBL's slot 1 and slot 12 values.
+    #[must_use]
+    pub fn from_slots(
+        v: NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO,
+        h: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+    ) -> Self {
+        Self {
+            crypto_done: v.receive_crypto_done(),
+            next_crypto_done: v.receive_next_crypto_done(),
+            status: v.receive_crypto_status(),
+            delete_req: v.receive_sa_delete_req(),
+            header_set: h.receive_header_info_set(),
+            next_header: h.receive_next_header(),
+            pad: h.receive_pad_length(),
+        }
     }
 }
 

@@ -625,6 +625,23 @@ pub fn active() -> bool {
     ACTIVE.with(|a| a.try_borrow().is_ok_and(|a| a.is_some()))
 }
 
+/// `--pcap`: records the SAs of an accepted ADD_SA element (`handle` non-zero) in the current
+/// case, a bundle's two as a pair; does nothing without a capture.
+pub fn record_add_sa(sa: &AddSa, handle: u64) {
+    if handle == 0 {
+        return;
+    }
+    hook(|cap, case| {
+        let recs = sa_records(sa, handle)
+            .into_iter()
+            .map(|r| cap.sa(case, r))
+            .collect::<Vec<_>>();
+        if let [a, b] = recs[..] {
+            cap.bundle(case, a, b);
+        }
+    });
+}
+
 /// The SA records of an accepted ADD_SA element (ESP, AH, or both as a bundle).
 pub fn sa_records(sa: &AddSa, handle: u64) -> Vec<SaRecord> {
     let key = |off: u32, len: u32| -> Vec<u8> {

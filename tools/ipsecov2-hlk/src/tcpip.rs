@@ -69,17 +69,9 @@ pub fn add_list(core: &Core, sas: &[AddSa]) -> Result<(SetCompletion, Vec<u64>),
         .iter()
         .map(|&o| build::handle_at(&bytes, o))
         .collect();
-    capture::hook(|cap, case| {
-        for (sa, &h) in sas.iter().zip(&handles).filter(|(_, &h)| h != 0) {
-            let first = capture::sa_records(sa, h)
-                .into_iter()
-                .map(|r| cap.sa(case, r))
-                .collect::<Vec<_>>();
-            if let [a, b] = first[..] {
-                cap.bundle(case, a, b);
-            }
-        }
-    });
+    for (sa, &h) in sas.iter().zip(&handles) {
+        capture::record_add_sa(sa, h);
+    }
     Ok((c, handles))
 }
 

@@ -110,15 +110,7 @@ impl Xform {
 /// ADD_SA on a host, recorded for `--pcap`.
 fn add_recorded(h: &mut Host, sa: &AddSa) -> Result<u64, String> {
     let handle = h.add_sa(sa).map_err(he)?;
-    capture::hook(|cap, case| {
-        let recs = capture::sa_records(sa, handle)
-            .into_iter()
-            .map(|r| cap.sa(case, r))
-            .collect::<Vec<_>>();
-        if let [a, b] = recs[..] {
-            cap.bundle(case, a, b);
-        }
-    });
+    capture::record_add_sa(sa, handle);
     Ok(handle)
 }
 
