@@ -63,12 +63,12 @@ Output: one line per case, `PASS group/case` or `FAIL group/case: reason`, then
 `N passed, M failed`. Exit status: 0 all passed, 1 a case failed, 2 usage error or
 unavailable target.
 
-GROUPS: capabilities, oid-validity, capacity, delete-update, send, receive, combinations
+GROUPS: capabilities, oid-validity, capacity, delete-update, send, receive, combinations,
+        two-hosts, pause-restart, offload-config, churn
 
-PLANNED (later versions, not in this build):
-  pause-restart     pause/restart/detach of the filter module with SAs and traffic in flight
-  churn             ADD_SA/DELETE_SA churn under traffic on several threads
-  --target device   the same cases through the Windows driver's control device
+NOT IN THIS BUILD:
+  --target device   the same cases through the Windows driver's control device (needs the
+                    control device's IOCTL protocol)
 ";
 
 struct Options {
@@ -125,8 +125,8 @@ fn parse(args: &[String]) -> Result<Option<Options>, (u8, String)> {
                     "device" => {
                         return Err((
                             2,
-                            "--target device needs the Windows driver's control device, which \
-                             is not available in this build (planned); use --target emulated"
+                            "--target device needs the Windows driver's control device protocol, \
+                             which is not available in this build; use --target emulated"
                                 .into(),
                         ))
                     }

@@ -128,8 +128,14 @@ fn device_target_and_bad_arguments_exit_2() {
     let help = tool().arg("--help").output().unwrap();
     assert!(help.status.success());
     let h = String::from_utf8(help.stdout).unwrap();
-    for planned in ["pause-restart", "churn", "--pcap DIR"] {
-        assert!(h.contains(planned));
+    for listed in [
+        "two-hosts",
+        "pause-restart",
+        "offload-config",
+        "churn",
+        "--pcap DIR",
+    ] {
+        assert!(h.contains(listed), "{listed} missing from --help");
     }
 }
 
