@@ -146,6 +146,15 @@ fn protect_frame(
     }
 }
 
+/// The outbound SAs of the previous NBL of the chain being sent: TCP/IP sends runs of NBLs on
+/// one SA, and those reuse the looked-up `Arc` instead of taking the table lock and touching the
+/// SA's reference count again per NBL. Valid for one `send` call only (a delete during the call
+/// behaves as if it came after it: the NBLs already in flight keep the SA alive anyway).
+#[derive(Default)]
+struct SaCache {
+    last: [Option<(u64, Arc<OffloadSa>)>; 2],
+}
+
 impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     fn outbound(&self, handle: u64) -> Result<(u64, Arc<OffloadSa>), SendDrop> {
         let h = OffloadHandle::from_u64(handle).ok_or(SendDrop::UnknownHandle)?;
@@ -154,6 +163,22 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             return Err(SendDrop::InboundSa);
         }
         Ok((handle, sa))
+    }
+
+    /// The outbound SA `handle` names (`None` for 0), looked up only when it differs from the
+    /// one `slot` holds from the previous NBL.
+    fn cached<'c>(
+        &self,
+        slot: &'c mut Option<(u64, Arc<OffloadSa>)>,
+        handle: u64,
+    ) -> Result<Option<(u64, &'c OffloadSa)>, SendDrop> {
+        if handle == 0 {
+            return Ok(None);
+        }
+        if !matches!(slot, Some((h, _)) if *h == handle) {
+            *slot = Some(self.outbound(handle)?);
+        }
+        Ok(slot.as_ref().map(|(h, sa)| (*h, &**sa)))
     }
 
     /// `FilterSendNetBufferLists`: every NBL of `chain` goes to `sink` exactly once, in order —
@@ -167,8 +192,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         P: TxPool,
         S: SendSink<'a, P::Buffer>,
     {
+        let mut cache = SaCache::default();
         while let Some(mut one) = chain.pop_front() {
-            match self.send_one(&mut one, mapper, pool, sink) {
+            match self.send_one(&mut one, mapper, pool, sink, &mut cache) {
                 Ok(Verdict::Passed) => {
                     crate::ModuleCounters::inc(&self.counters.send_passed);
                     sink.pass_down(one);
@@ -194,6 +220,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         mapper: &M,
         pool: &P,
         sink: &mut S,
+        cache: &mut SaCache,
     ) -> Result<Verdict, SendDrop>
     where
         M: MdlMapper + ?Sized,
@@ -220,14 +247,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         {
             return Err(SendDrop::LsoNotSupported);
         }
-        let transport = match handle {
-            0 => None,
-            h => Some(self.outbound(h)?),
-        };
-        let tunnel = match tunnel_handle {
-            0 => None,
-            h => Some(self.outbound(h)?),
-        };
+        let [transport_slot, tunnel_slot] = &mut cache.last;
+        let transport = self.cached(transport_slot, handle)?;
+        let tunnel = self.cached(tunnel_slot, tunnel_handle)?;
         let mut nbs = nbl.net_buffers();
         while let Some(mut nb) = nbs.next_nb() {
             let data = nb.data(mapper)?;
@@ -237,8 +259,8 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             let result = protect_frame(
                 buf.bytes_mut(),
                 hdr,
-                transport.as_ref().map(|(_, sa)| &**sa),
-                tunnel.as_ref().map(|(_, sa)| &**sa),
+                transport.map(|(_, sa)| sa),
+                tunnel.map(|(_, sa)| sa),
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
                 match result {
