@@ -14,7 +14,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ipsecov2_satable::{
     table_bytes_per_sa, Arc, HostSaTable, InboundKey, InboundKeys, IpAddress, IpsecProtocol,
-    OffloadHandle, SaEntry, TableSeed, DEFAULT_CAPACITY, MAX_CAPACITY,
+    OffloadHandle, SaEntry, TableSeed, DEFAULT_CAPACITY, LOOKUP_BATCH, MAX_CAPACITY,
 };
 
 /// Small stand-in payload.
@@ -118,6 +118,23 @@ fn bench_payload<S: SaEntry + Send + Sync>(c: &mut Criterion, make: impl Fn(u32)
             })
         });
         g.finish();
+
+        // Bulk: LOOKUP_BATCH consecutive keys of the shuffled list per call (a chain of received
+        // NBLs); the time is per key.
+        let mut g = c.benchmark_group("lookup_inbound_bulk");
+        g.throughput(Throughput::Elements(LOOKUP_BATCH as u64));
+        let mut out: [Option<(OffloadHandle, Arc<S>)>; LOOKUP_BATCH] = Default::default();
+        let mut at = 0usize;
+        g.bench_function(BenchmarkId::new("get_inbound_many", label), |b| {
+            b.iter(|| {
+                at = (at + LOOKUP_BATCH) & mask;
+                let end = (at + LOOKUP_BATCH).min(n);
+                t.get_inbound_many(&keys[at..end], &mut out);
+                black_box(&out);
+            })
+        });
+        g.finish();
+        drop(out);
 
         // Add + delete pairs: the table is half full (every other SA deleted) so the free list
         // walks through slots spread over the whole array.

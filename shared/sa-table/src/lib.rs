@@ -54,8 +54,8 @@ pub use lock::StdRwLock;
 pub use sync::Arc;
 pub use table::{
     table_bytes, table_bytes_per_sa, AddError, AddRejected, InvariantViolation, ReplaceError,
-    ReplaceRejected, SaTable, TableError, TableSeed, TableState, DEFAULT_CAPACITY, MAX_CAPACITY,
-    SCAN_CHUNK,
+    ReplaceRejected, SaTable, TableError, TableSeed, TableState, DEFAULT_CAPACITY, LOOKUP_BATCH,
+    MAX_CAPACITY, SCAN_CHUNK,
 };
 
 /// The table with the host lock (`std::sync::RwLock`), for tests, benches and user-mode tools.

@@ -59,6 +59,8 @@ enum Op {
     Get(usize),
     GetRaw(u64),
     GetInbound(InboundKey),
+    /// Bulk lookup of several keys (more than one batch at times).
+    GetInboundMany(Vec<InboundKey>),
     /// Replace the payload of an issued handle, with the same keys or with other keys.
     Replace(usize, bool),
     Clear,
@@ -72,6 +74,7 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         3 => any::<usize>().prop_map(Op::Get),
         1 => any::<u64>().prop_map(Op::GetRaw),
         4 => key_strategy().prop_map(Op::GetInbound),
+        2 => proptest::collection::vec(key_strategy(), 0..40).prop_map(Op::GetInboundMany),
         1 => (any::<usize>(), any::<bool>()).prop_map(|(i, same)| Op::Replace(i, same)),
         1 => Just(Op::Clear),
     ]
@@ -170,6 +173,25 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
                 let got = table.get_inbound(&key).map(|(h, sa)| (h, sa.id));
                 assert_eq!(got, want);
                 assert_eq!(table.with_inbound(&key, |h, sa| (h, sa.id)), want);
+            }
+            Op::GetInboundMany(keys) => {
+                // One slot fewer than keys when there are many: the last key is left alone.
+                let n = if keys.len() > 20 {
+                    keys.len() - 1
+                } else {
+                    keys.len()
+                };
+                let mut out = vec![None; keys.len()];
+                table.get_inbound_many(&keys, &mut out[..n]);
+                for (i, key) in keys.iter().enumerate() {
+                    let got = out[i].as_ref().map(|(h, sa)| (*h, sa.id));
+                    let want = if i < n {
+                        model.inbound.get(key).map(|h| (*h, model.live[h].0))
+                    } else {
+                        None
+                    };
+                    assert_eq!(got, want, "key {i} of {}", keys.len());
+                }
             }
             Op::Replace(i, same) => {
                 let h = issued[i % issued.len()];

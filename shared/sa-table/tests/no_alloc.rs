@@ -8,7 +8,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipsecov2_satable::{
-    Arc, HostSaTable, InboundKey, InboundKeys, IpAddress, IpsecProtocol, SaEntry, TableSeed,
+    Arc, HostSaTable, InboundKey, InboundKeys, IpAddress, IpsecProtocol, OffloadHandle, SaEntry,
+    TableSeed,
 };
 
 struct Counting;
@@ -93,6 +94,13 @@ fn operations_do_not_allocate() {
                 .unwrap_or(0);
         }
     }
+    // Bulk lookups into a caller-owned array on the stack.
+    let bulk_keys: [InboundKey; 20] =
+        core::array::from_fn(|i| key(i as u32 * 3 % 64, IpsecProtocol::Esp));
+    let mut bulk_out: [Option<(OffloadHandle, Arc<Sa>)>; 20] = Default::default();
+    table.get_inbound_many(&bulk_keys, &mut bulk_out);
+    let bulk_hits = bulk_out.iter().filter(|o| o.is_some()).count();
+    drop(bulk_out);
     let mut seen = 0usize;
     table.for_each(|_, _| seen += 1);
     let h0 = handles[1].unwrap();
@@ -109,6 +117,7 @@ fn operations_do_not_allocate() {
     assert_eq!(after, before, "table operations allocated or freed");
     assert_eq!(hits, 4 * (64 + 64 + 64 + 32));
     assert_eq!(seen, 64);
+    assert_eq!(bulk_hits, 20);
     assert_eq!(drained, 32);
     assert!(removed.iter().step_by(2).all(Option::is_some));
     assert!(table.is_empty());
