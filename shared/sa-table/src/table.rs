@@ -944,8 +944,9 @@ where
     /// index entry, then every candidate's slot, then the rest of each probe, then every SA's
     /// reference count (plain loads), then the `Arc`s —
     /// so that the memory accesses of different keys overlap instead of running one dependent
-    /// chain after the other (at 1M SAs each is a DRAM round trip). The receive path looks up
-    /// the SAs of a whole chain of NBLs this way. Same results as one `get_inbound` per key.
+    /// chain after the other (at 1M SAs each is a DRAM round trip). Meant for resolving the SAs
+    /// of a whole chain of received NBLs at once (the filter core's receive path still looks up
+    /// one packet at a time; see docs/sa-table.md). Same results as one `get_inbound` per key.
     pub fn get_inbound_many(
         &self,
         keys: &[InboundKey],
