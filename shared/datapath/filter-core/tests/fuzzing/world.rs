@@ -21,6 +21,8 @@ pub struct SaDef {
     pub ah: Option<(usize, u32)>,
     pub v6: bool,
     pub udp: bool,
+    /// Extended sequence numbers (high bits 7 from ADD_SA, in every ICV).
+    pub esn: bool,
 }
 
 const GCM128: usize = 2; // gcm128/16
@@ -30,66 +32,90 @@ const AH_SHA1: usize = 1;
 const AH_SHA256: usize = 2;
 
 /// The SAs every target installs (inbound and/or outbound), with fixed SPIs `0x1001..`.
-pub const SAS: [SaDef; 10] = [
+pub const SAS: [SaDef; 12] = [
     SaDef {
         esp: Some((GCM128, 0x1001)),
         ah: None,
         v6: false,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: Some((AES128_SHA1, 0x1002)),
         ah: None,
         v6: false,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: Some((NULL_SHA256, 0x1003)),
         ah: None,
         v6: true,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: None,
         ah: Some((AH_SHA256, 0x1004)),
         v6: false,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: Some((GCM128, 0x1005)),
         ah: Some((AH_SHA256, 0x1006)),
         v6: false,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: Some((GCM128, 0x1007)),
         ah: None,
         v6: false,
         udp: true,
+        esn: false,
     },
     SaDef {
         esp: Some((GCM128, 0x1008)),
         ah: None,
         v6: true,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: None,
         ah: Some((AH_SHA1, 0x1009)),
         v6: true,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: Some((AES128_SHA1, 0x100A)),
         ah: Some((AH_SHA256, 0x100B)),
         v6: true,
         udp: false,
+        esn: false,
     },
     SaDef {
         esp: Some((AES128_SHA1, 0x100C)),
         ah: None,
         v6: true,
         udp: true,
+        esn: false,
+    },
+    SaDef {
+        esp: Some((GCM128, 0x100D)),
+        ah: None,
+        v6: false,
+        udp: false,
+        esn: true,
+    },
+    SaDef {
+        esp: Some((AES128_SHA1, 0x100E)),
+        ah: Some((AH_SHA256, 0x100F)),
+        v6: true,
+        udp: false,
+        esn: true,
     },
 ];
 
@@ -103,7 +129,7 @@ pub fn add_sa(i: usize, inbound: bool) -> AddSa {
         d.ah.map(|(a, spi)| (&ahs[a], spi)),
         d.v6,
         inbound,
-        false,
+        d.esn,
         if d.udp {
             IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT
         } else {
