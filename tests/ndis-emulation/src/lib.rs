@@ -11,7 +11,8 @@
 //!
 //! [`host`] runs the filter module (`ipsecov2_filter_core::module`) between an emulated miniport
 //! and an emulated TCP/IP-like protocol ([`host::Host`]), and joins two hosts back to back
-//! ([`host::Wire`]).
+//! ([`host::Wire`]). [`sink`] records what `FilterCore::send` decides for each NBL, for callers
+//! that drive the filter core directly.
 //!
 //! ```
 //! use ipsecov2_ndis_emu::{OwnedNblChain, Segmentation};
@@ -32,6 +33,7 @@ pub mod host;
 pub mod layout;
 pub mod oid_buffers;
 pub mod rng;
+pub mod sink;
 pub mod tcpip;
 
 pub use chain::{EmuError, NbSpec, NblSpec, OwnedNblChain, BACKFILL_BYTE, SLACK_BYTE};

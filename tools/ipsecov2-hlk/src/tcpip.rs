@@ -5,8 +5,7 @@
 
 use crate::capture;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FilterCore, HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
-use ipsecov2_nbl::NblChain;
+use ipsecov2_filter_core::{FilterCore, HostTxPool};
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
 pub use ipsecov2_ndis_emu::tcpip::*;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
@@ -90,45 +89,7 @@ pub fn delete(core: &Core, handles: &[u64]) -> Result<NDIS_STATUS, String> {
     Ok(set(core, OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA, &mut d)?.status)
 }
 
-/// What happened to one sent NBL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sent {
-    Passed,
-    Protected(Vec<Vec<u8>>),
-    Completed(NDIS_STATUS, SendDrop),
-}
-
-/// Records every decision with the raw NBL pointer, in order.
-#[derive(Default)]
-pub struct RecordingSink {
-    pub events: Vec<(usize, Sent)>,
-    staged: Vec<HostTxBuffer>,
-    /// Contract violations seen by the sink.
-    pub errors: Vec<String>,
-}
-
-impl<'a> SendSink<'a, HostTxBuffer> for RecordingSink {
-    fn pass_down(&mut self, nbl: NblChain<'a>) {
-        if nbl.count() != 1 || !self.staged.is_empty() {
-            self.errors
-                .push("pass_down of a chain or with staged copies".into());
-        }
-        self.events.push((nbl.as_raw() as usize, Sent::Passed));
-    }
-    fn stage(&mut self, packet: HostTxBuffer) {
-        self.staged.push(packet);
-    }
-    fn protected(&mut self, original: NblChain<'a>) {
-        let packets = self.staged.drain(..).map(|b| b.bytes().to_vec()).collect();
-        self.events
-            .push((original.as_raw() as usize, Sent::Protected(packets)));
-    }
-    fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop) {
-        self.staged.clear();
-        self.events
-            .push((original.as_raw() as usize, Sent::Completed(status, reason)));
-    }
-}
+pub use ipsecov2_ndis_emu::sink::{RecordingSink, Sent};
 
 /// Sends `specs` through `core` and returns, per NBL in chain order, what happened.
 pub fn send_through(

@@ -7,8 +7,7 @@ pub use ipsecov2_ndis_emu::tcpip::*;
 
 use build::{AddSa, BASE};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FilterCore, HostTxBuffer, SendDrop, SendSink, TxBuffer};
-use ipsecov2_nbl::NblChain;
+use ipsecov2_filter_core::FilterCore;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_oid::InfoBuffer;
@@ -39,41 +38,7 @@ pub fn add(core: &Core, sa: &AddSa) -> u64 {
     h
 }
 
-/// What happened to one sent NBL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sent {
-    Passed,
-    Protected(Vec<Vec<u8>>),
-    Completed(NDIS_STATUS, SendDrop),
-}
-
-/// Records every decision with the raw NBL pointer, in order.
-#[derive(Default)]
-pub struct RecordingSink {
-    pub events: Vec<(usize, Sent)>,
-    staged: Vec<HostTxBuffer>,
-}
-
-impl<'a> SendSink<'a, HostTxBuffer> for RecordingSink {
-    fn pass_down(&mut self, nbl: NblChain<'a>) {
-        assert_eq!(nbl.count(), 1);
-        assert!(self.staged.is_empty());
-        self.events.push((nbl.as_raw() as usize, Sent::Passed));
-    }
-    fn stage(&mut self, packet: HostTxBuffer) {
-        self.staged.push(packet);
-    }
-    fn protected(&mut self, original: NblChain<'a>) {
-        let packets = self.staged.drain(..).map(|b| b.bytes().to_vec()).collect();
-        self.events
-            .push((original.as_raw() as usize, Sent::Protected(packets)));
-    }
-    fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop) {
-        self.staged.clear();
-        self.events
-            .push((original.as_raw() as usize, Sent::Completed(status, reason)));
-    }
-}
+pub use ipsecov2_ndis_emu::sink::{RecordingSink, Sent};
 
 /// Sends `specs` through `core` and returns, per NBL in chain order, what happened.
 pub fn send_through(
@@ -89,6 +54,7 @@ pub fn send_through(
         pool,
         &mut sink,
     );
+    assert!(sink.errors.is_empty(), "{:?}", sink.errors);
     let ptrs: Vec<usize> = (0..specs.len())
         .map(|i| owned.nbl_ptr(i).unwrap() as usize)
         .collect();

@@ -214,6 +214,11 @@ pub fn run(data: &[u8]) {
     let pool = HostTxPool::new(pool_count, capacity);
     let mut sink = Recorder::default();
     tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
+    assert!(
+        sink.errors.is_empty(),
+        "send sink contract: {:?}",
+        sink.errors
+    );
     owned.relink();
 
     let order: Vec<usize> = sink.events.iter().map(|(p, _)| *p).collect();

@@ -3,8 +3,8 @@
 //! frames, and a recording send sink.
 
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FilterCore, HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
-use ipsecov2_nbl::{NblChain, SystemVaMapper};
+use ipsecov2_filter_core::{FilterCore, HostTxPool};
+use ipsecov2_nbl::SystemVaMapper;
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
 use ipsecov2_ndis_emu::tcpip::{self, ah_algs, esp_algs, Framed, Ip, Layer};
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, Segmentation, SplitMix64};
@@ -196,46 +196,7 @@ pub fn sender(both: bool) -> (Core, Vec<u64>, Vec<u64>) {
     (c, out, inb)
 }
 
-/// What happened to one sent NBL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Sent {
-    Passed,
-    Protected(Vec<Vec<u8>>),
-    Completed(NDIS_STATUS, SendDrop),
-}
-
-/// A [`SendSink`] recording every decision with the raw NBL pointer, in order.
-#[derive(Default, Debug)]
-pub struct Recorder {
-    pub events: Vec<(usize, Sent)>,
-    pub staged: Vec<HostTxBuffer>,
-    /// `stage` calls in all.
-    pub stages: usize,
-}
-
-impl<'a> SendSink<'a, HostTxBuffer> for Recorder {
-    fn pass_down(&mut self, nbl: NblChain<'a>) {
-        assert_eq!(nbl.count(), 1, "one NBL per decision");
-        assert!(self.staged.is_empty(), "nothing staged for a passed NBL");
-        self.events.push((nbl.as_raw() as usize, Sent::Passed));
-    }
-    fn stage(&mut self, packet: HostTxBuffer) {
-        self.stages += 1;
-        self.staged.push(packet);
-    }
-    fn protected(&mut self, original: NblChain<'a>) {
-        assert_eq!(original.count(), 1, "one NBL per decision");
-        let packets = self.staged.drain(..).map(|b| b.bytes().to_vec()).collect();
-        self.events
-            .push((original.as_raw() as usize, Sent::Protected(packets)));
-    }
-    fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop) {
-        assert_eq!(original.count(), 1, "one NBL per decision");
-        self.staged.clear();
-        self.events
-            .push((original.as_raw() as usize, Sent::Completed(status, reason)));
-    }
-}
+pub use ipsecov2_ndis_emu::sink::{RecordingSink as Recorder, Sent};
 
 /// Segmentation drawn from the input: the framer's usual one, or a harsher one (many 1-byte
 /// MDLs, no backfill or slack).
@@ -309,6 +270,11 @@ pub fn try_seal(tx: &Core, f: &Framed, handle: u64, tunnel: u64) -> Option<Vec<u
     let pool = HostTxPool::new(1, 9216);
     let mut sink = Recorder::default();
     tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
+    assert!(
+        sink.errors.is_empty(),
+        "send sink contract: {:?}",
+        sink.errors
+    );
     match sink.events.pop() {
         Some((_, Sent::Protected(mut p))) if p.len() == 1 => p.pop(),
         _ => None,
@@ -324,6 +290,11 @@ pub fn seal(tx: &Core, f: &Framed, handle: u64, tunnel: u64) -> Vec<u8> {
     let pool = HostTxPool::new(1, 9216);
     let mut sink = Recorder::default();
     tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
+    assert!(
+        sink.errors.is_empty(),
+        "send sink contract: {:?}",
+        sink.errors
+    );
     match sink.events.pop() {
         Some((_, Sent::Protected(mut p))) if p.len() == 1 => p.pop().unwrap(),
         other => panic!("a validly framed frame was not protected: {other:?}"),
