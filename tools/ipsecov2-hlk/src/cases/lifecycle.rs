@@ -1124,6 +1124,9 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
     type InFlight = (Vec<u8>, Framed, u32, u64);
     let wire: Arc<Mutex<Vec<InFlight>>> = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
+    // Senders still running: the receiver stops only when none is left and the wire is empty
+    // (a sender may push its last packet after `stop` is set).
+    let sending = Arc::new(std::sync::atomic::AtomicUsize::new(senders));
     let stats = Arc::new(ChurnStats::default());
     let fail: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
     let set_fail = |fail: &Mutex<Option<String>>, e: String| {
@@ -1218,8 +1221,17 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
         // Senders.
         for t in 0..senders {
             let (tx, live, wire, stop, stats, fail) = (&tx, &live, &wire, &stop, &stats, &fail);
+            let sending = &sending;
             let xform = &xform;
             s.spawn(move || {
+                // Counted down however the loop ends.
+                struct Done<'a>(&'a std::sync::atomic::AtomicUsize);
+                impl Drop for Done<'_> {
+                    fn drop(&mut self) {
+                        self.0.fetch_sub(1, Ordering::AcqRel);
+                    }
+                }
+                let _done = Done(sending);
                 let mut rng = SplitMix64::new(seed ^ (t as u64 + 1) << 32);
                 let pool = HostTxPool::new(4, 2048);
                 let mut seq = 1u32;
@@ -1283,6 +1295,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
         // Receiver.
         {
             let (rx, wire, stop, stats, fail) = (&rx, &wire, &stop, &stats, &fail);
+            let sending = &sending;
             s.spawn(move || {
                 let mut rng = SplitMix64::new(seed ^ 0xabcd);
                 loop {
@@ -1291,8 +1304,12 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
                         .map(|mut q| std::mem::take(&mut *q))
                         .unwrap_or_default();
                     if batch.is_empty() {
-                        if stop.load(Ordering::Acquire) {
-                            break;
+                        if stop.load(Ordering::Acquire) && sending.load(Ordering::Acquire) == 0 {
+                            // Nothing can be pushed any more; take what came last.
+                            if wire.lock().map_or(true, |q| q.is_empty()) {
+                                break;
+                            }
+                            continue;
                         }
                         std::thread::yield_now();
                         continue;
