@@ -11,7 +11,8 @@
 //!
 //! [`host`] runs the filter module (`ipsecov2_filter_core::module`) between an emulated miniport
 //! and an emulated TCP/IP-like protocol ([`host::Host`]), and joins two hosts back to back
-//! ([`host::Wire`]). [`sink`] records what `FilterCore::send` decides for each NBL, for callers
+//! ([`host::Wire`]). [`direct`] builds a bare filter core and installs SAs through its OID
+//! dispatch; [`sink`] records what `FilterCore::send` decides for each NBL, for callers
 //! that drive the filter core directly.
 //!
 //! ```
@@ -29,6 +30,7 @@
 #![cfg(target_pointer_width = "64")]
 
 pub mod chain;
+pub mod direct;
 pub mod host;
 pub mod layout;
 pub mod oid_buffers;

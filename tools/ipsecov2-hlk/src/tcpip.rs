@@ -5,22 +5,19 @@
 
 use crate::capture;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FilterCore, HostTxPool};
+use ipsecov2_filter_core::HostTxPool;
+use ipsecov2_ndis_emu::direct;
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
 pub use ipsecov2_ndis_emu::tcpip::*;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
-use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_oid::{InfoBuffer, SetCompletion};
-use ipsecov2_satable::{HostSaTable, StdRwLock, TableSeed, TableState};
 
 /// The filter core over the host SA table, as one filter module.
-pub type Core = FilterCore<StdRwLock<TableState<OffloadSa>>>;
+pub use ipsecov2_ndis_emu::direct::HostCore as Core;
 
 /// A filter module whose SA table holds `capacity` bundles.
 pub fn core_with(capacity: usize) -> Result<Core, String> {
-    let table = HostSaTable::with_capacity(capacity, TableSeed::from_words([1, 2, 3, 4]))
-        .map_err(|e| format!("SA table: {e:?}"))?;
-    Ok(FilterCore::new(OffloadSas::new(table)))
+    direct::host_core(capacity).map_err(|e| format!("SA table: {e:?}"))
 }
 
 /// A filter module with room for 256 bundles.
@@ -62,12 +59,8 @@ fn capture_update(bytes: &[u8]) {
 
 /// ADD_SA of a list through the OID dispatch; returns the completion and every handle.
 pub fn add_list(core: &Core, sas: &[AddSa]) -> Result<(SetCompletion, Vec<u64>), String> {
-    let (mut bytes, offsets) = build::add_sa_list(sas);
-    let c = set(core, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA, &mut bytes)?;
-    let handles: Vec<u64> = offsets
-        .iter()
-        .map(|&o| build::handle_at(&bytes, o))
-        .collect();
+    let (c, handles) = direct::add_sa_list(core, sas)
+        .ok_or_else(|| "ADD_SA not answered by the filter".to_string())?;
     for (sa, &h) in sas.iter().zip(&handles) {
         capture::record_add_sa(sa, h);
     }

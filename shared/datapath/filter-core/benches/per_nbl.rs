@@ -53,16 +53,16 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FilterCore, HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
+use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
 use ipsecov2_nbl::{NblChain, SystemVaMapper};
-use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
+use ipsecov2_ndis_emu::direct;
+use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::tcpip::{self, bundle, esp_algs, frame, recv_view, Ip, Layer};
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, SplitMix64};
-use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
-use ipsecov2_oid::InfoBuffer;
-use ipsecov2_satable::{Arc, HostSaTable, OffloadHandle, StdRwLock, TableSeed, TableState};
+use ipsecov2_offload_sa::OffloadSa;
+use ipsecov2_satable::{Arc, OffloadHandle};
 
-type Core = FilterCore<StdRwLock<TableState<OffloadSa>>>;
+type Core = direct::HostCore;
 
 /// Ethernet (14) + IPv4 without options (20): where the ESP header starts in the frame.
 const ESP_AT: usize = tcpip::ETH + 20;
@@ -72,25 +72,15 @@ const POOL_BUFFER_LEN: usize = 2048;
 const SCRATCH_LEN: usize = 9216;
 
 fn core() -> Core {
-    FilterCore::new(OffloadSas::new(
-        HostSaTable::with_capacity(256, TableSeed::from_words([1, 2, 3, 4])).unwrap(),
-    ))
+    direct::host_core(256).unwrap()
 }
 
 /// ADD_SA through the filter's OID dispatch; returns the handle.
 fn add(core: &Core, sa: &AddSa) -> u64 {
-    let (mut bytes, offsets) = build::add_sa_list(std::slice::from_ref(sa));
-    let c = core
-        .oid(
-            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
-            NdisRequestSetInformation,
-            &mut InfoBuffer::new(&mut bytes, BASE),
-        )
-        .unwrap();
+    let (c, h) = direct::add_sa_list(core, std::slice::from_ref(sa)).unwrap();
     assert_eq!(c.status, NDIS_STATUS_SUCCESS);
-    let h = build::handle_at(&bytes, offsets[0]);
-    assert_ne!(h, 0, "SA offloaded");
-    h
+    assert_ne!(h[0], 0, "SA offloaded");
+    h[0]
 }
 
 fn sa_of(core: &Core, h: u64) -> Arc<OffloadSa> {

@@ -5,37 +5,23 @@
 pub use ipsecov2_ndis_emu::oid_buffers as build;
 pub use ipsecov2_ndis_emu::tcpip::*;
 
-use build::{AddSa, BASE};
+use build::AddSa;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::FilterCore;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
-use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
-use ipsecov2_oid::InfoBuffer;
-use ipsecov2_satable::{HostSaTable, StdRwLock, TableSeed, TableState};
 
-pub type Core = FilterCore<StdRwLock<TableState<OffloadSa>>>;
+pub use ipsecov2_ndis_emu::direct::HostCore as Core;
 
 pub fn core() -> Core {
-    FilterCore::new(OffloadSas::new(
-        HostSaTable::with_capacity(256, TableSeed::from_words([1, 2, 3, 4])).unwrap(),
-    ))
+    ipsecov2_ndis_emu::direct::host_core(256).unwrap()
 }
 
 /// ADD_SA through the OID dispatch; returns the handle (0 = refused).
 pub fn add(core: &Core, sa: &AddSa) -> u64 {
-    let (mut bytes, offsets) = build::add_sa_list(std::slice::from_ref(sa));
-    let c = core
-        .oid(
-            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
-            NdisRequestSetInformation,
-            &mut InfoBuffer::new(&mut bytes, BASE),
-        )
-        .unwrap();
-    let h = build::handle_at(&bytes, offsets[0]);
-    if h != 0 {
+    let (c, h) = ipsecov2_ndis_emu::direct::add_sa_list(core, std::slice::from_ref(sa)).unwrap();
+    if h[0] != 0 {
         assert_eq!(c.status, NDIS_STATUS_SUCCESS);
     }
-    h
+    h[0]
 }
 
 pub use ipsecov2_ndis_emu::sink::{RecordingSink, Sent};

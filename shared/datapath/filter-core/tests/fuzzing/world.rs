@@ -3,16 +3,14 @@
 //! frames, and a recording send sink.
 
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FilterCore, HostTxPool};
+use ipsecov2_filter_core::HostTxPool;
 use ipsecov2_nbl::SystemVaMapper;
-use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
+use ipsecov2_ndis_emu::direct;
+use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::tcpip::{self, ah_algs, esp_algs, Framed, Ip, Layer};
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, Segmentation, SplitMix64};
-use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
-use ipsecov2_oid::InfoBuffer;
-use ipsecov2_satable::{HostSaTable, StdRwLock, TableSeed, TableState};
 
-pub type Core = FilterCore<StdRwLock<TableState<OffloadSa>>>;
+pub use ipsecov2_ndis_emu::direct::HostCore as Core;
 
 /// One SA bundle of the catalogue: indices into `esp_algs()` / `ah_algs()` and the SPIs.
 #[derive(Clone, Copy, Debug)]
@@ -152,27 +150,14 @@ pub fn layer(i: usize) -> Layer {
 
 /// An empty core over a fresh SA table.
 pub fn core() -> Core {
-    FilterCore::new(OffloadSas::new(
-        HostSaTable::with_capacity(64, TableSeed::from_words([1, 2, 3, 4])).unwrap(),
-    ))
+    direct::host_core(64).unwrap()
 }
 
 /// ADD_SA of the whole catalogue (one direction) through the OID dispatch; the handles.
 pub fn install(core: &Core, inbound: bool) -> Vec<u64> {
     let elements: Vec<AddSa> = (0..SAS.len()).map(|i| add_sa(i, inbound)).collect();
-    let (mut bytes, offsets) = build::add_sa_list(&elements);
-    let c = core
-        .oid(
-            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
-            NdisRequestSetInformation,
-            &mut InfoBuffer::new(&mut bytes, BASE),
-        )
-        .expect("ADD_SA is ours");
+    let (c, handles) = direct::add_sa_list(core, &elements).expect("ADD_SA is ours");
     assert_eq!(c.status, NDIS_STATUS_SUCCESS, "ADD_SA of the catalogue");
-    let handles: Vec<u64> = offsets
-        .iter()
-        .map(|&o| build::handle_at(&bytes, o))
-        .collect();
     assert!(
         handles.iter().all(|&h| h != 0),
         "every catalogue SA offloaded"
