@@ -1,0 +1,14 @@
+//! A host for the real `ipsecov2_lwf.sys` on Linux (x86-64).
+//!
+//! - [`pe`]: parsing of the PE32+ file (headers, sections, base relocations, imports, exports).
+//! - [`load`]: mapping at a base other than the preferred one (each section with its own
+//!   protection, never writable and executable), relocation, import binding to a [`load::HostTable`]
+//!   that refuses to load with every unimplemented import listed.
+//! - [`mapfile`]: the linker's `/MAP` file, to name an address `function+offset`.
+//!
+//! The host functions themselves use the Windows x64 calling convention (`extern "win64"`).
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
+
+pub mod load;
+pub mod mapfile;
+pub mod pe;
