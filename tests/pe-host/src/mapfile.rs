@@ -100,6 +100,16 @@ impl MapFile {
         })
     }
 
+    /// A symbol table from (rva, name) pairs (an image without a map file: its exports).
+    pub fn from_symbols(preferred_base: u64, mut symbols: Vec<(u32, String)>) -> Self {
+        symbols.sort();
+        symbols.dedup_by_key(|s| s.0);
+        Self {
+            preferred_base,
+            symbols,
+        }
+    }
+
     pub fn preferred_base(&self) -> u64 {
         self.preferred_base
     }

@@ -8,6 +8,8 @@ pub use error::LoadError;
 pub use host_table::HostTable;
 pub use mapping::{Mapping, Protection};
 
+use crate::fault::registry::{self, ImageSymbols};
+use crate::mapfile::MapFile;
 use crate::pe::{PeImage, Section};
 
 /// An image mapped into this process, relocated to its actual base, its imports bound to host
@@ -98,6 +100,26 @@ impl LoadedImage {
                 .map_err(os)?;
         }
         Ok(Self { image, mapping })
+    }
+
+    /// Registers the image for fault and bug-check reports as `name`, symbolized by `map`
+    /// (the linker's map file) or, without one, by its exports. False when the registry is full.
+    pub fn register_symbols(&self, name: &str, map: Option<MapFile>) -> bool {
+        let symbols = map.unwrap_or_else(|| {
+            let exports = self
+                .image
+                .exports
+                .iter()
+                .map(|e| (e.rva, e.name.clone()))
+                .collect();
+            MapFile::from_symbols(self.image.headers.image_base, exports)
+        });
+        registry::register(ImageSymbols {
+            name: name.to_owned(),
+            base: self.base(),
+            size: self.mapping.len(),
+            symbols,
+        })
     }
 
     /// Actual base address.
