@@ -9,6 +9,7 @@
 //! The host functions themselves use the Windows x64 calling convention (`extern "win64"`).
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
+pub mod abi;
 pub mod fault;
 pub mod load;
 pub mod mapfile;
