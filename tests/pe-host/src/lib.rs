@@ -10,6 +10,7 @@
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
 pub mod abi;
+mod demangle_v0;
 pub mod fault;
 pub mod load;
 pub mod mapfile;

@@ -7,6 +7,8 @@
 
 use core::fmt;
 
+pub use crate::demangle_v0::demangle_v0;
+
 /// Symbols of one image, sorted by RVA.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MapFile {
@@ -92,8 +94,7 @@ impl MapFile {
         if symbols.is_empty() {
             return Err(MapError::NoSymbols);
         }
-        symbols.sort();
-        symbols.dedup_by_key(|s| s.0);
+        sort_symbols(&mut symbols);
         Ok(Self {
             preferred_base: base,
             symbols,
@@ -102,8 +103,7 @@ impl MapFile {
 
     /// A symbol table from (rva, name) pairs (an image without a map file: its exports).
     pub fn from_symbols(preferred_base: u64, mut symbols: Vec<(u32, String)>) -> Self {
-        symbols.sort();
-        symbols.dedup_by_key(|s| s.0);
+        sort_symbols(&mut symbols);
         Self {
             preferred_base,
             symbols,
@@ -141,9 +141,20 @@ impl MapFile {
     }
 }
 
-/// Demangles a Rust legacy symbol (`_ZN…17h<hash>E`) to its path without the hash; other
-/// names come back as they are.
+/// Sorts by RVA and keeps one name per RVA, preferring a plain name over an alias such as
+/// `.weak.memcpy.default.…`.
+fn sort_symbols(symbols: &mut Vec<(u32, String)>) {
+    symbols
+        .sort_by(|a, b| (a.0, a.1.starts_with('.'), &a.1).cmp(&(b.0, b.1.starts_with('.'), &b.1)));
+    symbols.dedup_by_key(|s| s.0);
+}
+
+/// Demangles a Rust symbol, v0 (`_R…`, short form: see [`demangle_v0`]) or legacy
+/// (`_ZN…17h<hash>E`, the path without the hash); other names come back as they are.
 pub fn demangle(symbol: &str) -> String {
+    if let Some(short) = demangle_v0(symbol) {
+        return short;
+    }
     let Some(mut rest) = symbol.strip_prefix("_ZN") else {
         return symbol.to_owned();
     };

@@ -81,3 +81,24 @@ fn demangles_legacy_rust_symbols_and_leaves_others() {
     );
     assert_eq!(demangle("_ZN99broken"), "_ZN99broken");
 }
+
+#[test]
+fn demangles_v0_symbols_of_the_driver_short() {
+    // Symbols as the driver's toolchain writes them into the map (v0 mangling).
+    assert_eq!(
+        demangle("_RNvMs7_NtCseAiw8TffmDQ_16ipsecov2_satable5tableINtB5_10TableStateNtCsll0PRAEqxOq_19ipsecov2_offload_sa9OffloadSaE6removeCs5YjzmAW66n1_12ipsecov2_lwf.llvm.8013328066151710869"),
+        "<ipsecov2_satable::table::TableState>::remove"
+    );
+    assert_eq!(
+        demangle("_RNvXs6_NtNtCs5YjzmAW66n1_12ipsecov2_lwf5shell8datapathRNtB5_12KernelTxPoolNtNtCsbbrPYiRfHVs_20ipsecov2_filter_core4pool6TxPool7acquire"),
+        "<&ipsecov2_lwf::shell::datapath::KernelTxPool as ipsecov2_filter_core::pool::TxPool>::acquire"
+    );
+    assert_eq!(
+        demangle("_RINvMs9_NtCseAiw8TffmDQ_16ipsecov2_satable5tableINtB6_7SaTableNtCsll0PRAEqxOq_19ipsecov2_offload_sa9OffloadSaINtCsaFBWbpEN1Iz_20ipsecov2_kernel_sync12ExSpinRwLockINtB6_10TableStateBY_EEE5drainNCNvB2_5clear0ECs5YjzmAW66n1_12ipsecov2_lwf"),
+        "<ipsecov2_satable::table::SaTable>::drain"
+    );
+    // A backreference forward or past the end is refused, not followed.
+    assert_eq!(demangle("_RNvB9_3foo"), "_RNvB9_3foo");
+    assert_eq!(demangle("_RNvCs_3foo3bar"), "foo::bar");
+    assert_eq!(demangle("_RNCNvCs_3foo3bar0"), "foo::bar::{closure#0}");
+}
