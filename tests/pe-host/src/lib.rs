@@ -11,7 +11,9 @@
 
 pub mod abi;
 mod demangle_v0;
+pub mod driver;
 pub mod fault;
+pub mod kernel;
 pub mod load;
 pub mod mapfile;
 pub mod pe;

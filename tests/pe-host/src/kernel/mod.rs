@@ -1,0 +1,120 @@
+//! The host kernel: the ntoskrnl.exe and ndis.sys routines the driver imports, implemented on
+//! the host with the checks of a driver verifier (IRQL bounds, lock discipline, tagged pool).
+
+pub mod debug;
+pub mod device;
+pub mod filter_driver;
+pub mod image;
+pub mod irql;
+pub mod pool;
+pub mod spinlock;
+pub mod status;
+pub mod strings;
+pub mod trap;
+pub mod verifier;
+
+use crate::fault::bugcheck;
+use crate::load::HostTable;
+
+/// Every import the host implements, as (module, name, address).
+pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
+    macro_rules! f {
+        ($m:literal, $n:literal, $f:path) => {
+            ($m, $n, $f as *const () as usize)
+        };
+    }
+    vec![
+        ("ntoskrnl.exe", "KeBugCheckEx", bugcheck::entry()),
+        f!("ntoskrnl.exe", "DbgPrintEx", debug::dbg_print_ex),
+        f!("ntoskrnl.exe", "DbgPrint", debug::dbg_print),
+        f!("ntoskrnl.exe", "ExAllocatePool2", pool::ex_allocate_pool2),
+        f!(
+            "ntoskrnl.exe",
+            "ExFreePoolWithTag",
+            pool::ex_free_pool_with_tag
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeAcquireSpinLockRaiseToDpc",
+            spinlock::ke_acquire_spin_lock_raise_to_dpc
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeReleaseSpinLock",
+            spinlock::ke_release_spin_lock
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeAcquireSpinLockAtDpcLevel",
+            spinlock::ke_acquire_spin_lock_at_dpc_level
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeReleaseSpinLockFromDpcLevel",
+            spinlock::ke_release_spin_lock_from_dpc_level
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "ExAcquireSpinLockShared",
+            spinlock::ex_acquire_spin_lock_shared
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "ExReleaseSpinLockShared",
+            spinlock::ex_release_spin_lock_shared
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "ExAcquireSpinLockExclusive",
+            spinlock::ex_acquire_spin_lock_exclusive
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "ExReleaseSpinLockExclusive",
+            spinlock::ex_release_spin_lock_exclusive
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFRegisterFilterDriver",
+            filter_driver::ndis_f_register_filter_driver
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFDeregisterFilterDriver",
+            filter_driver::ndis_f_deregister_filter_driver
+        ),
+        f!(
+            "ndis.sys",
+            "NdisRegisterDeviceEx",
+            device::ndis_register_device_ex
+        ),
+        f!(
+            "ndis.sys",
+            "NdisDeregisterDeviceEx",
+            device::ndis_deregister_device_ex
+        ),
+    ]
+}
+
+/// The host table of every implemented import.
+pub fn host_table() -> HostTable {
+    let mut t = HostTable::new();
+    for (m, n, a) in implemented() {
+        t.add(m, n, a);
+    }
+    t
+}
+
+/// The implemented imports plus, for each of `imports` (module, name) the host lacks, a trap
+/// that ends the run naming it if the driver ever calls it. `None` when traps run out.
+pub fn host_table_with_traps<'a>(
+    imports: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<HostTable> {
+    let mut t = host_table();
+    for (m, n) in imports {
+        if t.get(m, n).is_none() {
+            t.add(m, n, trap::trap(m, n)?);
+        }
+    }
+    Some(t)
+}
