@@ -43,9 +43,18 @@ fn host_structures_match_the_reference_field_by_field() {
                 None => errors.push(format!("{}.{f}: not in the reference", l.name)),
             }
         }
+        for &(f, off, size) in l.aliases {
+            if r.fields.get(f) != Some(&(off, size)) {
+                errors.push(format!(
+                    "{}.{f} (union member): {off:#x}/{size:#x}, reference {:?}",
+                    l.name,
+                    r.fields.get(f)
+                ));
+            }
+        }
         // Every field of the reference is in the host structure.
         for f in r.fields.keys() {
-            if !l.fields.iter().any(|x| x.0 == f) {
+            if !l.fields.iter().chain(l.aliases).any(|x| x.0 == f) {
                 errors.push(format!(
                     "{}.{f}: in the reference, missing in the host",
                     l.name
@@ -71,5 +80,7 @@ fn the_reader_sees_a_wrong_offset() {
     let text = "**`Y`**\n| Field | C type | Offset 6.30 | Offset 6.80 | Size |\n|---|---|---|---|---|\n| `B` | `P` | — | 0xE0 | 0x8 |\n| **sizeof** | | 0xE0 | 0xF0 | |\n";
     let y = &reference::parse(text)["Y"];
     assert_eq!(y.fields["B"], (0xE0, 8));
+    let text = "**`Z`**\n| Field | C type | Offset 6.30 | Offset 6.80 | Size |\n|---|---|---|---|---|\n| `I` | `P[]` | 0x90 | 0x90 | 0xC0 / 0xD8 |\n";
+    assert_eq!(reference::parse(text)["Z"].fields["I"], (0x90, 0xD8));
     assert_eq!(y.size, Some(0xF0));
 }

@@ -49,6 +49,12 @@ pub fn parse(text: &str) -> HashMap<String, RefStruct> {
             .position(|c| *c == "Offset 6.80")
             .or_else(|| columns.iter().position(|c| *c == "Offset"));
         let size_col = columns.iter().position(|c| *c == "Size");
+        // With one offset column per NDIS version, a size cell may read "a / b / c" in the
+        // same order: take the one of the chosen column.
+        let version_index = offset_col.and_then(|oc| {
+            let first = columns.iter().position(|c| c.starts_with("Offset "))?;
+            oc.checked_sub(first)
+        });
         let (Some(oc), Some(sc)) = (offset_col, size_col) else {
             continue;
         };
@@ -62,10 +68,11 @@ pub fn parse(text: &str) -> HashMap<String, RefStruct> {
             } else if first == "**alignof**" {
                 s.align = c.get(oc).and_then(|v| num(v));
             } else if let Some(field) = first.strip_prefix('`').and_then(|f| f.strip_suffix('`')) {
-                if let (Some(o), Some(z)) = (
-                    c.get(oc).and_then(|v| num(v)),
-                    c.get(sc).and_then(|v| num(v)),
-                ) {
+                let size = c.get(sc).and_then(|v| match version_index {
+                    Some(i) if v.contains(" / ") => v.split(" / ").nth(i).and_then(num),
+                    _ => num(v),
+                });
+                if let (Some(o), Some(z)) = (c.get(oc).and_then(|v| num(v)), size) {
                     s.fields.insert(field.to_owned(), (o, z));
                 }
             }

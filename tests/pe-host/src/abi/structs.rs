@@ -137,6 +137,181 @@ pub struct NDIS_DEVICE_OBJECT_ATTRIBUTES {
     pub DeviceClassGuid: *const GUID,
 }
 
+/// `MDL` (the header; the PFN array follows it).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct MDL {
+    pub Next: *mut MDL,
+    pub Size: i16,
+    pub MdlFlags: i16,
+    pub Process: *mut c_void,
+    pub MappedSystemVa: *mut c_void,
+    pub StartVa: *mut c_void,
+    pub ByteCount: u32,
+    pub ByteOffset: u32,
+}
+
+/// `NET_BUFFER` (NDIS 6.30–6.86).
+#[repr(C, align(16))]
+#[derive(Debug, Clone, Copy)]
+pub struct NET_BUFFER {
+    pub Next: *mut NET_BUFFER,
+    pub CurrentMdl: *mut MDL,
+    pub CurrentMdlOffset: u32,
+    /// `DataLength` (ULONG) in a union with `stDataLength` (SIZE_T).
+    pub DataLength: usize,
+    pub MdlChain: *mut MDL,
+    pub DataOffset: u32,
+    /// The rest of the 0x30-byte union at +0.
+    pub Pad0: u32,
+    pub ChecksumBias: u16,
+    pub Reserved: u16,
+    pub NdisPoolHandle: *mut c_void,
+    pub NdisReserved: [*mut c_void; 2],
+    pub ProtocolReserved: [*mut c_void; 6],
+    pub MiniportReserved: [*mut c_void; 4],
+    pub DataPhysicalAddress: u64,
+    /// `SharedMemoryInfo` / `ScatterGatherList`.
+    pub SharedMemoryInfo: *mut c_void,
+}
+
+/// `NET_BUFFER_LIST` (NDIS 6.80: 27 info slots).
+#[repr(C, align(16))]
+#[derive(Debug, Clone, Copy)]
+pub struct NET_BUFFER_LIST {
+    pub Next: *mut NET_BUFFER_LIST,
+    pub FirstNetBuffer: *mut NET_BUFFER,
+    pub Context: *mut c_void,
+    pub ParentNetBufferList: *mut NET_BUFFER_LIST,
+    pub NdisPoolHandle: *mut c_void,
+    /// The hole before the 16-aligned `NdisReserved`.
+    pub Pad0: usize,
+    pub NdisReserved: [*mut c_void; 2],
+    pub ProtocolReserved: [*mut c_void; 4],
+    pub MiniportReserved: [*mut c_void; 2],
+    pub Scratch: *mut c_void,
+    pub SourceHandle: *mut c_void,
+    pub NblFlags: u32,
+    pub ChildRefCount: i32,
+    pub Flags: u32,
+    /// `Status` (NDIS_STATUS), in a union with `NdisReserved2`.
+    pub Status: i32,
+    pub NetBufferListInfo: [*mut c_void; 27],
+}
+
+/// `NET_BUFFER_LIST_POOL_PARAMETERS`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NET_BUFFER_LIST_POOL_PARAMETERS {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub ProtocolId: u8,
+    pub fAllocateNetBuffer: u8,
+    pub ContextSize: u16,
+    pub PoolTag: u32,
+    pub DataSize: u32,
+}
+
+/// `NDIS_FILTER_ATTACH_PARAMETERS` (revision 4).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_FILTER_ATTACH_PARAMETERS {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub IfIndex: u32,
+    pub NetLuid: u64,
+    pub FilterModuleGuidName: *mut UNICODE_STRING,
+    pub BaseMiniportIfIndex: u32,
+    pub BaseMiniportInstanceName: *mut UNICODE_STRING,
+    pub BaseMiniportName: *mut UNICODE_STRING,
+    pub MediaConnectState: i32,
+    pub MediaDuplexState: i32,
+    pub XmitLinkSpeed: u64,
+    pub RcvLinkSpeed: u64,
+    pub MiniportMediaType: i32,
+    pub MiniportPhysicalMediaType: i32,
+    pub MiniportMediaSpecificAttributes: *mut c_void,
+    pub DefaultOffloadConfiguration: *mut c_void,
+    pub MacAddressLength: u16,
+    pub CurrentMacAddress: [u8; 32],
+    pub BaseMiniportNetLuid: u64,
+    pub LowerIfIndex: u32,
+    pub LowerIfNetLuid: u64,
+    pub Flags: u32,
+    pub HDSplitCurrentConfig: *mut c_void,
+    pub ReceiveFilterCapabilities: *mut c_void,
+    pub MiniportPhysicalDeviceObject: *mut c_void,
+    pub NicSwitchCapabilities: *mut c_void,
+    pub BaseMiniportIfConnectorPresent: u8,
+    pub SriovCapabilities: *mut c_void,
+    pub NicSwitchArray: *mut c_void,
+}
+
+/// `NDIS_FILTER_ATTRIBUTES`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_FILTER_ATTRIBUTES {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub Flags: u32,
+}
+
+/// `NDIS_FILTER_RESTART_PARAMETERS`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_FILTER_RESTART_PARAMETERS {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub MiniportMediaType: i32,
+    pub MiniportPhysicalMediaType: i32,
+    pub RestartAttributes: *mut c_void,
+    pub LowerIfIndex: u32,
+    pub LowerIfNetLuid: u64,
+    pub Flags: u32,
+}
+
+/// `NDIS_FILTER_PAUSE_PARAMETERS`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_FILTER_PAUSE_PARAMETERS {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub Flags: u32,
+    pub PauseReason: u32,
+}
+
+/// `NDIS_STATUS_INDICATION`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_STATUS_INDICATION {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub SourceHandle: *mut c_void,
+    pub PortNumber: u32,
+    pub StatusCode: i32,
+    pub Flags: u32,
+    pub DestinationHandle: *mut c_void,
+    pub RequestId: *mut c_void,
+    pub StatusBuffer: *mut c_void,
+    pub StatusBufferSize: u32,
+    pub Guid: GUID,
+    pub NdisReserved: [*mut c_void; 4],
+}
+
+/// `NDIS_CONFIGURATION_OBJECT` (not in the reference: ndis.h, asserted here only).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_CONFIGURATION_OBJECT {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub NdisHandle: *mut c_void,
+    pub Flags: u32,
+}
+
+/// `NDIS_CONFIGURATION_PARAMETER` with the integer member of its data union (the only kind the
+/// host serves); the union is 0x10 bytes (`NDIS_STRING`).
+#[repr(C, align(8))]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_CONFIGURATION_PARAMETER {
+    pub ParameterType: i32,
+    pub Pad0: u32,
+    pub IntegerData: u32,
+    pub Rest: [u32; 3],
+}
+
 /// One structure's layout as this crate compiles it.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
@@ -145,6 +320,8 @@ pub struct Layout {
     pub align: usize,
     /// (field, offset, size)
     pub fields: &'static [(&'static str, usize, usize)],
+    /// Union members the host reads through another field: (name, offset, size), also compared.
+    pub aliases: &'static [(&'static str, usize, usize)],
 }
 
 macro_rules! layout {
@@ -154,6 +331,16 @@ macro_rules! layout {
             size: size_of::<$t>(),
             align: align_of::<$t>(),
             fields: &[$((stringify!($f), offset_of!($t, $f), size_of::<$ft>())),*],
+            aliases: &[],
+        }
+    };
+    ($t:ident { $($f:ident : $ft:ty),* $(,)? } aliases [$($a:literal : $ao:expr, $az:expr);* $(;)?]) => {
+        Layout {
+            name: stringify!($t),
+            size: size_of::<$t>(),
+            align: align_of::<$t>(),
+            fields: &[$((stringify!($f), offset_of!($t, $f), size_of::<$ft>())),*],
+            aliases: &[$(($a, $ao, $az)),*],
         }
     };
 }
@@ -247,6 +434,97 @@ pub const LAYOUTS: &[Layout] = &[
         DefaultSDDLString: usize,
         DeviceClassGuid: usize,
     }),
+    layout!(MDL {
+        Next: usize,
+        Size: i16,
+        MdlFlags: i16,
+        Process: usize,
+        MappedSystemVa: usize,
+        StartVa: usize,
+        ByteCount: u32,
+        ByteOffset: u32,
+    }),
+    layout!(NET_BUFFER {
+        Next: usize, CurrentMdl: usize, CurrentMdlOffset: u32, DataLength: u32, MdlChain: usize,
+        DataOffset: u32, ChecksumBias: u16, Reserved: u16, NdisPoolHandle: usize,
+        NdisReserved: [usize; 2], ProtocolReserved: [usize; 6], MiniportReserved: [usize; 4],
+        DataPhysicalAddress: u64, SharedMemoryInfo: usize,
+    } aliases ["stDataLength": 0x18, 8; "Link": 0, 0x10; "NetBufferHeader": 0, 0x30; "ScatterGatherList": 0xA8, 8]),
+    layout!(NET_BUFFER_LIST {
+        Next: usize, FirstNetBuffer: usize, Context: usize, ParentNetBufferList: usize,
+        NdisPoolHandle: usize, NdisReserved: [usize; 2], ProtocolReserved: [usize; 4],
+        MiniportReserved: [usize; 2], Scratch: usize, SourceHandle: usize, NblFlags: u32,
+        ChildRefCount: i32, Flags: u32, Status: i32, NetBufferListInfo: [usize; 27],
+    } aliases ["Link": 0, 0x10; "NetBufferListHeader": 0, 0x10; "NdisReserved2": 0x8C, 4]),
+    layout!(NET_BUFFER_LIST_POOL_PARAMETERS {
+        Header: NDIS_OBJECT_HEADER,
+        ProtocolId: u8,
+        fAllocateNetBuffer: u8,
+        ContextSize: u16,
+        PoolTag: u32,
+        DataSize: u32,
+    }),
+    layout!(NDIS_FILTER_ATTACH_PARAMETERS {
+        Header: NDIS_OBJECT_HEADER,
+        IfIndex: u32,
+        NetLuid: u64,
+        FilterModuleGuidName: usize,
+        BaseMiniportIfIndex: u32,
+        BaseMiniportInstanceName: usize,
+        BaseMiniportName: usize,
+        MediaConnectState: i32,
+        MediaDuplexState: i32,
+        XmitLinkSpeed: u64,
+        RcvLinkSpeed: u64,
+        MiniportMediaType: i32,
+        MiniportPhysicalMediaType: i32,
+        MiniportMediaSpecificAttributes: usize,
+        DefaultOffloadConfiguration: usize,
+        MacAddressLength: u16,
+        CurrentMacAddress: [u8; 32],
+        BaseMiniportNetLuid: u64,
+        LowerIfIndex: u32,
+        LowerIfNetLuid: u64,
+        Flags: u32,
+        HDSplitCurrentConfig: usize,
+        ReceiveFilterCapabilities: usize,
+        MiniportPhysicalDeviceObject: usize,
+        NicSwitchCapabilities: usize,
+        BaseMiniportIfConnectorPresent: u8,
+        SriovCapabilities: usize,
+        NicSwitchArray: usize,
+    }),
+    layout!(NDIS_FILTER_ATTRIBUTES {
+        Header: NDIS_OBJECT_HEADER,
+        Flags: u32
+    }),
+    layout!(NDIS_FILTER_RESTART_PARAMETERS {
+        Header: NDIS_OBJECT_HEADER,
+        MiniportMediaType: i32,
+        MiniportPhysicalMediaType: i32,
+        RestartAttributes: usize,
+        LowerIfIndex: u32,
+        LowerIfNetLuid: u64,
+        Flags: u32,
+    }),
+    layout!(NDIS_FILTER_PAUSE_PARAMETERS {
+        Header: NDIS_OBJECT_HEADER,
+        Flags: u32,
+        PauseReason: u32
+    }),
+    layout!(NDIS_STATUS_INDICATION {
+        Header: NDIS_OBJECT_HEADER,
+        SourceHandle: usize,
+        PortNumber: u32,
+        StatusCode: i32,
+        Flags: u32,
+        DestinationHandle: usize,
+        RequestId: usize,
+        StatusBuffer: usize,
+        StatusBufferSize: u32,
+        Guid: GUID,
+        NdisReserved: [usize; 4],
+    }),
 ];
 
 // The sizes the driver relies on, checked at compile time as well (the tests compare every field
@@ -258,3 +536,20 @@ const _: () = assert!(size_of::<DEVICE_OBJECT>() == 0x150 && align_of::<DEVICE_O
 const _: () = assert!(offset_of!(DEVICE_OBJECT, Characteristics) == 0x34);
 const _: () = assert!(size_of::<NDIS_FILTER_DRIVER_CHARACTERISTICS>() == 0xF0);
 const _: () = assert!(size_of::<NDIS_DEVICE_OBJECT_ATTRIBUTES>() == 0x38);
+const _: () = assert!(size_of::<MDL>() == 0x30);
+const _: () = assert!(size_of::<NET_BUFFER>() == 0xB0 && align_of::<NET_BUFFER>() == 16);
+const _: () = assert!(
+    size_of::<NET_BUFFER_LIST>() == 0x170 && offset_of!(NET_BUFFER_LIST, NetBufferListInfo) == 0x90
+);
+const _: () = assert!(size_of::<NDIS_FILTER_ATTACH_PARAMETERS>() == 0xE0);
+const _: () =
+    assert!(offset_of!(NDIS_FILTER_ATTACH_PARAMETERS, DefaultOffloadConfiguration) == 0x58);
+const _: () = assert!(size_of::<NDIS_STATUS_INDICATION>() == 0x70);
+const _: () = assert!(
+    size_of::<NDIS_CONFIGURATION_OBJECT>() == 0x18
+        && offset_of!(NDIS_CONFIGURATION_OBJECT, Flags) == 0x10
+);
+const _: () = assert!(
+    size_of::<NDIS_CONFIGURATION_PARAMETER>() == 0x18
+        && offset_of!(NDIS_CONFIGURATION_PARAMETER, IntegerData) == 8
+);
