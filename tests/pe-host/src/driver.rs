@@ -13,7 +13,9 @@ use std::sync::{Mutex, MutexGuard};
 use crate::abi::structs::{DRIVER_OBJECT, UNICODE_STRING};
 use crate::fault::handler;
 use crate::kernel::strings::OwnedUnicode;
-use crate::kernel::{device, filter_driver, image, irql, pool, spinlock, verifier};
+use crate::kernel::{
+    config, device, filter_driver, image, irql, module, nbl, pool, spinlock, verifier,
+};
 use crate::load::{LoadError, LoadedImage};
 use crate::mapfile::MapFile;
 use crate::pe::PeImage;
@@ -153,7 +155,7 @@ impl DriverHost {
     }
 
     /// Checks that a callback returned at `level` holding no lock.
-    fn after_callback(&self, what: &str, level: u8) {
+    pub(crate) fn after_callback(&self, what: &str, level: u8) {
         if irql::current() != level {
             verifier::violation(format!(
                 "{what} returned at IRQL {}, called at {level}",
@@ -218,6 +220,21 @@ impl DriverHost {
         .unwrap_or_default();
         for name in devices {
             verifier::violation(format!("device {name} still registered after DriverUnload"));
+        }
+        for m in module::live() {
+            verifier::violation(format!(
+                "filter module {:#x} still attached after DriverUnload",
+                m.filter_handle
+            ));
+        }
+        for h in config::open_handles() {
+            verifier::violation(format!("configuration handle {h:#x} never closed"));
+        }
+        let (pools, nbls, mdls) = nbl::live_counts();
+        if pools + nbls + mdls != 0 {
+            verifier::violation(format!(
+                "left at unload: {pools} NBL pool(s), {nbls} NBL(s), {mdls} MDL(s)"
+            ));
         }
         for (p, b) in pool::live() {
             verifier::violation(format!(

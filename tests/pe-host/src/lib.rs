@@ -13,6 +13,7 @@ pub mod abi;
 mod demangle_v0;
 pub mod driver;
 pub mod fault;
+pub mod filter_module;
 pub mod kernel;
 pub mod load;
 pub mod mapfile;

@@ -6,7 +6,9 @@
 #![allow(clippy::panic)]
 
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
-use ipsecov2_pe_host::kernel::{debug, device, filter_driver, verifier};
+use ipsecov2_pe_host::filter_module::Miniport;
+use ipsecov2_pe_host::kernel::module::{self, NdisState};
+use ipsecov2_pe_host::kernel::{config, debug, device, filter_driver, nbl, pool, verifier};
 use ipsecov2_pe_host::load::{HostTable, LoadError, LoadedImage};
 use ipsecov2_pe_host::mapfile::MapFile;
 use ipsecov2_pe_host::pe::PeImage;
@@ -193,4 +195,79 @@ fn driver_entry_registers_the_filter_and_the_secured_device_and_unload_releases_
         log.iter().any(|l| l.contains("ipsecov2lwf: DriverUnload")),
         "{log:?}"
     );
+}
+
+/// NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG.
+const TASK_OFFLOAD_CURRENT_CONFIG: i32 = 0x4002_0006;
+
+fn small_adapter() -> Miniport {
+    Miniport {
+        keywords: vec![
+            ("SaOffloadCapacity".into(), 64),
+            ("TxBufferCount".into(), 16),
+            ("TxBufferSize".into(), 2048),
+            ("RxScratchCount".into(), 4),
+        ],
+        ..Miniport::default()
+    }
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn a_module_attaches_restarts_pauses_and_detaches_with_nothing_left_behind() {
+    let mut h = host();
+    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
+    let (m, status) = h.attach(&small_adapter()).expect("attach");
+    assert_eq!(status, 0, "FilterAttach status {status:#x}");
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    let rec = module::get(m).expect("module");
+    assert_eq!(rec.state, NdisState::Paused);
+    assert_ne!(rec.context, 0);
+    assert!(config::open_handles().is_empty(), "configuration left open");
+    // The transmit pool: one NBL pool, an NBL and an MDL per buffer (TxBufferCount 16).
+    assert_eq!(nbl::live_counts(), (1, 16, 16));
+    assert!(pool::live()
+        .iter()
+        .any(|(_, b)| b.tag == u32::from_le_bytes(*b"IOv2")));
+
+    assert_eq!(h.restart(m).expect("restart"), 0);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    let rec = module::get(m).expect("module");
+    assert_eq!(rec.state, NdisState::Running);
+    assert!(
+        rec.indications
+            .iter()
+            .any(|i| i.status == TASK_OFFLOAD_CURRENT_CONFIG && !i.buffer.is_empty()),
+        "no offload configuration indicated at restart: {:x?}",
+        rec.indications.iter().map(|i| i.status).collect::<Vec<_>>()
+    );
+
+    assert_eq!(
+        h.pause(m).expect("pause"),
+        0,
+        "nothing outstanding: the pause completes at once"
+    );
+    assert_eq!(module::get(m).expect("module").state, NdisState::Paused);
+    h.detach(m).expect("detach");
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(nbl::live_counts(), (0, 0, 0));
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn attach_refuses_a_non_ethernet_miniport_and_leaves_nothing() {
+    let mut h = host();
+    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
+    let wifi = Miniport {
+        media_type: 16,
+        ..small_adapter()
+    };
+    let (m, status) = h.attach(&wifi).expect("attach");
+    assert_ne!(status, 0);
+    assert!(module::get(m).is_none());
+    assert_eq!(nbl::live_counts(), (0, 0, 0));
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
 }

@@ -1,11 +1,14 @@
 //! The host kernel: the ntoskrnl.exe and ndis.sys routines the driver imports, implemented on
 //! the host with the checks of a driver verifier (IRQL bounds, lock discipline, tagged pool).
 
+pub mod config;
 pub mod debug;
 pub mod device;
 pub mod filter_driver;
 pub mod image;
 pub mod irql;
+pub mod module;
+pub mod nbl;
 pub mod pool;
 pub mod spinlock;
 pub mod status;
@@ -92,6 +95,63 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "ndis.sys",
             "NdisDeregisterDeviceEx",
             device::ndis_deregister_device_ex
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFSetAttributes",
+            module::ndis_f_set_attributes
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFIndicateStatus",
+            module::ndis_f_indicate_status
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFPauseComplete",
+            module::ndis_f_pause_complete
+        ),
+        f!(
+            "ndis.sys",
+            "NdisOpenConfigurationEx",
+            config::ndis_open_configuration_ex
+        ),
+        f!(
+            "ndis.sys",
+            "NdisReadConfiguration",
+            config::ndis_read_configuration
+        ),
+        f!(
+            "ndis.sys",
+            "NdisCloseConfiguration",
+            config::ndis_close_configuration
+        ),
+        f!(
+            "ndis.sys",
+            "NdisAllocateNetBufferListPool",
+            nbl::ndis_allocate_net_buffer_list_pool
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFreeNetBufferListPool",
+            nbl::ndis_free_net_buffer_list_pool
+        ),
+        f!(
+            "ndis.sys",
+            "NdisAllocateNetBufferAndNetBufferList",
+            nbl::ndis_allocate_net_buffer_and_net_buffer_list
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFreeNetBufferList",
+            nbl::ndis_free_net_buffer_list
+        ),
+        f!("ndis.sys", "NdisAllocateMdl", nbl::ndis_allocate_mdl),
+        f!("ndis.sys", "NdisFreeMdl", nbl::ndis_free_mdl),
+        f!(
+            "ntoskrnl.exe",
+            "MmMapLockedPagesSpecifyCache",
+            nbl::mm_map_locked_pages_specify_cache
         ),
     ]
 }

@@ -2,6 +2,7 @@
 #![allow(overflowing_literals, clippy::unreadable_literal)]
 
 pub const NDIS_STATUS_SUCCESS: i32 = 0;
+pub const NDIS_STATUS_PENDING: i32 = 0x103;
 pub const NDIS_STATUS_FAILURE: i32 = 0xC000_0001_u32 as i32;
 pub const NDIS_STATUS_RESOURCES: i32 = 0xC000_009A_u32 as i32;
 pub const NDIS_STATUS_INVALID_PARAMETER: i32 = 0xC000_000D_u32 as i32;
