@@ -17,4 +17,5 @@ pub mod filter_module;
 pub mod kernel;
 pub mod load;
 pub mod mapfile;
+pub mod oid_request;
 pub mod pe;

@@ -5,12 +5,14 @@
 // In a test a panic is the failure report.
 #![allow(clippy::panic)]
 
+use ipsecov2_ndis_emu::oid_buffers;
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::module::{self, NdisState};
 use ipsecov2_pe_host::kernel::{config, debug, device, filter_driver, nbl, pool, verifier};
 use ipsecov2_pe_host::load::{HostTable, LoadError, LoadedImage};
 use ipsecov2_pe_host::mapfile::MapFile;
+use ipsecov2_pe_host::oid_request::NDIS_REQUEST_SET_INFORMATION;
 use ipsecov2_pe_host::pe::PeImage;
 
 fn sys() -> Vec<u8> {
@@ -268,6 +270,112 @@ fn attach_refuses_a_non_ethernet_miniport_and_leaves_nothing() {
     assert_ne!(status, 0);
     assert!(module::get(m).is_none());
     assert_eq!(nbl::live_counts(), (0, 0, 0));
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+const OID_ADD_SA: u32 = 0xFC03_0202;
+const OID_DELETE_SA: u32 = 0xFC03_0203;
+/// `Next` of ADD_SA and DELETE_SA elements.
+const NEXT: usize = 0x08;
+
+/// Rewrites the `Next` links of an emulation-built list (written relative to
+/// `oid_buffers::BASE`) to the buffer's real address, as TCP/IP's buffer would hold them.
+fn relink(buf: &mut [u8], offsets: &[usize]) {
+    let real = buf.as_ptr() as u64;
+    for &at in offsets {
+        let next = u64::from_le_bytes(buf[at + NEXT..at + NEXT + 8].try_into().expect("8 bytes"));
+        if next != 0 {
+            let fixed = next - oid_buffers::BASE + real;
+            buf[at + NEXT..at + NEXT + 8].copy_from_slice(&fixed.to_le_bytes());
+        }
+    }
+}
+
+fn running_module(h: &mut DriverHost) -> usize {
+    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
+    let (m, status) = h.attach(&small_adapter()).expect("attach");
+    assert_eq!(status, 0);
+    assert_eq!(h.restart(m).expect("restart"), 0);
+    m
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn add_sa_and_delete_sa_through_the_oid_request_path() {
+    let mut h = host();
+    let m = running_module(&mut h);
+    for direct in [true, false] {
+        let sas = [
+            oid_buffers::esp_gcm(0x1001, 128, 16),
+            oid_buffers::esp_gcm(0x1002, 256, 16),
+        ];
+        let (mut buf, offsets) = oid_buffers::add_sa_list(&sas);
+        relink(&mut buf, &offsets);
+        let r = h
+            .oid_request(
+                m,
+                direct,
+                NDIS_REQUEST_SET_INFORMATION,
+                OID_ADD_SA,
+                &mut buf,
+            )
+            .expect("ADD_SA");
+        assert_eq!(
+            r.status,
+            Some(0),
+            "ADD_SA (direct {direct}) status {:x?}",
+            r.status
+        );
+        assert_eq!(r.bytes_done as usize, buf.len());
+        let handles: Vec<u64> = offsets
+            .iter()
+            .map(|&o| oid_buffers::handle_at(&buf, o))
+            .collect();
+        assert!(
+            handles
+                .iter()
+                .all(|&x| x != 0 && x != 0x5a5a_5a5a_5a5a_5a5a),
+            "{handles:x?}"
+        );
+        assert_ne!(handles[0], handles[1]);
+
+        let mut del = oid_buffers::delete_sa_list(&handles);
+        let offsets: Vec<usize> = (0..handles.len())
+            .map(|i| i * (del.len() / handles.len()))
+            .collect();
+        relink(&mut del, &offsets);
+        let r = h
+            .oid_request(
+                m,
+                direct,
+                NDIS_REQUEST_SET_INFORMATION,
+                OID_DELETE_SA,
+                &mut del,
+            )
+            .expect("DELETE_SA");
+        assert_eq!(r.status, Some(0), "DELETE_SA status {:x?}", r.status);
+        // A malformed ADD_SA (truncated) fails with a status, never a crash.
+        let (mut bad, _) = oid_buffers::add_sa_list(&sas[..1]);
+        bad.truncate(20);
+        let r = h
+            .oid_request(
+                m,
+                direct,
+                NDIS_REQUEST_SET_INFORMATION,
+                OID_ADD_SA,
+                &mut bad,
+            )
+            .expect("bad ADD_SA");
+        assert!(
+            r.status.is_some_and(|s| s != 0),
+            "truncated ADD_SA accepted: {:x?}",
+            r.status
+        );
+    }
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
 }

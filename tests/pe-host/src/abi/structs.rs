@@ -312,6 +312,40 @@ pub struct NDIS_CONFIGURATION_PARAMETER {
     pub Rest: [u32; 3],
 }
 
+/// `NDIS_OID_REQUEST` (REVISION_2, NDIS 6.50+). `DATA` is a union; the host names its members
+/// by the largest view (METHOD_INFORMATION) and lists the others as aliases.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct NDIS_OID_REQUEST {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub RequestType: i32,
+    pub PortNumber: u32,
+    pub Timeout: u32,
+    pub RequestId: *mut c_void,
+    pub RequestHandle: *mut c_void,
+    pub Oid: u32,
+    pub Pad0: u32,
+    pub InformationBuffer: *mut c_void,
+    /// QUERY/SET `InformationBufferLength`, METHOD `InputBufferLength`.
+    pub InformationBufferLength: u32,
+    /// QUERY `BytesWritten`, SET `BytesRead`, METHOD `OutputBufferLength`.
+    pub BytesWritten: u32,
+    /// QUERY/SET `BytesNeeded`, METHOD `MethodId`.
+    pub BytesNeeded: u32,
+    pub MethodBytesWritten: u32,
+    pub MethodBytesRead: u32,
+    pub MethodBytesNeeded: u32,
+    pub NdisReserved: [u8; 128],
+    pub MiniportReserved: [u8; 16],
+    pub SourceReserved: [u8; 16],
+    pub SupportedRevision: u8,
+    pub Reserved1: u8,
+    pub Reserved2: u16,
+    pub SwitchId: u32,
+    pub VPortId: u32,
+    pub Flags: u32,
+}
+
 /// One structure's layout as this crate compiles it.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
@@ -525,6 +559,33 @@ pub const LAYOUTS: &[Layout] = &[
         Guid: GUID,
         NdisReserved: [usize; 4],
     }),
+    layout!(NDIS_OID_REQUEST {
+        Header: NDIS_OBJECT_HEADER, RequestType: i32, PortNumber: u32, Timeout: u32,
+        RequestId: usize, RequestHandle: usize, NdisReserved: [u8; 128], MiniportReserved: [u8; 16],
+        SourceReserved: [u8; 16], SupportedRevision: u8, Reserved1: u8, Reserved2: u16,
+        SwitchId: u32, VPortId: u32, Flags: u32,
+    } aliases [
+        "DATA": offset_of!(NDIS_OID_REQUEST, Oid), 0x28;
+        "DATA.Oid": offset_of!(NDIS_OID_REQUEST, Oid), 4;
+        "DATA.QUERY_INFORMATION.Oid": offset_of!(NDIS_OID_REQUEST, Oid), 4;
+        "DATA.QUERY_INFORMATION.InformationBuffer": offset_of!(NDIS_OID_REQUEST, InformationBuffer), 8;
+        "DATA.QUERY_INFORMATION.InformationBufferLength": offset_of!(NDIS_OID_REQUEST, InformationBufferLength), 4;
+        "DATA.QUERY_INFORMATION.BytesWritten": offset_of!(NDIS_OID_REQUEST, BytesWritten), 4;
+        "DATA.QUERY_INFORMATION.BytesNeeded": offset_of!(NDIS_OID_REQUEST, BytesNeeded), 4;
+        "DATA.SET_INFORMATION.Oid": offset_of!(NDIS_OID_REQUEST, Oid), 4;
+        "DATA.SET_INFORMATION.InformationBuffer": offset_of!(NDIS_OID_REQUEST, InformationBuffer), 8;
+        "DATA.SET_INFORMATION.InformationBufferLength": offset_of!(NDIS_OID_REQUEST, InformationBufferLength), 4;
+        "DATA.SET_INFORMATION.BytesRead": offset_of!(NDIS_OID_REQUEST, BytesWritten), 4;
+        "DATA.SET_INFORMATION.BytesNeeded": offset_of!(NDIS_OID_REQUEST, BytesNeeded), 4;
+        "DATA.METHOD_INFORMATION.Oid": offset_of!(NDIS_OID_REQUEST, Oid), 4;
+        "DATA.METHOD_INFORMATION.InformationBuffer": offset_of!(NDIS_OID_REQUEST, InformationBuffer), 8;
+        "DATA.METHOD_INFORMATION.InputBufferLength": offset_of!(NDIS_OID_REQUEST, InformationBufferLength), 4;
+        "DATA.METHOD_INFORMATION.OutputBufferLength": offset_of!(NDIS_OID_REQUEST, BytesWritten), 4;
+        "DATA.METHOD_INFORMATION.MethodId": offset_of!(NDIS_OID_REQUEST, BytesNeeded), 4;
+        "DATA.METHOD_INFORMATION.BytesWritten": offset_of!(NDIS_OID_REQUEST, MethodBytesWritten), 4;
+        "DATA.METHOD_INFORMATION.BytesRead": offset_of!(NDIS_OID_REQUEST, MethodBytesRead), 4;
+        "DATA.METHOD_INFORMATION.BytesNeeded": offset_of!(NDIS_OID_REQUEST, MethodBytesNeeded), 4;
+    ]),
 ];
 
 // The sizes the driver relies on, checked at compile time as well (the tests compare every field
@@ -537,6 +598,9 @@ const _: () = assert!(offset_of!(DEVICE_OBJECT, Characteristics) == 0x34);
 const _: () = assert!(size_of::<NDIS_FILTER_DRIVER_CHARACTERISTICS>() == 0xF0);
 const _: () = assert!(size_of::<NDIS_DEVICE_OBJECT_ATTRIBUTES>() == 0x38);
 const _: () = assert!(size_of::<MDL>() == 0x30);
+const _: () = assert!(
+    size_of::<NDIS_OID_REQUEST>() == 0xF8 && offset_of!(NDIS_OID_REQUEST, NdisReserved) == 0x48
+);
 const _: () = assert!(size_of::<NET_BUFFER>() == 0xB0 && align_of::<NET_BUFFER>() == 16);
 const _: () = assert!(
     size_of::<NET_BUFFER_LIST>() == 0x170 && offset_of!(NET_BUFFER_LIST, NetBufferListInfo) == 0x90

@@ -9,6 +9,7 @@ pub mod image;
 pub mod irql;
 pub mod module;
 pub mod nbl;
+pub mod oid;
 pub mod pool;
 pub mod spinlock;
 pub mod status;
