@@ -82,7 +82,10 @@ impl DriverHost {
             .ok_or(ModuleError::NotRegistered)
     }
 
-    fn handler(p: *const core::ffi::c_void, name: &'static str) -> Result<usize, ModuleError> {
+    fn module_handler(
+        p: *const core::ffi::c_void,
+        name: &'static str,
+    ) -> Result<usize, ModuleError> {
         if p.is_null() {
             Err(ModuleError::NoHandler(name))
         } else {
@@ -94,7 +97,7 @@ impl DriverHost {
     /// `NdisFilterHandle` and the driver's status (the module exists, Paused, only on success).
     pub fn attach(&mut self, miniport: &Miniport) -> Result<(usize, i32), ModuleError> {
         let d = self.filter_driver()?;
-        let attach = Self::handler(d.characteristics.AttachHandler, "AttachHandler")?;
+        let attach = Self::module_handler(d.characteristics.AttachHandler, "AttachHandler")?;
         let filter_handle = module::create(d.handle, miniport.keywords.clone());
         let mut guid_name = OwnedUnicode::new("{5A5E5A5E-0000-4000-8000-00000000A77A}");
         let mut instance = OwnedUnicode::new("pe-host emulated Ethernet adapter");
@@ -175,7 +178,7 @@ impl DriverHost {
     pub fn restart(&mut self, filter_handle: usize) -> Result<i32, ModuleError> {
         let m = self.module_in(filter_handle, &[NdisState::Paused])?;
         let d = self.filter_driver()?;
-        let restart = Self::handler(d.characteristics.RestartHandler, "RestartHandler")?;
+        let restart = Self::module_handler(d.characteristics.RestartHandler, "RestartHandler")?;
         let mut params = NDIS_FILTER_RESTART_PARAMETERS {
             Header: header(NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS, 1, 0x2C),
             MiniportMediaType: NDIS_MEDIUM_802_3,
@@ -212,7 +215,7 @@ impl DriverHost {
     pub fn pause(&mut self, filter_handle: usize) -> Result<i32, ModuleError> {
         let m = self.module_in(filter_handle, &[NdisState::Running])?;
         let d = self.filter_driver()?;
-        let pause = Self::handler(d.characteristics.PauseHandler, "PauseHandler")?;
+        let pause = Self::module_handler(d.characteristics.PauseHandler, "PauseHandler")?;
         let mut params = NDIS_FILTER_PAUSE_PARAMETERS {
             Header: header(NDIS_OBJECT_TYPE_FILTER_PAUSE_PARAMETERS, 1, 0xC),
             Flags: 0,
@@ -251,7 +254,7 @@ impl DriverHost {
     pub fn detach(&mut self, filter_handle: usize) -> Result<(), ModuleError> {
         let m = self.module_in(filter_handle, &[NdisState::Paused])?;
         let d = self.filter_driver()?;
-        let detach = Self::handler(d.characteristics.DetachHandler, "DetachHandler")?;
+        let detach = Self::module_handler(d.characteristics.DetachHandler, "DetachHandler")?;
         // SAFETY: the driver's FILTER_DETACH routine.
         let f: DetachFn = unsafe { core::mem::transmute::<usize, DetachFn>(detach) };
         irql::set(irql::PASSIVE_LEVEL);
@@ -260,6 +263,21 @@ impl DriverHost {
         self.after_callback("FilterDetach", irql::PASSIVE_LEVEL);
         module::with(filter_handle, |r| r.state = NdisState::Detached);
         module::remove(filter_handle);
+        if let Some(l) = crate::kernel::datapath::forget(filter_handle) {
+            let held = l.sends_in_filter.len()
+                + l.below.len()
+                + l.receives_in_filter.len()
+                + l.above.len();
+            if held != 0 {
+                verifier::violation(format!(
+                    "detach with NBLs outstanding: {} sends in the filter, {} below, {} receives in the filter, {} above",
+                    l.sends_in_filter.len(),
+                    l.below.len(),
+                    l.receives_in_filter.len(),
+                    l.above.len()
+                ));
+            }
+        }
         Ok(())
     }
 }

@@ -19,3 +19,4 @@ pub mod load;
 pub mod mapfile;
 pub mod oid_request;
 pub mod pe;
+pub mod traffic;

@@ -5,11 +5,14 @@
 // In a test a panic is the failure report.
 #![allow(clippy::panic)]
 
-use ipsecov2_ndis_emu::oid_buffers;
+use ipsecov2_ndis_emu::{oid_buffers, tcpip, OwnedNblChain, SplitMix64};
+use ipsecov2_pe_host::abi::structs::NET_BUFFER_LIST;
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::module::{self, NdisState};
-use ipsecov2_pe_host::kernel::{config, debug, device, filter_driver, nbl, pool, verifier};
+use ipsecov2_pe_host::kernel::{
+    config, datapath, debug, device, filter_driver, nbl, pool, verifier,
+};
 use ipsecov2_pe_host::load::{HostTable, LoadError, LoadedImage};
 use ipsecov2_pe_host::mapfile::MapFile;
 use ipsecov2_pe_host::oid_request::NDIS_REQUEST_SET_INFORMATION;
@@ -373,6 +376,173 @@ fn add_sa_and_delete_sa_through_the_oid_request_path() {
             r.status
         );
     }
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+fn plain_frame() -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    f.extend_from_slice(&[
+        0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ]);
+    f.extend_from_slice(&[0, 53, 0, 53, 0, 8, 0, 0]);
+    f
+}
+
+fn head(owned: &OwnedNblChain) -> *mut NET_BUFFER_LIST {
+    owned.nbl_ptr(0).expect("an NBL").cast()
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn plain_traffic_passes_through_the_binary_and_every_nbl_comes_back_once() {
+    let mut h = host();
+    let m = running_module(&mut h);
+    let mut rng = SplitMix64::new(11);
+    let plain = plain_frame();
+    for dispatch in [false, true] {
+        // Send: passed down as is, completed back up once.
+        let owned = OwnedNblChain::build(&[
+            tcpip::send_nbl(&mut rng, &[&plain], 0, 0, 0),
+            tcpip::send_nbl(&mut rng, &[&plain, &plain], 0, 0, 0),
+        ])
+        .expect("chain");
+        // SAFETY: `owned` outlives the send and its completion.
+        unsafe { h.send(m, head(&owned), dispatch) }.expect("send");
+        let below = datapath::with(m, |l| l.below.clone()).expect("ledger");
+        assert_eq!(
+            below,
+            [
+                head(&owned) as usize,
+                owned.nbl_ptr(1).expect("nbl") as usize
+            ]
+        );
+        let frames = h.complete_below(m, 0, dispatch).expect("complete");
+        assert_eq!(
+            frames,
+            [vec![plain.clone()], vec![plain.clone(), plain.clone()]]
+        );
+        let l = datapath::with(m, |l| l.clone()).expect("ledger");
+        assert!(l.sends_in_filter.is_empty() && l.below.is_empty(), "{l:?}");
+        assert_eq!(l.completed_up.iter().filter(|c| c.1 == 0).count(), 2);
+        datapath::with(m, |l| l.completed_up.clear());
+
+        // Receive: indicated up as is, returned down once.
+        let owned = OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, &plain, 0)]).expect("chain");
+        // SAFETY: `owned` outlives the receive and its return.
+        unsafe { h.receive(m, head(&owned), 1, dispatch) }.expect("receive");
+        let got = h.return_above(m, dispatch).expect("return");
+        assert_eq!(got, [(head(&owned) as usize, vec![plain.clone()])]);
+        assert_eq!(tcpip::recv_view(&owned, 0), tcpip::UNTOUCHED);
+        let l = datapath::with(m, |l| l.clone()).expect("ledger");
+        assert_eq!(l.returned_down, [head(&owned) as usize]);
+        assert!(
+            l.receives_in_filter.is_empty() && l.above.is_empty(),
+            "{l:?}"
+        );
+        datapath::with(m, |l| l.returned_down.clear());
+    }
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+/// Adds `sa` on `m` through the direct OID path; returns its offload handle.
+fn add_sa(h: &mut DriverHost, m: usize, sa: &oid_buffers::AddSa) -> u64 {
+    let (mut buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
+    relink(&mut buf, &offsets);
+    let r = h
+        .oid_request(m, true, NDIS_REQUEST_SET_INFORMATION, OID_ADD_SA, &mut buf)
+        .expect("ADD_SA");
+    assert_eq!(r.status, Some(0), "ADD_SA status {:x?}", r.status);
+    oid_buffers::handle_at(&buf, offsets[0])
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn esp_is_sealed_on_send_and_opened_on_receive_by_the_binary() {
+    let mut h = host();
+    let m = running_module(&mut h);
+    let mut rng = SplitMix64::new(23);
+    let mut ran = Vec::new();
+    for alg in tcpip::esp_algs()
+        .iter()
+        .filter(|a| a.name.starts_with("gcm128") || a.name.contains("sha256"))
+    {
+        let spi = 0x0A00_0000 + rng.next_u64() as u32 % 0x10000;
+        let out = add_sa(
+            &mut h,
+            m,
+            &tcpip::bundle(Some((alg, spi)), None, false, false, false, 0),
+        );
+        add_sa(
+            &mut h,
+            m,
+            &tcpip::bundle(Some((alg, spi)), None, false, true, false, 0),
+        );
+        let layer = tcpip::Layer {
+            esp: Some((alg.shape, spi)),
+            ah: None,
+            udp: false,
+        };
+        let ip = tcpip::Ip {
+            v6: false,
+            extras: false,
+        };
+        let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+        let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+
+        let owned = OwnedNblChain::build(&[tcpip::send_nbl(
+            &mut rng,
+            &[&f.frame],
+            out,
+            0,
+            f.header_info,
+        )])
+        .expect("chain");
+        // SAFETY: `owned` outlives the send and its completion.
+        unsafe { h.send(m, head(&owned), true) }.expect("send");
+        let wire = h.complete_below(m, 0, true).expect("complete");
+        assert_eq!(wire.len(), 1, "{}: one NBL down", alg.name);
+        let w = &wire[0][0];
+        assert_eq!(w.len(), f.frame.len(), "{}", alg.name);
+        for &(s, e) in &f.encrypted {
+            assert!(
+                e - s < 8 || w[s..e] != f.frame[s..e],
+                "{}: payload [{s}..{e}) in clear on the wire",
+                alg.name
+            );
+        }
+        let completed =
+            datapath::with(m, |l| core::mem::take(&mut l.completed_up)).expect("ledger");
+        assert_eq!(completed, [(head(&owned) as usize, 0)], "{}", alg.name);
+
+        let rx = OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, w, 0)]).expect("chain");
+        // SAFETY: `rx` outlives the receive and its return.
+        unsafe { h.receive(m, head(&rx), 1, true) }.expect("receive");
+        let got = h.return_above(m, true).expect("return");
+        assert_eq!(got.len(), 1, "{}", alg.name);
+        let view = tcpip::recv_view(&rx, 0);
+        assert!(view.crypto_done, "{}: CryptoDone clear", alg.name);
+        assert_eq!(view.status, 0, "{}: CryptoStatus", alg.name);
+        if let Some((nh, pad)) = f.trailer {
+            assert_eq!((view.next_header, view.pad), (nh, pad), "{}", alg.name);
+        }
+        assert_eq!(
+            tcpip::masked(&got[0].1[0], &f.written),
+            tcpip::masked(&f.frame, &f.written),
+            "{}: what TCP/IP got differs from what was sent",
+            alg.name
+        );
+        datapath::with(m, |l| l.returned_down.clear());
+        ran.push(alg.name);
+    }
+    assert!(ran.len() >= 2, "transforms exercised: {ran:?}");
     assert_eq!(verifier::take(), Vec::<String>::new());
     assert_eq!(h.pause(m).expect("pause"), 0);
     h.detach(m).expect("detach");

@@ -2,6 +2,7 @@
 //! the host with the checks of a driver verifier (IRQL bounds, lock discipline, tagged pool).
 
 pub mod config;
+pub mod datapath;
 pub mod debug;
 pub mod device;
 pub mod filter_driver;
@@ -153,6 +154,41 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "ntoskrnl.exe",
             "MmMapLockedPagesSpecifyCache",
             nbl::mm_map_locked_pages_specify_cache
+        ),
+        f!(
+            "ndis.sys",
+            "NdisCopySendNetBufferListInfo",
+            datapath::ndis_copy_send_net_buffer_list_info
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFOidRequestComplete",
+            oid::ndis_f_oid_request_complete
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFDirectOidRequestComplete",
+            oid::ndis_f_direct_oid_request_complete
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFSendNetBufferLists",
+            datapath::ndis_f_send_net_buffer_lists
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFSendNetBufferListsComplete",
+            datapath::ndis_f_send_net_buffer_lists_complete
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFIndicateReceiveNetBufferLists",
+            datapath::ndis_f_indicate_receive_net_buffer_lists
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFReturnNetBufferLists",
+            datapath::ndis_f_return_net_buffer_lists
         ),
     ]
 }
