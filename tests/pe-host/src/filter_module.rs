@@ -232,6 +232,15 @@ impl DriverHost {
         match status {
             NDIS_STATUS_PENDING => {}
             NDIS_STATUS_SUCCESS => {
+                let held = crate::kernel::datapath::with(filter_handle, |l| {
+                    l.sends_in_filter.len() + l.receives_in_filter.len()
+                })
+                .unwrap_or(0);
+                if held != 0 {
+                    verifier::violation(format!(
+                        "FilterPause succeeded with {held} NBL(s) still in the filter"
+                    ));
+                }
                 if completions > m.pause_completions {
                     verifier::violation(
                         "FilterPause returned success and also called NdisFPauseComplete"

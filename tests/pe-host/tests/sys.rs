@@ -549,3 +549,40 @@ fn esp_is_sealed_on_send_and_opened_on_receive_by_the_binary() {
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn a_pause_with_a_send_outstanding_pends_until_the_send_completes() {
+    let mut h = host();
+    let m = running_module(&mut h);
+    let mut rng = SplitMix64::new(5);
+    let plain = plain_frame();
+    let owned =
+        OwnedNblChain::build(&[tcpip::send_nbl(&mut rng, &[&plain], 0, 0, 0)]).expect("chain");
+    // SAFETY: `owned` outlives the send and its completion.
+    unsafe { h.send(m, head(&owned), false) }.expect("send");
+    assert_eq!(
+        h.pause(m).expect("pause"),
+        0x103,
+        "pause must pend while a send is below"
+    );
+    assert_eq!(module::get(m).expect("module").state, NdisState::Pausing);
+    // A send arriving while pausing is completed at once with NDIS_STATUS_PAUSED.
+    let late =
+        OwnedNblChain::build(&[tcpip::send_nbl(&mut rng, &[&plain], 0, 0, 0)]).expect("chain");
+    // SAFETY: `late` outlives the send and its completion.
+    unsafe { h.send(m, head(&late), false) }.expect("send while pausing");
+    let paused = datapath::with(m, |l| l.completed_up.clone()).expect("ledger");
+    assert_eq!(
+        paused,
+        [(head(&late) as usize, 0xC023_002A_u32 as i32)],
+        "NDIS_STATUS_PAUSED expected"
+    );
+    h.complete_below(m, 0, false).expect("complete");
+    let rec = module::get(m).expect("module");
+    assert_eq!((rec.state, rec.pause_completions), (NdisState::Paused, 1));
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}

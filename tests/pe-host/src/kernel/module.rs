@@ -231,6 +231,15 @@ pub extern "win64" fn ndis_f_pause_complete(filter_handle: usize) {
         r.pause_completions += 1;
         Ok(())
     });
+    let held = super::datapath::with(filter_handle, |l| {
+        l.sends_in_filter.len() + l.receives_in_filter.len()
+    })
+    .unwrap_or(0);
+    if held != 0 {
+        violation(format!(
+            "NdisFPauseComplete with {held} NBL(s) still in the filter"
+        ));
+    }
     match ok {
         Some(Ok(())) => {}
         Some(Err(e)) => violation(e),
