@@ -198,6 +198,14 @@ impl DriverHost {
             }
             None => verifier::violation("DriverEntry set no DriverUnload".to_owned()),
         }
+        self.check_released();
+    }
+
+    /// Records as violations whatever the driver still holds: a registered filter driver or
+    /// device, an attached module, an open configuration handle, NBL pools, NBLs, MDLs, pool
+    /// blocks. Called by [`unload`](Self::unload), and directly after a failed `DriverEntry`
+    /// (the I/O manager does not call DriverUnload then: the driver must have undone everything).
+    pub fn check_released(&mut self) {
         let me = self.driver_object_address();
         for d in filter_driver::registered()
             .iter()

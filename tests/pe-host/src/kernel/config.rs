@@ -73,6 +73,9 @@ pub unsafe extern "win64" fn ndis_open_configuration_ex(
         ));
         return NDIS_STATUS_INVALID_PARAMETER;
     }
+    if super::lowres::fail("NdisOpenConfigurationEx") {
+        return NDIS_STATUS_RESOURCES;
+    }
     let handle = NEXT_HANDLE.fetch_add(0x100, core::sync::atomic::Ordering::Relaxed);
     let Ok(mut open) = OPEN.lock() else {
         return NDIS_STATUS_FAILURE;

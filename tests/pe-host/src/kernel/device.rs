@@ -116,6 +116,9 @@ pub unsafe extern "win64" fn ndis_register_device_ex(
     }
     // SAFETY: DeviceClassGuid is NULL or the driver's GUID.
     let class_guid = unsafe { a.DeviceClassGuid.as_ref() }.copied();
+    if super::lowres::fail("NdisRegisterDeviceEx") {
+        return NDIS_STATUS_RESOURCES;
+    }
     let Ok(mut devices) = DEVICES.lock() else {
         return NDIS_STATUS_FAILURE;
     };

@@ -178,6 +178,9 @@ pub unsafe extern "win64" fn ndis_f_register_filter_driver(
         violation("NdisFRegisterFilterDriver: a name string is missing or malformed".to_owned());
         return NDIS_STATUS_BAD_CHARACTERISTICS;
     };
+    if super::lowres::fail("NdisFRegisterFilterDriver") {
+        return NDIS_STATUS_RESOURCES;
+    }
     let Ok(mut drivers) = DRIVERS.lock() else {
         return NDIS_STATUS_FAILURE;
     };

@@ -8,6 +8,7 @@ pub mod device;
 pub mod filter_driver;
 pub mod image;
 pub mod irql;
+pub mod lowres;
 pub mod module;
 pub mod nbl;
 pub mod oid;

@@ -103,6 +103,9 @@ pub unsafe extern "win64" fn ndis_allocate_net_buffer_list_pool(
     if p.PoolTag == 0 {
         violation("NdisAllocateNetBufferListPool: tag 0".to_owned());
     }
+    if super::lowres::fail("NdisAllocateNetBufferListPool") {
+        return 0;
+    }
     let Some((block, _)) = alloc_zeroed(16, 16) else {
         return 0;
     };
@@ -166,6 +169,9 @@ pub extern "win64" fn ndis_allocate_net_buffer_and_net_buffer_list(
             "NdisAllocateNetBufferAndNetBufferList: pool created without fAllocateNetBuffer"
                 .to_owned(),
         );
+        return core::ptr::null_mut();
+    }
+    if super::lowres::fail("NdisAllocateNetBufferAndNetBufferList") {
         return core::ptr::null_mut();
     }
     let Some((block, _)) = alloc_zeroed(core::mem::size_of::<NblBlock>(), 16) else {
@@ -243,6 +249,9 @@ pub extern "win64" fn ndis_allocate_mdl(_handle: usize, va: *mut c_void, length:
     at_most("NdisAllocateMdl", DISPATCH_LEVEL);
     if va.is_null() {
         violation("NdisAllocateMdl: NULL address".to_owned());
+        return core::ptr::null_mut();
+    }
+    if super::lowres::fail("NdisAllocateMdl") {
         return core::ptr::null_mut();
     }
     let start = va as usize & !(PAGE - 1);

@@ -137,6 +137,9 @@ pub extern "win64" fn ex_allocate_pool2(flags: u64, size: usize, tag: u32) -> *m
     if flags & POOL_FLAG_NON_PAGED_EXECUTE != 0 {
         violation("ExAllocatePool2: executable non-paged pool requested".to_owned());
     }
+    if super::lowres::fail("ExAllocatePool2") {
+        return core::ptr::null_mut();
+    }
     allocate(
         "ExAllocatePool2",
         size,
