@@ -179,8 +179,9 @@ impl DriverHost {
         let entry: DriverEntryFn = unsafe { core::mem::transmute::<usize, DriverEntryFn>(entry) };
         irql::set(irql::PASSIVE_LEVEL);
         let object: *mut DRIVER_OBJECT = &mut *self.driver_object;
+        let path = self.registry_path.as_ptr();
         // SAFETY: the driver object and registry path live as long as `self`; the image is mapped.
-        let status = unsafe { entry(object, self.registry_path.as_ptr()) };
+        let status = crate::stack::measure("DriverEntry", || unsafe { entry(object, path) });
         self.after_callback("DriverEntry", irql::PASSIVE_LEVEL);
         Ok(status)
     }
@@ -193,7 +194,7 @@ impl DriverHost {
             Some(unload) => {
                 let object: *mut DRIVER_OBJECT = &mut *self.driver_object;
                 // SAFETY: the driver set DriverUnload to its DRIVER_UNLOAD routine.
-                unsafe { unload(object) };
+                crate::stack::measure("DriverUnload", || unsafe { unload(object) });
                 self.after_callback("DriverUnload", irql::PASSIVE_LEVEL);
             }
             None => verifier::violation("DriverEntry set no DriverUnload".to_owned()),

@@ -143,7 +143,9 @@ impl DriverHost {
         let f: AttachFn = unsafe { core::mem::transmute::<usize, AttachFn>(attach) };
         irql::set(irql::PASSIVE_LEVEL);
         // SAFETY: the parameters and their strings live across the call.
-        let status = unsafe { f(filter_handle, d.driver_context, &mut params) };
+        let status = crate::stack::measure("FilterAttach", || unsafe {
+            f(filter_handle, d.driver_context, &mut params)
+        });
         self.after_callback("FilterAttach", irql::PASSIVE_LEVEL);
         let context = module::get(filter_handle).map_or(0, |m| m.context);
         if status == NDIS_STATUS_SUCCESS {
@@ -193,7 +195,8 @@ impl DriverHost {
         let f: RestartFn = unsafe { core::mem::transmute::<usize, RestartFn>(restart) };
         irql::set(irql::PASSIVE_LEVEL);
         // SAFETY: the module context came from NdisFSetAttributes; `params` lives across the call.
-        let status = unsafe { f(m.context, &mut params) };
+        let status =
+            crate::stack::measure("FilterRestart", || unsafe { f(m.context, &mut params) });
         self.after_callback("FilterRestart", irql::PASSIVE_LEVEL);
         let next = match status {
             NDIS_STATUS_SUCCESS => NdisState::Running,
@@ -226,7 +229,7 @@ impl DriverHost {
         let f: PauseFn = unsafe { core::mem::transmute::<usize, PauseFn>(pause) };
         irql::set(irql::PASSIVE_LEVEL);
         // SAFETY: the module context came from NdisFSetAttributes; `params` lives across the call.
-        let status = unsafe { f(m.context, &mut params) };
+        let status = crate::stack::measure("FilterPause", || unsafe { f(m.context, &mut params) });
         self.after_callback("FilterPause", irql::PASSIVE_LEVEL);
         let completions = module::get(filter_handle).map_or(0, |r| r.pause_completions);
         match status {
@@ -268,7 +271,7 @@ impl DriverHost {
         let f: DetachFn = unsafe { core::mem::transmute::<usize, DetachFn>(detach) };
         irql::set(irql::PASSIVE_LEVEL);
         // SAFETY: the module context came from NdisFSetAttributes; detached once.
-        unsafe { f(m.context) };
+        crate::stack::measure("FilterDetach", || unsafe { f(m.context) });
         self.after_callback("FilterDetach", irql::PASSIVE_LEVEL);
         module::with(filter_handle, |r| r.state = NdisState::Detached);
         module::remove(filter_handle);

@@ -19,4 +19,5 @@ pub mod load;
 pub mod mapfile;
 pub mod oid_request;
 pub mod pe;
+pub mod stack;
 pub mod traffic;

@@ -86,7 +86,14 @@ impl DriverHost {
         irql::set(irql::PASSIVE_LEVEL);
         // SAFETY: the module context came from NdisFSetAttributes; the request and its buffer
         // live until the request is finished (below, or the caller keeps them while pending).
-        let status = unsafe { f(m.context, req_ptr) };
+        let status = crate::stack::measure(
+            if direct {
+                "FilterDirectOidRequest"
+            } else {
+                "FilterOidRequest"
+            },
+            || unsafe { f(m.context, req_ptr) },
+        );
         self.after_callback(
             if direct {
                 "FilterDirectOidRequest"

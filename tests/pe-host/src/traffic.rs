@@ -149,7 +149,9 @@ impl DriverHost {
         let f: SendFn = unsafe { core::mem::transmute::<usize, SendFn>(f) };
         irql::set(irql_level);
         // SAFETY: the module context from NdisFSetAttributes; the chain per the contract.
-        unsafe { f(context, head, 0, flags) };
+        crate::stack::measure("FilterSendNetBufferLists", || unsafe {
+            f(context, head, 0, flags)
+        });
         self.after_callback("FilterSendNetBufferLists", irql_level);
         irql::set(irql::PASSIVE_LEVEL);
         Ok(())
@@ -190,7 +192,9 @@ impl DriverHost {
         let f: CompleteFn = unsafe { core::mem::transmute::<usize, CompleteFn>(f) };
         irql::set(irql_level);
         // SAFETY: the chain is the filter's own NBLs, given back.
-        unsafe { f(context, head, flags) };
+        crate::stack::measure("FilterSendNetBufferListsComplete", || unsafe {
+            f(context, head, flags)
+        });
         self.after_callback("FilterSendNetBufferListsComplete", irql_level);
         irql::set(irql::PASSIVE_LEVEL);
         Ok(frames)
@@ -221,7 +225,9 @@ impl DriverHost {
         let f: ReceiveFn = unsafe { core::mem::transmute::<usize, ReceiveFn>(f) };
         irql::set(irql_level);
         // SAFETY: the module context; the chain per the contract.
-        unsafe { f(context, head, 0, count, flags) };
+        crate::stack::measure("FilterReceiveNetBufferLists", || unsafe {
+            f(context, head, 0, count, flags)
+        });
         self.after_callback("FilterReceiveNetBufferLists", irql_level);
         irql::set(irql::PASSIVE_LEVEL);
         Ok(())
@@ -256,7 +262,9 @@ impl DriverHost {
         let f: CompleteFn = unsafe { core::mem::transmute::<usize, CompleteFn>(f) };
         irql::set(irql_level);
         // SAFETY: the chain is what the filter indicated, given back.
-        unsafe { f(context, head, flags) };
+        crate::stack::measure("FilterReturnNetBufferLists", || unsafe {
+            f(context, head, flags)
+        });
         self.after_callback("FilterReturnNetBufferLists", irql_level);
         irql::set(irql::PASSIVE_LEVEL);
         Ok(got)

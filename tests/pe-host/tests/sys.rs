@@ -17,6 +17,7 @@ use ipsecov2_pe_host::load::{HostTable, LoadError, LoadedImage};
 use ipsecov2_pe_host::mapfile::MapFile;
 use ipsecov2_pe_host::oid_request::NDIS_REQUEST_SET_INFORMATION;
 use ipsecov2_pe_host::pe::PeImage;
+use ipsecov2_pe_host::stack;
 
 fn sys() -> Vec<u8> {
     let path = sys_path();
@@ -585,4 +586,82 @@ fn a_pause_with_a_send_outstanding_pends_until_the_send_completes() {
     h.detach(m).expect("detach");
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn every_callback_stays_within_the_stack_budget() {
+    let mut h = host();
+    let m = running_module(&mut h);
+    let mut rng = SplitMix64::new(31);
+    let alg = tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name.starts_with("gcm256"))
+        .expect("gcm256");
+    let spi = 0x0C00_0001;
+    let out = add_sa(
+        &mut h,
+        m,
+        &tcpip::bundle(Some((&alg, spi)), None, true, false, false, 0),
+    );
+    add_sa(
+        &mut h,
+        m,
+        &tcpip::bundle(Some((&alg, spi)), None, true, true, false, 0),
+    );
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    let f = tcpip::frame(
+        &tcpip::Ip {
+            v6: true,
+            extras: true,
+        },
+        &layer,
+        9,
+        &[0x42; 1200],
+        17,
+    );
+    let owned = OwnedNblChain::build(&[tcpip::send_nbl(
+        &mut rng,
+        &[&f.frame],
+        out,
+        0,
+        f.header_info,
+    )])
+    .expect("chain");
+    // SAFETY: `owned` outlives the send and its completion.
+    unsafe { h.send(m, head(&owned), true) }.expect("send");
+    let wire = h.complete_below(m, 0, true).expect("complete");
+    let rx = OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, &wire[0][0], 0)]).expect("chain");
+    // SAFETY: `rx` outlives the receive and its return.
+    unsafe { h.receive(m, head(&rx), 1, true) }.expect("receive");
+    h.return_above(m, true).expect("return");
+    assert!(tcpip::recv_view(&rx, 0).crypto_done);
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    let figures = stack::figures();
+    for (name, depth) in &figures {
+        eprintln!("stack: {name:36} {depth:6} bytes");
+    }
+    for name in [
+        "DriverEntry",
+        "FilterAttach",
+        "FilterRestart",
+        "FilterDirectOidRequest",
+        "FilterSendNetBufferLists",
+        "FilterSendNetBufferListsComplete",
+        "FilterReceiveNetBufferLists",
+        "FilterReturnNetBufferLists",
+        "FilterPause",
+        "FilterDetach",
+        "DriverUnload",
+    ] {
+        let d = figures.iter().find(|f| f.0 == name).map_or(0, |f| f.1);
+        assert!(d > 512 && d <= stack::BUDGET, "{name}: {d} bytes");
+    }
 }
