@@ -11,6 +11,7 @@
 
 pub mod abi;
 mod demangle_v0;
+pub mod device_io;
 pub mod driver;
 pub mod fault;
 pub mod filter_module;

@@ -346,6 +346,70 @@ pub struct NDIS_OID_REQUEST {
     pub Flags: u32,
 }
 
+/// `IRP` (the fields the host sets or reads; unions named by the member the host uses).
+#[repr(C, align(16))]
+#[derive(Debug, Clone, Copy)]
+pub struct IRP {
+    pub Type: i16,
+    pub Size: u16,
+    pub Pad0: u32,
+    pub MdlAddress: *mut MDL,
+    pub Flags: u32,
+    pub Pad1: u32,
+    /// `AssociatedIrp.SystemBuffer`.
+    pub SystemBuffer: *mut c_void,
+    pub ThreadListEntry: [usize; 2],
+    /// `IoStatus.Status`.
+    pub IoStatusStatus: i32,
+    pub Pad2: u32,
+    /// `IoStatus.Information`.
+    pub IoStatusInformation: usize,
+    pub RequestorMode: u8,
+    pub PendingReturned: u8,
+    pub StackCount: i8,
+    pub CurrentLocation: i8,
+    pub Cancel: u8,
+    pub CancelIrql: u8,
+    pub ApcEnvironment: i8,
+    pub AllocationFlags: u8,
+    pub UserIosb: *mut c_void,
+    pub UserEvent: *mut c_void,
+    pub Overlay: [usize; 2],
+    pub CancelRoutine: *mut c_void,
+    pub UserBuffer: *mut c_void,
+    /// `Tail.Overlay.DriverContext`.
+    pub DriverContext: [*mut c_void; 4],
+    pub Thread: *mut c_void,
+    pub AuxiliaryBuffer: *mut c_void,
+    pub ListEntry: [usize; 2],
+    /// `Tail.Overlay.CurrentStackLocation`.
+    pub CurrentStackLocation: *mut IO_STACK_LOCATION,
+    pub OriginalFileObject: *mut c_void,
+    pub Pad3: usize,
+}
+
+/// `IO_STACK_LOCATION` (Parameters named by the DeviceIoControl view).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct IO_STACK_LOCATION {
+    pub MajorFunction: u8,
+    pub MinorFunction: u8,
+    pub Flags: u8,
+    pub Control: u8,
+    pub Pad0: u32,
+    pub OutputBufferLength: u32,
+    pub Pad1: u32,
+    pub InputBufferLength: u32,
+    pub Pad2: u32,
+    pub IoControlCode: u32,
+    pub Pad3: u32,
+    pub Type3InputBuffer: *mut c_void,
+    pub DeviceObject: *mut DEVICE_OBJECT,
+    pub FileObject: *mut c_void,
+    pub CompletionRoutine: *mut c_void,
+    pub Context: *mut c_void,
+}
+
 /// One structure's layout as this crate compiles it.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
@@ -586,6 +650,44 @@ pub const LAYOUTS: &[Layout] = &[
         "DATA.METHOD_INFORMATION.BytesRead": offset_of!(NDIS_OID_REQUEST, MethodBytesRead), 4;
         "DATA.METHOD_INFORMATION.BytesNeeded": offset_of!(NDIS_OID_REQUEST, MethodBytesNeeded), 4;
     ]),
+    layout!(IRP {
+        Type: i16, Size: u16, MdlAddress: usize, Flags: u32, ThreadListEntry: [usize; 2],
+        RequestorMode: u8, PendingReturned: u8, StackCount: i8, CurrentLocation: i8, Cancel: u8,
+        CancelIrql: u8, ApcEnvironment: i8, AllocationFlags: u8, UserIosb: usize, UserEvent: usize,
+        Overlay: [usize; 2], CancelRoutine: usize, UserBuffer: usize,
+    } aliases [
+        "AssociatedIrp": offset_of!(IRP, SystemBuffer), 8;
+        "AssociatedIrp.MasterIrp": offset_of!(IRP, SystemBuffer), 8;
+        "AssociatedIrp.IrpCount": offset_of!(IRP, SystemBuffer), 4;
+        "AssociatedIrp.SystemBuffer": offset_of!(IRP, SystemBuffer), 8;
+        "IoStatus": offset_of!(IRP, IoStatusStatus), 0x10;
+        "IoStatus.Status": offset_of!(IRP, IoStatusStatus), 4;
+        "IoStatus.Information": offset_of!(IRP, IoStatusInformation), 8;
+        "Tail": offset_of!(IRP, DriverContext), 0x58;
+        "Tail.Overlay.DeviceQueueEntry": offset_of!(IRP, DriverContext), 0x18;
+        "Tail.Overlay.DriverContext": offset_of!(IRP, DriverContext), 0x20;
+        "Tail.Overlay.Thread": offset_of!(IRP, Thread), 8;
+        "Tail.Overlay.AuxiliaryBuffer": offset_of!(IRP, AuxiliaryBuffer), 8;
+        "Tail.Overlay.ListEntry": offset_of!(IRP, ListEntry), 0x10;
+        "Tail.Overlay.CurrentStackLocation": offset_of!(IRP, CurrentStackLocation), 8;
+        "Tail.Overlay.PacketType": offset_of!(IRP, CurrentStackLocation), 4;
+        "Tail.Overlay.OriginalFileObject": offset_of!(IRP, OriginalFileObject), 8;
+        "Tail.Apc": offset_of!(IRP, DriverContext), 0x58;
+        "Tail.CompletionKey": offset_of!(IRP, DriverContext), 8;
+    ]),
+    layout!(IO_STACK_LOCATION {
+        MajorFunction: u8, MinorFunction: u8, Flags: u8, Control: u8, DeviceObject: usize,
+        FileObject: usize, CompletionRoutine: usize, Context: usize,
+    } aliases [
+        "Parameters": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 0x20;
+        "Parameters.DeviceIoControl.OutputBufferLength": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 4;
+        "Parameters.DeviceIoControl.InputBufferLength": offset_of!(IO_STACK_LOCATION, InputBufferLength), 4;
+        "Parameters.DeviceIoControl.IoControlCode": offset_of!(IO_STACK_LOCATION, IoControlCode), 4;
+        "Parameters.DeviceIoControl.Type3InputBuffer": offset_of!(IO_STACK_LOCATION, Type3InputBuffer), 8;
+        "Parameters.Read.Length": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 4;
+        "Parameters.Write.Length": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 4;
+        "Parameters.Create.SecurityContext": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 8;
+    ]),
 ];
 
 // The sizes the driver relies on, checked at compile time as well (the tests compare every field
@@ -598,6 +700,8 @@ const _: () = assert!(offset_of!(DEVICE_OBJECT, Characteristics) == 0x34);
 const _: () = assert!(size_of::<NDIS_FILTER_DRIVER_CHARACTERISTICS>() == 0xF0);
 const _: () = assert!(size_of::<NDIS_DEVICE_OBJECT_ATTRIBUTES>() == 0x38);
 const _: () = assert!(size_of::<MDL>() == 0x30);
+const _: () = assert!(size_of::<IRP>() == 0xD0 && offset_of!(IRP, CurrentStackLocation) == 0xB8);
+const _: () = assert!(size_of::<IO_STACK_LOCATION>() == 0x48);
 const _: () = assert!(
     size_of::<NDIS_OID_REQUEST>() == 0xF8 && offset_of!(NDIS_OID_REQUEST, NdisReserved) == 0x48
 );

@@ -7,6 +7,7 @@ pub mod debug;
 pub mod device;
 pub mod filter_driver;
 pub mod image;
+pub mod irp;
 pub mod irql;
 pub mod lowres;
 pub mod module;
@@ -190,6 +191,11 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "ndis.sys",
             "NdisFReturnNetBufferLists",
             datapath::ndis_f_return_net_buffer_lists
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "IofCompleteRequest",
+            irp::iof_complete_request
         ),
     ]
 }
