@@ -115,6 +115,12 @@ impl DriverHost {
             .file_name()
             .map_or("driver".into(), |n| n.to_string_lossy().into_owned());
         image.register_symbols(&name, map.clone());
+        // For a debugger: where the image is (breakpoint = this base + the RVA from the map).
+        eprintln!(
+            "pe-host: {name} mapped at {:#x} (preferred {:#x})",
+            image.base(),
+            image.image.headers.image_base
+        );
         image::set(image.base(), image.image.headers.size_of_image as usize);
         handler::arm_thread().map_err(HostError::Signals)?;
         let mut driver_name = OwnedUnicode::new(DRIVER_NAME);
