@@ -85,6 +85,10 @@ pub struct DriverHost {
     driver_object: Box<DRIVER_OBJECT>,
     driver_name: OwnedUnicode,
     registry_path: OwnedUnicode,
+    /// OID requests the driver pended, kept alive until they complete (boxed: the driver holds
+    /// their addresses, which must not move when the vector grows).
+    #[allow(clippy::vec_box)]
+    pub(crate) pending_oids: Vec<Box<crate::abi::structs::NDIS_OID_REQUEST>>,
     _run: MutexGuard<'static, ()>,
 }
 
@@ -141,6 +145,7 @@ impl DriverHost {
             driver_object,
             driver_name,
             registry_path,
+            pending_oids: Vec::new(),
             _run: run,
         })
     }
@@ -241,6 +246,10 @@ impl DriverHost {
                 "filter module {:#x} still attached after DriverUnload",
                 m.filter_handle
             ));
+        }
+        let clones = crate::kernel::oid::live_clones();
+        if clones != 0 {
+            verifier::violation(format!("{clones} cloned OID request(s) never freed"));
         }
         for h in config::open_handles() {
             verifier::violation(format!("configuration handle {h:#x} never closed"));

@@ -275,6 +275,13 @@ impl DriverHost {
         self.after_callback("FilterDetach", irql::PASSIVE_LEVEL);
         module::with(filter_handle, |r| r.state = NdisState::Detached);
         module::remove(filter_handle);
+        let pending = crate::kernel::oid::pending_for(filter_handle).len();
+        let below = crate::kernel::oid::take_below(filter_handle).len();
+        if pending + below != 0 {
+            verifier::violation(format!(
+                "detach with OID requests outstanding: {pending} in the filter, {below} below"
+            ));
+        }
         if let Some(l) = crate::kernel::datapath::forget(filter_handle) {
             let held = l.sends_in_filter.len()
                 + l.below.len()

@@ -17,10 +17,13 @@ pub const NDIS_REQUEST_QUERY_INFORMATION: i32 = 0;
 pub const NDIS_REQUEST_SET_INFORMATION: i32 = 1;
 
 type OidFn = unsafe extern "win64" fn(usize, *mut NDIS_OID_REQUEST) -> i32;
+type CompleteFn = unsafe extern "win64" fn(usize, *mut NDIS_OID_REQUEST, i32);
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OidResult {
+    /// The request (to ask [`DriverHost::oid_result`] about a pending one).
+    pub request: usize,
     /// Final status (returned, or given to the completion after NDIS_STATUS_PENDING); `None`
     /// when the request is still pending.
     pub status: Option<i32>,
@@ -103,34 +106,94 @@ impl DriverHost {
             irql::PASSIVE_LEVEL,
         );
         let record = oid::get(req_ptr as usize);
-        let final_status = if status == NDIS_STATUS_PENDING {
-            match record.and_then(|r| r.completed_status) {
-                Some(s) => {
-                    oid::finish(req_ptr as usize);
-                    Some(s)
-                }
-                None => {
-                    // Still pending: the request must outlive its completion.
-                    verifier::violation(format!("OID {oid_code:#x} still pending after the handler returned; the host keeps it"));
-                    Box::leak(req);
-                    return Ok(OidResult {
-                        status: None,
-                        bytes_done: 0,
-                        bytes_needed: 0,
-                    });
-                }
-            }
-        } else {
-            if record.is_some_and(|r| r.completions > 0) {
-                verifier::violation(format!("OID {oid_code:#x}: the handler returned {status:#x} and also completed the request"));
-            }
-            oid::finish(req_ptr as usize);
-            Some(status)
-        };
+        if status == NDIS_STATUS_PENDING {
+            self.pending_oids.push(req);
+            return Ok(self.oid_result(req_ptr as usize).unwrap_or(OidResult {
+                request: req_ptr as usize,
+                status: None,
+                bytes_done: 0,
+                bytes_needed: 0,
+            }));
+        }
+        if record.is_some_and(|r| r.completions > 0) {
+            verifier::violation(format!("OID {oid_code:#x}: the handler returned {status:#x} and also completed the request"));
+        }
+        oid::finish(req_ptr as usize);
         Ok(OidResult {
-            status: final_status,
+            request: req_ptr as usize,
+            status: Some(status),
             bytes_done: req.BytesWritten,
             bytes_needed: req.BytesNeeded,
         })
+    }
+
+    /// The result of a request the driver pended: `None` while not completed.
+    pub fn oid_result(&mut self, request: usize) -> Option<OidResult> {
+        let status = oid::get(request)?.completed_status?;
+        oid::finish(request);
+        let i = self
+            .pending_oids
+            .iter()
+            .position(|r| &**r as *const NDIS_OID_REQUEST as usize == request)?;
+        let req = self.pending_oids.remove(i);
+        Some(OidResult {
+            request,
+            status: Some(status),
+            bytes_done: req.BytesWritten,
+            bytes_needed: req.BytesNeeded,
+        })
+    }
+
+    /// The miniport below answers every request the filter passed down to it: `answer` gets the
+    /// OID, the request type and the information buffer, and returns (status, bytes written or
+    /// read, bytes needed); then the filter's (direct) OID-complete handler runs. Returns how
+    /// many requests were answered.
+    pub fn complete_oids_below(
+        &mut self,
+        filter_handle: usize,
+        mut answer: impl FnMut(u32, i32, &mut [u8]) -> (i32, u32, u32),
+    ) -> Result<usize, ModuleError> {
+        let m = module::get(filter_handle).ok_or(ModuleError::NoModule)?;
+        let me = self.driver_object_address();
+        let d = filter_driver::registered()
+            .into_iter()
+            .find(|d| d.driver_object == me)
+            .ok_or(ModuleError::NotRegistered)?;
+        let below = oid::take_below(filter_handle);
+        for &(request, direct) in &below {
+            let handler = if direct {
+                d.characteristics.DirectOidRequestCompleteHandler
+            } else {
+                d.characteristics.OidRequestCompleteHandler
+            };
+            if handler.is_null() {
+                return Err(ModuleError::NoHandler("OidRequestCompleteHandler"));
+            }
+            let req = request as *mut NDIS_OID_REQUEST;
+            // SAFETY: a request the filter passed down; valid until the filter's completion
+            // handler has run.
+            let r = unsafe { &mut *req };
+            let len = r.InformationBufferLength as usize;
+            let mut empty: [u8; 0] = [];
+            let buffer: &mut [u8] = if r.InformationBuffer.is_null() || len == 0 {
+                &mut empty
+            } else {
+                // SAFETY: the request's information buffer holds InformationBufferLength bytes.
+                unsafe { core::slice::from_raw_parts_mut(r.InformationBuffer.cast::<u8>(), len) }
+            };
+            let (status, done, needed) = answer(r.Oid, r.RequestType, buffer);
+            r.BytesWritten = done;
+            r.BytesNeeded = needed;
+            // SAFETY: the driver's FILTER_(DIRECT_)OID_REQUEST_COMPLETE routine.
+            let f: CompleteFn =
+                unsafe { core::mem::transmute::<*const c_void, CompleteFn>(handler) };
+            irql::set(irql::PASSIVE_LEVEL);
+            // SAFETY: the module context; the request is the filter's clone, given back.
+            crate::stack::measure("FilterOidRequestComplete", || unsafe {
+                f(m.context, req, status)
+            });
+            self.after_callback("FilterOidRequestComplete", irql::PASSIVE_LEVEL);
+        }
+        Ok(below.len())
     }
 }

@@ -703,3 +703,74 @@ fn the_control_device_completes_every_irp_once_with_the_right_status() {
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn other_oids_pass_down_as_clones_and_complete_once_with_the_miniports_answer() {
+    use ipsecov2_pe_host::oid_request::NDIS_REQUEST_QUERY_INFORMATION;
+    const OID_GEN_MAXIMUM_FRAME_SIZE: u32 = 0x0001_0106;
+    let mut h = host();
+    let m = running_module(&mut h);
+    for direct in [false, true] {
+        let mut buf = [0u8; 4];
+        let r = h
+            .oid_request(
+                m,
+                direct,
+                NDIS_REQUEST_QUERY_INFORMATION,
+                OID_GEN_MAXIMUM_FRAME_SIZE,
+                &mut buf,
+            )
+            .expect("query");
+        assert_eq!(
+            r.status, None,
+            "the filter must pend while the miniport answers"
+        );
+        let mut seen = Vec::new();
+        let n = h
+            .complete_oids_below(m, |oid, kind, b| {
+                seen.push((oid, kind, b.len()));
+                b.copy_from_slice(&1500u32.to_le_bytes());
+                (0, 4, 0)
+            })
+            .expect("answer");
+        assert_eq!(n, 1);
+        assert_eq!(
+            seen,
+            [(
+                OID_GEN_MAXIMUM_FRAME_SIZE,
+                NDIS_REQUEST_QUERY_INFORMATION,
+                4
+            )]
+        );
+        let done = h.oid_result(r.request).expect("completed");
+        assert_eq!(
+            (done.status, done.bytes_done),
+            (Some(0), 4),
+            "direct {direct}"
+        );
+        assert_eq!(u32::from_le_bytes(buf), 1500);
+        // A failure below is passed up with its BytesNeeded.
+        let r = h
+            .oid_request(
+                m,
+                direct,
+                NDIS_REQUEST_QUERY_INFORMATION,
+                OID_GEN_MAXIMUM_FRAME_SIZE,
+                &mut buf[..2],
+            )
+            .expect("query");
+        h.complete_oids_below(m, |_, _, _| (0xC001_0016_u32 as i32, 0, 4))
+            .expect("answer");
+        let done = h.oid_result(r.request).expect("completed");
+        assert_eq!(
+            (done.status, done.bytes_needed),
+            (Some(0xC001_0016_u32 as i32), 4)
+        );
+    }
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}

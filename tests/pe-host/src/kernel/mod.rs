@@ -197,6 +197,22 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "IofCompleteRequest",
             irp::iof_complete_request
         ),
+        f!(
+            "ndis.sys",
+            "NdisAllocateCloneOidRequest",
+            oid::ndis_allocate_clone_oid_request
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFreeCloneOidRequest",
+            oid::ndis_free_clone_oid_request
+        ),
+        f!("ndis.sys", "NdisFOidRequest", oid::ndis_f_oid_request),
+        f!(
+            "ndis.sys",
+            "NdisFDirectOidRequest",
+            oid::ndis_f_direct_oid_request
+        ),
     ]
 }
 
