@@ -197,6 +197,21 @@ impl DriverHost {
         Ok(status)
     }
 
+    /// Calls the image's export `name` as a no-argument routine returning a 64-bit value, at
+    /// PASSIVE_LEVEL, with the checks of a callback (stack depth, IRQL and locks on return). For
+    /// test images that are not NDIS drivers.
+    pub fn call_export(&mut self, name: &str) -> Option<u64> {
+        type ExportFn = unsafe extern "win64" fn() -> u64;
+        let address = self.image.export(name)?;
+        // SAFETY: the caller names an export that is a no-argument win64 routine.
+        let f: ExportFn = unsafe { core::mem::transmute::<usize, ExportFn>(address) };
+        irql::set(irql::PASSIVE_LEVEL);
+        // SAFETY: as above; the image is mapped.
+        let r = crate::stack::measure(name, || unsafe { f() });
+        self.after_callback(name, irql::PASSIVE_LEVEL);
+        Some(r)
+    }
+
     /// Calls `DriverUnload` at PASSIVE_LEVEL, then records as violations whatever the driver
     /// left behind: a registered filter driver or device, pool blocks (leaks, by tag).
     pub fn unload(&mut self) {
