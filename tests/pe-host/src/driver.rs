@@ -93,9 +93,19 @@ pub struct DriverHost {
 }
 
 impl DriverHost {
-    /// Loads `sys` (and `sys` with extension `.map` when present), binding every import the host
-    /// does not implement to a trap.
+    /// Loads `sys` (and `sys` with extension `.map` when present); refuses, listing every one,
+    /// when the image imports anything the host does not implement.
     pub fn load(sys: &Path) -> Result<Self, HostError> {
+        Self::load_inner(sys, false)
+    }
+
+    /// As [`load`](Self::load), but binds every import the host does not implement to a trap
+    /// that ends the run naming it if the driver calls it (to run a driver ahead of the host).
+    pub fn load_with_traps(sys: &Path) -> Result<Self, HostError> {
+        Self::load_inner(sys, true)
+    }
+
+    fn load_inner(sys: &Path, traps: bool) -> Result<Self, HostError> {
         let run = RUN.lock().unwrap_or_else(|p| p.into_inner());
         let file = std::fs::read(sys).map_err(|error| HostError::Read {
             path: sys.to_owned(),
@@ -107,10 +117,14 @@ impl DriverHost {
             .iter()
             .map(|i| (i.module.clone(), i.name.clone()))
             .collect();
-        let table = crate::kernel::host_table_with_traps(
-            imports.iter().map(|(m, n)| (m.as_str(), n.as_str())),
-        )
-        .ok_or(HostError::TrapsExhausted)?;
+        let table = if traps {
+            crate::kernel::host_table_with_traps(
+                imports.iter().map(|(m, n)| (m.as_str(), n.as_str())),
+            )
+            .ok_or(HostError::TrapsExhausted)?
+        } else {
+            crate::kernel::host_table()
+        };
         let image = LoadedImage::load(&file, &table).map_err(HostError::Load)?;
         let map = std::fs::read_to_string(sys.with_extension("map"))
             .ok()

@@ -13,6 +13,7 @@ pub mod abi;
 mod demangle_v0;
 pub mod device_io;
 pub mod driver;
+pub mod events;
 pub mod fault;
 pub mod filter_module;
 pub mod kernel;

@@ -6,6 +6,7 @@ pub mod datapath;
 pub mod debug;
 pub mod device;
 pub mod filter_driver;
+pub mod forward;
 pub mod image;
 pub mod irp;
 pub mod irql;
@@ -212,6 +213,31 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "ndis.sys",
             "NdisFDirectOidRequest",
             oid::ndis_f_direct_oid_request
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFCancelSendNetBufferLists",
+            forward::ndis_f_cancel_send_net_buffer_lists
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFCancelOidRequest",
+            forward::ndis_f_cancel_oid_request
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFCancelDirectOidRequest",
+            forward::ndis_f_cancel_direct_oid_request
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFNetPnPEvent",
+            forward::ndis_f_net_pnp_event
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFDevicePnPEventNotify",
+            forward::ndis_f_device_pnp_event_notify
         ),
     ]
 }

@@ -179,7 +179,11 @@ pub unsafe extern "win64" fn ndis_f_indicate_status(
         violation(format!("NdisFIndicateStatus: bad header {:?}", s.Header));
         return;
     }
-    if s.SourceHandle as usize != filter_handle {
+    // A filter originating an indication names itself; one passing on the miniport's keeps its
+    // SourceHandle (NdisFIndicateStatus with the structure FilterStatus received).
+    if s.SourceHandle as usize != filter_handle
+        && s.SourceHandle as usize != crate::events::MINIPORT_HANDLE
+    {
         violation(format!(
             "NdisFIndicateStatus: SourceHandle {:p} is not the filter handle {filter_handle:#x}",
             s.SourceHandle
