@@ -443,6 +443,10 @@ fn plain_traffic_passes_through_the_binary_and_every_nbl_comes_back_once() {
         let l = datapath::with(m, |l| l.clone()).expect("ledger");
         assert!(l.sends_in_filter.is_empty() && l.below.is_empty(), "{l:?}");
         assert_eq!(l.completed_up.iter().filter(|c| c.1 == 0).count(), 2);
+        // Given back, the NBL's header is poisoned: a driver reading it after this would fault.
+        // SAFETY: the NBL belongs to `owned`, alive; its first word is `Next`.
+        let next = unsafe { head(&owned).cast::<u64>().read() };
+        assert_eq!(next, 0xDDDD_DDDD_DDDD_DDDD);
         datapath::with(m, |l| l.completed_up.clear());
 
         // Receive: indicated up as is, returned down once.

@@ -16,6 +16,22 @@ use crate::abi::structs::NET_BUFFER_LIST;
 /// `NDIS_SEND_FLAGS_DISPATCH_LEVEL` and its receive/return/complete counterparts (all 1).
 pub const AT_DISPATCH_LEVEL: u32 = 1;
 
+/// Bytes of an NBL poisoned when the filter gives it back (links, context, pool, reserved
+/// areas, flags and status; the info slots from 0x90 stay for TCP/IP and the miniport to read).
+pub const POISONED_HEADER: usize = 0x90;
+/// The poison: a non-canonical address in every pointer field, so that a driver touching an
+/// NBL after giving it back faults (reported with its function and offset).
+pub const POISON: u8 = 0xDD;
+
+/// Poisons the header of an NBL the host owns again.
+///
+/// # Safety
+/// `nbl` must be a valid NBL owned by the host, no longer used through its header.
+unsafe fn poison(nbl: usize) {
+    // SAFETY: contract; the header is plain data.
+    unsafe { (nbl as *mut u8).write_bytes(POISON, POISONED_HEADER) };
+}
+
 /// Per-module ledger.
 #[derive(Debug, Default, Clone)]
 pub struct Ledger {
@@ -127,6 +143,8 @@ pub unsafe extern "win64" fn ndis_f_send_net_buffer_lists_complete(
                     // SAFETY: `n` is an NBL the host sent into the filter (still alive).
                     let status = unsafe { (*(n as *mut NET_BUFFER_LIST)).Status };
                     l.completed_up.push((n, status));
+                    // SAFETY: the NBL is the host's again; nothing reads its header after this.
+                    unsafe { poison(n) };
                 }
                 None if l.completed_up.iter().any(|c| c.0 == n) => violation(format!(
                     "NdisFSendNetBufferListsComplete: NBL {n:#x} completed twice"
@@ -193,6 +211,8 @@ pub unsafe extern "win64" fn ndis_f_return_net_buffer_lists(
                 Some(i) => {
                     l.receives_in_filter.remove(i);
                     l.returned_down.push(n);
+                    // SAFETY: the NBL is the host's again; nothing reads its header after this.
+                    unsafe { poison(n) };
                 }
                 None if l.returned_down.contains(&n) => violation(format!(
                     "NdisFReturnNetBufferLists: NBL {n:#x} returned twice"
