@@ -181,17 +181,7 @@ impl DriverHost {
 
     /// Checks that a callback returned at `level` holding no lock.
     pub(crate) fn after_callback(&self, what: &str, level: u8) {
-        if irql::current() != level {
-            verifier::violation(format!(
-                "{what} returned at IRQL {}, called at {level}",
-                irql::current()
-            ));
-            irql::set(level);
-        }
-        let held = spinlock::held_count();
-        if held != 0 {
-            verifier::violation(format!("{what} returned holding {held} spin lock(s)"));
-        }
+        after_callback(what, level);
     }
 
     /// Calls `DriverEntry` at PASSIVE_LEVEL; returns its NTSTATUS.
@@ -297,5 +287,20 @@ impl DriverHost {
             ));
         }
         let _ = &self.driver_name;
+    }
+}
+
+/// Checks that a callback returned at `level` holding no lock (restoring the level if not).
+pub(crate) fn after_callback(what: &str, level: u8) {
+    if irql::current() != level {
+        verifier::violation(format!(
+            "{what} returned at IRQL {}, called at {level}",
+            irql::current()
+        ));
+        irql::set(level);
+    }
+    let held = spinlock::held_count();
+    if held != 0 {
+        verifier::violation(format!("{what} returned holding {held} spin lock(s)"));
     }
 }

@@ -10,6 +10,7 @@
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 
 pub mod abi;
+pub mod concurrent;
 mod demangle_v0;
 pub mod device_io;
 pub mod driver;

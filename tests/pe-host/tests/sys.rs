@@ -836,3 +836,122 @@ fn status_indications_cancels_and_pnp_events_pass_through_the_binary() {
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn sends_on_four_threads_while_sas_churn_on_another() {
+    const SENDERS: usize = 4;
+    const PACKETS: usize = 150;
+    let mut h = host();
+    let m = running_module(&mut h);
+    let alg = tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name.starts_with("gcm128"))
+        .expect("gcm128");
+    let spi = 0x0D00_0001;
+    let out = add_sa(
+        &mut h,
+        m,
+        &tcpip::bundle(Some((&alg, spi)), None, false, false, false, 0),
+    );
+    let calls = h.module_calls(m).expect("calls");
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    let frames_on_wire = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for t in 0..SENDERS {
+            let frames_on_wire = &frames_on_wire;
+            s.spawn(move || {
+                calls.enter_thread().expect("thread");
+                let mut rng = SplitMix64::new(100 + t as u64);
+                let mut keep = Vec::new();
+                for i in 0..PACKETS {
+                    let f = tcpip::frame(
+                        &tcpip::Ip {
+                            v6: false,
+                            extras: false,
+                        },
+                        &layer,
+                        (t * PACKETS + i + 1) as u32,
+                        &[t as u8; 100],
+                        6,
+                    );
+                    let owned = OwnedNblChain::build(&[tcpip::send_nbl(
+                        &mut rng,
+                        &[&f.frame],
+                        out,
+                        0,
+                        f.header_info,
+                    )])
+                    .expect("chain");
+                    // SAFETY: `owned` is kept alive until the end of the test.
+                    unsafe { calls.send(head(&owned)) };
+                    keep.push(owned);
+                    let n: usize = calls.complete_below().iter().map(Vec::len).sum();
+                    frames_on_wire.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                }
+                // The chains live until every one of them is back.
+                let mine: Vec<usize> = keep.iter().map(|o| head(o) as usize).collect();
+                while datapath::with(m, |l| l.sends_in_filter.iter().any(|n| mine.contains(n)))
+                    .unwrap_or(false)
+                {
+                    let n: usize = calls.complete_below().iter().map(Vec::len).sum();
+                    frames_on_wire.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+                    std::thread::yield_now();
+                }
+                drop(keep);
+            });
+        }
+        s.spawn(move || {
+            calls.enter_thread().expect("thread");
+            let alg = tcpip::esp_algs()
+                .into_iter()
+                .find(|a| a.name.contains("sha256"))
+                .expect("cbc+sha256");
+            for i in 0..60u32 {
+                let sa = tcpip::bundle(Some((&alg, 0x0E00_0000 + i)), None, false, true, false, 0);
+                let (mut buf, offsets) = oid_buffers::add_sa_list(&[sa]);
+                relink(&mut buf, &offsets);
+                assert_eq!(
+                    calls.direct_set(OID_ADD_SA, &mut buf),
+                    Some(0),
+                    "ADD_SA {i}"
+                );
+                let handle = oid_buffers::handle_at(&buf, offsets[0]);
+                let mut del = oid_buffers::delete_sa_list(&[handle]);
+                relink(&mut del, &[0]);
+                assert_eq!(
+                    calls.direct_set(OID_DELETE_SA, &mut del),
+                    Some(0),
+                    "DELETE_SA {i}"
+                );
+            }
+        });
+    });
+    // Whatever is still below is completed now.
+    let rest: usize = calls.complete_below().iter().map(Vec::len).sum();
+    let completed = calls.take_completed();
+    assert_eq!(
+        completed.len(),
+        SENDERS * PACKETS,
+        "every send completed back once"
+    );
+    assert!(
+        completed.iter().all(|c| c.1 == 0),
+        "{:x?}",
+        completed
+            .iter()
+            .filter(|c| c.1 != 0)
+            .take(3)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(frames_on_wire.into_inner() + rest, SENDERS * PACKETS);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
