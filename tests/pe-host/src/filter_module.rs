@@ -5,7 +5,7 @@
 
 use crate::abi::structs::{
     NDIS_FILTER_ATTACH_PARAMETERS, NDIS_FILTER_PAUSE_PARAMETERS, NDIS_FILTER_RESTART_PARAMETERS,
-    NDIS_OBJECT_HEADER,
+    NDIS_OBJECT_HEADER, NDIS_OFFLOAD,
 };
 use crate::driver::DriverHost;
 use crate::kernel::module::{self, NdisState};
@@ -38,6 +38,40 @@ pub struct Miniport {
     /// Keywords of the adapter (the registry's advanced properties), served by
     /// NdisReadConfiguration.
     pub keywords: Vec<(String, u32)>,
+    /// The miniport's offload configuration (`DefaultOffloadConfiguration`; NULL when `None`).
+    pub offload: Option<NDIS_OFFLOAD>,
+}
+
+/// `NDIS_OBJECT_TYPE_OFFLOAD`.
+pub const NDIS_OBJECT_TYPE_OFFLOAD: u8 = 0xA7;
+
+/// A typical Ethernet NIC's offload configuration: IPv4/IPv6 TCP, UDP and IP checksum on
+/// transmit and receive (802.3 encapsulation), nothing else; NDIS_OFFLOAD REVISION_5.
+pub fn checksum_nic_offload() -> NDIS_OFFLOAD {
+    // Encapsulation NDIS_ENCAPSULATION_IEEE_802_3 (2); then IpOptions, TcpOptions, TcpChecksum,
+    // UdpChecksum, IpChecksum (2 bits each, NDIS_OFFLOAD_SUPPORTED = 1). IPv6 has no IpChecksum.
+    let v4 = [2, 0x155];
+    let v6 = [2, 0x55];
+    NDIS_OFFLOAD {
+        Header: NDIS_OBJECT_HEADER {
+            Type: NDIS_OBJECT_TYPE_OFFLOAD,
+            Revision: 5,
+            Size: 0xBC,
+        },
+        Checksum: [v4[0], v4[1], v4[0], v4[1], v6[0], v6[1], v6[0], v6[1]],
+        LsoV1: [0; 4],
+        IPsecV1: [0; 7],
+        LsoV2: [0; 7],
+        Flags: 0,
+        IPsecV2: [0; 8],
+        Rsc: [0; 2],
+        Pad0: [0; 2],
+        EncapsulatedPacketTaskOffloadGre: [0; 2],
+        EncapsulatedPacketTaskOffloadVxlan: [0; 5],
+        EncapsulationTypes: 0,
+        Pad1: [0; 3],
+        Rfc6877Xlat: [0; 2],
+    }
 }
 
 impl Default for Miniport {
@@ -48,6 +82,7 @@ impl Default for Miniport {
             mac: [0x02, 0x00, 0x5E, 0x10, 0x00, 0x01],
             link_speed: 10_000_000_000,
             keywords: Vec::new(),
+            offload: None,
         }
     }
 }
@@ -102,6 +137,7 @@ impl DriverHost {
         let mut guid_name = OwnedUnicode::new("{5A5E5A5E-0000-4000-8000-00000000A77A}");
         let mut instance = OwnedUnicode::new("pe-host emulated Ethernet adapter");
         let mut base_name = OwnedUnicode::new("\\DEVICE\\{5A5E5A5E-0000-4000-8000-000000000001}");
+        let mut offload = miniport.offload;
         let mut mac = [0u8; 32];
         mac[..6].copy_from_slice(&miniport.mac);
         let mut params = NDIS_FILTER_ATTACH_PARAMETERS {
@@ -123,7 +159,9 @@ impl DriverHost {
             MiniportMediaType: miniport.media_type,
             MiniportPhysicalMediaType: NDIS_PHYSICAL_MEDIUM_802_3,
             MiniportMediaSpecificAttributes: core::ptr::null_mut(),
-            DefaultOffloadConfiguration: core::ptr::null_mut(),
+            DefaultOffloadConfiguration: offload
+                .as_mut()
+                .map_or(core::ptr::null_mut(), |o| (o as *mut NDIS_OFFLOAD).cast()),
             MacAddressLength: 6,
             CurrentMacAddress: mac,
             BaseMiniportNetLuid: 0x0006_0000_0000_0000 | u64::from(miniport.if_index) << 24,

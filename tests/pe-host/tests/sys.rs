@@ -955,3 +955,49 @@ fn sends_on_four_threads_while_sas_churn_on_another() {
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
 }
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn the_miniports_offloads_are_kept_and_ipsecov2_is_added_above_them() {
+    use ipsecov2_pe_host::filter_module::checksum_nic_offload;
+    let mut h = host();
+    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
+    let nic = checksum_nic_offload();
+    let adapter = Miniport {
+        offload: Some(nic),
+        ..small_adapter()
+    };
+    let (m, status) = h.attach(&adapter).expect("attach");
+    assert_eq!(status, 0);
+    assert_eq!(h.restart(m).expect("restart"), 0);
+    let rec = module::get(m).expect("module");
+    let config = rec
+        .indications
+        .iter()
+        .rev()
+        .find(|i| i.status == TASK_OFFLOAD_CURRENT_CONFIG)
+        .expect("current config indicated");
+    let b = &config.buffer;
+    assert!(b.len() >= 0x90, "{} bytes", b.len());
+    assert_eq!(b[0], 0xA7, "NDIS_OFFLOAD header type");
+    let words = |from: usize, n: usize| -> Vec<u32> {
+        (0..n)
+            .map(|i| u32::from_le_bytes(b[from + 4 * i..from + 4 * i + 4].try_into().expect("4")))
+            .collect()
+    };
+    assert_eq!(
+        words(4, 8),
+        nic.Checksum,
+        "checksum offloads of the miniport must be kept"
+    );
+    assert!(
+        words(0x70, 8).iter().any(|&w| w != 0),
+        "IPsecV2 not advertised: {:x?}",
+        words(0x70, 8)
+    );
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}

@@ -410,6 +410,27 @@ pub struct IO_STACK_LOCATION {
     pub Context: *mut c_void,
 }
 
+/// `NDIS_OFFLOAD` (NDIS 6.80, REVISION_5, 0xBC bytes); the sub-structures are `ULONG` bitfield
+/// blocks, kept as words here.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NDIS_OFFLOAD {
+    pub Header: NDIS_OBJECT_HEADER,
+    pub Checksum: [u32; 8],
+    pub LsoV1: [u32; 4],
+    pub IPsecV1: [u32; 7],
+    pub LsoV2: [u32; 7],
+    pub Flags: u32,
+    pub IPsecV2: [u32; 8],
+    pub Rsc: [u8; 2],
+    pub Pad0: [u8; 2],
+    pub EncapsulatedPacketTaskOffloadGre: [u32; 2],
+    pub EncapsulatedPacketTaskOffloadVxlan: [u32; 5],
+    pub EncapsulationTypes: u8,
+    pub Pad1: [u8; 3],
+    pub Rfc6877Xlat: [u32; 2],
+}
+
 /// One structure's layout as this crate compiles it.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
@@ -688,6 +709,20 @@ pub const LAYOUTS: &[Layout] = &[
         "Parameters.Write.Length": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 4;
         "Parameters.Create.SecurityContext": offset_of!(IO_STACK_LOCATION, OutputBufferLength), 8;
     ]),
+    layout!(NDIS_OFFLOAD {
+        Header: NDIS_OBJECT_HEADER,
+        Checksum: [u32; 8],
+        LsoV1: [u32; 4],
+        IPsecV1: [u32; 7],
+        LsoV2: [u32; 7],
+        Flags: u32,
+        IPsecV2: [u32; 8],
+        Rsc: [u8; 2],
+        EncapsulatedPacketTaskOffloadGre: [u32; 2],
+        EncapsulatedPacketTaskOffloadVxlan: [u32; 5],
+        EncapsulationTypes: u8,
+        Rfc6877Xlat: [u32; 2],
+    }),
 ];
 
 // The sizes the driver relies on, checked at compile time as well (the tests compare every field
@@ -700,6 +735,8 @@ const _: () = assert!(offset_of!(DEVICE_OBJECT, Characteristics) == 0x34);
 const _: () = assert!(size_of::<NDIS_FILTER_DRIVER_CHARACTERISTICS>() == 0xF0);
 const _: () = assert!(size_of::<NDIS_DEVICE_OBJECT_ATTRIBUTES>() == 0x38);
 const _: () = assert!(size_of::<MDL>() == 0x30);
+const _: () =
+    assert!(size_of::<NDIS_OFFLOAD>() == 0xBC && offset_of!(NDIS_OFFLOAD, IPsecV2) == 0x70);
 const _: () = assert!(size_of::<IRP>() == 0xD0 && offset_of!(IRP, CurrentStackLocation) == 0xB8);
 const _: () = assert!(size_of::<IO_STACK_LOCATION>() == 0x48);
 const _: () = assert!(
