@@ -217,3 +217,99 @@ fn a_recursive_spin_lock_acquisition_ends_the_run_instead_of_hanging() {
         "{err}"
     );
 }
+
+#[test]
+fn nbl_ownership_oid_and_pause_checks_fire() {
+    use ipsecov2_pe_host::abi::structs::{NDIS_OID_REQUEST, NET_BUFFER_LIST};
+    use ipsecov2_pe_host::kernel::{datapath, module, oid};
+    let _g = serial();
+    let m = module::create(0x1234, Vec::new());
+    module::with(m, |r| r.state = module::NdisState::Running);
+    // SAFETY: an all-zero NBL is a valid value.
+    let mut a: Box<NET_BUFFER_LIST> = Box::new(unsafe { core::mem::zeroed() });
+    // SAFETY: as above.
+    let mut b: Box<NET_BUFFER_LIST> = Box::new(unsafe { core::mem::zeroed() });
+    let pa: *mut NET_BUFFER_LIST = &mut *a;
+    let pb: *mut NET_BUFFER_LIST = &mut *b;
+    datapath::with(m, |l| l.sends_in_filter.push(pa as usize));
+    // SAFETY: `pa` is a valid NBL for the whole test.
+    unsafe { datapath::ndis_f_send_net_buffer_lists_complete(m, pa, 0) };
+    a.Next = core::ptr::null_mut();
+    // SAFETY: as above (its header was poisoned by the first completion; Next reset).
+    unsafe { datapath::ndis_f_send_net_buffer_lists_complete(m, pa, 0) };
+    // SAFETY: `pb` is valid; never sent in.
+    unsafe { datapath::ndis_f_send_net_buffer_lists_complete(m, pb, 0) };
+    let v = verifier::take();
+    assert!(v.iter().any(|s| s.contains("completed twice")), "{v:?}");
+    assert!(
+        v.iter()
+            .any(|s| s.contains("was not sent into this filter")),
+        "{v:?}"
+    );
+
+    datapath::with(m, |l| l.receives_in_filter.push(pb as usize));
+    b.Next = core::ptr::null_mut();
+    // SAFETY: as above.
+    unsafe { datapath::ndis_f_return_net_buffer_lists(m, pb, 0) };
+    b.Next = core::ptr::null_mut();
+    // SAFETY: as above.
+    unsafe { datapath::ndis_f_return_net_buffer_lists(m, pb, 0) };
+    // Indicated with a wrong count, and with the DISPATCH flag at PASSIVE_LEVEL.
+    b.Next = core::ptr::null_mut();
+    // SAFETY: as above.
+    unsafe { datapath::ndis_f_indicate_receive_net_buffer_lists(m, pb, 0, 2, 1) };
+    let v = verifier::take();
+    assert!(v.iter().any(|s| s.contains("returned twice")), "{v:?}");
+    assert!(
+        v.iter()
+            .any(|s| s.contains("NumberOfNetBufferLists 2, chain of 1")),
+        "{v:?}"
+    );
+    assert!(
+        v.iter()
+            .any(|s| s.contains("the DISPATCH_LEVEL flag says 1 but the IRQL is 0")),
+        "{v:?}"
+    );
+
+    // SAFETY: an all-zero request is a valid value.
+    let mut r: Box<NDIS_OID_REQUEST> = Box::new(unsafe { core::mem::zeroed() });
+    let pr: *mut NDIS_OID_REQUEST = &mut *r;
+    oid::issue(m, pr as usize, false);
+    oid::ndis_f_oid_request_complete(m, pr, 0);
+    oid::ndis_f_oid_request_complete(m, pr, 0);
+    oid::ndis_f_direct_oid_request_complete(m, pr, 0);
+    oid::finish(pr as usize);
+    oid::ndis_f_oid_request_complete(m, pr, 0);
+    let v = verifier::take();
+    assert!(v.iter().any(|s| s.contains("completed 2 times")), "{v:?}");
+    assert!(
+        v.iter()
+            .any(|s| s.contains("was issued on the regular path")),
+        "{v:?}"
+    );
+    assert!(
+        v.iter()
+            .any(|s| s.contains("is not a request given to the filter")),
+        "{v:?}"
+    );
+
+    module::ndis_f_pause_complete(m);
+    let v = verifier::take();
+    assert!(
+        v.iter().any(
+            |s| s.contains("NdisFPauseComplete while the module is Running (no pause pending)")
+        ),
+        "{v:?}"
+    );
+    module::with(m, |r| r.state = module::NdisState::Pausing);
+    datapath::with(m, |l| l.sends_in_filter.push(0x1000));
+    module::ndis_f_pause_complete(m);
+    let v = verifier::take();
+    assert!(
+        v.iter()
+            .any(|s| s.contains("NdisFPauseComplete with 1 NBL(s) still in the filter")),
+        "{v:?}"
+    );
+    datapath::forget(m);
+    module::remove(m);
+}
