@@ -603,7 +603,7 @@ pub fn frame_ip(
         p.extend_from_slice(inner);
         let align = esp.block.max(4);
         let mut pad = 0usize;
-        while (inner.len() + pad + 2) % align != 0 {
+        while !(inner.len() + pad + 2).is_multiple_of(align) {
             pad += 1;
         }
         for i in 1..=pad {

@@ -473,7 +473,7 @@ fn two_hosts_round_trip_esp_and_ah() -> R {
                 frame(&ip, &layer, 1, &[0xAB; 40], 6),
                 frame(&ip, &layer, 2, &[0xCD; 301], 17),
             ];
-            b.miniport_mut().resources = spi % 2 == 0;
+            b.miniport_mut().resources = spi.is_multiple_of(2);
             exchange(&mut a, &mut b, &framed, out).map_err(|e| format!("{}: {e}", esps[i].name))?;
         }
     }

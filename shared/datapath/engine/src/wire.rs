@@ -368,7 +368,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> AhPacket<T> {
     /// Set the payload length field from a total AH length in bytes
     /// (must be a multiple of 4, at least 12).
     pub fn set_header_len(&mut self, total: usize) -> Result<(), PacketError> {
-        if total % 4 != 0 || total < AH_FIXED_LEN {
+        if !total.is_multiple_of(4) || total < AH_FIXED_LEN {
             return Err(PacketError::BadLength);
         }
         let v = u8::try_from(total / 4 - 2).map_err(|_| PacketError::BadLength)?;

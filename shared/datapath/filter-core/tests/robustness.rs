@@ -104,12 +104,12 @@ fn mutated_frames_never_panic_on_either_path() {
         let mut specs = Vec::new();
         for _ in 0..6 {
             let m = mutate(&mut rng, &f.frame);
-            let hi = if rng.next_u64() % 2 == 0 {
+            let hi = if rng.next_u64().is_multiple_of(2) {
                 rng.next_u64() as u32
             } else {
                 f.header_info
             };
-            let tun = if rng.next_u64() % 5 == 0 { h } else { 0 };
+            let tun = if rng.next_u64().is_multiple_of(5) { h } else { 0 };
             specs.push(send_nbl(&mut rng, &[&m], h, tun, hi));
         }
         let (sent, _o) = send_through(&tx, &specs, &pool);
@@ -142,7 +142,7 @@ fn random_bytes_never_panic() {
     for _ in 0..500 {
         let len = (rng.next_u64() % 200) as usize;
         let mut b = rng.bytes(len);
-        if len > 14 && rng.next_u64() % 2 == 0 {
+        if len > 14 && rng.next_u64().is_multiple_of(2) {
             b[12] = 0x08;
             b[13] = 0;
             b[14] = 0x45;

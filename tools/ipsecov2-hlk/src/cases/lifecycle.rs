@@ -1163,7 +1163,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
                     }
                     last_protected = now_protected;
                     spi += 4;
-                    let use_cbc = rng.next_u64() % 2 == 0;
+                    let use_cbc = rng.next_u64().is_multiple_of(2);
                     let x = xform(use_cbc);
                     let r = (|| -> Result<(), String> {
                         let out = tc::add(tx, &x.add_sa(spi, false))?;
@@ -1189,7 +1189,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
                         } else {
                             drop(l);
                         }
-                        if esn && rng.next_u64() % 4 == 0 {
+                        if esn && rng.next_u64().is_multiple_of(4) {
                             let pick = live.lock().map_err(|_| "poisoned")?.first().copied();
                             if let Some((p, _)) = pick {
                                 let high = 8 + (rng.next_u64() % 1000) as u32;

@@ -79,7 +79,7 @@ fn mutate(inp: &mut Input<'_>, f: &mut Vec<u8>) {
     for _ in 0..m {
         let op = inp.u8();
         let at = usize::from(inp.u16());
-        if op % 4 == 0 {
+        if op.is_multiple_of(4) {
             f.truncate(at % (f.len() + 1));
         } else if !f.is_empty() {
             let i = at % f.len();
