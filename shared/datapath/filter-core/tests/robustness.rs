@@ -109,7 +109,11 @@ fn mutated_frames_never_panic_on_either_path() {
             } else {
                 f.header_info
             };
-            let tun = if rng.next_u64().is_multiple_of(5) { h } else { 0 };
+            let tun = if rng.next_u64().is_multiple_of(5) {
+                h
+            } else {
+                0
+            };
             specs.push(send_nbl(&mut rng, &[&m], h, tun, hi));
         }
         let (sent, _o) = send_through(&tx, &specs, &pool);
