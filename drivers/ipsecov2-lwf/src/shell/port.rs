@@ -1,5 +1,5 @@
 //! [`KernelPort`]: the kernel implementation of the filter core's [`NdisPort`], the narrow set
-//! of `NdisF*` calls the module (`ipsecov2_filter_core::module::Module`) makes. One port is
+//! of `NdisF*` calls the module (`ipsecov2_filter_core::module::FilterModule`) makes. One port is
 //! built on the stack for each NDIS callback, over the filter module context's
 //! `NdisFilterHandle` and transmit pool, with the flags NDIS gave that callback (dispatch-level
 //! bits, `PortNumber`, `SendFlags`, `ReturnFlags`) and, in `FilterStatus`, the indication from

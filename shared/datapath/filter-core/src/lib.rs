@@ -45,7 +45,7 @@ use ipsecov2_satable::{OffloadHandle, SaLock, TableState};
 
 pub use caps::{ipsec_v2_capabilities, with_ipsec_v2, CapabilityConfig};
 pub use config::{IpsecOffloadSetting, OffloadEnable};
-pub use counters::ModuleCounters;
+pub use counters::{DatapathCounters, ModuleCounters, ModuleStats, SaStats};
 pub use error::{Layer, RecvFailure, SendDrop};
 pub use frame::FrameError;
 #[cfg(feature = "std")]
@@ -177,12 +177,16 @@ impl ModeCache {
     }
 }
 
-/// The datapath and OID state of one filter module: its offloaded SAs, counters and pending
-/// SA delete requests.
+/// The IPsec part of one filter module, without NDIS state: its offloaded SAs (over the SA
+/// table lock `L`), the IPsecOV2 OIDs that fill them ([`FilterCore::oid`]), the send and receive
+/// paths that use them ([`FilterCore::send`], [`FilterCore::receive`]), and what those paths
+/// remember (datapath counters, pending SA delete requests, learned SA modes). The
+/// [`module::FilterModule`] owns one and adds the state machine and OID routing; tests and
+/// benches drive it directly.
 pub struct FilterCore<L> {
     sas: OffloadSas<L>,
-    /// Module counters.
-    pub counters: ModuleCounters,
+    /// Datapath counters.
+    pub counters: DatapathCounters,
     /// Exhausted outbound SAs awaiting `SaDeleteReq`.
     pub delete_requests: DeleteRequests,
     /// Learned modes of inbound SAs (for failure codes).
@@ -198,11 +202,11 @@ impl<L> core::fmt::Debug for FilterCore<L> {
 }
 
 impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
-    /// A module over an SA table created at attach.
+    /// The filter core of a module over an SA table created at attach.
     pub fn new(sas: OffloadSas<L>) -> Self {
         Self {
             sas,
-            counters: ModuleCounters::default(),
+            counters: DatapathCounters::default(),
             delete_requests: DeleteRequests::default(),
             modes: ModeCache::default(),
         }

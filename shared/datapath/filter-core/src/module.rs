@@ -1,6 +1,8 @@
-//! One filter module (one attachment of the filter to one miniport stack): the [`state`] machine,
-//! outstanding-NBL accounting, OID routing, `OID_TCP_OFFLOAD_PARAMETERS` and the keywords, the
-//! capability rewrite of offload status indications and query results, over a [`FilterCore`].
+//! [`FilterModule`]: one filter module (one attachment of the filter to one miniport stack). It
+//! owns a [`FilterCore`] (the SAs, the IPsecOV2 OIDs, the send and receive paths) and adds, under
+//! its lock, the [`StateMachine`] with its outstanding-NBL accounting, OID routing (answer or
+//! clone down), `OID_TCP_OFFLOAD_PARAMETERS` and the keywords, and the capability rewrite of
+//! offload status indications and query results.
 //!
 //! Everything the module does to NDIS goes through [`NdisPort`], the narrow set of `NdisF*`
 //! calls a filter makes: the Windows shell implements it over NDIS, `ipsecov2-ndis-emu` over an
@@ -13,8 +15,6 @@
 //!                         │  └─detach─► Detached (SAs freed)                     ▼
 //!                         └──── last outstanding NBL back: pause_complete ◄── Pausing
 //! ```
-//!
-//! [`state`]: crate::state
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -30,11 +30,12 @@ use crate::caps::{
     CapabilityConfig,
 };
 use crate::config::{IpsecOffloadSetting, OffloadEnable};
-use crate::error::{RecvFailure, SendDrop};
+use crate::counters::{ModuleCounters, ModuleStats, SaStats};
+use crate::error::SendDrop;
 use crate::pool::{TxBuffer, TxPool};
 use crate::send::SendSink;
 use crate::state::{
-    Completion, FilterModule, FilterState, PauseStart, ReceiveVerdict, SendVerdict, StateError,
+    Completion, FilterState, PauseStart, ReceiveVerdict, SendVerdict, StateError, StateMachine,
 };
 use crate::FilterCore;
 
@@ -121,7 +122,7 @@ pub trait NdisPort<'a> {
     /// the clone down (`NdisFOidRequest`). Unless `NDIS_STATUS_PENDING` is returned, the
     /// clone's results are already copied back into the original (`oid_clone::copy_back`) and
     /// the clone freed; on `PENDING` the port later copies back and calls
-    /// [`Module::oid_request_complete`].
+    /// [`FilterModule::oid_request_complete`].
     fn pass_oid_down(&mut self, request: Self::Oid) -> NDIS_STATUS;
     /// `NdisFOidRequestComplete` of the original request.
     fn complete_oid_up(&mut self, request: Self::Oid, status: NDIS_STATUS);
@@ -152,7 +153,7 @@ struct PendingParams {
 /// The state the module keeps under its lock.
 #[derive(Debug, Clone)]
 pub struct ModuleState {
-    machine: FilterModule,
+    machine: StateMachine,
     enable: OffloadEnable,
     miniport_current: NDIS_OFFLOAD,
     miniport_hardware: NDIS_OFFLOAD,
@@ -164,33 +165,13 @@ impl ModuleState {
     #[must_use]
     pub fn new(enable: OffloadEnable, current: &NDIS_OFFLOAD, hardware: &NDIS_OFFLOAD) -> Self {
         Self {
-            machine: FilterModule::new(),
+            machine: StateMachine::new(),
             enable,
             miniport_current: *current,
             miniport_hardware: *hardware,
             pending_params: None,
         }
     }
-}
-
-/// Module-level counters of the state gating and control plane (the datapath ones are
-/// [`crate::ModuleCounters`]).
-#[derive(Debug, Default)]
-pub struct ModuleStats {
-    /// Send NBLs completed with `NDIS_STATUS_PAUSED` (module not running).
-    pub send_paused: AtomicU64,
-    /// Receive NBLs handed back to the miniport because the module was not running.
-    pub recv_returned_paused: AtomicU64,
-    /// Receive NBLs dropped (`NDIS_RECEIVE_FLAGS_RESOURCES`) because the module was not running.
-    pub recv_dropped_paused: AtomicU64,
-    /// Calls NDIS should not have made in the state the module was in ([`StateError`]).
-    pub state_errors: AtomicU64,
-    /// OIDs answered by the filter itself.
-    pub oids_answered: AtomicU64,
-    /// OIDs passed down.
-    pub oids_passed_down: AtomicU64,
-    /// Offload status indications rewritten.
-    pub offload_indications: AtomicU64,
 }
 
 fn inc(c: &AtomicU64, by: u64) {
@@ -201,88 +182,20 @@ fn get(c: &AtomicU64) -> u64 {
     c.load(Ordering::Relaxed)
 }
 
-/// Counters of one SA bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SaSnapshot {
-    /// Offload handle.
-    pub handle: u64,
-    /// Inbound SA.
-    pub inbound: bool,
-    /// ESP SPI.
-    pub esp_spi: Option<u32>,
-    /// AH SPI.
-    pub ah_spi: Option<u32>,
-    /// Packets processed successfully.
-    pub packets: u64,
-    /// Bytes of those packets.
-    pub octets: u64,
-    /// Authentication failures.
-    pub auth_failures: u64,
-    /// Other drops.
-    pub other_drops: u64,
-}
-
-/// A copy of every counter of a module, for the control plane.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleSnapshot {
-    /// State.
-    pub state: FilterState,
-    /// Send NBLs passed down and not yet completed.
-    pub sends_outstanding: u64,
-    /// Receive NBLs indicated up and not yet returned.
-    pub receives_outstanding: u64,
-    /// Enabled offloads.
-    pub enable: OffloadEnable,
-    /// Send NBLs passed down untouched.
-    pub send_passed: u64,
-    /// Send NBLs protected.
-    pub send_protected_nbls: u64,
-    /// Send packets protected.
-    pub send_packets: u64,
-    /// Bytes of those packets.
-    pub send_bytes: u64,
-    /// Send drops by [`SendDrop::bucket`] (names: [`SendDrop::bucket_name`]).
-    pub send_drops: [u64; SendDrop::BUCKETS],
-    /// Received NBLs untouched.
-    pub recv_untouched: u64,
-    /// Received IPsec packets left to TCP/IP (read-only, too large).
-    pub recv_not_processed: u64,
-    /// Received packets verified.
-    pub recv_packets: u64,
-    /// Bytes of those packets.
-    pub recv_bytes: u64,
-    /// Receive failures by [`RecvFailure::bucket`].
-    pub recv_failures: [u64; RecvFailure::BUCKETS],
-    /// Receive indications carrying `SaDeleteReq`.
-    pub recv_delete_requests: u64,
-    /// See [`ModuleStats::send_paused`].
-    pub send_paused: u64,
-    /// See [`ModuleStats::recv_returned_paused`].
-    pub recv_returned_paused: u64,
-    /// See [`ModuleStats::recv_dropped_paused`].
-    pub recv_dropped_paused: u64,
-    /// See [`ModuleStats::state_errors`].
-    pub state_errors: u64,
-    /// See [`ModuleStats::oids_answered`].
-    pub oids_answered: u64,
-    /// See [`ModuleStats::oids_passed_down`].
-    pub oids_passed_down: u64,
-    /// Per-SA counters, in table order.
-    pub sas: Vec<SaSnapshot>,
-}
-
-/// One filter module: a [`FilterCore`] (SA table `L`) and its state under the lock `S`.
-pub struct Module<L, S> {
+/// One filter module: its [`FilterCore`] (over the SA table lock `L`), and its state machine and
+/// offload configuration ([`ModuleState`]) under the lock `S`; every filter callback of the
+/// driver is one call into it.
+pub struct FilterModule<L, S> {
     core: FilterCore<L>,
     state: S,
     caps: CapabilityConfig,
     /// Gating and control-plane counters.
-    pub stats: ModuleStats,
+    pub counters: ModuleCounters,
 }
 
-impl<L, S> core::fmt::Debug for Module<L, S> {
+impl<L, S> core::fmt::Debug for FilterModule<L, S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Module")
+        f.debug_struct("FilterModule")
             .field("core", &self.core)
             .field("caps", &self.caps)
             .finish_non_exhaustive()
@@ -364,7 +277,7 @@ fn write_params(buf: &mut [u8], raw: [u8; 2]) {
     }
 }
 
-impl<L, S> Module<L, S>
+impl<L, S> FilterModule<L, S>
 where
     L: SaLock<TableState<OffloadSa>>,
     S: SaLock<ModuleState>,
@@ -372,7 +285,7 @@ where
     /// `FilterAttach`: a module over `core` (its SA table created with the configured
     /// capacity), above a miniport whose current and hardware offloads are `current` and
     /// `hardware` (`NDIS_FILTER_ATTACH_PARAMETERS::DefaultOffloadConfiguration`); `Paused` on
-    /// return. What to report up is [`Module::current_offload`] / [`Module::hardware_offload`].
+    /// return. What to report up is [`FilterModule::current_offload`] / [`FilterModule::hardware_offload`].
     pub fn attach(
         core: FilterCore<L>,
         config: &ModuleConfig,
@@ -383,7 +296,7 @@ where
             core,
             state: S::new(ModuleState::new(config.enable, current, hardware)),
             caps: config.caps,
-            stats: ModuleStats::default(),
+            counters: ModuleCounters::default(),
         };
         let attached = module.state.write().machine.attached();
         let _ = module.note(attached);
@@ -392,12 +305,12 @@ where
 
     fn note<T>(&self, r: Result<T, StateError>) -> Result<T, StateError> {
         if r.is_err() {
-            inc(&self.stats.state_errors, 1);
+            inc(&self.counters.state_errors, 1);
         }
         r
     }
 
-    /// The filter core (SA table, datapath counters).
+    /// The module's filter core (SAs, IPsecOV2 OIDs, send and receive paths, datapath counters).
     pub fn core(&self) -> &FilterCore<L> {
         &self.core
     }
@@ -499,7 +412,7 @@ where
         let verdict = self.state.write().machine.send(n);
         match verdict {
             SendVerdict::CompletePaused => {
-                inc(&self.stats.send_paused, u64::from(n));
+                inc(&self.counters.send_paused, u64::from(n));
                 set_status(&mut chain, NDIS_STATUS_PAUSED);
                 port.complete_send_up(chain);
             }
@@ -581,11 +494,11 @@ where
                 port.indicate_receive_up(chain, flags);
             }
             ReceiveVerdict::ReturnToMiniport => {
-                inc(&self.stats.recv_returned_paused, u64::from(n));
+                inc(&self.counters.recv_returned_paused, u64::from(n));
                 port.return_receive_down(chain);
             }
             ReceiveVerdict::Drop => {
-                inc(&self.stats.recv_dropped_paused, u64::from(n));
+                inc(&self.counters.recv_dropped_paused, u64::from(n));
             }
         }
     }
@@ -610,7 +523,7 @@ where
                 if status == NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG =>
             {
                 self.state.write().miniport_current = *offload;
-                inc(&self.stats.offload_indications, 1);
+                inc(&self.counters.offload_indications, 1);
                 let out = self.current_offload();
                 port.indicate_status_up(&StatusIndication::Offload {
                     status,
@@ -621,7 +534,7 @@ where
                 if status == NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES =>
             {
                 self.state.write().miniport_hardware = *offload;
-                inc(&self.stats.offload_indications, 1);
+                inc(&self.counters.offload_indications, 1);
                 let out = self.hardware_offload();
                 port.indicate_status_up(&StatusIndication::Offload {
                     status,
@@ -666,10 +579,10 @@ where
             None
         });
         if let Some(status) = answered {
-            inc(&self.stats.oids_answered, 1);
+            inc(&self.counters.oids_answered, 1);
             return status;
         }
-        inc(&self.stats.oids_passed_down, 1);
+        inc(&self.counters.oids_passed_down, 1);
         let status = port.pass_oid_down(request);
         if status == NDIS_STATUS_PENDING {
             return status;
@@ -746,7 +659,7 @@ where
     }
 
     /// Every counter of the module and of each SA. Allocates (control plane only).
-    pub fn snapshot(&self) -> ModuleSnapshot {
+    pub fn snapshot(&self) -> ModuleStats {
         let (state, sends_outstanding, receives_outstanding, enable) = {
             let st = self.state.read();
             (
@@ -759,7 +672,7 @@ where
         let c = &self.core.counters;
         let mut sas = Vec::new();
         self.core.sas().table().for_each(|h, sa| {
-            sas.push(SaSnapshot {
+            sas.push(SaStats {
                 handle: u64::from(h),
                 inbound: sa.inbound,
                 esp_spi: sa.esp.as_ref().map(|e| e.spi),
@@ -770,7 +683,7 @@ where
                 other_drops: get(&sa.counters.other_drops),
             });
         });
-        ModuleSnapshot {
+        ModuleStats {
             state,
             sends_outstanding,
             receives_outstanding,
@@ -786,12 +699,12 @@ where
             recv_bytes: get(&c.recv_bytes),
             recv_failures: core::array::from_fn(|i| c.recv_failures.get(i).map_or(0, get)),
             recv_delete_requests: get(&c.recv_delete_requests),
-            send_paused: get(&self.stats.send_paused),
-            recv_returned_paused: get(&self.stats.recv_returned_paused),
-            recv_dropped_paused: get(&self.stats.recv_dropped_paused),
-            state_errors: get(&self.stats.state_errors),
-            oids_answered: get(&self.stats.oids_answered),
-            oids_passed_down: get(&self.stats.oids_passed_down),
+            send_paused: get(&self.counters.send_paused),
+            recv_returned_paused: get(&self.counters.recv_returned_paused),
+            recv_dropped_paused: get(&self.counters.recv_dropped_paused),
+            state_errors: get(&self.counters.state_errors),
+            oids_answered: get(&self.counters.oids_answered),
+            oids_passed_down: get(&self.counters.oids_passed_down),
             sas,
         }
     }
@@ -799,7 +712,7 @@ where
 
 /// The module over the host locks (tests, the NDIS emulation, user-mode tools).
 #[cfg(feature = "std")]
-pub type HostModule = Module<
+pub type HostModule = FilterModule<
     ipsecov2_satable::StdRwLock<TableState<OffloadSa>>,
     ipsecov2_satable::StdRwLock<ModuleState>,
 >;

@@ -182,10 +182,10 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             let mut header = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
             match outcome {
                 RecvOutcome::Untouched => {
-                    crate::ModuleCounters::inc(&self.counters.recv_untouched);
+                    crate::DatapathCounters::inc(&self.counters.recv_untouched);
                 }
                 RecvOutcome::NotProcessed => {
-                    crate::ModuleCounters::inc(&self.counters.recv_not_processed);
+                    crate::DatapathCounters::inc(&self.counters.recv_not_processed);
                 }
                 RecvOutcome::Checked(r) => {
                     info.set_receive_crypto_done(true);
@@ -196,7 +196,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                     });
                     if r.sa_delete_req {
                         info.set_receive_sa_delete_req(true);
-                        crate::ModuleCounters::inc(&self.counters.recv_delete_requests);
+                        crate::DatapathCounters::inc(&self.counters.recv_delete_requests);
                     }
                     if let Some((nh, pad)) = r.header {
                         header.set_receive_next_header(nh);
