@@ -17,11 +17,11 @@
 //! receives in place. The driver also registers a control device restricted to SYSTEM and
 //! Administrators (its IOCTL protocol is a later issue).
 //!
-//! Portable parts, tested on any host: [`state`] (state machine, re-exported from the core),
-//! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping, re-exported from the
-//! core), [`names`] (identifiers shared with the INF), [`config`] (keyword values → the module's
-//! configuration), [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS),
-//! [`free_list`] (the pools' non-allocating free list). The Windows shell (`shell`, compiled for
+//! Portable parts, tested on any host: [`control`] (control-device rules), [`names`]
+//! (identifiers shared with the INF), [`config`] (keyword values → the module's configuration),
+//! [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS), [`free_list`] (the pools'
+//! non-allocating free list). The state machine and the OID clone bookkeeping are the filter
+//! core's (`ipsecov2_filter_core::state`, `::oid_clone`). The Windows shell (`shell`, compiled for
 //! `target_os = "windows"` only) holds the NDIS mechanics and the kernel implementations
 //! (`NdisPort`, MDL mapper, transmit pool, scratch buffers, registry reading); bindings come from
 //! `ndis-bindings`.
@@ -41,8 +41,6 @@ pub mod control;
 pub mod free_list;
 pub mod names;
 pub mod offload;
-pub mod oid_clone;
-pub mod state;
 
 #[cfg(target_os = "windows")]
 mod shell;

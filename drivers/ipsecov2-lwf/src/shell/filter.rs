@@ -23,6 +23,7 @@
 use core::ptr::NonNull;
 
 use ipsecov2_filter_core::module::{FilterModule, ModuleState, StatusIndication};
+use ipsecov2_filter_core::state::{PauseStart, StateError};
 use ipsecov2_filter_core::FilterCore;
 use ipsecov2_kernel_sync::ExSpinRwLock;
 use ipsecov2_nbl::NblChain;
@@ -53,7 +54,6 @@ use super::port::{KernelOid, KernelPort, OidPath};
 use super::setup;
 use crate::names::POOL_TAG;
 use crate::offload;
-use crate::state::{PauseStart, StateError};
 
 /// The SA table's lock in the kernel (`EX_SPIN_LOCK`); the table itself is
 /// `ipsecov2_kernel_sync::KernelSaTable<OffloadSa>`.

@@ -25,6 +25,7 @@
 use core::ptr::NonNull;
 
 use ipsecov2_filter_core::module::{NdisPort, OidRequest, Reclaimed, StatusIndication};
+use ipsecov2_filter_core::oid_clone;
 use ipsecov2_nbl::NblChain;
 use ndis_bindings::ffi::{
     NdisAllocateCloneOidRequest, NdisCopySendNetBufferListInfo, NdisFDirectOidRequest,
@@ -52,7 +53,6 @@ use ndis_bindings::{
 
 use super::datapath::{KernelTxBuffer, KernelTxPool, RawChain};
 use crate::names::POOL_TAG;
-use crate::oid_clone;
 
 /// Which OID path a request travels (`FilterOidRequest` or `FilterDirectOidRequest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
