@@ -1,12 +1,12 @@
 //! The IPsecOV2 NDIS 6.80 modifying lightweight filter driver (`ipsecov2_lwf.sys`).
 //!
 //! It attaches to Ethernet miniports and hands every filter callback over to the portable filter
-//! core's module layer (`ipsecov2_filter_core::module::FilterModule`, one per filter module) through
-//! the kernel implementation of its NDIS abstraction (`NdisPort`): `FilterAttach` reads the
-//! keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`, `*IPsecOffloadV2IPv4`, the optional pool
+//! core's filter module (`ipsecov2_filter_core::module::FilterModule`, one per filter module)
+//! through the kernel implementation of its NDIS abstraction (`NdisPort`): `FilterAttach` reads
+//! the keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`, `*IPsecOffloadV2IPv4`, the optional pool
 //! sizes), builds the module's SA table (`KernelSaTable`), the `FilterCore`, the transmit pool
-//! (NBLs over non-paged buffers) and the receive scratch buffers, and attaches the `FilterModule` above
-//! the miniport's offload configuration; `FilterRestart`, `FilterPause`, `FilterDetach`, the send,
+//! (NBLs over non-paged buffers) and the receive scratch buffers, and attaches the `FilterModule`
+//! above the miniport's offload configuration; `FilterRestart`, `FilterPause`, `FilterDetach`, the send,
 //! send-complete, receive and return handlers, the (direct) OID request and completion handlers
 //! and `FilterStatus` are each one call into the module. The module keeps the filter state
 //! machine and the outstanding NBLs (sends completed with `NDIS_STATUS_PAUSED` while not running,

@@ -1,8 +1,8 @@
-//! The NDIS filter callbacks. Each one hands over to the portable filter core's module
-//! (`ipsecov2_filter_core::module::FilterModule`, one per filter module context) through the kernel
-//! implementation of its NDIS abstraction ([`KernelPort`], built for the call); what is left here
-//! is NDIS mechanics: pointers to chains and requests, which flags say DISPATCH_LEVEL, the
-//! `NDIS_STATUS_INDICATION` ↔ [`StatusIndication`] view.
+//! The NDIS filter callbacks. Each one hands over to the portable filter core's filter module
+//! (`ipsecov2_filter_core::module::FilterModule`, one per filter module context) through the
+//! kernel implementation of its NDIS abstraction ([`KernelPort`], built for the call); what is
+//! left here is NDIS mechanics: pointers to chains and requests, which flags say DISPATCH_LEVEL,
+//! the `NDIS_STATUS_INDICATION` ↔ [`StatusIndication`] view.
 //!
 //! | callback | goes to |
 //! |---|---|
@@ -304,9 +304,9 @@ pub(super) unsafe extern "system" fn filter_pause(
 }
 
 /// `FilterSendNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_SEND_FLAGS_DISPATCH_LEVEL` says which).
-/// `FilterModule::send` with the kernel mapper and transmit pool: while Running the originals passed
-/// on and the filter-owned protected copies go down in one `NdisFSendNetBufferLists` (same
-/// port and flags) when the port is flushed, failures are completed at once; otherwise the
+/// `FilterModule::send` with the kernel mapper and transmit pool: while Running the originals
+/// passed on and the filter-owned protected copies go down in one `NdisFSendNetBufferLists`
+/// (same port and flags) when the port is flushed, failures are completed at once; otherwise the
 /// chain is completed with `NDIS_STATUS_PAUSED`.
 pub(super) unsafe extern "system" fn filter_send_net_buffer_lists(
     context: NDIS_HANDLE,
@@ -504,8 +504,8 @@ pub(super) unsafe extern "system" fn filter_cancel_direct_oid_request(
     }
 }
 
-/// `FilterStatus` — ≤ DISPATCH_LEVEL. `FilterModule::status`: `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG`
-/// and `_HARDWARE_CAPABILITIES` from below (their `NDIS_OFFLOAD` copied out) are remembered and
+/// `FilterStatus` — ≤ DISPATCH_LEVEL. `FilterModule::status`:
+/// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` and `_HARDWARE_CAPABILITIES` from below (their `NDIS_OFFLOAD` copied out) are remembered and
 /// indicated up with IPsecOV2; everything else is indicated up unchanged.
 pub(super) unsafe extern "system" fn filter_status(
     context: NDIS_HANDLE,

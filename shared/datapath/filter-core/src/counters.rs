@@ -88,7 +88,8 @@ pub struct ModuleCounters {
     pub recv_returned_paused: AtomicU64,
     /// Receive NBLs dropped (`NDIS_RECEIVE_FLAGS_RESOURCES`) because the module was not running.
     pub recv_dropped_paused: AtomicU64,
-    /// Calls NDIS should not have made in the state the module was in ([`crate::state::StateError`]).
+    /// Calls NDIS should not have made in the state the module was in
+    /// ([`crate::state::StateError`]).
     pub state_errors: AtomicU64,
     /// OIDs answered by the filter itself.
     pub oids_answered: AtomicU64,

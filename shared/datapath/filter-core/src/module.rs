@@ -29,7 +29,7 @@ use crate::caps::{
     ipsec_v2_capabilities, ipsec_v2_capabilities_enabled, patch_offload_bytes, with_capabilities,
     CapabilityConfig,
 };
-use crate::config::{IpsecOffloadSetting, OffloadEnable};
+use crate::config::{parse_params, write_params, OffloadEnable, PendingParams};
 use crate::counters::{ModuleCounters, ModuleStats, SaStats};
 use crate::error::SendDrop;
 use crate::pool::{TxBuffer, TxPool};
@@ -142,14 +142,6 @@ pub struct ModuleConfig {
     pub enable: OffloadEnable,
 }
 
-/// A requested `OID_TCP_OFFLOAD_PARAMETERS` change held while the request is below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PendingParams {
-    ipsec_v2: Option<IpsecOffloadSetting>,
-    ipsec_v2_ipv4: Option<IpsecOffloadSetting>,
-    raw: [u8; 2],
-}
-
 /// The state the module keeps under its lock.
 #[derive(Debug, Clone)]
 pub struct ModuleState {
@@ -237,46 +229,6 @@ fn set_status(chain: &mut NblChain<'_>, status: NDIS_STATUS) {
     }
 }
 
-/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2` is.
-const PARAM_IPSEC_V2: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2);
-/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2IPv4` is.
-const PARAM_IPSEC_V2_IPV4: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2IPv4);
-
-/// The IPsecOV2 members of an `NDIS_OFFLOAD_PARAMETERS` (revision 2 and later, where they
-/// exist): `Ok(None)` when the structure is too old or too short to have them.
-fn parse_params(buf: &[u8]) -> Result<Option<PendingParams>, ()> {
-    let (Some(&revision), Some(size)) = (
-        buf.get(1),
-        buf.get(2..4).and_then(|b| <[u8; 2]>::try_from(b).ok()),
-    ) else {
-        return Ok(None);
-    };
-    let min = usize::from(NDIS_SIZEOF_OFFLOAD_PARAMETERS_REVISION_2);
-    if revision < NDIS_OFFLOAD_PARAMETERS_REVISION_2
-        || usize::from(u16::from_le_bytes(size)) < min
-        || buf.len() < min
-    {
-        return Ok(None);
-    }
-    let (Some(&v2), Some(&v4)) = (buf.get(PARAM_IPSEC_V2), buf.get(PARAM_IPSEC_V2_IPV4)) else {
-        return Ok(None);
-    };
-    Ok(Some(PendingParams {
-        ipsec_v2: IpsecOffloadSetting::from_parameter(v2)?,
-        ipsec_v2_ipv4: IpsecOffloadSetting::from_parameter(v4)?,
-        raw: [v2, v4],
-    }))
-}
-
-fn write_params(buf: &mut [u8], raw: [u8; 2]) {
-    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2) {
-        *b = raw[0];
-    }
-    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2_IPV4) {
-        *b = raw[1];
-    }
-}
-
 impl<L, S> FilterModule<L, S>
 where
     L: SaLock<TableState<OffloadSa>>,
@@ -285,7 +237,8 @@ where
     /// `FilterAttach`: a module over `core` (its SA table created with the configured
     /// capacity), above a miniport whose current and hardware offloads are `current` and
     /// `hardware` (`NDIS_FILTER_ATTACH_PARAMETERS::DefaultOffloadConfiguration`); `Paused` on
-    /// return. What to report up is [`FilterModule::current_offload`] / [`FilterModule::hardware_offload`].
+    /// return. What to report up is [`FilterModule::current_offload`] /
+    /// [`FilterModule::hardware_offload`].
     pub fn attach(
         core: FilterCore<L>,
         config: &ModuleConfig,
