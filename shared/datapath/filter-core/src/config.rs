@@ -204,8 +204,8 @@ pub(crate) fn parse_params(buf: &[u8]) -> Result<Option<PendingParams>, ()> {
     }))
 }
 
-/// Stores `raw` (`IPsecV2`, `IPsecV2IPv4`) into the IPsecOV2 members of the `NDIS_OFFLOAD_PARAMETERS`
-/// in `buf` (to hide them from the miniport, then to restore them).
+/// Stores `raw` (`IPsecV2`, `IPsecV2IPv4`) into the IPsecOV2 members of the
+/// `NDIS_OFFLOAD_PARAMETERS` in `buf` (to hide them from the miniport, then to restore them).
 pub(crate) fn write_params(buf: &mut [u8], raw: [u8; 2]) {
     if let Some(b) = buf.get_mut(PARAM_IPSEC_V2) {
         *b = raw[0];
