@@ -1,5 +1,5 @@
 //! [`FilterCore`]: the IPsec part of one filter module. Its methods live with the path they
-//! belong to: the IPsecOV2 OIDs in [`crate::oid`], sends in [`crate::send`], receives in
+//! belong to: the IPsecOV2 OIDs in `oid.rs`, sends in [`crate::send`], receives in
 //! [`crate::recv`].
 
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};

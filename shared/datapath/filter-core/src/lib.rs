@@ -6,7 +6,7 @@
 //!   shell), offload parameters and keywords ([`config`]), capability rewriting; it owns a
 //!   [`FilterCore`].
 //! * [`FilterCore`]: the IPsec part of one filter module: its offloaded SAs and
-//!   * [`FilterCore::oid`] ([`oid`]): the four IPsecOV2 OIDs, answered with `ipsecov2-oid`;
+//!   * [`FilterCore::oid`] (`oid.rs`): the four IPsecOV2 OIDs, answered with `ipsecov2-oid`;
 //!   * [`FilterCore::send`] ([`send`]): protects the NET_BUFFERs of NBLs carrying IPsecOV2
 //!     information into filter-owned buffers ([`pool`]), passes the others down, completes the
 //!     failures;
@@ -33,7 +33,7 @@ pub mod error;
 mod filter_core;
 pub mod frame;
 pub mod module;
-pub mod oid;
+mod oid;
 pub mod oid_clone;
 pub mod pool;
 pub mod recv;
