@@ -46,12 +46,12 @@ use std::fmt;
 
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::module::{
-    HostModule, ModuleConfig, ModuleSnapshot, NdisPort, OidRequest, Reclaimed, StatusIndication,
+    HostModule, ModuleConfig, NdisPort, OidRequest, Reclaimed, StatusIndication,
 };
 use ipsecov2_filter_core::oid_clone;
 use ipsecov2_filter_core::state::{FilterState, PauseStart};
 use ipsecov2_filter_core::{
-    CapabilityConfig, FilterCore, HostTxBuffer, HostTxPool, OffloadEnable, TxBuffer,
+    CapabilityConfig, FilterCore, HostTxBuffer, HostTxPool, ModuleStats, OffloadEnable, TxBuffer,
 };
 use ipsecov2_nbl::{NblChain, SystemVaMapper};
 use ipsecov2_offload_sa::OffloadSas;
@@ -976,7 +976,7 @@ impl Host {
     /// # Errors
     ///
     /// Not attached.
-    pub fn snapshot(&self) -> Result<ModuleSnapshot, HostError> {
+    pub fn snapshot(&self) -> Result<ModuleStats, HostError> {
         Ok(self.module()?.snapshot())
     }
 

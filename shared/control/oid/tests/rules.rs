@@ -5,8 +5,8 @@
 mod common;
 
 use common::backend::TableBackend;
-use common::build::*;
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::oid_buffers::*;
 use ipsecov2_oid::layout::{add_sa, add_sa_ex as ex, delete_sa as del};
 use ipsecov2_oid::*;
 

@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::build::*;
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::oid_buffers::*;
 
 #[test]
 #[ignore = "regenerates committed files"]

@@ -196,11 +196,11 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         while let Some(mut one) = chain.pop_front() {
             match self.send_one(&mut one, mapper, pool, sink, &mut cache) {
                 Ok(Verdict::Passed) => {
-                    crate::ModuleCounters::inc(&self.counters.send_passed);
+                    crate::DatapathCounters::inc(&self.counters.send_passed);
                     sink.pass_down(one);
                 }
                 Ok(Verdict::Protected) => {
-                    crate::ModuleCounters::inc(&self.counters.send_protected_nbls);
+                    crate::DatapathCounters::inc(&self.counters.send_protected_nbls);
                     sink.protected(one);
                 }
                 Err(d) => {
@@ -266,12 +266,12 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 match result {
                     Ok(()) => sa.counters.count_ok(len),
                     Err(SendDrop::Crypto(e)) => {
-                        ModuleCountersExt::drop_sa(sa);
+                        count_sa_drop(sa);
                         if matches!(e, PacketError::IvExhausted | PacketError::SequenceExhausted) {
                             self.delete_requests.note_exhausted(*h);
                         }
                     }
-                    Err(_) => ModuleCountersExt::drop_sa(sa),
+                    Err(_) => count_sa_drop(sa),
                 }
             }
             result?;
@@ -282,12 +282,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     }
 }
 
-struct ModuleCountersExt;
-
-impl ModuleCountersExt {
-    fn drop_sa(sa: &OffloadSa) {
-        sa.counters
-            .other_drops
-            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-    }
+/// Counts a send dropped by `sa` in the SA's own counters.
+fn count_sa_drop(sa: &OffloadSa) {
+    sa.counters
+        .other_drops
+        .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
 }

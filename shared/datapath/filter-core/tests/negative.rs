@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FrameError, HostTxPool, ModuleCounters, SendDrop};
+use ipsecov2_filter_core::{DatapathCounters, FrameError, HostTxPool, SendDrop};
 use ipsecov2_ndis_emu::SplitMix64;
 
 const V4: Ip = Ip {
@@ -99,7 +99,7 @@ fn tampered_esp_is_indicated_with_auth_failure_and_not_modified() {
             assert_eq!(bytes, sent, "nothing written on failure");
         }
         assert_eq!(
-            ModuleCounters::get(&p.rx.counters.recv_failures[2]),
+            DatapathCounters::get(&p.rx.counters.recv_failures[2]),
             frames.len() as u64
         );
     }
@@ -205,7 +205,7 @@ fn unknown_spi_and_non_ipsec_go_up_untouched() {
         assert_eq!(*view, UNTOUCHED);
         assert_eq!(bytes, sent);
     }
-    assert_eq!(ModuleCounters::get(&p.rx.counters.recv_untouched), 3);
+    assert_eq!(DatapathCounters::get(&p.rx.counters.recv_untouched), 3);
 }
 
 /// A read-only receive NBL is left to TCP/IP (no CryptoDone), bytes untouched.
@@ -224,7 +224,7 @@ fn read_only_receive_is_not_processed() {
     );
     assert_eq!(got[0].0, UNTOUCHED);
     assert_eq!(got[0].1, wire);
-    assert_eq!(ModuleCounters::get(&p.rx.counters.recv_not_processed), 1);
+    assert_eq!(DatapathCounters::get(&p.rx.counters.recv_not_processed), 1);
 }
 
 /// Plain ESP arriving for an ESP+AH bundle, and UDP-ESP for a plain ESP SA: invalid protocol.
@@ -427,7 +427,7 @@ fn unknown_and_inbound_handles_complete_with_failure() {
     while let Some(nbl) = cursor.next_nbl() {
         assert_eq!(nbl.status(), NDIS_STATUS_FAILURE);
     }
-    assert_eq!(ModuleCounters::get(&p.tx.counters.send_drops[0]), 2);
+    assert_eq!(DatapathCounters::get(&p.tx.counters.send_drops[0]), 2);
     // After DELETE_SA the handle is unknown.
     let mut del = build::delete_sa_list(&[p.handle]);
     p.tx.oid(
@@ -765,6 +765,6 @@ fn transport_over_tunnel_inner_failure() {
     let v = got[0].0;
     assert!(v.crypto_done && !v.next_crypto_done);
     assert_eq!(v.status, CRYPTO_TRANSPORT_ESP_AUTH_FAILED);
-    assert_eq!(ModuleCounters::get(&rx.counters.recv_failures[2]), 1);
-    assert_eq!(ModuleCounters::get(&rx.counters.recv_packets), 0);
+    assert_eq!(DatapathCounters::get(&rx.counters.recv_failures[2]), 1);
+    assert_eq!(DatapathCounters::get(&rx.counters.recv_packets), 0);
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{HostTxPool, ModuleCounters};
+use ipsecov2_filter_core::{DatapathCounters, HostTxPool};
 use ipsecov2_nbl::SystemVaMapper;
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, SplitMix64};
 
@@ -216,6 +216,6 @@ fn frames_larger_than_scratch_are_left_to_tcpip() {
     assert_eq!(owned.info(0, IPsecOffloadV2NetBufferListInfo), Some(0));
     assert_eq!(owned.read_nb(0, 0).unwrap(), w[0]);
     assert_eq!(owned.read_nb(1, 0).unwrap(), other);
-    assert_eq!(ModuleCounters::get(&rx.counters.recv_not_processed), 1);
-    assert_eq!(ModuleCounters::get(&rx.counters.recv_untouched), 1);
+    assert_eq!(DatapathCounters::get(&rx.counters.recv_not_processed), 1);
+    assert_eq!(DatapathCounters::get(&rx.counters.recv_untouched), 1);
 }
