@@ -130,13 +130,13 @@ pub fn capabilities(v: &mut Vec<Case>) {
             let m = core()?;
             let (mut enc, mut auth) = (0u32, 0u32);
             for (i, e) in esp_algs().iter().enumerate() {
-                let sa = bundle(Some((e, 0x100 + i as u32)), None, false, false, false, 0);
+                let sa = bundle(BundleSpec::esp(e, 0x100 + i as u32));
                 enc |= sa.sa[0].enc.id;
                 auth |= sa.sa[0].auth.id;
                 add(&m, &sa).map_err(|x| format!("ESP {}: {x}", e.name))?;
             }
             for (i, a) in ah_algs().iter().enumerate() {
-                let sa = bundle(None, Some((a, 0x200 + i as u32)), true, true, true, 0);
+                let sa = bundle(BundleSpec::ah(a, 0x200 + i as u32).v6().inbound().esn());
                 auth |= sa.sa[0].auth.id;
                 add(&m, &sa).map_err(|x| format!("AH {}: {x}", a.name))?;
             }
@@ -968,14 +968,12 @@ enum Esn {
 
 /// An IPv4 ESP-only ADD_SA element for transform `e` under `spi`.
 fn esp_v4_sa(e: &EspAlg, spi: u32, dir: Dir, esn: Esn) -> AddSa {
-    bundle(
-        Some((e, spi)),
-        None,
-        false,
-        matches!(dir, Dir::In),
-        matches!(esn, Esn::On),
-        0,
-    )
+    bundle(BundleSpec {
+        esp: Some((e, spi)),
+        inbound: matches!(dir, Dir::In),
+        esn: matches!(esn, Esn::On),
+        ..BundleSpec::default()
+    })
 }
 
 /// An IPv4 transport frame protected by ESP transform `e` under `spi`, sequence 1, 40 random

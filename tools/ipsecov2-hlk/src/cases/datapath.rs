@@ -65,9 +65,30 @@ fn peers(s: &Scn, spi: u32) -> Result<Peers, String> {
     };
     let tx = core()?;
     let rx = core()?;
-    let handle =
-        add(&tx, &bundle(e, a, s.v6, false, s.esn, udp)).map_err(|x| format!("outbound: {x}"))?;
-    add(&rx, &bundle(e, a, s.v6, true, s.esn, udp)).map_err(|x| format!("inbound: {x}"))?;
+    let handle = add(
+        &tx,
+        &bundle(BundleSpec {
+            esp: e,
+            ah: a,
+            v6: s.v6,
+            esn: s.esn,
+            udp,
+            ..BundleSpec::default()
+        }),
+    )
+    .map_err(|x| format!("outbound: {x}"))?;
+    add(
+        &rx,
+        &bundle(BundleSpec {
+            esp: e,
+            ah: a,
+            v6: s.v6,
+            inbound: true,
+            esn: s.esn,
+            udp,
+        }),
+    )
+    .map_err(|x| format!("inbound: {x}"))?;
     Ok(Peers {
         tx,
         rx,
@@ -592,12 +613,9 @@ pub fn receive(v: &mut Vec<Case>) {
             add(
                 &rx,
                 &bundle(
-                    Some((&esps[i], 0x0200_0000)),
-                    None,
-                    false,
-                    true,
-                    false,
-                    IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT,
+                    BundleSpec::esp(&esps[i], 0x0200_0000)
+                        .inbound()
+                        .udp(IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT),
                 ),
             )?;
             let _ = p;
@@ -619,12 +637,9 @@ pub fn receive(v: &mut Vec<Case>) {
             add(
                 &rx,
                 &bundle(
-                    Some((&esps[2], 0x0200_0000)),
-                    Some((&ahs[1], 0x0200_0001)),
-                    false,
-                    true,
-                    false,
-                    0,
+                    BundleSpec::esp(&esps[2], 0x0200_0000)
+                        .with_ah(&ahs[1], 0x0200_0001)
+                        .inbound(),
                 ),
             )?;
             let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
@@ -641,7 +656,7 @@ pub fn receive(v: &mut Vec<Case>) {
             let (_p, f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
             let esps = esp_algs();
             let rx = core()?;
-            let mut sa = bundle(Some((&esps[2], 0x0200_0000)), None, false, true, false, 0);
+            let mut sa = bundle(BundleSpec::esp(&esps[2], 0x0200_0000).inbound());
             sa.dst = [0; 16];
             add(&rx, &sa)?;
             let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
@@ -694,19 +709,41 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
     };
     let th = add(
         &tx,
-        &bundle(Some((te, t_spi)), None, outer_v6, false, true, tudp),
+        &bundle(BundleSpec {
+            esp: Some((te, t_spi)),
+            v6: outer_v6,
+            esn: true,
+            udp: tudp,
+            ..BundleSpec::default()
+        }),
     )?;
     let ph = add(
         &tx,
-        &bundle(Some((pe, p_spi)), None, inner_v6, false, false, 0),
+        &bundle(BundleSpec {
+            esp: Some((pe, p_spi)),
+            v6: inner_v6,
+            ..BundleSpec::default()
+        }),
     )?;
     add(
         &rx,
-        &bundle(Some((te, t_spi)), None, outer_v6, true, true, tudp),
+        &bundle(BundleSpec {
+            esp: Some((te, t_spi)),
+            v6: outer_v6,
+            inbound: true,
+            esn: true,
+            udp: tudp,
+            ..BundleSpec::default()
+        }),
     )?;
     add(
         &rx,
-        &bundle(Some((pe, p_spi)), None, inner_v6, true, false, 0),
+        &bundle(BundleSpec {
+            esp: Some((pe, p_spi)),
+            v6: inner_v6,
+            inbound: true,
+            ..BundleSpec::default()
+        }),
     )?;
     let f = frame_tunnel(
         &ip(outer_v6),
@@ -799,14 +836,8 @@ pub fn combinations(v: &mut Vec<Case>) {
             let esps = esp_algs();
             let te = esps.get(2).ok_or("alg")?;
             let tx = core()?;
-            let th = add(
-                &tx,
-                &bundle(Some((te, 0x7200)), None, false, false, false, 0),
-            )?;
-            let ph = add(
-                &tx,
-                &bundle(Some((te, 0x7201)), None, false, false, false, 0),
-            )?;
+            let th = add(&tx, &bundle(BundleSpec::esp(te, 0x7200)))?;
+            let ph = add(&tx, &bundle(BundleSpec::esp(te, 0x7201)))?;
             let f = frame_tunnel(
                 &ip(false),
                 &Layer {
@@ -902,8 +933,8 @@ pub fn combinations(v: &mut Vec<Case>) {
             let e = esps.get(2).ok_or("alg")?;
             let tx = core()?;
             let rx = core()?;
-            let h = add(&tx, &bundle(Some((e, 0x8000)), None, false, false, true, 0))?;
-            let mut inb = bundle(Some((e, 0x8000)), None, false, true, true, 0);
+            let h = add(&tx, &bundle(BundleSpec::esp(e, 0x8000).esn()))?;
+            let mut inb = bundle(BundleSpec::esp(e, 0x8000).inbound().esn());
             inb.sa[0].seq_high = 8;
             add(&rx, &inb)?;
             let f = frame(

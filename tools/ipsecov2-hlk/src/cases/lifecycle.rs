@@ -21,7 +21,8 @@ use ipsecov2_ndis_emu::host::{
 };
 use ipsecov2_ndis_emu::oid_buffers::{AddSa, BASE};
 use ipsecov2_ndis_emu::tcpip::{
-    ah_algs, bundle, esp_algs, frame, masked, send_nbl, AhAlg, EspAlg, Framed, Ip, Layer,
+    ah_algs, bundle, esp_algs, frame, masked, send_nbl, AhAlg, BundleSpec, EspAlg, Framed, Ip,
+    Layer,
 };
 use ipsecov2_ndis_emu::SplitMix64;
 
@@ -88,14 +89,14 @@ struct Xform {
 
 impl Xform {
     fn add_sa(&self, spi: u32, inbound: bool) -> AddSa {
-        bundle(
-            self.esp.as_ref().map(|a| (a, spi)),
-            self.ah.as_ref().map(|a| (a, spi + 1)),
-            self.v6,
+        bundle(BundleSpec {
+            esp: self.esp.as_ref().map(|a| (a, spi)),
+            ah: self.ah.as_ref().map(|a| (a, spi + 1)),
+            v6: self.v6,
             inbound,
-            self.esn,
-            self.udp,
-        )
+            esn: self.esn,
+            udp: self.udp,
+        })
     }
 
     fn layer(&self, spi: u32) -> Layer {
@@ -759,26 +760,22 @@ fn keyword_case(v2: Option<u32>, v4: Option<u32>, want: Allowed) -> Outcome {
     let ah = ah_algs().into_iter().next().ok_or("no AH transform")?;
     eq(
         "ESP IPv4 ADD_SA accepted",
-        h.add_sa(&bundle(Some((&g, 0x301)), None, false, false, false, 0))
-            .is_ok(),
+        h.add_sa(&bundle(BundleSpec::esp(&g, 0x301))).is_ok(),
         esp_v4,
     )?;
     eq(
         "AH IPv4 ADD_SA accepted",
-        h.add_sa(&bundle(None, Some((&ah, 0x302)), false, false, false, 0))
-            .is_ok(),
+        h.add_sa(&bundle(BundleSpec::ah(&ah, 0x302))).is_ok(),
         ah_v4,
     )?;
     eq(
         "ESP IPv6 ADD_SA accepted",
-        h.add_sa(&bundle(Some((&g, 0x303)), None, true, false, false, 0))
-            .is_ok(),
+        h.add_sa(&bundle(BundleSpec::esp(&g, 0x303).v6())).is_ok(),
         esp_v6,
     )?;
     eq(
         "AH IPv6 ADD_SA accepted",
-        h.add_sa(&bundle(None, Some((&ah, 0x304)), true, false, false, 0))
-            .is_ok(),
+        h.add_sa(&bundle(BundleSpec::ah(&ah, 0x304).v6())).is_ok(),
         ah_v6,
     )
 }
@@ -829,8 +826,7 @@ fn params_disable_enable() -> Outcome {
     )?;
     same_but_ipsec(&o, &nic_offload())?;
     ensure!(
-        h.add_sa(&bundle(Some((&g, 0x400)), None, false, false, false, 0))
-            .is_err(),
+        h.add_sa(&bundle(BundleSpec::esp(&g, 0x400))).is_err(),
         "ADD_SA accepted while the offload is disabled"
     );
     status(
@@ -845,7 +841,7 @@ fn params_disable_enable() -> Outcome {
         last.map(|o| o.IPsecV2),
         Some(full_caps(64)),
     )?;
-    h.add_sa(&bundle(Some((&g, 0x401)), None, true, false, false, 0))
+    h.add_sa(&bundle(BundleSpec::esp(&g, 0x401).v6()))
         .map_err(he)?;
     Ok(())
 }
@@ -955,9 +951,7 @@ fn oid_pass_down() -> Outcome {
     h.miniport_mut().hold_oids = false;
     let g = gcm()?;
     let below = h.miniport().oids.len();
-    let handle = h
-        .add_sa(&bundle(Some((&g, 0x500)), None, false, false, false, 0))
-        .map_err(he)?;
+    let handle = h.add_sa(&bundle(BundleSpec::esp(&g, 0x500))).map_err(he)?;
     h.delete_sa(&[handle]).map_err(he)?;
     eq("IPsecOV2 OIDs passed down", h.miniport().oids.len(), below)?;
     let s = h.snapshot().map_err(he)?;
