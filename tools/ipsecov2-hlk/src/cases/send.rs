@@ -5,7 +5,7 @@
 use super::scenario::*;
 use super::{case, eq};
 use crate::tcpip::*;
-use crate::Case;
+use crate::{Case, Outcome};
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::{HostTxPool, SendDrop};
 use ipsecov2_ndis_emu::SplitMix64;
@@ -50,20 +50,7 @@ pub fn send(v: &mut Vec<Case>) {
             G,
             format!("{name}/transport/ipv4-802.1q"),
             "inline 802.1Q tag before the IP header: sealed and opened like an untagged frame",
-            move || {
-                let mut rng = SplitMix64::new(1950);
-                let s = Scn::new(esp, ah, false, false);
-                let p = peers(&s, 0x0240_0000)?;
-                let mut f = frame_for(&s, &p.layer, 2, &rng.bytes(40));
-                f.frame.splice(12..12, [0x81, 0x00, 0x00, 0x05]);
-                for r in f.written.iter_mut().chain(f.encrypted.iter_mut()) {
-                    *r = (r.0 + 4, r.1 + 4);
-                }
-                let w = protect(&p.tx, &mut rng, &[&f], p.handle, 0)?;
-                check_wire(&w, std::slice::from_ref(&f))?;
-                let got = receive_through(&p.rx, &mut rng, &w, 0)?;
-                check_received(&got, std::slice::from_ref(&f), false)
-            },
+            move || vlan_tagged(esp, ah),
         ));
     }
     send_negative(v);
@@ -79,6 +66,22 @@ pub fn send(v: &mut Vec<Case>) {
             },
         ));
     }
+}
+
+/// ESP transform `esp` and/or AH transform `ah` over a frame with an inline 802.1Q tag.
+fn vlan_tagged(esp: Option<usize>, ah: Option<usize>) -> Outcome {
+    let mut rng = SplitMix64::new(1950);
+    let s = Scn::new(esp, ah, false, false);
+    let p = peers(&s, 0x0240_0000)?;
+    let mut f = frame_for(&s, &p.layer, 2, &rng.bytes(40));
+    f.frame.splice(12..12, [0x81, 0x00, 0x00, 0x05]);
+    for r in f.written.iter_mut().chain(f.encrypted.iter_mut()) {
+        *r = (r.0 + 4, r.1 + 4);
+    }
+    let w = protect(&p.tx, &mut rng, &[&f], p.handle, 0)?;
+    check_wire(&w, std::slice::from_ref(&f))?;
+    let got = receive_through(&p.rx, &mut rng, &w, 0)?;
+    check_received(&got, std::slice::from_ref(&f), false)
 }
 
 /// Sends one NBL (`frames`, slots as given, optional extra info) through `core` with `pool`.
@@ -101,10 +104,11 @@ fn send_raw(
         .ok_or_else(|| "nothing reported".into())
 }
 
-#[allow(clippy::too_many_lines)]
+/// A change to a framed packet before it is sent: its bytes, slot 12 and an extra info slot.
+type Mk = fn(&Framed) -> (Vec<u8>, u32, Option<(NDIS_NET_BUFFER_LIST_INFO, usize)>);
+
 fn send_negative(v: &mut Vec<Case>) {
     const G: &str = "send";
-    type Mk = fn(&Framed) -> (Vec<u8>, u32, Option<(NDIS_NET_BUFFER_LIST_INFO, usize)>);
     let table: [(&str, &str, Mk, Sent); 5] = [
         (
             "header-info-mismatch",
@@ -160,74 +164,84 @@ fn send_negative(v: &mut Vec<Case>) {
     ];
     for (name, what, mk, want) in table {
         v.push(case(G, format!("negative/{name}"), what, move || {
-            let mut rng = SplitMix64::new(2500);
-            let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
-            let s = Scn::new(Some(i), None, false, false);
-            let p = peers(&s, 0x0210_0000)?;
-            let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
-            let (bytes, header, extra) = mk(&f);
-            let handle = if matches!(want, Sent::Passed) {
-                0
-            } else {
-                p.handle
-            };
-            let pool = HostTxPool::new(2, 2048);
-            let got = send_raw(&p.tx, &mut rng, &[&bytes], handle, header, extra, &pool)?;
-            eq("send outcome", got, want.clone())?;
-            eq("free transmit buffers", pool.free_count(), pool.count())
+            refused(mk, &want)
         }));
     }
     v.push(case(
         G,
         "negative/pool-exhausted",
         "two NET_BUFFERs, one transmit buffer: RESOURCES, buffer returned",
-        || {
-            let mut rng = SplitMix64::new(2501);
-            let s = Scn::new(Some(2), None, false, false);
-            let p = peers(&s, 0x0220_0000)?;
-            let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
-            let pool = HostTxPool::new(1, 2048);
-            let got = send_raw(
-                &p.tx,
-                &mut rng,
-                &[&f.frame, &f.frame],
-                p.handle,
-                f.header_info,
-                None,
-                &pool,
-            )?;
-            eq(
-                "send outcome",
-                got,
-                Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
-            )?;
-            eq("free transmit buffers", pool.free_count(), 1)
-        },
+        negative_pool_exhausted,
     ));
     v.push(case(
         G,
         "negative/frame-larger-than-pool-buffer",
         "frame larger than the transmit buffers: RESOURCES",
-        || {
-            let mut rng = SplitMix64::new(2502);
-            let s = Scn::new(Some(2), None, false, false);
-            let p = peers(&s, 0x0230_0000)?;
-            let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
-            let pool = HostTxPool::new(4, 32);
-            let got = send_raw(
-                &p.tx,
-                &mut rng,
-                &[&f.frame],
-                p.handle,
-                f.header_info,
-                None,
-                &pool,
-            )?;
-            eq(
-                "send outcome",
-                got,
-                Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
-            )
-        },
+        negative_frame_larger_than_pool_buffer,
     ));
+}
+
+/// A frame changed by `mk` (bytes, slot 12, extra info) sent alone: the outcome is `want` and
+/// every transmit buffer is back in the pool.
+fn refused(mk: Mk, want: &Sent) -> Outcome {
+    let mut rng = SplitMix64::new(2500);
+    let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
+    let s = Scn::new(Some(i), None, false, false);
+    let p = peers(&s, 0x0210_0000)?;
+    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+    let (bytes, header, extra) = mk(&f);
+    let handle = if matches!(want, Sent::Passed) {
+        0
+    } else {
+        p.handle
+    };
+    let pool = HostTxPool::new(2, 2048);
+    let got = send_raw(&p.tx, &mut rng, &[&bytes], handle, header, extra, &pool)?;
+    eq("send outcome", got, want.clone())?;
+    eq("free transmit buffers", pool.free_count(), pool.count())
+}
+
+fn negative_pool_exhausted() -> Outcome {
+    let mut rng = SplitMix64::new(2501);
+    let s = Scn::new(Some(2), None, false, false);
+    let p = peers(&s, 0x0220_0000)?;
+    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+    let pool = HostTxPool::new(1, 2048);
+    let got = send_raw(
+        &p.tx,
+        &mut rng,
+        &[&f.frame, &f.frame],
+        p.handle,
+        f.header_info,
+        None,
+        &pool,
+    )?;
+    eq(
+        "send outcome",
+        got,
+        Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
+    )?;
+    eq("free transmit buffers", pool.free_count(), 1)
+}
+
+fn negative_frame_larger_than_pool_buffer() -> Outcome {
+    let mut rng = SplitMix64::new(2502);
+    let s = Scn::new(Some(2), None, false, false);
+    let p = peers(&s, 0x0230_0000)?;
+    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+    let pool = HostTxPool::new(4, 32);
+    let got = send_raw(
+        &p.tx,
+        &mut rng,
+        &[&f.frame],
+        p.handle,
+        f.header_info,
+        None,
+        &pool,
+    )?;
+    eq(
+        "send outcome",
+        got,
+        Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
+    )
 }
