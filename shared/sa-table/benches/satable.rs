@@ -1,5 +1,6 @@
 //! SA table benchmarks: lookup by handle and by inbound key at 1K and 1M SAs (random access
-//! over all entries), add+delete pairs, and the table's own bytes per SA.
+//! over all entries), add+delete pairs, the table's own bytes per SA, and a memory-latency
+//! breakdown at 1M SAs (dependent lookups: each one's position depends on the previous result).
 //!
 //! Run: `cargo bench -p ipsecov2-satable --bench satable -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -180,5 +181,51 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(satable, benches);
+/// Memory-latency breakdown at 1M SAs behind the benchmark analysis in docs/sa-table.md. Each
+/// lookup's position depends on the previous lookup's result, so the processor cannot overlap
+/// the misses: the time per lookup is one chain of dependent memory accesses. `slot` reads a
+/// slot (generation check, no payload), `slot_payload` a slot and then the payload behind it,
+/// `index_slot` an inbound index entry and then its slot; the index read alone is the
+/// difference of the last and the first.
+fn latency_breakdown(c: &mut Criterion) {
+    let n = MAX_CAPACITY;
+    let mask = n - 1;
+    let (t, handles, keys) = filled(n, |i| SmallSa {
+        keys: InboundKeys::one(key(i)),
+        _id: u64::from(i),
+    });
+    let scatter = |x: usize| (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7) & mask;
+    let mut g = c.benchmark_group("dependent_lookup_1M");
+    g.throughput(Throughput::Elements(1));
+    let (mut i, mut acc) = (0usize, 0usize);
+    g.bench_function("slot", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            acc = usize::from(t.with_sa(handles[scatter(i ^ (acc & 1))], |_| ()).is_some());
+            black_box(acc)
+        })
+    });
+    g.bench_function("slot_payload", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            let at = scatter(i ^ (acc & 1));
+            acc = t.with_sa(handles[at], |sa| sa.keys.len()).unwrap_or(0);
+            black_box(acc)
+        })
+    });
+    g.bench_function("index_slot", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            let at = scatter(i ^ (acc & 1));
+            acc = t
+                .with_inbound(&keys[at], |h, _| h.get() as usize)
+                .unwrap_or(0);
+            black_box(acc)
+        })
+    });
+    g.finish();
+    black_box(t.clear());
+}
+
+criterion_group!(satable, benches, latency_breakdown);
 criterion_main!(satable);

@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use ipsecov2_ndis_emu::host::{Host, HostConfig, Wire};
-//! use ipsecov2_ndis_emu::tcpip::{bundle, esp_algs, frame, send_nbl, Ip, Layer};
+//! use ipsecov2_ndis_emu::tcpip::{bundle, BundleSpec, esp_algs, frame, send_nbl, Ip, Layer};
 //!
 //! let mut a = Host::new(HostConfig::default());
 //! let mut b = Host::new(HostConfig { seed: 2, ..HostConfig::default() });
@@ -29,8 +29,8 @@
 //!     h.restart().unwrap();
 //! }
 //! let gcm = &esp_algs()[2];
-//! let out = a.add_sa(&bundle(Some((gcm, 0x100)), None, false, false, false, 0)).unwrap();
-//! b.add_sa(&bundle(Some((gcm, 0x100)), None, false, true, false, 0)).unwrap();
+//! let out = a.add_sa(&bundle(BundleSpec::esp(gcm, 0x100))).unwrap();
+//! b.add_sa(&bundle(BundleSpec::esp(gcm, 0x100).inbound())).unwrap();
 //! let layer = Layer { esp: Some((gcm.shape, 0x100)), ah: None, udp: false };
 //! let f = frame(&Ip { v6: false, extras: false }, &layer, 1, b"hello", 17);
 //! let spec = send_nbl(a.rng(), &[&f.frame], out, 0, f.header_info);

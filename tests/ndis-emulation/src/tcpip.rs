@@ -402,16 +402,91 @@ pub const V6_SRC: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 /// IPv6 destination of every frame and SA.
 pub const V6_DST: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
 
-/// An ADD_SA element for a bundle (ESP, AH, or ESP+AH); `inbound` picks the direction and
-/// swaps nothing: the endpoints are always V*_SRC → V*_DST.
-pub fn bundle(
-    esp: Option<(&EspAlg, u32)>,
-    ah: Option<(&AhAlg, u32)>,
-    v6: bool,
-    inbound: bool,
-    esn: bool,
-    udp: u32,
-) -> AddSa {
+/// What [`bundle`] builds: the transforms of one ADD_SA element (ESP, AH, or ESP+AH, each with
+/// its SPI) and how it is offloaded. The default is nothing offloaded, outbound, IPv4, no ESN,
+/// no UDP encapsulation; start from [`BundleSpec::esp`] or [`BundleSpec::ah`] and add the rest:
+/// `BundleSpec::esp(gcm, 0x100).with_ah(sha, 0x101).v6().inbound().esn()`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BundleSpec<'a> {
+    /// The ESP transform and its SPI.
+    pub esp: Option<(&'a EspAlg, u32)>,
+    /// The AH transform and its SPI.
+    pub ah: Option<(&'a AhAlg, u32)>,
+    /// IPv6 endpoints (`V6_SRC` → `V6_DST`) instead of IPv4 (`V4_SRC` → `V4_DST`).
+    pub v6: bool,
+    /// An inbound SA (`IPSEC_OFFLOAD_V2_INBOUND`) instead of an outbound one.
+    pub inbound: bool,
+    /// Extended sequence numbers (`IPSEC_OFFLOAD_V2_ESN_SA`, high bits 7).
+    pub esn: bool,
+    /// The UDP-ESP encapsulation field of the ADD_SA (0: none).
+    pub udp: u32,
+}
+
+impl<'a> BundleSpec<'a> {
+    /// An ESP-only bundle with SPI `spi`.
+    pub fn esp(alg: &'a EspAlg, spi: u32) -> Self {
+        Self {
+            esp: Some((alg, spi)),
+            ..Self::default()
+        }
+    }
+
+    /// An AH-only bundle with SPI `spi`.
+    pub fn ah(alg: &'a AhAlg, spi: u32) -> Self {
+        Self {
+            ah: Some((alg, spi)),
+            ..Self::default()
+        }
+    }
+
+    /// The same bundle with AH (SPI `spi`) added.
+    #[must_use]
+    pub fn with_ah(self, alg: &'a AhAlg, spi: u32) -> Self {
+        Self {
+            ah: Some((alg, spi)),
+            ..self
+        }
+    }
+
+    /// The same bundle over IPv6.
+    #[must_use]
+    pub fn v6(self) -> Self {
+        Self { v6: true, ..self }
+    }
+
+    /// The same bundle as an inbound SA.
+    #[must_use]
+    pub fn inbound(self) -> Self {
+        Self {
+            inbound: true,
+            ..self
+        }
+    }
+
+    /// The same bundle with extended sequence numbers.
+    #[must_use]
+    pub fn esn(self) -> Self {
+        Self { esn: true, ..self }
+    }
+
+    /// The same bundle with the UDP-ESP encapsulation field `udp`.
+    #[must_use]
+    pub fn udp(self, udp: u32) -> Self {
+        Self { udp, ..self }
+    }
+}
+
+/// An ADD_SA element for a bundle ([`BundleSpec`]); `inbound` picks the direction and swaps
+/// nothing: the endpoints are always V*_SRC → V*_DST.
+pub fn bundle(spec: BundleSpec<'_>) -> AddSa {
+    let BundleSpec {
+        esp,
+        ah,
+        v6,
+        inbound,
+        esn,
+        udp,
+    } = spec;
     let mut sas = [Sec::default(), Sec::default()];
     let mut keys = Vec::new();
     let mut n = 0;

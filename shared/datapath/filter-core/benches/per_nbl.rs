@@ -57,7 +57,7 @@ use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffe
 use ipsecov2_nbl::{NblChain, SystemVaMapper};
 use ipsecov2_ndis_emu::direct;
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
-use ipsecov2_ndis_emu::tcpip::{self, bundle, esp_algs, frame, recv_view, Ip, Layer};
+use ipsecov2_ndis_emu::tcpip::{self, bundle, esp_algs, frame, recv_view, BundleSpec, Ip, Layer};
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, SplitMix64};
 use ipsecov2_offload_sa::OffloadSa;
 use ipsecov2_satable::{Arc, OffloadHandle};
@@ -224,8 +224,8 @@ fn setup(alg: &tcpip::EspAlg) -> Setup {
     let spi = 0x0100_0001;
     let tx = core();
     let rx = core();
-    let out_h = add(&tx, &bundle(Some((alg, spi)), None, false, false, false, 0));
-    let in_h = add(&rx, &bundle(Some((alg, spi)), None, false, true, false, 0));
+    let out_h = add(&tx, &bundle(BundleSpec::esp(alg, spi)));
+    let in_h = add(&rx, &bundle(BundleSpec::esp(alg, spi).inbound()));
     Setup {
         tx,
         rx,

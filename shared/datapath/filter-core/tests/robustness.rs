@@ -64,25 +64,25 @@ fn mutated_frames_never_panic_on_either_path() {
         };
         let h = add(
             &tx,
-            &bundle(
-                Some((e, 0x500 + round)),
-                a.map(|a| (a, 0x9500 + round)),
+            &bundle(BundleSpec {
+                esp: Some((e, 0x500 + round)),
+                ah: a.map(|a| (a, 0x9500 + round)),
                 v6,
-                false,
-                round % 4 == 1,
-                u,
-            ),
+                esn: round % 4 == 1,
+                udp: u,
+                ..BundleSpec::default()
+            }),
         );
         add(
             &rx,
-            &bundle(
-                Some((e, 0x500 + round)),
-                a.map(|a| (a, 0x9500 + round)),
+            &bundle(BundleSpec {
+                esp: Some((e, 0x500 + round)),
+                ah: a.map(|a| (a, 0x9500 + round)),
                 v6,
-                true,
-                round % 4 == 1,
-                u,
-            ),
+                inbound: true,
+                esn: round % 4 == 1,
+                udp: u,
+            }),
         );
         let plen = (rng.next_u64() % 300) as usize;
         let payload = rng.bytes(plen);
@@ -168,11 +168,8 @@ fn frames_larger_than_scratch_are_left_to_tcpip() {
     let e = &esp_algs()[0];
     let tx = core();
     let rx = core();
-    let h = add(
-        &tx,
-        &bundle(Some((e, 0x4444)), None, false, false, false, 0),
-    );
-    add(&rx, &bundle(Some((e, 0x4444)), None, false, true, false, 0));
+    let h = add(&tx, &bundle(BundleSpec::esp(e, 0x4444)));
+    add(&rx, &bundle(BundleSpec::esp(e, 0x4444).inbound()));
     let f = frame(
         &Ip {
             v6: false,
