@@ -15,7 +15,7 @@
 //! IPsecOV2 (offload indications and query answers rewritten, both indicated at restart), applies
 //! `OID_TCP_OFFLOAD_PARAMETERS`, protects sends into filter-owned copies and verifies/decrypts
 //! receives in place. The driver also registers a control device restricted to SYSTEM and
-//! Administrators (its IOCTL protocol is a later issue).
+//! Administrators, which refuses every I/O control code.
 //!
 //! Portable parts, tested on any host: [`state`] (state machine, re-exported from the core),
 //! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping, re-exported from the
