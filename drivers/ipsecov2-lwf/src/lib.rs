@@ -32,7 +32,6 @@
 //! `wdk-build` (see `docs/install.md`). Crypto in this driver may use SSE/AES-NI/SHA-NI/PCLMULQDQ
 //! only: never build it with `-C target-feature=+avx*` or `-C target-cpu=native`.
 #![cfg_attr(target_os = "windows", no_std)]
-#![deny(missing_docs)]
 
 extern crate alloc;
 

@@ -26,7 +26,6 @@
 //!     }
 //! }
 //! ```
-#![deny(missing_docs)]
 #![cfg(target_pointer_width = "64")]
 
 pub mod chain;
