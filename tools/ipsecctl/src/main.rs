@@ -1,4 +1,5 @@
 //! `ipsecctl`: command-line front end (see `docs/ipsecctl.md`).
+#![forbid(unsafe_code)]
 
 use std::io::Write;
 use std::path::PathBuf;

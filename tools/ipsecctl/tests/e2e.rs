@@ -1,5 +1,5 @@
 //! End-to-end: the built binary on generated captures.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 

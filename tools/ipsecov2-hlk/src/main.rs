@@ -1,5 +1,6 @@
 //! `ipsecov2-hlk`: HLK-style IPsecOV2 test cases run with the real filter core against the
 //! in-process NDIS emulation. See `docs/hlk.md`.
+#![forbid(unsafe_code)]
 
 mod capture;
 mod cases;

@@ -1,7 +1,7 @@
 //! The filter core driven like TCP/IP drives a NIC: SAs installed through the OID path, NBLs sent
 //! through a recording send sink and received as the peer. The framer and the OID buffers come
 //! from `ipsecov2_ndis_emu::{tcpip, oid_buffers}`.
-#![allow(dead_code, missing_docs, clippy::type_complexity)]
+#![allow(dead_code, clippy::type_complexity)]
 
 use crate::capture;
 use ipsecov2_abi::*;

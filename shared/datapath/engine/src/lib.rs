@@ -19,7 +19,6 @@
 //! Allocation happens only at SA setup (the replay bitmap); every packet
 //! path is allocation-free and panic-free.
 #![no_std]
-#![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;

@@ -41,17 +41,11 @@
 //! figures of the two sides of one comparison are taken seconds apart and can be hit unequally
 //! by other processes; the paired ratios are not. Test mode (`cargo test --all-targets`) runs
 //! each criterion bench once and one quiet paired round.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::cast_possible_truncation,
-    missing_debug_implementations
-)]
+#![allow(missing_debug_implementations)]
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, BatchSize, BenchmarkId, Criterion, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput};
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink, TxBuffer};
 use ipsecov2_nbl::{NblChain, SystemVaMapper};
@@ -72,12 +66,12 @@ const POOL_BUFFER_LEN: usize = 2048;
 const SCRATCH_LEN: usize = 9216;
 
 fn core() -> Core {
-    direct::host_core(256).unwrap()
+    direct::host_core(256).expect("host filter core")
 }
 
 /// ADD_SA through the filter's OID dispatch; returns the handle.
 fn add(core: &Core, sa: &AddSa) -> u64 {
-    let (c, h) = direct::add_sa_list(core, std::slice::from_ref(sa)).unwrap();
+    let (c, h) = direct::add_sa_list(core, std::slice::from_ref(sa)).expect("ADD_SA of a valid SA");
     assert_eq!(c.status, NDIS_STATUS_SUCCESS);
     assert_ne!(h[0], 0, "SA offloaded");
     h[0]
@@ -86,8 +80,8 @@ fn add(core: &Core, sa: &AddSa) -> u64 {
 fn sa_of(core: &Core, h: u64) -> Arc<OffloadSa> {
     core.sas()
         .table()
-        .get(OffloadHandle::from_u64(h).unwrap())
-        .unwrap()
+        .get(OffloadHandle::from_u64(h).expect("non-zero handle"))
+        .expect("the SA just added")
 }
 
 /// The sink the driver would be: every original NBL is appended to the chain going down (the
@@ -242,7 +236,7 @@ fn setup(alg: &tcpip::EspAlg) -> Setup {
 /// checks that TCP/IP's bytes are unchanged and every NBL was protected.
 fn send_once(s: &Setup, specs: &[NblSpec], frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let pool = HostTxPool::new(POOL_BUFFERS, POOL_BUFFER_LEN);
-    let mut owned = OwnedNblChain::build(specs).unwrap();
+    let mut owned = OwnedNblChain::build(specs).expect("chain of valid NBL specs");
     let mut sink = DownSink {
         down: NblChain::empty(),
         in_flight: Vec::new(),
@@ -254,7 +248,11 @@ fn send_once(s: &Setup, specs: &[NblSpec], frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
     let out: Vec<Vec<u8>> = sink.in_flight.iter().map(|b| b.bytes().to_vec()).collect();
     drop(sink);
     for (i, f) in frames.iter().enumerate() {
-        assert_eq!(&owned.read_nb(i, 0).unwrap(), f, "TCP/IP's bytes unchanged");
+        assert_eq!(
+            &owned.read_nb(i, 0).expect("read back a sent NET_BUFFER"),
+            f,
+            "TCP/IP's bytes unchanged"
+        );
         assert_ne!(&out[i], f, "protected");
     }
     out
@@ -265,12 +263,15 @@ fn bench(c: &mut Criterion) {
     let mut rng = SplitMix64::new(7);
     let emu_algs = esp_algs();
     for alg in &ALGS {
-        let ea = emu_algs.iter().find(|a| a.name == alg.emu).unwrap();
+        let ea = emu_algs
+            .iter()
+            .find(|a| a.name == alg.emu)
+            .expect("an emulation algorithm of that name");
         let s = setup(ea);
         let out_sa = sa_of(&s.tx, s.out_h);
         let in_sa = sa_of(&s.rx, s.in_h);
-        let seal = &out_sa.esp.as_ref().unwrap().sa;
-        let open = &in_sa.esp.as_ref().unwrap().sa;
+        let seal = &out_sa.esp.as_ref().expect("an outbound ESP SA").sa;
+        let open = &in_sa.esp.as_ref().expect("an inbound ESP SA").sa;
         for size in [64usize, 1400] {
             let mut g = c.benchmark_group(format!("per-nbl-{}-{size}", alg.name));
             for n in CHAINS {
@@ -296,13 +297,13 @@ fn bench(c: &mut Criterion) {
                             .map(|f| nbl_spec(f, MdlLayout::single(len as u32), 0, 0))
                             .collect::<Vec<_>>(),
                     )
-                    .unwrap();
+                    .expect("chain of valid NBL specs");
                     let mut scratch = vec![0u8; SCRATCH_LEN];
                     s.rx.receive(&mut owned.chain(), &SystemVaMapper, &mut scratch);
                     for (i, p) in plain.iter().enumerate() {
                         let v = recv_view(&owned, i);
                         assert!(v.crypto_done && v.status == CRYPTO_SUCCESS);
-                        let got = owned.read_nb(i, 0).unwrap();
+                        let got = owned.read_nb(i, 0).expect("read back a sent NET_BUFFER");
                         // Payload decrypted back to the original (IV and ICV differ).
                         let body = ESP_AT + 8 + s.iv..len - ea.shape.icv;
                         assert_eq!(got[body.clone()], p[body]);
@@ -316,7 +317,8 @@ fn bench(c: &mut Criterion) {
                         for (buf, t) in bufs.iter_mut().zip(&plain) {
                             let p = &mut buf[..t.len()];
                             p.copy_from_slice(t);
-                            seal.seal_at(p, ESP_AT, len - ESP_AT, 0).unwrap();
+                            seal.seal_at(p, ESP_AT, len - ESP_AT, 0)
+                                .expect("seal of a framed packet");
                         }
                         black_box(&bufs);
                     });
@@ -334,7 +336,7 @@ fn bench(c: &mut Criterion) {
                             nbl_spec(f, seg.layout(&mut rng, len, s.iv, s.tail), s.out_h, header)
                         })
                         .collect();
-                    let mut owned = OwnedNblChain::build(&specs).unwrap();
+                    let mut owned = OwnedNblChain::build(&specs).expect("chain of valid NBL specs");
                     let pool = HostTxPool::new(POOL_BUFFERS, POOL_BUFFER_LEN);
                     let mut sink = DownSink {
                         down: owned.chain(),
@@ -357,7 +359,11 @@ fn bench(c: &mut Criterion) {
                     drop(sink);
                     owned.relink();
                     for (i, f) in plain.iter().enumerate() {
-                        assert_eq!(&owned.read_nb(i, 0).unwrap(), f, "TCP/IP's bytes unchanged");
+                        assert_eq!(
+                            &owned.read_nb(i, 0).expect("read back a sent NET_BUFFER"),
+                            f,
+                            "TCP/IP's bytes unchanged"
+                        );
                     }
                 }
 
@@ -367,7 +373,10 @@ fn bench(c: &mut Criterion) {
                         for t in &sealed {
                             let p = &mut scratch[..t.len()];
                             p.copy_from_slice(t);
-                            black_box(open.open_at(p, ESP_AT, len - ESP_AT, 0).unwrap());
+                            black_box(
+                                open.open_at(p, ESP_AT, len - ESP_AT, 0)
+                                    .expect("open of a sealed packet"),
+                            );
                         }
                     });
                 });
@@ -387,7 +396,7 @@ fn bench(c: &mut Criterion) {
                         BenchmarkId::new(format!("filter-receive{}", seg.suffix()), n),
                         |b| {
                             b.iter_batched_ref(
-                                || OwnedNblChain::build(&specs).unwrap(),
+                                || OwnedNblChain::build(&specs).expect("chain of valid NBL specs"),
                                 |owned| {
                                     s.rx.receive(&mut owned.chain(), &SystemVaMapper, &mut scratch);
                                 },
@@ -448,7 +457,9 @@ mod paired {
             for (buf, p) in bufs.iter_mut().zip(c.plain) {
                 let b = &mut buf[..p.len()];
                 b.copy_from_slice(p);
-                c.seal.seal_at(b, ESP_AT, c.len - ESP_AT, 0).unwrap();
+                c.seal
+                    .seal_at(b, ESP_AT, c.len - ESP_AT, 0)
+                    .expect("seal of a framed packet");
             }
             black_box(&mut *bufs);
         }
@@ -471,7 +482,11 @@ mod paired {
             for p in c.sealed {
                 let b = &mut scratch[..p.len()];
                 b.copy_from_slice(p);
-                black_box(c.open.open_at(b, ESP_AT, c.len - ESP_AT, 0).unwrap());
+                black_box(
+                    c.open
+                        .open_at(b, ESP_AT, c.len - ESP_AT, 0)
+                        .expect("open of a sealed packet"),
+                );
             }
         }
         t.elapsed().as_secs_f64() * 1e9 / (c.recv_iters * c.n) as f64
@@ -479,7 +494,7 @@ mod paired {
 
     fn filter_receive(c: &Case<'_>, scratch: &mut [u8]) -> f64 {
         let mut chains: Vec<OwnedNblChain> = (0..c.recv_iters)
-            .map(|_| OwnedNblChain::build(&c.recv_specs).unwrap())
+            .map(|_| OwnedNblChain::build(&c.recv_specs).expect("chain of valid NBL specs"))
             .collect();
         let t = Instant::now();
         for owned in &mut chains {
@@ -519,7 +534,10 @@ mod paired {
         let mut sas = Vec::new();
         let mut data = Vec::new();
         for alg in &ALGS {
-            let ea = emu_algs.iter().find(|a| a.name == alg.emu).unwrap();
+            let ea = emu_algs
+                .iter()
+                .find(|a| a.name == alg.emu)
+                .expect("an emulation algorithm of that name");
             let s = setup(ea);
             sas.push((sa_of(&s.tx, s.out_h), sa_of(&s.rx, s.in_h), ea.shape.icv));
             for size in [64usize, 1400] {
@@ -569,7 +587,7 @@ mod paired {
                         )
                     })
                     .collect();
-                OwnedNblChain::build(&specs).unwrap()
+                OwnedNblChain::build(&specs).expect("chain of valid NBL specs")
             })
             .collect();
         let mut cases: Vec<Case<'_>> = data
@@ -603,8 +621,8 @@ mod paired {
                     len,
                     send_iters: (send_packets / d.n).max(1),
                     recv_iters: (recv_packets / d.n).max(1),
-                    seal: &out_sa.esp.as_ref().unwrap().sa,
-                    open: &in_sa.esp.as_ref().unwrap().sa,
+                    seal: &out_sa.esp.as_ref().expect("an outbound ESP SA").sa,
+                    open: &in_sa.esp.as_ref().expect("an inbound ESP SA").sa,
                     tx: &s.tx,
                     rx: &s.rx,
                     plain: &d.plain,
@@ -673,13 +691,22 @@ mod paired {
         for (d, owned) in data.iter().zip(owned_send.iter_mut()) {
             owned.relink();
             for (i, f) in d.plain.iter().enumerate() {
-                assert_eq!(&owned.read_nb(i, 0).unwrap(), f, "TCP/IP's bytes unchanged");
+                assert_eq!(
+                    &owned.read_nb(i, 0).expect("read back a sent NET_BUFFER"),
+                    f,
+                    "TCP/IP's bytes unchanged"
+                );
             }
         }
     }
 }
 
-criterion_group!(benches, bench);
+/// Every benchmark of this file, configured from the command line (what `criterion_group!`
+/// generates, written out so that it carries a doc comment).
+fn benches() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+}
 
 fn main() {
     if let Some(rounds) = std::env::var("PER_NBL_PAIRED")

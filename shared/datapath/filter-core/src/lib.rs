@@ -22,7 +22,6 @@
 //! and `docs/architecture.md` for one packet's path hop by hop.
 #![no_std]
 #![forbid(unsafe_code)]
-#![deny(missing_docs)]
 
 extern crate alloc;
 

@@ -60,8 +60,7 @@ where
     /// reference count (plain loads), then the `Arc`s —
     /// so that the memory accesses of different keys overlap instead of running one dependent
     /// chain after the other (at 1M SAs each is a DRAM round trip). Meant for resolving the SAs
-    /// of a whole chain of received NBLs at once (the filter core's receive path still looks up
-    /// one packet at a time; see docs/sa-table.md). Same results as one `get_inbound` per key.
+    /// of a whole chain of received NBLs at once. Same results as one `get_inbound` per key.
     pub fn get_inbound_many(
         &self,
         keys: &[InboundKey],

@@ -1,5 +1,5 @@
 //! Helpers for the full-face tests: packet builders, SA pairs, algorithm lists.
-#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+#![allow(dead_code)]
 
 use std::net::IpAddr;
 
