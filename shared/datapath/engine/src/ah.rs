@@ -17,7 +17,8 @@ use crate::cipher::{GcmKey, GhashStream};
 use crate::error::{PacketError, SetupError};
 use crate::esp::{EspOpened, EspSa};
 use crate::hmac::{HashAlg, HmacKey, HmacStream};
-use crate::wire::{proto, AH_FIXED_LEN, IPV6_HEADER_LEN};
+use crate::wire::ipv6ext::{HeaderChain, Ipv6ExtHeader};
+use crate::wire::{ipv6, proto, AhPacket, Ipv4Packet, AH_FIXED_LEN, IPV6_HEADER_LEN};
 
 // The GMAC key schedule is boxed inside `GcmKey`, so both variants are small.
 enum Auth {
@@ -105,14 +106,14 @@ const OPT_SSRR: u8 = 137;
 /// TTL, checksum zeroed; mutable options zeroed; with loose/strict source
 /// routing the destination is the predicted final destination.
 fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
-    let ihl = usize::from(packet.first().copied().unwrap_or(0) & 0x0f) * 4;
+    let ihl = Ipv4Packet::new_unchecked(packet).header_len();
     if ihl < 20 {
         return Err(PacketError::Malformed);
     }
     let src = packet.get(..ihl).ok_or(PacketError::Truncated)?;
     let h = hdr.get_mut(..ihl).ok_or(PacketError::Malformed)?;
     h.copy_from_slice(src);
-    if u16::from_be_bytes([h[6], h[7]]) & 0x3fff != 0 {
+    if Ipv4Packet::new_unchecked(&*h).is_fragment() {
         return Err(PacketError::Fragment);
     }
     h[1] = 0; // TOS (DSCP + ECN)
@@ -306,7 +307,7 @@ impl AhSa {
                 let ihl = v4_header(packet, &mut hdr)?;
                 mac.update(hdr.get(..ihl).unwrap_or(&[]));
                 hdr.zeroize();
-                nh = packet.get(9).copied().unwrap_or(0);
+                nh = Ipv4Packet::new_unchecked(packet).protocol();
                 // Anything between the header and AH goes in unchanged.
                 let mid = packet.get(ihl..ah_offset).ok_or(PacketError::BadLength)?;
                 mac.update(mid);
@@ -326,23 +327,24 @@ impl AhSa {
                 hdr[2] = 0;
                 hdr[3] = 0;
                 hdr[7] = 0; // hop limit
-                v6_dst.copy_from_slice(&fixed[24..40]);
+                let v6 = ipv6::Ipv6Packet::new_unchecked(fixed);
+                v6_dst = v6.dst_addr();
                 // First pass: predicted final destination from a routing header.
-                let (mut n, mut a) = (fixed[6], IPV6_HEADER_LEN);
-                while matches!(n, proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING) && a < ah_offset
+                let mut chain = HeaderChain::new(v6.next_header(), IPV6_HEADER_LEN);
+                while matches!(
+                    chain.next_header(),
+                    proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING
+                ) && chain.offset() < ah_offset
                 {
-                    let l =
-                        (usize::from(*packet.get(a + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
-                    if n == proto::ROUTING {
-                        if let Some(d) = v6_routing_final_dst(packet, a, l)? {
-                            hdr[24..40].copy_from_slice(&d);
+                    let e = chain.skip(packet)?;
+                    if e.kind == proto::ROUTING {
+                        if let Some(d) = v6_routing_final_dst(packet, e.offset, e.len)? {
+                            hdr[ipv6::field::DST_ADDR].copy_from_slice(&d);
                         }
                     }
-                    n = *packet.get(a).ok_or(PacketError::Truncated)?;
-                    a += l;
                 }
                 mac.update(&hdr);
-                nh = fixed[6];
+                nh = v6.next_header();
                 at = IPV6_HEADER_LEN;
             }
             _ => return Err(PacketError::Malformed),
@@ -353,7 +355,7 @@ impl AhSa {
             match nh {
                 proto::AH => {
                     let b = packet.get(at..).ok_or(PacketError::Truncated)?;
-                    let ah = crate::wire::AhPacket::new_checked(b)?;
+                    let ah = AhPacket::new_checked(b)?;
                     let len = ah.header_len();
                     if at == ah_offset && seen_ah.is_none() {
                         if len < self.min_ah_len() {
@@ -375,13 +377,13 @@ impl AhSa {
                     at += len;
                 }
                 proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING if first >> 4 == 6 => {
-                    let l =
-                        (usize::from(*packet.get(at + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
-                    let h = packet.get(at..at + l).ok_or(PacketError::Truncated)?;
+                    let rest = packet.get(at..).ok_or(PacketError::Truncated)?;
+                    let ext = Ipv6ExtHeader::new_checked(rest, nh)?;
+                    let l = ext.header_len();
+                    let h = rest.get(..l).ok_or(PacketError::Truncated)?;
                     if nh == proto::ROUTING {
-                        let rtype = h.get(2).copied().unwrap_or(0);
-                        let left = h.get(3).copied().unwrap_or(0);
-                        if (rtype == 0 || rtype == 2) && left > 0 {
+                        let rtype = ext.routing_type();
+                        if (rtype == 0 || rtype == 2) && ext.segments_left() > 0 {
                             feed_routing(&mut mac, h, &v6_dst)?;
                         } else {
                             mac.update(h);
@@ -389,7 +391,7 @@ impl AhSa {
                     } else {
                         feed_options(&mut mac, h)?;
                     }
-                    nh = h[0];
+                    nh = ext.next_header();
                     at += l;
                 }
                 proto::FRAGMENT if first >> 4 == 6 => return Err(PacketError::Fragment),
@@ -423,7 +425,7 @@ impl AhSa {
     ) -> Result<(), PacketError> {
         let ah_len = {
             let b = packet.get(ah_offset..).ok_or(PacketError::Truncated)?;
-            crate::wire::AhPacket::new_checked(b)?.header_len()
+            AhPacket::new_checked(b)?.header_len()
         };
         if ah_len < self.min_ah_len() {
             return Err(PacketError::BadLength);

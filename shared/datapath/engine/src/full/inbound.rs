@@ -1,6 +1,6 @@
 //! Inbound processing: [`InboundSa::decapsulate`].
 
-use super::ip::{self, rd16, rd8, wr16, wr8, IpPacket};
+use super::ip::{self, rd8, wr16, wr8, IpPacket};
 use super::outbound::ah_len;
 use super::{
     Accounting, AntiReplay, ConfigError, Decapsulated, DropReason, Mode, SaConfig, SaKeys, Usage,
@@ -8,7 +8,10 @@ use super::{
 use crate::ah::AhSa;
 use crate::esp::{esp_header, EspConfig, EspSa};
 use crate::replay::ReplayWindow;
-use crate::wire::{proto, AhPacket, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN};
+use crate::wire::ipv6ext::HeaderChain;
+use crate::wire::{
+    ipv4, ipv6, proto, AhPacket, Ipv4Packet, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN,
+};
 
 #[derive(Debug)]
 struct EspIn {
@@ -56,31 +59,31 @@ struct Located {
 fn locate(b: &[u8]) -> Result<Located, DropReason> {
     let p = ip::ip_packet(b)?;
     let b = b.get(..p.len).ok_or(DropReason::Truncated)?;
-    let (mut nh, mut nh_pos, mut at);
+    let (nh, nh_pos, at);
     if p.v6 {
-        nh = rd8(b, 6)?;
-        nh_pos = 6;
-        at = IPV6_HEADER_LEN;
-        // Bounded: each step advances `at` by at least 8 bytes within `b`.
-        while matches!(nh, proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS) {
-            let len = (usize::from(rd8(b, at + 1)?) + 1) * 8;
-            if at + len > b.len() {
+        let mut chain = HeaderChain::new(rd8(b, ipv6::field::NXT_HDR)?, IPV6_HEADER_LEN);
+        let mut pos = ipv6::field::NXT_HDR;
+        // Bounded: each step advances by at least 8 bytes within `b`.
+        while matches!(
+            chain.next_header(),
+            proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS
+        ) {
+            let h = chain.skip(b)?;
+            if h.end() > b.len() {
                 return Err(DropReason::Truncated);
             }
-            nh_pos = at;
-            nh = rd8(b, at)?;
-            at += len;
+            pos = h.offset;
         }
-        if nh == proto::FRAGMENT {
+        if chain.next_header() == proto::FRAGMENT {
             return Err(DropReason::Fragment);
         }
+        (nh, nh_pos, at) = (chain.next_header(), pos, chain.offset());
     } else {
-        if rd16(b, 6)? & 0x3fff != 0 {
+        let v4 = Ipv4Packet::new_unchecked(b);
+        if v4.is_fragment() {
             return Err(DropReason::Fragment);
         }
-        nh = rd8(b, 9)?;
-        nh_pos = 9;
-        at = usize::from(rd8(b, 0)? & 0x0f) * 4;
+        (nh, nh_pos, at) = (v4.protocol(), ipv4::field::PROTOCOL, v4.header_len());
     }
     match nh {
         proto::ESP | proto::AH | proto::UDP => Ok(Located {
@@ -365,9 +368,9 @@ impl InboundSa {
                 let field = if loc.v6 { len - IPV6_HEADER_LEN } else { len };
                 let field = u16::try_from(field).map_err(|_| DropReason::BadLength)?;
                 if loc.v6 {
-                    wr16(packet, 4, field)?;
+                    wr16(packet, ipv6::field::LENGTH.start, field)?;
                 } else {
-                    wr16(packet, 2, field)?;
+                    wr16(packet, ipv4::field::LENGTH.start, field)?;
                     ip::ipv4_fill_checksum(packet)?;
                 }
                 self.finish(packet, 0, IpPacket { v6: loc.v6, len }, seq)

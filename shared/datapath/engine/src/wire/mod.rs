@@ -19,6 +19,8 @@
 //!
 //! No view allocates or panics on any input: a getter of a field outside the buffer reads 0.
 
+use crate::error::PacketError;
+
 pub mod ah;
 pub mod checksum;
 pub mod esp;
@@ -136,7 +138,3 @@ pub enum IpAddrBytes {
     /// IPv6.
     V6([u8; 16]),
 }
-
-use crate::error::PacketError;
-
-pub(crate) use checksum::{accumulate as checksum, fold};
