@@ -696,11 +696,9 @@ fn shift(r: &[(usize, usize)], by: usize) -> Vec<(usize, usize)> {
     r.iter().map(|&(a, b)| (a + by, b + by)).collect()
 }
 
-/// A single-layer frame: Ethernet + IP + layer + payload.
-pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Framed {
-    let (p, esp, ah, written, encrypted, trailer) = frame_ip(ip, layer, seq, payload, proto);
-    let mut f = eth(ip.v6);
-    f.extend_from_slice(&p);
+/// The slot 12 transmit value TCP/IP sets: the ESP trailer's NextHeader and PadLength and the
+/// ESP and AH header offsets (in 4-byte units, from the IP header).
+fn slot12(trailer: Option<(u8, u8)>, esp: Option<usize>, ah: Option<usize>) -> u32 {
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
     if let Some((nh, pad)) = trailer {
         h.set_transmit_next_header(nh);
@@ -712,9 +710,17 @@ pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Fra
     if let Some(o) = ah {
         h.set_transmit_ah_header_offset((o / 4) as u8);
     }
+    h.0
+}
+
+/// A single-layer frame: Ethernet + IP + layer + payload.
+pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Framed {
+    let (p, esp, ah, written, encrypted, trailer) = frame_ip(ip, layer, seq, payload, proto);
+    let mut f = eth(ip.v6);
+    f.extend_from_slice(&p);
     Framed {
         frame: f,
-        header_info: h.0,
+        header_info: slot12(trailer, esp, ah),
         written: shift(&written, ETH),
         encrypted: shift(&encrypted, ETH),
         trailer,
@@ -744,24 +750,13 @@ pub fn frame_tunnel(
     };
     let mut f = eth(outer.v6);
     f.extend_from_slice(&p);
-    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
-    if let Some((nh, pad)) = trailer {
-        h.set_transmit_next_header(nh);
-        h.set_transmit_pad_length(pad);
-    }
-    if let Some(o) = esp {
-        h.set_transmit_esp_header_offset((o / 4) as u8);
-    }
-    if let Some(o) = ah {
-        h.set_transmit_ah_header_offset((o / 4) as u8);
-    }
     let mut written = shift(&w_out, ETH);
     written.extend(shift(&w_in, ETH + inner_at));
     let mut encrypted = shift(&e_out, ETH);
     encrypted.extend(shift(&e_in, ETH + inner_at));
     Framed {
         frame: f,
-        header_info: h.0,
+        header_info: slot12(trailer, esp, ah),
         written,
         encrypted,
         trailer,
