@@ -18,8 +18,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipsec_engine::wire::field::{be16, be32, read16};
-use ipsec_engine::wire::ipv6ext::{self, HeaderChain};
+use ipsec_engine::wire::field::{be16, be32};
+use ipsec_engine::wire::ipv6ext::HeaderChain;
 use ipsec_engine::wire::{ipv4, proto, Ipv4Packet, Ipv6Packet, IPV6_HEADER_LEN};
 
 use crate::link::Family;
@@ -80,11 +80,10 @@ pub fn summarize(ip: &[u8]) -> Option<PacketSummary> {
                 match chain.next_header() {
                     proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS => {}
                     proto::FRAGMENT => {
-                        let rest = ip.get(chain.offset()..).unwrap_or(&[]);
-                        let Some(off) = read16(rest, ipv6ext::field::FRAG_OFF_M) else {
+                        let Some(off) = chain.frag_offset(ip) else {
                             break None;
                         };
-                        first_fragment = off & 0xfff8 == 0;
+                        first_fragment = off == 0;
                         fragment = true;
                     }
                     p => break Some(p),

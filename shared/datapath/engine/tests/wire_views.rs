@@ -415,6 +415,14 @@ fn header_chain_walks_hbh_routing_fragment_dstopts_and_ah() {
         (fr.frag_offset(), fr.more_frags(), fr.frag_ident()),
         (3, true, 9)
     );
+    assert_eq!(
+        HeaderChain::new(proto::FRAGMENT, 72).frag_offset(&p),
+        Some(3)
+    );
+    assert_eq!(
+        HeaderChain::new(proto::FRAGMENT, 72).frag_offset(&p[..75]),
+        None
+    );
     // ESP as the first header: nothing to walk.
     assert_eq!(
         walk(&v6_packet(proto::ESP, &[0; 8])).1,
@@ -439,6 +447,11 @@ fn header_chain_reports_truncated_and_malformed_chains() {
         Ipv6ExtHeader::new_checked(&p[40..], proto::HOPOPTS).err(),
         Some(PacketError::Truncated)
     );
+    let mut whole = HeaderChain::new(proto::HOPOPTS, 40);
+    assert_eq!(whole.skip_whole(&p), Err(PacketError::Truncated));
+    let mut fits = HeaderChain::new(proto::HOPOPTS, 40);
+    let ok = v6_packet(proto::HOPOPTS, &[proto::ESP, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(fits.skip_whole(&ok).map(|h| h.end()), Ok(48));
     // locate_ipsec refuses both, and a fragment.
     assert_eq!(locate_ipsec(&p), Err(PacketError::Truncated));
     let frag = v6_packet(

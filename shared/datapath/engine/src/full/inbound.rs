@@ -68,11 +68,7 @@ fn locate(b: &[u8]) -> Result<Located, DropReason> {
             chain.next_header(),
             proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS
         ) {
-            let h = chain.skip(b)?;
-            if h.end() > b.len() {
-                return Err(DropReason::Truncated);
-            }
-            pos = h.offset;
+            pos = chain.skip_whole(b)?.offset;
         }
         if chain.next_header() == proto::FRAGMENT {
             return Err(DropReason::Fragment);

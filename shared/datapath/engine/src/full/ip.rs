@@ -5,7 +5,7 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{DropReason, Selector};
 use crate::wire::field;
-use crate::wire::ipv6ext::{self, HeaderChain};
+use crate::wire::ipv6ext::HeaderChain;
 use crate::wire::{ipv4, ipv6, proto, Ipv4Packet, Ipv6Packet, IPV6_HEADER_LEN};
 
 pub(crate) use crate::wire::IPV4_HEADER_LEN;
@@ -105,10 +105,7 @@ pub(crate) fn insertion_point(b: &[u8], p: IpPacket) -> Result<Insertion, DropRe
             proto::FRAGMENT => return Err(DropReason::Fragment),
             _ => break,
         }
-        let h = chain.skip(b)?;
-        if h.end() > b.len() {
-            return Err(DropReason::Truncated);
-        }
+        let h = chain.skip_whole(b)?;
         if h.kind != proto::DSTOPTS {
             ins = Insertion {
                 at: h.end(),
@@ -136,10 +133,7 @@ pub(crate) fn selector(b: &[u8], p: IpPacket) -> Result<Selector, DropReason> {
             match chain.next_header() {
                 proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS => {}
                 proto::FRAGMENT => {
-                    let rest = b.get(chain.offset()..).unwrap_or(&[]);
-                    let off_m = field::read16(rest, ipv6ext::field::FRAG_OFF_M)
-                        .ok_or(DropReason::Truncated)?;
-                    if off_m & 0xfff8 != 0 {
+                    if chain.frag_offset(b).ok_or(DropReason::Truncated)? != 0 {
                         first = false;
                     }
                 }

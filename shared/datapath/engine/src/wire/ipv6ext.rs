@@ -211,4 +211,22 @@ impl HeaderChain {
         self.offset = h.end();
         Ok(h)
     }
+
+    /// [`Self::skip`], and [`PacketError::Truncated`] when the header runs past `packet` (the
+    /// position is then past it too).
+    pub fn skip_whole(&mut self, packet: &[u8]) -> Result<ExtHeader, PacketError> {
+        let h = self.skip(packet)?;
+        if h.end() > packet.len() {
+            return Err(PacketError::Truncated);
+        }
+        Ok(h)
+    }
+
+    /// The fragment offset (8-byte units) of the Fragment header at the current position, read
+    /// from its first four bytes; `None` if they are not in `packet`. Zero for the first
+    /// fragment.
+    pub fn frag_offset(&self, packet: &[u8]) -> Option<u16> {
+        let rest = packet.get(self.offset..)?;
+        f::read16(rest, field::FRAG_OFF_M).map(|v| v >> 3)
+    }
 }

@@ -105,9 +105,7 @@ pub fn locate_ipsec(packet: &[u8]) -> Result<IpsecLocation, PacketError> {
                 });
             }
             proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS if ver == 6 => {
-                if chain.skip(b)?.end() > b.len() {
-                    return Err(PacketError::Truncated);
-                }
+                chain.skip_whole(b)?;
             }
             proto::FRAGMENT if ver == 6 => return Err(PacketError::Fragment),
             _ => return Err(PacketError::NotIpsec),
