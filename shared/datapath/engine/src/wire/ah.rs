@@ -40,9 +40,7 @@ impl<T: AsRef<[u8]>> AhPacket<T> {
     /// Wrap after checking the header and its declared length fit.
     pub fn new_checked(buffer: T) -> Result<Self, PacketError> {
         let b = buffer.as_ref();
-        if b.len() < FIXED_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(b, FIXED_LEN)?;
         let p = Self { buffer };
         let len = p.header_len();
         if len < FIXED_LEN {
@@ -120,9 +118,7 @@ pub struct AhRepr {
 impl AhRepr {
     /// Reads a header [`AhPacket::new_checked`] accepted.
     pub fn parse<T: AsRef<[u8]>>(p: &AhPacket<T>) -> Result<Self, PacketError> {
-        if p.buffer.as_ref().len() < FIXED_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), FIXED_LEN)?;
         Ok(Self {
             next_header: p.next_header(),
             header_len: p.header_len(),
@@ -135,9 +131,7 @@ impl AhRepr {
         &self,
         p: &mut AhPacket<T>,
     ) -> Result<(), PacketError> {
-        if p.buffer.as_ref().len() < FIXED_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), FIXED_LEN)?;
         p.set_next_header(self.next_header);
         p.set_header_len(self.header_len)?;
         f::write16(p.buffer.as_mut(), field::RESERVED, 0);

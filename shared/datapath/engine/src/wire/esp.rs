@@ -31,9 +31,7 @@ impl<T: AsRef<[u8]>> EspPacket<T> {
     }
     /// Wrap after checking the 8-byte header fits.
     pub fn new_checked(buffer: T) -> Result<Self, PacketError> {
-        if buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(buffer.as_ref(), HEADER_LEN)?;
         Ok(Self { buffer })
     }
     /// SPI.
@@ -73,9 +71,7 @@ pub struct EspRepr {
 impl EspRepr {
     /// Reads the header.
     pub fn parse<T: AsRef<[u8]>>(p: &EspPacket<T>) -> Result<Self, PacketError> {
-        if p.buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), HEADER_LEN)?;
         Ok(Self {
             spi: p.spi(),
             seq: p.seq(),
@@ -86,9 +82,7 @@ impl EspRepr {
         &self,
         p: &mut EspPacket<T>,
     ) -> Result<(), PacketError> {
-        if p.buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), HEADER_LEN)?;
         p.set_spi(self.spi);
         p.set_seq(self.seq);
         Ok(())

@@ -55,9 +55,7 @@ impl<T: AsRef<[u8]>> EthernetFrame<T> {
 
     /// Wraps after checking the untagged header fits.
     pub fn new_checked(buffer: T) -> Result<Self, PacketError> {
-        if buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(buffer.as_ref(), HEADER_LEN)?;
         Ok(Self { buffer })
     }
 

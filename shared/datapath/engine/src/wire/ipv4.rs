@@ -61,9 +61,7 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
         if total < p.header_len() {
             return Err(PacketError::Malformed);
         }
-        if p.buffer.as_ref().len() < total {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), total)?;
         Ok(p)
     }
 
@@ -77,9 +75,7 @@ impl<T: AsRef<[u8]>> Ipv4Packet<T> {
         if self.header_len() < HEADER_LEN {
             return Err(PacketError::Malformed);
         }
-        if self.buffer.as_ref().len() < self.header_len() {
-            return Err(PacketError::Truncated);
-        }
+        super::need(self.buffer.as_ref(), self.header_len())?;
         Ok(())
     }
 
@@ -260,9 +256,7 @@ impl Ipv4Repr {
     ) -> Result<(), PacketError> {
         let total =
             u16::try_from(HEADER_LEN + self.payload_len).map_err(|_| PacketError::BadLength)?;
-        if p.buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), HEADER_LEN)?;
         p.set_header_len(HEADER_LEN);
         p.set_dscp_ecn(self.dscp_ecn);
         p.set_total_len(total);

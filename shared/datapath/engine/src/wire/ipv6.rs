@@ -39,9 +39,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
     pub fn new_checked(buffer: T) -> Result<Self, PacketError> {
         let p = Self::new_unchecked(buffer);
         p.check_header()?;
-        if p.buffer.as_ref().len() < HEADER_LEN + usize::from(p.payload_len()) {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), HEADER_LEN + usize::from(p.payload_len()))?;
         Ok(p)
     }
 
@@ -51,9 +49,7 @@ impl<T: AsRef<[u8]>> Ipv6Packet<T> {
         if first >> 4 != 6 {
             return Err(PacketError::Malformed);
         }
-        if self.buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(self.buffer.as_ref(), HEADER_LEN)?;
         Ok(())
     }
 
@@ -174,9 +170,7 @@ impl Ipv6Repr {
         p: &mut Ipv6Packet<T>,
     ) -> Result<(), PacketError> {
         let len = u16::try_from(self.payload_len).map_err(|_| PacketError::BadLength)?;
-        if p.buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), HEADER_LEN)?;
         p.set_ver_tc_flow(self.traffic_class, self.flow_label);
         p.set_payload_len(len);
         p.set_next_header(self.next_header);

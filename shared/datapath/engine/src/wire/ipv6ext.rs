@@ -72,9 +72,7 @@ impl<T: AsRef<[u8]>> Ipv6ExtHeader<T> {
         let b = buffer.as_ref();
         let len_byte = f::byte(b, field::LENGTH).ok_or(PacketError::Truncated)?;
         let len = header_len(kind, len_byte).ok_or(PacketError::Malformed)?;
-        if b.len() < len {
-            return Err(PacketError::Truncated);
-        }
+        super::need(b, len)?;
         Ok(Self { buffer, kind })
     }
 

@@ -130,6 +130,14 @@ fn f_bytes<const N: usize>(b: &[u8], r: field::Field) -> Result<[u8; N], PacketE
     field::bytes(b, r).ok_or(PacketError::Truncated)
 }
 
+/// [`PacketError::Truncated`] unless `buffer` holds at least `len` bytes.
+pub(crate) fn need(buffer: &[u8], len: usize) -> Result<(), PacketError> {
+    if buffer.len() < len {
+        return Err(PacketError::Truncated);
+    }
+    Ok(())
+}
+
 /// An IPv4 or IPv6 address as wire bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IpAddrBytes {

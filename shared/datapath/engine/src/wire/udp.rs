@@ -39,9 +39,7 @@ impl<T: AsRef<[u8]>> UdpPacket<T> {
     /// Wrap after checking the header fits and the length field is sane.
     pub fn new_checked(buffer: T) -> Result<Self, PacketError> {
         let b = buffer.as_ref();
-        if b.len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(b, HEADER_LEN)?;
         let len = usize::from(f::read16(b, field::LENGTH).unwrap_or(0));
         if len < HEADER_LEN || len > b.len() {
             return Err(PacketError::BadLength);
@@ -132,9 +130,7 @@ impl UdpRepr {
     ) -> Result<(), PacketError> {
         let len =
             u16::try_from(HEADER_LEN + self.payload_len).map_err(|_| PacketError::BadLength)?;
-        if p.buffer.as_ref().len() < HEADER_LEN {
-            return Err(PacketError::Truncated);
-        }
+        super::need(p.buffer.as_ref(), HEADER_LEN)?;
         p.set_src_port(self.src_port);
         p.set_dst_port(self.dst_port);
         p.set_len(len);
