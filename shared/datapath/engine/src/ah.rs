@@ -17,8 +17,8 @@ use crate::cipher::{GcmKey, GhashStream};
 use crate::error::{PacketError, SetupError};
 use crate::esp::{EspOpened, EspSa};
 use crate::hmac::{HashAlg, HmacKey, HmacStream};
-use crate::wire::ipv6ext::{HeaderChain, Ipv6ExtHeader};
-use crate::wire::{ipv6, proto, AhPacket, Ipv4Packet, AH_FIXED_LEN, IPV6_HEADER_LEN};
+use crate::wire::ipv6ext::{field as ipv6ext_field, HeaderChain, Ipv6ExtHeader};
+use crate::wire::{proto, AhPacket, Ipv4Packet, Ipv6Packet, AH_FIXED_LEN, IPV6_HEADER_LEN};
 
 // The GMAC key schedule is boxed inside `GcmKey`, so both variants are small.
 enum Auth {
@@ -113,15 +113,14 @@ fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
     let src = packet.get(..ihl).ok_or(PacketError::Truncated)?;
     let h = hdr.get_mut(..ihl).ok_or(PacketError::Malformed)?;
     h.copy_from_slice(src);
-    if Ipv4Packet::new_unchecked(&*h).is_fragment() {
+    let mut v4 = Ipv4Packet::new_unchecked(&mut *h);
+    if v4.is_fragment() {
         return Err(PacketError::Fragment);
     }
-    h[1] = 0; // TOS (DSCP + ECN)
-    h[6] = 0; // flags + fragment offset
-    h[7] = 0;
-    h[8] = 0; // TTL
-    h[10] = 0; // checksum
-    h[11] = 0;
+    v4.set_dscp_ecn(0);
+    v4.set_flags_frag(0);
+    v4.set_ttl(0);
+    v4.set_checksum(0);
     let mut final_dst: Option<[u8; 4]> = None;
     let mut i = 20;
     while i < ihl {
@@ -156,7 +155,7 @@ fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
         i += len;
     }
     if let Some(d) = final_dst {
-        h[16..20].copy_from_slice(&d);
+        Ipv4Packet::new_unchecked(h).set_dst_addr(d);
     }
     Ok(ihl)
 }
@@ -165,10 +164,11 @@ fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
 /// segments left, if any (RFC 4302 Appendix A.2).
 fn v6_routing_final_dst(b: &[u8], at: usize, len: usize) -> Result<Option<[u8; 16]>, PacketError> {
     let rh = b.get(at..at + len).ok_or(PacketError::Truncated)?;
-    let (rtype, left) = (rh.get(2).copied(), rh.get(3).copied());
-    let (Some(rtype), Some(left)) = (rtype, left) else {
+    if rh.len() <= ipv6ext_field::SEGMENTS_LEFT {
         return Err(PacketError::Malformed);
-    };
+    }
+    let v = Ipv6ExtHeader::new_unchecked(rh, proto::ROUTING);
+    let (rtype, left) = (v.routing_type(), v.segments_left());
     if !(rtype == 0 || rtype == 2) || left == 0 {
         return Ok(None);
     }
@@ -188,7 +188,7 @@ fn v6_routing_final_dst(b: &[u8], at: usize, len: usize) -> Result<Option<[u8; 1
 /// segments left 0, and the address list rotated so that the current
 /// destination takes the first not-yet-visited slot.
 fn feed_routing(mac: &mut Mac<'_>, rh: &[u8], cur_dst: &[u8]) -> Result<(), PacketError> {
-    let left = usize::from(rh.get(3).copied().unwrap_or(0));
+    let left = usize::from(Ipv6ExtHeader::new_unchecked(rh, proto::ROUTING).segments_left());
     let head = rh.get(..8).ok_or(PacketError::Malformed)?;
     mac.update(head.get(..3).unwrap_or(&[]));
     mac.update(&[0]);
@@ -322,12 +322,10 @@ impl AhSa {
                     .ok_or(PacketError::Truncated)?;
                 let mut hdr = [0u8; IPV6_HEADER_LEN];
                 hdr.copy_from_slice(fixed);
-                hdr[0] &= 0xf0; // traffic class (high nibble part)
-                hdr[1] = 0; // traffic class (low nibble) + flow label
-                hdr[2] = 0;
-                hdr[3] = 0;
-                hdr[7] = 0; // hop limit
-                let v6 = ipv6::Ipv6Packet::new_unchecked(fixed);
+                let mut zeroed = Ipv6Packet::new_unchecked(&mut hdr[..]);
+                zeroed.set_ver_tc_flow(0, 0);
+                zeroed.set_hop_limit(0);
+                let v6 = Ipv6Packet::new_unchecked(fixed);
                 v6_dst = v6.dst_addr();
                 // First pass: predicted final destination from a routing header.
                 let mut chain = HeaderChain::new(v6.next_header(), IPV6_HEADER_LEN);
@@ -339,7 +337,7 @@ impl AhSa {
                     let e = chain.skip(packet)?;
                     if e.kind == proto::ROUTING {
                         if let Some(d) = v6_routing_final_dst(packet, e.offset, e.len)? {
-                            hdr[ipv6::field::DST_ADDR].copy_from_slice(&d);
+                            Ipv6Packet::new_unchecked(&mut hdr[..]).set_dst_addr(d);
                         }
                     }
                 }

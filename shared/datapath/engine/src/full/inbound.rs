@@ -10,7 +10,7 @@ use crate::esp::{esp_header, EspConfig, EspSa};
 use crate::replay::ReplayWindow;
 use crate::wire::ipv6ext::HeaderChain;
 use crate::wire::{
-    ipv4, ipv6, proto, AhPacket, Ipv4Packet, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN,
+    ipv4, ipv6, proto, AhPacket, Ipv4Packet, Ipv6Packet, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN,
 };
 
 #[derive(Debug)]
@@ -107,10 +107,21 @@ fn replay_advance(w: &mut Option<ReplayWindow>, seq: Option<u64>) -> Result<(), 
     }
 }
 
+/// The ECN bits of the IPv4 TOS byte or the IPv6 traffic class.
+const ECN_MASK: u8 = 0x03;
+
 /// ECN field of the IP header at `b[0]`.
 fn ecn(b: &[u8], v6: bool) -> Result<u8, DropReason> {
-    let b1 = rd8(b, 1)?;
-    Ok(if v6 { (b1 >> 4) & 3 } else { b1 & 3 })
+    let tos = if v6 {
+        let p = Ipv6Packet::new_unchecked(b);
+        p.check_header()?;
+        p.traffic_class()
+    } else {
+        let p = Ipv4Packet::new_unchecked(b);
+        p.check_header()?;
+        p.dscp_ecn()
+    };
+    Ok(tos & ECN_MASK)
 }
 
 /// RFC 6040 §4.2 egress: the inner ECN after decapsulation, or a drop.
@@ -340,12 +351,15 @@ impl InboundSa {
                     let body = packet
                         .get_mut(pl_off..pl_end)
                         .ok_or(DropReason::Truncated)?;
-                    let b1 = rd8(body, 1)?;
                     if inner.v6 {
-                        wr8(body, 1, (b1 & 0xcf) | (new_ecn << 4))?;
+                        let mut v6 = Ipv6Packet::new_unchecked(body);
+                        let tc = (v6.traffic_class() & !ECN_MASK) | new_ecn;
+                        let flow = v6.flow_label();
+                        v6.set_ver_tc_flow(tc, flow);
                     } else {
-                        wr8(body, 1, (b1 & 0xfc) | new_ecn)?;
-                        ip::ipv4_fill_checksum(body)?;
+                        let mut v4 = Ipv4Packet::new_unchecked(body);
+                        v4.set_dscp_ecn((v4.dscp_ecn() & !ECN_MASK) | new_ecn);
+                        v4.fill_checksum();
                     }
                 }
                 self.finish(packet, pl_off, inner, seq)

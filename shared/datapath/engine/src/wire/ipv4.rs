@@ -198,6 +198,10 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Ipv4Packet<T> {
     pub fn set_dst_addr(&mut self, v: [u8; 4]) {
         f::write(self.buffer.as_mut(), field::DST_ADDR, &v);
     }
+    /// Sets the header checksum field.
+    pub fn set_checksum(&mut self, v: u16) {
+        f::write16(self.buffer.as_mut(), field::CHECKSUM, v);
+    }
     /// Recompute the header checksum.
     pub fn fill_checksum(&mut self) {
         let hl = self.header_len();
