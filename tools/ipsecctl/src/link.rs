@@ -24,6 +24,9 @@
 
 use std::fmt;
 
+use ipsec_engine::wire::field::{be16, be32, put16, read16};
+use ipsec_engine::wire::{ethertype, ipv4, ipv6, EthernetFrame, Ipv4Packet, IPV6_HEADER_LEN};
+
 /// IP version of a datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
@@ -83,20 +86,16 @@ impl fmt::Display for FramingError {
 
 impl std::error::Error for FramingError {}
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
-
 fn ethertype_family(t: u16) -> Option<Family> {
     match t {
-        0x0800 => Some(Family::V4),
-        0x86dd => Some(Family::V6),
+        ethertype::IPV4 => Some(Family::V4),
+        ethertype::IPV6 => Some(Family::V6),
         _ => None,
     }
 }
 
 fn version_family(b: &[u8]) -> Option<Family> {
-    match b.first()? >> 4 {
+    match ipsec_engine::wire::ip_version(b)? {
         4 => Some(Family::V4),
         6 => Some(Family::V6),
         _ => None,
@@ -108,23 +107,23 @@ fn version_family(b: &[u8]) -> Option<Family> {
 pub fn datagram_len(ip: &[u8], family: Family) -> Option<usize> {
     match family {
         Family::V4 => {
-            let ihl = usize::from(ip.first()? & 0x0f) * 4;
-            let total = usize::from(be16(ip, 2)?);
-            if ihl < 20 || ip.len() < ihl {
+            let ihl = Ipv4Packet::new_unchecked(ip).header_len();
+            let total = usize::from(read16(ip, ipv4::field::LENGTH)?);
+            if ihl < ipv4::HEADER_LEN || ip.len() < ihl {
                 return None;
             }
             Some(total.clamp(ihl, ip.len()))
         }
         Family::V6 => {
-            if ip.len() < 40 {
+            if ip.len() < IPV6_HEADER_LEN {
                 return None;
             }
-            let payload = usize::from(be16(ip, 4)?);
+            let payload = usize::from(read16(ip, ipv6::field::LENGTH)?);
             // Payload length 0 (jumbogram or unknown): the whole rest.
             if payload == 0 {
                 return Some(ip.len());
             }
-            Some((40 + payload).min(ip.len()))
+            Some((IPV6_HEADER_LEN + payload).min(ip.len()))
         }
     }
 }
@@ -145,13 +144,10 @@ pub fn locate(link_type: u32, frame: &[u8]) -> Option<Located> {
             FamilyField::Only(Family::V6),
         ),
         1 => {
-            let mut at = 12;
-            let mut t = be16(frame, at)?;
-            while matches!(t, 0x8100 | 0x88a8 | 0x9100) {
-                at += 4;
-                t = be16(frame, at)?;
-            }
-            (at + 2, ethertype_family(t)?, FamilyField::EtherType(at))
+            let (at, t) = EthernetFrame::new_unchecked(frame)
+                .payload_type(usize::MAX, ethertype::is_vlan_tag)
+                .ok()?;
+            (at, ethertype_family(t)?, FamilyField::EtherType(at - 2))
         }
         113 => (
             16,
@@ -166,13 +162,13 @@ pub fn locate(link_type: u32, frame: &[u8]) -> Option<Located> {
         0 | 108 => {
             let b: [u8; 4] = frame.get(..4)?.try_into().ok()?;
             let (v, big_endian) = if link_type == 108 {
-                (u32::from_be_bytes(b), true)
+                (be32(frame, 0)?, true)
             } else {
                 let le = u32::from_le_bytes(b);
                 if le <= 0xffff {
                     (le, false)
                 } else {
-                    (u32::from_be_bytes(b), true)
+                    (be32(frame, 0)?, true)
                 }
             };
             let family = match v {
@@ -220,13 +216,11 @@ impl Located {
                 }
             }
             FamilyField::EtherType(at) => {
-                let t: u16 = match family {
-                    Family::V4 => 0x0800,
-                    Family::V6 => 0x86dd,
+                let t = match family {
+                    Family::V4 => ethertype::IPV4,
+                    Family::V6 => ethertype::IPV6,
                 };
-                if let Some(s) = out.get_mut(at..at + 2) {
-                    s.copy_from_slice(&t.to_be_bytes());
-                }
+                put16(&mut out, at, t);
             }
             FamilyField::Af { big_endian } => {
                 if family != self.family {

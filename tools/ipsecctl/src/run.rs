@@ -16,6 +16,8 @@ use ipsec_engine::full::{
     self, AhTransform, AntiReplay, DropReason, EspTransform, InboundSa, Lifetimes, LimitKind,
     OutboundSa, Protocol, SaConfig, SaKeys, UdpEncap,
 };
+use ipsec_engine::wire::field::read32;
+use ipsec_engine::wire::{ah, esp, proto, NAT_T_PORT, UDP_HEADER_LEN};
 
 use crate::capture::{self, Capture, Packet, PcapWriter};
 use crate::error::CliError;
@@ -286,8 +288,8 @@ fn build_unit(op: Operation, specs: &[SaSpec], members: Vec<usize>) -> Result<Un
         Operation::Decrypt => Engine::In(Box::new(InboundSa::new(&cfg, &keys).map_err(setup)?)),
     };
     let (wire_proto, wire_spi) = match protocol {
-        Protocol::Esp(e) => (50, e.spi),
-        Protocol::Ah(a) | Protocol::EspAh { ah: a, .. } => (51, a.spi),
+        Protocol::Esp(e) => (proto::ESP, e.spi),
+        Protocol::Ah(a) | Protocol::EspAh { ah: a, .. } => (proto::AH, a.spi),
     };
     Ok(Unit {
         members,
@@ -362,36 +364,36 @@ struct WireKey {
     udp: bool,
 }
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// ESP/AH/ESP-in-UDP detection. `Err(())` for an IPsec fragment.
 fn wire_key(ip: &[u8], s: &PacketSummary, encap_ports: &[u16]) -> Result<Option<WireKey>, ()> {
     let l4 = s.l4_offset.and_then(|o| ip.get(o..));
     match s.proto {
-        Some(50 | 51) if s.fragment => Err(()),
-        Some(50) => Ok(l4.and_then(|l| be32(l, 0)).map(|spi| WireKey {
-            proto: 50,
-            spi,
-            dst: s.dst,
-            udp: false,
-        })),
-        Some(51) => Ok(l4.and_then(|l| be32(l, 4)).map(|spi| WireKey {
-            proto: 51,
-            spi,
-            dst: s.dst,
-            udp: false,
-        })),
-        Some(17) => {
+        Some(proto::ESP | proto::AH) if s.fragment => Err(()),
+        Some(proto::ESP) => Ok(l4
+            .and_then(|l| read32(l, esp::field::SPI))
+            .map(|spi| WireKey {
+                proto: proto::ESP,
+                spi,
+                dst: s.dst,
+                udp: false,
+            })),
+        Some(proto::AH) => Ok(l4
+            .and_then(|l| read32(l, ah::field::SPI))
+            .map(|spi| WireKey {
+                proto: proto::AH,
+                spi,
+                dst: s.dst,
+                udp: false,
+            })),
+        Some(proto::UDP) => {
             let Some(l) = l4 else { return Ok(None) };
             let Some((_, dport)) = s.ports else {
                 return Ok(None);
             };
-            if dport != 4500 && !encap_ports.contains(&dport) {
+            if dport != NAT_T_PORT && !encap_ports.contains(&dport) {
                 return Ok(None);
             }
-            let payload = l.get(8..).unwrap_or(&[]);
+            let payload = l.get(UDP_HEADER_LEN..).unwrap_or(&[]);
             // NAT keepalive (0xff) and IKE (non-ESP marker) are not ESP.
             if payload == [0xff] || payload.get(..4) == Some(&[0, 0, 0, 0]) {
                 return Ok(None);
@@ -399,8 +401,8 @@ fn wire_key(ip: &[u8], s: &PacketSummary, encap_ports: &[u16]) -> Result<Option<
             if s.fragment {
                 return Err(());
             }
-            Ok(be32(payload, 0).map(|spi| WireKey {
-                proto: 50,
+            Ok(read32(payload, esp::field::SPI).map(|spi| WireKey {
+                proto: proto::ESP,
                 spi,
                 dst: s.dst,
                 udp: true,

@@ -50,7 +50,7 @@ fn capture_update(bytes: &[u8]) {
         .map(u64::from_le_bytes);
     if let (Some(h), Some(spi), Some(high)) = (
         handle,
-        word(u::SPI).map(u32::from_be_bytes),
+        word(u::SPI).map(ipsecov2_oid::decode::spi_from_field),
         word(u::SEQUENCE_NUMBER_HIGH_ORDER).map(u32::from_le_bytes),
     ) {
         capture::hook(|cap, case| cap.update(case, h, spi, high));

@@ -5,7 +5,8 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use ipsec_engine::wire::{locate_ipsec, IpsecKind, IpsecLocation};
+use ipsec_engine::wire::field::{be32, byte};
+use ipsec_engine::wire::{ah, ipv4, ipv6, locate_ipsec, proto, IpsecKind, IpsecLocation};
 use ipsec_engine::EspOpened;
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NbData, NblChain};
@@ -15,12 +16,8 @@ use ipsecov2_satable::{
 };
 
 use crate::error::{Layer, RecvFailure};
-use crate::frame::{be32, datagram_len, destination, l2_len};
+use crate::frame::{datagram_len, destination, l2_len};
 use crate::FilterCore;
-
-const IPPROTO_ESP: u8 = 50;
-const IPPROTO_IPV4: u8 = 4;
-const IPPROTO_IPV6: u8 = 41;
 
 /// What the receive path did with one received NBL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,8 +63,8 @@ fn open_layer(
     match loc.kind {
         IpsecKind::Ah => {
             let ah = sa.ah.as_ref().ok_or(RecvFailure::Protocol)?;
-            let nh = *ip.get(loc.offset).ok_or(RecvFailure::Protocol)?;
-            let layer = layer_hint.unwrap_or(if nh == IPPROTO_IPV4 || nh == IPPROTO_IPV6 {
+            let nh = byte(ip, loc.offset + ah::field::NXT_HDR).ok_or(RecvFailure::Protocol)?;
+            let layer = layer_hint.unwrap_or(if nh == proto::IPV4 || nh == proto::IPV6 {
                 Layer::Tunnel
             } else {
                 Layer::Transport
@@ -84,7 +81,7 @@ fn open_layer(
                     payload: (after, loc.end),
                 }),
                 Some(esp) => {
-                    if opened.next_header != IPPROTO_ESP || be32(ip, after) != Some(esp.spi) {
+                    if opened.next_header != proto::ESP || be32(ip, after) != Some(esp.spi) {
                         return Err(RecvFailure::Protocol);
                     }
                     let len = loc.end.checked_sub(after).ok_or(RecvFailure::Protocol)?;
@@ -144,7 +141,10 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     fn inbound(&self, ip: &[u8], loc: IpsecLocation) -> Option<(u64, Arc<OffloadSa>)> {
         // The SPI is the first word of ESP, the second of AH.
         let (proto, spi_at) = match loc.kind {
-            IpsecKind::Ah => (IpsecProtocol::Ah, loc.offset.checked_add(4)?),
+            IpsecKind::Ah => (
+                IpsecProtocol::Ah,
+                loc.offset.checked_add(ah::field::SPI.start)?,
+            ),
             IpsecKind::Esp | IpsecKind::UdpEsp { .. } => (IpsecProtocol::Esp, loc.offset),
         };
         let spi = be32(ip, spi_at)?;
@@ -272,7 +272,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             Ok(o) => {
                 self.modes.learn(
                     handle,
-                    o.next_header == IPPROTO_IPV4 || o.next_header == IPPROTO_IPV6,
+                    o.next_header == proto::IPV4 || o.next_header == proto::IPV6,
                 );
                 o
             }
@@ -295,7 +295,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             }
         }
         // Transport over tunnel: the inner packet may carry a transport-mode SA of its own.
-        if outer.next_header == IPPROTO_IPV4 || outer.next_header == IPPROTO_IPV6 {
+        if outer.next_header == proto::IPV4 || outer.next_header == proto::IPV6 {
             self.inner_layer(ip, outer.payload, data, l2, &mut report);
         }
         match report.result {
@@ -369,17 +369,17 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         };
         // `locate_ipsec` wants the whole datagram; look for a plain ESP/AH header right after a
         // fixed-size IP header instead, which is enough to decide who processes the packet.
-        let (proto, off) = match ip.first().map(|b| b >> 4) {
+        let (next, off) = match ipsec_engine::wire::ip_version(ip) {
             Some(4) => (
-                ip.get(9).copied(),
-                usize::from(ip.first().map_or(0, |b| b & 0xf)) * 4,
+                byte(ip, ipv4::field::PROTOCOL),
+                ipv4::Ipv4Packet::new_unchecked(ip).header_len(),
             ),
-            Some(6) => (ip.get(6).copied(), 40),
+            Some(6) => (byte(ip, ipv6::field::NXT_HDR), ipv6::HEADER_LEN),
             _ => (None, 0),
         };
-        let kind = match proto {
-            Some(IPPROTO_ESP) => IpsecKind::Esp,
-            Some(51) => IpsecKind::Ah,
+        let kind = match next {
+            Some(proto::ESP) => IpsecKind::Esp,
+            Some(proto::AH) => IpsecKind::Ah,
             _ => return RecvOutcome::Untouched,
         };
         let loc = IpsecLocation {
