@@ -5,6 +5,7 @@ use super::scenario::*;
 use super::{case, ensure, eq};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
+use ipsec_engine::wire::{esp, IPV4_HEADER_LEN, IPV6_HEADER_LEN};
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::SplitMix64;
 
@@ -88,9 +89,15 @@ fn tampered_esp(i: usize) -> Outcome {
     let mut rng = SplitMix64::new(3000 + i as u64);
     let s = Scn::new(Some(i), None, false, false);
     let (p, f, wire) = one(s, &mut rng, 48)?;
-    let esp_at = ETH + 20;
+    let esp_at = ETH + IPV4_HEADER_LEN;
     let icv_at = wire.len() - 2;
-    let positions = [esp_at + 4, esp_at + 9, esp_at + 8 + 20, icv_at];
+    // Sequence number, first IV/payload bytes, a later payload byte, the ICV.
+    let positions = [
+        esp_at + esp::field::SEQ.start,
+        esp_at + esp::field::PAYLOAD + 1,
+        esp_at + esp::field::PAYLOAD + 20,
+        icv_at,
+    ];
     let frames: Vec<Vec<u8>> = positions
         .iter()
         .map(|&at| {
@@ -172,7 +179,8 @@ fn truncated(name: &str) -> Outcome {
 fn unknown_spi(v6: bool) -> Outcome {
     let mut rng = SplitMix64::new(3300);
     let (p, _f, mut wire) = one(Scn::new(Some(2), None, v6, false), &mut rng, 20)?;
-    let at = ETH + if v6 { 40 } else { 20 } + 3;
+    let ip_len = if v6 { IPV6_HEADER_LEN } else { IPV4_HEADER_LEN };
+    let at = ETH + ip_len + esp::field::SPI.end - 1;
     wire[at] ^= 0x40;
     let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
     eq("indication", got[0].0, UNTOUCHED)?;
@@ -184,7 +192,8 @@ fn truncated_inside_esp_header() -> Outcome {
     let mut rng = SplitMix64::new(3201);
     let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
     let (p, _f, wire) = one(Scn::new(Some(i), None, false, false), &mut rng, 64)?;
-    let mut t = wire[..ETH + 20 + 6].to_vec();
+    // Cut inside the ESP header: the SPI and half of the sequence number.
+    let mut t = wire[..ETH + IPV4_HEADER_LEN + 6].to_vec();
     fix_ipv4_len(&mut t);
     let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&t), 0)?;
     eq("indication", got[0].0, UNTOUCHED)?;

@@ -6,6 +6,7 @@
 use super::{ensure, eq};
 use crate::tcpip::*;
 use crate::Outcome;
+use ipsec_engine::wire::Ipv4Packet;
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::SplitMix64;
 
@@ -220,9 +221,10 @@ pub(super) fn esp_index(name: &str) -> Option<usize> {
     esp_algs().iter().position(|a| a.name == name)
 }
 
+/// Sets the IPv4 total length of frame `t` (Ethernet + IPv4) to what the frame holds.
 pub(super) fn fix_ipv4_len(t: &mut [u8]) {
-    let tl = (t.len() - ETH) as u16;
-    if let Some(d) = t.get_mut(ETH + 2..ETH + 4) {
-        d.copy_from_slice(&tl.to_be_bytes());
+    if let Some(ip) = t.get_mut(ETH..) {
+        let total = u16::try_from(ip.len()).unwrap_or(u16::MAX);
+        Ipv4Packet::new_unchecked(ip).set_total_len(total);
     }
 }
