@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 
 use std::io::Write;
+use std::os::fd::AsFd;
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ExitCode, Stdio};
@@ -118,6 +120,20 @@ fn spawn_watch(path: &Path) -> std::io::Result<Box<dyn TempWatch>> {
     Ok(Box::new(ChildWatch { child, stdin }))
 }
 
+/// Whether OUT is standard output: `-`, or the same file (device and inode) as it.
+fn out_is_stdout(out: &Path) -> bool {
+    if out.as_os_str() == "-" {
+        return true;
+    }
+    let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let (Ok(a), Ok(b)) = (std::fs::File::from(fd).metadata(), std::fs::metadata(out)) else {
+        return false;
+    };
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let op = match cli.command {
@@ -139,6 +155,9 @@ fn main() -> ExitCode {
         keep_dropped: args.keep_dropped,
     };
     let json = args.json;
+    // With OUT on standard output (`-`, /dev/stdout, or the file stdout is redirected to) the
+    // report goes to standard error, so that the capture stays clean.
+    let report_to_stderr = out_is_stdout(&job.output);
     let mut show = |report: &Report| -> Result<(), CliError> {
         if let Some(cut) = &report.input_truncated {
             eprintln!("ipsecctl: warning: the input was cut short, read up to the cut: {cut}");
@@ -151,10 +170,14 @@ fn main() -> ExitCode {
         } else {
             report.to_text()
         };
-        let mut out = std::io::stdout().lock();
-        out.write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .map_err(|e| CliError::Report(e.to_string()))
+        let r = if report_to_stderr {
+            let mut out = std::io::stderr().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        } else {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush())
+        };
+        r.map_err(|e| CliError::Report(e.to_string()))
     };
     match run_pcap(&job, Some(&spawn_watch), &mut show) {
         Ok(_) => ExitCode::from(u8::try_from(ExitStatus::Success.code()).unwrap_or(0)),

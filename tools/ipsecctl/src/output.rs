@@ -83,8 +83,8 @@ impl Output {
                 "the output path is empty",
             ));
         }
-        let target = resolve(path)?;
-        let existing = match fs::metadata(&target) {
+        // The kernel follows the links (also /proc's, as /dev/stdout is) for what exists.
+        let (target, existing) = match fs::metadata(path) {
             Ok(m) if m.is_dir() => {
                 return Err(io::Error::new(
                     io::ErrorKind::IsADirectory,
@@ -93,14 +93,15 @@ impl Output {
             }
             Ok(m) if !m.is_file() => {
                 // A device, FIFO or socket: written as it is, never replaced.
-                let f = OpenOptions::new().write(true).open(&target)?;
+                let f = OpenOptions::new().write(true).open(path)?;
                 return Ok(Self {
                     shown,
                     kind: Kind::Direct(BufWriter::with_capacity(1 << 16, f)),
                 });
             }
-            Ok(m) => Some(Box::new(m)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Ok(m) => (fs::canonicalize(path)?, Some(Box::new(m))),
+            // A new file, or the missing target of a dangling symlink.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (resolve(path)?, None),
             Err(e) => return Err(e),
         };
         let dir = match target.parent() {
