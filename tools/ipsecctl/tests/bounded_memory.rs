@@ -30,8 +30,20 @@ fn a_capture_larger_than_the_memory_limit_streams_through() {
     let input = dir.join("big.pcap");
     let out = dir.join("out.pcap");
     let a = "10.0.0.1".parse().unwrap();
-    let matching = ipv4(a, "10.0.1.1".parse().unwrap(), 17, &udp(5000, 53, &payload(1, 1372)), 1);
-    let other = ipv4(a, "10.0.2.1".parse().unwrap(), 17, &udp(5000, 53, &payload(2, 1372)), 2);
+    let matching = ipv4(
+        a,
+        "10.0.1.1".parse().unwrap(),
+        17,
+        &udp(5000, 53, &payload(1, 1372)),
+        1,
+    );
+    let other = ipv4(
+        a,
+        "10.0.2.1".parse().unwrap(),
+        17,
+        &udp(5000, 53, &payload(2, 1372)),
+        2,
+    );
     let one = pcap_bytes(101, &[matching.clone(), other.clone()], false, false);
     let (header, records) = one.split_at(24);
     let (rec_match, rec_other) = records.split_at(16 + matching.len());
