@@ -106,7 +106,29 @@ impl TempWatch for ChildWatch {
     }
 }
 
+/// A guard that could not be started: the run goes on without one (said once on stderr).
+#[derive(Debug)]
+struct NoWatch;
+
+impl TempWatch for NoWatch {
+    fn disarm(self: Box<Self>) {}
+}
+
 fn spawn_watch(path: &Path) -> std::io::Result<Box<dyn TempWatch>> {
+    match start_watch(path) {
+        Ok(w) => Ok(w),
+        Err(e) => {
+            eprintln!(
+                "ipsecctl: warning: cannot start the guard of the temporary file ({e}); \
+                 an interrupted run may leave {}",
+                path.display()
+            );
+            Ok(Box::new(NoWatch))
+        }
+    }
+}
+
+fn start_watch(path: &Path) -> std::io::Result<Box<dyn TempWatch>> {
     let exe = std::env::current_exe()?;
     let mut child = std::process::Command::new(exe)
         .arg("watch-temp")

@@ -52,7 +52,7 @@ fn a_capture_larger_than_the_memory_limit_streams_through() {
     let mut n = 0u64;
     let mut size = 24u64;
     while size < CAPTURE_MIB << 20 {
-        let r = if n % ENCRYPT_ONE_IN == 0 {
+        let r = if n.is_multiple_of(ENCRYPT_ONE_IN) {
             rec_match
         } else {
             rec_other
