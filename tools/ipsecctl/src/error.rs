@@ -106,8 +106,13 @@ impl fmt::Display for CliError {
             Self::Input { path, error } => write!(f, "input {}: {error}", path.display()),
             Self::UnsupportedLinkType(lt) => write!(
                 f,
-                "link type {lt} is not supported (supported: {:?})",
+                "link type {} is not supported (supported: {})",
+                crate::link::describe_link_type(*lt),
                 crate::link::SUPPORTED_LINK_TYPES
+                    .iter()
+                    .map(|t| crate::link::describe_link_type(*t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Self::Unwritable(msg) => write!(f, "cannot write output: {msg}"),
             Self::Output { path, error } => {

@@ -12,7 +12,8 @@
 //! * [`select`] — IP packet summary (addresses, protocol, ports) and selector
 //!   matching.
 //! * [`report`] — per-SA and per-drop-reason counters, text and JSON output.
-//! * [`run`] — the `pcap encrypt|decrypt` command itself.
+//! * [`run`] — the `pcap encrypt|decrypt` command itself, streaming.
+//! * [`output`] — where OUT goes: atomic regular files, direct streams, temporaries removed.
 //! * [`error`] — the typed error of the tool and its exit status.
 //!
 //! See `docs/ipsecctl.md` for the user documentation.
@@ -21,6 +22,7 @@
 pub mod capture;
 pub mod error;
 pub mod link;
+pub mod output;
 pub mod report;
 pub mod run;
 pub mod select;

@@ -39,6 +39,55 @@ pub enum Family {
 /// Link types this tool understands.
 pub const SUPPORTED_LINK_TYPES: &[u32] = &[0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
 
+/// LINKTYPE_ names (tcpdump.org's list) of the supported link types and of common others, for
+/// messages.
+const LINK_TYPE_NAMES: &[(u32, &str)] = &[
+    (0, "NULL"),
+    (1, "ETHERNET"),
+    (6, "IEEE802_5"),
+    (8, "SLIP"),
+    (9, "PPP"),
+    (10, "FDDI"),
+    (12, "RAW (DLT 12)"),
+    (14, "RAW (OpenBSD DLT 14)"),
+    (50, "PPP_HDLC"),
+    (51, "PPP_ETHER"),
+    (101, "RAW"),
+    (104, "C_HDLC"),
+    (105, "IEEE802_11"),
+    (108, "LOOP"),
+    (113, "LINUX_SLL"),
+    (119, "PRISM_HEADER"),
+    (127, "IEEE802_11_RADIOTAP"),
+    (147, "USER0"),
+    (187, "BLUETOOTH_HCI_H4"),
+    (189, "USB_LINUX"),
+    (192, "PPI"),
+    (195, "IEEE802_15_4_WITHFCS"),
+    (201, "BLUETOOTH_HCI_H4_WITH_PHDR"),
+    (220, "USB_LINUX_MMAPPED"),
+    (228, "IPV4"),
+    (229, "IPV6"),
+    (249, "NETLINK"),
+    (276, "LINUX_SLL2"),
+];
+
+/// The LINKTYPE_ name of `link_type`, if it is one of the common ones.
+pub fn link_type_name(link_type: u32) -> Option<&'static str> {
+    LINK_TYPE_NAMES
+        .iter()
+        .find(|(v, _)| *v == link_type)
+        .map(|(_, n)| *n)
+}
+
+/// `N (NAME)`, or `N` for a link type without a known name.
+pub fn describe_link_type(link_type: u32) -> String {
+    match link_type_name(link_type) {
+        Some(n) => format!("{link_type} ({n})"),
+        None => link_type.to_string(),
+    }
+}
+
 /// Whether `link_type` is one the tool can process.
 pub fn is_supported(link_type: u32) -> bool {
     SUPPORTED_LINK_TYPES.contains(&link_type)

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::error::{SpecError, SpecErrorKind};
-use super::lexer::{parse_addr, parse_number};
+use super::lexer::{is_number_syntax, parse_addr, parse_number};
 use super::model::Prefix;
 
 /// The tokens and the position of the next one.
@@ -45,7 +45,13 @@ impl<'a> Cursor<'a> {
 
     pub(super) fn number(&mut self, what: &'static str, max: u64) -> Result<u64, SpecError> {
         let v = self.value(what)?;
-        let n = parse_number(v).ok_or_else(|| self.err_prev(SpecErrorKind::BadNumber(what)))?;
+        let n = parse_number(v).ok_or_else(|| {
+            self.err_prev(if is_number_syntax(v) {
+                SpecErrorKind::OutOfRange { what, max }
+            } else {
+                SpecErrorKind::BadNumber(what)
+            })
+        })?;
         if n > max {
             return Err(self.err_prev(SpecErrorKind::OutOfRange { what, max }));
         }

@@ -55,14 +55,19 @@ pub fn tokenize(s: &str) -> Result<Vec<String>, SpecError> {
                     }
                 }
             }
-            '\\' => {
-                in_token = true;
-                match chars.next() {
-                    Some('\n') => {}
-                    Some(e) => cur.push(e),
-                    None => return Err(SpecError::whole(SpecErrorKind::TrailingBackslash)),
+            '\\' => match chars.next() {
+                // A line continuation (also as pasted from a CRLF file) is removed
+                // entirely, as a shell does: it neither starts nor ends a token.
+                Some('\n') => {}
+                Some('\r') if chars.clone().next() == Some('\n') => {
+                    chars.next();
                 }
-            }
+                Some(e) => {
+                    in_token = true;
+                    cur.push(e);
+                }
+                None => return Err(SpecError::whole(SpecErrorKind::TrailingBackslash)),
+            },
             c => {
                 in_token = true;
                 cur.push(c);
@@ -90,6 +95,19 @@ pub fn parse_number(s: &str) -> Option<u64> {
         return None;
     }
     u64::from_str_radix(digits, radix).ok()
+}
+
+/// Whether `s` is written as a number [`parse_number`] understands, whatever its size (to
+/// tell "not a number" from "out of range").
+pub fn is_number_syntax(s: &str) -> bool {
+    let (digits, radix) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (h, 16)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (&s[1..], 8)
+    } else {
+        (s, 10)
+    };
+    !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix))
 }
 
 /// Decode key material as iproute2 does: `0x` followed by hex digits (an odd

@@ -95,6 +95,11 @@ impl<'a> SaParser<'a> {
             "encap" => self.encap(),
             "mark" | "output-mark" | "if_id" | "ctx" | "offload" | "dir" => self.host_option(tok),
             "coa" | "tfcpad" => self.unimplemented(tok),
+            "ip" => Err(self.cur.err_prev(SpecErrorKind::Invalid(
+                "a command line must read `ip [-4|-6|-f FAMILY] xfrm state add|update` followed \
+                 by the SA (or give the SA alone, from `src`)"
+                    .into(),
+            ))),
             _ => Err(self.cur.err_prev(SpecErrorKind::UnknownKeyword)),
         }
     }
@@ -396,17 +401,27 @@ impl<'a> SaParser<'a> {
     }
 }
 
-/// How many leading tokens are the command `ip xfrm state add|update`: 4 when the whole
-/// prefix is there, else 0 (a partial prefix is left for the parser to name).
+/// How many leading tokens are the command `ip [OPTIONS] xfrm state add|update`, where OPTIONS
+/// are the family options of iproute2 (`-4`, `-6`, `-f FAMILY`, `-family FAMILY`): all of them
+/// when the whole prefix is there, else 0 (a partial prefix is left for the parser to name).
 fn command_prefix_len(tokens: &[String]) -> usize {
-    let mut skip = 0;
-    for (i, word) in ["ip", "xfrm", "state"].iter().enumerate() {
-        if tokens.get(i).map(String::as_str) == Some(*word) && skip == i {
-            skip = i + 1;
+    let t = |i: usize| tokens.get(i).map(String::as_str);
+    if t(0) != Some("ip") {
+        return 0;
+    }
+    let mut i = 1;
+    loop {
+        match t(i) {
+            Some("-4" | "-6") => i += 1,
+            Some("-f" | "-family") => i += 2,
+            _ => break,
         }
     }
-    if skip == 3 && matches!(tokens.get(3).map(String::as_str), Some("add" | "update")) {
-        4
+    if t(i) == Some("xfrm")
+        && t(i + 1) == Some("state")
+        && matches!(t(i + 2), Some("add" | "update"))
+    {
+        i + 3
     } else {
         0
     }

@@ -20,8 +20,12 @@
 //! nanoseconds). pcap holds one link type, so a pcapng file whose packets come
 //! from interfaces of different link types is refused.
 
+mod read;
+
 use std::fmt;
 use std::io::{self, Write};
+
+pub use read::{Reader, Step, MAX_BLOCK, MAX_RECORD};
 
 /// pcap magic, microsecond timestamps (as read in the file's own byte order).
 pub const PCAP_MAGIC_US: u32 = 0xa1b2_c3d4;
@@ -138,6 +142,33 @@ pub enum CaptureError {
     },
     /// Packets from interfaces of different link types (pcap holds one).
     MixedLinkTypes(u32, u32),
+    /// The input cannot be read (an I/O error other than its end).
+    Io(String),
+    /// Memory for a record cannot be had.
+    OutOfMemory {
+        /// The bytes asked for.
+        bytes: usize,
+    },
+    /// A pcap record larger than [`MAX_RECORD`] (the file goes on after it).
+    RecordTooLarge {
+        /// Offset of the record header.
+        offset: usize,
+        /// Bytes it claims.
+        length: u32,
+    },
+    /// A pcapng block larger than [`MAX_BLOCK`] (the file goes on after it).
+    BlockTooLarge {
+        /// Offset of the block.
+        offset: usize,
+        /// Its total length.
+        length: u32,
+    },
+    /// A pcapng interface described after the first packet needs finer timestamps than the
+    /// output's header (already written) holds.
+    LateResolution {
+        /// Offset of the packet block.
+        offset: usize,
+    },
 }
 
 impl fmt::Display for CaptureError {
@@ -169,10 +200,19 @@ impl fmt::Display for CaptureError {
                 offset,
                 length,
                 available,
-            } => write!(
-                f,
-                "pcapng block at offset {offset}: total length {length} is invalid ({available} bytes remain; need >= 12 and a multiple of 4)"
-            ),
+            } => {
+                if *length >= 12 && length % 4 == 0 {
+                    write!(
+                        f,
+                        "pcapng block at offset {offset}: total length {length} runs past the end of the file ({available} bytes remain)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "pcapng block at offset {offset}: total length {length} is invalid (need >= 12 and a multiple of 4)"
+                    )
+                }
+            }
             Self::BlockLengthMismatch { offset } => write!(
                 f,
                 "pcapng block at offset {offset}: trailing length differs from leading length"
@@ -204,6 +244,22 @@ impl fmt::Display for CaptureError {
             Self::TimestampOverflow { offset } => {
                 write!(f, "pcapng packet block at offset {offset}: timestamp out of range")
             }
+            Self::Io(e) => write!(f, "read error: {e}"),
+            Self::OutOfMemory { bytes } => {
+                write!(f, "out of memory: {bytes} bytes for one record cannot be allocated")
+            }
+            Self::RecordTooLarge { offset, length } => write!(
+                f,
+                "record at offset {offset}: {length} bytes of packet data, more than the {MAX_RECORD} this tool reads"
+            ),
+            Self::BlockTooLarge { offset, length } => write!(
+                f,
+                "pcapng block at offset {offset}: {length} bytes, more than the {MAX_BLOCK} this tool reads"
+            ),
+            Self::LateResolution { offset } => write!(
+                f,
+                "pcapng packet block at offset {offset}: its interface, described after the first packet, has finer timestamps than microseconds, but the output header was written with microseconds"
+            ),
             Self::MixedLinkTypes(a, b) => write!(
                 f,
                 "packets come from interfaces of link types {a} and {b}; the pcap output holds one link type"
@@ -255,381 +311,34 @@ pub struct Capture {
     pub packets: Vec<Packet>,
 }
 
-/// Bounds-checked reads in a chosen byte order.
-#[derive(Clone, Copy)]
-struct Bytes<'a> {
-    b: &'a [u8],
-    be: bool,
-}
-
-impl<'a> Bytes<'a> {
-    fn u16(&self, at: usize) -> Option<u16> {
-        let s: [u8; 2] = self.b.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if self.be {
-            u16::from_be_bytes(s)
-        } else {
-            u16::from_le_bytes(s)
-        })
-    }
-    fn u32(&self, at: usize) -> Option<u32> {
-        let s: [u8; 4] = self.b.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if self.be {
-            u32::from_be_bytes(s)
-        } else {
-            u32::from_le_bytes(s)
-        })
-    }
-    fn u64(&self, at: usize) -> Option<u64> {
-        let s: [u8; 8] = self.b.get(at..at.checked_add(8)?)?.try_into().ok()?;
-        Some(if self.be {
-            u64::from_be_bytes(s)
-        } else {
-            u64::from_le_bytes(s)
-        })
-    }
-    fn slice(&self, at: usize, len: usize) -> Option<&'a [u8]> {
-        self.b.get(at..at.checked_add(len)?)
-    }
-}
-
-/// Parse a pcap or pcapng file.
+/// Parse a whole pcap or pcapng file held in memory (the streaming [`Reader`] over a slice).
+/// A capture cut short is an error here; [`Reader`] reports it as [`Step::Truncated`] so that
+/// the tool can process the packets before the cut.
 pub fn parse(file: &[u8]) -> Result<Capture, CaptureError> {
-    let first: [u8; 4] = file
-        .get(..4)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(CaptureError::TooShort)?;
-    let le = u32::from_le_bytes(first);
-    let be = u32::from_be_bytes(first);
-    if le == PCAPNG_SHB {
-        return parse_pcapng(file);
-    }
-    for (magic, big) in [(le, false), (be, true)] {
-        if magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS {
-            return parse_pcap(file, big, magic == PCAP_MAGIC_NS);
-        }
-    }
-    Err(CaptureError::UnknownMagic(be))
-}
-
-fn parse_pcap(file: &[u8], be: bool, nanosecond: bool) -> Result<Capture, CaptureError> {
-    let r = Bytes { b: file, be };
-    let (Some(major), Some(minor), Some(snaplen), Some(network)) =
-        (r.u16(4), r.u16(6), r.u32(16), r.u32(20))
-    else {
-        return Err(CaptureError::TooShort);
-    };
-    if major != 2 {
-        return Err(CaptureError::Version(major, minor));
-    }
-    if network & (1 << 26) != 0 {
-        return Err(CaptureError::FcsPresent);
-    }
-    let link_type = network & 0xffff;
+    let mut r = Reader::new(file)?;
     let mut packets = Vec::new();
-    let mut off = 24usize;
-    let mut record = 0usize;
-    while off < file.len() {
-        record += 1;
-        let (Some(sec), Some(frac), Some(incl), Some(orig)) =
-            (r.u32(off), r.u32(off + 4), r.u32(off + 8), r.u32(off + 12))
-        else {
-            return Err(CaptureError::TruncatedRecordHeader {
-                record,
-                offset: off,
-            });
+    loop {
+        let mut p = Packet {
+            ts_sec: 0,
+            ts_nsec: 0,
+            orig_len: 0,
+            link_type: 0,
+            data: Vec::new(),
         };
-        let data_off = off + 16;
-        let available = file.len() - data_off;
-        let data = usize::try_from(incl)
-            .ok()
-            .and_then(|n| r.slice(data_off, n))
-            .ok_or(CaptureError::TruncatedRecord {
-                record,
-                offset: data_off,
-                claimed: incl,
-                available,
-            })?;
-        let ts_nsec = if nanosecond {
-            frac
-        } else {
-            frac.saturating_mul(1000)
-        };
-        if ts_nsec >= 1_000_000_000 {
-            return Err(CaptureError::BadTimestamp { record });
+        match r.next_packet(&mut p)? {
+            Step::Packet => packets.push(p),
+            Step::End => break,
+            Step::Truncated(e) => return Err(e),
         }
-        packets.push(Packet {
-            ts_sec: i64::from(sec),
-            ts_nsec,
-            orig_len: orig,
-            link_type,
-            data: data.to_vec(),
-        });
-        off = data_off + data.len();
     }
     Ok(Capture {
-        format: Format::Pcap,
-        big_endian: be,
-        nanosecond,
-        link_type,
-        snaplen,
+        format: r.format(),
+        big_endian: r.big_endian(),
+        nanosecond: r.nanosecond(),
+        link_type: r.link_type(),
+        snaplen: r.snaplen(),
         packets,
     })
-}
-
-/// Timestamp resolution of a pcapng interface.
-#[derive(Clone, Copy)]
-struct Interface {
-    link_type: u32,
-    snaplen: u32,
-    /// Units per second.
-    units: u64,
-    /// Whether `units` is 10^r with r <= 6.
-    micro_ok: bool,
-    /// `if_tsoffset` seconds.
-    offset: i64,
-}
-
-fn parse_pcapng(file: &[u8]) -> Result<Capture, CaptureError> {
-    let mut off = 0usize;
-    let mut ifaces: Vec<Interface> = Vec::new();
-    let mut all_micro = true;
-    let mut first_be = None;
-    let mut snaplen = 0u32;
-    let mut packets = Vec::new();
-    let mut first_link: Option<u32> = None;
-    let mut be = false;
-    while off < file.len() {
-        let head = file
-            .get(off..off + 8)
-            .ok_or(CaptureError::TruncatedBlockHeader { offset: off })?;
-        let raw_type = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
-        if raw_type == PCAPNG_SHB {
-            let bom = file
-                .get(off + 8..off + 12)
-                .ok_or(CaptureError::TruncatedBlockHeader { offset: off })?;
-            be = match u32::from_le_bytes([bom[0], bom[1], bom[2], bom[3]]) {
-                PCAPNG_BOM => false,
-                x if x.swap_bytes() == PCAPNG_BOM => true,
-                _ => return Err(CaptureError::BadSectionHeader { offset: off }),
-            };
-            first_be.get_or_insert(be);
-            ifaces.clear();
-        } else if first_be.is_none() {
-            return Err(CaptureError::NoSectionHeader);
-        }
-        let r = Bytes { b: file, be };
-        let block_type = r
-            .u32(off)
-            .ok_or(CaptureError::TruncatedBlockHeader { offset: off })?;
-        let length = r
-            .u32(off + 4)
-            .ok_or(CaptureError::TruncatedBlockHeader { offset: off })?;
-        let available = file.len() - off;
-        let len = usize::try_from(length).unwrap_or(usize::MAX);
-        if len < 12 || len % 4 != 0 || len > available {
-            return Err(CaptureError::BadBlockLength {
-                offset: off,
-                length,
-                available,
-            });
-        }
-        if r.u32(off + len - 4) != Some(length) {
-            return Err(CaptureError::BlockLengthMismatch { offset: off });
-        }
-        // Body: between the 8-byte header and the 4-byte trailer.
-        let body = Bytes {
-            b: r.slice(off + 8, len - 12)
-                .ok_or(CaptureError::BlockLengthMismatch { offset: off })?,
-            be,
-        };
-        let short = CaptureError::BlockTooShort {
-            offset: off,
-            block_type,
-        };
-        match block_type {
-            PCAPNG_SHB => {
-                if body.u16(4) != Some(1) {
-                    return Err(CaptureError::BadSectionHeader { offset: off });
-                }
-                if body.b.len() < 16 {
-                    return Err(short);
-                }
-            }
-            PCAPNG_IDB => {
-                let (Some(lt), Some(sl)) = (body.u16(0), body.u32(4)) else {
-                    return Err(short);
-                };
-                let iface = parse_idb_options(body, 8, off, u32::from(lt), sl)?;
-                all_micro &= iface.micro_ok;
-                snaplen = snaplen.max(sl);
-                ifaces.push(iface);
-            }
-            PCAPNG_EPB | PCAPNG_OPB => {
-                let (iface_id, ts_hi, ts_lo, cap, orig) = if block_type == PCAPNG_EPB {
-                    let (Some(i), Some(h), Some(l), Some(c), Some(o)) = (
-                        body.u32(0),
-                        body.u32(4),
-                        body.u32(8),
-                        body.u32(12),
-                        body.u32(16),
-                    ) else {
-                        return Err(short);
-                    };
-                    (i, h, l, c, o)
-                } else {
-                    let (Some(i), Some(h), Some(l), Some(c), Some(o)) = (
-                        body.u16(0),
-                        body.u32(4),
-                        body.u32(8),
-                        body.u32(12),
-                        body.u32(16),
-                    ) else {
-                        return Err(short);
-                    };
-                    (u32::from(i), h, l, c, o)
-                };
-                let iface = usize::try_from(iface_id)
-                    .ok()
-                    .and_then(|i| ifaces.get(i))
-                    .copied()
-                    .ok_or(CaptureError::UnknownInterface {
-                        offset: off,
-                        interface: iface_id,
-                    })?;
-                let data = usize::try_from(cap)
-                    .ok()
-                    .and_then(|c| body.slice(20, c))
-                    .ok_or(CaptureError::PacketLength { offset: off })?;
-                let ts = (u64::from(ts_hi) << 32) | u64::from(ts_lo);
-                let (ts_sec, ts_nsec) =
-                    convert_ts(ts, iface).ok_or(CaptureError::TimestampOverflow { offset: off })?;
-                note_link(&mut first_link, iface.link_type)?;
-                packets.push(Packet {
-                    ts_sec,
-                    ts_nsec,
-                    orig_len: orig,
-                    link_type: iface.link_type,
-                    data: data.to_vec(),
-                });
-            }
-            PCAPNG_SPB => {
-                let orig = body.u32(0).ok_or(short)?;
-                let iface = *ifaces.first().ok_or(CaptureError::UnknownInterface {
-                    offset: off,
-                    interface: 0,
-                })?;
-                let room = body.b.len() - 4;
-                let mut cap = usize::try_from(orig).unwrap_or(usize::MAX).min(room);
-                if iface.snaplen != 0 {
-                    cap = cap.min(usize::try_from(iface.snaplen).unwrap_or(usize::MAX));
-                }
-                let data = body
-                    .slice(4, cap)
-                    .ok_or(CaptureError::PacketLength { offset: off })?;
-                note_link(&mut first_link, iface.link_type)?;
-                packets.push(Packet {
-                    ts_sec: 0,
-                    ts_nsec: 0,
-                    orig_len: orig,
-                    link_type: iface.link_type,
-                    data: data.to_vec(),
-                });
-            }
-            _ => {}
-        }
-        off += len;
-    }
-    let link_type = first_link
-        .or_else(|| ifaces.first().map(|i| i.link_type))
-        .unwrap_or(101);
-    Ok(Capture {
-        format: Format::PcapNg,
-        big_endian: false,
-        nanosecond: !all_micro,
-        link_type,
-        snaplen: if snaplen == 0 { 262_144 } else { snaplen },
-        packets,
-    })
-}
-
-fn note_link(first: &mut Option<u32>, lt: u32) -> Result<(), CaptureError> {
-    match *first {
-        None => {
-            *first = Some(lt);
-            Ok(())
-        }
-        Some(f) if f == lt => Ok(()),
-        Some(f) => Err(CaptureError::MixedLinkTypes(f, lt)),
-    }
-}
-
-fn parse_idb_options(
-    body: Bytes<'_>,
-    mut at: usize,
-    off: usize,
-    link_type: u32,
-    snaplen: u32,
-) -> Result<Interface, CaptureError> {
-    let mut iface = Interface {
-        link_type,
-        snaplen,
-        units: 1_000_000,
-        micro_ok: true,
-        offset: 0,
-    };
-    while at < body.b.len() {
-        let (Some(code), Some(olen)) = (body.u16(at), body.u16(at + 2)) else {
-            return Err(CaptureError::BadOption { offset: off });
-        };
-        if code == 0 {
-            break;
-        }
-        let olen = usize::from(olen);
-        let value = body
-            .slice(at + 4, olen)
-            .ok_or(CaptureError::BadOption { offset: off })?;
-        match code {
-            9 => {
-                let &[v] = value else {
-                    return Err(CaptureError::BadOption { offset: off });
-                };
-                let exp = u32::from(v & 0x7f);
-                let (units, micro_ok) = if v & 0x80 == 0 {
-                    (10u64.checked_pow(exp), exp <= 6)
-                } else {
-                    (2u64.checked_pow(exp), false)
-                };
-                iface.units = units
-                    .filter(|u| *u > 0)
-                    .ok_or(CaptureError::BadResolution {
-                        offset: off,
-                        value: v,
-                    })?;
-                iface.micro_ok = micro_ok;
-            }
-            14 => {
-                let v = Bytes {
-                    b: value,
-                    be: body.be,
-                }
-                .u64(0)
-                .filter(|_| olen == 8)
-                .ok_or(CaptureError::BadOption { offset: off })?;
-                iface.offset = v as i64;
-            }
-            _ => {}
-        }
-        at += 4 + olen.div_ceil(4) * 4;
-    }
-    Ok(iface)
-}
-
-fn convert_ts(ts: u64, iface: Interface) -> Option<(i64, u32)> {
-    let sec = i64::try_from(ts / iface.units)
-        .ok()?
-        .checked_add(iface.offset)?;
-    let frac = u128::from(ts % iface.units) * 1_000_000_000 / u128::from(iface.units);
-    Some((sec, u32::try_from(frac).ok()?))
 }
 
 /// How to write a pcap file.
@@ -702,6 +411,46 @@ impl PcapWriter {
         }
     }
 
+    /// The 24-byte file header with this snapshot length.
+    pub fn header(&self, snaplen: u32) -> [u8; 24] {
+        let mut h = [0u8; 24];
+        let magic = if self.nanosecond {
+            PCAP_MAGIC_NS
+        } else {
+            PCAP_MAGIC_US
+        };
+        h[0..4].copy_from_slice(&self.u32(magic));
+        h[4..6].copy_from_slice(&self.u16(2));
+        h[6..8].copy_from_slice(&self.u16(4));
+        // thiszone and sigfigs stay 0.
+        h[16..20].copy_from_slice(&self.u32(snaplen));
+        h[20..24].copy_from_slice(&self.u32(self.link_type));
+        h
+    }
+
+    /// The snapshot length field in bytes, for a header written before the packets were
+    /// known (offset 16 of the file).
+    pub fn snaplen_field(&self, snaplen: u32) -> [u8; 4] {
+        self.u32(snaplen)
+    }
+
+    /// The 16-byte record header of packet `index` (0-based, for messages).
+    pub fn record_header(&self, index: usize, p: &Packet) -> Result<[u8; 16], WriteError> {
+        let sec = u32::try_from(p.ts_sec).map_err(|_| WriteError::Timestamp { index })?;
+        let frac = if self.nanosecond {
+            p.ts_nsec
+        } else {
+            p.ts_nsec / 1000
+        };
+        let len = u32::try_from(p.data.len()).map_err(|_| WriteError::TooLarge { index })?;
+        let mut h = [0u8; 16];
+        h[0..4].copy_from_slice(&self.u32(sec));
+        h[4..8].copy_from_slice(&self.u32(frac));
+        h[8..12].copy_from_slice(&self.u32(len));
+        h[12..16].copy_from_slice(&self.u32(p.orig_len.max(len)));
+        Ok(h)
+    }
+
     /// Encode the whole file into memory (so nothing is written when a packet
     /// cannot be represented).
     /// The header's snapshot length is raised to the largest packet if one
@@ -711,29 +460,9 @@ impl PcapWriter {
         let snaplen = self.snaplen.max(u32::try_from(largest).unwrap_or(u32::MAX));
         let total: usize = packets.iter().map(|p| p.data.len() + 16).sum::<usize>() + 24;
         let mut out = Vec::with_capacity(total);
-        out.extend_from_slice(&self.u32(if self.nanosecond {
-            PCAP_MAGIC_NS
-        } else {
-            PCAP_MAGIC_US
-        }));
-        out.extend_from_slice(&self.u16(2));
-        out.extend_from_slice(&self.u16(4));
-        out.extend_from_slice(&self.u32(0)); // thiszone
-        out.extend_from_slice(&self.u32(0)); // sigfigs
-        out.extend_from_slice(&self.u32(snaplen));
-        out.extend_from_slice(&self.u32(self.link_type));
+        out.extend_from_slice(&self.header(snaplen));
         for (index, p) in packets.iter().enumerate() {
-            let sec = u32::try_from(p.ts_sec).map_err(|_| WriteError::Timestamp { index })?;
-            let frac = if self.nanosecond {
-                p.ts_nsec
-            } else {
-                p.ts_nsec / 1000
-            };
-            let len = u32::try_from(p.data.len()).map_err(|_| WriteError::TooLarge { index })?;
-            out.extend_from_slice(&self.u32(sec));
-            out.extend_from_slice(&self.u32(frac));
-            out.extend_from_slice(&self.u32(len));
-            out.extend_from_slice(&self.u32(p.orig_len.max(len)));
+            out.extend_from_slice(&self.record_header(index, p)?);
             out.extend_from_slice(&p.data);
         }
         Ok(out)
