@@ -831,13 +831,13 @@ fn inconsistent_sa_sets_exit_2() {
 }
 
 #[test]
-fn unwritable_output_exits_1() {
+fn unwritable_output_exits_2() {
     let dir = tempdir("unwritable");
     let input = dir.join("in.pcap");
     std::fs::write(&input, pcap_bytes(101, &v4_traffic(), false, false)).unwrap();
     let out = dir.join("no-such-dir").join("out.pcap");
     let o = run_pcap("encrypt", &[&gcm_tunnel("")], &input, &out, false);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8(o.stderr)
         .unwrap()
         .contains("cannot write output"));

@@ -230,7 +230,7 @@ fn a_directory_out_is_refused_and_nothing_is_created() {
     let sub = dir.join("sub");
     fs::create_dir_all(&sub).unwrap();
     let o = encrypt(&inp, &sub);
-    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8(o.stderr)
         .unwrap()
         .contains("is a directory"));
@@ -270,7 +270,7 @@ fn a_report_that_cannot_be_written_leaves_no_out() {
                 cmd.arg("--json");
             }
             let o = cmd.output().unwrap();
-            assert_eq!(o.status.code(), Some(1));
+            assert_eq!(o.status.code(), Some(2));
             assert!(String::from_utf8(o.stderr)
                 .unwrap()
                 .contains("cannot write the report"));
