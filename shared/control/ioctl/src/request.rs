@@ -285,11 +285,8 @@ pub struct PolicyRecords<'a> {
     fixed_end: usize,
 }
 
-fn policy_record(
-    msg: &[u8],
-    at: usize,
-    fixed_end: usize,
-) -> Result<(u32, Action, Selectors<'_>), Fault> {
+/// A policy record's ID, action and selector region (selectors not decoded yet).
+fn record_head(msg: &[u8], at: usize, fixed_end: usize) -> Result<(u32, Action, Region), Fault> {
     let r = Reader::new(msg);
     let id = r.u32(at)?;
     let action = Action::from_u32(r.u32(at + 4)?).ok_or(Fault::BadEnum(Field::Action))?;
@@ -302,6 +299,15 @@ fn policy_record(
         u32::MAX,
         Field::Selectors,
     )?;
+    Ok((id, action, sel))
+}
+
+fn policy_record(
+    msg: &[u8],
+    at: usize,
+    fixed_end: usize,
+) -> Result<(u32, Action, Selectors<'_>), Fault> {
+    let (id, action, sel) = record_head(msg, at, fixed_end)?;
     Ok((id, action, Selectors::checked(msg, sel)?))
 }
 
@@ -876,18 +882,21 @@ fn batch_create(msg: &[u8]) -> Result<Request<'_>, Fault> {
     let prios = b.region(0, 4, 4, u32::MAX, Field::Priorities)?;
     disjoint(&[recs, prios])?;
     let mut end = (recs.offset + recs.len()).max(prios.offset + prios.len());
-    // Each record's selectors: checked, and disjoint from the top-level arrays and each other.
+    // Each record's selectors: disjoint from the top-level arrays and from each other, then
+    // checked.
+    let head = |i: usize| record_head(msg, recs.offset + i * POLICY_RECORD_LEN, b.fixed_end);
     for i in 0..recs.count {
-        let (_, _, sel) = policy_record(msg, recs.offset + i * POLICY_RECORD_LEN, b.fixed_end)?;
-        disjoint(&[sel.region, recs, prios])?;
+        let (_, _, sel) = head(i)?;
+        disjoint(&[sel, recs, prios])?;
         for j in 0..i {
-            let (_, _, other) =
-                policy_record(msg, recs.offset + j * POLICY_RECORD_LEN, b.fixed_end)?;
-            disjoint(&[sel.region, other.region])?;
+            disjoint(&[sel, head(j)?.2])?;
         }
-        end = end.max(sel.region.offset + sel.region.len());
+        end = end.max(sel.offset + sel.len());
     }
     b.ends_at(core::iter::once(end))?;
+    for i in 0..recs.count {
+        policy_record(msg, recs.offset + i * POLICY_RECORD_LEN, b.fixed_end)?;
+    }
     Ok(Request::PolicyBatchCreate {
         spd: b.w(2)?,
         direction: direction(b.w(3)?)?,
