@@ -60,6 +60,15 @@ impl<S: SaStore> ControlPlane<S> {
             });
             if let Some((_, sa)) = found {
                 sa.exceptions = sa.exceptions.saturating_add(1);
+                match kind {
+                    EventKind::ReplayPacket => {
+                        sa.replay_errors = sa.replay_errors.saturating_add(1);
+                    }
+                    EventKind::DecryptionFailed => {
+                        sa.decrypt_errors = sa.decrypt_errors.saturating_add(1);
+                    }
+                    _ => {}
+                }
                 policy = Some(sa.policy);
             }
         }
@@ -213,8 +222,8 @@ impl<S: SaStore> ControlPlane<S> {
             };
             *slot = SaStats {
                 hmac_errors: u32c(c.auth_failures.saturating_sub(base.auth_failures)),
-                decrypt_errors: 0,
-                replay_errors: 0,
+                decrypt_errors: rec.decrypt_errors,
+                replay_errors: rec.replay_errors,
                 selector_errors: rec.selector_errors,
                 packet_count: c.packets.saturating_sub(base.packets),
                 bytes_used: c.octets,
@@ -235,6 +244,8 @@ impl<S: SaStore> ControlPlane<S> {
             };
             rec.selector_errors = 0;
             rec.exceptions = 0;
+            rec.replay_errors = 0;
+            rec.decrypt_errors = 0;
         }
         Ok(out)
     }

@@ -91,6 +91,10 @@ pub(crate) struct SaRec {
     pub(crate) base: DatapathCounters,
     pub(crate) exceptions: u32,
     pub(crate) selector_errors: u32,
+    /// Replayed packets the datapath reported on this SA.
+    pub(crate) replay_errors: u32,
+    /// Decryption failures the datapath reported on this SA.
+    pub(crate) decrypt_errors: u32,
     pub(crate) soft_kb_done: bool,
     pub(crate) soft_secs_done: bool,
     /// Replaced by a rekey: removed at this time (inbound grace period).

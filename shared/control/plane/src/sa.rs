@@ -322,6 +322,8 @@ impl<S: SaStore> ControlPlane<S> {
             base: DatapathCounters::default(),
             exceptions: 0,
             selector_errors: 0,
+            replay_errors: 0,
+            decrypt_errors: 0,
             soft_kb_done: false,
             soft_secs_done: false,
             retire_at: None,

@@ -26,9 +26,9 @@ pub struct PolicyStats {
 pub struct SaStats {
     /// ICV failures (inbound).
     pub hmac_errors: u32,
-    /// Decryption errors (inbound).
+    /// Decryption errors (inbound), as the datapath reported them.
     pub decrypt_errors: u32,
-    /// Replayed packets (inbound).
+    /// Replayed packets (inbound), as the datapath reported them.
     pub replay_errors: u32,
     /// Packets that did not match the SA's selectors.
     pub selector_errors: u32,

@@ -46,6 +46,7 @@ fn sa_policy_and_global() {
     assert_eq!(s.stats[0].packet_count, 1);
     assert_eq!(s.stats[0].hmac_errors, 3);
     assert_eq!(s.stats[0].exceptions, 1);
+    assert_eq!(s.stats[0].replay_errors, 1);
     assert_eq!(s.stats[0].bytes_remaining, u64::MAX, "no hard limit");
     assert_eq!(p.policy_stats(pi, false).unwrap().exceptions, 1);
     assert_eq!(
