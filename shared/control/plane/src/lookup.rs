@@ -3,7 +3,7 @@
 //! which SA bundle applies.
 
 use crate::datapath::SaStore;
-use crate::events::{CryptoDropped, Event};
+use crate::events::{CryptoDropped, Event, EventKind};
 use crate::plane::{ControlPlane, IfBinding};
 use crate::selector;
 use crate::types::{Action, Direction, IfHandle, PacketFields, PolicyHandle, SaHandle, SpdHandle};
@@ -74,8 +74,10 @@ impl<S: SaStore> ControlPlane<S> {
 
     /// `match_packet(direction, 5-tuple)` on an interface: the verdict of its SPD, or None when
     /// no SPD covers the interface or no policy matches (the packet is not IPsec's business).
-    /// A protecting policy without an SA counts a policy error (outbound) and raises
-    /// `NPF_IPSEC_SA_ACQUIRE`; a discarding one raises `NPF_IPSEC_POLICY_DISCARD`.
+    /// Outbound, a protecting policy without an SA counts a policy error and raises
+    /// `NPF_IPSEC_SA_ACQUIRE`. Inbound, the packet is one that arrived in clear: a protecting
+    /// policy means it must be dropped (`NPF_IPSEC_CLEARPACKET_DROPPED`). A discarding policy
+    /// raises `NPF_IPSEC_POLICY_DISCARD`.
     pub fn match_packet_on(
         &mut self,
         iface: Option<IfHandle>,
@@ -88,6 +90,20 @@ impl<S: SaStore> ControlPlane<S> {
         let action = rec.action;
         let (spd_id, policy_id) = (self.spds.get(spd.0).map_or(0, |s| s.id), rec.id);
         let sa = match action {
+            // A clear packet arriving where the SPD demands protection (5.3.3.3).
+            Action::Protect if direction == Direction::Inbound => {
+                self.raise(
+                    Event::Packet {
+                        kind: EventKind::ClearPacketDropped,
+                        spd_id,
+                        policy_id,
+                        sa_id: 0,
+                        packet: *packet,
+                    },
+                    Some(policy),
+                );
+                None
+            }
             Action::Protect => {
                 let sa = self.lookup_sa(policy, packet);
                 if sa.is_none() {
@@ -112,7 +128,7 @@ impl<S: SaStore> ControlPlane<S> {
             Action::Discard => {
                 self.raise(
                     Event::Crypto {
-                        kind: crate::events::EventKind::PolicyDiscard,
+                        kind: EventKind::PolicyDiscard,
                         info: CryptoDropped {
                             src: packet.src,
                             dst: packet.dst,
@@ -140,5 +156,54 @@ impl<S: SaStore> ControlPlane<S> {
     /// `match_packet(direction, 5-tuple)` against the SPDs bound to all interfaces.
     pub fn match_packet(&mut self, direction: Direction, packet: &PacketFields) -> Option<Verdict> {
         self.match_packet_on(None, direction, packet)
+    }
+
+    /// After an inbound packet decrypted with the bundle `offload` (its OffloadHandle): true
+    /// when the packet matches that SA's selectors (or, without any, its policy's). Otherwise
+    /// the SA counts a selector error, its policy a policy error (5.2.1, inbound), and
+    /// `NPF_IPSEC_INVALID_POLICY` is raised: the caller drops the packet. An unknown handle (an
+    /// SA the OID path installed, not the control plane) is not the control plane's to judge.
+    pub fn inbound_check(&mut self, offload: u64, packet: &PacketFields) -> bool {
+        let Some((h, sa)) = self.sas.iter().find(|(_, sa)| sa.offload == offload) else {
+            return true;
+        };
+        let (policy, sa_id) = (sa.policy, sa.id);
+        let ok = if sa.selectors.is_empty() {
+            self.policies
+                .get(policy.0)
+                .is_some_and(|p| selector::matches_all(&p.selectors, packet))
+        } else {
+            selector::matches_all(&sa.selectors, packet)
+        };
+        if ok {
+            return true;
+        }
+        if let Some(sa) = self.sas.get_mut(h) {
+            sa.selector_errors = sa.selector_errors.saturating_add(1);
+        }
+        let mut spd_id = 0;
+        let mut policy_id = 0;
+        if let Some(first) = self
+            .query_policy_bindings(policy)
+            .ok()
+            .and_then(|mut i| i.next())
+        {
+            spd_id = first.id;
+        }
+        if let Some(p) = self.policies.get_mut(policy.0) {
+            p.stats.policy_errors = p.stats.policy_errors.saturating_add(1);
+            policy_id = p.id;
+        }
+        self.raise(
+            Event::Packet {
+                kind: EventKind::InvalidPolicy,
+                spd_id,
+                policy_id,
+                sa_id,
+                packet: *packet,
+            },
+            Some(policy),
+        );
+        false
     }
 }

@@ -119,3 +119,51 @@ fn protect_without_sa_acquires_then_uses_the_sa() {
     let pkt2 = packet(v4(10, 0, 0, 2), v4(192, 168, 1, 1), 17, 500, 500);
     assert_eq!(p.lookup_sa(pol, &pkt2).map(|s| s.0), Some(h2));
 }
+
+#[test]
+fn inbound_clear_packets_and_decrypted_packets_that_do_not_belong() {
+    let mut p = plane();
+    p.events_mut().set_mask(EVENT_ALL_ENABLE);
+    let s = inbound_spd(&mut p, 3, &[IF1]);
+    let pol = protect(&mut p, s, 4, 1);
+    let inside = packet(v4(10, 0, 0, 1), v4(192, 168, 1, 1), 6, 1, 2);
+    let v = p
+        .match_packet_on(Some(IF1), Direction::Inbound, &inside)
+        .unwrap();
+    assert_eq!((v.action, v.sa), (Action::Protect, None));
+    let Some(Event::Packet {
+        kind,
+        spd_id,
+        policy_id,
+        packet: got,
+        ..
+    }) = p.pop_event()
+    else {
+        panic!("no event")
+    };
+    assert_eq!(
+        (kind, spd_id, policy_id, got),
+        (EventKind::ClearPacketDropped, 3, 4, inside)
+    );
+    assert_eq!(p.global_stats().drops_clear_packet, 1);
+    let sas = [esp(0x4444)];
+    let h = p.sa_add(&add_req(pol, 8, &sas)).unwrap();
+    let off = p.query_sa_data(h).unwrap().offload;
+    assert!(p.inbound_check(off, &inside));
+    let outside = packet(v4(11, 0, 0, 1), v4(192, 168, 1, 1), 6, 1, 2);
+    assert!(!p.inbound_check(off, &outside));
+    let Some(Event::Packet { kind, sa_id, .. }) = p.pop_event() else {
+        panic!("no event")
+    };
+    assert_eq!((kind, sa_id), (EventKind::InvalidPolicy, 8));
+    assert_eq!(
+        p.sa_stats(pol, h, false).unwrap().stats[0].selector_errors,
+        1
+    );
+    assert_eq!(p.policy_stats(pol, false).unwrap().policy_errors, 1);
+    assert_eq!(p.global_stats().drops_invalid_policy, 1);
+    assert!(
+        p.inbound_check(0xdead, &outside),
+        "not the control plane's SA"
+    );
+}
