@@ -1,0 +1,12 @@
+//! The NPF IPsec Service API (NPF Implementation Agreement rev 1.0, seed 002) for the IPsecOV2
+//! software offload.
+//!
+//! * [`abi`] — `#[repr(C)]` mirrors of every type of `include/npf_ipsec_sapi.h` and
+//!   `include/npf_base.h`, with the C names; their layouts are checked against gcc's by
+//!   `tests/layout.rs`.
+//!
+//! See `docs/npf-sapi.md` for the user documentation and `docs/npf-sapi-errata.md` for every
+//! place where our header departs from the agreement's Appendix A.1 and why.
+#![warn(missing_docs)]
+
+pub mod abi;
