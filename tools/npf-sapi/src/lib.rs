@@ -10,3 +10,12 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod error;
+pub mod model;
+pub mod request;
+pub mod transport;
+pub mod validate;
+
+pub use error::{NpfError, SyncError, TransportError};
+pub use request::{Done, Failure, Reply, Request};
+pub use transport::Transport;

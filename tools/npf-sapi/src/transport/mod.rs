@@ -1,0 +1,41 @@
+//! How requests reach the control plane: the [`Transport`] trait and its implementations.
+//!
+//! * [`in_process::InProcess`] — the portable control plane in this process, reached through
+//!   the driver's IOCTL dispatcher (the same decoder and validation the driver runs).
+//!
+//! The `DeviceIoControl` transport on the driver's control device follows when the IOCTL
+//! crate's message encoders exist (docs/npf-sapi.md, "Transports").
+
+pub mod in_process;
+
+use crate::error::TransportError;
+use crate::model::Event;
+use crate::request::{Reply, Request};
+
+/// A way to the control plane. Requests are executed one at a time, in order.
+pub trait Transport: Send {
+    /// Carries one request and brings back its completion.
+    fn execute(&mut self, request: &Request) -> Result<Reply, TransportError>;
+
+    /// Moves the events waiting at the control plane to `out` (oldest first). Each event is
+    /// returned once.
+    fn poll_events(&mut self, out: &mut Vec<Event>) -> Result<(), TransportError>;
+
+    /// The events any registered handler wants (`NPF_IPSecEventMask_t`): the control plane
+    /// stops queueing the others.
+    fn set_event_mask(&mut self, mask: u32) -> Result<(), TransportError>;
+}
+
+impl<T: Transport + ?Sized> Transport for Box<T> {
+    fn execute(&mut self, request: &Request) -> Result<Reply, TransportError> {
+        (**self).execute(request)
+    }
+
+    fn poll_events(&mut self, out: &mut Vec<Event>) -> Result<(), TransportError> {
+        (**self).poll_events(out)
+    }
+
+    fn set_event_mask(&mut self, mask: u32) -> Result<(), TransportError> {
+        (**self).set_event_mask(mask)
+    }
+}
