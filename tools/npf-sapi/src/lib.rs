@@ -10,12 +10,15 @@
 #![warn(missing_docs)]
 
 pub mod abi;
+pub mod client;
 pub mod error;
 pub mod model;
 pub mod request;
+pub mod service;
 pub mod transport;
 pub mod validate;
 
+pub use client::{CallError, CallResult, Client};
 pub use error::{NpfError, SyncError, TransportError};
 pub use request::{Done, Failure, Reply, Request};
 pub use transport::Transport;

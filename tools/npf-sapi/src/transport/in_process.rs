@@ -418,7 +418,7 @@ pub fn run(plane: &mut HostPlane, request: &Request) -> Reply {
         }
         Request::SpdDestroy(spds) => {
             let list = spd_list(plane, spds);
-            one(plane.spd_destroy(&to_cp_spds(spds))).map(|()| Done::Spds(list))
+            one(plane.spd_destroy(&to_cp_spds(&list))).map(|()| Done::Spds(list))
         }
         Request::SpdBind { spd, ifs } => {
             one(plane.spd_bind(cp::SpdHandle(spd.0), ifs)).map(|()| Done::Unit)
@@ -428,7 +428,7 @@ pub fn run(plane: &mut HostPlane, request: &Request) -> Reply {
         }
         Request::SpdFlush(spds) => {
             let list = spd_list(plane, spds);
-            one(plane.spd_flush(&to_cp_spds(spds))).map(|()| Done::Spds(list))
+            one(plane.spd_flush(&to_cp_spds(&list))).map(|()| Done::Spds(list))
         }
         Request::PolicyCreate {
             policy,
@@ -650,7 +650,8 @@ fn to_cp_policies(s: &[PolicyHandle]) -> Vec<cp::PolicyHandle> {
     s.iter().map(|h| cp::PolicyHandle(h.0)).collect()
 }
 
-/// The SPDs a destroy or flush applies to: the given ones, or every SPD for an empty list.
+/// The SPDs a destroy or flush applies to: the given ones, or every SPD for an empty list
+/// (6.6.3, 6.6.6: `nSPDHandles` 0 means all; the control plane takes explicit lists).
 fn spd_list(plane: &HostPlane, spds: &[SpdHandle]) -> Vec<SpdHandle> {
     if spds.is_empty() {
         plane.query_spds().map(|s| SpdHandle(s.handle.0)).collect()

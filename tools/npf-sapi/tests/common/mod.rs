@@ -1,6 +1,7 @@
-//! Helpers of the tests that build C code: the include directory, a scratch directory and a
-//! checked run of the C compiler.
+//! Test helpers: C compilation (this file) and the in-process control plane (`plane`).
 #![allow(dead_code)]
+
+pub mod plane;
 
 use std::path::PathBuf;
 use std::process::Command;
