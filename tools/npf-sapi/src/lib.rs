@@ -8,8 +8,11 @@
 //! See `docs/npf-sapi.md` for the user documentation and `docs/npf-sapi-errata.md` for every
 //! place where our header departs from the agreement's Appendix A.1 and why.
 #![warn(missing_docs)]
+// Only the C ABI (`c_abi`) reads raw pointers; it allows `unsafe_code` for itself.
+#![deny(unsafe_code)]
 
 pub mod abi;
+pub mod c_abi;
 pub mod client;
 pub mod error;
 pub mod model;
