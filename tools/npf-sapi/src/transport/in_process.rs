@@ -7,6 +7,7 @@
 //! (docs/npf-sapi.md, "Transports").
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use ipsecov2_control_plane as cp;
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
@@ -34,6 +35,8 @@ const SA_TABLE_CAPACITY: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct InProcess {
     plane: Arc<Mutex<HostPlane>>,
+    /// The control plane's clock: seconds since this transport was made.
+    started: Instant,
 }
 
 /// Why an in-process control plane could not be built.
@@ -77,6 +80,7 @@ impl InProcess {
         }
         Ok(Self {
             plane: Arc::new(Mutex::new(plane)),
+            started: Instant::now(),
         })
     }
 
@@ -688,7 +692,10 @@ impl Transport for InProcess {
     }
 
     fn poll_events(&mut self, out: &mut Vec<Event>) -> Result<(), TransportError> {
+        let now = self.started.elapsed().as_secs();
         let mut plane = self.lock()?;
+        // Lifetimes in seconds run on the host's monotonic clock (the driver ticks its own).
+        plane.tick(now);
         while let Some(e) = plane.pop_event() {
             out.push(event_back(&e));
         }
