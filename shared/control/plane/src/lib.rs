@@ -38,6 +38,7 @@ pub use datapath::SaStore;
 pub use error::{PlaneError, NPF_IPSEC_BASE_ERR, NPF_NO_ERROR};
 pub use events::{
     CryptoDropped, Event, EventCounters, EventKind, EventLimit, EventMask, EventQueue, RateLimit,
+    EVENT_ALL_DISABLE, EVENT_ALL_ENABLE, MAX_EVENT_TYPES,
 };
 pub use lifetime::SaBundleStats;
 pub use lookup::Verdict;
