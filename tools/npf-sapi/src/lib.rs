@@ -20,6 +20,7 @@ pub mod request;
 pub mod service;
 pub mod transport;
 pub mod validate;
+pub mod wfp;
 
 pub use client::{CallError, CallResult, Client};
 pub use error::{NpfError, SyncError, TransportError};
