@@ -147,6 +147,8 @@ pub enum TransportError {
     Protocol(&'static str),
     /// An operating-system error (Windows: the `GetLastError` value).
     Os(u32),
+    /// The device's decoder refused the message; the agreement's error for it when it has one.
+    Refused(Option<NpfError>),
 }
 
 impl core::fmt::Display for TransportError {
@@ -156,6 +158,8 @@ impl core::fmt::Display for TransportError {
             Self::TooLarge => f.write_str("request too large for the transport"),
             Self::Protocol(what) => write!(f, "protocol error: {what}"),
             Self::Os(code) => write!(f, "operating-system error {code}"),
+            Self::Refused(Some(e)) => write!(f, "refused by the device's decoder: {e}"),
+            Self::Refused(None) => f.write_str("refused by the device's decoder"),
         }
     }
 }

@@ -28,6 +28,7 @@ use npf_ipsec_sapi::model::{
     SelectorAddr, SpdHandle,
 };
 use npf_ipsec_sapi::service::{Completion, Reporting, Service};
+use npf_ipsec_sapi::transport::dispatched::Dispatched;
 use npf_ipsec_sapi::transport::in_process::InProcess;
 use npf_ipsec_sapi::{Done, Request, SyncError, Transport};
 
@@ -50,12 +51,16 @@ struct Harness {
 }
 
 impl Harness {
-    fn new() -> Self {
-        Self::with(in_process())
+    fn new(via: Via) -> Self {
+        Self::with(in_process(), via)
     }
 
-    fn with(transport: InProcess) -> Self {
-        let service = Service::start(Box::new(transport.clone())).expect("service");
+    fn with(transport: InProcess, via: Via) -> Self {
+        let carrier: Box<dyn Transport> = match via {
+            Via::Direct => Box::new(transport.clone()),
+            Via::Ioctl => Box::new(Dispatched::new(&transport).expect("dispatcher")),
+        };
+        let service = Service::start(carrier).expect("service");
         let (tx, rx) = channel();
         let tx = Mutex::new(tx);
         let cb = service
@@ -171,6 +176,42 @@ impl Harness {
     }
 }
 
+/// How the service reaches the control plane.
+#[derive(Clone, Copy, Debug)]
+enum Via {
+    /// Calling it directly.
+    Direct,
+    /// Through the driver's IOCTL dispatcher (the device's messages).
+    Ioctl,
+}
+
+macro_rules! over_both {
+    ($($name:ident),* $(,)?) => {
+        mod direct {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Via::Direct);
+            })*
+        }
+        mod ioctl {
+            $(#[test]
+            fn $name() {
+                super::$name(super::Via::Ioctl);
+            })*
+        }
+    };
+}
+
+over_both!(
+    spd_functions,
+    spd_create_first_and_limits,
+    policy_functions,
+    sa_and_spi_functions,
+    query_functions,
+    events_and_rate_limits,
+    registration_functions,
+);
+
 /// Marks a code as returned synchronously in the coverage set.
 const SYNC: u32 = 1 << 31;
 
@@ -184,9 +225,8 @@ fn generic_sync(h: &mut Harness, func: &'static str, req: Request) {
     h.covered.insert((func, NPF_E_BAD_CALLBACK_HANDLE | SYNC));
 }
 
-#[test]
-fn spd_functions() {
-    let mut h = Harness::new();
+fn spd_functions(via: Via) {
+    let mut h = Harness::new(via);
     let f = "SPD_Create";
     let spd = h.spd(Direction::Inbound, &IFS[..1], 1);
     generic_sync(
@@ -379,10 +419,9 @@ fn spd_functions() {
     record(h.covered);
 }
 
-#[test]
-fn spd_create_first_and_limits() {
+fn spd_create_first_and_limits(via: Via) {
     // 6.5: before SPD_Create nothing exists; every handle is invalid.
-    let mut h = Harness::new();
+    let mut h = Harness::new(via);
     h.expect(
         "Policy_Destroy",
         Request::PolicyDestroy(PolicyHandle(1)),
@@ -416,7 +455,7 @@ fn spd_create_first_and_limits() {
             index,
         })
         .collect();
-    let mut h = Harness::with(InProcess::new(limits, &ifaces).expect("plane"));
+    let mut h = Harness::with(InProcess::new(limits, &ifaces).expect("plane"), via);
     let spd_in = h.spd(Direction::Inbound, &[1], 1);
     h.expect(
         "SPD_Create",
@@ -477,9 +516,8 @@ fn spd_create_first_and_limits() {
     record(h.covered);
 }
 
-#[test]
-fn policy_functions() {
-    let mut h = Harness::new();
+fn policy_functions(via: Via) {
+    let mut h = Harness::new(via);
     let spd_in = h.spd(Direction::Inbound, &[1], 1);
     let spd_in2 = h.spd(Direction::Inbound, &[2], 2);
     let f = "Policy_Create";
@@ -980,9 +1018,8 @@ fn policy_functions() {
     record(h.covered);
 }
 
-#[test]
-fn sa_and_spi_functions() {
-    let mut h = Harness::new();
+fn sa_and_spi_functions(via: Via) {
+    let mut h = Harness::new(via);
     let spd_in = h.spd(Direction::Inbound, &[1], 1);
     let spd_out = h.spd(Direction::Outbound, &[1], 2);
     let p_in = h.policy(1, 1, spd_in, Direction::Inbound);
@@ -1302,9 +1339,8 @@ fn sa_and_spi_functions() {
     record(h.covered);
 }
 
-#[test]
-fn query_functions() {
-    let mut h = Harness::new();
+fn query_functions(via: Via) {
+    let mut h = Harness::new(via);
     let spd = h.spd(Direction::Outbound, &[1, 2], 5);
     let p = h.policy(50, 1, spd, Direction::Outbound);
     let sa = match h.ok(
@@ -1411,9 +1447,8 @@ fn query_functions() {
     record(h.covered);
 }
 
-#[test]
-fn events_and_rate_limits() {
-    let mut h = Harness::new();
+fn events_and_rate_limits(via: Via) {
+    let mut h = Harness::new(via);
     let f = "RateLimitEvents";
     let lim = |event, limit| EventLimit { event, limit };
     generic_sync(
@@ -1563,8 +1598,8 @@ fn events_and_rate_limits() {
     record(h.covered);
 }
 
-#[test]
-fn registration_functions() {
+fn registration_functions(via: Via) {
+    let _ = via;
     let svc = Service::start(Box::new(in_process())).expect("service");
     let f = |_: &Completion| {};
     let a = svc.register(Some((1, 2)), Arc::new(f)).expect("register");
@@ -1976,13 +2011,15 @@ fn not_producible(func: &str, code: u32) -> Option<&'static str> {
 
 #[test]
 fn section_6_and_7_tables_are_covered() {
-    spd_functions();
-    spd_create_first_and_limits();
-    policy_functions();
-    sa_and_spi_functions();
-    query_functions();
-    events_and_rate_limits();
-    registration_functions();
+    // Over the device's messages, the path the driver takes.
+    let via = Via::Ioctl;
+    spd_functions(via);
+    spd_create_first_and_limits(via);
+    policy_functions(via);
+    sa_and_spi_functions(via);
+    query_functions(via);
+    events_and_rate_limits(via);
+    registration_functions(via);
     let covered = COVERED.lock().expect("covered").clone();
     let mut missing = Vec::new();
     let mut skipped = 0;

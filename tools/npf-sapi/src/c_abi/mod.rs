@@ -2,8 +2,9 @@
 //! `cdylib`, over one process-wide [`Service`].
 //!
 //! The service starts at the first call with the default transport — the in-process control
-//! plane attached to the host's interfaces ([`InProcess::with_host_interfaces`]) — unless a Rust
-//! host installed another one first with [`install_transport`].
+//! plane attached to the host's interfaces ([`InProcess::with_host_interfaces`]) behind the
+//! driver's IOCTL dispatcher ([`Dispatched`]) — unless a Rust host installed another one first
+//! with [`install_transport`].
 #![allow(unsafe_code)]
 
 pub mod functions;
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::SyncError;
 use crate::service::Service;
+use crate::transport::dispatched::Dispatched;
 use crate::transport::in_process::InProcess;
 use crate::transport::Transport;
 
@@ -58,7 +60,8 @@ pub fn service() -> Result<Arc<Service>, SyncError> {
     if let Some(s) = slot.as_ref() {
         return Ok(Arc::clone(s));
     }
-    let transport = InProcess::with_host_interfaces().map_err(|_| SyncError::Unknown)?;
+    let plane = InProcess::with_host_interfaces().map_err(|_| SyncError::Unknown)?;
+    let transport = Dispatched::new(&plane).map_err(|_| SyncError::Unknown)?;
     let service = Arc::new(Service::start(Box::new(transport)).map_err(|_| SyncError::Unknown)?);
     *slot = Some(Arc::clone(&service));
     Ok(service)

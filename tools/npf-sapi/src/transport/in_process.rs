@@ -59,7 +59,7 @@ impl core::fmt::Display for InProcessError {
 
 impl std::error::Error for InProcessError {}
 
-fn plane_err(e: cp::PlaneError) -> NpfError {
+pub(crate) fn plane_err(e: cp::PlaneError) -> NpfError {
     // Both sides take their numbers from the agreement; a code we do not know is impossible
     // (the control plane's codes are the agreement's) but maps to NOMEMORY, never a panic.
     NpfError::from_code(e.code()).unwrap_or(NpfError::NoMemory)
@@ -132,21 +132,21 @@ pub fn host_interfaces() -> Vec<cp::Interface> {
 
 // --- model -> control plane ------------------------------------------------------------------
 
-fn dir(d: Direction) -> cp::Direction {
+pub(crate) fn dir(d: Direction) -> cp::Direction {
     match d {
         Direction::Inbound => cp::Direction::Inbound,
         Direction::Outbound => cp::Direction::Outbound,
     }
 }
 
-fn ip(a: IpAddr) -> cp::IpAddr {
+pub(crate) fn ip(a: IpAddr) -> cp::IpAddr {
     match a {
         IpAddr::V4(o) => cp::IpAddr::V4(o),
         IpAddr::V6(o) => cp::IpAddr::V6(o),
     }
 }
 
-fn sel_addr(a: SelectorAddr) -> cp::SelectorAddr {
+pub(crate) fn sel_addr(a: SelectorAddr) -> cp::SelectorAddr {
     match a {
         SelectorAddr::Prefix(addr, len) => cp::SelectorAddr::Prefix {
             addr: ip(addr),
@@ -159,14 +159,14 @@ fn sel_addr(a: SelectorAddr) -> cp::SelectorAddr {
     }
 }
 
-fn ports(p: PortRange) -> cp::PortRange {
+pub(crate) fn ports(p: PortRange) -> cp::PortRange {
     cp::PortRange {
         start: p.start,
         end: p.end,
     }
 }
 
-fn selector(s: &Selector) -> cp::Selector {
+pub(crate) fn selector(s: &Selector) -> cp::Selector {
     cp::Selector {
         rule_flags: s.rule_flags,
         ip_version: s.ip_version,
@@ -178,12 +178,12 @@ fn selector(s: &Selector) -> cp::Selector {
     }
 }
 
-fn selectors(s: &[Selector]) -> Vec<cp::Selector> {
+pub(crate) fn selectors(s: &[Selector]) -> Vec<cp::Selector> {
     s.iter().map(selector).collect()
 }
 
 /// The control plane's action, or the agreement's error for an unknown value.
-fn action(a: Action) -> Result<cp::Action, Failure> {
+pub(crate) fn action(a: Action) -> Result<cp::Action, Failure> {
     match a {
         Action::Protect => Ok(cp::Action::Protect),
         Action::Discard => Ok(cp::Action::Discard),
@@ -192,7 +192,7 @@ fn action(a: Action) -> Result<cp::Action, Failure> {
     }
 }
 
-fn unspecified(version: u8) -> cp::IpAddr {
+pub(crate) fn unspecified(version: u8) -> cp::IpAddr {
     if version == 6 {
         cp::IpAddr::V6([0; 16])
     } else {
@@ -200,7 +200,7 @@ fn unspecified(version: u8) -> cp::IpAddr {
     }
 }
 
-fn sa_params<'a>(p: &'a SaParams, version: u8) -> cp::SaParams<'a> {
+pub(crate) fn sa_params<'a>(p: &'a SaParams, version: u8) -> cp::SaParams<'a> {
     let tunnel = match p.tunnel {
         Some(t) => cp::TunnelEndpoints {
             src: ip(t.src),
@@ -230,7 +230,7 @@ fn sa_params<'a>(p: &'a SaParams, version: u8) -> cp::SaParams<'a> {
     }
 }
 
-fn event_limit(l: &EventLimit) -> Result<cp::EventLimit, Failure> {
+pub(crate) fn event_limit(l: &EventLimit) -> Result<cp::EventLimit, Failure> {
     let limit = match l.limit {
         RateLimit::PerSecond(n) => cp::RateLimit::PerSecond(n),
         RateLimit::EveryN(n) => cp::RateLimit::EveryN(n),
@@ -244,21 +244,21 @@ fn event_limit(l: &EventLimit) -> Result<cp::EventLimit, Failure> {
 
 // --- control plane -> model ------------------------------------------------------------------
 
-fn dir_back(d: cp::Direction) -> Direction {
+pub(crate) fn dir_back(d: cp::Direction) -> Direction {
     match d {
         cp::Direction::Inbound => Direction::Inbound,
         cp::Direction::Outbound => Direction::Outbound,
     }
 }
 
-fn ip_back(a: cp::IpAddr) -> IpAddr {
+pub(crate) fn ip_back(a: cp::IpAddr) -> IpAddr {
     match a {
         cp::IpAddr::V4(o) => IpAddr::V4(o),
         cp::IpAddr::V6(o) => IpAddr::V6(o),
     }
 }
 
-fn selector_back(s: &cp::Selector) -> Selector {
+pub(crate) fn selector_back(s: &cp::Selector) -> Selector {
     let addr = |a: cp::SelectorAddr| match a {
         cp::SelectorAddr::Prefix { addr, len } => SelectorAddr::Prefix(ip_back(addr), len),
         cp::SelectorAddr::Range { start, end } => SelectorAddr::Range(ip_back(start), ip_back(end)),
@@ -280,7 +280,7 @@ fn selector_back(s: &cp::Selector) -> Selector {
     }
 }
 
-fn action_back(a: cp::Action) -> Action {
+pub(crate) fn action_back(a: cp::Action) -> Action {
     match a {
         cp::Action::Protect => Action::Protect,
         cp::Action::Discard => Action::Discard,
@@ -288,7 +288,7 @@ fn action_back(a: cp::Action) -> Action {
     }
 }
 
-fn spd_identity(s: cp::SpdIdentity) -> SpdIdentity {
+pub(crate) fn spd_identity(s: cp::SpdIdentity) -> SpdIdentity {
     SpdIdentity {
         id: s.id,
         handle: SpdHandle(s.handle.0),
@@ -296,7 +296,7 @@ fn spd_identity(s: cp::SpdIdentity) -> SpdIdentity {
     }
 }
 
-fn packet_back(p: &cp::PacketFields) -> PacketFields {
+pub(crate) fn packet_back(p: &cp::PacketFields) -> PacketFields {
     PacketFields {
         protocol: p.protocol,
         src: ip_back(p.src),
@@ -306,7 +306,7 @@ fn packet_back(p: &cp::PacketFields) -> PacketFields {
     }
 }
 
-fn sa_params_back(p: &cp::SaParams<'_>) -> SaParams {
+pub(crate) fn sa_params_back(p: &cp::SaParams<'_>) -> SaParams {
     let unspecified = |a: cp::IpAddr| match a {
         cp::IpAddr::V4(o) => o == [0; 4],
         cp::IpAddr::V6(o) => o == [0; 16],
@@ -335,7 +335,7 @@ fn sa_params_back(p: &cp::SaParams<'_>) -> SaParams {
     }
 }
 
-fn sa_stats_back(s: &cp::SaStats) -> crate::model::SaStats {
+pub(crate) fn sa_stats_back(s: &cp::SaStats) -> crate::model::SaStats {
     crate::model::SaStats {
         HMAC_Errors: s.hmac_errors,
         decryptErrors: s.decrypt_errors,

@@ -1,11 +1,15 @@
 //! How requests reach the control plane: the [`Transport`] trait and its implementations.
 //!
-//! * [`in_process::InProcess`] — the portable control plane in this process, reached through
-//!   the driver's IOCTL dispatcher (the same decoder and validation the driver runs).
+//! * [`in_process::InProcess`] — the portable control plane in this process, called directly.
+//! * [`dispatched::Dispatched`] — the same control plane reached through the driver's IOCTL
+//!   dispatcher: each request encoded as the device's message ([`codec`]), decoded and
+//!   validated by the code the driver runs.
 //!
 //! The `DeviceIoControl` transport on the driver's control device follows when the IOCTL
 //! crate's message encoders exist (docs/npf-sapi.md, "Transports").
 
+pub mod codec;
+pub mod dispatched;
 pub mod in_process;
 
 use crate::error::TransportError;
