@@ -214,9 +214,20 @@ int main(void)
     CHECK(NPF_IPSecEventRegister(&user_context_value, on_events, NPF_IPSEC_EVENT_ALL_ENABLE, &ev2) ==
               NPF_IPSEC_E_ALREADY_REGISTERED && ev2 == ev,
           "event re-registration updates the mask");
+    CHECK(NPF_IPSecEventRegister(&user_context_value, NULL, NPF_IPSEC_EVENT_ALL_ENABLE, &ev2) ==
+              NPF_E_BAD_CALLBACK_HANDLE,
+          "NULL event handler refused");
     CHECK(NPF_IPSecSPD_Create(cb + 1000, NULL, NPF_REPORT_ALL, NPF_IPSEC_DIRECTION_INBOUND, 1, ifs, 1) ==
               NPF_E_BAD_CALLBACK_HANDLE,
           "unknown callback handle refused");
+    CHECK(NPF_IPSecSPD_Destroy(cb, NULL, NPF_REPORT_ALL, 2, NULL) == NPF_E_UNKNOWN,
+          "NULL array with a count refused");
+    {
+        NPF_IfHandle_t twice[2] = {1, 1};
+        CHECK(NPF_IPSecSPD_Create(cb, NULL, NPF_REPORT_ALL, NPF_IPSEC_DIRECTION_INBOUND, 2, twice, 1) ==
+                  NPF_IPSEC_E_DUPLICATE_IF_HANDLE,
+              "duplicate interface refused synchronously");
+    }
 
     /* Rate limits (6.6.20). */
     limit.eventId = NPF_IPSEC_WRONG_SPI;

@@ -4,13 +4,15 @@
 //! * [`dispatched::Dispatched`] — the same control plane reached through the driver's IOCTL
 //!   dispatcher: each request encoded as the device's message ([`codec`]), decoded and
 //!   validated by the code the driver runs.
-//!
-//! The `DeviceIoControl` transport on the driver's control device follows when the IOCTL
-//! crate's message encoders exist (docs/npf-sapi.md, "Transports").
+//! * `device::Device` (Windows) — `DeviceIoControl` on the driver's control device, the same
+//!   messages; events by inverted call.
 
 pub mod codec;
 pub mod dispatched;
 pub mod in_process;
+
+#[cfg(windows)]
+pub mod device;
 
 use crate::error::TransportError;
 use crate::model::Event;
