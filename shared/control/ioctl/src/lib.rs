@@ -10,7 +10,8 @@
 //! - [`dispatch`]: the dispatcher onto the control plane: a failed request changes nothing; the
 //!   inverted call for events (a bounded queue of pending requests that counts what it refused);
 //!   the test family gated by the adapter's keyword.
-//! - [`client`]: user-mode builders of requests and readers of responses.
+//! - [`client`]: user-mode builders of requests and the response header parser; [`reply`]: typed
+//!   reading of response bodies.
 //!
 //! The message table is in docs/control-plane.md.
 #![no_std]
@@ -22,6 +23,7 @@ pub mod client;
 pub mod codes;
 pub mod dispatch;
 pub mod error;
+pub mod reply;
 pub mod request;
 pub mod response;
 pub mod wire;
