@@ -4,20 +4,20 @@
 
 use ipsecov2_control_plane as cp;
 use ipsecov2_ioctl::client as msg;
-use ipsecov2_ioctl::wire::{Reader, EVENT_LEN, SA_LEN, SELECTOR_LEN};
+use ipsecov2_ioctl::reply;
+use ipsecov2_ioctl::wire::{Reader, SA_LEN, SELECTOR_LEN};
 use ipsecov2_ioctl::{Fault, Ioctl};
 
 use crate::error::{NpfError, TransportError};
 use crate::model::{
-    CryptoDropped, Direction, Event, IpAddr, PacketFields, Policy, PolicyHandle, PolicyIdentity,
-    PortRange, SaBundleStats, SaData, SaFlags, SaHandle, SaIdentity, SaParams, SaStats, Selector,
-    SelectorAddr, SpdBindings, SpdHandle, SpdIdentity, TunnelEndpoints,
+    Direction, Event, IpAddr, Policy, PolicyHandle, PolicyIdentity, PortRange, SaBundleStats,
+    SaData, SaFlags, SaHandle, SaIdentity, SaParams, Selector, SelectorAddr, SpdBindings,
+    SpdHandle, SpdIdentity, TunnelEndpoints,
 };
 use crate::request::{Done, Failure, Reply, Request};
-use crate::transport::in_process::{action, dir, event_limit, sa_params, selectors};
-
-/// Bytes of the `EventWait` body before the event records (count, reserved, dropped).
-const EVENTS_PREFIX_LEN: usize = 16;
+use crate::transport::in_process::{
+    action, dir, event_back, event_limit, sa_params, sa_stats_back, selectors, spd_identity,
+};
 
 /// A request ready for the device: its IOCTL and input buffer; or the completion it gets
 /// without being sent (values the IOCTL protocol cannot carry).
@@ -176,7 +176,8 @@ fn protocol(_: Fault) -> TransportError {
     TransportError::Protocol("malformed response")
 }
 
-/// A body reader that walks forward.
+/// A body reader that walks forward, for the bodies `ipsecov2_ioctl::reply` does not read
+/// (policy data, SA data, SPD bindings, SPD handles by ID).
 struct Cursor<'a> {
     r: Reader<'a>,
     at: usize,
@@ -199,12 +200,6 @@ impl Cursor<'_> {
         let v = self.r.u32(self.at).map_err(protocol)?;
         self.at += 4;
         Ok(v)
-    }
-
-    fn u64(&mut self) -> Result<u64, TransportError> {
-        let lo = u64::from(self.u32()?);
-        let hi = u64::from(self.u32()?);
-        Ok(lo | (hi << 32))
     }
 
     fn skip(&mut self, n: usize) {
@@ -312,53 +307,8 @@ impl Cursor<'_> {
         })
     }
 
-    fn sa_stats(&mut self) -> Result<SaStats, TransportError> {
-        let mut s = SaStats {
-            HMAC_Errors: self.u32()?,
-            decryptErrors: self.u32()?,
-            replayErrors: self.u32()?,
-            selectorErrors: self.u32()?,
-            packetCount: self.u64()?,
-            bytesUsed: self.u64()?,
-            bytesRemaining: self.u64()?,
-            secsUsed: self.u32()?,
-            secsRemaining: self.u32()?,
-            sequenceNo: self.u64()?,
-            exceptions: self.u32()?,
-            ..SaStats::default()
-        };
-        self.skip(4);
-        for w in &mut s.replayBitmap {
-            *w = self.u32()?;
-        }
-        Ok(s)
-    }
-
-    fn packet(&mut self) -> Result<PacketFields, TransportError> {
-        let version = self.u8()?;
-        let protocol = self.u8()?;
-        self.skip(2);
-        let src = self.addr(version)?;
-        let dst = self.addr(version)?;
-        Ok(PacketFields {
-            protocol,
-            src,
-            dst,
-            src_port: self.u16()?,
-            dst_port: self.u16()?,
-        })
-    }
-
     fn direction(&mut self) -> Result<Direction, TransportError> {
         Direction::from_c(self.u32()?).ok_or(TransportError::Protocol("direction"))
-    }
-
-    fn spd_identity(&mut self) -> Result<SpdIdentity, TransportError> {
-        Ok(SpdIdentity {
-            id: self.u32()?,
-            handle: SpdHandle(self.u32()?),
-            direction: Some(self.direction()?),
-        })
     }
 }
 
@@ -401,29 +351,26 @@ pub fn decode(request: &Request, ioctl: Ioctl, out: &[u8]) -> Result<Reply, Tran
         }
         Request::SaAdd(_) => Done::Sa(SaHandle(c.u32()?)),
         Request::ReserveSpi { .. } => Done::Spi(c.u32()?),
-        Request::PolicyGetStats { .. } => Done::PolicyStats(crate::model::PolicyStats {
-            spdID: c.u32()?,
-            policyID: c.u32()?,
-            policyErrors: c.u32()?,
-            acquiredSAs: c.u32()?,
-            exceptions: c.u32()?,
-        }),
+        Request::PolicyGetStats { .. } => {
+            let st = reply::policy_stats(&resp.body).map_err(protocol)?;
+            Done::PolicyStats(crate::model::PolicyStats {
+                spdID: st.spd_id,
+                policyID: st.policy_id,
+                policyErrors: st.policy_errors,
+                acquiredSAs: st.acquired_sas,
+                exceptions: st.exceptions,
+            })
+        }
         Request::SaGetStats { .. } => {
-            let sa_id = c.u32()?;
-            let n = c.count()?;
-            let mut stats = Vec::with_capacity(n);
-            for _ in 0..n {
-                stats.push(c.sa_stats()?);
-            }
-            Done::SaStats(SaBundleStats { sa_id, stats })
+            let b = reply::sa_stats(&resp.body).map_err(protocol)?;
+            Done::SaStats(SaBundleStats {
+                sa_id: b.sa_id,
+                stats: b.stats.iter().take(b.count).map(sa_stats_back).collect(),
+            })
         }
         Request::QueryAllSpds | Request::QueryAllPolicyBindings(_) => {
-            let n = c.count()?;
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                v.push(c.spd_identity()?);
-            }
-            Done::SpdIdentities(v)
+            let v = reply::spd_identities(&resp.body).map_err(protocol)?;
+            Done::SpdIdentities(v.into_iter().map(spd_identity).collect())
         }
         Request::QueryAllSpdBindings(_) => {
             let all = c.u32()? != 0;
@@ -439,26 +386,26 @@ pub fn decode(request: &Request, ioctl: Ioctl, out: &[u8]) -> Result<Reply, Tran
             })
         }
         Request::QueryAllPolicies(_) => {
-            let n = c.count()?;
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                v.push(PolicyIdentity {
-                    id: c.u32()?,
-                    handle: PolicyHandle(c.u32()?),
-                });
-            }
-            Done::PolicyIdentities(v)
+            let v = reply::id_handles(&resp.body).map_err(protocol)?;
+            Done::PolicyIdentities(
+                v.into_iter()
+                    .map(|(id, h)| PolicyIdentity {
+                        id,
+                        handle: PolicyHandle(h),
+                    })
+                    .collect(),
+            )
         }
         Request::QueryAllSas(_) => {
-            let n = c.count()?;
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                v.push(SaIdentity {
-                    id: c.u32()?,
-                    handle: SaHandle(c.u32()?),
-                });
-            }
-            Done::SaIdentities(v)
+            let v = reply::id_handles(&resp.body).map_err(protocol)?;
+            Done::SaIdentities(
+                v.into_iter()
+                    .map(|(id, h)| SaIdentity {
+                        id,
+                        handle: SaHandle(h),
+                    })
+                    .collect(),
+            )
         }
         Request::QueryPolicyData(_) => {
             let id = c.u32()?;
@@ -511,32 +458,27 @@ pub fn decode(request: &Request, ioctl: Ioctl, out: &[u8]) -> Result<Reply, Tran
             }
             Done::SpdIdentities(v)
         }
-        Request::QueryPolicyHandle(_) | Request::QuerySaHandle { .. } => {
-            let n = c.count()?;
-            let sa = matches!(request, Request::QuerySaHandle { .. });
-            let mut pv = Vec::new();
-            let mut sv = Vec::new();
-            for _ in 0..n {
-                let id = c.u32()?;
-                let h = c.u32()?;
-                c.skip(4);
-                if sa {
-                    sv.push(SaIdentity {
-                        id,
-                        handle: SaHandle(h),
-                    });
-                } else {
-                    pv.push(PolicyIdentity {
+        Request::QueryPolicyHandle(_) => {
+            let v = reply::id_handle_status(&resp.body).map_err(protocol)?;
+            Done::PolicyIdentities(
+                v.into_iter()
+                    .map(|(id, h, _)| PolicyIdentity {
                         id,
                         handle: PolicyHandle(h),
-                    });
-                }
-            }
-            if sa {
-                Done::SaIdentities(sv)
-            } else {
-                Done::PolicyIdentities(pv)
-            }
+                    })
+                    .collect(),
+            )
+        }
+        Request::QuerySaHandle { .. } => {
+            let v = reply::id_handle_status(&resp.body).map_err(protocol)?;
+            Done::SaIdentities(
+                v.into_iter()
+                    .map(|(id, h, _)| SaIdentity {
+                        id,
+                        handle: SaHandle(h),
+                    })
+                    .collect(),
+            )
         }
         Request::RateLimitEvents(_)
         | Request::SpdBind { .. }
@@ -560,56 +502,7 @@ pub fn decode_events(out: &[u8], events: &mut Vec<Event>) -> Result<(), Transpor
     if resp.status != crate::abi::NPF_NO_ERROR {
         return Err(TransportError::Protocol("event wait failed"));
     }
-    let mut c = Cursor {
-        r: resp.body,
-        at: 0,
-    };
-    let n = c.count()?;
-    c.skip(EVENTS_PREFIX_LEN - 4);
-    for _ in 0..n {
-        let start = c.at;
-        let kind = c.u32()?;
-        c.skip(4);
-        let e = match kind {
-            1 => Event::Acquire {
-                spd_id: c.u32()?,
-                policy_id: c.u32()?,
-                packet: c.packet()?,
-                acquire_context: c.u32()?,
-            },
-            2..=6 => Event::Expire {
-                event: kind,
-                sa_id: c.u32()?,
-            },
-            8 | 13 => Event::Packet {
-                event: kind,
-                spd_id: c.u32()?,
-                policy_id: c.u32()?,
-                sa_id: c.u32()?,
-                packet: c.packet()?,
-            },
-            _ => {
-                let version = c.u8()?;
-                let protocol = c.u8()?;
-                c.skip(2);
-                let src = c.addr(version)?;
-                let dst = c.addr(version)?;
-                Event::Crypto {
-                    event: kind,
-                    info: CryptoDropped {
-                        src,
-                        dst,
-                        protocol,
-                        spi: c.u32()?,
-                        flow_label: c.u32()?,
-                        seq_no: c.u32()?,
-                        count: c.u32()?,
-                    },
-                }
-            }
-        };
-        events.push(e);
-        c.at = start + EVENT_LEN;
-    }
+    let (got, _dropped) = reply::events(&resp.body).map_err(protocol)?;
+    events.extend(got.iter().map(event_back));
     Ok(())
 }
