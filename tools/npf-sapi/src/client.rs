@@ -350,6 +350,12 @@ impl<T: Transport> Client<T> {
             .map_err(CallError::Transport)
     }
 
+    /// The global view (`IPsecGetStatistics0`'s totals: active SAs, packets and bytes in and
+    /// out, every drop reason).
+    pub fn global_stats(&mut self) -> CallResult<crate::transport::GlobalStats> {
+        self.transport.global_stats().map_err(CallError::Transport)
+    }
+
     /// The events waiting, oldest first.
     pub fn poll_events(&mut self) -> CallResult<Vec<Event>> {
         let mut out = Vec::new();

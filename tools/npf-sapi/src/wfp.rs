@@ -1,7 +1,8 @@
 //! A thin convenience layer in the shape of the Windows Filtering Platform's SA-context life
 //! cycle (seed 000: `IPsecSaContextCreate0`, `IPsecSaContextGetSpi0`,
 //! `IPsecSaContextAddInbound0`, `IPsecSaContextAddOutbound0`, `IPsecSaContextExpire0`,
-//! `IPsecSaContextDeleteById0`, `IPsecSaContextEnum0`, `IPsecSaContextGetById0`), for people who
+//! `IPsecSaContextDeleteById0`, `IPsecSaContextEnum0`, `IPsecSaContextGetById0`, and
+//! `IPsecGetStatistics0` of seed 001), for people who
 //! know that API, over the NPF client.
 //!
 //! An SA context is a pair of protecting policies (inbound and outbound) for one traffic
@@ -309,6 +310,11 @@ impl<T: Transport> SaContexts<T> {
     /// `IPsecSaContextGetById0`.
     pub fn get(&self, id: u64) -> Result<&SaContext, WfpError> {
         self.contexts.get(&id).ok_or(WfpError::UnknownContext(id))
+    }
+
+    /// `IPsecGetStatistics0`: the global totals.
+    pub fn statistics(&mut self) -> Result<crate::transport::GlobalStats, WfpError> {
+        Ok(self.client.global_stats()?)
     }
 
     /// `IPsecSaContextEnum0`: every context, by ID.

@@ -1,13 +1,25 @@
-//! The Rust face over the in-process control plane: the life cycle of the agreement.
+//! The Rust face over the in-process control plane, directly and through the driver's IOCTL
+//! dispatcher: the life cycle of the agreement.
 
 mod common;
 
 use common::plane::{client, policy, sa_add, IFS};
 use npf_ipsec_sapi::model::{Direction, SpdBindings};
+use npf_ipsec_sapi::transport::dispatched::Dispatched;
+use npf_ipsec_sapi::{Client, Transport};
 
 #[test]
-fn life_cycle() {
-    let mut c = client();
+fn life_cycle_direct() {
+    life_cycle(client());
+}
+
+#[test]
+fn life_cycle_through_the_ioctl_dispatcher() {
+    let plane = common::plane::in_process();
+    life_cycle(Client::new(Dispatched::new(&plane).expect("dispatcher")));
+}
+
+fn life_cycle<T: Transport>(mut c: Client<T>) {
     let spd_in = c
         .spd_create(Direction::Inbound, &IFS[..1], 10)
         .expect("spd in");
@@ -44,6 +56,11 @@ fn life_cycle() {
     let data = c.query_sa_data(sa_in).expect("sa data");
     assert_eq!(data.sas[0].spi, spi);
     assert!(data.sas[0].enc_key.is_empty(), "keys never come back");
+    let g = c.global_stats().expect("global statistics");
+    assert_eq!(
+        (g.active_inbound_sas, g.active_outbound_sas, g.spds),
+        (1, 1, 2)
+    );
     c.sa_remove(p_out, sa_out).expect("sa remove");
     c.spd_destroy(&[]).expect("destroy all");
     assert!(c.query_all_spds().expect("spds").is_empty());

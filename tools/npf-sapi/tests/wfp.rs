@@ -42,6 +42,16 @@ fn sa_context_life_cycle() {
     let data = ctxs.client().query_sa_data(inbound).expect("sa data");
     assert_eq!((data.direction, data.sas[0].spi), (Direction::Inbound, spi));
     assert_eq!(ctxs.enumerate().count(), 1);
+    let g = ctxs.statistics().expect("statistics");
+    assert_eq!(
+        (
+            g.active_inbound_sas,
+            g.active_outbound_sas,
+            g.spds,
+            g.policies
+        ),
+        (1, 1, 2, 2)
+    );
 
     ctxs.expire(id).expect("expire");
     let err = ctxs

@@ -166,6 +166,21 @@ pub fn event_mask(mask: u32) -> Vec<u8> {
     msg::words(&[mask, 0])
 }
 
+/// The `GlobalStats` request.
+#[must_use]
+pub fn global_stats() -> Vec<u8> {
+    msg::words(&[])
+}
+
+/// The `GlobalStats` response.
+pub fn decode_global_stats(out: &[u8]) -> Result<cp::GlobalStats, TransportError> {
+    let resp = msg::parse(out).map_err(protocol)?;
+    if resp.status != crate::abi::NPF_NO_ERROR {
+        return Err(TransportError::Protocol("global statistics failed"));
+    }
+    reply::global_stats(&resp.body).map_err(protocol)
+}
+
 /// The `EventWait` request (0 = as many events as the output holds).
 #[must_use]
 pub fn event_wait(max_events: u32) -> Vec<u8> {

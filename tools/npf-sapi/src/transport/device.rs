@@ -18,7 +18,7 @@ use crate::error::TransportError;
 use crate::model::Event;
 use crate::request::{Failure, Reply, Request};
 use crate::transport::codec;
-use crate::transport::Transport;
+use crate::transport::{GlobalStats, Transport};
 
 type Handle = *mut c_void;
 
@@ -215,5 +215,12 @@ impl Transport for Device {
         self.requests
             .ioctl(Ioctl::EventSetMask, &codec::event_mask(mask))
             .map(|_| ())
+    }
+
+    fn global_stats(&mut self) -> Result<GlobalStats, TransportError> {
+        let out = self
+            .requests
+            .ioctl(Ioctl::GlobalStats, &codec::global_stats())?;
+        codec::decode_global_stats(&out)
     }
 }

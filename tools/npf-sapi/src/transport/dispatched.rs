@@ -15,7 +15,7 @@ use crate::model::Event;
 use crate::request::{Done, Failure, Reply, Request};
 use crate::transport::codec;
 use crate::transport::in_process::{HostPlane, InProcess};
-use crate::transport::Transport;
+use crate::transport::{GlobalStats, Transport};
 
 /// First output buffer size; a response that needs more is retried with what it needs.
 const OUTPUT: usize = 16 * 1024;
@@ -144,5 +144,12 @@ impl Transport for Dispatched {
     fn set_event_mask(&mut self, mask: u32) -> Result<(), TransportError> {
         self.ioctl(Ioctl::EventSetMask, &codec::event_mask(mask))?;
         Ok(())
+    }
+
+    fn global_stats(&mut self) -> Result<GlobalStats, TransportError> {
+        let out = self
+            .ioctl(Ioctl::GlobalStats, &codec::global_stats())?
+            .ok_or(TransportError::Protocol("pending"))?;
+        codec::decode_global_stats(&out)
     }
 }

@@ -706,4 +706,8 @@ impl Transport for InProcess {
         self.lock()?.events_mut().set_mask(mask);
         Ok(())
     }
+
+    fn global_stats(&mut self) -> Result<cp::GlobalStats, TransportError> {
+        Ok(self.lock()?.global_stats())
+    }
 }

@@ -14,6 +14,8 @@ pub mod in_process;
 #[cfg(windows)]
 pub mod device;
 
+pub use ipsecov2_control_plane::GlobalStats;
+
 use crate::error::TransportError;
 use crate::model::Event;
 use crate::request::{Reply, Request};
@@ -30,6 +32,10 @@ pub trait Transport: Send {
     /// The events any registered handler wants (`NPF_IPSecEventMask_t`): the control plane
     /// stops queueing the others.
     fn set_event_mask(&mut self, mask: u32) -> Result<(), TransportError>;
+
+    /// The global view (the totals of `IPsecGetStatistics0`, seed 001): not an NPF function,
+    /// offered for the WFP-style layer and tools.
+    fn global_stats(&mut self) -> Result<GlobalStats, TransportError>;
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -43,5 +49,9 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
 
     fn set_event_mask(&mut self, mask: u32) -> Result<(), TransportError> {
         (**self).set_event_mask(mask)
+    }
+
+    fn global_stats(&mut self) -> Result<GlobalStats, TransportError> {
+        (**self).global_stats()
     }
 }
