@@ -4,6 +4,16 @@
 //! * [`abi`] — `#[repr(C)]` mirrors of every type of `include/npf_ipsec_sapi.h` and
 //!   `include/npf_base.h`, with the C names; their layouts are checked against gcc's by
 //!   `tests/layout.rs`.
+//! * [`c_abi`] — the 35 functions of the header, exported from the `cdylib`.
+//! * [`model`], [`request`], [`error`] — the agreement's values, one request per asynchronous
+//!   function with its completion, and the typed errors (600-based codes, synchronous returns).
+//! * [`validate`] — what each function checks before anything is sent.
+//! * [`service`] — the asynchronous face: registrations, completion callbacks, `errorReporting`,
+//!   event handlers and masks, a worker thread.
+//! * [`client`] — the blocking Rust face, one typed method per function.
+//! * [`transport`] — how requests reach the control plane: in process (directly, or through
+//!   the driver's IOCTL dispatcher) and, on Windows, `DeviceIoControl`.
+//! * [`wfp`] — the WFP SA-context life cycle (seed 000) on top of the client.
 //!
 //! See `docs/npf-sapi.md` for the user documentation and `docs/npf-sapi-errata.md` for every
 //! place where our header departs from the agreement's Appendix A.1 and why.
