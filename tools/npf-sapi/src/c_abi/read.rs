@@ -95,7 +95,7 @@ pub fn selector(s: &NPF_IPSecSelector_t) -> Selector {
 /// `count` selectors at `ptr`.
 ///
 /// # Safety
-/// As [`slice`].
+/// As [`slice()`].
 pub unsafe fn selectors(
     ptr: *const NPF_IPSecSelector_t,
     count: u32,
