@@ -3,7 +3,7 @@
 //! checked values. Portable: the shell reads the raw registry integers (`NdisReadConfiguration`)
 //! and hands them to [`FilterConfig::from_keywords`]; what the two standardized keywords enable
 //! is the filter core's [`OffloadEnable::from_keywords`], and [`FilterConfig::module_config`] is
-//! what `Module::attach` is given.
+//! what `FilterModule::attach` is given.
 #![forbid(unsafe_code)]
 
 use ipsecov2_filter_core::module::ModuleConfig;
@@ -89,7 +89,7 @@ impl FilterConfig {
         }
     }
 
-    /// What `Module::attach` is configured with: the capability configuration
+    /// What `FilterModule::attach` is configured with: the capability configuration
     /// (`SaOffloadCapacity`) and the initial enable state (the two standardized keywords).
     #[must_use]
     pub const fn module_config(&self) -> ModuleConfig {

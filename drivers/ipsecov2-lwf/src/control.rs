@@ -7,8 +7,8 @@
 //! therefore be defined with `FILE_WRITE_ACCESS`, which [`IoctlTable::new`] enforces at compile
 //! time for the table's `const` and [`classify`] re-checks at dispatch.
 //!
-//! The IOCTL protocol itself (the NPF IPsec Service API adapter) is a later issue: today's table
-//! is empty, so every code is answered `STATUS_INVALID_DEVICE_REQUEST`.
+//! The table of implemented codes is empty, so every code is answered
+//! `STATUS_INVALID_DEVICE_REQUEST`.
 #![forbid(unsafe_code)]
 
 use ndis_bindings::{
@@ -53,7 +53,7 @@ impl<'a> IoctlTable<'a> {
     }
 }
 
-/// The driver's IOCTL codes (none until the IOCTL protocol issue lands).
+/// The driver's IOCTL codes (none: every code is refused).
 const IOCTL_SPECS: &[IoctlSpec] = &[];
 
 /// The driver's IOCTLs.

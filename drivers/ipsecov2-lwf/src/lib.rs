@@ -1,12 +1,12 @@
 //! The IPsecOV2 NDIS 6.80 modifying lightweight filter driver (`ipsecov2_lwf.sys`).
 //!
 //! It attaches to Ethernet miniports and hands every filter callback over to the portable filter
-//! core's module layer (`ipsecov2_filter_core::module::Module`, one per filter module) through
-//! the kernel implementation of its NDIS abstraction (`NdisPort`): `FilterAttach` reads the
-//! keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`, `*IPsecOffloadV2IPv4`, the optional pool
+//! core's filter module (`ipsecov2_filter_core::module::FilterModule`, one per filter module)
+//! through the kernel implementation of its NDIS abstraction (`NdisPort`): `FilterAttach` reads
+//! the keywords (`SaOffloadCapacity`, `*IPsecOffloadV2`, `*IPsecOffloadV2IPv4`, the optional pool
 //! sizes), builds the module's SA table (`KernelSaTable`), the `FilterCore`, the transmit pool
-//! (NBLs over non-paged buffers) and the receive scratch buffers, and attaches the `Module` above
-//! the miniport's offload configuration; `FilterRestart`, `FilterPause`, `FilterDetach`, the send,
+//! (NBLs over non-paged buffers) and the receive scratch buffers, and attaches the `FilterModule`
+//! above the miniport's offload configuration; `FilterRestart`, `FilterPause`, `FilterDetach`, the send,
 //! send-complete, receive and return handlers, the (direct) OID request and completion handlers
 //! and `FilterStatus` are each one call into the module. The module keeps the filter state
 //! machine and the outstanding NBLs (sends completed with `NDIS_STATUS_PAUSED` while not running,
@@ -15,13 +15,13 @@
 //! IPsecOV2 (offload indications and query answers rewritten, both indicated at restart), applies
 //! `OID_TCP_OFFLOAD_PARAMETERS`, protects sends into filter-owned copies and verifies/decrypts
 //! receives in place. The driver also registers a control device restricted to SYSTEM and
-//! Administrators (its IOCTL protocol is a later issue).
+//! Administrators, which refuses every I/O control code.
 //!
-//! Portable parts, tested on any host: [`state`] (state machine, re-exported from the core),
-//! [`control`] (control-device rules), [`oid_clone`] (clone bookkeeping, re-exported from the
-//! core), [`names`] (identifiers shared with the INF), [`config`] (keyword values → the module's
-//! configuration), [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS),
-//! [`free_list`] (the pools' non-allocating free list). The Windows shell (`shell`, compiled for
+//! Portable parts, tested on any host: [`control`] (control-device rules), [`names`]
+//! (identifiers shared with the INF), [`config`] (keyword values → the module's configuration),
+//! [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS), [`free_list`] (the pools'
+//! non-allocating free list). The state machine and the OID clone bookkeeping are the filter
+//! core's (`ipsecov2_filter_core::state`, `::oid_clone`). The Windows shell (`shell`, compiled for
 //! `target_os = "windows"` only) holds the NDIS mechanics and the kernel implementations
 //! (`NdisPort`, MDL mapper, transmit pool, scratch buffers, registry reading); bindings come from
 //! `ndis-bindings`.
@@ -32,7 +32,6 @@
 //! `wdk-build` (see `docs/install.md`). Crypto in this driver may use SSE/AES-NI/SHA-NI/PCLMULQDQ
 //! only: never build it with `-C target-feature=+avx*` or `-C target-cpu=native`.
 #![cfg_attr(target_os = "windows", no_std)]
-#![deny(missing_docs)]
 
 extern crate alloc;
 
@@ -41,8 +40,6 @@ pub mod control;
 pub mod free_list;
 pub mod names;
 pub mod offload;
-pub mod oid_clone;
-pub mod state;
 
 #[cfg(target_os = "windows")]
 mod shell;

@@ -1,7 +1,7 @@
 //! The EX_SPIN_LOCK wrapper against the emulated ntoskrnl routines: IRQL discipline, reader
 //! sharing, writer exclusion, and the SA table running on it from several threads.
+#![cfg(test)]
 #![cfg(not(target_os = "windows"))]
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc as StdArc, Barrier};

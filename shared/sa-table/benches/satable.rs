@@ -1,5 +1,6 @@
 //! SA table benchmarks: lookup by handle and by inbound key at 1K and 1M SAs (random access
-//! over all entries), add+delete pairs, and the table's own bytes per SA.
+//! over all entries), add+delete pairs, the table's own bytes per SA, and a memory-latency
+//! breakdown at 1M SAs (dependent lookups: each one's position depends on the previous result).
 //!
 //! Run: `cargo bench -p ipsecov2-satable --bench satable -- --warm-up-time 1 --measurement-time 3`
 //!
@@ -7,11 +8,10 @@
 //! id). The real SA payload (key schedules, counters) only changes the size of each Arc'd
 //! allocation, not the table's work, but larger payloads spread over more cache lines, which
 //! matters for the random-access figures at 1M SAs.
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use ipsecov2_satable::{
     table_bytes_per_sa, Arc, HostSaTable, InboundKey, InboundKeys, IpAddress, IpsecProtocol,
     OffloadHandle, SaEntry, TableSeed, DEFAULT_CAPACITY, LOOKUP_BATCH, MAX_CAPACITY,
@@ -67,12 +67,13 @@ fn filled<S: SaEntry>(
     n: usize,
     make: impl Fn(u32) -> S,
 ) -> (HostSaTable<S>, Vec<OffloadHandle>, Vec<InboundKey>) {
-    let t = HostSaTable::with_capacity(n, seed()).unwrap();
+    let t = HostSaTable::with_capacity(n, seed()).expect("table of a supported capacity");
     let mut handles = Vec::with_capacity(n);
     for i in 0..n as u32 {
         handles.push(
             t.add(Arc::new(make(i)))
-                .unwrap_or_else(|r| panic!("{:?}", r.error)),
+                .map_err(|r| r.error)
+                .expect("add to a table with room"),
         );
     }
     let mut keys: Vec<InboundKey> = (0..n as u32).map(key).collect();
@@ -149,7 +150,8 @@ fn bench_payload<S: SaEntry + Send + Sync>(c: &mut Criterion, make: impl Fn(u32)
             b.iter(|| {
                 let h = t
                     .add(payload.clone())
-                    .unwrap_or_else(|r| panic!("{:?}", r.error));
+                    .map_err(|r| r.error)
+                    .expect("add to a table with room");
                 black_box(t.delete(h))
             })
         });
@@ -167,7 +169,7 @@ fn benches(c: &mut Criterion) {
     ] {
         println!(
             "table bytes per SA at {label} ({n}): {:.2}",
-            table_bytes_per_sa(n).unwrap()
+            table_bytes_per_sa(n).expect("supported capacity")
         );
     }
     println!(
@@ -180,5 +182,57 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(satable, benches);
+/// Memory-latency breakdown at 1M SAs behind the benchmark analysis in docs/sa-table.md. Each
+/// lookup's position depends on the previous lookup's result, so the processor cannot overlap
+/// the misses: the time per lookup is one chain of dependent memory accesses. `slot` reads a
+/// slot (generation check, no payload), `slot_payload` a slot and then the payload behind it,
+/// `index_slot` an inbound index entry and then its slot; the index read alone is the
+/// difference of the last and the first.
+fn latency_breakdown(c: &mut Criterion) {
+    let n = MAX_CAPACITY;
+    let mask = n - 1;
+    let (t, handles, keys) = filled(n, |i| SmallSa {
+        keys: InboundKeys::one(key(i)),
+        _id: u64::from(i),
+    });
+    let scatter = |x: usize| (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7) & mask;
+    let mut g = c.benchmark_group("dependent_lookup_1M");
+    g.throughput(Throughput::Elements(1));
+    let (mut i, mut acc) = (0usize, 0usize);
+    g.bench_function("slot", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            acc = usize::from(t.with_sa(handles[scatter(i ^ (acc & 1))], |_| ()).is_some());
+            black_box(acc)
+        })
+    });
+    g.bench_function("slot_payload", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            let at = scatter(i ^ (acc & 1));
+            acc = t.with_sa(handles[at], |sa| sa.keys.len()).unwrap_or(0);
+            black_box(acc)
+        })
+    });
+    g.bench_function("index_slot", |b| {
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            let at = scatter(i ^ (acc & 1));
+            acc = t
+                .with_inbound(&keys[at], |h, _| h.get() as usize)
+                .unwrap_or(0);
+            black_box(acc)
+        })
+    });
+    g.finish();
+    black_box(t.clear());
+}
+
+/// Every benchmark of this file, configured from the command line (what `criterion_group!`
+/// generates, written out so that it carries a doc comment).
+fn satable() {
+    let mut c = Criterion::default().configure_from_args();
+    benches(&mut c);
+    latency_breakdown(&mut c);
+}
 criterion_main!(satable);

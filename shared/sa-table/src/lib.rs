@@ -27,8 +27,6 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::panic))]
 
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -1,7 +1,7 @@
 //! Loom models of the table's concurrency. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test -p ipsecov2-satable --release --test loom`.
+#![cfg(test)]
 #![cfg(loom)]
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use ipsecov2_satable::sync::atomic::{AtomicUsize, Ordering};
 use ipsecov2_satable::{

@@ -1,6 +1,6 @@
 //! Property test: random operation sequences agree with a simple `HashMap` model.
+#![cfg(test)]
 #![cfg(not(loom))]
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,8 +1,8 @@
 //! After construction, no table operation allocates or frees: proved with a counting global
 //! allocator. (SA payloads are allocated by the caller before `add`, and freed by the caller
 //! after `delete`, outside the measured region or explicitly.)
+#![cfg(test)]
 #![cfg(not(loom))]
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};

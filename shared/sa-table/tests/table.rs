@@ -1,6 +1,6 @@
 //! Behaviour of the SA table through its public API (host lock).
+#![cfg(test)]
 #![cfg(not(loom))]
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Barrier;

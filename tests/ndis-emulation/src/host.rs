@@ -20,7 +20,7 @@
 //!
 //! ```
 //! use ipsecov2_ndis_emu::host::{Host, HostConfig, Wire};
-//! use ipsecov2_ndis_emu::tcpip::{bundle, esp_algs, frame, send_nbl, Ip, Layer};
+//! use ipsecov2_ndis_emu::tcpip::{bundle, BundleSpec, esp_algs, frame, send_nbl, Ip, Layer};
 //!
 //! let mut a = Host::new(HostConfig::default());
 //! let mut b = Host::new(HostConfig { seed: 2, ..HostConfig::default() });
@@ -29,8 +29,8 @@
 //!     h.restart().unwrap();
 //! }
 //! let gcm = &esp_algs()[2];
-//! let out = a.add_sa(&bundle(Some((gcm, 0x100)), None, false, false, false, 0)).unwrap();
-//! b.add_sa(&bundle(Some((gcm, 0x100)), None, false, true, false, 0)).unwrap();
+//! let out = a.add_sa(&bundle(BundleSpec::esp(gcm, 0x100))).unwrap();
+//! b.add_sa(&bundle(BundleSpec::esp(gcm, 0x100).inbound())).unwrap();
 //! let layer = Layer { esp: Some((gcm.shape, 0x100)), ah: None, udp: false };
 //! let f = frame(&Ip { v6: false, extras: false }, &layer, 1, b"hello", 17);
 //! let spec = send_nbl(a.rng(), &[&f.frame], out, 0, f.header_info);
@@ -46,12 +46,12 @@ use std::fmt;
 
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::module::{
-    HostModule, ModuleConfig, ModuleSnapshot, NdisPort, OidRequest, Reclaimed, StatusIndication,
+    HostModule, ModuleConfig, NdisPort, OidRequest, Reclaimed, StatusIndication,
 };
 use ipsecov2_filter_core::oid_clone;
 use ipsecov2_filter_core::state::{FilterState, PauseStart};
 use ipsecov2_filter_core::{
-    CapabilityConfig, FilterCore, HostTxBuffer, HostTxPool, OffloadEnable, TxBuffer,
+    CapabilityConfig, FilterCore, HostTxBuffer, HostTxPool, ModuleStats, OffloadEnable, TxBuffer,
 };
 use ipsecov2_nbl::{NblChain, SystemVaMapper};
 use ipsecov2_offload_sa::OffloadSas;
@@ -976,7 +976,7 @@ impl Host {
     /// # Errors
     ///
     /// Not attached.
-    pub fn snapshot(&self) -> Result<ModuleSnapshot, HostError> {
+    pub fn snapshot(&self) -> Result<ModuleStats, HostError> {
         Ok(self.module()?.snapshot())
     }
 

@@ -1,6 +1,6 @@
 //! In-process NDIS emulation for tests.
 //!
-//! Today: [`chain`] builds real `NET_BUFFER_LIST` / `NET_BUFFER` / `MDL` chains (the
+//! [`chain`] builds real `NET_BUFFER_LIST` / `NET_BUFFER` / `MDL` chains (the
 //! `ipsecov2-abi` mirrors, heap-allocated and linked with real pointers) from packet bytes, with
 //! explicit or seeded-random segmentation ([`layout`]), hands them to the filter code as an
 //! [`ipsecov2_nbl::NblChain`], reads NET_BUFFER data back, and frees everything on drop.
@@ -26,7 +26,6 @@
 //!     }
 //! }
 //! ```
-#![deny(missing_docs)]
 #![cfg(target_pointer_width = "64")]
 
 pub mod chain;

@@ -15,6 +15,10 @@
 
 use crate::oid_buffers::{self as build, AddSa, Alg, Sec};
 use crate::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, Segmentation, SplitMix64};
+use ipsec_engine::wire::{
+    self, ipv4, proto, AhPacket, AhRepr, EspRepr, EthernetRepr, Ipv4Packet, Ipv4Repr, Ipv6Packet,
+    Ipv6Repr, UdpPacket, UdpRepr, NAT_T_PORT,
+};
 use ipsecov2_abi::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -402,16 +406,91 @@ pub const V6_SRC: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 /// IPv6 destination of every frame and SA.
 pub const V6_DST: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
 
-/// An ADD_SA element for a bundle (ESP, AH, or ESP+AH); `inbound` picks the direction and
-/// swaps nothing: the endpoints are always V*_SRC → V*_DST.
-pub fn bundle(
-    esp: Option<(&EspAlg, u32)>,
-    ah: Option<(&AhAlg, u32)>,
-    v6: bool,
-    inbound: bool,
-    esn: bool,
-    udp: u32,
-) -> AddSa {
+/// What [`bundle`] builds: the transforms of one ADD_SA element (ESP, AH, or ESP+AH, each with
+/// its SPI) and how it is offloaded. The default is nothing offloaded, outbound, IPv4, no ESN,
+/// no UDP encapsulation; start from [`BundleSpec::esp`] or [`BundleSpec::ah`] and add the rest:
+/// `BundleSpec::esp(gcm, 0x100).with_ah(sha, 0x101).v6().inbound().esn()`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BundleSpec<'a> {
+    /// The ESP transform and its SPI.
+    pub esp: Option<(&'a EspAlg, u32)>,
+    /// The AH transform and its SPI.
+    pub ah: Option<(&'a AhAlg, u32)>,
+    /// IPv6 endpoints (`V6_SRC` → `V6_DST`) instead of IPv4 (`V4_SRC` → `V4_DST`).
+    pub v6: bool,
+    /// An inbound SA (`IPSEC_OFFLOAD_V2_INBOUND`) instead of an outbound one.
+    pub inbound: bool,
+    /// Extended sequence numbers (`IPSEC_OFFLOAD_V2_ESN_SA`, high bits 7).
+    pub esn: bool,
+    /// The UDP-ESP encapsulation field of the ADD_SA (0: none).
+    pub udp: u32,
+}
+
+impl<'a> BundleSpec<'a> {
+    /// An ESP-only bundle with SPI `spi`.
+    pub fn esp(alg: &'a EspAlg, spi: u32) -> Self {
+        Self {
+            esp: Some((alg, spi)),
+            ..Self::default()
+        }
+    }
+
+    /// An AH-only bundle with SPI `spi`.
+    pub fn ah(alg: &'a AhAlg, spi: u32) -> Self {
+        Self {
+            ah: Some((alg, spi)),
+            ..Self::default()
+        }
+    }
+
+    /// The same bundle with AH (SPI `spi`) added.
+    #[must_use]
+    pub fn with_ah(self, alg: &'a AhAlg, spi: u32) -> Self {
+        Self {
+            ah: Some((alg, spi)),
+            ..self
+        }
+    }
+
+    /// The same bundle over IPv6.
+    #[must_use]
+    pub fn v6(self) -> Self {
+        Self { v6: true, ..self }
+    }
+
+    /// The same bundle as an inbound SA.
+    #[must_use]
+    pub fn inbound(self) -> Self {
+        Self {
+            inbound: true,
+            ..self
+        }
+    }
+
+    /// The same bundle with extended sequence numbers.
+    #[must_use]
+    pub fn esn(self) -> Self {
+        Self { esn: true, ..self }
+    }
+
+    /// The same bundle with the UDP-ESP encapsulation field `udp`.
+    #[must_use]
+    pub fn udp(self, udp: u32) -> Self {
+        Self { udp, ..self }
+    }
+}
+
+/// An ADD_SA element for a bundle ([`BundleSpec`]); `inbound` picks the direction and swaps
+/// nothing: the endpoints are always V*_SRC → V*_DST.
+pub fn bundle(spec: BundleSpec<'_>) -> AddSa {
+    let BundleSpec {
+        esp,
+        ah,
+        v6,
+        inbound,
+        esn,
+        udp,
+    } = spec;
     let mut sas = [Sec::default(), Sec::default()];
     let mut keys = Vec::new();
     let mut n = 0;
@@ -502,22 +581,6 @@ pub struct Framed {
     pub trailer: Option<(u8, u8)>,
 }
 
-fn csum(data: &[u8]) -> u16 {
-    let mut s: u32 = 0;
-    for c in data.chunks(2) {
-        let w = if c.len() == 2 {
-            u16::from_be_bytes([c[0], c[1]])
-        } else {
-            u16::from(c[0]) << 8
-        };
-        s += u32::from(w);
-    }
-    while s > 0xffff {
-        s = (s & 0xffff) + (s >> 16);
-    }
-    !(s as u16)
-}
-
 /// Builds `ip header [ext] [AH] [UDP] [ESP hdr IV] inner [pad padlen nh ICV]` where `inner` is
 /// the upper-layer payload with protocol `inner_proto`. Offsets are relative to the IP header.
 /// Returns the IP packet bytes, the ESP and AH offsets, the written/encrypted ranges and trailer.
@@ -542,10 +605,20 @@ pub fn frame_ip(
     // Header placeholders; lengths fixed at the end.
     let mut nh_at;
     if ip.v6 {
-        p.extend_from_slice(&[0x60, 0, 0, 0, 0, 0, 0, 64]);
-        p.extend_from_slice(&V6_SRC);
-        p.extend_from_slice(&V6_DST);
-        nh_at = 6;
+        let mut h = [0u8; wire::IPV6_HEADER_LEN];
+        let v6 = Ipv6Repr {
+            src: V6_SRC,
+            dst: V6_DST,
+            next_header: 0,
+            payload_len: 0,
+            hop_limit: 64,
+            traffic_class: 0,
+            flow_label: 0,
+        };
+        v6.emit(&mut Ipv6Packet::new_unchecked(&mut h[..]))
+            .expect("a 40-byte buffer holds the IPv6 header");
+        p.extend_from_slice(&h);
+        nh_at = wire::ipv6::field::NXT_HDR;
         if ip.extras {
             // Hop-by-Hop with a PadN option, then Destination Options (before AH/ESP).
             p[nh_at] = 0;
@@ -556,54 +629,77 @@ pub fn frame_ip(
             p.extend_from_slice(&[0, 0, 1, 4, 0, 0, 0, 0]);
         }
     } else {
-        let ihl = if ip.extras { 6 } else { 5 };
-        p.extend_from_slice(&[0x40 | ihl, 0, 0, 0, 0x12, 0x34, 0x40, 0, 64, 0, 0, 0]);
-        p.extend_from_slice(&V4_SRC);
-        p.extend_from_slice(&V4_DST);
+        let mut h = [0u8; ipv4::HEADER_LEN];
+        let v4 = Ipv4Repr {
+            src: V4_SRC,
+            dst: V4_DST,
+            protocol: 0,
+            payload_len: 0,
+            ttl: 64,
+            ident: 0x1234,
+            flags_frag: ipv4::FLAG_DF,
+            dscp_ecn: 0,
+        };
+        v4.emit(&mut Ipv4Packet::new_unchecked(&mut h[..]))
+            .expect("a 20-byte buffer holds the IPv4 header");
+        p.extend_from_slice(&h);
         if ip.extras {
-            // Router Alert (immutable for AH) then NOP, EOL padding to 4 bytes... RA is 4 bytes.
+            // Router Alert (immutable for AH): one 4-byte option.
             p.extend_from_slice(&[148, 4, 0, 0]);
+            Ipv4Packet::new_unchecked(&mut p[..]).set_header_len(ipv4::HEADER_LEN + 4);
         }
-        nh_at = 9;
+        nh_at = ipv4::field::PROTOCOL;
     }
     let mut ah_off = None;
     let set_nh = |p: &mut Vec<u8>, at: usize, v: u8| p[at] = v;
     if let Some((ah, spi)) = layer.ah {
-        set_nh(&mut p, nh_at, 51);
+        set_nh(&mut p, nh_at, proto::AH);
         let off = p.len();
         ah_off = Some(off);
-        let body = 12 + if ah.gmac { 8 } else { 0 } + ah.icv;
+        let body = wire::AH_FIXED_LEN + if ah.gmac { 8 } else { 0 } + ah.icv;
         let align = if ip.v6 { 8 } else { 4 };
         let len = body.div_ceil(align) * align;
-        p.extend_from_slice(&[0, (len / 4 - 2) as u8, 0, 0]);
-        p.extend_from_slice(&spi.to_be_bytes());
-        p.extend_from_slice(&seq.to_be_bytes());
         p.resize(off + len, 0);
-        written.push((off + 12, off + len));
+        let ah_hdr = AhRepr {
+            next_header: 0,
+            header_len: len,
+            spi,
+            seq,
+        };
+        ah_hdr
+            .emit(&mut AhPacket::new_unchecked(&mut p[off..]))
+            .expect("AH length is a multiple of 4, at least 12");
+        written.push((off + wire::AH_FIXED_LEN, off + len));
         nh_at = off;
     }
     let mut esp_off = None;
     let mut trailer = None;
     if let Some((esp, spi)) = layer.esp {
         if layer.udp {
-            set_nh(&mut p, nh_at, 17);
+            set_nh(&mut p, nh_at, proto::UDP);
             let u = p.len();
-            p.extend_from_slice(&[0x11, 0x94, 0x11, 0x94, 0, 0, 0, 0]);
-            let _ = u;
+            p.resize(u + wire::UDP_HEADER_LEN, 0);
+            let udp = UdpRepr {
+                src_port: NAT_T_PORT,
+                dst_port: NAT_T_PORT,
+                payload_len: 0,
+                checksum: 0,
+            };
+            udp.emit(&mut UdpPacket::new_unchecked(&mut p[u..]))
+                .expect("an 8-byte buffer holds the UDP header");
         } else {
-            set_nh(&mut p, nh_at, 50);
+            set_nh(&mut p, nh_at, proto::ESP);
         }
         let off = p.len();
         esp_off = Some(off);
-        p.extend_from_slice(&spi.to_be_bytes());
-        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&EspRepr { spi, seq }.to_bytes());
         written.push((p.len(), p.len() + esp.iv));
         p.resize(p.len() + esp.iv, 0);
         let body_start = p.len();
         p.extend_from_slice(inner);
         let align = esp.block.max(4);
         let mut pad = 0usize;
-        while (inner.len() + pad + 2) % align != 0 {
+        while !(inner.len() + pad + 2).is_multiple_of(align) {
             pad += 1;
         }
         for i in 1..=pad {
@@ -622,31 +718,31 @@ pub fn frame_ip(
         p.extend_from_slice(inner);
     }
     if let Some(off) = ah_off {
-        p[off] = if esp_off.is_some() {
+        let nh = if esp_off.is_some() {
             if layer.udp {
-                17
+                proto::UDP
             } else {
-                50
+                proto::ESP
             }
         } else {
             inner_proto
         };
+        AhPacket::new_unchecked(&mut p[off..]).set_next_header(nh);
     }
     // Lengths and checksums.
     if ip.v6 {
-        let pl = (p.len() - 40) as u16;
-        p[4..6].copy_from_slice(&pl.to_be_bytes());
+        let pl = (p.len() - wire::IPV6_HEADER_LEN) as u16;
+        Ipv6Packet::new_unchecked(&mut p[..]).set_payload_len(pl);
     } else {
         let tl = p.len() as u16;
-        p[2..4].copy_from_slice(&tl.to_be_bytes());
-        let ihl = usize::from(p[0] & 0xf) * 4;
-        let c = csum(&p[..ihl]);
-        p[10..12].copy_from_slice(&c.to_be_bytes());
+        let mut v4 = Ipv4Packet::new_unchecked(&mut p[..]);
+        v4.set_total_len(tl);
+        v4.fill_checksum();
     }
     if layer.udp {
-        let u = esp_off.unwrap_or(8) - 8;
+        let u = esp_off.unwrap_or(wire::UDP_HEADER_LEN) - wire::UDP_HEADER_LEN;
         let ul = (p.len() - u) as u16;
-        p[u + 4..u + 6].copy_from_slice(&ul.to_be_bytes());
+        UdpPacket::new_unchecked(&mut p[u..]).set_len(ul);
         if ip.v6 {
             // The filter computes the IPv6 UDP checksum; it is an engine-written field.
             written.push((u + 6, u + 8));
@@ -656,23 +752,28 @@ pub fn frame_ip(
 }
 
 /// Length of the Ethernet II header the framer writes.
-pub const ETH: usize = 14;
+pub const ETH: usize = wire::ETHERNET_HEADER_LEN;
 
 fn eth(v6: bool) -> Vec<u8> {
-    let mut e = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1];
-    e.extend_from_slice(if v6 { &[0x86, 0xdd] } else { &[0x08, 0x00] });
-    e
+    let e = EthernetRepr {
+        dst: [0x02, 0, 0, 0, 0, 2],
+        src: [0x02, 0, 0, 0, 0, 1],
+        ethertype: if v6 {
+            wire::ethertype::IPV6
+        } else {
+            wire::ethertype::IPV4
+        },
+    };
+    e.to_bytes().to_vec()
 }
 
 fn shift(r: &[(usize, usize)], by: usize) -> Vec<(usize, usize)> {
     r.iter().map(|&(a, b)| (a + by, b + by)).collect()
 }
 
-/// A single-layer frame: Ethernet + IP + layer + payload.
-pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Framed {
-    let (p, esp, ah, written, encrypted, trailer) = frame_ip(ip, layer, seq, payload, proto);
-    let mut f = eth(ip.v6);
-    f.extend_from_slice(&p);
+/// The slot 12 transmit value TCP/IP sets: the ESP trailer's NextHeader and PadLength and the
+/// ESP and AH header offsets (in 4-byte units, from the IP header).
+fn slot12(trailer: Option<(u8, u8)>, esp: Option<usize>, ah: Option<usize>) -> u32 {
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
     if let Some((nh, pad)) = trailer {
         h.set_transmit_next_header(nh);
@@ -684,9 +785,17 @@ pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Fra
     if let Some(o) = ah {
         h.set_transmit_ah_header_offset((o / 4) as u8);
     }
+    h.0
+}
+
+/// A single-layer frame: Ethernet + IP + layer + payload.
+pub fn frame(ip: &Ip, layer: &Layer, seq: u32, payload: &[u8], proto: u8) -> Framed {
+    let (p, esp, ah, written, encrypted, trailer) = frame_ip(ip, layer, seq, payload, proto);
+    let mut f = eth(ip.v6);
+    f.extend_from_slice(&p);
     Framed {
         frame: f,
-        header_info: h.0,
+        header_info: slot12(trailer, esp, ah),
         written: shift(&written, ETH),
         encrypted: shift(&encrypted, ETH),
         trailer,
@@ -703,37 +812,26 @@ pub fn frame_tunnel(
     seq: u32,
     payload: &[u8],
 ) -> Framed {
-    let (ip_in, _, _, w_in, e_in, _) = frame_ip(inner, inner_layer, seq, payload, 6);
-    let proto = if inner.v6 { 41 } else { 4 };
-    let (p, esp, ah, w_out, e_out, trailer) = frame_ip(outer, outer_layer, seq, &ip_in, proto);
+    let (ip_in, _, _, w_in, e_in, _) = frame_ip(inner, inner_layer, seq, payload, proto::TCP);
+    let next = if inner.v6 { proto::IPV6 } else { proto::IPV4 };
+    let (p, esp, ah, w_out, e_out, trailer) = frame_ip(outer, outer_layer, seq, &ip_in, next);
     // Where the inner packet starts inside the outer one.
     let inner_at = match (esp, outer_layer.esp) {
-        (Some(o), Some((s, _))) => o + 8 + s.iv,
+        (Some(o), Some((s, _))) => o + wire::ESP_HEADER_LEN + s.iv,
         _ => {
             let a = ah.unwrap_or(0);
-            a + (usize::from(p[a + 1]) + 2) * 4
+            a + AhPacket::new_unchecked(&p[a..]).header_len()
         }
     };
     let mut f = eth(outer.v6);
     f.extend_from_slice(&p);
-    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
-    if let Some((nh, pad)) = trailer {
-        h.set_transmit_next_header(nh);
-        h.set_transmit_pad_length(pad);
-    }
-    if let Some(o) = esp {
-        h.set_transmit_esp_header_offset((o / 4) as u8);
-    }
-    if let Some(o) = ah {
-        h.set_transmit_ah_header_offset((o / 4) as u8);
-    }
     let mut written = shift(&w_out, ETH);
     written.extend(shift(&w_in, ETH + inner_at));
     let mut encrypted = shift(&e_out, ETH);
     encrypted.extend(shift(&e_in, ETH + inner_at));
     Framed {
         frame: f,
-        header_info: h.0,
+        header_info: slot12(trailer, esp, ah),
         written,
         encrypted,
         trailer,

@@ -6,7 +6,7 @@
 //! is undefined behaviour. In the ASan build (`cfg(ipsecov2_asan)`, set by the build script when
 //! compiling with `-Zsanitizer=address`), `asan_is_active` runs it in a child process and
 //! requires ASan to abort it with a heap-buffer-overflow report.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 use ipsecov2_nbl::SystemVaMapper;
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain};

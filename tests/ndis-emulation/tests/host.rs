@@ -1,7 +1,7 @@
 //! The filter module between the emulated miniport and protocol: state gating, pause waiting
 //! for outstanding NBLs, capability rewriting, offload parameters and keywords, OID pass-down,
 //! two hosts back to back, detach with SAs installed.
-#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+#![cfg(test)]
 
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::module::StatusIndication;
@@ -11,7 +11,9 @@ use ipsecov2_ndis_emu::host::{
     nic_offload, offload_parameters, Host, HostConfig, Wire, OID_GEN_MAXIMUM_FRAME_SIZE,
 };
 use ipsecov2_ndis_emu::oid_buffers::BASE;
-use ipsecov2_ndis_emu::tcpip::{ah_algs, bundle, esp_algs, frame, send_nbl, Framed, Ip, Layer};
+use ipsecov2_ndis_emu::tcpip::{
+    ah_algs, bundle, esp_algs, frame, send_nbl, BundleSpec, Framed, Ip, Layer,
+};
 
 type R = Result<(), Box<dyn std::error::Error>>;
 
@@ -205,9 +207,7 @@ fn offload_parameters_enable_and_disable() -> R {
             .IPsecV2,
         full_caps()
     );
-    assert!(h
-        .add_sa(&bundle(Some((gcm, 0x610)), None, false, false, false, 0))
-        .is_err());
+    assert!(h.add_sa(&bundle(BundleSpec::esp(gcm, 0x610))).is_err());
     // The same setting again: no new indication.
     h.set_offload_parameters(NDIS_OFFLOAD_PARAMETERS_IPSECV2_DISABLED, 0)?;
     assert_eq!(h.protocol().statuses.len(), n + 1);
@@ -225,21 +225,10 @@ fn offload_parameters_enable_and_disable() -> R {
         (c.Esp, c.Ah, c.AhEspCombined, c.IPv6Supported),
         (TRUE, FALSE, FALSE, FALSE)
     );
+    assert!(h.add_sa(&bundle(BundleSpec::esp(gcm, 0x611))).is_ok());
+    assert!(h.add_sa(&bundle(BundleSpec::esp(gcm, 0x612).v6())).is_err());
     assert!(h
-        .add_sa(&bundle(Some((gcm, 0x611)), None, false, false, false, 0))
-        .is_ok());
-    assert!(h
-        .add_sa(&bundle(Some((gcm, 0x612)), None, true, false, false, 0))
-        .is_err());
-    assert!(h
-        .add_sa(&bundle(
-            None,
-            Some((&ah_algs()[0], 0x613)),
-            false,
-            false,
-            false,
-            0
-        ))
+        .add_sa(&bundle(BundleSpec::ah(&ah_algs()[0], 0x613)))
         .is_err());
     // Everything again.
     h.set_offload_parameters(NDIS_OFFLOAD_PARAMETERS_IPSECV2_AH_AND_ESP_ENABLED, 0)?;
@@ -255,12 +244,9 @@ fn offload_parameters_enable_and_disable() -> R {
     );
     assert!(h
         .add_sa(&bundle(
-            Some((gcm, 0x614)),
-            Some((&ah_algs()[0], 0x615)),
-            true,
-            false,
-            false,
-            0
+            BundleSpec::esp(gcm, 0x614)
+                .with_ah(&ah_algs()[0], 0x615)
+                .v6()
         ))
         .is_ok());
     // Invalid values are refused by the filter (not passed down).
@@ -311,18 +297,12 @@ fn keywords_set_the_initial_state() -> R {
         let gcm = &esp_algs()[2];
         let ah = &ah_algs()[0];
         assert_eq!(
-            h.add_sa(&bundle(Some((gcm, 0x301)), None, false, false, false, 0))
-                .is_ok(),
+            h.add_sa(&bundle(BundleSpec::esp(gcm, 0x301))).is_ok(),
             esp_v4
         );
+        assert_eq!(h.add_sa(&bundle(BundleSpec::ah(ah, 0x302))).is_ok(), ah_v4);
         assert_eq!(
-            h.add_sa(&bundle(None, Some((ah, 0x302)), false, false, false, 0))
-                .is_ok(),
-            ah_v4
-        );
-        assert_eq!(
-            h.add_sa(&bundle(Some((gcm, 0x303)), None, true, false, false, 0))
-                .is_ok(),
+            h.add_sa(&bundle(BundleSpec::esp(gcm, 0x303).v6())).is_ok(),
             esp_v6
         );
     }
@@ -400,7 +380,7 @@ fn oids_cloned_down_and_results_copied_back() -> R {
     // The IPsecOV2 OIDs never go down, pending or not.
     let below = h.miniport().oids.len();
     let gcm = &esp_algs()[2];
-    let handle = h.add_sa(&bundle(Some((gcm, 0x509)), None, false, false, false, 0))?;
+    let handle = h.add_sa(&bundle(BundleSpec::esp(gcm, 0x509)))?;
     assert_eq!(h.delete_sa(&[handle])?, NDIS_STATUS_SUCCESS);
     assert_eq!(h.miniport().oids.len(), below);
     let s = h.snapshot()?;
@@ -447,22 +427,19 @@ fn two_hosts_round_trip_esp_and_ah() -> R {
         for v6 in [false, true] {
             spi += 1;
             let ah = (i % 2 == 0).then(|| &ahs[i % ahs.len()]);
-            let out = a.add_sa(&bundle(
-                Some((e, spi)),
-                ah.map(|x| (x, spi + 0x100)),
+            let out = a.add_sa(&bundle(BundleSpec {
+                esp: Some((e, spi)),
+                ah: ah.map(|x| (x, spi + 0x100)),
                 v6,
-                false,
-                false,
-                0,
-            ))?;
-            b.add_sa(&bundle(
-                Some((e, spi)),
-                ah.map(|x| (x, spi + 0x100)),
+                ..BundleSpec::default()
+            }))?;
+            b.add_sa(&bundle(BundleSpec {
+                esp: Some((e, spi)),
+                ah: ah.map(|x| (x, spi + 0x100)),
                 v6,
-                true,
-                false,
-                0,
-            ))?;
+                inbound: true,
+                ..BundleSpec::default()
+            }))?;
             let layer = Layer {
                 esp: Some((e.shape, spi)),
                 ah: ah.map(|x| (x.shape, spi + 0x100)),
@@ -473,14 +450,14 @@ fn two_hosts_round_trip_esp_and_ah() -> R {
                 frame(&ip, &layer, 1, &[0xAB; 40], 6),
                 frame(&ip, &layer, 2, &[0xCD; 301], 17),
             ];
-            b.miniport_mut().resources = spi % 2 == 0;
+            b.miniport_mut().resources = spi.is_multiple_of(2);
             exchange(&mut a, &mut b, &framed, out).map_err(|e| format!("{}: {e}", esps[i].name))?;
         }
     }
     for (i, x) in ahs.iter().enumerate() {
         spi += 1;
-        let out = b.add_sa(&bundle(None, Some((x, spi)), false, false, false, 0))?;
-        a.add_sa(&bundle(None, Some((x, spi)), false, true, false, 0))?;
+        let out = b.add_sa(&bundle(BundleSpec::ah(x, spi)))?;
+        a.add_sa(&bundle(BundleSpec::ah(x, spi).inbound()))?;
         let layer = Layer {
             esp: None,
             ah: Some((x.shape, spi)),
@@ -515,7 +492,7 @@ fn two_hosts_round_trip_esp_and_ah() -> R {
 fn protected_originals_complete_when_the_copy_completes() -> R {
     let mut a = running(12)?;
     let gcm = &esp_algs()[2];
-    let out = a.add_sa(&bundle(Some((gcm, 0x777)), None, false, false, false, 0))?;
+    let out = a.add_sa(&bundle(BundleSpec::esp(gcm, 0x777)))?;
     let layer = Layer {
         esp: Some((gcm.shape, 0x777)),
         ah: None,
@@ -568,14 +545,11 @@ fn detach_with_sas_installed_frees_them() -> R {
     let gcm = &esp_algs()[2];
     let mut weak = Vec::new();
     for spi in 0x401..=0x405 {
-        let handle = h.add_sa(&bundle(
-            Some((gcm, spi)),
-            None,
-            false,
-            spi % 2 == 0,
-            false,
-            0,
-        ))?;
+        let handle = h.add_sa(&bundle(BundleSpec {
+            esp: Some((gcm, spi)),
+            inbound: spi % 2 == 0,
+            ..BundleSpec::default()
+        }))?;
         let sa = h
             .module()?
             .core()

@@ -8,10 +8,15 @@ use crate::abi::structs::{DEVICE_OBJECT, IO_STACK_LOCATION, IRP};
 use crate::driver::DriverHost;
 use crate::kernel::{device, irp, irql, verifier};
 
+/// `IRP_MJ_CREATE`: a handle is opened.
 pub const IRP_MJ_CREATE: u8 = 0;
+/// `IRP_MJ_CLOSE`: the last reference to a file object goes.
 pub const IRP_MJ_CLOSE: u8 = 2;
+/// `IRP_MJ_READ`: a read from the device.
 pub const IRP_MJ_READ: u8 = 3;
+/// `IRP_MJ_DEVICE_CONTROL`: a DeviceIoControl request.
 pub const IRP_MJ_DEVICE_CONTROL: u8 = 0xE;
+/// `IRP_MJ_CLEANUP`: the last handle to a file object is closed.
 pub const IRP_MJ_CLEANUP: u8 = 0x12;
 /// `IO_TYPE_IRP`.
 const IO_TYPE_IRP: i16 = 6;
@@ -32,6 +37,7 @@ pub struct IoResult {
     pub returned: i32,
     /// `IoStatus.Status` and `.Information` at completion.
     pub status: i32,
+    /// `IoStatus.Information` at completion (bytes written to the output buffer).
     pub information: usize,
     /// How many times the driver completed the IRP.
     pub completions: u32,

@@ -36,9 +36,12 @@ static RUN: Mutex<()> = Mutex::new(());
 pub enum HostError {
     /// The `.sys` is absent or unreadable.
     Read {
+        /// The path that was read.
         path: PathBuf,
+        /// The I/O error of the read.
         error: std::io::Error,
     },
+    /// The image could not be mapped or bound.
     Load(LoadError),
     /// More unimplemented imports than traps.
     TrapsExhausted,
@@ -79,6 +82,7 @@ type DriverEntryFn = unsafe extern "win64" fn(*mut DRIVER_OBJECT, *mut UNICODE_S
 /// A loaded driver.
 #[derive(Debug)]
 pub struct DriverHost {
+    /// The mapped and bound driver image.
     pub image: LoadedImage,
     /// Symbols from the map file beside the `.sys` (`None` without one).
     pub map: Option<MapFile>,

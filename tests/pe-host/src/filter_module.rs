@@ -13,8 +13,11 @@ use crate::kernel::status::{NDIS_STATUS_PENDING, NDIS_STATUS_SUCCESS};
 use crate::kernel::strings::OwnedUnicode;
 use crate::kernel::{filter_driver, irql, verifier};
 
+/// `NDIS_OBJECT_TYPE_FILTER_ATTACH_PARAMETERS`.
 pub const NDIS_OBJECT_TYPE_FILTER_ATTACH_PARAMETERS: u8 = 0x99;
+/// `NDIS_OBJECT_TYPE_FILTER_PAUSE_PARAMETERS`.
 pub const NDIS_OBJECT_TYPE_FILTER_PAUSE_PARAMETERS: u8 = 0x9A;
+/// `NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS`.
 pub const NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS: u8 = 0x9B;
 /// `NdisMedium802_3`.
 pub const NDIS_MEDIUM_802_3: i32 = 0;
@@ -31,9 +34,13 @@ type PauseFn = unsafe extern "win64" fn(usize, *mut NDIS_FILTER_PAUSE_PARAMETERS
 /// The miniport below a module, as the attach parameters describe it.
 #[derive(Debug, Clone)]
 pub struct Miniport {
+    /// `MiniportMediaType` (`NDIS_MEDIUM`; 0 is Ethernet).
     pub media_type: i32,
+    /// `BaseMiniportIfIndex`.
     pub if_index: u32,
+    /// The miniport's current MAC address.
     pub mac: [u8; 6],
+    /// Transmit and receive link speed in bits per second.
     pub link_speed: u64,
     /// Keywords of the adapter (the registry's advanced properties), served by
     /// NdisReadConfiguration.

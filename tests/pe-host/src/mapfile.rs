@@ -40,7 +40,9 @@ impl std::error::Error for MapError {}
 /// A symbolized address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Symbolized<'a> {
+    /// The function's short name.
     pub name: &'a str,
+    /// Bytes from the function's start.
     pub offset: u32,
 }
 
@@ -59,6 +61,7 @@ fn is_section_offset(token: &str) -> bool {
 }
 
 impl MapFile {
+    /// Reads a lld-link/MSVC map file's symbol rows.
     pub fn parse(text: &str) -> Result<Self, MapError> {
         let mut preferred_base = None;
         let mut symbols = Vec::new();
@@ -110,14 +113,17 @@ impl MapFile {
         }
     }
 
+    /// The `Preferred load address` the map states.
     pub fn preferred_base(&self) -> u64 {
         self.preferred_base
     }
 
+    /// Number of symbols.
     pub fn len(&self) -> usize {
         self.symbols.len()
     }
 
+    /// Whether the map has no symbol.
     pub fn is_empty(&self) -> bool {
         self.symbols.is_empty()
     }

@@ -12,8 +12,11 @@ use crate::kernel::module::{self, NdisState};
 use crate::kernel::status::NDIS_STATUS_PENDING;
 use crate::kernel::{filter_driver, irql, oid, verifier};
 
+/// `NDIS_OBJECT_TYPE_OID_REQUEST`.
 pub const NDIS_OBJECT_TYPE_OID_REQUEST: u8 = 0x96;
+/// `NdisRequestQueryInformation`.
 pub const NDIS_REQUEST_QUERY_INFORMATION: i32 = 0;
+/// `NdisRequestSetInformation`.
 pub const NDIS_REQUEST_SET_INFORMATION: i32 = 1;
 
 type OidFn = unsafe extern "win64" fn(usize, *mut NDIS_OID_REQUEST) -> i32;
@@ -29,6 +32,7 @@ pub struct OidResult {
     pub status: Option<i32>,
     /// BytesRead (set) / BytesWritten (query).
     pub bytes_done: u32,
+    /// `BytesNeeded` when the buffer was too short.
     pub bytes_needed: u32,
 }
 

@@ -82,8 +82,8 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
             .expect("gcm128");
         let spi = 0x0B00_0001;
         let sas = [
-            tcpip::bundle(Some((&alg, spi)), None, false, false, false, 0),
-            tcpip::bundle(Some((&alg, spi)), None, false, true, false, 0),
+            tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)),
+            tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
         ];
         let (mut buf, offsets) = oid_buffers::add_sa_list(&sas);
         relink(&mut buf, &offsets);

@@ -494,15 +494,11 @@ fn esp_is_sealed_on_send_and_opened_on_receive_by_the_binary() {
         .filter(|a| a.name.starts_with("gcm128") || a.name.contains("sha256"))
     {
         let spi = 0x0A00_0000 + rng.next_u64() as u32 % 0x10000;
-        let out = add_sa(
-            &mut h,
-            m,
-            &tcpip::bundle(Some((alg, spi)), None, false, false, false, 0),
-        );
+        let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(alg, spi)));
         add_sa(
             &mut h,
             m,
-            &tcpip::bundle(Some((alg, spi)), None, false, true, false, 0),
+            &tcpip::bundle(tcpip::BundleSpec::esp(alg, spi).inbound()),
         );
         let layer = tcpip::Layer {
             esp: Some((alg.shape, spi)),
@@ -620,12 +616,12 @@ fn every_callback_stays_within_the_stack_budget() {
     let out = add_sa(
         &mut h,
         m,
-        &tcpip::bundle(Some((&alg, spi)), None, true, false, false, 0),
+        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).v6()),
     );
     add_sa(
         &mut h,
         m,
-        &tcpip::bundle(Some((&alg, spi)), None, true, true, false, 0),
+        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).v6().inbound()),
     );
     let layer = tcpip::Layer {
         esp: Some((alg.shape, spi)),
@@ -849,11 +845,7 @@ fn sends_on_four_threads_while_sas_churn_on_another() {
         .find(|a| a.name.starts_with("gcm128"))
         .expect("gcm128");
     let spi = 0x0D00_0001;
-    let out = add_sa(
-        &mut h,
-        m,
-        &tcpip::bundle(Some((&alg, spi)), None, false, false, false, 0),
-    );
+    let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)));
     let calls = h.module_calls(m).expect("calls");
     let layer = tcpip::Layer {
         esp: Some((alg.shape, spi)),
@@ -912,7 +904,7 @@ fn sends_on_four_threads_while_sas_churn_on_another() {
                 .find(|a| a.name.contains("sha256"))
                 .expect("cbc+sha256");
             for i in 0..60u32 {
-                let sa = tcpip::bundle(Some((&alg, 0x0E00_0000 + i)), None, false, true, false, 0);
+                let sa = tcpip::bundle(tcpip::BundleSpec::esp(&alg, 0x0E00_0000 + i).inbound());
                 let (mut buf, offsets) = oid_buffers::add_sa_list(&[sa]);
                 relink(&mut buf, &offsets);
                 assert_eq!(
@@ -1017,15 +1009,11 @@ fn per_nbl_cost_through_the_binary() {
         .find(|a| a.name.starts_with("gcm128"))
         .expect("gcm128");
     let spi = 0x0F00_0001;
-    let out = add_sa(
-        &mut h,
-        m,
-        &tcpip::bundle(Some((&alg, spi)), None, false, false, false, 0),
-    );
+    let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)));
     add_sa(
         &mut h,
         m,
-        &tcpip::bundle(Some((&alg, spi)), None, false, true, false, 0),
+        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
     );
     let layer = tcpip::Layer {
         esp: Some((alg.shape, spi)),

@@ -11,7 +11,9 @@ use crate::spec::SpecError;
 pub enum ExitStatus {
     /// 0: the command ran; drops are reported, they are not failures.
     Success,
-    /// 1: writing the output or the report failed (nothing half-written stays).
+    /// 2 as well (issue 13: a short write is a message and exit 2): writing the output or
+    /// the report failed (nothing half-written stays). Kept apart from `BadInput` so the message
+    /// and the report say which.
     OutputFailed,
     /// 2: bad command line, bad SA specification, unreadable or malformed input.
     BadInput,
@@ -22,7 +24,7 @@ impl ExitStatus {
     pub const fn code(self) -> i32 {
         match self {
             Self::Success => 0,
-            Self::OutputFailed => 1,
+            Self::OutputFailed => 2,
             Self::BadInput => 2,
         }
     }
@@ -106,8 +108,13 @@ impl fmt::Display for CliError {
             Self::Input { path, error } => write!(f, "input {}: {error}", path.display()),
             Self::UnsupportedLinkType(lt) => write!(
                 f,
-                "link type {lt} is not supported (supported: {:?})",
+                "link type {} is not supported (supported: {})",
+                crate::link::describe_link_type(*lt),
                 crate::link::SUPPORTED_LINK_TYPES
+                    .iter()
+                    .map(|t| crate::link::describe_link_type(*t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Self::Unwritable(msg) => write!(f, "cannot write output: {msg}"),
             Self::Output { path, error } => {

@@ -1,9 +1,9 @@
 //! `ipsecctl`: user-mode tool of the IPsecOV2 software offload.
 //!
-//! Today it has one command group, `ipsecctl pcap encrypt|decrypt`, which runs
+//! It has one command group, `ipsecctl pcap encrypt|decrypt`, which runs
 //! the ESP/AH engine (`ipsec-engine`, its full face) over a capture file with
 //! SAs written in the syntax of iproute2's `ip xfrm state add`. The library
-//! target exposes the pieces so tests and later crates can reuse them:
+//! target exposes the pieces so tests and other crates can reuse them:
 //!
 //! * [`spec`] — tokenizer and parser of `ip xfrm state add` SA specifications.
 //! * [`capture`] — careful pcap/pcapng reader and pcap writer.
@@ -12,16 +12,17 @@
 //! * [`select`] — IP packet summary (addresses, protocol, ports) and selector
 //!   matching.
 //! * [`report`] — per-SA and per-drop-reason counters, text and JSON output.
-//! * [`run`] — the `pcap encrypt|decrypt` command itself.
+//! * [`run`] — the `pcap encrypt|decrypt` command itself, streaming.
+//! * [`output`] — where OUT goes: atomic regular files, direct streams, temporaries removed.
 //! * [`error`] — the typed error of the tool and its exit status.
 //!
 //! See `docs/ipsecctl.md` for the user documentation.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod capture;
 pub mod error;
 pub mod link;
+pub mod output;
 pub mod report;
 pub mod run;
 pub mod select;

@@ -24,6 +24,9 @@
 
 use std::fmt;
 
+use ipsec_engine::wire::field::{be16, be32, put16, read16};
+use ipsec_engine::wire::{ethertype, ipv4, ipv6, EthernetFrame, Ipv4Packet, IPV6_HEADER_LEN};
+
 /// IP version of a datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {
@@ -35,6 +38,55 @@ pub enum Family {
 
 /// Link types this tool understands.
 pub const SUPPORTED_LINK_TYPES: &[u32] = &[0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+
+/// LINKTYPE_ names (tcpdump.org's list) of the supported link types and of common others, for
+/// messages.
+const LINK_TYPE_NAMES: &[(u32, &str)] = &[
+    (0, "NULL"),
+    (1, "ETHERNET"),
+    (6, "IEEE802_5"),
+    (8, "SLIP"),
+    (9, "PPP"),
+    (10, "FDDI"),
+    (12, "RAW (DLT 12)"),
+    (14, "RAW (OpenBSD DLT 14)"),
+    (50, "PPP_HDLC"),
+    (51, "PPP_ETHER"),
+    (101, "RAW"),
+    (104, "C_HDLC"),
+    (105, "IEEE802_11"),
+    (108, "LOOP"),
+    (113, "LINUX_SLL"),
+    (119, "PRISM_HEADER"),
+    (127, "IEEE802_11_RADIOTAP"),
+    (147, "USER0"),
+    (187, "BLUETOOTH_HCI_H4"),
+    (189, "USB_LINUX"),
+    (192, "PPI"),
+    (195, "IEEE802_15_4_WITHFCS"),
+    (201, "BLUETOOTH_HCI_H4_WITH_PHDR"),
+    (220, "USB_LINUX_MMAPPED"),
+    (228, "IPV4"),
+    (229, "IPV6"),
+    (249, "NETLINK"),
+    (276, "LINUX_SLL2"),
+];
+
+/// The LINKTYPE_ name of `link_type`, if it is one of the common ones.
+pub fn link_type_name(link_type: u32) -> Option<&'static str> {
+    LINK_TYPE_NAMES
+        .iter()
+        .find(|(v, _)| *v == link_type)
+        .map(|(_, n)| *n)
+}
+
+/// `N (NAME)`, or `N` for a link type without a known name.
+pub fn describe_link_type(link_type: u32) -> String {
+    match link_type_name(link_type) {
+        Some(n) => format!("{link_type} ({n})"),
+        None => link_type.to_string(),
+    }
+}
 
 /// Whether `link_type` is one the tool can process.
 pub fn is_supported(link_type: u32) -> bool {
@@ -83,20 +135,16 @@ impl fmt::Display for FramingError {
 
 impl std::error::Error for FramingError {}
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
-
 fn ethertype_family(t: u16) -> Option<Family> {
     match t {
-        0x0800 => Some(Family::V4),
-        0x86dd => Some(Family::V6),
+        ethertype::IPV4 => Some(Family::V4),
+        ethertype::IPV6 => Some(Family::V6),
         _ => None,
     }
 }
 
 fn version_family(b: &[u8]) -> Option<Family> {
-    match b.first()? >> 4 {
+    match ipsec_engine::wire::ip_version(b)? {
         4 => Some(Family::V4),
         6 => Some(Family::V6),
         _ => None,
@@ -108,23 +156,23 @@ fn version_family(b: &[u8]) -> Option<Family> {
 pub fn datagram_len(ip: &[u8], family: Family) -> Option<usize> {
     match family {
         Family::V4 => {
-            let ihl = usize::from(ip.first()? & 0x0f) * 4;
-            let total = usize::from(be16(ip, 2)?);
-            if ihl < 20 || ip.len() < ihl {
+            let ihl = Ipv4Packet::new_unchecked(ip).header_len();
+            let total = usize::from(read16(ip, ipv4::field::LENGTH)?);
+            if ihl < ipv4::HEADER_LEN || ip.len() < ihl {
                 return None;
             }
             Some(total.clamp(ihl, ip.len()))
         }
         Family::V6 => {
-            if ip.len() < 40 {
+            if ip.len() < IPV6_HEADER_LEN {
                 return None;
             }
-            let payload = usize::from(be16(ip, 4)?);
+            let payload = usize::from(read16(ip, ipv6::field::LENGTH)?);
             // Payload length 0 (jumbogram or unknown): the whole rest.
             if payload == 0 {
                 return Some(ip.len());
             }
-            Some((40 + payload).min(ip.len()))
+            Some((IPV6_HEADER_LEN + payload).min(ip.len()))
         }
     }
 }
@@ -145,13 +193,10 @@ pub fn locate(link_type: u32, frame: &[u8]) -> Option<Located> {
             FamilyField::Only(Family::V6),
         ),
         1 => {
-            let mut at = 12;
-            let mut t = be16(frame, at)?;
-            while matches!(t, 0x8100 | 0x88a8 | 0x9100) {
-                at += 4;
-                t = be16(frame, at)?;
-            }
-            (at + 2, ethertype_family(t)?, FamilyField::EtherType(at))
+            let (at, t) = EthernetFrame::new_unchecked(frame)
+                .payload_type(usize::MAX, ethertype::is_vlan_tag)
+                .ok()?;
+            (at, ethertype_family(t)?, FamilyField::EtherType(at - 2))
         }
         113 => (
             16,
@@ -166,13 +211,13 @@ pub fn locate(link_type: u32, frame: &[u8]) -> Option<Located> {
         0 | 108 => {
             let b: [u8; 4] = frame.get(..4)?.try_into().ok()?;
             let (v, big_endian) = if link_type == 108 {
-                (u32::from_be_bytes(b), true)
+                (be32(frame, 0)?, true)
             } else {
                 let le = u32::from_le_bytes(b);
                 if le <= 0xffff {
                     (le, false)
                 } else {
-                    (u32::from_be_bytes(b), true)
+                    (be32(frame, 0)?, true)
                 }
             };
             let family = match v {
@@ -220,13 +265,11 @@ impl Located {
                 }
             }
             FamilyField::EtherType(at) => {
-                let t: u16 = match family {
-                    Family::V4 => 0x0800,
-                    Family::V6 => 0x86dd,
+                let t = match family {
+                    Family::V4 => ethertype::IPV4,
+                    Family::V6 => ethertype::IPV6,
                 };
-                if let Some(s) = out.get_mut(at..at + 2) {
-                    s.copy_from_slice(&t.to_be_bytes());
-                }
+                put16(&mut out, at, t);
             }
             FamilyField::Af { big_endian } => {
                 if family != self.family {

@@ -17,6 +17,10 @@ pub const TOOL_DROP_REASONS: &[&str] = &[
     "capture_truncated",
     // the output link type (228 IPv4 / 229 IPv6) cannot carry the new IP version.
     "link_type_family",
+    // decrypt: ESP, AH or ESP in UDP too short to hold its SPI.
+    "runt",
+    // memory for the transformed packet could not be had.
+    "out_of_memory",
 ];
 
 /// Packet totals.
@@ -99,6 +103,17 @@ pub struct Report {
     pub sas: Vec<SaReport>,
     /// Every drop reason (engine and tool) with its count, zeros included.
     pub drops: BTreeMap<String, u64>,
+    /// Every dropped frame by its input frame number, reason and SA, in input order
+    /// (consecutive frames with the same reason and SA as one entry).
+    pub dropped_frames: Vec<crate::run::DroppedFrames>,
+    /// Dropped frames beyond the first [`crate::run::MAX_DROPPED_ENTRIES`] entries, not listed.
+    pub dropped_frames_omitted: u64,
+    /// Whether dropped frames were written unchanged (`--keep-dropped`), so that output frame
+    /// numbers are input frame numbers.
+    pub kept_dropped: bool,
+    /// Where the input was cut short (a capture of a killed tcpdump): the frames before it
+    /// were processed.
+    pub input_truncated: Option<String>,
 }
 
 impl Report {
@@ -117,7 +132,31 @@ impl Report {
             packets: Totals::default(),
             sas: Vec::new(),
             drops,
+            dropped_frames: Vec::new(),
+            dropped_frames_omitted: 0,
+            kept_dropped: false,
+            input_truncated: None,
         }
+    }
+
+    /// Lists input frame `frame` as dropped for `reason` against `sa` (1-based).
+    pub fn note_dropped_frame(&mut self, frame: u64, reason: &str, sa: Option<usize>) {
+        if let Some(last) = self.dropped_frames.last_mut() {
+            if last.last + 1 == frame && last.reason == reason && last.sa == sa {
+                last.last = frame;
+                return;
+            }
+        }
+        if self.dropped_frames.len() >= crate::run::MAX_DROPPED_ENTRIES {
+            self.dropped_frames_omitted += 1;
+            return;
+        }
+        self.dropped_frames.push(crate::run::DroppedFrames {
+            first: frame,
+            last: frame,
+            reason: reason.to_string(),
+            sa,
+        });
     }
 
     /// Count a dropped frame (and against the SAs in `sas`, 0-based indices).
@@ -186,6 +225,9 @@ impl Report {
                 let _ = writeln!(s, "  accepted without effect: {}", sa.ignored.join(", "));
             }
         }
+        if let Some(cut) = &self.input_truncated {
+            let _ = writeln!(s, "input cut short, read up to the cut: {cut}");
+        }
         let nonzero: Vec<_> = self.drops.iter().filter(|(_, n)| **n > 0).collect();
         if nonzero.is_empty() {
             s.push_str("drops: none\n");
@@ -193,6 +235,33 @@ impl Report {
             s.push_str("drops:\n");
             for (reason, n) in nonzero {
                 let _ = writeln!(s, "  {reason}: {n}");
+            }
+        }
+        if !self.dropped_frames.is_empty() {
+            let _ = writeln!(
+                s,
+                "dropped frames (input frame numbers){}:",
+                if self.kept_dropped {
+                    ", written unchanged"
+                } else {
+                    ""
+                }
+            );
+            for d in &self.dropped_frames {
+                let frames = if d.first == d.last {
+                    format!("frame {}", d.first)
+                } else {
+                    format!("frames {}-{}", d.first, d.last)
+                };
+                let sa = d.sa.map(|n| format!(" (SA #{n})")).unwrap_or_default();
+                let _ = writeln!(s, "  {frames}: {}{sa}", d.reason);
+            }
+            if self.dropped_frames_omitted > 0 {
+                let _ = writeln!(
+                    s,
+                    "  ... and {} more not listed",
+                    self.dropped_frames_omitted
+                );
             }
         }
         s

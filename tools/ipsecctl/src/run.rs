@@ -1,25 +1,32 @@
 //! `ipsecctl pcap encrypt|decrypt`: SAs from `--sa` specifications, the
-//! engine's full face over every packet of a capture, atomic output.
+//! engine's full face over every packet of a capture, streamed.
 //!
-//! Order of work: every `--sa` is parsed and every SA prepared, the whole
-//! input is read and checked, every packet is processed in memory, the
-//! output is encoded, written to a temporary file in the output's directory
-//! and renamed over OUT. Any error before the rename leaves no OUT behind
-//! (and an existing OUT untouched).
+//! Order of work: every `--sa` is parsed and every SA prepared, the input's
+//! header and first record are read, OUT is opened ([`crate::output`]), then
+//! records are read, processed and written one at a time: memory does not
+//! grow with the capture (a few buffers of at most one record each, see
+//! [`crate::capture::MAX_RECORD`], and the list of dropped frames, at most
+//! [`MAX_DROPPED_ENTRIES`] entries). For a regular-file OUT the report is
+//! written before the file is put in place, so any error (also on standard
+//! output) leaves no OUT behind (and an existing OUT untouched).
 
-use std::fs;
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufReader};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ipsec_engine::full::{
     self, AhTransform, AntiReplay, DropReason, EspTransform, InboundSa, Lifetimes, LimitKind,
     OutboundSa, Protocol, SaConfig, SaKeys, UdpEncap,
 };
+use ipsec_engine::wire::field::read32;
+use ipsec_engine::wire::{ah, esp, proto, NAT_T_PORT, UDP_HEADER_LEN};
+use ipsec_engine::SetupError;
 
-use crate::capture::{self, Capture, Packet, PcapWriter};
+use crate::capture::{Capture, CaptureError, Format, Packet, PcapWriter, Reader, Step};
 use crate::error::CliError;
 use crate::link;
+use crate::output::{Output, Watcher};
 use crate::report::{Report, SaReport, SoftExpiry};
 use crate::select::{self, PacketSummary};
 use crate::spec::{self, Direction, Mode, SaSpec, Transform, XfrmProto};
@@ -52,8 +59,10 @@ pub struct PcapJob {
     pub sas: Vec<String>,
     /// Input capture.
     pub input: PathBuf,
-    /// Output capture.
+    /// Output capture (`-`: standard output).
     pub output: PathBuf,
+    /// Write dropped frames unchanged, so that output frame numbers are input frame numbers.
+    pub keep_dropped: bool,
 }
 
 /// Parse every `--sa`; the first bad one is reported with its 1-based number.
@@ -85,6 +94,40 @@ struct Unit {
     first_use_ns: Option<i128>,
     time_hard_expired: bool,
     soft_reported: bool,
+    /// Soft and hard byte/packet limits (0: none).
+    lifetimes: Lifetimes,
+    /// Bytes and packets counted so far (Linux's `curlft`).
+    used: full::Limits,
+    /// A hard byte/packet limit was reached.
+    hard_expired: bool,
+}
+
+impl Unit {
+    /// Linux's `xfrm_state_check_expire`, before a packet is processed: a hard limit already
+    /// reached refuses it (and every later one); a soft limit already reached fires the soft
+    /// event (once) on this packet, which still goes through.
+    fn check_expire(&mut self) -> Result<Option<LimitKind>, ()> {
+        let reached = |l: full::Limits, u: full::Limits| {
+            if l.bytes != 0 && u.bytes >= l.bytes {
+                Some(LimitKind::Bytes)
+            } else if l.packets != 0 && u.packets >= l.packets {
+                Some(LimitKind::Packets)
+            } else {
+                None
+            }
+        };
+        if self.hard_expired || reached(self.lifetimes.hard, self.used).is_some() {
+            self.hard_expired = true;
+            return Err(());
+        }
+        Ok(reached(self.lifetimes.soft, self.used))
+    }
+
+    /// Counts a packet processed (after the transform, as Linux does).
+    fn count(&mut self, bytes: usize) {
+        self.used.bytes = self.used.bytes.saturating_add(bytes as u64);
+        self.used.packets = self.used.packets.saturating_add(1);
+    }
 }
 
 fn ns(p: &Packet) -> i128 {
@@ -267,27 +310,33 @@ fn build_unit(op: Operation, specs: &[SaSpec], members: Vec<usize>) -> Result<Un
     } else {
         None
     };
-    cfg.lifetimes = Lifetimes {
-        soft: full::Limits {
-            bytes: limit(p.limits.byte_soft),
-            packets: limit(p.limits.packet_soft),
-        },
-        hard: full::Limits {
-            bytes: limit(p.limits.byte_hard),
-            packets: limit(p.limits.packet_hard),
-        },
-    };
+    let soft_above = |soft: Option<u64>, hard: Option<u64>| matches!((limit(soft), limit(hard)), (s, h) if s != 0 && h != 0 && s > h);
+    if soft_above(p.limits.byte_soft, p.limits.byte_hard)
+        || soft_above(p.limits.packet_soft, p.limits.packet_hard)
+    {
+        return Err(CliError::Setup {
+            sa: sa_no,
+            reason: full::ConfigError::SoftLimitAboveHard.to_string(),
+        });
+    }
+    // Byte and packet lifetimes are counted here, in the order of Linux's
+    // xfrm_state_check_expire (check before counting: see `Unit::check_expire`), not by the
+    // engine.
+    cfg.lifetimes = Lifetimes::default();
     let setup = |e: full::ConfigError| CliError::Setup {
         sa: sa_no,
-        reason: e.to_string(),
+        reason: match e {
+            full::ConfigError::Setup(SetupError::WeakKey) => weak_key_reason(p),
+            e => e.to_string(),
+        },
     };
     let engine = match op {
         Operation::Encrypt => Engine::Out(Box::new(OutboundSa::new(&cfg, &keys).map_err(setup)?)),
         Operation::Decrypt => Engine::In(Box::new(InboundSa::new(&cfg, &keys).map_err(setup)?)),
     };
     let (wire_proto, wire_spi) = match protocol {
-        Protocol::Esp(e) => (50, e.spi),
-        Protocol::Ah(a) | Protocol::EspAh { ah: a, .. } => (51, a.spi),
+        Protocol::Esp(e) => (proto::ESP, e.spi),
+        Protocol::Ah(a) | Protocol::EspAh { ah: a, .. } => (proto::AH, a.spi),
     };
     Ok(Unit {
         members,
@@ -300,7 +349,63 @@ fn build_unit(op: Operation, specs: &[SaSpec], members: Vec<usize>) -> Result<Un
         first_use_ns: None,
         time_hard_expired: false,
         soft_reported: false,
+        lifetimes: Lifetimes {
+            soft: full::Limits {
+                bytes: limit(p.limits.byte_soft),
+                packets: limit(p.limits.packet_soft),
+            },
+            hard: full::Limits {
+                bytes: limit(p.limits.byte_hard),
+                packets: limit(p.limits.packet_hard),
+            },
+        },
+        used: full::Limits::default(),
+        hard_expired: false,
     })
+}
+
+/// Why the engine calls the key of `s` weak, naming the key and the rule (FIPS 74 weak and
+/// semi-weak DES keys; NIST SP 800-67: the three keys of 3DES must be distinct, else it
+/// degenerates to single DES). Parity bits (the low bit of each byte) are ignored.
+fn weak_key_reason(s: &SaSpec) -> String {
+    let Transform::Esp { enc_key, .. } = &s.transform else {
+        return "weak key".into();
+    };
+    // The key itself is not printed (keys never are); the token is named by its algorithm.
+    let head = format!("the enc key of `{}`", s.transform.names());
+    let third = |i: usize| -> Vec<u8> {
+        enc_key
+            .get(i * 8..i * 8 + 8)
+            .unwrap_or(&[])
+            .iter()
+            .map(|b| b & 0xfe)
+            .collect()
+    };
+    if enc_key.len() == 24 {
+        let (k1, k2, k3) = (third(0), third(1), third(2));
+        let mut same = Vec::new();
+        if k1 == k2 {
+            same.push("K1 = K2");
+        }
+        if k2 == k3 {
+            same.push("K2 = K3");
+        }
+        if k1 == k3 {
+            same.push("K1 = K3");
+        }
+        if !same.is_empty() {
+            return format!(
+                "{head}: its 8-byte thirds are not distinct ({}, parity bits ignored), so 3DES \
+                 would degenerate to single DES (NIST SP 800-67); use three independent keys",
+                same.join(", ")
+            );
+        }
+        return format!(
+            "{head}: one of its 8-byte thirds is a DES weak or semi-weak key (FIPS 74); use \
+             another key"
+        );
+    }
+    format!("{head}: a DES weak or semi-weak key (FIPS 74); use another key")
 }
 
 fn sa_report(op: Operation, i: usize, s: &SaSpec, bundle_with: Option<usize>) -> SaReport {
@@ -362,151 +467,257 @@ struct WireKey {
     udp: bool,
 }
 
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+/// What an inbound packet is for the SA lookup.
+#[derive(Debug, Clone, Copy)]
+enum WireLookup {
+    /// ESP, AH or ESP in UDP with its SPI.
+    Key(WireKey),
+    /// Not IPsec (or NAT keepalive / IKE on the NAT-T port).
+    NotIpsec,
+    /// ESP, AH or ESP in UDP too short to hold an SPI.
+    Runt,
 }
 
 /// ESP/AH/ESP-in-UDP detection. `Err(())` for an IPsec fragment.
-fn wire_key(ip: &[u8], s: &PacketSummary, encap_ports: &[u16]) -> Result<Option<WireKey>, ()> {
+fn wire_key(ip: &[u8], s: &PacketSummary, encap_ports: &[u16]) -> Result<WireLookup, ()> {
     let l4 = s.l4_offset.and_then(|o| ip.get(o..));
+    let key = |proto: u8, spi: Option<u32>, udp: bool| {
+        spi.map_or(WireLookup::Runt, |spi| {
+            WireLookup::Key(WireKey {
+                proto,
+                spi,
+                dst: s.dst,
+                udp,
+            })
+        })
+    };
     match s.proto {
-        Some(50 | 51) if s.fragment => Err(()),
-        Some(50) => Ok(l4.and_then(|l| be32(l, 0)).map(|spi| WireKey {
-            proto: 50,
-            spi,
-            dst: s.dst,
-            udp: false,
-        })),
-        Some(51) => Ok(l4.and_then(|l| be32(l, 4)).map(|spi| WireKey {
-            proto: 51,
-            spi,
-            dst: s.dst,
-            udp: false,
-        })),
-        Some(17) => {
-            let Some(l) = l4 else { return Ok(None) };
-            let Some((_, dport)) = s.ports else {
-                return Ok(None);
+        Some(proto::ESP | proto::AH) if s.fragment => Err(()),
+        Some(proto::ESP) => Ok(key(
+            proto::ESP,
+            l4.and_then(|l| read32(l, esp::field::SPI)),
+            false,
+        )),
+        Some(proto::AH) => Ok(key(
+            proto::AH,
+            l4.and_then(|l| read32(l, ah::field::SPI)),
+            false,
+        )),
+        Some(proto::UDP) => {
+            let Some(l) = l4 else {
+                return Ok(WireLookup::NotIpsec);
             };
-            if dport != 4500 && !encap_ports.contains(&dport) {
-                return Ok(None);
+            let Some((_, dport)) = s.ports else {
+                return Ok(WireLookup::NotIpsec);
+            };
+            if dport != NAT_T_PORT && !encap_ports.contains(&dport) {
+                return Ok(WireLookup::NotIpsec);
             }
-            let payload = l.get(8..).unwrap_or(&[]);
-            // NAT keepalive (0xff) and IKE (non-ESP marker) are not ESP.
-            if payload == [0xff] || payload.get(..4) == Some(&[0, 0, 0, 0]) {
-                return Ok(None);
+            let payload = l.get(UDP_HEADER_LEN..).unwrap_or(&[]);
+            // NAT keepalive (0xff) and IKE (non-ESP marker) are not ESP; neither is an
+            // empty datagram.
+            if payload.is_empty() || payload == [0xff] || payload.get(..4) == Some(&[0, 0, 0, 0]) {
+                return Ok(WireLookup::NotIpsec);
             }
             if s.fragment {
                 return Err(());
             }
-            Ok(be32(payload, 0).map(|spi| WireKey {
-                proto: 50,
-                spi,
-                dst: s.dst,
-                udp: true,
-            }))
+            Ok(key(proto::ESP, read32(payload, esp::field::SPI), true))
         }
-        _ => Ok(None),
+        _ => Ok(WireLookup::NotIpsec),
     }
 }
 
-/// Process a whole capture in memory: the output packets and the report.
+/// A frame the tool did not pass on transformed or unchanged: its number in the input
+/// (1-based), why, and the `--sa` it was dropped against (1-based; none when no SA was found).
+/// Consecutive frames with the same reason and SA are one entry (`first..=last`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DroppedFrames {
+    /// First input frame number.
+    pub first: u64,
+    /// Last input frame number (equal to `first` for a single frame).
+    pub last: u64,
+    /// The drop reason (the names of [`Report::drops`]).
+    pub reason: String,
+    /// The `--sa` (1-based), if one was chosen.
+    pub sa: Option<usize>,
+}
+
+/// At most this many [`DroppedFrames`] entries are kept (a few MB); drops beyond are counted
+/// in [`Report::dropped_frames_omitted`] (they are still in the per-reason counts).
+pub const MAX_DROPPED_ENTRIES: usize = 100_000;
+
+/// What happens to one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Written unchanged.
+    Pass,
+    /// Written with this frame instead.
+    Replace(Vec<u8>),
+    /// Not written (or written unchanged with `--keep-dropped`).
+    Dropped,
+}
+
+/// The per-packet work of `pcap encrypt|decrypt`: the SAs, their state and the report, one
+/// frame at a time in input order.
+pub struct Processor {
+    op: Operation,
+    specs: Vec<SaSpec>,
+    units: Vec<Unit>,
+    report: Report,
+    encap_ports: Vec<u16>,
+    /// Timestamp of the first frame ("added" of the `time-*` limits).
+    start: Option<i128>,
+    frame: u64,
+}
+
+impl std::fmt::Debug for Processor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Processor({} frame {})", self.op.name(), self.frame)
+    }
+}
+
+impl Processor {
+    /// Groups and prepares the SAs for a capture of `link_type`.
+    pub fn new(op: Operation, specs: &[SaSpec], link_type: u32) -> Result<Self, CliError> {
+        if !link::is_supported(link_type) {
+            return Err(CliError::UnsupportedLinkType(link_type));
+        }
+        let groups = group(op, specs)?;
+        let mut units = Vec::with_capacity(groups.len());
+        let mut report = Report::new(op.name(), link_type);
+        for (i, s) in specs.iter().enumerate() {
+            let partner = groups
+                .iter()
+                .find(|g| g.contains(&i) && g.len() > 1)
+                .and_then(|g| g.iter().copied().find(|m| *m != i));
+            report.sas.push(sa_report(op, i, s, partner));
+        }
+        for g in groups {
+            units.push(build_unit(op, specs, g)?);
+        }
+        if op == Operation::Decrypt {
+            for (a, ua) in units.iter().enumerate() {
+                for ub in units.iter().skip(a + 1) {
+                    if ua.wire_proto == ub.wire_proto
+                        && ua.wire_spi == ub.wire_spi
+                        && (ua.dst == ub.dst || ua.wildrecv || ub.wildrecv)
+                    {
+                        return Err(CliError::SaSet(format!(
+                            "SA #{} and SA #{} have the same SPI 0x{:08x}, destination and protocol: inbound lookup would be ambiguous",
+                            ua.members.first().map_or(0, |m| m + 1),
+                            ub.members.first().map_or(0, |m| m + 1),
+                            ua.wire_spi
+                        )));
+                    }
+                }
+            }
+        }
+        let encap_ports = specs
+            .iter()
+            .filter_map(|s| s.encap.map(|e| e.dport))
+            .collect();
+        Ok(Self {
+            op,
+            specs: specs.to_vec(),
+            units,
+            report,
+            encap_ports,
+            start: None,
+            frame: 0,
+        })
+    }
+
+    /// Processes the next frame of the input.
+    pub fn packet(&mut self, pkt: &Packet) -> Outcome {
+        self.frame += 1;
+        let frame_no = self.frame;
+        self.report.packets.read += 1;
+        let start = *self.start.get_or_insert(ns(pkt));
+        let mut ctx = Ctx {
+            report: &mut self.report,
+            frame: frame_no,
+        };
+        let result = match self.op {
+            Operation::Encrypt => encrypt_one(&mut self.units, &self.specs, pkt, start, &mut ctx),
+            Operation::Decrypt => decrypt_one(
+                &mut self.units,
+                &self.specs,
+                pkt,
+                start,
+                &self.encap_ports,
+                &mut ctx,
+            ),
+        };
+        match &result {
+            Outcome::Pass => self.report.packets.passed += 1,
+            Outcome::Replace(_) => self.report.packets.transformed += 1,
+            Outcome::Dropped => {}
+        }
+        result
+    }
+
+    /// The report so far (complete once every frame went through [`Processor::packet`]).
+    pub fn finish(mut self) -> Report {
+        for u in &self.units {
+            for m in &u.members {
+                if let Some(r) = self.report.sas.get_mut(*m) {
+                    r.hard_expired = u.hard_expired || u.time_hard_expired;
+                }
+            }
+        }
+        self.report
+    }
+
+    /// The report, for a look while frames are still coming.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+}
+
+/// The report and the frame being processed: drops are counted and listed with its number.
+struct Ctx<'r> {
+    report: &'r mut Report,
+    frame: u64,
+}
+
+impl Ctx<'_> {
+    fn drop(&mut self, reason: &str, sas: &[usize]) {
+        self.report.drop_packet(reason, sas);
+        self.report
+            .note_dropped_frame(self.frame, reason, sas.first().map(|i| i + 1));
+    }
+}
+
+/// Process a whole capture in memory: the output packets and the report (the frames
+/// through a [`Processor`]; dropped frames are not in the output).
 pub fn process(
     op: Operation,
     specs: &[SaSpec],
     cap: &Capture,
 ) -> Result<(Vec<Packet>, Report), CliError> {
-    if !link::is_supported(cap.link_type) {
-        return Err(CliError::UnsupportedLinkType(cap.link_type));
-    }
-    let groups = group(op, specs)?;
-    let mut units = Vec::with_capacity(groups.len());
-    let mut report = Report::new(op.name(), cap.link_type);
-    for (i, s) in specs.iter().enumerate() {
-        let partner = groups
-            .iter()
-            .find(|g| g.contains(&i) && g.len() > 1)
-            .and_then(|g| g.iter().copied().find(|m| *m != i));
-        report.sas.push(sa_report(op, i, s, partner));
-    }
-    for g in groups {
-        units.push(build_unit(op, specs, g)?);
-    }
-    if op == Operation::Decrypt {
-        for (a, ua) in units.iter().enumerate() {
-            for ub in units.iter().skip(a + 1) {
-                if ua.wire_proto == ub.wire_proto
-                    && ua.wire_spi == ub.wire_spi
-                    && (ua.dst == ub.dst || ua.wildrecv || ub.wildrecv)
-                {
-                    return Err(CliError::SaSet(format!(
-                        "SA #{} and SA #{} have the same SPI 0x{:08x}, destination and protocol: inbound lookup would be ambiguous",
-                        ua.members.first().map_or(0, |m| m + 1),
-                        ub.members.first().map_or(0, |m| m + 1),
-                        ua.wire_spi
-                    )));
-                }
-            }
-        }
-    }
-    let encap_ports: Vec<u16> = specs
-        .iter()
-        .filter_map(|s| s.encap.map(|e| e.dport))
-        .collect();
-    let start = cap.packets.iter().map(ns).min().unwrap_or(0);
+    let mut p = Processor::new(op, specs, cap.link_type)?;
     let mut out = Vec::with_capacity(cap.packets.len());
-    for (k, pkt) in cap.packets.iter().enumerate() {
-        report.packets.read += 1;
-        let frame_no = k as u64 + 1;
-        let result = match op {
-            Operation::Encrypt => encrypt_one(&mut units, specs, pkt, frame_no, start, &mut report),
-            Operation::Decrypt => decrypt_one(
-                &mut units,
-                specs,
-                pkt,
-                frame_no,
-                start,
-                &encap_ports,
-                &mut report,
-            ),
-        };
-        match result {
-            Outcome::Pass => {
-                report.packets.passed += 1;
-                out.push(pkt.clone());
-            }
-            Outcome::Replace(data) => {
-                report.packets.transformed += 1;
-                let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
-                out.push(Packet {
-                    ts_sec: pkt.ts_sec,
-                    ts_nsec: pkt.ts_nsec,
-                    orig_len: len,
-                    link_type: pkt.link_type,
-                    data,
-                });
-            }
+    for pkt in &cap.packets {
+        match p.packet(pkt) {
+            Outcome::Pass => out.push(pkt.clone()),
+            Outcome::Replace(data) => out.push(replaced(pkt, data)),
             Outcome::Dropped => {}
         }
     }
-    for u in &units {
-        let hard = match &u.engine {
-            Engine::Out(e) => e.is_hard_expired(),
-            Engine::In(e) => e.is_hard_expired(),
-        };
-        for m in &u.members {
-            if let Some(r) = report.sas.get_mut(*m) {
-                r.hard_expired = hard || u.time_hard_expired;
-            }
-        }
-    }
-    Ok((out, report))
+    Ok((out, p.finish()))
 }
 
-enum Outcome {
-    Pass,
-    Replace(Vec<u8>),
-    Dropped,
+/// `pkt` with its bytes replaced by `data` (timestamps kept).
+fn replaced(pkt: &Packet, data: Vec<u8>) -> Packet {
+    let len = u32::try_from(data.len()).unwrap_or(u32::MAX);
+    Packet {
+        ts_sec: pkt.ts_sec,
+        ts_nsec: pkt.ts_nsec,
+        orig_len: len,
+        link_type: pkt.link_type,
+        data,
+    }
 }
 
 fn soft_event(u: &mut Unit, report: &mut Report, frame_no: u64, kind: &'static str) {
@@ -531,7 +742,8 @@ fn limit_name(k: LimitKind) -> &'static str {
     }
 }
 
-fn count_success(u: &Unit, report: &mut Report, plain: usize, wire: usize, seq: u64) {
+fn count_success(u: &mut Unit, report: &mut Report, plain: usize, wire: usize, seq: u64) {
+    u.count(plain);
     for m in &u.members {
         if let Some(r) = report.sas.get_mut(*m) {
             r.packets += 1;
@@ -542,13 +754,38 @@ fn count_success(u: &Unit, report: &mut Report, plain: usize, wire: usize, seq: 
     }
 }
 
+/// The lifetime checks before a packet goes to a unit (time limits, then Linux's
+/// `xfrm_state_check_expire` order for bytes and packets): `false` when it is dropped.
+fn admit(u: &mut Unit, pkt: &Packet, start: i128, ctx: &mut Ctx<'_>) -> bool {
+    let members = u.members.clone();
+    let (hard, soft) = time_check(u, ns(pkt), start);
+    if hard {
+        ctx.drop(DropReason::HardLifetimeExpired.as_str(), &members);
+        return false;
+    }
+    match u.check_expire() {
+        Err(()) => {
+            ctx.drop(DropReason::HardLifetimeExpired.as_str(), &members);
+            false
+        }
+        Ok(k) => {
+            if let Some(k) = k {
+                soft_event(u, ctx.report, ctx.frame, limit_name(k));
+            }
+            if soft {
+                soft_event(u, ctx.report, ctx.frame, "time");
+            }
+            true
+        }
+    }
+}
+
 fn encrypt_one(
     units: &mut [Unit],
     specs: &[SaSpec],
     pkt: &Packet,
-    frame_no: u64,
     start: i128,
-    report: &mut Report,
+    ctx: &mut Ctx<'_>,
 ) -> Outcome {
     let Some(loc) = link::locate(pkt.link_type, &pkt.data) else {
         return Outcome::Pass;
@@ -567,40 +804,37 @@ fn encrypt_one(
     };
     let members = u.members.clone();
     if usize::try_from(pkt.orig_len).is_ok_and(|o| o > pkt.data.len()) {
-        report.drop_packet("capture_truncated", &members);
+        ctx.drop("capture_truncated", &members);
         return Outcome::Dropped;
     }
-    let (hard, soft) = time_check(u, ns(pkt), start);
-    if hard {
-        report.drop_packet(DropReason::HardLifetimeExpired.as_str(), &members);
+    if !admit(u, pkt, start, ctx) {
         return Outcome::Dropped;
     }
     let Engine::Out(sa) = &mut u.engine else {
         return Outcome::Pass;
     };
-    let mut buf = vec![0u8; ip.len() + sa.max_overhead()];
+    let mut buf = Vec::new();
+    if buf.try_reserve(ip.len() + sa.max_overhead()).is_err() {
+        ctx.drop("out_of_memory", &members);
+        return Outcome::Dropped;
+    }
+    buf.resize(ip.len() + sa.max_overhead(), 0);
     match sa.encapsulate(ip, &mut buf) {
         Ok(e) => {
             buf.truncate(e.len);
             match loc.rebuild(&pkt.data, &buf) {
                 Ok(frame) => {
-                    count_success(u, report, ip.len(), e.len, e.seq);
-                    if let Some(k) = e.soft_expired {
-                        soft_event(u, report, frame_no, limit_name(k));
-                    }
-                    if soft {
-                        soft_event(u, report, frame_no, "time");
-                    }
+                    count_success(u, ctx.report, ip.len(), e.len, e.seq);
                     Outcome::Replace(frame)
                 }
                 Err(_) => {
-                    report.drop_packet("link_type_family", &members);
+                    ctx.drop("link_type_family", &members);
                     Outcome::Dropped
                 }
             }
         }
         Err(r) => {
-            report.drop_packet(r.as_str(), &members);
+            ctx.drop(r.as_str(), &members);
             Outcome::Dropped
         }
     }
@@ -610,10 +844,9 @@ fn decrypt_one(
     units: &mut [Unit],
     specs: &[SaSpec],
     pkt: &Packet,
-    frame_no: u64,
     start: i128,
     encap_ports: &[u16],
-    report: &mut Report,
+    ctx: &mut Ctx<'_>,
 ) -> Outcome {
     let Some(loc) = link::locate(pkt.link_type, &pkt.data) else {
         return Outcome::Pass;
@@ -627,10 +860,14 @@ fn decrypt_one(
             break;
         };
         let key = match wire_key(&cur, &summary, encap_ports) {
-            Ok(Some(k)) => k,
-            Ok(None) => break,
+            Ok(WireLookup::Key(k)) => k,
+            Ok(WireLookup::NotIpsec) => break,
+            Ok(WireLookup::Runt) => {
+                ctx.drop("runt", &[]);
+                return Outcome::Dropped;
+            }
             Err(()) => {
-                report.drop_packet(DropReason::Fragment.as_str(), &[]);
+                ctx.drop(DropReason::Fragment.as_str(), &[]);
                 return Outcome::Dropped;
             }
         };
@@ -638,19 +875,17 @@ fn decrypt_one(
             u.wire_proto == key.proto && u.wire_spi == key.spi && (u.wildrecv || u.dst == key.dst)
         }) else {
             if depth == 0 {
-                report.drop_packet("no_sa", &[]);
+                ctx.drop("no_sa", &[]);
                 return Outcome::Dropped;
             }
             break;
         };
         let members = u.members.clone();
         if depth == 0 && usize::try_from(pkt.orig_len).is_ok_and(|o| o > pkt.data.len()) {
-            report.drop_packet("capture_truncated", &members);
+            ctx.drop("capture_truncated", &members);
             return Outcome::Dropped;
         }
-        let (hard, soft) = time_check(u, ns(pkt), start);
-        if hard {
-            report.drop_packet(DropReason::HardLifetimeExpired.as_str(), &members);
+        if !admit(u, pkt, start, ctx) {
             return Outcome::Dropped;
         }
         let Engine::In(sa) = &mut u.engine else {
@@ -668,28 +903,22 @@ fn decrypt_one(
                         select::summarize(&inner).is_some_and(|p| select::selector_matches(sel, &p))
                     });
                 if !sel_ok {
-                    report.drop_packet("selector_mismatch", &members);
+                    ctx.drop("selector_mismatch", &members);
                     return Outcome::Dropped;
                 }
-                count_success(u, report, inner.len(), wire_len, d.seq);
-                if let Some(k) = d.soft_expired {
-                    soft_event(u, report, frame_no, limit_name(k));
-                }
-                if soft {
-                    soft_event(u, report, frame_no, "time");
-                }
+                count_success(u, ctx.report, inner.len(), wire_len, d.seq);
                 cur = inner;
                 changed = true;
             }
             // ESP in UDP for an SA without encap: the engine calls it not IPsec;
             // here it is ESP for a known SPI, so it is a protocol mismatch.
             Err(DropReason::NotIpsec) if key.udp => {
-                report.drop_packet(DropReason::ProtocolMismatch.as_str(), &members);
+                ctx.drop(DropReason::ProtocolMismatch.as_str(), &members);
                 return Outcome::Dropped;
             }
             Err(DropReason::NotIpsec) => break,
             Err(r) => {
-                report.drop_packet(r.as_str(), &members);
+                ctx.drop(r.as_str(), &members);
                 return Outcome::Dropped;
             }
         }
@@ -700,74 +929,167 @@ fn decrypt_one(
     match loc.rebuild(&pkt.data, &cur) {
         Ok(frame) => Outcome::Replace(frame),
         Err(_) => {
-            report.drop_packet("link_type_family", &[]);
+            ctx.drop("link_type_family", &[]);
             Outcome::Dropped
         }
     }
 }
 
-/// Write `bytes` to `path` atomically: a temporary file in the same
-/// directory, flushed and synced, then renamed over `path`. On any error the
-/// temporary file is removed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the output path has no file name",
-        )
-    })?;
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(
-            ".{}.{}-{attempt}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 1000 => attempt += 1,
-            Err(e) => return Err(e),
-        }
-    };
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            fs::rename(&tmp, path)
-        });
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+/// The snapshot length written for an output that is not a regular file (its header cannot be
+/// patched at the end): the reader's largest record plus room for any ESP/AH overhead.
+pub const STREAM_SNAPLEN: u32 = (crate::capture::MAX_RECORD as u32) + 4096;
+
+/// Writes the processed frames to OUT as pcap.
+struct Sink {
+    out: Output,
+    writer: Option<PcapWriter>,
+    header_snaplen: u32,
+    largest: usize,
+    written: usize,
 }
 
-/// Run `ipsecctl pcap encrypt|decrypt`: parse, read, process, write.
-pub fn run_pcap(job: &PcapJob) -> Result<Report, CliError> {
+impl Sink {
+    fn io(&self, error: io::Error) -> CliError {
+        CliError::Output {
+            path: self.out.path().to_path_buf(),
+            error,
+        }
+    }
+
+    /// Writes the header (once), from what the reader knows by now.
+    fn start<R: io::Read>(&mut self, r: &Reader<R>) -> Result<PcapWriter, CliError> {
+        if let Some(w) = self.writer {
+            return Ok(w);
+        }
+        let w = PcapWriter {
+            big_endian: r.format() == Format::Pcap && r.big_endian(),
+            nanosecond: r.nanosecond(),
+            link_type: r.link_type(),
+            snaplen: r.snaplen(),
+        };
+        self.header_snaplen = if self.out.is_file() {
+            w.snaplen
+        } else {
+            w.snaplen.max(STREAM_SNAPLEN)
+        };
+        let h = w.header(self.header_snaplen);
+        self.out.writer().write_all(&h).map_err(|e| self.io(e))?;
+        self.writer = Some(w);
+        Ok(w)
+    }
+
+    fn frame(&mut self, w: &PcapWriter, p: &Packet) -> Result<(), CliError> {
+        let h = w
+            .record_header(self.written, p)
+            .map_err(|e| CliError::Unwritable(e.to_string()))?;
+        let out = self.out.writer();
+        out.write_all(&h)
+            .and_then(|()| out.write_all(&p.data))
+            .map_err(|e| self.io(e))?;
+        self.written += 1;
+        self.largest = self.largest.max(p.data.len());
+        Ok(())
+    }
+
+    /// Raises the header's snapshot length to the largest packet written (regular files).
+    fn finish(&mut self) -> Result<(), CliError> {
+        let Some(w) = self.writer else {
+            return Ok(());
+        };
+        let largest = u32::try_from(self.largest).unwrap_or(u32::MAX);
+        if largest > self.header_snaplen && self.out.is_file() {
+            self.out
+                .patch(16, &w.snaplen_field(largest))
+                .map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Run `ipsecctl pcap encrypt|decrypt`: parse, then read, process and write one record at a
+/// time. `watch` guards OUT's temporary file against interruption; `show` writes the report
+/// (to standard output): for a regular-file OUT before the file is put in place, so that a
+/// failure there leaves no OUT.
+pub fn run_pcap(
+    job: &PcapJob,
+    watch: Option<Watcher<'_>>,
+    show: &mut dyn FnMut(&Report) -> Result<(), CliError>,
+) -> Result<Report, CliError> {
     let specs = parse_specs(&job.sas)?;
-    let bytes = fs::read(&job.input).map_err(|error| CliError::InputIo {
+    let input_io = |error| CliError::InputIo {
         path: job.input.clone(),
         error,
-    })?;
-    let cap = capture::parse(&bytes).map_err(|error| CliError::Input {
+    };
+    let input_err = |error| CliError::Input {
         path: job.input.clone(),
         error,
-    })?;
-    let (packets, report) = process(job.op, &specs, &cap)?;
-    let encoded = PcapWriter::for_capture(&cap)
-        .encode(&packets)
-        .map_err(|e| CliError::Unwritable(e.to_string()))?;
-    write_atomic(&job.output, &encoded).map_err(|error| CliError::Output {
+    };
+    let file = File::open(&job.input).map_err(input_io)?;
+    if file.metadata().map_err(input_io)?.is_dir() {
+        return Err(input_io(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        )));
+    }
+    let mut reader = Reader::new(BufReader::with_capacity(1 << 16, file)).map_err(input_err)?;
+    let mut pkt = Packet {
+        ts_sec: 0,
+        ts_nsec: 0,
+        orig_len: 0,
+        link_type: 0,
+        data: Vec::new(),
+    };
+    // The first record decides a pcapng file's link type.
+    let mut step = reader.next_packet(&mut pkt).map_err(input_err)?;
+    let mut proc = Processor::new(job.op, &specs, reader.link_type())?;
+    proc.report.kept_dropped = job.keep_dropped;
+    let out = Output::open(&job.output, watch).map_err(|error| CliError::Output {
         path: job.output.clone(),
         error,
     })?;
+    let mut sink = Sink {
+        out,
+        writer: None,
+        header_snaplen: 0,
+        largest: 0,
+        written: 0,
+    };
+    loop {
+        match step {
+            Step::Packet => {
+                let w = sink.start(&reader)?;
+                if reader.format() == Format::PcapNg && reader.nanosecond() && !w.nanosecond {
+                    return Err(input_err(CaptureError::LateResolution {
+                        offset: reader.offset(),
+                    }));
+                }
+                match proc.packet(&pkt) {
+                    Outcome::Pass => sink.frame(&w, &pkt)?,
+                    Outcome::Replace(data) => sink.frame(&w, &replaced(&pkt, data))?,
+                    Outcome::Dropped if job.keep_dropped => sink.frame(&w, &pkt)?,
+                    Outcome::Dropped => {}
+                }
+            }
+            Step::End => break,
+            Step::Truncated(e) => {
+                proc.report.input_truncated = Some(e.to_string());
+                break;
+            }
+        }
+        step = reader.next_packet(&mut pkt).map_err(input_err)?;
+    }
+    sink.start(&reader)?;
+    sink.finish()?;
+    let report = proc.finish();
+    let out = sink.out;
+    let path = out.path().to_path_buf();
+    let committed = |r: io::Result<()>| r.map_err(|error| CliError::Output { path, error });
+    if out.is_file() {
+        show(&report)?;
+        committed(out.commit())?;
+    } else {
+        committed(out.commit())?;
+        show(&report)?;
+    }
     Ok(report)
 }

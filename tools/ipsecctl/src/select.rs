@@ -18,6 +18,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ipsec_engine::wire::field::{be16, be32};
+use ipsec_engine::wire::ipv6ext::HeaderChain;
+use ipsec_engine::wire::{ipv4, proto, Ipv4Packet, Ipv6Packet, IPV6_HEADER_LEN};
+
 use crate::link::Family;
 use crate::spec::{Mode, SaSpec, Selector};
 
@@ -46,73 +50,54 @@ pub struct PacketSummary {
     pub fragment: bool,
 }
 
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// Summarise an IP datagram (no link header). `None` if it is not a complete
 /// IPv4/IPv6 header.
 pub fn summarize(ip: &[u8]) -> Option<PacketSummary> {
-    match ip.first()? >> 4 {
+    match ipsec_engine::wire::ip_version(ip)? {
         4 => {
-            let ihl = usize::from(ip.first()? & 0x0f) * 4;
-            if ihl < 20 || ip.len() < ihl {
-                return None;
-            }
-            let src: [u8; 4] = ip.get(12..16)?.try_into().ok()?;
-            let dst: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
-            let proto = *ip.get(9)?;
-            let frag = be16(ip, 6)?;
-            let frag_off = frag & 0x1fff;
-            let l4_offset = (frag_off == 0).then_some(ihl);
+            let v4 = Ipv4Packet::new_unchecked(ip);
+            v4.check_header().ok()?;
+            let frag = v4.flags_frag();
+            let l4_offset = (v4.frag_offset() == 0).then_some(v4.header_len());
             Some(finish(
                 Family::V4,
-                Ipv4Addr::from(src).into(),
-                Ipv4Addr::from(dst).into(),
-                Some(proto),
+                Ipv4Addr::from(v4.src_addr()).into(),
+                Ipv4Addr::from(v4.dst_addr()).into(),
+                Some(v4.protocol()),
                 ip,
                 l4_offset,
-                frag & 0x3fff != 0,
+                frag & (ipv4::FLAG_MF | ipv4::FRAG_OFFSET_MASK) != 0,
             ))
         }
         6 => {
-            let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
-            let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
-            let mut next = *ip.get(6)?;
-            let mut at = 40usize;
+            let v6 = Ipv6Packet::new_unchecked(ip);
+            v6.check_header().ok()?;
+            let mut chain = HeaderChain::new(v6.next_header(), IPV6_HEADER_LEN);
             let mut first_fragment = true;
             let mut fragment = false;
             // Walk the extension headers (bounded: each step advances).
             let proto = loop {
-                match next {
-                    0 | 43 | 60 => {
-                        let (Some(n), Some(l)) = (ip.get(at), ip.get(at + 1)) else {
+                match chain.next_header() {
+                    proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS => {}
+                    proto::FRAGMENT => {
+                        let Some(off) = chain.frag_offset(ip) else {
                             break None;
                         };
-                        next = *n;
-                        at += (usize::from(*l) + 1) * 8;
-                    }
-                    44 => {
-                        let (Some(n), Some(off)) = (ip.get(at), be16(ip, at + 2)) else {
-                            break None;
-                        };
-                        next = *n;
-                        first_fragment = off & 0xfff8 == 0;
+                        first_fragment = off == 0;
                         fragment = true;
-                        at += 8;
                     }
                     p => break Some(p),
                 }
+                if chain.skip(ip).is_err() {
+                    break None;
+                }
             };
+            let at = chain.offset();
             let l4_offset = (first_fragment && proto.is_some() && at <= ip.len()).then_some(at);
             Some(finish(
                 Family::V6,
-                Ipv6Addr::from(src).into(),
-                Ipv6Addr::from(dst).into(),
+                Ipv6Addr::from(v6.src_addr()).into(),
+                Ipv6Addr::from(v6.dst_addr()).into(),
                 proto,
                 ip,
                 l4_offset,
@@ -135,12 +120,12 @@ fn finish(
     let l4 = l4_offset.and_then(|o| ip.get(o..));
     let ports = match (proto, l4) {
         // ICMP, ICMPv6: type and code bytes.
-        (Some(1 | 58), Some(l4)) => match (l4.first(), l4.get(1)) {
+        (Some(proto::ICMP | proto::ICMPV6), Some(l4)) => match (l4.first(), l4.get(1)) {
             (Some(t), Some(c)) => Some((u16::from(*t), u16::from(*c))),
             _ => None,
         },
         // Mobility Header: the MH type (third byte); code 0.
-        (Some(135), Some(l4)) => l4.get(2).map(|t| (u16::from(*t), 0)),
+        (Some(proto::MOBILITY), Some(l4)) => l4.get(2).map(|t| (u16::from(*t), 0)),
         (Some(_), Some(l4)) => match (be16(l4, 0), be16(l4, 2)) {
             (Some(a), Some(b)) => Some((a, b)),
             _ => None,
@@ -148,7 +133,7 @@ fn finish(
         _ => None,
     };
     let gre_key = match (proto, l4) {
-        (Some(47), Some(l4)) => be16(l4, 0).and_then(|flags| {
+        (Some(proto::GRE), Some(l4)) => be16(l4, 0).and_then(|flags| {
             if flags & 0x2000 == 0 {
                 Some(0)
             } else {

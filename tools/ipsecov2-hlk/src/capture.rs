@@ -677,7 +677,6 @@ pub fn sa_records(sa: &AddSa, handle: u64) -> Vec<SaRecord> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -1,14 +1,20 @@
 //! `ipsecov2-hlk`: HLK-style IPsecOV2 test cases run with the real filter core against the
 //! in-process NDIS emulation. See `docs/hlk.md`.
+#![forbid(unsafe_code)]
 
 mod capture;
 mod cases;
+mod cli;
+mod output;
 mod tcpip;
 
 use std::io::Write;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::process::ExitCode;
 use std::time::Instant;
+
+use cli::{JsonDest, Parsed, Usage};
+use output::{BrokenPipe, Sink, Stream};
 
 /// A case's outcome: `Err` carries the reason of the failure.
 pub type Outcome = Result<(), String>;
@@ -43,25 +49,31 @@ ipsecov2-hlk: HLK-style IPsecOV2 (NDIS 6.80 IPsec task offload v2) test cases
 
 USAGE: ipsecov2-hlk [OPTIONS]
 
-OPTIONS:
+OPTIONS (a value may also be given as --opt=value; a value that starts with `-` only so):
   --target emulated   run against the real filter core over the in-process NDIS
                       emulation (default)
   --target device     run against the installed driver's control device
                       (not available in this build: exits with status 2)
   --filter SUBSTR     run only the cases whose `group/name` contains SUBSTR
-                      (may be given several times: any match selects)
-  --list              list the selected cases (`group/name  what it checks`) and exit
+                      (may be given several times: any match selects; selecting no
+                      case is a usage error)
+  --list              list the selected cases (`group/name  what it checks`) and exit;
+                      with --json the list is also written as JSON
   --json [FILE]       also write a JSON report to FILE, or to stdout when FILE is
-                      omitted or `-` (the text lines then go to stderr)
+                      omitted or `-` (the text lines then go to stderr); FILE is
+                      created before the first case runs
   --pcap DIR          write the wire traffic of every case that has some as
                       DIR/<group>/<case>.pcap (Ethernet), its Wireshark ESP SAs as
                       DIR/<group>/<case>.esp_sa, all ESP SAs as DIR/esp_sa and every
-                      SA and frame as DIR/sas.json (docs/hlk.md)
+                      SA and frame as DIR/sas.json (docs/hlk.md); DIR is created and
+                      checked for writing before the first case runs
   -h, --help          this text
 
 Output: one line per case, `PASS group/case` or `FAIL group/case: reason`, then
-`N passed, M failed`. Exit status: 0 all passed, 1 a case failed, 2 usage error or
-unavailable target.
+`N passed, M failed` (always, also when writing the captures fails). Exit status: 0 all
+passed, 1 a case failed, 2 usage error, unavailable target, or an output (JSON report,
+captures, standard output) that could not be written; 141 standard output closed early
+(a broken pipe, as `| head` does), quietly.
 
 GROUPS: capabilities, oid-validity, capacity, delete-update, send, receive, combinations,
         two-hosts, pause-restart, offload-config, churn
@@ -70,77 +82,6 @@ NOT IN THIS BUILD:
   --target device   the same cases through the Windows driver's control device (needs the
                     control device's IOCTL protocol)
 ";
-
-struct Options {
-    filters: Vec<String>,
-    list: bool,
-    json: Option<Option<String>>,
-    pcap: Option<String>,
-    self_test_fail: bool,
-}
-
-fn parse(args: &[String]) -> Result<Option<Options>, (u8, String)> {
-    let mut o = Options {
-        filters: Vec::new(),
-        list: false,
-        json: None,
-        pcap: None,
-        self_test_fail: false,
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let value = |i: usize| -> Result<String, (u8, String)> {
-            args.get(i + 1)
-                .cloned()
-                .ok_or_else(|| (2, format!("{a} needs a value")))
-        };
-        match a {
-            "-h" | "--help" => {
-                print!("{HELP}");
-                return Ok(None);
-            }
-            "--list" => o.list = true,
-            "--self-test-fail" => o.self_test_fail = true,
-            "--pcap" => {
-                o.pcap = Some(value(i)?);
-                i += 1;
-            }
-            "--filter" => {
-                o.filters.push(value(i)?);
-                i += 1;
-            }
-            "--json" => match args.get(i + 1) {
-                Some(v) if !v.starts_with("--") => {
-                    o.json = Some(if v == "-" { None } else { Some(v.clone()) });
-                    i += 1;
-                }
-                _ => o.json = Some(None),
-            },
-            "--target" => {
-                let t = value(i)?;
-                i += 1;
-                match t.as_str() {
-                    "emulated" => {}
-                    "device" => {
-                        return Err((
-                            2,
-                            "--target device needs the Windows driver's control device protocol, \
-                             which is not available in this build; use --target emulated"
-                                .into(),
-                        ))
-                    }
-                    other => {
-                        return Err((2, format!("unknown target `{other}` (emulated or device)")))
-                    }
-                }
-            }
-            other => return Err((2, format!("unknown argument `{other}` (see --help)"))),
-        }
-        i += 1;
-    }
-    Ok(Some(o))
-}
 
 fn run_case(c: &Case) -> Outcome {
     match catch_unwind(AssertUnwindSafe(|| (c.run)())) {
@@ -158,12 +99,44 @@ fn run_case(c: &Case) -> Outcome {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let opts = match parse(&args) {
-        Ok(Some(o)) => o,
-        Ok(None) => return ExitCode::SUCCESS,
-        Err((code, msg)) => {
-            eprintln!("ipsecov2-hlk: {msg}");
-            return ExitCode::from(code);
+    match run(&args) {
+        Ok(code) => code,
+        Err(broken) => broken.exit_code(),
+    }
+}
+
+/// Writes the JSON report `text` to its destination; `false` when that failed (reported).
+fn write_json(dest: &mut JsonDest, text: &str, stdout: &mut Sink) -> Result<bool, BrokenPipe> {
+    match dest {
+        JsonDest::Stdout => {
+            stdout.line(text)?;
+            Ok(!stdout.failed())
+        }
+        JsonDest::File(path, file, _) => {
+            let r = file
+                .set_len(0)
+                .and_then(|()| file.write_all(text.as_bytes()))
+                .and_then(|()| file.write_all(b"\n"))
+                .and_then(|()| file.sync_all());
+            if let Err(e) = r {
+                output::error(&format!("cannot write {}: {e}", path.display()));
+                return Ok(false);
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
+    let mut opts = match cli::parse(args) {
+        Ok(Parsed::Run(o)) => o,
+        Ok(Parsed::Help) => {
+            Sink::new(Stream::Stdout).write(HELP)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(Usage(msg)) => {
+            output::error(&msg);
+            return Ok(ExitCode::from(2));
         }
     };
     // Keep panics (reported as FAIL) off the terminal.
@@ -176,25 +149,59 @@ fn main() -> ExitCode {
         .iter()
         .filter(|c| opts.filters.is_empty() || opts.filters.iter().any(|f| c.id().contains(f)))
         .collect();
+    if selected.is_empty() {
+        output::error(&format!(
+            "no case matches --filter {} (names are `group/case` in lower case, see --list)",
+            opts.filters
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        cli::discard(&opts);
+        return Ok(ExitCode::from(2));
+    }
+    let json_stdout = matches!(opts.json, Some(JsonDest::Stdout));
+    let mut stdout = Sink::new(Stream::Stdout);
+    let mut text = Sink::new(if json_stdout {
+        Stream::Stderr
+    } else {
+        Stream::Stdout
+    });
+    let mut output_failed = false;
     if opts.list {
         for c in &selected {
-            println!("{:<48} {}", c.id(), c.what);
+            text.line(&format!("{:<48} {}", c.id(), c.what))?;
         }
-        println!("{} cases", selected.len());
-        return ExitCode::SUCCESS;
+        text.line(&format!("{} cases", selected.len()))?;
+        if let Some(dest) = opts.json.as_mut() {
+            let report = serde_json::json!({
+                "tool": "ipsecov2-hlk",
+                "version": env!("CARGO_PKG_VERSION"),
+                "total": selected.len(),
+                "cases": selected.iter().map(|c| serde_json::json!({
+                    "group": c.group,
+                    "case": c.name,
+                    "id": c.id(),
+                    "what": c.what,
+                })).collect::<Vec<_>>(),
+            });
+            let t = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+            output_failed |= !write_json(dest, &t, &mut stdout)?;
+        }
+        return Ok(if output_failed || text.failed() || stdout.failed() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
-    let json_stdout = matches!(opts.json, Some(None));
-    let mut out: Box<dyn Write> = if json_stdout {
-        Box::new(std::io::stderr())
-    } else {
-        Box::new(std::io::stdout())
-    };
     if let Some(dir) = &opts.pcap {
-        match capture::Capture::new(std::path::Path::new(dir)) {
+        match capture::Capture::new(dir) {
             Ok(c) => capture::install(c),
             Err(e) => {
-                eprintln!("ipsecov2-hlk: --pcap: {e}");
-                return ExitCode::from(2);
+                output::error(&format!("--pcap: {e}"));
+                cli::discard(&opts);
+                return Ok(ExitCode::from(2));
             }
         }
     }
@@ -216,7 +223,7 @@ fn main() -> ExitCode {
                 format!("FAIL {}: {}", c.id(), e.replace('\n', " "))
             }
         };
-        let _ = writeln!(out, "{line}");
+        text.line(&line)?;
         results.push(serde_json::json!({
             "group": c.group,
             "case": c.name,
@@ -226,16 +233,16 @@ fn main() -> ExitCode {
             "ms": (ms * 1000.0).round() / 1000.0,
         }));
     }
+    let mut pcap_error = None;
     if let Some(cap) = capture::uninstall() {
         if let Err(e) = cap.finish() {
-            let _ = writeln!(out, "ipsecov2-hlk: --pcap: {e}");
-            let _ = out.flush();
-            return ExitCode::from(2);
+            output::error(&format!("--pcap: {e}"));
+            pcap_error = Some(e);
+            output_failed = true;
         }
     }
-    let _ = writeln!(out, "{passed} passed, {failed} failed");
-    let _ = out.flush();
-    if let Some(dest) = opts.json {
+    text.line(&format!("{passed} passed, {failed} failed"))?;
+    if let Some(dest) = opts.json.as_mut() {
         let report = serde_json::json!({
             "tool": "ipsecov2-hlk",
             "version": env!("CARGO_PKG_VERSION"),
@@ -244,22 +251,17 @@ fn main() -> ExitCode {
             "failed": failed,
             "total": passed + failed,
             "seconds": start.elapsed().as_secs_f64(),
+            "pcap_error": pcap_error,
             "cases": results,
         });
-        let text = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
-        match dest {
-            None => println!("{text}"),
-            Some(path) => {
-                if let Err(e) = std::fs::write(&path, text + "\n") {
-                    eprintln!("ipsecov2-hlk: cannot write {path}: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
+        let t = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
+        output_failed |= !write_json(dest, &t, &mut stdout)?;
     }
-    if failed == 0 {
+    Ok(if output_failed || text.failed() || stdout.failed() {
+        ExitCode::from(2)
+    } else if failed == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    }
+    })
 }

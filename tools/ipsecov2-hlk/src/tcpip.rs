@@ -1,7 +1,7 @@
 //! The filter core driven like TCP/IP drives a NIC: SAs installed through the OID path, NBLs sent
 //! through a recording send sink and received as the peer. The framer and the OID buffers come
 //! from `ipsecov2_ndis_emu::{tcpip, oid_buffers}`.
-#![allow(dead_code, missing_docs, clippy::type_complexity)]
+#![allow(dead_code, clippy::type_complexity)]
 
 use crate::capture;
 use ipsecov2_abi::*;
@@ -50,7 +50,7 @@ fn capture_update(bytes: &[u8]) {
         .map(u64::from_le_bytes);
     if let (Some(h), Some(spi), Some(high)) = (
         handle,
-        word(u::SPI).map(u32::from_be_bytes),
+        word(u::SPI).map(ipsecov2_oid::decode::spi_from_field),
         word(u::SEQUENCE_NUMBER_HIGH_ORDER).map(u32::from_le_bytes),
     ) {
         capture::hook(|cap, case| cap.update(case, h, spi, high));

@@ -89,7 +89,7 @@ pub(super) fn deregister() {
     }
 }
 
-/// The status a device-control code gets today.
+/// The status a device-control code gets under the rules of `crate::control`.
 fn device_control_status(irp: *mut IRP) -> NTSTATUS {
     // SAFETY: the I/O manager dispatches a valid IRP whose current stack location is ours.
     let stack = unsafe { IoGetCurrentIrpStackLocation(irp) };
@@ -100,7 +100,8 @@ fn device_control_status(irp: *mut IRP) -> NTSTATUS {
     // SAFETY: for IRP_MJ_DEVICE_CONTROL the DeviceIoControl view of Parameters is the live one.
     let code = unsafe { stack.Parameters.DeviceIoControl }.IoControlCode;
     match classify(&IOCTLS, code) {
-        // No handler exists until the IOCTL protocol issue; the empty table never dispatches.
+        // No handler exists (the IOCTL protocol is in docs/roadmap.md); the empty table never
+        // dispatches.
         IoctlVerdict::Dispatch(_) | IoctlVerdict::InvalidDeviceRequest => {
             STATUS_INVALID_DEVICE_REQUEST
         }

@@ -1,28 +1,29 @@
-//! The NDIS filter callbacks. Each one hands over to the portable filter core's module
-//! (`ipsecov2_filter_core::module::Module`, one per filter module context) through the kernel
-//! implementation of its NDIS abstraction ([`KernelPort`], built for the call); what is left here
-//! is NDIS mechanics: pointers to chains and requests, which flags say DISPATCH_LEVEL, the
-//! `NDIS_STATUS_INDICATION` ↔ [`StatusIndication`] view.
+//! The NDIS filter callbacks. Each one hands over to the portable filter core's filter module
+//! (`ipsecov2_filter_core::module::FilterModule`, one per filter module context) through the
+//! kernel implementation of its NDIS abstraction ([`KernelPort`], built for the call); what is
+//! left here is NDIS mechanics: pointers to chains and requests, which flags say DISPATCH_LEVEL,
+//! the `NDIS_STATUS_INDICATION` ↔ [`StatusIndication`] view.
 //!
 //! | callback | goes to |
 //! |---|---|
-//! | `FilterAttach` | keywords ([`setup::read_config`]), `KernelSaTable`, `FilterCore::new`, the transmit and scratch pools, `Module::attach` with the attach parameters' `DefaultOffloadConfiguration` |
-//! | `FilterDetach` | `Module::detach` (every SA removed and zeroized), then everything freed |
-//! | `FilterRestart` | `Module::restart` (offload capabilities and configuration indicated up) |
-//! | `FilterPause` | `Module::pause` (pending: `NdisFPauseComplete` through the port when the last NBL is back) |
-//! | `FilterSendNetBufferLists` | `Module::send` (`KernelMdlMapper`, `KernelTxPool`) |
-//! | `FilterSendNetBufferListsComplete` | `Module::send_complete` |
-//! | `FilterReceiveNetBufferLists` | `Module::receive` (a scratch buffer taken for the call) |
-//! | `FilterReturnNetBufferLists` | `Module::return_receives` |
-//! | `FilterOidRequest` / `FilterDirectOidRequest` | `Module::oid_request` |
-//! | `FilterOidRequestComplete` / `FilterDirectOidRequestComplete` | the clone's results copied back, then `Module::oid_request_complete` |
-//! | `FilterStatus` | `Module::status` |
+//! | `FilterAttach` | keywords ([`setup::read_config`]), `KernelSaTable`, `FilterCore::new`, the transmit and scratch pools, `FilterModule::attach` with the attach parameters' `DefaultOffloadConfiguration` |
+//! | `FilterDetach` | `FilterModule::detach` (every SA removed and zeroized), then everything freed |
+//! | `FilterRestart` | `FilterModule::restart` (offload capabilities and configuration indicated up) |
+//! | `FilterPause` | `FilterModule::pause` (pending: `NdisFPauseComplete` through the port when the last NBL is back) |
+//! | `FilterSendNetBufferLists` | `FilterModule::send` (`KernelMdlMapper`, `KernelTxPool`) |
+//! | `FilterSendNetBufferListsComplete` | `FilterModule::send_complete` |
+//! | `FilterReceiveNetBufferLists` | `FilterModule::receive` (a scratch buffer taken for the call) |
+//! | `FilterReturnNetBufferLists` | `FilterModule::return_receives` |
+//! | `FilterOidRequest` / `FilterDirectOidRequest` | `FilterModule::oid_request` |
+//! | `FilterOidRequestComplete` / `FilterDirectOidRequestComplete` | the clone's results copied back, then `FilterModule::oid_request_complete` |
+//! | `FilterStatus` | `FilterModule::status` |
 //!
 //! The cancel and PnP callbacks are passed on as they are.
 
 use core::ptr::NonNull;
 
-use ipsecov2_filter_core::module::{Module, ModuleState, StatusIndication};
+use ipsecov2_filter_core::module::{FilterModule, ModuleState, StatusIndication};
+use ipsecov2_filter_core::state::{PauseStart, StateError};
 use ipsecov2_filter_core::FilterCore;
 use ipsecov2_kernel_sync::ExSpinRwLock;
 use ipsecov2_nbl::NblChain;
@@ -53,7 +54,6 @@ use super::port::{KernelOid, KernelPort, OidPath};
 use super::setup;
 use crate::names::POOL_TAG;
 use crate::offload;
-use crate::state::{PauseStart, StateError};
 
 /// The SA table's lock in the kernel (`EX_SPIN_LOCK`); the table itself is
 /// `ipsecov2_kernel_sync::KernelSaTable<OffloadSa>`.
@@ -61,7 +61,7 @@ type KernelLock = ExSpinRwLock<TableState<OffloadSa>>;
 
 /// The filter module in the kernel: its SA table and its state (state machine, outstanding
 /// NBLs, enabled offloads, the miniport's offloads) each under an `EX_SPIN_LOCK`.
-type KernelModule = Module<KernelLock, ExSpinRwLock<ModuleState>>;
+type KernelModule = FilterModule<KernelLock, ExSpinRwLock<ModuleState>>;
 
 /// Per-module context (the `FilterModuleContext` NDIS hands back to every callback), in
 /// non-paged pool from attach to detach. Dropped in field order at detach: the module first (its
@@ -185,7 +185,7 @@ fn new_module(
 
 /// `FilterAttach` — PASSIVE_LEVEL. Ethernet only (the INF's `FilterMediaTypes`). Reads the
 /// keywords, builds the SA table (`SaOffloadCapacity`), the filter core, the pools and the
-/// module (`Module::attach`: `Paused`, above the miniport's `DefaultOffloadConfiguration`).
+/// module (`FilterModule::attach`: `Paused`, above the miniport's `DefaultOffloadConfiguration`).
 pub(super) unsafe extern "system" fn filter_attach(
     ndis_filter_handle: NDIS_HANDLE,
     _driver_context: NDIS_HANDLE,
@@ -245,7 +245,7 @@ pub(super) unsafe extern "system" fn filter_attach(
     NDIS_STATUS_SUCCESS
 }
 
-/// `FilterDetach` — PASSIVE_LEVEL. `Module::detach` (the module is paused: every send
+/// `FilterDetach` — PASSIVE_LEVEL. `FilterModule::detach` (the module is paused: every send
 /// completed, every receive returned; its SAs are removed and zeroized), then the context is
 /// freed: the module, the transmit pool (NBLs, MDLs, buffers, NBL pool), the scratch buffers.
 pub(super) unsafe extern "system" fn filter_detach(context: NDIS_HANDLE) {
@@ -261,7 +261,7 @@ pub(super) unsafe extern "system" fn filter_detach(context: NDIS_HANDLE) {
     drop(boxed);
 }
 
-/// `FilterRestart` — PASSIVE_LEVEL. `Module::restart`: Paused → Restarting, the offload
+/// `FilterRestart` — PASSIVE_LEVEL. `FilterModule::restart`: Paused → Restarting, the offload
 /// capabilities and configuration indicated up with IPsecOV2 (`NdisFIndicateStatus` through the
 /// port), → Running.
 pub(super) unsafe extern "system" fn filter_restart(
@@ -281,7 +281,7 @@ pub(super) unsafe extern "system" fn filter_restart(
     }
 }
 
-/// `FilterPause` — PASSIVE_LEVEL. `Module::pause`: completes at once when nothing is
+/// `FilterPause` — PASSIVE_LEVEL. `FilterModule::pause`: completes at once when nothing is
 /// outstanding, else pends until the send completion / receive return that brings the last NBL
 /// back calls `NdisFPauseComplete` through its port.
 pub(super) unsafe extern "system" fn filter_pause(
@@ -304,9 +304,9 @@ pub(super) unsafe extern "system" fn filter_pause(
 }
 
 /// `FilterSendNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_SEND_FLAGS_DISPATCH_LEVEL` says which).
-/// `Module::send` with the kernel mapper and transmit pool: while Running the originals passed
-/// on and the filter-owned protected copies go down in one `NdisFSendNetBufferLists` (same
-/// port and flags) when the port is flushed, failures are completed at once; otherwise the
+/// `FilterModule::send` with the kernel mapper and transmit pool: while Running the originals
+/// passed on and the filter-owned protected copies go down in one `NdisFSendNetBufferLists`
+/// (same port and flags) when the port is flushed, failures are completed at once; otherwise the
 /// chain is completed with `NDIS_STATUS_PAUSED`.
 pub(super) unsafe extern "system" fn filter_send_net_buffer_lists(
     context: NDIS_HANDLE,
@@ -331,7 +331,7 @@ pub(super) unsafe extern "system" fn filter_send_net_buffer_lists(
 }
 
 /// `FilterSendNetBufferListsComplete` — ≤ DISPATCH_LEVEL
-/// (`NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL`). `Module::send_complete`: filter-owned NBLs
+/// (`NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL`). `FilterModule::send_complete`: filter-owned NBLs
 /// (recognised by their NBL pool) give their original the copy's status and go back to the
 /// pool; the originals are completed up with the same flags.
 pub(super) unsafe extern "system" fn filter_send_net_buffer_lists_complete(
@@ -367,7 +367,7 @@ pub(super) unsafe extern "system" fn filter_cancel_send_net_buffer_lists(
 }
 
 /// `FilterReceiveNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL`).
-/// `Module::receive` with a scratch buffer taken for this call: while Running the chain is
+/// `FilterModule::receive` with a scratch buffer taken for this call: while Running the chain is
 /// verified and decrypted in place and indicated up (same port, count and flags); otherwise it
 /// is returned to the miniport (or left to it with `NDIS_RECEIVE_FLAGS_RESOURCES`).
 pub(super) unsafe extern "system" fn filter_receive_net_buffer_lists(
@@ -399,7 +399,7 @@ pub(super) unsafe extern "system" fn filter_receive_net_buffer_lists(
 }
 
 /// `FilterReturnNetBufferLists` — ≤ DISPATCH_LEVEL (`NDIS_RETURN_FLAGS_DISPATCH_LEVEL`).
-/// `Module::return_receives`: returned to the miniport with the same flags.
+/// `FilterModule::return_receives`: returned to the miniport with the same flags.
 pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
     context: NDIS_HANDLE,
     nbls: *mut NET_BUFFER_LIST,
@@ -415,7 +415,7 @@ pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
     m.module.return_receives(&mut port, chain);
 }
 
-/// `Module::oid_request` of an original request on `path`.
+/// `FilterModule::oid_request` of an original request on `path`.
 fn oid_request(context: NDIS_HANDLE, request: *mut NDIS_OID_REQUEST, path: OidPath) -> NDIS_STATUS {
     let (Some(m), Some(request)) = (module(context), KernelOid::new(request, path)) else {
         return NDIS_STATUS_INVALID_PARAMETER;
@@ -425,7 +425,7 @@ fn oid_request(context: NDIS_HANDLE, request: *mut NDIS_OID_REQUEST, path: OidPa
 }
 
 /// A pended clone came back: results copied into the original, clone freed, then
-/// `Module::oid_request_complete` (which completes the original through the port).
+/// `FilterModule::oid_request_complete` (which completes the original through the port).
 fn oid_request_complete(
     context: NDIS_HANDLE,
     clone: *mut NDIS_OID_REQUEST,
@@ -445,7 +445,7 @@ fn oid_request_complete(
     }
 }
 
-/// `FilterOidRequest` — ≤ DISPATCH_LEVEL. `Module::oid_request`: the IPsecOV2 SA OIDs are
+/// `FilterOidRequest` — ≤ DISPATCH_LEVEL. `FilterModule::oid_request`: the IPsecOV2 SA OIDs are
 /// answered by the core (never passed down); every other OID is cloned and passed down.
 pub(super) unsafe extern "system" fn filter_oid_request(
     context: NDIS_HANDLE,
@@ -454,7 +454,7 @@ pub(super) unsafe extern "system" fn filter_oid_request(
     oid_request(context, request, OidPath::Regular)
 }
 
-/// `FilterOidRequestComplete` — ≤ DISPATCH_LEVEL. `Module::oid_request_complete` (offload
+/// `FilterOidRequestComplete` — ≤ DISPATCH_LEVEL. `FilterModule::oid_request_complete` (offload
 /// queries get IPsecOV2, offload parameters take effect).
 pub(super) unsafe extern "system" fn filter_oid_request_complete(
     context: NDIS_HANDLE,
@@ -476,7 +476,7 @@ pub(super) unsafe extern "system" fn filter_cancel_oid_request(
 }
 
 /// `FilterDirectOidRequest` — ≤ DISPATCH_LEVEL. TCP/IP sends the IPsecOV2 SA OIDs on this path:
-/// `Module::oid_request`, as `FilterOidRequest`.
+/// `FilterModule::oid_request`, as `FilterOidRequest`.
 pub(super) unsafe extern "system" fn filter_direct_oid_request(
     context: NDIS_HANDLE,
     request: *mut NDIS_OID_REQUEST,
@@ -504,8 +504,8 @@ pub(super) unsafe extern "system" fn filter_cancel_direct_oid_request(
     }
 }
 
-/// `FilterStatus` — ≤ DISPATCH_LEVEL. `Module::status`: `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG`
-/// and `_HARDWARE_CAPABILITIES` from below (their `NDIS_OFFLOAD` copied out) are remembered and
+/// `FilterStatus` — ≤ DISPATCH_LEVEL. `FilterModule::status`:
+/// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` and `_HARDWARE_CAPABILITIES` from below (their `NDIS_OFFLOAD` copied out) are remembered and
 /// indicated up with IPsecOV2; everything else is indicated up unchanged.
 pub(super) unsafe extern "system" fn filter_status(
     context: NDIS_HANDLE,

@@ -1,6 +1,6 @@
 //! The Windows shell: `DriverEntry`/`DriverUnload`, the NDIS filter callbacks and the control
 //! device. It only translates between NDIS and the portable code: each filter callback is one
-//! call into the filter core's `Module` with `port::KernelPort`, the kernel `NdisPort`
+//! call into the filter core's `FilterModule` with `port::KernelPort`, the kernel `NdisPort`
 //! (`filter`); the control device follows [`crate::control`]. All unsafe code of the driver is
 //! here and in `ndis-bindings`, one operation per block.
 //!

@@ -1,5 +1,5 @@
 //! [`KernelPort`]: the kernel implementation of the filter core's [`NdisPort`], the narrow set
-//! of `NdisF*` calls the module (`ipsecov2_filter_core::module::Module`) makes. One port is
+//! of `NdisF*` calls the module (`ipsecov2_filter_core::module::FilterModule`) makes. One port is
 //! built on the stack for each NDIS callback, over the filter module context's
 //! `NdisFilterHandle` and transmit pool, with the flags NDIS gave that callback (dispatch-level
 //! bits, `PortNumber`, `SendFlags`, `ReturnFlags`) and, in `FilterStatus`, the indication from
@@ -25,6 +25,7 @@
 use core::ptr::NonNull;
 
 use ipsecov2_filter_core::module::{NdisPort, OidRequest, Reclaimed, StatusIndication};
+use ipsecov2_filter_core::oid_clone;
 use ipsecov2_nbl::NblChain;
 use ndis_bindings::ffi::{
     NdisAllocateCloneOidRequest, NdisCopySendNetBufferListInfo, NdisFDirectOidRequest,
@@ -52,7 +53,6 @@ use ndis_bindings::{
 
 use super::datapath::{KernelTxBuffer, KernelTxPool, RawChain};
 use crate::names::POOL_TAG;
-use crate::oid_clone;
 
 /// Which OID path a request travels (`FilterOidRequest` or `FilterDirectOidRequest`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -47,7 +47,7 @@ impl<'a> InfoBuffer<'a> {
     /// Converts a pointer value found in the buffer into an offset of an element of `size` bytes,
     /// if and only if the element lies wholly inside the buffer and is aligned.
     pub fn element_offset(&self, address: u64, size: usize) -> Option<usize> {
-        if address % ELEMENT_ALIGN != 0 {
+        if !address.is_multiple_of(ELEMENT_ALIGN) {
             return None;
         }
         let offset = usize::try_from(address.checked_sub(self.base)?).ok()?;

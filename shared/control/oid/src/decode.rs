@@ -139,7 +139,7 @@ fn walk_list(
         }
         offset = match buf.element_offset(next, min_size) {
             Some(o) => o,
-            None if next % crate::buffer::ELEMENT_ALIGN != 0 => {
+            None if !next.is_multiple_of(crate::buffer::ELEMENT_ALIGN) => {
                 return Err(RequestError::Misaligned { element: index + 1 })
             }
             None => return Err(RequestError::NextOutOfBuffer { element: index }),

@@ -170,9 +170,9 @@ pub enum Bundle<'a> {
     Ah(SecAssocSpec<'a>),
     /// ESP followed by AH.
     EspAh {
-        /// The ESP SA (SecAssoc[0]).
+        /// The ESP SA (`SecAssoc[0]`).
         esp: SecAssocSpec<'a>,
-        /// The AH SA (SecAssoc[1]).
+        /// The AH SA (`SecAssoc[1]`).
         ah: SecAssocSpec<'a>,
     },
 }

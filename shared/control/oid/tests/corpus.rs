@@ -1,6 +1,6 @@
 //! Replays the cargo-fuzz corpus (fuzz/corpus/oid_set) through the same harness as the fuzz
 //! target, so every input the fuzzer ever kept is a regression test of the normal test run.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 

@@ -1,12 +1,12 @@
 //! One test per decoder rule: the exact NDIS_STATUS, BytesNeeded, and which elements got NULL
 //! handles — against the real SA table.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 
 use common::backend::TableBackend;
-use common::build::*;
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::oid_buffers::*;
 use ipsecov2_oid::layout::{add_sa, add_sa_ex as ex, delete_sa as del};
 use ipsecov2_oid::*;
 

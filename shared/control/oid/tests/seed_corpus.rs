@@ -1,12 +1,12 @@
 //! Writes the seed corpus of the fuzz target (fuzz/corpus/oid_set). Run on purpose with
 //! `cargo test -p ipsecov2-oid --test seed_corpus -- --ignored`; the seeds are committed and
 //! replayed by tests/corpus.rs on every test run.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 
-use common::build::*;
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::oid_buffers::*;
 
 #[test]
 #[ignore = "regenerates committed files"]

@@ -17,7 +17,8 @@ use crate::cipher::{GcmKey, GhashStream};
 use crate::error::{PacketError, SetupError};
 use crate::esp::{EspOpened, EspSa};
 use crate::hmac::{HashAlg, HmacKey, HmacStream};
-use crate::wire::{proto, AH_FIXED_LEN, IPV6_HEADER_LEN};
+use crate::wire::ipv6ext::{field as ipv6ext_field, HeaderChain, Ipv6ExtHeader};
+use crate::wire::{proto, AhPacket, Ipv4Packet, Ipv6Packet, AH_FIXED_LEN, IPV6_HEADER_LEN};
 
 // The GMAC key schedule is boxed inside `GcmKey`, so both variants are small.
 enum Auth {
@@ -105,22 +106,21 @@ const OPT_SSRR: u8 = 137;
 /// TTL, checksum zeroed; mutable options zeroed; with loose/strict source
 /// routing the destination is the predicted final destination.
 fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
-    let ihl = usize::from(packet.first().copied().unwrap_or(0) & 0x0f) * 4;
+    let ihl = Ipv4Packet::new_unchecked(packet).header_len();
     if ihl < 20 {
         return Err(PacketError::Malformed);
     }
     let src = packet.get(..ihl).ok_or(PacketError::Truncated)?;
     let h = hdr.get_mut(..ihl).ok_or(PacketError::Malformed)?;
     h.copy_from_slice(src);
-    if u16::from_be_bytes([h[6], h[7]]) & 0x3fff != 0 {
+    let mut v4 = Ipv4Packet::new_unchecked(&mut *h);
+    if v4.is_fragment() {
         return Err(PacketError::Fragment);
     }
-    h[1] = 0; // TOS (DSCP + ECN)
-    h[6] = 0; // flags + fragment offset
-    h[7] = 0;
-    h[8] = 0; // TTL
-    h[10] = 0; // checksum
-    h[11] = 0;
+    v4.set_dscp_ecn(0);
+    v4.set_flags_frag(0);
+    v4.set_ttl(0);
+    v4.set_checksum(0);
     let mut final_dst: Option<[u8; 4]> = None;
     let mut i = 20;
     while i < ihl {
@@ -155,7 +155,7 @@ fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
         i += len;
     }
     if let Some(d) = final_dst {
-        h[16..20].copy_from_slice(&d);
+        Ipv4Packet::new_unchecked(h).set_dst_addr(d);
     }
     Ok(ihl)
 }
@@ -164,10 +164,11 @@ fn v4_header(packet: &[u8], hdr: &mut [u8; 60]) -> Result<usize, PacketError> {
 /// segments left, if any (RFC 4302 Appendix A.2).
 fn v6_routing_final_dst(b: &[u8], at: usize, len: usize) -> Result<Option<[u8; 16]>, PacketError> {
     let rh = b.get(at..at + len).ok_or(PacketError::Truncated)?;
-    let (rtype, left) = (rh.get(2).copied(), rh.get(3).copied());
-    let (Some(rtype), Some(left)) = (rtype, left) else {
+    if rh.len() <= ipv6ext_field::SEGMENTS_LEFT {
         return Err(PacketError::Malformed);
-    };
+    }
+    let v = Ipv6ExtHeader::new_unchecked(rh, proto::ROUTING);
+    let (rtype, left) = (v.routing_type(), v.segments_left());
     if !(rtype == 0 || rtype == 2) || left == 0 {
         return Ok(None);
     }
@@ -187,7 +188,7 @@ fn v6_routing_final_dst(b: &[u8], at: usize, len: usize) -> Result<Option<[u8; 1
 /// segments left 0, and the address list rotated so that the current
 /// destination takes the first not-yet-visited slot.
 fn feed_routing(mac: &mut Mac<'_>, rh: &[u8], cur_dst: &[u8]) -> Result<(), PacketError> {
-    let left = usize::from(rh.get(3).copied().unwrap_or(0));
+    let left = usize::from(Ipv6ExtHeader::new_unchecked(rh, proto::ROUTING).segments_left());
     let head = rh.get(..8).ok_or(PacketError::Malformed)?;
     mac.update(head.get(..3).unwrap_or(&[]));
     mac.update(&[0]);
@@ -306,7 +307,7 @@ impl AhSa {
                 let ihl = v4_header(packet, &mut hdr)?;
                 mac.update(hdr.get(..ihl).unwrap_or(&[]));
                 hdr.zeroize();
-                nh = packet.get(9).copied().unwrap_or(0);
+                nh = Ipv4Packet::new_unchecked(packet).protocol();
                 // Anything between the header and AH goes in unchanged.
                 let mid = packet.get(ihl..ah_offset).ok_or(PacketError::BadLength)?;
                 mac.update(mid);
@@ -321,28 +322,27 @@ impl AhSa {
                     .ok_or(PacketError::Truncated)?;
                 let mut hdr = [0u8; IPV6_HEADER_LEN];
                 hdr.copy_from_slice(fixed);
-                hdr[0] &= 0xf0; // traffic class (high nibble part)
-                hdr[1] = 0; // traffic class (low nibble) + flow label
-                hdr[2] = 0;
-                hdr[3] = 0;
-                hdr[7] = 0; // hop limit
-                v6_dst.copy_from_slice(&fixed[24..40]);
+                let mut zeroed = Ipv6Packet::new_unchecked(&mut hdr[..]);
+                zeroed.set_ver_tc_flow(0, 0);
+                zeroed.set_hop_limit(0);
+                let v6 = Ipv6Packet::new_unchecked(fixed);
+                v6_dst = v6.dst_addr();
                 // First pass: predicted final destination from a routing header.
-                let (mut n, mut a) = (fixed[6], IPV6_HEADER_LEN);
-                while matches!(n, proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING) && a < ah_offset
+                let mut chain = HeaderChain::new(v6.next_header(), IPV6_HEADER_LEN);
+                while matches!(
+                    chain.next_header(),
+                    proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING
+                ) && chain.offset() < ah_offset
                 {
-                    let l =
-                        (usize::from(*packet.get(a + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
-                    if n == proto::ROUTING {
-                        if let Some(d) = v6_routing_final_dst(packet, a, l)? {
-                            hdr[24..40].copy_from_slice(&d);
+                    let e = chain.skip(packet)?;
+                    if e.kind == proto::ROUTING {
+                        if let Some(d) = v6_routing_final_dst(packet, e.offset, e.len)? {
+                            Ipv6Packet::new_unchecked(&mut hdr[..]).set_dst_addr(d);
                         }
                     }
-                    n = *packet.get(a).ok_or(PacketError::Truncated)?;
-                    a += l;
                 }
                 mac.update(&hdr);
-                nh = fixed[6];
+                nh = v6.next_header();
                 at = IPV6_HEADER_LEN;
             }
             _ => return Err(PacketError::Malformed),
@@ -353,7 +353,7 @@ impl AhSa {
             match nh {
                 proto::AH => {
                     let b = packet.get(at..).ok_or(PacketError::Truncated)?;
-                    let ah = crate::wire::AhPacket::new_checked(b)?;
+                    let ah = AhPacket::new_checked(b)?;
                     let len = ah.header_len();
                     if at == ah_offset && seen_ah.is_none() {
                         if len < self.min_ah_len() {
@@ -375,13 +375,13 @@ impl AhSa {
                     at += len;
                 }
                 proto::HOPOPTS | proto::DSTOPTS | proto::ROUTING if first >> 4 == 6 => {
-                    let l =
-                        (usize::from(*packet.get(at + 1).ok_or(PacketError::Truncated)?) + 1) * 8;
-                    let h = packet.get(at..at + l).ok_or(PacketError::Truncated)?;
+                    let rest = packet.get(at..).ok_or(PacketError::Truncated)?;
+                    let ext = Ipv6ExtHeader::new_checked(rest, nh)?;
+                    let l = ext.header_len();
+                    let h = rest.get(..l).ok_or(PacketError::Truncated)?;
                     if nh == proto::ROUTING {
-                        let rtype = h.get(2).copied().unwrap_or(0);
-                        let left = h.get(3).copied().unwrap_or(0);
-                        if (rtype == 0 || rtype == 2) && left > 0 {
+                        let rtype = ext.routing_type();
+                        if (rtype == 0 || rtype == 2) && ext.segments_left() > 0 {
                             feed_routing(&mut mac, h, &v6_dst)?;
                         } else {
                             mac.update(h);
@@ -389,7 +389,7 @@ impl AhSa {
                     } else {
                         feed_options(&mut mac, h)?;
                     }
-                    nh = h[0];
+                    nh = ext.next_header();
                     at += l;
                 }
                 proto::FRAGMENT if first >> 4 == 6 => return Err(PacketError::Fragment),
@@ -423,7 +423,7 @@ impl AhSa {
     ) -> Result<(), PacketError> {
         let ah_len = {
             let b = packet.get(ah_offset..).ok_or(PacketError::Truncated)?;
-            crate::wire::AhPacket::new_checked(b)?.header_len()
+            AhPacket::new_checked(b)?.header_len()
         };
         if ah_len < self.min_ah_len() {
             return Err(PacketError::BadLength);

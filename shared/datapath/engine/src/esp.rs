@@ -17,7 +17,7 @@ use crate::error::{PacketError, SetupError};
 use crate::hmac::{HashAlg, HmacKey};
 
 /// ESP fixed header length (SPI + 32-bit sequence number).
-pub const ESP_HEADER_LEN: usize = 8;
+pub const ESP_HEADER_LEN: usize = crate::wire::ESP_HEADER_LEN;
 
 /// Algorithms and options of an ESP SA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,14 +148,8 @@ impl EspLayout {
 
 /// Read SPI and 32-bit sequence number from an ESP header.
 pub fn esp_header(esp: &[u8]) -> Result<(u32, u32), PacketError> {
-    let h: &[u8; 8] = esp
-        .get(..ESP_HEADER_LEN)
-        .and_then(|s| s.try_into().ok())
-        .ok_or(PacketError::Truncated)?;
-    Ok((
-        u32::from_be_bytes([h[0], h[1], h[2], h[3]]),
-        u32::from_be_bytes([h[4], h[5], h[6], h[7]]),
-    ))
+    let h = crate::wire::EspPacket::new_checked(esp)?;
+    Ok((h.spi(), h.seq()))
 }
 
 /// Check and parse the ESP trailer of a decrypted body: returns

@@ -9,8 +9,9 @@
 //! * [`esp`] — ESP seal/open on a contiguous ESP region ([`EspSa`]).
 //! * [`ah`] — AH seal/open over a whole IPv4/IPv6 packet ([`AhSa`]), and the
 //!   ESP-then-AH bundle.
-//! * [`wire`] — zero-copy checked views of IPv4/IPv6/UDP/ESP/AH headers and
-//!   helpers that locate the ESP/AH header in a packet.
+//! * [`wire`] — the wire layer: zero-copy checked views of Ethernet, IPv4,
+//!   IPv6 and its extension headers, UDP, ESP and AH with named field ranges,
+//!   and helpers that locate the ESP/AH header in a packet.
 //! * [`replay`] — anti-replay window with ESN inference, outbound sequence numbers.
 //! * [`hmac`] — pre-keyed HMAC-MD5/SHA-1/SHA-256.
 //! * [`full`] — the full face: whole-packet transport/tunnel ESP, AH and
@@ -19,7 +20,6 @@
 //! Allocation happens only at SA setup (the replay bitmap); every packet
 //! path is allocation-free and panic-free.
 #![no_std]
-#![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;

@@ -4,7 +4,7 @@
 //! detected; IPv4 options (incl. source route), IPv6 options with the
 //! "may change" bit, IPv6 type 0 routing header, GMAC, ESN, the ESP-then-AH
 //! bundle.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! Replays the cargo-fuzz corpus (fuzz/corpus/inbound) through the same
 //! harness as the fuzz target, so every input the fuzzer kept is a
 //! regression test of the normal test run.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! HMAC known-answer tests: RFC 2202 (HMAC-MD5, HMAC-SHA-1), RFC 4231
 //! (HMAC-SHA-256) and RFC 4868 (HMAC-SHA-256-128 truncation).
+#![cfg(test)]
 
 use ipsec_engine::hmac::{HashAlg, HmacKey};
 

@@ -3,7 +3,7 @@
 //! Run on purpose with
 //! `cargo test -p ipsec-engine --test seed_corpus -- --ignored`; the seeds
 //! are committed and replayed by tests/fuzz_corpus.rs on every test run.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Reports (with `--nocapture`) and bounds the prepared-state sizes.
+#![cfg(test)]
 
 #[test]
 fn prepared_state_sizes() {

@@ -4,6 +4,8 @@
 //!
 //! `*IPsecOffloadV2` / `IPsecV2` covers IPv4 and IPv6, `*IPsecOffloadV2IPv4` / `IPsecV2IPv4`
 //! IPv4 only; an IPv4 SA is allowed what either enables, an IPv6 SA what `IPsecV2` enables.
+//! The IPsecOV2 members of an `OID_TCP_OFFLOAD_PARAMETERS` set are read and restored here
+//! (`parse_params`, `write_params`); the module holds them while the request is below.
 
 use ipsecov2_abi::*;
 
@@ -157,6 +159,59 @@ impl OffloadEnable {
     #[must_use]
     pub const fn is_disabled(&self) -> bool {
         self.ipv4().is_disabled() && self.ipv6().is_disabled()
+    }
+}
+
+/// A requested `OID_TCP_OFFLOAD_PARAMETERS` change held while the request is below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PendingParams {
+    /// `IPsecV2` (`None`: no change).
+    pub(crate) ipsec_v2: Option<IpsecOffloadSetting>,
+    /// `IPsecV2IPv4` (`None`: no change).
+    pub(crate) ipsec_v2_ipv4: Option<IpsecOffloadSetting>,
+    /// The two bytes as the request carried them (restored before it completes).
+    pub(crate) raw: [u8; 2],
+}
+
+/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2` is.
+const PARAM_IPSEC_V2: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2);
+/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2IPv4` is.
+const PARAM_IPSEC_V2_IPV4: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2IPv4);
+
+/// The IPsecOV2 members of an `NDIS_OFFLOAD_PARAMETERS` (revision 2 and later, where they
+/// exist): `Ok(None)` when the structure is too old or too short to have them.
+pub(crate) fn parse_params(buf: &[u8]) -> Result<Option<PendingParams>, ()> {
+    let (Some(&revision), Some(size)) = (
+        buf.get(1),
+        buf.get(2..4).and_then(|b| <[u8; 2]>::try_from(b).ok()),
+    ) else {
+        return Ok(None);
+    };
+    let min = usize::from(NDIS_SIZEOF_OFFLOAD_PARAMETERS_REVISION_2);
+    if revision < NDIS_OFFLOAD_PARAMETERS_REVISION_2
+        || usize::from(u16::from_le_bytes(size)) < min
+        || buf.len() < min
+    {
+        return Ok(None);
+    }
+    let (Some(&v2), Some(&v4)) = (buf.get(PARAM_IPSEC_V2), buf.get(PARAM_IPSEC_V2_IPV4)) else {
+        return Ok(None);
+    };
+    Ok(Some(PendingParams {
+        ipsec_v2: IpsecOffloadSetting::from_parameter(v2)?,
+        ipsec_v2_ipv4: IpsecOffloadSetting::from_parameter(v4)?,
+        raw: [v2, v4],
+    }))
+}
+
+/// Stores `raw` (`IPsecV2`, `IPsecV2IPv4`) into the IPsecOV2 members of the
+/// `NDIS_OFFLOAD_PARAMETERS` in `buf` (to hide them from the miniport, then to restore them).
+pub(crate) fn write_params(buf: &mut [u8], raw: [u8; 2]) {
+    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2) {
+        *b = raw[0];
+    }
+    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2_IPV4) {
+        *b = raw[1];
     }
 }
 

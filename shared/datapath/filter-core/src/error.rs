@@ -7,6 +7,42 @@ use ipsecov2_nbl::NblError;
 
 use crate::frame::FrameError;
 
+/// One table per reason type: each row is a counter bucket's stable name and the pattern of the
+/// reasons counted in it. Generates `BUCKETS`, `bucket()` (the row of a reason, in table order)
+/// and `bucket_name()` from that one table, as the engine's `drop_reasons!` does for the full
+/// face's `DropReason`.
+macro_rules! drop_buckets {
+    ($ty:ident { $( $name:ident = $pat:pat, )* }) => {
+        impl $ty {
+            /// Number of distinct counter buckets (rows of the table).
+            pub const BUCKETS: usize = [$( stringify!($name), )*].len();
+
+            /// The counter bucket of this reason (`0..BUCKETS`, in table order).
+            #[must_use]
+            pub const fn bucket(self) -> usize {
+                #[allow(non_camel_case_types)]
+                enum Row { $( $name, )* }
+                match self {
+                    $( $pat => Row::$name as usize, )*
+                }
+            }
+
+            /// Stable name of a bucket, for counters and logs (`"unknown"` past the table).
+            #[must_use]
+            pub const fn bucket_name(bucket: usize) -> &'static str {
+                let mut row = 0;
+                $(
+                    if bucket == row {
+                        return stringify!($name);
+                    }
+                    row += 1;
+                )*
+                "unknown"
+            }
+        }
+    };
+}
+
 /// Why a send NBL carrying IPsec offload information was completed instead of sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SendDrop {
@@ -31,43 +67,21 @@ pub enum SendDrop {
     Crypto(PacketError),
 }
 
+drop_buckets! {
+    SendDrop {
+        unknown_handle = Self::UnknownHandle,
+        inbound_sa = Self::InboundSa,
+        lso_not_supported = Self::LsoNotSupported,
+        bad_frame = Self::Frame(_),
+        bad_header_offset = Self::BadHeaderOffset,
+        header_info_mismatch = Self::HeaderInfoMismatch,
+        pool_exhausted = Self::PoolExhausted,
+        bad_nbl = Self::Nbl(_),
+        crypto = Self::Crypto(_),
+    }
+}
+
 impl SendDrop {
-    /// Number of distinct counter buckets ([`SendDrop::bucket`]).
-    pub const BUCKETS: usize = 9;
-
-    /// The counter bucket of this reason (0..[`SendDrop::BUCKETS`]).
-    #[must_use]
-    pub const fn bucket(self) -> usize {
-        match self {
-            Self::UnknownHandle => 0,
-            Self::InboundSa => 1,
-            Self::LsoNotSupported => 2,
-            Self::Frame(_) => 3,
-            Self::BadHeaderOffset => 4,
-            Self::HeaderInfoMismatch => 5,
-            Self::PoolExhausted => 6,
-            Self::Nbl(_) => 7,
-            Self::Crypto(_) => 8,
-        }
-    }
-
-    /// Stable name of a bucket, for counters and logs.
-    #[must_use]
-    pub const fn bucket_name(bucket: usize) -> &'static str {
-        match bucket {
-            0 => "unknown_handle",
-            1 => "inbound_sa",
-            2 => "lso_not_supported",
-            3 => "bad_frame",
-            4 => "bad_header_offset",
-            5 => "header_info_mismatch",
-            6 => "pool_exhausted",
-            7 => "bad_nbl",
-            8 => "crypto",
-            _ => "unknown",
-        }
-    }
-
     /// The status the original NBL is completed with.
     #[must_use]
     pub fn ndis_status(self) -> NDIS_STATUS {
@@ -131,24 +145,19 @@ pub enum RecvFailure {
     Generic(PacketError),
 }
 
-impl RecvFailure {
-    /// Number of distinct counter buckets.
-    pub const BUCKETS: usize = 7;
-
-    /// The counter bucket of this reason.
-    #[must_use]
-    pub const fn bucket(self) -> usize {
-        match self {
-            Self::AhAuth(Layer::Transport) => 0,
-            Self::AhAuth(Layer::Tunnel) => 1,
-            Self::EspAuth(Layer::Transport) => 2,
-            Self::EspAuth(Layer::Tunnel) => 3,
-            Self::Syntax(_) => 4,
-            Self::Protocol => 5,
-            Self::Generic(_) => 6,
-        }
+drop_buckets! {
+    RecvFailure {
+        ah_auth_transport = Self::AhAuth(Layer::Transport),
+        ah_auth_tunnel = Self::AhAuth(Layer::Tunnel),
+        esp_auth_transport = Self::EspAuth(Layer::Transport),
+        esp_auth_tunnel = Self::EspAuth(Layer::Tunnel),
+        syntax = Self::Syntax(_),
+        protocol = Self::Protocol,
+        generic = Self::Generic(_),
     }
+}
 
+impl RecvFailure {
     /// The `CRYPTO_*` status reported in `Receive.CryptoStatus`.
     #[must_use]
     pub const fn crypto_status(self) -> u16 {
@@ -179,5 +188,50 @@ impl RecvFailure {
             PacketError::NotIpsec => Self::Protocol,
             _ => Self::Generic(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn send_drop_buckets_keep_their_numbers_and_names() {
+        let rows = [
+            (SendDrop::UnknownHandle, "unknown_handle"),
+            (SendDrop::InboundSa, "inbound_sa"),
+            (SendDrop::LsoNotSupported, "lso_not_supported"),
+            (SendDrop::Frame(FrameError::Truncated), "bad_frame"),
+            (SendDrop::BadHeaderOffset, "bad_header_offset"),
+            (SendDrop::HeaderInfoMismatch, "header_info_mismatch"),
+            (SendDrop::PoolExhausted, "pool_exhausted"),
+            (SendDrop::Nbl(NblError::NullCurrentMdl), "bad_nbl"),
+            (SendDrop::Crypto(PacketError::IvExhausted), "crypto"),
+        ];
+        assert_eq!(SendDrop::BUCKETS, rows.len());
+        for (i, (reason, name)) in rows.into_iter().enumerate() {
+            assert_eq!(reason.bucket(), i, "{reason:?}");
+            assert_eq!(SendDrop::bucket_name(i), name);
+        }
+        assert_eq!(SendDrop::bucket_name(SendDrop::BUCKETS), "unknown");
+    }
+
+    #[test]
+    fn recv_failure_buckets_keep_their_numbers() {
+        let rows = [
+            RecvFailure::AhAuth(Layer::Transport),
+            RecvFailure::AhAuth(Layer::Tunnel),
+            RecvFailure::EspAuth(Layer::Transport),
+            RecvFailure::EspAuth(Layer::Tunnel),
+            RecvFailure::Syntax(PacketError::Truncated),
+            RecvFailure::Protocol,
+            RecvFailure::Generic(PacketError::IvExhausted),
+        ];
+        assert_eq!(RecvFailure::BUCKETS, rows.len());
+        for (i, f) in rows.into_iter().enumerate() {
+            assert_eq!(f.bucket(), i, "{f:?}");
+        }
+        assert_eq!(RecvFailure::bucket_name(2), "esp_auth_transport");
+        assert_eq!(RecvFailure::bucket_name(RecvFailure::BUCKETS), "unknown");
     }
 }

@@ -1,6 +1,8 @@
-//! One filter module (one attachment of the filter to one miniport stack): the [`state`] machine,
-//! outstanding-NBL accounting, OID routing, `OID_TCP_OFFLOAD_PARAMETERS` and the keywords, the
-//! capability rewrite of offload status indications and query results, over a [`FilterCore`].
+//! [`FilterModule`]: one filter module (one attachment of the filter to one miniport stack). It
+//! owns a [`FilterCore`] (the SAs, the IPsecOV2 OIDs, the send and receive paths) and adds, under
+//! its lock, the [`StateMachine`] with its outstanding-NBL accounting, OID routing (answer or
+//! clone down), `OID_TCP_OFFLOAD_PARAMETERS` and the keywords, and the capability rewrite of
+//! offload status indications and query results.
 //!
 //! Everything the module does to NDIS goes through [`NdisPort`], the narrow set of `NdisF*`
 //! calls a filter makes: the Windows shell implements it over NDIS, `ipsecov2-ndis-emu` over an
@@ -13,8 +15,6 @@
 //!                         │  └─detach─► Detached (SAs freed)                     ▼
 //!                         └──── last outstanding NBL back: pause_complete ◄── Pausing
 //! ```
-//!
-//! [`state`]: crate::state
 
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -29,12 +29,13 @@ use crate::caps::{
     ipsec_v2_capabilities, ipsec_v2_capabilities_enabled, patch_offload_bytes, with_capabilities,
     CapabilityConfig,
 };
-use crate::config::{IpsecOffloadSetting, OffloadEnable};
-use crate::error::{RecvFailure, SendDrop};
+use crate::config::{parse_params, write_params, OffloadEnable, PendingParams};
+use crate::counters::{ModuleCounters, ModuleStats, SaStats};
+use crate::error::SendDrop;
 use crate::pool::{TxBuffer, TxPool};
 use crate::send::SendSink;
 use crate::state::{
-    Completion, FilterModule, FilterState, PauseStart, ReceiveVerdict, SendVerdict, StateError,
+    Completion, FilterState, PauseStart, ReceiveVerdict, SendVerdict, StateError, StateMachine,
 };
 use crate::FilterCore;
 
@@ -121,7 +122,7 @@ pub trait NdisPort<'a> {
     /// the clone down (`NdisFOidRequest`). Unless `NDIS_STATUS_PENDING` is returned, the
     /// clone's results are already copied back into the original (`oid_clone::copy_back`) and
     /// the clone freed; on `PENDING` the port later copies back and calls
-    /// [`Module::oid_request_complete`].
+    /// [`FilterModule::oid_request_complete`].
     fn pass_oid_down(&mut self, request: Self::Oid) -> NDIS_STATUS;
     /// `NdisFOidRequestComplete` of the original request.
     fn complete_oid_up(&mut self, request: Self::Oid, status: NDIS_STATUS);
@@ -141,18 +142,10 @@ pub struct ModuleConfig {
     pub enable: OffloadEnable,
 }
 
-/// A requested `OID_TCP_OFFLOAD_PARAMETERS` change held while the request is below.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct PendingParams {
-    ipsec_v2: Option<IpsecOffloadSetting>,
-    ipsec_v2_ipv4: Option<IpsecOffloadSetting>,
-    raw: [u8; 2],
-}
-
 /// The state the module keeps under its lock.
 #[derive(Debug, Clone)]
 pub struct ModuleState {
-    machine: FilterModule,
+    machine: StateMachine,
     enable: OffloadEnable,
     miniport_current: NDIS_OFFLOAD,
     miniport_hardware: NDIS_OFFLOAD,
@@ -164,33 +157,13 @@ impl ModuleState {
     #[must_use]
     pub fn new(enable: OffloadEnable, current: &NDIS_OFFLOAD, hardware: &NDIS_OFFLOAD) -> Self {
         Self {
-            machine: FilterModule::new(),
+            machine: StateMachine::new(),
             enable,
             miniport_current: *current,
             miniport_hardware: *hardware,
             pending_params: None,
         }
     }
-}
-
-/// Module-level counters of the state gating and control plane (the datapath ones are
-/// [`crate::ModuleCounters`]).
-#[derive(Debug, Default)]
-pub struct ModuleStats {
-    /// Send NBLs completed with `NDIS_STATUS_PAUSED` (module not running).
-    pub send_paused: AtomicU64,
-    /// Receive NBLs handed back to the miniport because the module was not running.
-    pub recv_returned_paused: AtomicU64,
-    /// Receive NBLs dropped (`NDIS_RECEIVE_FLAGS_RESOURCES`) because the module was not running.
-    pub recv_dropped_paused: AtomicU64,
-    /// Calls NDIS should not have made in the state the module was in ([`StateError`]).
-    pub state_errors: AtomicU64,
-    /// OIDs answered by the filter itself.
-    pub oids_answered: AtomicU64,
-    /// OIDs passed down.
-    pub oids_passed_down: AtomicU64,
-    /// Offload status indications rewritten.
-    pub offload_indications: AtomicU64,
 }
 
 fn inc(c: &AtomicU64, by: u64) {
@@ -201,88 +174,20 @@ fn get(c: &AtomicU64) -> u64 {
     c.load(Ordering::Relaxed)
 }
 
-/// Counters of one SA bundle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SaSnapshot {
-    /// Offload handle.
-    pub handle: u64,
-    /// Inbound SA.
-    pub inbound: bool,
-    /// ESP SPI.
-    pub esp_spi: Option<u32>,
-    /// AH SPI.
-    pub ah_spi: Option<u32>,
-    /// Packets processed successfully.
-    pub packets: u64,
-    /// Bytes of those packets.
-    pub octets: u64,
-    /// Authentication failures.
-    pub auth_failures: u64,
-    /// Other drops.
-    pub other_drops: u64,
-}
-
-/// A copy of every counter of a module, for the control plane.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleSnapshot {
-    /// State.
-    pub state: FilterState,
-    /// Send NBLs passed down and not yet completed.
-    pub sends_outstanding: u64,
-    /// Receive NBLs indicated up and not yet returned.
-    pub receives_outstanding: u64,
-    /// Enabled offloads.
-    pub enable: OffloadEnable,
-    /// Send NBLs passed down untouched.
-    pub send_passed: u64,
-    /// Send NBLs protected.
-    pub send_protected_nbls: u64,
-    /// Send packets protected.
-    pub send_packets: u64,
-    /// Bytes of those packets.
-    pub send_bytes: u64,
-    /// Send drops by [`SendDrop::bucket`] (names: [`SendDrop::bucket_name`]).
-    pub send_drops: [u64; SendDrop::BUCKETS],
-    /// Received NBLs untouched.
-    pub recv_untouched: u64,
-    /// Received IPsec packets left to TCP/IP (read-only, too large).
-    pub recv_not_processed: u64,
-    /// Received packets verified.
-    pub recv_packets: u64,
-    /// Bytes of those packets.
-    pub recv_bytes: u64,
-    /// Receive failures by [`RecvFailure::bucket`].
-    pub recv_failures: [u64; RecvFailure::BUCKETS],
-    /// Receive indications carrying `SaDeleteReq`.
-    pub recv_delete_requests: u64,
-    /// See [`ModuleStats::send_paused`].
-    pub send_paused: u64,
-    /// See [`ModuleStats::recv_returned_paused`].
-    pub recv_returned_paused: u64,
-    /// See [`ModuleStats::recv_dropped_paused`].
-    pub recv_dropped_paused: u64,
-    /// See [`ModuleStats::state_errors`].
-    pub state_errors: u64,
-    /// See [`ModuleStats::oids_answered`].
-    pub oids_answered: u64,
-    /// See [`ModuleStats::oids_passed_down`].
-    pub oids_passed_down: u64,
-    /// Per-SA counters, in table order.
-    pub sas: Vec<SaSnapshot>,
-}
-
-/// One filter module: a [`FilterCore`] (SA table `L`) and its state under the lock `S`.
-pub struct Module<L, S> {
+/// One filter module: its [`FilterCore`] (over the SA table lock `L`), and its state machine and
+/// offload configuration ([`ModuleState`]) under the lock `S`; every filter callback of the
+/// driver is one call into it.
+pub struct FilterModule<L, S> {
     core: FilterCore<L>,
     state: S,
     caps: CapabilityConfig,
     /// Gating and control-plane counters.
-    pub stats: ModuleStats,
+    pub counters: ModuleCounters,
 }
 
-impl<L, S> core::fmt::Debug for Module<L, S> {
+impl<L, S> core::fmt::Debug for FilterModule<L, S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Module")
+        f.debug_struct("FilterModule")
             .field("core", &self.core)
             .field("caps", &self.caps)
             .finish_non_exhaustive()
@@ -324,47 +229,7 @@ fn set_status(chain: &mut NblChain<'_>, status: NDIS_STATUS) {
     }
 }
 
-/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2` is.
-const PARAM_IPSEC_V2: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2);
-/// Where `NDIS_OFFLOAD_PARAMETERS::IPsecV2IPv4` is.
-const PARAM_IPSEC_V2_IPV4: usize = core::mem::offset_of!(NDIS_OFFLOAD_PARAMETERS, IPsecV2IPv4);
-
-/// The IPsecOV2 members of an `NDIS_OFFLOAD_PARAMETERS` (revision 2 and later, where they
-/// exist): `Ok(None)` when the structure is too old or too short to have them.
-fn parse_params(buf: &[u8]) -> Result<Option<PendingParams>, ()> {
-    let (Some(&revision), Some(size)) = (
-        buf.get(1),
-        buf.get(2..4).and_then(|b| <[u8; 2]>::try_from(b).ok()),
-    ) else {
-        return Ok(None);
-    };
-    let min = usize::from(NDIS_SIZEOF_OFFLOAD_PARAMETERS_REVISION_2);
-    if revision < NDIS_OFFLOAD_PARAMETERS_REVISION_2
-        || usize::from(u16::from_le_bytes(size)) < min
-        || buf.len() < min
-    {
-        return Ok(None);
-    }
-    let (Some(&v2), Some(&v4)) = (buf.get(PARAM_IPSEC_V2), buf.get(PARAM_IPSEC_V2_IPV4)) else {
-        return Ok(None);
-    };
-    Ok(Some(PendingParams {
-        ipsec_v2: IpsecOffloadSetting::from_parameter(v2)?,
-        ipsec_v2_ipv4: IpsecOffloadSetting::from_parameter(v4)?,
-        raw: [v2, v4],
-    }))
-}
-
-fn write_params(buf: &mut [u8], raw: [u8; 2]) {
-    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2) {
-        *b = raw[0];
-    }
-    if let Some(b) = buf.get_mut(PARAM_IPSEC_V2_IPV4) {
-        *b = raw[1];
-    }
-}
-
-impl<L, S> Module<L, S>
+impl<L, S> FilterModule<L, S>
 where
     L: SaLock<TableState<OffloadSa>>,
     S: SaLock<ModuleState>,
@@ -372,7 +237,8 @@ where
     /// `FilterAttach`: a module over `core` (its SA table created with the configured
     /// capacity), above a miniport whose current and hardware offloads are `current` and
     /// `hardware` (`NDIS_FILTER_ATTACH_PARAMETERS::DefaultOffloadConfiguration`); `Paused` on
-    /// return. What to report up is [`Module::current_offload`] / [`Module::hardware_offload`].
+    /// return. What to report up is [`FilterModule::current_offload`] /
+    /// [`FilterModule::hardware_offload`].
     pub fn attach(
         core: FilterCore<L>,
         config: &ModuleConfig,
@@ -383,7 +249,7 @@ where
             core,
             state: S::new(ModuleState::new(config.enable, current, hardware)),
             caps: config.caps,
-            stats: ModuleStats::default(),
+            counters: ModuleCounters::default(),
         };
         let attached = module.state.write().machine.attached();
         let _ = module.note(attached);
@@ -392,12 +258,12 @@ where
 
     fn note<T>(&self, r: Result<T, StateError>) -> Result<T, StateError> {
         if r.is_err() {
-            inc(&self.stats.state_errors, 1);
+            inc(&self.counters.state_errors, 1);
         }
         r
     }
 
-    /// The filter core (SA table, datapath counters).
+    /// The module's filter core (SAs, IPsecOV2 OIDs, send and receive paths, datapath counters).
     pub fn core(&self) -> &FilterCore<L> {
         &self.core
     }
@@ -499,7 +365,7 @@ where
         let verdict = self.state.write().machine.send(n);
         match verdict {
             SendVerdict::CompletePaused => {
-                inc(&self.stats.send_paused, u64::from(n));
+                inc(&self.counters.send_paused, u64::from(n));
                 set_status(&mut chain, NDIS_STATUS_PAUSED);
                 port.complete_send_up(chain);
             }
@@ -581,11 +447,11 @@ where
                 port.indicate_receive_up(chain, flags);
             }
             ReceiveVerdict::ReturnToMiniport => {
-                inc(&self.stats.recv_returned_paused, u64::from(n));
+                inc(&self.counters.recv_returned_paused, u64::from(n));
                 port.return_receive_down(chain);
             }
             ReceiveVerdict::Drop => {
-                inc(&self.stats.recv_dropped_paused, u64::from(n));
+                inc(&self.counters.recv_dropped_paused, u64::from(n));
             }
         }
     }
@@ -610,7 +476,7 @@ where
                 if status == NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG =>
             {
                 self.state.write().miniport_current = *offload;
-                inc(&self.stats.offload_indications, 1);
+                inc(&self.counters.offload_indications, 1);
                 let out = self.current_offload();
                 port.indicate_status_up(&StatusIndication::Offload {
                     status,
@@ -621,7 +487,7 @@ where
                 if status == NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES =>
             {
                 self.state.write().miniport_hardware = *offload;
-                inc(&self.stats.offload_indications, 1);
+                inc(&self.counters.offload_indications, 1);
                 let out = self.hardware_offload();
                 port.indicate_status_up(&StatusIndication::Offload {
                     status,
@@ -666,10 +532,10 @@ where
             None
         });
         if let Some(status) = answered {
-            inc(&self.stats.oids_answered, 1);
+            inc(&self.counters.oids_answered, 1);
             return status;
         }
-        inc(&self.stats.oids_passed_down, 1);
+        inc(&self.counters.oids_passed_down, 1);
         let status = port.pass_oid_down(request);
         if status == NDIS_STATUS_PENDING {
             return status;
@@ -746,7 +612,7 @@ where
     }
 
     /// Every counter of the module and of each SA. Allocates (control plane only).
-    pub fn snapshot(&self) -> ModuleSnapshot {
+    pub fn snapshot(&self) -> ModuleStats {
         let (state, sends_outstanding, receives_outstanding, enable) = {
             let st = self.state.read();
             (
@@ -759,7 +625,7 @@ where
         let c = &self.core.counters;
         let mut sas = Vec::new();
         self.core.sas().table().for_each(|h, sa| {
-            sas.push(SaSnapshot {
+            sas.push(SaStats {
                 handle: u64::from(h),
                 inbound: sa.inbound,
                 esp_spi: sa.esp.as_ref().map(|e| e.spi),
@@ -770,7 +636,7 @@ where
                 other_drops: get(&sa.counters.other_drops),
             });
         });
-        ModuleSnapshot {
+        ModuleStats {
             state,
             sends_outstanding,
             receives_outstanding,
@@ -786,12 +652,12 @@ where
             recv_bytes: get(&c.recv_bytes),
             recv_failures: core::array::from_fn(|i| c.recv_failures.get(i).map_or(0, get)),
             recv_delete_requests: get(&c.recv_delete_requests),
-            send_paused: get(&self.stats.send_paused),
-            recv_returned_paused: get(&self.stats.recv_returned_paused),
-            recv_dropped_paused: get(&self.stats.recv_dropped_paused),
-            state_errors: get(&self.stats.state_errors),
-            oids_answered: get(&self.stats.oids_answered),
-            oids_passed_down: get(&self.stats.oids_passed_down),
+            send_paused: get(&self.counters.send_paused),
+            recv_returned_paused: get(&self.counters.recv_returned_paused),
+            recv_dropped_paused: get(&self.counters.recv_dropped_paused),
+            state_errors: get(&self.counters.state_errors),
+            oids_answered: get(&self.counters.oids_answered),
+            oids_passed_down: get(&self.counters.oids_passed_down),
             sas,
         }
     }
@@ -799,7 +665,7 @@ where
 
 /// The module over the host locks (tests, the NDIS emulation, user-mode tools).
 #[cfg(feature = "std")]
-pub type HostModule = Module<
+pub type HostModule = FilterModule<
     ipsecov2_satable::StdRwLock<TableState<OffloadSa>>,
     ipsecov2_satable::StdRwLock<ModuleState>,
 >;

@@ -1,22 +1,23 @@
 //! The receive path: verify and decrypt IPsec packets whose inbound SA is offloaded, and report
-//! the results in the IPsecOV2 slots; every packet is indicated.
+//! the results in the IPsecOV2 slots; every packet is indicated. What the path remembers between
+//! packets is here too: [`DeleteRequests`] (exhausted outbound SAs awaiting `SaDeleteReq`) and
+//! [`ModeCache`] (the learned mode of inbound SAs, for failure codes).
 
-use ipsec_engine::wire::{locate_ipsec, IpsecKind, IpsecLocation};
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use ipsec_engine::wire::field::{be32, byte};
+use ipsec_engine::wire::{ah, ipv4, ipv6, locate_ipsec, proto, IpsecKind, IpsecLocation};
 use ipsec_engine::EspOpened;
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NbData, NblChain};
 use ipsecov2_offload_sa::OffloadSa;
 use ipsecov2_satable::{
-    AddressFamily, Arc, InboundKey, IpAddress, IpsecProtocol, SaLock, TableState,
+    AddressFamily, Arc, InboundKey, IpAddress, IpsecProtocol, OffloadHandle, SaLock, TableState,
 };
 
 use crate::error::{Layer, RecvFailure};
-use crate::frame::{be32, datagram_len, destination, l2_len};
+use crate::frame::{datagram_len, destination, l2_len};
 use crate::FilterCore;
-
-const IPPROTO_ESP: u8 = 50;
-const IPPROTO_IPV4: u8 = 4;
-const IPPROTO_IPV6: u8 = 41;
 
 /// What the receive path did with one received NBL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,8 +63,8 @@ fn open_layer(
     match loc.kind {
         IpsecKind::Ah => {
             let ah = sa.ah.as_ref().ok_or(RecvFailure::Protocol)?;
-            let nh = *ip.get(loc.offset).ok_or(RecvFailure::Protocol)?;
-            let layer = layer_hint.unwrap_or(if nh == IPPROTO_IPV4 || nh == IPPROTO_IPV6 {
+            let nh = byte(ip, loc.offset + ah::field::NXT_HDR).ok_or(RecvFailure::Protocol)?;
+            let layer = layer_hint.unwrap_or(if nh == proto::IPV4 || nh == proto::IPV6 {
                 Layer::Tunnel
             } else {
                 Layer::Transport
@@ -80,7 +81,7 @@ fn open_layer(
                     payload: (after, loc.end),
                 }),
                 Some(esp) => {
-                    if opened.next_header != IPPROTO_ESP || be32(ip, after) != Some(esp.spi) {
+                    if opened.next_header != proto::ESP || be32(ip, after) != Some(esp.spi) {
                         return Err(RecvFailure::Protocol);
                     }
                     let len = loc.end.checked_sub(after).ok_or(RecvFailure::Protocol)?;
@@ -140,7 +141,10 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     fn inbound(&self, ip: &[u8], loc: IpsecLocation) -> Option<(u64, Arc<OffloadSa>)> {
         // The SPI is the first word of ESP, the second of AH.
         let (proto, spi_at) = match loc.kind {
-            IpsecKind::Ah => (IpsecProtocol::Ah, loc.offset.checked_add(4)?),
+            IpsecKind::Ah => (
+                IpsecProtocol::Ah,
+                loc.offset.checked_add(ah::field::SPI.start)?,
+            ),
             IpsecKind::Esp | IpsecKind::UdpEsp { .. } => (IpsecProtocol::Esp, loc.offset),
         };
         let spi = be32(ip, spi_at)?;
@@ -182,10 +186,10 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             let mut header = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0);
             match outcome {
                 RecvOutcome::Untouched => {
-                    crate::ModuleCounters::inc(&self.counters.recv_untouched);
+                    crate::DatapathCounters::inc(&self.counters.recv_untouched);
                 }
                 RecvOutcome::NotProcessed => {
-                    crate::ModuleCounters::inc(&self.counters.recv_not_processed);
+                    crate::DatapathCounters::inc(&self.counters.recv_not_processed);
                 }
                 RecvOutcome::Checked(r) => {
                     info.set_receive_crypto_done(true);
@@ -196,7 +200,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                     });
                     if r.sa_delete_req {
                         info.set_receive_sa_delete_req(true);
-                        crate::ModuleCounters::inc(&self.counters.recv_delete_requests);
+                        crate::DatapathCounters::inc(&self.counters.recv_delete_requests);
                     }
                     if let Some((nh, pad)) = r.header {
                         header.set_receive_next_header(nh);
@@ -268,7 +272,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             Ok(o) => {
                 self.modes.learn(
                     handle,
-                    o.next_header == IPPROTO_IPV4 || o.next_header == IPPROTO_IPV6,
+                    o.next_header == proto::IPV4 || o.next_header == proto::IPV6,
                 );
                 o
             }
@@ -291,7 +295,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             }
         }
         // Transport over tunnel: the inner packet may carry a transport-mode SA of its own.
-        if outer.next_header == IPPROTO_IPV4 || outer.next_header == IPPROTO_IPV6 {
+        if outer.next_header == proto::IPV4 || outer.next_header == proto::IPV6 {
             self.inner_layer(ip, outer.payload, data, l2, &mut report);
         }
         match report.result {
@@ -365,17 +369,17 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         };
         // `locate_ipsec` wants the whole datagram; look for a plain ESP/AH header right after a
         // fixed-size IP header instead, which is enough to decide who processes the packet.
-        let (proto, off) = match ip.first().map(|b| b >> 4) {
+        let (next, off) = match ipsec_engine::wire::ip_version(ip) {
             Some(4) => (
-                ip.get(9).copied(),
-                usize::from(ip.first().map_or(0, |b| b & 0xf)) * 4,
+                byte(ip, ipv4::field::PROTOCOL),
+                ipv4::Ipv4Packet::new_unchecked(ip).header_len(),
             ),
-            Some(6) => (ip.get(6).copied(), 40),
+            Some(6) => (byte(ip, ipv6::field::NXT_HDR), ipv6::HEADER_LEN),
             _ => (None, 0),
         };
-        let kind = match proto {
-            Some(IPPROTO_ESP) => IpsecKind::Esp,
-            Some(51) => IpsecKind::Ah,
+        let kind = match next {
+            Some(proto::ESP) => IpsecKind::Esp,
+            Some(proto::AH) => IpsecKind::Ah,
             _ => return RecvOutcome::Untouched,
         };
         let loc = IpsecLocation {
@@ -387,6 +391,129 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         match self.inbound(ip, loc) {
             Some(_) => RecvOutcome::NotProcessed,
             None => RecvOutcome::Untouched,
+        }
+    }
+}
+
+/// Outbound SAs whose IV or sequence space ran out, remembered (bounded) until their pair is
+/// deleted, so that the next packet received on the matching inbound SA carries `SaDeleteReq`
+/// (the managing-SAs page: TCP/IP then deletes the inbound SA and the outbound SA).
+#[derive(Debug, Default)]
+pub struct DeleteRequests {
+    handles: [AtomicU64; DeleteRequests::SLOTS],
+}
+
+impl DeleteRequests {
+    /// How many exhausted outbound SAs can be pending at once (more are dropped: the next
+    /// failing send records them again).
+    pub const SLOTS: usize = 8;
+
+    pub(crate) fn note_exhausted(&self, handle: u64) {
+        if self
+            .handles
+            .iter()
+            .any(|h| h.load(Ordering::Relaxed) == handle)
+        {
+            return;
+        }
+        for h in &self.handles {
+            if h.compare_exchange(0, handle, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+
+    /// Whether a pending exhausted outbound SA pairs with the inbound SA `sa` (its source is
+    /// `sa`'s destination and vice versa). Entries whose SA is gone are cleared.
+    fn requested_for<L: SaLock<TableState<OffloadSa>>>(
+        &self,
+        core: &FilterCore<L>,
+        sa: &OffloadSa,
+    ) -> bool {
+        let mut found = false;
+        for h in &self.handles {
+            let v = h.load(Ordering::Acquire);
+            if v == 0 {
+                continue;
+            }
+            match OffloadHandle::from_u64(v).and_then(|oh| core.sas.table().get(oh)) {
+                None => {
+                    let _ = h.compare_exchange(v, 0, Ordering::AcqRel, Ordering::Relaxed);
+                }
+                Some(out) => {
+                    if out.destination == sa.source && out.source == sa.destination {
+                        found = true;
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Outbound handles currently pending deletion.
+    pub fn pending(&self) -> impl Iterator<Item = u64> + '_ {
+        self.handles
+            .iter()
+            .map(|h| h.load(Ordering::Relaxed))
+            .filter(|&v| v != 0)
+    }
+}
+
+/// What the receive path learned about the mode of inbound SAs: ESP hides whether a packet is
+/// tunnel or transport mode until it is decrypted, so an ESP authentication failure can only be
+/// reported as `CRYPTO_TUNNEL_ESP_AUTH_FAILED` for an SA already seen carrying tunnel traffic.
+/// A small direct-mapped cache (no allocation, no lock); a miss or a torn entry reads as
+/// "transport", which only affects the failure code reported.
+#[derive(Debug)]
+pub struct ModeCache {
+    handles: [AtomicU64; ModeCache::SLOTS],
+    tags: [AtomicU64; ModeCache::SLOTS],
+}
+
+impl Default for ModeCache {
+    fn default() -> Self {
+        Self {
+            handles: core::array::from_fn(|_| AtomicU64::new(0)),
+            tags: core::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+}
+
+impl ModeCache {
+    /// Number of entries.
+    pub const SLOTS: usize = 64;
+
+    fn slot(handle: u64) -> usize {
+        // SLOTS is a power of two: the low bits of the handle spread well (the table's handles
+        // are keyed and generation-tagged).
+        usize::try_from(handle % Self::SLOTS as u64).unwrap_or(0)
+    }
+
+    fn tag(handle: u64, tunnel: bool) -> u64 {
+        (handle << 1) | u64::from(tunnel)
+    }
+
+    /// Records the mode of inbound SA `handle`.
+    pub fn learn(&self, handle: u64, tunnel: bool) {
+        let i = Self::slot(handle);
+        if let (Some(h), Some(t)) = (self.handles.get(i), self.tags.get(i)) {
+            h.store(handle, Ordering::Relaxed);
+            t.store(Self::tag(handle, tunnel), Ordering::Relaxed);
+        }
+    }
+
+    /// Whether inbound SA `handle` was last seen carrying tunnel-mode traffic.
+    #[must_use]
+    pub fn tunnel(&self, handle: u64) -> bool {
+        let i = Self::slot(handle);
+        match (self.handles.get(i), self.tags.get(i)) {
+            (Some(h), Some(t)) => {
+                h.load(Ordering::Relaxed) == handle
+                    && t.load(Ordering::Relaxed) == Self::tag(handle, true)
+            }
+            _ => false,
         }
     }
 }

@@ -1,7 +1,10 @@
 //! The send path: protect every NET_BUFFER of an NBL that carries IPsecOV2 information into a
 //! filter-owned buffer; pass the others down; keep the chain's order.
 
-use ipsec_engine::wire::{fix_udp_encap, locate_ipsec, IpsecKind};
+use ipsec_engine::wire::field::byte;
+use ipsec_engine::wire::{
+    ah, fix_udp_encap, ipv6ext, locate_ipsec, proto, IpsecKind, ESP_HEADER_LEN,
+};
 use ipsec_engine::PacketError;
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NblChain};
@@ -41,10 +44,11 @@ fn handle_of(v: usize) -> u64 {
 }
 
 fn ah_len(ip: &[u8], off: usize) -> Result<usize, SendDrop> {
-    let l = ip
-        .get(off.checked_add(1).ok_or(SendDrop::BadHeaderOffset)?)
+    let at = off
+        .checked_add(ah::field::LENGTH)
         .ok_or(SendDrop::BadHeaderOffset)?;
-    Ok((usize::from(*l) + 2) * 4)
+    let l = byte(ip, at).ok_or(SendDrop::BadHeaderOffset)?;
+    ipv6ext::header_len(proto::AH, l).ok_or(SendDrop::BadHeaderOffset)
 }
 
 /// Seals one SA bundle over `ip` (an IP datagram, offset 0 = IP header): ESP first, then AH over
@@ -117,7 +121,7 @@ fn protect_frame(
         let start = match (&outer.esp, &outer.ah) {
             (Some(esp), _) => esp_off
                 .ok_or(SendDrop::BadHeaderOffset)?
-                .checked_add(8 + esp.sa.config().encryption.iv_len())
+                .checked_add(ESP_HEADER_LEN + esp.sa.config().encryption.iv_len())
                 .ok_or(SendDrop::BadHeaderOffset)?,
             (None, Some(_)) => {
                 let off = ah_off.ok_or(SendDrop::BadHeaderOffset)?;
@@ -196,11 +200,11 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         while let Some(mut one) = chain.pop_front() {
             match self.send_one(&mut one, mapper, pool, sink, &mut cache) {
                 Ok(Verdict::Passed) => {
-                    crate::ModuleCounters::inc(&self.counters.send_passed);
+                    crate::DatapathCounters::inc(&self.counters.send_passed);
                     sink.pass_down(one);
                 }
                 Ok(Verdict::Protected) => {
-                    crate::ModuleCounters::inc(&self.counters.send_protected_nbls);
+                    crate::DatapathCounters::inc(&self.counters.send_protected_nbls);
                     sink.protected(one);
                 }
                 Err(d) => {
@@ -266,12 +270,12 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 match result {
                     Ok(()) => sa.counters.count_ok(len),
                     Err(SendDrop::Crypto(e)) => {
-                        ModuleCountersExt::drop_sa(sa);
+                        count_sa_drop(sa);
                         if matches!(e, PacketError::IvExhausted | PacketError::SequenceExhausted) {
                             self.delete_requests.note_exhausted(*h);
                         }
                     }
-                    Err(_) => ModuleCountersExt::drop_sa(sa),
+                    Err(_) => count_sa_drop(sa),
                 }
             }
             result?;
@@ -282,12 +286,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     }
 }
 
-struct ModuleCountersExt;
-
-impl ModuleCountersExt {
-    fn drop_sa(sa: &OffloadSa) {
-        sa.counters
-            .other_drops
-            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-    }
+/// Counts a send dropped by `sa` in the SA's own counters.
+fn count_sa_drop(sa: &OffloadSa) {
+    sa.counters
+        .other_drops
+        .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
 }

@@ -1,7 +1,7 @@
-//! The filter module state machine of an NDIS lightweight filter, and the accounting of NBLs the
-//! module has handed on and not yet got back. Portable, no `unsafe`: [`crate::module::Module`]
-//! keeps it under the module's lock and acts on the verdicts (the Windows shell used it directly
-//! before the module layer existed; `ipsecov2-lwf::state` re-exports it).
+//! The state machine of one filter module (`StateMachine`: its [`FilterState`] and the NBLs the
+//! module has handed on and not yet got back). Portable, no `unsafe`:
+//! [`crate::module::FilterModule`] keeps it under the module's lock (the field `machine`) and
+//! acts on the verdicts.
 //!
 //! ```text
 //!  Attaching ──attached──► Paused ──restart──► Restarting ──restarted(ok)──► Running
@@ -117,21 +117,21 @@ pub enum Completion {
     PauseComplete,
 }
 
-/// One filter module's state and outstanding-NBL counts.
+/// The state machine of one filter module: its state and outstanding-NBL counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilterModule {
+pub struct StateMachine {
     state: FilterState,
     sends_outstanding: u64,
     receives_outstanding: u64,
 }
 
-impl Default for FilterModule {
+impl Default for StateMachine {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl FilterModule {
+impl StateMachine {
     /// A module in `Attaching`, nothing outstanding.
     #[must_use]
     pub const fn new() -> Self {
@@ -340,8 +340,8 @@ mod tests {
     use super::*;
     use std::string::ToString;
 
-    fn running() -> FilterModule {
-        let mut m = FilterModule::new();
+    fn running() -> StateMachine {
+        let mut m = StateMachine::new();
         assert_eq!(m.attached(), Ok(()));
         assert_eq!(m.restart(), Ok(()));
         assert_eq!(m.restarted(true), Ok(()));
@@ -363,10 +363,10 @@ mod tests {
 
     #[test]
     fn attach_failure_and_restart_failure() {
-        let mut m = FilterModule::new();
+        let mut m = StateMachine::new();
         assert_eq!(m.attach_failed(), Ok(()));
         assert_eq!(m.state(), FilterState::Detached);
-        let mut m = FilterModule::new();
+        let mut m = StateMachine::new();
         m.attached().ok();
         m.restart().ok();
         assert_eq!(m.restarted(false), Ok(()));
@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn wrong_transitions_are_refused_and_leave_the_state() {
-        let mut m = FilterModule::new();
+        let mut m = StateMachine::new();
         let e = |operation, state| Err::<(), _>(StateError { operation, state });
         let p = |operation, state| Err::<PauseStart, _>(StateError { operation, state });
         assert_eq!(m.restart(), e(Operation::Restart, FilterState::Attaching));
@@ -408,7 +408,7 @@ mod tests {
 
     #[test]
     fn sends_only_flow_while_running() {
-        let mut m = FilterModule::new();
+        let mut m = StateMachine::new();
         assert_eq!(m.send(3), SendVerdict::CompletePaused);
         m.attached().ok();
         assert_eq!(m.send(3), SendVerdict::CompletePaused);
@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn receives_refused_unless_running() {
-        let mut m = FilterModule::new();
+        let mut m = StateMachine::new();
         assert_eq!(m.receive(1, true), ReceiveVerdict::ReturnToMiniport);
         assert_eq!(m.receive(1, false), ReceiveVerdict::Drop);
         m.attached().ok();
@@ -511,7 +511,7 @@ mod tests {
             seed
         };
         for _ in 0..200 {
-            let mut m = FilterModule::new();
+            let mut m = StateMachine::new();
             let (mut sent, mut received) = (0u64, 0u64);
             let mut pause_completions = 0u32;
             for _ in 0..200 {

@@ -1,13 +1,13 @@
 //! Failures on both paths: tampered, truncated and unknown-SPI packets on receive, read-only
 //! NBLs, protocol mismatches; unknown handles, mixed chains, pool exhaustion, slot 12 mismatches
 //! and SA exhaustion on send.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 
 use common::*;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{FrameError, HostTxPool, ModuleCounters, SendDrop};
+use ipsecov2_filter_core::{DatapathCounters, FrameError, HostTxPool, SendDrop};
 use ipsecov2_ndis_emu::SplitMix64;
 
 const V4: Ip = Ip {
@@ -27,8 +27,30 @@ fn pair(esp: Option<&EspAlg>, ah: Option<&AhAlg>, v6: bool) -> Pair {
     let rx = core();
     let e = esp.map(|a| (a, 0x3000));
     let a = ah.map(|a| (a, 0x3001));
-    let handle = add(&tx, &bundle(e, a, v6, false, true, 0));
-    assert_ne!(add(&rx, &bundle(e, a, v6, true, true, 0)), 0);
+    let handle = add(
+        &tx,
+        &bundle(BundleSpec {
+            esp: e,
+            ah: a,
+            v6,
+            esn: true,
+            ..BundleSpec::default()
+        }),
+    );
+    assert_ne!(
+        add(
+            &rx,
+            &bundle(BundleSpec {
+                esp: e,
+                ah: a,
+                v6,
+                inbound: true,
+                esn: true,
+                ..BundleSpec::default()
+            })
+        ),
+        0
+    );
     Pair {
         tx,
         rx,
@@ -99,7 +121,7 @@ fn tampered_esp_is_indicated_with_auth_failure_and_not_modified() {
             assert_eq!(bytes, sent, "nothing written on failure");
         }
         assert_eq!(
-            ModuleCounters::get(&p.rx.counters.recv_failures[2]),
+            DatapathCounters::get(&p.rx.counters.recv_failures[2]),
             frames.len() as u64
         );
     }
@@ -205,7 +227,7 @@ fn unknown_spi_and_non_ipsec_go_up_untouched() {
         assert_eq!(*view, UNTOUCHED);
         assert_eq!(bytes, sent);
     }
-    assert_eq!(ModuleCounters::get(&p.rx.counters.recv_untouched), 3);
+    assert_eq!(DatapathCounters::get(&p.rx.counters.recv_untouched), 3);
 }
 
 /// A read-only receive NBL is left to TCP/IP (no CryptoDone), bytes untouched.
@@ -224,7 +246,7 @@ fn read_only_receive_is_not_processed() {
     );
     assert_eq!(got[0].0, UNTOUCHED);
     assert_eq!(got[0].1, wire);
-    assert_eq!(ModuleCounters::get(&p.rx.counters.recv_not_processed), 1);
+    assert_eq!(DatapathCounters::get(&p.rx.counters.recv_not_processed), 1);
 }
 
 /// Plain ESP arriving for an ESP+AH bundle, and UDP-ESP for a plain ESP SA: invalid protocol.
@@ -236,20 +258,10 @@ fn protocol_mismatch() {
     // Sender: ESP only; receiver: ESP+AH with the same ESP SPI.
     let tx = core();
     let rx = core();
-    let h = add(
-        &tx,
-        &bundle(Some((&e, 0x5000)), None, false, false, false, 0),
-    );
+    let h = add(&tx, &bundle(BundleSpec::esp(&e, 0x5000)));
     add(
         &rx,
-        &bundle(
-            Some((&e, 0x5000)),
-            Some((&a, 0x5001)),
-            false,
-            true,
-            false,
-            0,
-        ),
+        &bundle(BundleSpec::esp(&e, 0x5000).with_ah(&a, 0x5001).inbound()),
     );
     let layer = Layer {
         esp: Some((e.shape, 0x5000)),
@@ -274,19 +286,9 @@ fn protocol_mismatch() {
     let rx = core();
     let h = add(
         &tx,
-        &bundle(
-            Some((&e, 0x6000)),
-            None,
-            false,
-            false,
-            false,
-            IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT,
-        ),
+        &bundle(BundleSpec::esp(&e, 0x6000).udp(IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT)),
     );
-    add(
-        &rx,
-        &bundle(Some((&e, 0x6000)), None, false, true, false, 0),
-    );
+    add(&rx, &bundle(BundleSpec::esp(&e, 0x6000).inbound()));
     let layer = Layer {
         esp: Some((e.shape, 0x6000)),
         ah: None,
@@ -314,11 +316,8 @@ fn wildcard_destination_inbound_sa() {
     let e = esp_gcm();
     let tx = core();
     let rx = core();
-    let h = add(
-        &tx,
-        &bundle(Some((&e, 0x6100)), None, false, false, false, 0),
-    );
-    let mut inbound = bundle(Some((&e, 0x6100)), None, false, true, false, 0);
+    let h = add(&tx, &bundle(BundleSpec::esp(&e, 0x6100)));
+    let mut inbound = bundle(BundleSpec::esp(&e, 0x6100).inbound());
     inbound.dst = [0; 16];
     assert_ne!(add(&rx, &inbound), 0);
     let layer = Layer {
@@ -348,11 +347,8 @@ fn esn_high_bits_enter_the_icv_and_update_sa_changes_them() {
     let e = esp_cbc();
     let tx = core();
     let rx = core();
-    let h = add(
-        &tx,
-        &bundle(Some((&e, 0x6200)), None, false, false, true, 0),
-    );
-    let mut inbound = bundle(Some((&e, 0x6200)), None, false, true, true, 0);
+    let h = add(&tx, &bundle(BundleSpec::esp(&e, 0x6200).esn()));
+    let mut inbound = bundle(BundleSpec::esp(&e, 0x6200).inbound().esn());
     inbound.sa[0].seq_high = 8;
     let ih = add(&rx, &inbound);
     let layer = Layer {
@@ -394,10 +390,7 @@ fn unknown_and_inbound_handles_complete_with_failure() {
     let mut rng = SplitMix64::new(18);
     let e = esp_gcm();
     let p = pair(Some(&e), None, false);
-    let inbound = add(
-        &p.tx,
-        &bundle(Some((&e, 0x7777)), None, false, true, false, 0),
-    );
+    let inbound = add(&p.tx, &bundle(BundleSpec::esp(&e, 0x7777).inbound()));
     let f = frame(&V4, &p.layer, 1, &rng.bytes(10), 6);
     let pool = HostTxPool::new(4, 512);
     let specs = vec![
@@ -427,7 +420,7 @@ fn unknown_and_inbound_handles_complete_with_failure() {
     while let Some(nbl) = cursor.next_nbl() {
         assert_eq!(nbl.status(), NDIS_STATUS_FAILURE);
     }
-    assert_eq!(ModuleCounters::get(&p.tx.counters.send_drops[0]), 2);
+    assert_eq!(DatapathCounters::get(&p.tx.counters.send_drops[0]), 2);
     // After DELETE_SA the handle is unknown.
     let mut del = build::delete_sa_list(&[p.handle]);
     p.tx.oid(
@@ -603,16 +596,13 @@ fn iv_exhaustion_requests_sa_deletion() {
     let e = esp_gcm();
     // One module holds both directions of the pair, as a host does.
     let m = core();
-    let out = add(
-        &m,
-        &bundle(Some((&e, 0x8100)), None, false, false, false, 0),
-    );
-    let mut inbound = bundle(Some((&e, 0x8200)), None, false, true, false, 0);
+    let out = add(&m, &bundle(BundleSpec::esp(&e, 0x8100)));
+    let mut inbound = bundle(BundleSpec::esp(&e, 0x8200).inbound());
     inbound.src[..4].copy_from_slice(&V4_DST);
     inbound.dst[..4].copy_from_slice(&V4_SRC);
     assert_ne!(add(&m, &inbound), 0);
     let peer = core();
-    let mut peer_out = bundle(Some((&e, 0x8200)), None, false, false, false, 0);
+    let mut peer_out = bundle(BundleSpec::esp(&e, 0x8200));
     peer_out.src[..4].copy_from_slice(&V4_DST);
     peer_out.dst[..4].copy_from_slice(&V4_SRC);
     let ph = add(&peer, &peer_out);
@@ -718,19 +708,10 @@ fn transport_over_tunnel_inner_failure() {
     let (t, pe) = (esp_gcm(), esp_cbc());
     let tx = core();
     let rx = core();
-    let th = add(
-        &tx,
-        &bundle(Some((&t, 0xb000)), None, false, false, false, 0),
-    );
-    let ph = add(
-        &tx,
-        &bundle(Some((&pe, 0xb001)), None, true, false, true, 0),
-    );
-    add(
-        &rx,
-        &bundle(Some((&t, 0xb000)), None, false, true, false, 0),
-    );
-    let mut inner_sa = bundle(Some((&pe, 0xb001)), None, true, true, true, 0);
+    let th = add(&tx, &bundle(BundleSpec::esp(&t, 0xb000)));
+    let ph = add(&tx, &bundle(BundleSpec::esp(&pe, 0xb001).v6().esn()));
+    add(&rx, &bundle(BundleSpec::esp(&t, 0xb000).inbound()));
+    let mut inner_sa = bundle(BundleSpec::esp(&pe, 0xb001).v6().inbound().esn());
     inner_sa.sa[0].seq_high = 99;
     add(&rx, &inner_sa);
     let f = frame_tunnel(
@@ -765,6 +746,6 @@ fn transport_over_tunnel_inner_failure() {
     let v = got[0].0;
     assert!(v.crypto_done && !v.next_crypto_done);
     assert_eq!(v.status, CRYPTO_TRANSPORT_ESP_AUTH_FAILED);
-    assert_eq!(ModuleCounters::get(&rx.counters.recv_failures[2]), 1);
-    assert_eq!(ModuleCounters::get(&rx.counters.recv_packets), 0);
+    assert_eq!(DatapathCounters::get(&rx.counters.recv_failures[2]), 1);
+    assert_eq!(DatapathCounters::get(&rx.counters.recv_packets), 0);
 }

@@ -1,5 +1,6 @@
 //! The OID clone bookkeeping (moved from the driver): original pointer round trip, results
 //! copied back by request type. Reads the `DATA` union views (unsafe in this test crate only).
+#![cfg(test)]
 
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::oid_clone::*;

@@ -1,6 +1,6 @@
 //! Send through the filter core as TCP/IP would, receive the produced bytes as the peer through
 //! another filter core, over real NBL chains with random MDL segmentation.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 mod common;
 
@@ -32,9 +32,32 @@ fn roundtrip(rng: &mut SplitMix64, c: &Case<'_>) {
     };
     let e = c.esp.map(|a| (a, spi_e));
     let a = c.ah.map(|a| (a, spi_a));
-    let h = add(&tx, &bundle(e, a, c.ip.v6, false, c.esn, udp));
+    let h = add(
+        &tx,
+        &bundle(BundleSpec {
+            esp: e,
+            ah: a,
+            v6: c.ip.v6,
+            esn: c.esn,
+            udp,
+            ..BundleSpec::default()
+        }),
+    );
     assert_ne!(h, 0, "outbound SA offloaded");
-    assert_ne!(add(&rx, &bundle(e, a, c.ip.v6, true, c.esn, udp)), 0);
+    assert_ne!(
+        add(
+            &rx,
+            &bundle(BundleSpec {
+                esp: e,
+                ah: a,
+                v6: c.ip.v6,
+                inbound: true,
+                esn: c.esn,
+                udp
+            })
+        ),
+        0
+    );
     let layer = Layer {
         esp: c.esp.map(|a| (a.shape, spi_e)),
         ah: c.ah.map(|a| (a.shape, spi_a)),
@@ -236,38 +259,51 @@ fn transport_over_tunnel() {
             let p_ah = inner_ah.then_some((pa, pa_spi));
             let th = add(
                 &tx,
-                &bundle(Some((te, t_spi)), t_ah, outer_v6, false, true, tunnel_udp),
+                &bundle(BundleSpec {
+                    esp: Some((te, t_spi)),
+                    ah: t_ah,
+                    v6: outer_v6,
+                    esn: true,
+                    udp: tunnel_udp,
+                    ..BundleSpec::default()
+                }),
             );
             let ph = add(
                 &tx,
-                &bundle(
-                    Some((pe, p_spi)),
-                    p_ah,
-                    inner_v6,
-                    false,
-                    false,
-                    transport_udp,
-                ),
+                &bundle(BundleSpec {
+                    esp: Some((pe, p_spi)),
+                    ah: p_ah,
+                    v6: inner_v6,
+                    udp: transport_udp,
+                    ..BundleSpec::default()
+                }),
             );
             assert!(th != 0 && ph != 0);
             assert_ne!(
                 add(
                     &rx,
-                    &bundle(Some((te, t_spi)), t_ah, outer_v6, true, true, tunnel_udp)
+                    &bundle(BundleSpec {
+                        esp: Some((te, t_spi)),
+                        ah: t_ah,
+                        v6: outer_v6,
+                        inbound: true,
+                        esn: true,
+                        udp: tunnel_udp
+                    })
                 ),
                 0
             );
             assert_ne!(
                 add(
                     &rx,
-                    &bundle(
-                        Some((pe, p_spi)),
-                        p_ah,
-                        inner_v6,
-                        true,
-                        false,
-                        transport_udp
-                    )
+                    &bundle(BundleSpec {
+                        esp: Some((pe, p_spi)),
+                        ah: p_ah,
+                        v6: inner_v6,
+                        inbound: true,
+                        udp: transport_udp,
+                        ..BundleSpec::default()
+                    })
                 ),
                 0
             );
@@ -327,14 +363,8 @@ fn vlan_tagged_frames() {
     let alg = &esp_algs()[2];
     let tx = core();
     let rx = core();
-    let h = add(
-        &tx,
-        &bundle(Some((alg, 0x4242)), None, false, false, false, 0),
-    );
-    add(
-        &rx,
-        &bundle(Some((alg, 0x4242)), None, false, true, false, 0),
-    );
+    let h = add(&tx, &bundle(BundleSpec::esp(alg, 0x4242)));
+    add(&rx, &bundle(BundleSpec::esp(alg, 0x4242).inbound()));
     let mut f = frame(
         &Ip {
             v6: false,
@@ -410,8 +440,24 @@ fn long_mixed_chain_equals_one_by_one() {
         };
         let e = e.map(|x| (x, *spi));
         let a = a.map(|x| (x, *spi + 0x100));
-        let h = add(&tx, &bundle(e, a, ip.v6, false, false, encap));
-        let mut inbound = bundle(e, a, ip.v6, true, false, encap);
+        let h = add(
+            &tx,
+            &bundle(BundleSpec {
+                esp: e,
+                ah: a,
+                v6: ip.v6,
+                udp: encap,
+                ..BundleSpec::default()
+            }),
+        );
+        let mut inbound = bundle(BundleSpec {
+            esp: e,
+            ah: a,
+            v6: ip.v6,
+            inbound: true,
+            udp: encap,
+            ..BundleSpec::default()
+        });
         if n == 2 {
             // Offloaded with a wildcard destination: found by the fallback lookup.
             inbound.dst = [0; 16];

@@ -2,7 +2,7 @@
 //! mapping flavours) and random byte ranges, `copy_out` / `copy_in` / `segments` /
 //! `segments_mut` / `contiguous` / `get_data_buffer` behave exactly like the same operations on
 //! a flat `Vec<u8>` model, and never write outside the data.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![cfg(test)]
 
 use ipsecov2_nbl::{NblError, SystemVaMapper};
 use ipsecov2_ndis_emu::{MdlLayout, NblSpec, OwnedNblChain, Segmentation, SplitMix64};

@@ -1,11 +1,10 @@
 //! The SA table with real prepared SAs: lookups by handle and by (SPI, destination, protocol) at
 //! 1 K and 1 M SAs, prepare+add+delete throughput (the whole ADD_SA/DELETE_SA cost past decoding),
 //! and bytes per SA.
-#![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use criterion::{criterion_main, BatchSize, Criterion, Throughput};
 use ipsecov2_offload_sa::{bytes_per_sa, OffloadSa, OffloadSas};
 use ipsecov2_oid::{
     Address, AesKeySize, Bundle, Encryption, Integrity, IpVersion, IpsecProtocol, SaBackend,
@@ -54,13 +53,16 @@ fn spec(spi: u32) -> SaSpec<'static> {
 /// A table of `capacity` holding `n` prepared SAs.
 fn filled(n: usize, capacity: usize) -> (Sas, Vec<OffloadHandle>, Vec<InboundKey>) {
     let sas = Sas::new(
-        HostSaTable::with_capacity(capacity, TableSeed::from_words([1, 2, 3, 4])).unwrap(),
+        HostSaTable::with_capacity(capacity, TableSeed::from_words([1, 2, 3, 4]))
+            .expect("table of a supported capacity"),
     );
     let mut handles = Vec::with_capacity(n);
     let mut keys = Vec::with_capacity(n);
     for i in 0..n as u32 {
         let s = spec(0x1000 + i);
-        handles.push(OffloadHandle::from(sas.add(&s).unwrap()));
+        handles.push(OffloadHandle::from(
+            sas.add(&s).expect("add to a table with room"),
+        ));
         let d = s.destination.bytes;
         keys.push(InboundKey::new(
             0x1000 + i,
@@ -87,8 +89,8 @@ fn order(n: usize) -> Vec<usize> {
 fn lookups(c: &mut Criterion) {
     println!(
         "bytes per SA: {} (Arc + prepared AES-GCM/HMAC state) + {:.1} (table slot and index share at 1M)",
-        bytes_per_sa(&OffloadSa::prepare(&spec(1)).unwrap()),
-        table_bytes_per_sa(1 << 20).unwrap()
+        bytes_per_sa(&OffloadSa::prepare(&spec(1)).expect("valid SA spec")),
+        table_bytes_per_sa(1 << 20).expect("supported capacity")
     );
     for n in [1 << 10, 1 << 20] {
         let (sas, handles, keys) = filled(n, n);
@@ -123,19 +125,25 @@ fn churn(c: &mut Criterion) {
     g.throughput(Throughput::Elements(1));
     g.bench_function("prepare+add+delete", |b| {
         b.iter(|| {
-            let h = sas.add(black_box(&s)).unwrap();
+            let h = sas.add(black_box(&s)).expect("add to a table with room");
             black_box(sas.delete(h.get()))
         })
     });
     g.bench_function("prepare-only", |b| {
         b.iter_batched(
             || (),
-            |()| black_box(OffloadSa::prepare(&s).unwrap()),
+            |()| black_box(OffloadSa::prepare(&s).expect("valid SA spec")),
             BatchSize::SmallInput,
         )
     });
     g.finish();
 }
 
-criterion_group!(benches, lookups, churn);
+/// Every benchmark of this file, configured from the command line (what `criterion_group!`
+/// generates, written out so that it carries a doc comment).
+fn benches() {
+    let mut c = Criterion::default().configure_from_args();
+    lookups(&mut c);
+    churn(&mut c);
+}
 criterion_main!(benches);

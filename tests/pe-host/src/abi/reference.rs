@@ -7,8 +7,11 @@ use std::collections::HashMap;
 /// One structure of the reference.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RefStruct {
+    /// Each field by name: (offset, size) in bytes.
     pub fields: HashMap<String, (usize, usize)>,
+    /// `sizeof` of the structure, when the table gives it.
     pub size: Option<usize>,
+    /// `alignof` of the structure, when the table gives it.
     pub align: Option<usize>,
 }
 

@@ -11,8 +11,11 @@ use core::mem::{align_of, offset_of, size_of};
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct UNICODE_STRING {
+    /// `UNICODE_STRING::Length`, as the WDK defines it.
     pub Length: u16,
+    /// `UNICODE_STRING::MaximumLength`, as the WDK defines it.
     pub MaximumLength: u16,
+    /// `UNICODE_STRING::Buffer`, as the WDK defines it.
     pub Buffer: *mut u16,
 }
 
@@ -20,8 +23,11 @@ pub struct UNICODE_STRING {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NDIS_OBJECT_HEADER {
+    /// `NDIS_OBJECT_HEADER::Type`, as the WDK defines it.
     pub Type: u8,
+    /// `NDIS_OBJECT_HEADER::Revision`, as the WDK defines it.
     pub Revision: u8,
+    /// `NDIS_OBJECT_HEADER::Size`, as the WDK defines it.
     pub Size: u16,
 }
 
@@ -36,20 +42,35 @@ pub const IRP_MJ_COUNT: usize = 28;
 #[repr(C)]
 #[derive(Debug)]
 pub struct DRIVER_OBJECT {
+    /// `DRIVER_OBJECT::Type`, as the WDK defines it.
     pub Type: i16,
+    /// `DRIVER_OBJECT::Size`, as the WDK defines it.
     pub Size: i16,
+    /// `DRIVER_OBJECT::DeviceObject`, as the WDK defines it.
     pub DeviceObject: *mut DEVICE_OBJECT,
+    /// `DRIVER_OBJECT::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `DRIVER_OBJECT::DriverStart`, as the WDK defines it.
     pub DriverStart: *mut c_void,
+    /// `DRIVER_OBJECT::DriverSize`, as the WDK defines it.
     pub DriverSize: u32,
+    /// `DRIVER_OBJECT::DriverSection`, as the WDK defines it.
     pub DriverSection: *mut c_void,
+    /// `DRIVER_OBJECT::DriverExtension`, as the WDK defines it.
     pub DriverExtension: *mut c_void,
+    /// `DRIVER_OBJECT::DriverName`, as the WDK defines it.
     pub DriverName: UNICODE_STRING,
+    /// `DRIVER_OBJECT::HardwareDatabase`, as the WDK defines it.
     pub HardwareDatabase: *mut UNICODE_STRING,
+    /// `DRIVER_OBJECT::FastIoDispatch`, as the WDK defines it.
     pub FastIoDispatch: *mut c_void,
+    /// `DRIVER_OBJECT::DriverInit`, as the WDK defines it.
     pub DriverInit: *mut c_void,
+    /// `DRIVER_OBJECT::DriverStartIo`, as the WDK defines it.
     pub DriverStartIo: *mut c_void,
+    /// `DRIVER_OBJECT::DriverUnload`, as the WDK defines it.
     pub DriverUnload: DriverUnload,
+    /// `DRIVER_OBJECT::MajorFunction`, as the WDK defines it.
     pub MajorFunction: [DriverDispatch; IRP_MJ_COUNT],
 }
 
@@ -57,20 +78,35 @@ pub struct DRIVER_OBJECT {
 #[repr(C, align(16))]
 #[derive(Debug)]
 pub struct DEVICE_OBJECT {
+    /// `DEVICE_OBJECT::Type`, as the WDK defines it.
     pub Type: i16,
+    /// `DEVICE_OBJECT::Size`, as the WDK defines it.
     pub Size: u16,
+    /// `DEVICE_OBJECT::ReferenceCount`, as the WDK defines it.
     pub ReferenceCount: i32,
+    /// `DEVICE_OBJECT::DriverObject`, as the WDK defines it.
     pub DriverObject: *mut DRIVER_OBJECT,
+    /// `DEVICE_OBJECT::NextDevice`, as the WDK defines it.
     pub NextDevice: *mut DEVICE_OBJECT,
+    /// `DEVICE_OBJECT::AttachedDevice`, as the WDK defines it.
     pub AttachedDevice: *mut DEVICE_OBJECT,
+    /// `DEVICE_OBJECT::CurrentIrp`, as the WDK defines it.
     pub CurrentIrp: *mut c_void,
+    /// `DEVICE_OBJECT::Timer`, as the WDK defines it.
     pub Timer: *mut c_void,
+    /// `DEVICE_OBJECT::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `DEVICE_OBJECT::Characteristics`, as the WDK defines it.
     pub Characteristics: u32,
+    /// `DEVICE_OBJECT::Vpb`, as the WDK defines it.
     pub Vpb: *mut c_void,
+    /// `DEVICE_OBJECT::DeviceExtension`, as the WDK defines it.
     pub DeviceExtension: *mut c_void,
+    /// `DEVICE_OBJECT::DeviceType`, as the WDK defines it.
     pub DeviceType: u32,
+    /// `DEVICE_OBJECT::StackSize`, as the WDK defines it.
     pub StackSize: i8,
+    /// `DEVICE_OBJECT::Rest`, as the WDK defines it.
     pub Rest: [u8; 0x150 - 0x4D],
 }
 
@@ -81,36 +117,67 @@ pub type Handler = *const c_void;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_FILTER_DRIVER_CHARACTERISTICS {
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::MajorNdisVersion`, as the WDK defines it.
     pub MajorNdisVersion: u8,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::MinorNdisVersion`, as the WDK defines it.
     pub MinorNdisVersion: u8,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::MajorDriverVersion`, as the WDK defines it.
     pub MajorDriverVersion: u8,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::MinorDriverVersion`, as the WDK defines it.
     pub MinorDriverVersion: u8,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::FriendlyName`, as the WDK defines it.
     pub FriendlyName: UNICODE_STRING,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::UniqueName`, as the WDK defines it.
     pub UniqueName: UNICODE_STRING,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::ServiceName`, as the WDK defines it.
     pub ServiceName: UNICODE_STRING,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::SetOptionsHandler`, as the WDK defines it.
     pub SetOptionsHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::SetFilterModuleOptionsHandler`, as the WDK defines it.
     pub SetFilterModuleOptionsHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::AttachHandler`, as the WDK defines it.
     pub AttachHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::DetachHandler`, as the WDK defines it.
     pub DetachHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::RestartHandler`, as the WDK defines it.
     pub RestartHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::PauseHandler`, as the WDK defines it.
     pub PauseHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::SendNetBufferListsHandler`, as the WDK defines it.
     pub SendNetBufferListsHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::SendNetBufferListsCompleteHandler`, as the WDK defines it.
     pub SendNetBufferListsCompleteHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::CancelSendNetBufferListsHandler`, as the WDK defines it.
     pub CancelSendNetBufferListsHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::ReceiveNetBufferListsHandler`, as the WDK defines it.
     pub ReceiveNetBufferListsHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::ReturnNetBufferListsHandler`, as the WDK defines it.
     pub ReturnNetBufferListsHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::OidRequestHandler`, as the WDK defines it.
     pub OidRequestHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::OidRequestCompleteHandler`, as the WDK defines it.
     pub OidRequestCompleteHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::CancelOidRequestHandler`, as the WDK defines it.
     pub CancelOidRequestHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::DevicePnPEventNotifyHandler`, as the WDK defines it.
     pub DevicePnPEventNotifyHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::NetPnPEventHandler`, as the WDK defines it.
     pub NetPnPEventHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::StatusHandler`, as the WDK defines it.
     pub StatusHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::DirectOidRequestHandler`, as the WDK defines it.
     pub DirectOidRequestHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::DirectOidRequestCompleteHandler`, as the WDK defines it.
     pub DirectOidRequestCompleteHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::CancelDirectOidRequestHandler`, as the WDK defines it.
     pub CancelDirectOidRequestHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::SynchronousOidRequestHandler`, as the WDK defines it.
     pub SynchronousOidRequestHandler: Handler,
+    /// `NDIS_FILTER_DRIVER_CHARACTERISTICS::SynchronousOidRequestCompleteHandler`, as the WDK defines it.
     pub SynchronousOidRequestCompleteHandler: Handler,
 }
 
@@ -118,9 +185,13 @@ pub struct NDIS_FILTER_DRIVER_CHARACTERISTICS {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GUID {
+    /// `GUID::Data1`, as the WDK defines it.
     pub Data1: u32,
+    /// `GUID::Data2`, as the WDK defines it.
     pub Data2: u16,
+    /// `GUID::Data3`, as the WDK defines it.
     pub Data3: u16,
+    /// `GUID::Data4`, as the WDK defines it.
     pub Data4: [u8; 8],
 }
 
@@ -128,12 +199,19 @@ pub struct GUID {
 #[repr(C)]
 #[derive(Debug)]
 pub struct NDIS_DEVICE_OBJECT_ATTRIBUTES {
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::DeviceName`, as the WDK defines it.
     pub DeviceName: *mut UNICODE_STRING,
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::SymbolicName`, as the WDK defines it.
     pub SymbolicName: *mut UNICODE_STRING,
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::MajorFunctions`, as the WDK defines it.
     pub MajorFunctions: *mut DriverDispatch,
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::ExtensionSize`, as the WDK defines it.
     pub ExtensionSize: u32,
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::DefaultSDDLString`, as the WDK defines it.
     pub DefaultSDDLString: *const UNICODE_STRING,
+    /// `NDIS_DEVICE_OBJECT_ATTRIBUTES::DeviceClassGuid`, as the WDK defines it.
     pub DeviceClassGuid: *const GUID,
 }
 
@@ -141,13 +219,21 @@ pub struct NDIS_DEVICE_OBJECT_ATTRIBUTES {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct MDL {
+    /// `MDL::Next`, as the WDK defines it.
     pub Next: *mut MDL,
+    /// `MDL::Size`, as the WDK defines it.
     pub Size: i16,
+    /// `MDL::MdlFlags`, as the WDK defines it.
     pub MdlFlags: i16,
+    /// `MDL::Process`, as the WDK defines it.
     pub Process: *mut c_void,
+    /// `MDL::MappedSystemVa`, as the WDK defines it.
     pub MappedSystemVa: *mut c_void,
+    /// `MDL::StartVa`, as the WDK defines it.
     pub StartVa: *mut c_void,
+    /// `MDL::ByteCount`, as the WDK defines it.
     pub ByteCount: u32,
+    /// `MDL::ByteOffset`, as the WDK defines it.
     pub ByteOffset: u32,
 }
 
@@ -155,21 +241,33 @@ pub struct MDL {
 #[repr(C, align(16))]
 #[derive(Debug, Clone, Copy)]
 pub struct NET_BUFFER {
+    /// `NET_BUFFER::Next`, as the WDK defines it.
     pub Next: *mut NET_BUFFER,
+    /// `NET_BUFFER::CurrentMdl`, as the WDK defines it.
     pub CurrentMdl: *mut MDL,
+    /// `NET_BUFFER::CurrentMdlOffset`, as the WDK defines it.
     pub CurrentMdlOffset: u32,
     /// `DataLength` (ULONG) in a union with `stDataLength` (SIZE_T).
     pub DataLength: usize,
+    /// `NET_BUFFER::MdlChain`, as the WDK defines it.
     pub MdlChain: *mut MDL,
+    /// `NET_BUFFER::DataOffset`, as the WDK defines it.
     pub DataOffset: u32,
     /// The rest of the 0x30-byte union at +0.
     pub Pad0: u32,
+    /// `NET_BUFFER::ChecksumBias`, as the WDK defines it.
     pub ChecksumBias: u16,
+    /// `NET_BUFFER::Reserved`, as the WDK defines it.
     pub Reserved: u16,
+    /// `NET_BUFFER::NdisPoolHandle`, as the WDK defines it.
     pub NdisPoolHandle: *mut c_void,
+    /// `NET_BUFFER::NdisReserved`, as the WDK defines it.
     pub NdisReserved: [*mut c_void; 2],
+    /// `NET_BUFFER::ProtocolReserved`, as the WDK defines it.
     pub ProtocolReserved: [*mut c_void; 6],
+    /// `NET_BUFFER::MiniportReserved`, as the WDK defines it.
     pub MiniportReserved: [*mut c_void; 4],
+    /// `NET_BUFFER::DataPhysicalAddress`, as the WDK defines it.
     pub DataPhysicalAddress: u64,
     /// `SharedMemoryInfo` / `ScatterGatherList`.
     pub SharedMemoryInfo: *mut c_void,
@@ -179,23 +277,37 @@ pub struct NET_BUFFER {
 #[repr(C, align(16))]
 #[derive(Debug, Clone, Copy)]
 pub struct NET_BUFFER_LIST {
+    /// `NET_BUFFER_LIST::Next`, as the WDK defines it.
     pub Next: *mut NET_BUFFER_LIST,
+    /// `NET_BUFFER_LIST::FirstNetBuffer`, as the WDK defines it.
     pub FirstNetBuffer: *mut NET_BUFFER,
+    /// `NET_BUFFER_LIST::Context`, as the WDK defines it.
     pub Context: *mut c_void,
+    /// `NET_BUFFER_LIST::ParentNetBufferList`, as the WDK defines it.
     pub ParentNetBufferList: *mut NET_BUFFER_LIST,
+    /// `NET_BUFFER_LIST::NdisPoolHandle`, as the WDK defines it.
     pub NdisPoolHandle: *mut c_void,
     /// The hole before the 16-aligned `NdisReserved`.
     pub Pad0: usize,
+    /// `NET_BUFFER_LIST::NdisReserved`, as the WDK defines it.
     pub NdisReserved: [*mut c_void; 2],
+    /// `NET_BUFFER_LIST::ProtocolReserved`, as the WDK defines it.
     pub ProtocolReserved: [*mut c_void; 4],
+    /// `NET_BUFFER_LIST::MiniportReserved`, as the WDK defines it.
     pub MiniportReserved: [*mut c_void; 2],
+    /// `NET_BUFFER_LIST::Scratch`, as the WDK defines it.
     pub Scratch: *mut c_void,
+    /// `NET_BUFFER_LIST::SourceHandle`, as the WDK defines it.
     pub SourceHandle: *mut c_void,
+    /// `NET_BUFFER_LIST::NblFlags`, as the WDK defines it.
     pub NblFlags: u32,
+    /// `NET_BUFFER_LIST::ChildRefCount`, as the WDK defines it.
     pub ChildRefCount: i32,
+    /// `NET_BUFFER_LIST::Flags`, as the WDK defines it.
     pub Flags: u32,
     /// `Status` (NDIS_STATUS), in a union with `NdisReserved2`.
     pub Status: i32,
+    /// `NET_BUFFER_LIST::NetBufferListInfo`, as the WDK defines it.
     pub NetBufferListInfo: [*mut c_void; 27],
 }
 
@@ -203,11 +315,17 @@ pub struct NET_BUFFER_LIST {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NET_BUFFER_LIST_POOL_PARAMETERS {
+    /// `NET_BUFFER_LIST_POOL_PARAMETERS::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NET_BUFFER_LIST_POOL_PARAMETERS::ProtocolId`, as the WDK defines it.
     pub ProtocolId: u8,
+    /// `NET_BUFFER_LIST_POOL_PARAMETERS::fAllocateNetBuffer`, as the WDK defines it.
     pub fAllocateNetBuffer: u8,
+    /// `NET_BUFFER_LIST_POOL_PARAMETERS::ContextSize`, as the WDK defines it.
     pub ContextSize: u16,
+    /// `NET_BUFFER_LIST_POOL_PARAMETERS::PoolTag`, as the WDK defines it.
     pub PoolTag: u32,
+    /// `NET_BUFFER_LIST_POOL_PARAMETERS::DataSize`, as the WDK defines it.
     pub DataSize: u32,
 }
 
@@ -215,33 +333,61 @@ pub struct NET_BUFFER_LIST_POOL_PARAMETERS {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_FILTER_ATTACH_PARAMETERS {
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::IfIndex`, as the WDK defines it.
     pub IfIndex: u32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::NetLuid`, as the WDK defines it.
     pub NetLuid: u64,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::FilterModuleGuidName`, as the WDK defines it.
     pub FilterModuleGuidName: *mut UNICODE_STRING,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::BaseMiniportIfIndex`, as the WDK defines it.
     pub BaseMiniportIfIndex: u32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::BaseMiniportInstanceName`, as the WDK defines it.
     pub BaseMiniportInstanceName: *mut UNICODE_STRING,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::BaseMiniportName`, as the WDK defines it.
     pub BaseMiniportName: *mut UNICODE_STRING,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MediaConnectState`, as the WDK defines it.
     pub MediaConnectState: i32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MediaDuplexState`, as the WDK defines it.
     pub MediaDuplexState: i32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::XmitLinkSpeed`, as the WDK defines it.
     pub XmitLinkSpeed: u64,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::RcvLinkSpeed`, as the WDK defines it.
     pub RcvLinkSpeed: u64,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MiniportMediaType`, as the WDK defines it.
     pub MiniportMediaType: i32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MiniportPhysicalMediaType`, as the WDK defines it.
     pub MiniportPhysicalMediaType: i32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MiniportMediaSpecificAttributes`, as the WDK defines it.
     pub MiniportMediaSpecificAttributes: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::DefaultOffloadConfiguration`, as the WDK defines it.
     pub DefaultOffloadConfiguration: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MacAddressLength`, as the WDK defines it.
     pub MacAddressLength: u16,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::CurrentMacAddress`, as the WDK defines it.
     pub CurrentMacAddress: [u8; 32],
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::BaseMiniportNetLuid`, as the WDK defines it.
     pub BaseMiniportNetLuid: u64,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::LowerIfIndex`, as the WDK defines it.
     pub LowerIfIndex: u32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::LowerIfNetLuid`, as the WDK defines it.
     pub LowerIfNetLuid: u64,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::HDSplitCurrentConfig`, as the WDK defines it.
     pub HDSplitCurrentConfig: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::ReceiveFilterCapabilities`, as the WDK defines it.
     pub ReceiveFilterCapabilities: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::MiniportPhysicalDeviceObject`, as the WDK defines it.
     pub MiniportPhysicalDeviceObject: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::NicSwitchCapabilities`, as the WDK defines it.
     pub NicSwitchCapabilities: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::BaseMiniportIfConnectorPresent`, as the WDK defines it.
     pub BaseMiniportIfConnectorPresent: u8,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::SriovCapabilities`, as the WDK defines it.
     pub SriovCapabilities: *mut c_void,
+    /// `NDIS_FILTER_ATTACH_PARAMETERS::NicSwitchArray`, as the WDK defines it.
     pub NicSwitchArray: *mut c_void,
 }
 
@@ -249,7 +395,9 @@ pub struct NDIS_FILTER_ATTACH_PARAMETERS {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_FILTER_ATTRIBUTES {
+    /// `NDIS_FILTER_ATTRIBUTES::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_FILTER_ATTRIBUTES::Flags`, as the WDK defines it.
     pub Flags: u32,
 }
 
@@ -257,12 +405,19 @@ pub struct NDIS_FILTER_ATTRIBUTES {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_FILTER_RESTART_PARAMETERS {
+    /// `NDIS_FILTER_RESTART_PARAMETERS::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_FILTER_RESTART_PARAMETERS::MiniportMediaType`, as the WDK defines it.
     pub MiniportMediaType: i32,
+    /// `NDIS_FILTER_RESTART_PARAMETERS::MiniportPhysicalMediaType`, as the WDK defines it.
     pub MiniportPhysicalMediaType: i32,
+    /// `NDIS_FILTER_RESTART_PARAMETERS::RestartAttributes`, as the WDK defines it.
     pub RestartAttributes: *mut c_void,
+    /// `NDIS_FILTER_RESTART_PARAMETERS::LowerIfIndex`, as the WDK defines it.
     pub LowerIfIndex: u32,
+    /// `NDIS_FILTER_RESTART_PARAMETERS::LowerIfNetLuid`, as the WDK defines it.
     pub LowerIfNetLuid: u64,
+    /// `NDIS_FILTER_RESTART_PARAMETERS::Flags`, as the WDK defines it.
     pub Flags: u32,
 }
 
@@ -270,8 +425,11 @@ pub struct NDIS_FILTER_RESTART_PARAMETERS {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_FILTER_PAUSE_PARAMETERS {
+    /// `NDIS_FILTER_PAUSE_PARAMETERS::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_FILTER_PAUSE_PARAMETERS::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `NDIS_FILTER_PAUSE_PARAMETERS::PauseReason`, as the WDK defines it.
     pub PauseReason: u32,
 }
 
@@ -279,16 +437,27 @@ pub struct NDIS_FILTER_PAUSE_PARAMETERS {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_STATUS_INDICATION {
+    /// `NDIS_STATUS_INDICATION::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_STATUS_INDICATION::SourceHandle`, as the WDK defines it.
     pub SourceHandle: *mut c_void,
+    /// `NDIS_STATUS_INDICATION::PortNumber`, as the WDK defines it.
     pub PortNumber: u32,
+    /// `NDIS_STATUS_INDICATION::StatusCode`, as the WDK defines it.
     pub StatusCode: i32,
+    /// `NDIS_STATUS_INDICATION::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `NDIS_STATUS_INDICATION::DestinationHandle`, as the WDK defines it.
     pub DestinationHandle: *mut c_void,
+    /// `NDIS_STATUS_INDICATION::RequestId`, as the WDK defines it.
     pub RequestId: *mut c_void,
+    /// `NDIS_STATUS_INDICATION::StatusBuffer`, as the WDK defines it.
     pub StatusBuffer: *mut c_void,
+    /// `NDIS_STATUS_INDICATION::StatusBufferSize`, as the WDK defines it.
     pub StatusBufferSize: u32,
+    /// `NDIS_STATUS_INDICATION::Guid`, as the WDK defines it.
     pub Guid: GUID,
+    /// `NDIS_STATUS_INDICATION::NdisReserved`, as the WDK defines it.
     pub NdisReserved: [*mut c_void; 4],
 }
 
@@ -296,8 +465,11 @@ pub struct NDIS_STATUS_INDICATION {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_CONFIGURATION_OBJECT {
+    /// `NDIS_CONFIGURATION_OBJECT::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_CONFIGURATION_OBJECT::NdisHandle`, as the WDK defines it.
     pub NdisHandle: *mut c_void,
+    /// `NDIS_CONFIGURATION_OBJECT::Flags`, as the WDK defines it.
     pub Flags: u32,
 }
 
@@ -306,9 +478,13 @@ pub struct NDIS_CONFIGURATION_OBJECT {
 #[repr(C, align(8))]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_CONFIGURATION_PARAMETER {
+    /// `NDIS_CONFIGURATION_PARAMETER::ParameterType`, as the WDK defines it.
     pub ParameterType: i32,
+    /// `NDIS_CONFIGURATION_PARAMETER::Pad0`, as the WDK defines it.
     pub Pad0: u32,
+    /// `NDIS_CONFIGURATION_PARAMETER::IntegerData`, as the WDK defines it.
     pub IntegerData: u32,
+    /// `NDIS_CONFIGURATION_PARAMETER::Rest`, as the WDK defines it.
     pub Rest: [u32; 3],
 }
 
@@ -317,14 +493,23 @@ pub struct NDIS_CONFIGURATION_PARAMETER {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct NDIS_OID_REQUEST {
+    /// `NDIS_OID_REQUEST::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_OID_REQUEST::RequestType`, as the WDK defines it.
     pub RequestType: i32,
+    /// `NDIS_OID_REQUEST::PortNumber`, as the WDK defines it.
     pub PortNumber: u32,
+    /// `NDIS_OID_REQUEST::Timeout`, as the WDK defines it.
     pub Timeout: u32,
+    /// `NDIS_OID_REQUEST::RequestId`, as the WDK defines it.
     pub RequestId: *mut c_void,
+    /// `NDIS_OID_REQUEST::RequestHandle`, as the WDK defines it.
     pub RequestHandle: *mut c_void,
+    /// `NDIS_OID_REQUEST::Oid`, as the WDK defines it.
     pub Oid: u32,
+    /// `NDIS_OID_REQUEST::Pad0`, as the WDK defines it.
     pub Pad0: u32,
+    /// `NDIS_OID_REQUEST::InformationBuffer`, as the WDK defines it.
     pub InformationBuffer: *mut c_void,
     /// QUERY/SET `InformationBufferLength`, METHOD `InputBufferLength`.
     pub InformationBufferLength: u32,
@@ -332,17 +517,29 @@ pub struct NDIS_OID_REQUEST {
     pub BytesWritten: u32,
     /// QUERY/SET `BytesNeeded`, METHOD `MethodId`.
     pub BytesNeeded: u32,
+    /// `NDIS_OID_REQUEST::MethodBytesWritten`, as the WDK defines it.
     pub MethodBytesWritten: u32,
+    /// `NDIS_OID_REQUEST::MethodBytesRead`, as the WDK defines it.
     pub MethodBytesRead: u32,
+    /// `NDIS_OID_REQUEST::MethodBytesNeeded`, as the WDK defines it.
     pub MethodBytesNeeded: u32,
+    /// `NDIS_OID_REQUEST::NdisReserved`, as the WDK defines it.
     pub NdisReserved: [u8; 128],
+    /// `NDIS_OID_REQUEST::MiniportReserved`, as the WDK defines it.
     pub MiniportReserved: [u8; 16],
+    /// `NDIS_OID_REQUEST::SourceReserved`, as the WDK defines it.
     pub SourceReserved: [u8; 16],
+    /// `NDIS_OID_REQUEST::SupportedRevision`, as the WDK defines it.
     pub SupportedRevision: u8,
+    /// `NDIS_OID_REQUEST::Reserved1`, as the WDK defines it.
     pub Reserved1: u8,
+    /// `NDIS_OID_REQUEST::Reserved2`, as the WDK defines it.
     pub Reserved2: u16,
+    /// `NDIS_OID_REQUEST::SwitchId`, as the WDK defines it.
     pub SwitchId: u32,
+    /// `NDIS_OID_REQUEST::VPortId`, as the WDK defines it.
     pub VPortId: u32,
+    /// `NDIS_OID_REQUEST::Flags`, as the WDK defines it.
     pub Flags: u32,
 }
 
@@ -350,41 +547,67 @@ pub struct NDIS_OID_REQUEST {
 #[repr(C, align(16))]
 #[derive(Debug, Clone, Copy)]
 pub struct IRP {
+    /// `IRP::Type`, as the WDK defines it.
     pub Type: i16,
+    /// `IRP::Size`, as the WDK defines it.
     pub Size: u16,
+    /// `IRP::Pad0`, as the WDK defines it.
     pub Pad0: u32,
+    /// `IRP::MdlAddress`, as the WDK defines it.
     pub MdlAddress: *mut MDL,
+    /// `IRP::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `IRP::Pad1`, as the WDK defines it.
     pub Pad1: u32,
     /// `AssociatedIrp.SystemBuffer`.
     pub SystemBuffer: *mut c_void,
+    /// `IRP::ThreadListEntry`, as the WDK defines it.
     pub ThreadListEntry: [usize; 2],
     /// `IoStatus.Status`.
     pub IoStatusStatus: i32,
+    /// `IRP::Pad2`, as the WDK defines it.
     pub Pad2: u32,
     /// `IoStatus.Information`.
     pub IoStatusInformation: usize,
+    /// `IRP::RequestorMode`, as the WDK defines it.
     pub RequestorMode: u8,
+    /// `IRP::PendingReturned`, as the WDK defines it.
     pub PendingReturned: u8,
+    /// `IRP::StackCount`, as the WDK defines it.
     pub StackCount: i8,
+    /// `IRP::CurrentLocation`, as the WDK defines it.
     pub CurrentLocation: i8,
+    /// `IRP::Cancel`, as the WDK defines it.
     pub Cancel: u8,
+    /// `IRP::CancelIrql`, as the WDK defines it.
     pub CancelIrql: u8,
+    /// `IRP::ApcEnvironment`, as the WDK defines it.
     pub ApcEnvironment: i8,
+    /// `IRP::AllocationFlags`, as the WDK defines it.
     pub AllocationFlags: u8,
+    /// `IRP::UserIosb`, as the WDK defines it.
     pub UserIosb: *mut c_void,
+    /// `IRP::UserEvent`, as the WDK defines it.
     pub UserEvent: *mut c_void,
+    /// `IRP::Overlay`, as the WDK defines it.
     pub Overlay: [usize; 2],
+    /// `IRP::CancelRoutine`, as the WDK defines it.
     pub CancelRoutine: *mut c_void,
+    /// `IRP::UserBuffer`, as the WDK defines it.
     pub UserBuffer: *mut c_void,
     /// `Tail.Overlay.DriverContext`.
     pub DriverContext: [*mut c_void; 4],
+    /// `IRP::Thread`, as the WDK defines it.
     pub Thread: *mut c_void,
+    /// `IRP::AuxiliaryBuffer`, as the WDK defines it.
     pub AuxiliaryBuffer: *mut c_void,
+    /// `IRP::ListEntry`, as the WDK defines it.
     pub ListEntry: [usize; 2],
     /// `Tail.Overlay.CurrentStackLocation`.
     pub CurrentStackLocation: *mut IO_STACK_LOCATION,
+    /// `IRP::OriginalFileObject`, as the WDK defines it.
     pub OriginalFileObject: *mut c_void,
+    /// `IRP::Pad3`, as the WDK defines it.
     pub Pad3: usize,
 }
 
@@ -392,21 +615,37 @@ pub struct IRP {
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct IO_STACK_LOCATION {
+    /// `IO_STACK_LOCATION::MajorFunction`, as the WDK defines it.
     pub MajorFunction: u8,
+    /// `IO_STACK_LOCATION::MinorFunction`, as the WDK defines it.
     pub MinorFunction: u8,
+    /// `IO_STACK_LOCATION::Flags`, as the WDK defines it.
     pub Flags: u8,
+    /// `IO_STACK_LOCATION::Control`, as the WDK defines it.
     pub Control: u8,
+    /// `IO_STACK_LOCATION::Pad0`, as the WDK defines it.
     pub Pad0: u32,
+    /// `IO_STACK_LOCATION::OutputBufferLength`, as the WDK defines it.
     pub OutputBufferLength: u32,
+    /// `IO_STACK_LOCATION::Pad1`, as the WDK defines it.
     pub Pad1: u32,
+    /// `IO_STACK_LOCATION::InputBufferLength`, as the WDK defines it.
     pub InputBufferLength: u32,
+    /// `IO_STACK_LOCATION::Pad2`, as the WDK defines it.
     pub Pad2: u32,
+    /// `IO_STACK_LOCATION::IoControlCode`, as the WDK defines it.
     pub IoControlCode: u32,
+    /// `IO_STACK_LOCATION::Pad3`, as the WDK defines it.
     pub Pad3: u32,
+    /// `IO_STACK_LOCATION::Type3InputBuffer`, as the WDK defines it.
     pub Type3InputBuffer: *mut c_void,
+    /// `IO_STACK_LOCATION::DeviceObject`, as the WDK defines it.
     pub DeviceObject: *mut DEVICE_OBJECT,
+    /// `IO_STACK_LOCATION::FileObject`, as the WDK defines it.
     pub FileObject: *mut c_void,
+    /// `IO_STACK_LOCATION::CompletionRoutine`, as the WDK defines it.
     pub CompletionRoutine: *mut c_void,
+    /// `IO_STACK_LOCATION::Context`, as the WDK defines it.
     pub Context: *mut c_void,
 }
 
@@ -415,27 +654,44 @@ pub struct IO_STACK_LOCATION {
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NDIS_OFFLOAD {
+    /// `NDIS_OFFLOAD::Header`, as the WDK defines it.
     pub Header: NDIS_OBJECT_HEADER,
+    /// `NDIS_OFFLOAD::Checksum`, as the WDK defines it.
     pub Checksum: [u32; 8],
+    /// `NDIS_OFFLOAD::LsoV1`, as the WDK defines it.
     pub LsoV1: [u32; 4],
+    /// `NDIS_OFFLOAD::IPsecV1`, as the WDK defines it.
     pub IPsecV1: [u32; 7],
+    /// `NDIS_OFFLOAD::LsoV2`, as the WDK defines it.
     pub LsoV2: [u32; 7],
+    /// `NDIS_OFFLOAD::Flags`, as the WDK defines it.
     pub Flags: u32,
+    /// `NDIS_OFFLOAD::IPsecV2`, as the WDK defines it.
     pub IPsecV2: [u32; 8],
+    /// `NDIS_OFFLOAD::Rsc`, as the WDK defines it.
     pub Rsc: [u8; 2],
+    /// `NDIS_OFFLOAD::Pad0`, as the WDK defines it.
     pub Pad0: [u8; 2],
+    /// `NDIS_OFFLOAD::EncapsulatedPacketTaskOffloadGre`, as the WDK defines it.
     pub EncapsulatedPacketTaskOffloadGre: [u32; 2],
+    /// `NDIS_OFFLOAD::EncapsulatedPacketTaskOffloadVxlan`, as the WDK defines it.
     pub EncapsulatedPacketTaskOffloadVxlan: [u32; 5],
+    /// `NDIS_OFFLOAD::EncapsulationTypes`, as the WDK defines it.
     pub EncapsulationTypes: u8,
+    /// `NDIS_OFFLOAD::Pad1`, as the WDK defines it.
     pub Pad1: [u8; 3],
+    /// `NDIS_OFFLOAD::Rfc6877Xlat`, as the WDK defines it.
     pub Rfc6877Xlat: [u32; 2],
 }
 
 /// One structure's layout as this crate compiles it.
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
+    /// `Layout::name`, as the WDK defines it.
     pub name: &'static str,
+    /// `Layout::size`, as the WDK defines it.
     pub size: usize,
+    /// `Layout::align`, as the WDK defines it.
     pub align: usize,
     /// (field, offset, size)
     pub fields: &'static [(&'static str, usize, usize)],

@@ -19,6 +19,7 @@ impl Default for Message {
 }
 
 impl Message {
+    /// The bytes written so far.
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }

@@ -8,9 +8,13 @@ use crate::mapfile::{MapFile, Symbolized};
 /// One registered image.
 #[derive(Debug)]
 pub struct ImageSymbols {
+    /// The image's file name (`ipsecov2_lwf.sys`).
     pub name: String,
+    /// Address of the mapping.
     pub base: usize,
+    /// Bytes mapped (`SizeOfImage`).
     pub size: usize,
+    /// The image's map file, for function names.
     pub symbols: MapFile,
 }
 
@@ -43,8 +47,11 @@ pub fn register(entry: ImageSymbols) -> bool {
 /// Where an address lies: (image name, symbol+offset if known, rva).
 #[derive(Debug, Clone)]
 pub struct Located<'a> {
+    /// The image the address falls in.
     pub image: &'a str,
+    /// The address as an RVA of that image.
     pub rva: u32,
+    /// The function containing it, when the map names one.
     pub symbol: Option<Symbolized<'a>>,
 }
 

@@ -13,8 +13,11 @@ use crate::abi::structs::{
     NDIS_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_PARAMETER, UNICODE_STRING,
 };
 
+/// `NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT`.
 pub const NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT: u8 = 0xA9;
+/// `NdisParameterInteger`.
 pub const NDIS_PARAMETER_INTEGER: i32 = 0;
+/// `NdisParameterHexInteger`.
 pub const NDIS_PARAMETER_HEX_INTEGER: i32 = 1;
 
 struct Open {

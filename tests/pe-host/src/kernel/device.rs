@@ -11,7 +11,9 @@ use crate::abi::structs::{
     DriverDispatch, DEVICE_OBJECT, GUID, IRP_MJ_COUNT, NDIS_DEVICE_OBJECT_ATTRIBUTES,
 };
 
+/// `NDIS_OBJECT_TYPE_DEVICE_OBJECT_ATTRIBUTES`.
 pub const NDIS_OBJECT_TYPE_DEVICE_OBJECT_ATTRIBUTES: u8 = 0x85;
+/// `NDIS_SIZEOF_DEVICE_OBJECT_ATTRIBUTES_REVISION_1`.
 pub const NDIS_SIZEOF_DEVICE_OBJECT_ATTRIBUTES_REVISION_1: u16 = 0x38;
 /// `IO_TYPE_DEVICE`.
 const IO_TYPE_DEVICE: i16 = 3;
@@ -21,13 +23,21 @@ const FILE_DEVICE_NETWORK: u32 = 0x12;
 /// One registered control device.
 #[derive(Debug)]
 pub struct Device {
+    /// The `NDIS_HANDLE` returned to the driver.
     pub handle: usize,
+    /// The filter driver handle it was registered under.
     pub filter_driver: usize,
+    /// `DeviceName` (`\Device\...`).
     pub name: String,
+    /// `SymbolicName` (`\DosDevices\...`).
     pub symbolic_name: String,
+    /// `DefaultSDDLString`, when given.
     pub sddl: Option<String>,
+    /// `DeviceClassGuid`, when given.
     pub class_guid: Option<GUID>,
+    /// The dispatch table, one routine address per `IRP_MJ_*`.
     pub major_functions: [usize; IRP_MJ_COUNT],
+    /// `ExtensionSize`.
     pub extension_size: u32,
     /// The DEVICE_OBJECT handed to the driver (owned here until deregistration).
     pub object: Box<DEVICE_OBJECT>,

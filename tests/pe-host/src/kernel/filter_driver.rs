@@ -11,6 +11,7 @@ use super::verifier::violation;
 use super::{image, strings};
 use crate::abi::structs::{DRIVER_OBJECT, NDIS_FILTER_DRIVER_CHARACTERISTICS};
 
+/// `NDIS_OBJECT_TYPE_FILTER_DRIVER_CHARACTERISTICS`.
 pub const NDIS_OBJECT_TYPE_FILTER_DRIVER_CHARACTERISTICS: u8 = 0x8B;
 /// (revision, minimum Size) of the characteristics.
 const REVISIONS: [(u8, u16); 3] = [(1, 0xC8), (2, 0xE0), (3, 0xF0)];
@@ -18,12 +19,19 @@ const REVISIONS: [(u8, u16); 3] = [(1, 0xC8), (2, 0xE0), (3, 0xF0)];
 /// One registered filter driver.
 #[derive(Debug, Clone)]
 pub struct FilterDriver {
+    /// The `NDIS_HANDLE` returned to the driver.
     pub handle: usize,
+    /// The `DRIVER_OBJECT` passed at registration.
     pub driver_object: usize,
+    /// The driver's `FilterDriverContext`.
     pub driver_context: usize,
+    /// The characteristics, copied at registration.
     pub characteristics: NDIS_FILTER_DRIVER_CHARACTERISTICS,
+    /// `FriendlyName`.
     pub friendly_name: String,
+    /// `UniqueName` (the filter's GUID).
     pub unique_name: String,
+    /// `ServiceName`.
     pub service_name: String,
 }
 

@@ -4,8 +4,11 @@ use core::cell::Cell;
 
 use super::verifier::violation;
 
+/// `PASSIVE_LEVEL`.
 pub const PASSIVE_LEVEL: u8 = 0;
+/// `APC_LEVEL`.
 pub const APC_LEVEL: u8 = 1;
+/// `DISPATCH_LEVEL`.
 pub const DISPATCH_LEVEL: u8 = 2;
 /// Highest IRQL on x64.
 pub const HIGH_LEVEL: u8 = 15;

@@ -12,38 +12,53 @@ use super::status::*;
 use super::verifier::violation;
 use crate::abi::structs::{NDIS_FILTER_ATTRIBUTES, NDIS_STATUS_INDICATION};
 
+/// `NDIS_OBJECT_TYPE_FILTER_ATTRIBUTES`.
 pub const NDIS_OBJECT_TYPE_FILTER_ATTRIBUTES: u8 = 0x8D;
+/// `NDIS_OBJECT_TYPE_STATUS_INDICATION`.
 pub const NDIS_OBJECT_TYPE_STATUS_INDICATION: u8 = 0x98;
 
 /// NDIS's view of a module's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NdisState {
+    /// FilterAttach is running.
     Attaching,
+    /// Attached (or paused) and not running.
     Paused,
+    /// FilterRestart is running.
     Restarting,
+    /// Restarted: traffic and OIDs flow.
     Running,
     /// FilterPause returned NDIS_STATUS_PENDING: NdisFPauseComplete is due.
     Pausing,
+    /// FilterDetach has run.
     Detached,
 }
 
 /// A status indication the driver made (`NdisFIndicateStatus`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Indication {
+    /// `StatusCode`.
     pub status: i32,
+    /// `StatusBuffer`, copied.
     pub buffer: Vec<u8>,
 }
 
 /// One filter module.
 #[derive(Debug, Clone)]
 pub struct ModuleRecord {
+    /// `NdisFilterHandle` given to FilterAttach.
     pub filter_handle: usize,
+    /// The filter driver's handle.
     pub driver_handle: usize,
+    /// Where NDIS's state machine is.
     pub state: NdisState,
     /// FilterModuleContext from NdisFSetAttributes (0 until set).
     pub context: usize,
+    /// The adapter's keywords served by `NdisReadConfiguration`.
     pub keywords: Vec<(String, u32)>,
+    /// Every status indication, in order.
     pub indications: Vec<Indication>,
+    /// How many times `NdisFPauseComplete` was called.
     pub pause_completions: u32,
 }
 

@@ -12,8 +12,11 @@ use super::irql::{at_most, DISPATCH_LEVEL};
 use super::verifier::violation;
 use crate::abi::structs::{MDL, NET_BUFFER, NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS};
 
+/// `NDIS_OBJECT_TYPE_DEFAULT`.
 pub const NDIS_OBJECT_TYPE_DEFAULT: u8 = 0x80;
+/// `MDL_SOURCE_IS_NONPAGED_POOL`.
 pub const MDL_SOURCE_IS_NONPAGED_POOL: i16 = 0x4;
+/// `MDL_ALLOCATED_FIXED_SIZE`.
 pub const MDL_ALLOCATED_FIXED_SIZE: i16 = 0x8;
 const POISON: u8 = 0xDD;
 const PAGE: usize = 0x1000;
@@ -28,8 +31,11 @@ struct NblBlock {
 /// One NBL pool.
 #[derive(Debug, Clone)]
 pub struct Pool {
+    /// The parameters the pool was allocated with.
     pub params: NET_BUFFER_LIST_POOL_PARAMETERS,
+    /// The `NdisHandle` that allocated it.
     pub owner: usize,
+    /// Addresses of its NBLs not yet freed.
     pub live: HashSet<usize>,
 }
 

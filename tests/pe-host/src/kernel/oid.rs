@@ -13,8 +13,11 @@ use crate::abi::structs::NDIS_OID_REQUEST;
 /// One request given to the driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outstanding {
+    /// Address of the `NDIS_OID_REQUEST`.
     pub request: usize,
+    /// The module it was issued to or by.
     pub filter_handle: usize,
+    /// Whether on the direct OID path.
     pub direct: bool,
     /// Completions the driver made (must be 0 when it returned a final status, 1 after pending).
     pub completions: u32,

@@ -9,9 +9,13 @@ use std::sync::Mutex;
 use super::irql::{at_most, DISPATCH_LEVEL};
 use super::verifier::violation;
 
+/// `POOL_FLAG_UNINITIALIZED`: not zeroed.
 pub const POOL_FLAG_UNINITIALIZED: u64 = 0x2;
+/// `POOL_FLAG_NON_PAGED`.
 pub const POOL_FLAG_NON_PAGED: u64 = 0x40;
+/// `POOL_FLAG_NON_PAGED_EXECUTE`.
 pub const POOL_FLAG_NON_PAGED_EXECUTE: u64 = 0x80;
+/// `POOL_FLAG_PAGED`.
 pub const POOL_FLAG_PAGED: u64 = 0x100;
 
 /// Filled into blocks allocated uninitialized, and into freed blocks before they go back.
@@ -22,7 +26,9 @@ const ALIGN: usize = 16;
 /// One live block.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Block {
+    /// Bytes requested.
     pub size: usize,
+    /// The pool tag.
     pub tag: u32,
 }
 

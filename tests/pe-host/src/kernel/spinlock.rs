@@ -64,7 +64,7 @@ fn spin(name: &str, mut try_take: impl FnMut() -> bool) {
     let mut n = 0u32;
     while !try_take() {
         n = n.wrapping_add(1);
-        if n % 64 == 0 {
+        if n.is_multiple_of(64) {
             std::thread::yield_now();
             if start.elapsed() > SPIN_LIMIT {
                 fatal(

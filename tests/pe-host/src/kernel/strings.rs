@@ -27,6 +27,7 @@ pub struct OwnedUnicode {
 }
 
 impl OwnedUnicode {
+    /// A counted UTF-16 copy of `text`.
     pub fn new(text: &str) -> Self {
         let mut buffer: Box<[u16]> = text.encode_utf16().chain(core::iter::once(0)).collect();
         let len = (buffer.len() - 1) * 2;
@@ -38,11 +39,13 @@ impl OwnedUnicode {
         Self { buffer, string }
     }
 
+    /// A pointer to the `UNICODE_STRING`, valid while `self` lives.
     pub fn as_ptr(&mut self) -> *mut UNICODE_STRING {
         debug_assert!(!self.buffer.is_empty());
         &mut *self.string
     }
 
+    /// The `UNICODE_STRING` by value (its buffer is `self`'s).
     pub fn value(&self) -> UNICODE_STRING {
         *self.string
     }

@@ -4,7 +4,7 @@
 //! success. Loading without traps refuses the image and lists every such import instead.
 //!
 //! Each trap is an assembly entry that loads its index and jumps to a common one, which reads
-//! the return address (the call site in the driver) and calls [`trap_body`].
+//! the return address (the call site in the driver) and calls `trap_body`.
 
 use core::fmt::Write;
 use std::sync::Mutex;

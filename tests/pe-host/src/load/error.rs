@@ -7,16 +7,20 @@ use crate::pe::PeError;
 /// A load failure.
 #[derive(Debug)]
 pub enum LoadError {
+    /// The file is not a loadable PE32+ image.
     Pe(PeError),
     /// mmap / mprotect failed.
     Os {
+        /// The call that failed.
         what: &'static str,
+        /// Its OS error.
         error: std::io::Error,
     },
     /// Every import with no host function, as `module!name`, in import order.
     Unimplemented(Vec<String>),
     /// A DIR64 relocation whose target leaves the 64-bit address space after rebasing.
     RelocationOverflow {
+        /// RVA of the relocation.
         rva: u32,
     },
 }

@@ -9,6 +9,7 @@ pub struct HostTable {
 }
 
 impl HostTable {
+    /// An empty table.
     pub fn new() -> Self {
         Self::default()
     }
@@ -27,10 +28,12 @@ impl HostTable {
             .copied()
     }
 
+    /// Number of bound routines.
     pub fn len(&self) -> usize {
         self.functions.len()
     }
 
+    /// Whether no routine is bound.
     pub fn is_empty(&self) -> bool {
         self.functions.is_empty()
     }

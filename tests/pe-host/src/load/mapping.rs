@@ -8,9 +8,13 @@ use crate::pe::PAGE;
 /// Page protection of one range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protection {
+    /// No access (gaps, the tail).
     None,
+    /// Read only.
     Read,
+    /// Read and write.
     ReadWrite,
+    /// Read and execute (code).
     ReadExecute,
 }
 
@@ -73,14 +77,17 @@ impl Mapping {
         })
     }
 
+    /// Address of the first byte.
     pub fn base(&self) -> *mut u8 {
         self.base
     }
 
+    /// Bytes mapped.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether nothing is mapped.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

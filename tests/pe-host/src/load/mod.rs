@@ -16,6 +16,7 @@ use crate::pe::{PeImage, Section};
 /// functions and its sections protected (code R+X, writable data RW, the rest R).
 #[derive(Debug)]
 pub struct LoadedImage {
+    /// The parsed file.
     pub image: PeImage,
     mapping: Mapping,
 }

@@ -40,6 +40,7 @@ fn put_u64(v: &mut [u8], at: usize, x: u64) {
 }
 
 impl PeBuilder {
+    /// An image with no section yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -98,6 +99,7 @@ impl PeBuilder {
         self.exports.push((name.to_owned(), rva));
     }
 
+    /// Sets the entry point's RVA.
     pub fn entry(&mut self, rva: u32) {
         self.entry = rva;
     }

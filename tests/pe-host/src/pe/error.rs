@@ -7,34 +7,80 @@ use core::fmt;
 pub enum PeError {
     /// A structure at `offset` (file offset) of `len` bytes runs past the end of the file.
     Truncated {
+        /// What structure it is.
         what: &'static str,
+        /// Its file offset.
         offset: usize,
+        /// Its length in bytes.
         len: usize,
     },
     /// No `MZ` at offset 0.
     NoDosSignature,
     /// No `PE\0\0` at `e_lfanew`.
-    NoPeSignature { offset: usize },
+    NoPeSignature {
+        /// `e_lfanew`.
+        offset: usize,
+    },
     /// COFF machine is not AMD64 (0x8664).
-    NotAmd64 { machine: u16 },
+    NotAmd64 {
+        /// The COFF `Machine` found.
+        machine: u16,
+    },
     /// Optional header magic is not PE32+ (0x20B).
-    NotPe32Plus { magic: u16 },
+    NotPe32Plus {
+        /// The optional header's `Magic` found.
+        magic: u16,
+    },
     /// Section alignment is not a multiple of the 4 KiB page (each section gets its own pages).
-    SectionAlignment { alignment: u32 },
+    SectionAlignment {
+        /// The `SectionAlignment` found.
+        alignment: u32,
+    },
     /// A section lies outside `SizeOfImage`, is not aligned, or overlaps the previous one.
-    BadSection { name: String, reason: &'static str },
+    BadSection {
+        /// The section's name.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A section is both writable and executable.
-    WritableAndExecutable { name: String },
+    WritableAndExecutable {
+        /// The section's name.
+        name: String,
+    },
     /// An RVA (of a directory, a name, a table) is not inside the image or runs past it.
-    BadRva { what: &'static str, rva: u32 },
+    BadRva {
+        /// What was read there.
+        what: &'static str,
+        /// The RVA.
+        rva: u32,
+    },
     /// A string (import or export name) is not NUL-terminated inside the image, or not UTF-8.
-    BadString { what: &'static str, rva: u32 },
+    BadString {
+        /// What string it is.
+        what: &'static str,
+        /// Its RVA.
+        rva: u32,
+    },
     /// An import by ordinal (the host resolves by name only).
-    ImportByOrdinal { module: String, ordinal: u16 },
+    ImportByOrdinal {
+        /// The module imported from.
+        module: String,
+        /// The ordinal.
+        ordinal: u16,
+    },
     /// A base relocation of a type other than ABSOLUTE (padding) and DIR64.
-    UnsupportedRelocation { kind: u8, rva: u32 },
+    UnsupportedRelocation {
+        /// The relocation type (`IMAGE_REL_BASED_*`).
+        kind: u8,
+        /// RVA of the fixup.
+        rva: u32,
+    },
     /// A base relocation block that is malformed (size below 8, odd, past the directory).
-    BadRelocationBlock { offset: u32 },
+    BadRelocationBlock {
+        /// Offset of the block inside the directory.
+        offset: u32,
+    },
     /// A TLS directory: kernel drivers have none and the host cannot run TLS callbacks.
     TlsDirectory,
 }

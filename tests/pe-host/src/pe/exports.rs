@@ -5,10 +5,13 @@ use super::{Layout, PeError};
 /// One named export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Export {
+    /// The exported name.
     pub name: String,
+    /// Its RVA.
     pub rva: u32,
 }
 
+/// Reads the export directory at `dir_rva`: every exported name with its RVA.
 pub fn parse(layout: &Layout, dir_rva: u32) -> Result<Vec<Export>, PeError> {
     let mut out = Vec::new();
     if dir_rva == 0 {

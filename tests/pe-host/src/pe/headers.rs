@@ -19,27 +19,39 @@ pub const SCN_WRITE: u32 = 0x8000_0000;
 
 /// Data directory indices (`IMAGE_DIRECTORY_ENTRY_*`).
 pub mod dir {
+    /// `IMAGE_DIRECTORY_ENTRY_EXPORT`.
     pub const EXPORT: usize = 0;
+    /// `IMAGE_DIRECTORY_ENTRY_IMPORT`.
     pub const IMPORT: usize = 1;
+    /// `IMAGE_DIRECTORY_ENTRY_BASERELOC`.
     pub const BASERELOC: usize = 5;
+    /// `IMAGE_DIRECTORY_ENTRY_TLS`.
     pub const TLS: usize = 9;
 }
 
 /// One data directory: RVA and size (0, 0 when absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DataDir {
+    /// RVA of the directory.
     pub rva: u32,
+    /// Its size in bytes.
     pub size: u32,
 }
 
 /// One section header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
+    /// The section's name (up to 8 bytes).
     pub name: String,
+    /// `VirtualAddress` (its RVA).
     pub virtual_address: u32,
+    /// `VirtualSize`.
     pub virtual_size: u32,
+    /// `PointerToRawData`.
     pub raw_offset: u32,
+    /// `SizeOfRawData`.
     pub raw_size: u32,
+    /// `Characteristics` (`IMAGE_SCN_*`).
     pub characteristics: u32,
 }
 
@@ -53,9 +65,11 @@ impl Section {
             self.virtual_size
         }
     }
+    /// Whether `IMAGE_SCN_MEM_EXECUTE` is set.
     pub fn executable(&self) -> bool {
         self.characteristics & SCN_EXECUTE != 0
     }
+    /// Whether `IMAGE_SCN_MEM_WRITE` is set.
     pub fn writable(&self) -> bool {
         self.characteristics & SCN_WRITE != 0
     }
@@ -64,14 +78,23 @@ impl Section {
 /// What the host needs from the headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Headers {
+    /// `ImageBase` (the preferred base).
     pub image_base: u64,
+    /// `AddressOfEntryPoint`.
     pub entry_rva: u32,
+    /// `SizeOfImage`.
     pub size_of_image: u32,
+    /// `SizeOfHeaders`.
     pub size_of_headers: u32,
+    /// `SectionAlignment`.
     pub section_alignment: u32,
+    /// `Subsystem` (1 = native for a driver).
     pub subsystem: u16,
+    /// `DllCharacteristics`.
     pub dll_characteristics: u16,
+    /// The data directories.
     pub dirs: Vec<DataDir>,
+    /// The section table.
     pub sections: Vec<Section>,
 }
 
@@ -190,7 +213,7 @@ fn check_section(
             name: s.name.clone(),
         });
     }
-    if s.virtual_address % PAGE != 0 {
+    if !s.virtual_address.is_multiple_of(PAGE) {
         return bad("virtual address is not page aligned");
     }
     if s.virtual_address < size_of_headers {

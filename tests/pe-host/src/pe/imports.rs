@@ -8,6 +8,7 @@ use super::{Layout, PeError};
 pub struct Import {
     /// Module as written in the image (`ndis.sys`, `ntoskrnl.exe`, `HAL.dll`, …).
     pub module: String,
+    /// The imported routine's name.
     pub name: String,
     /// RVA of its 8-byte IAT slot.
     pub iat_rva: u32,

@@ -11,6 +11,7 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// Lays the file out by RVA, `SizeOfImage` bytes, headers and sections copied.
     pub fn new(file: &[u8], headers: &Headers) -> Result<Self, PeError> {
         let mut bytes = vec![0u8; headers.size_of_image as usize];
         let h = headers.size_of_headers as usize;
@@ -33,18 +34,22 @@ impl Layout {
         Ok(Self { bytes })
     }
 
+    /// The image as laid out.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
     }
 
+    /// The little-endian u16 at `rva`, or `BadRva` naming `what`.
     pub fn u16(&self, rva: u32, what: &'static str) -> Result<u16, PeError> {
         u16_at(&self.bytes, rva as usize, what).map_err(|_| PeError::BadRva { what, rva })
     }
 
+    /// The little-endian u32 at `rva`, or `BadRva` naming `what`.
     pub fn u32(&self, rva: u32, what: &'static str) -> Result<u32, PeError> {
         u32_at(&self.bytes, rva as usize, what).map_err(|_| PeError::BadRva { what, rva })
     }
 
+    /// The little-endian u64 at `rva`, or `BadRva` naming `what`.
     pub fn u64(&self, rva: u32, what: &'static str) -> Result<u64, PeError> {
         u64_at(&self.bytes, rva as usize, what).map_err(|_| PeError::BadRva { what, rva })
     }

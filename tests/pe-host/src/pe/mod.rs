@@ -21,16 +21,20 @@ pub use layout::Layout;
 /// A parsed AMD64 PE32+ image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeImage {
+    /// The headers.
     pub headers: Headers,
     /// The image laid out by RVA, not yet relocated nor bound.
     pub layout: Layout,
+    /// Every import, by module and name.
     pub imports: Vec<Import>,
+    /// Every export.
     pub exports: Vec<Export>,
     /// RVAs of the DIR64 base relocations.
     pub relocations: Vec<u32>,
 }
 
 impl PeImage {
+    /// Parses and checks a PE32+ file.
     pub fn parse(file: &[u8]) -> Result<Self, PeError> {
         let headers = Headers::parse(file)?;
         if headers.dir(dir::TLS).rva != 0 {

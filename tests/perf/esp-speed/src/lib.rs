@@ -7,6 +7,7 @@
 //! `tests/perf/esp-vs-openssl` adds OpenSSL figures and prints the ratios.
 //! Nothing here asserts on speed: the unit tests only check that every case
 //! runs and that the raw cases really do the work the ESP cases do.
+#![forbid(unsafe_code)]
 
 use std::fmt;
 use std::hint::black_box;
@@ -463,7 +464,6 @@ pub fn standard_cases() -> Result<Vec<Case>, String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     /// The raw case does exactly the cryptographic work of ESP seal: same

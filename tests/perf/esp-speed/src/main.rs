@@ -9,6 +9,7 @@
 //!
 //! `esp-speed --profile NAME --iters N`: run one case N times without timing
 //! (for `valgrind --tool=callgrind`).
+#![forbid(unsafe_code)]
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -1,8 +1,23 @@
 //! The case list, grouped like HLK jobs.
+//!
+//! One file per group, in run order: `capabilities`, `oid_validity`, `capacity`,
+//! `delete_update`, `send`, `receive`, `combinations`, `two_hosts`, `pause_restart`,
+//! `offload_config`, `churn`; `scenario` (send, receive, combinations) and `hosts` (the
+//! emulated-host groups) hold what several groups share.
 
-mod control;
-mod datapath;
-mod lifecycle;
+mod capabilities;
+mod capacity;
+mod churn;
+mod combinations;
+mod delete_update;
+mod hosts;
+mod offload_config;
+mod oid_validity;
+mod pause_restart;
+mod receive;
+mod scenario;
+mod send;
+mod two_hosts;
 
 use crate::{Case, Outcome};
 
@@ -72,17 +87,17 @@ pub fn case(
 /// Every case of this version, in group order.
 pub fn all() -> Vec<Case> {
     let mut v = Vec::new();
-    control::capabilities(&mut v);
-    control::oid_validity(&mut v);
-    control::capacity(&mut v);
-    control::delete_update(&mut v);
-    datapath::send(&mut v);
-    datapath::receive(&mut v);
-    datapath::combinations(&mut v);
-    lifecycle::two_hosts_cases(&mut v);
-    lifecycle::pause_restart(&mut v);
-    lifecycle::offload_config(&mut v);
-    lifecycle::churn_cases(&mut v);
+    capabilities::capabilities(&mut v);
+    oid_validity::oid_validity(&mut v);
+    capacity::capacity(&mut v);
+    delete_update::delete_update(&mut v);
+    send::send(&mut v);
+    receive::receive(&mut v);
+    combinations::combinations(&mut v);
+    two_hosts::two_hosts_cases(&mut v);
+    pause_restart::pause_restart(&mut v);
+    offload_config::offload_config(&mut v);
+    churn::churn_cases(&mut v);
     v
 }
 
@@ -93,6 +108,6 @@ pub fn self_test_fail() -> Case {
         "selftest",
         "expect-wrong-status",
         "deliberately expects SUCCESS for a short ADD_SA buffer (must FAIL)",
-        control::self_test_fail,
+        oid_validity::self_test_fail,
     )
 }

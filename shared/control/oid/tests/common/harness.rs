@@ -6,7 +6,7 @@ use ipsecov2_abi::*;
 use ipsecov2_oid::*;
 
 use super::backend::TableBackend;
-use super::build::BASE;
+use ipsecov2_ndis_emu::oid_buffers::BASE;
 
 /// Runs `data` as: byte 0 selects the OID, the rest is the InformationBuffer (at `BASE`).
 pub fn run(data: &[u8]) {

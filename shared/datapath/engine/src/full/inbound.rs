@@ -1,6 +1,6 @@
 //! Inbound processing: [`InboundSa::decapsulate`].
 
-use super::ip::{self, rd16, rd8, wr16, wr8, IpPacket};
+use super::ip::{self, rd8, wr16, wr8, IpPacket};
 use super::outbound::ah_len;
 use super::{
     Accounting, AntiReplay, ConfigError, Decapsulated, DropReason, Mode, SaConfig, SaKeys, Usage,
@@ -8,7 +8,10 @@ use super::{
 use crate::ah::AhSa;
 use crate::esp::{esp_header, EspConfig, EspSa};
 use crate::replay::ReplayWindow;
-use crate::wire::{proto, AhPacket, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN};
+use crate::wire::ipv6ext::HeaderChain;
+use crate::wire::{
+    ipv4, ipv6, proto, AhPacket, Ipv4Packet, Ipv6Packet, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN,
+};
 
 #[derive(Debug)]
 struct EspIn {
@@ -56,31 +59,27 @@ struct Located {
 fn locate(b: &[u8]) -> Result<Located, DropReason> {
     let p = ip::ip_packet(b)?;
     let b = b.get(..p.len).ok_or(DropReason::Truncated)?;
-    let (mut nh, mut nh_pos, mut at);
+    let (nh, nh_pos, at);
     if p.v6 {
-        nh = rd8(b, 6)?;
-        nh_pos = 6;
-        at = IPV6_HEADER_LEN;
-        // Bounded: each step advances `at` by at least 8 bytes within `b`.
-        while matches!(nh, proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS) {
-            let len = (usize::from(rd8(b, at + 1)?) + 1) * 8;
-            if at + len > b.len() {
-                return Err(DropReason::Truncated);
-            }
-            nh_pos = at;
-            nh = rd8(b, at)?;
-            at += len;
+        let mut chain = HeaderChain::new(rd8(b, ipv6::field::NXT_HDR)?, IPV6_HEADER_LEN);
+        let mut pos = ipv6::field::NXT_HDR;
+        // Bounded: each step advances by at least 8 bytes within `b`.
+        while matches!(
+            chain.next_header(),
+            proto::HOPOPTS | proto::ROUTING | proto::DSTOPTS
+        ) {
+            pos = chain.skip_whole(b)?.offset;
         }
-        if nh == proto::FRAGMENT {
+        if chain.next_header() == proto::FRAGMENT {
             return Err(DropReason::Fragment);
         }
+        (nh, nh_pos, at) = (chain.next_header(), pos, chain.offset());
     } else {
-        if rd16(b, 6)? & 0x3fff != 0 {
+        let v4 = Ipv4Packet::new_unchecked(b);
+        if v4.is_fragment() {
             return Err(DropReason::Fragment);
         }
-        nh = rd8(b, 9)?;
-        nh_pos = 9;
-        at = usize::from(rd8(b, 0)? & 0x0f) * 4;
+        (nh, nh_pos, at) = (v4.protocol(), ipv4::field::PROTOCOL, v4.header_len());
     }
     match nh {
         proto::ESP | proto::AH | proto::UDP => Ok(Located {
@@ -108,10 +107,21 @@ fn replay_advance(w: &mut Option<ReplayWindow>, seq: Option<u64>) -> Result<(), 
     }
 }
 
+/// The ECN bits of the IPv4 TOS byte or the IPv6 traffic class.
+const ECN_MASK: u8 = 0x03;
+
 /// ECN field of the IP header at `b[0]`.
 fn ecn(b: &[u8], v6: bool) -> Result<u8, DropReason> {
-    let b1 = rd8(b, 1)?;
-    Ok(if v6 { (b1 >> 4) & 3 } else { b1 & 3 })
+    let tos = if v6 {
+        let p = Ipv6Packet::new_unchecked(b);
+        p.check_header()?;
+        p.traffic_class()
+    } else {
+        let p = Ipv4Packet::new_unchecked(b);
+        p.check_header()?;
+        p.dscp_ecn()
+    };
+    Ok(tos & ECN_MASK)
 }
 
 /// RFC 6040 §4.2 egress: the inner ECN after decapsulation, or a drop.
@@ -341,12 +351,15 @@ impl InboundSa {
                     let body = packet
                         .get_mut(pl_off..pl_end)
                         .ok_or(DropReason::Truncated)?;
-                    let b1 = rd8(body, 1)?;
                     if inner.v6 {
-                        wr8(body, 1, (b1 & 0xcf) | (new_ecn << 4))?;
+                        let mut v6 = Ipv6Packet::new_unchecked(body);
+                        let tc = (v6.traffic_class() & !ECN_MASK) | new_ecn;
+                        let flow = v6.flow_label();
+                        v6.set_ver_tc_flow(tc, flow);
                     } else {
-                        wr8(body, 1, (b1 & 0xfc) | new_ecn)?;
-                        ip::ipv4_fill_checksum(body)?;
+                        let mut v4 = Ipv4Packet::new_unchecked(body);
+                        v4.set_dscp_ecn((v4.dscp_ecn() & !ECN_MASK) | new_ecn);
+                        v4.fill_checksum();
                     }
                 }
                 self.finish(packet, pl_off, inner, seq)
@@ -365,9 +378,9 @@ impl InboundSa {
                 let field = if loc.v6 { len - IPV6_HEADER_LEN } else { len };
                 let field = u16::try_from(field).map_err(|_| DropReason::BadLength)?;
                 if loc.v6 {
-                    wr16(packet, 4, field)?;
+                    wr16(packet, ipv6::field::LENGTH.start, field)?;
                 } else {
-                    wr16(packet, 2, field)?;
+                    wr16(packet, ipv4::field::LENGTH.start, field)?;
                     ip::ipv4_fill_checksum(packet)?;
                 }
                 self.finish(packet, 0, IpPacket { v6: loc.v6, len }, seq)

@@ -2,12 +2,15 @@
 
 use core::net::IpAddr;
 
-use super::ip::{self, wr, wr16, wr32, wr8, IPV4_HEADER_LEN};
+use super::ip::{self, wr, wr16, wr8, IPV4_HEADER_LEN};
 use super::{Accounting, ConfigError, DropReason, Encapsulated, Mode, SaConfig, SaKeys, Usage};
 use crate::ah::AhSa;
 use crate::esp::{EspConfig, EspSa, ESP_HEADER_LEN};
 use crate::replay::OutboundSequence;
-use crate::wire::{fix_udp_encap, proto, IPV6_HEADER_LEN, UDP_HEADER_LEN};
+use crate::wire::{
+    fix_udp_encap, ipv4, ipv6, proto, AhPacket, AhRepr, EspPacket, EspRepr, Ipv4Packet, Ipv4Repr,
+    Ipv6Packet, Ipv6Repr, UdpPacket, IPV6_HEADER_LEN, UDP_HEADER_LEN,
+};
 
 /// Outer TTL / hop limit of tunnel mode.
 pub(crate) const TUNNEL_TTL: u8 = 64;
@@ -228,9 +231,9 @@ impl OutboundSa {
                 wr(out, 0, h)?;
                 wr8(out, i.nh_pos, first_proto)?;
                 if outer_v6 {
-                    wr16(out, 4, len_field)?;
+                    wr16(out, ipv6::field::LENGTH.start, len_field)?;
                 } else {
-                    wr16(out, 2, len_field)?;
+                    wr16(out, ipv4::field::LENGTH.start, len_field)?;
                     ip::ipv4_fill_checksum(out)?;
                 }
             }
@@ -248,29 +251,43 @@ impl OutboundSa {
             } else {
                 inner_nh
             };
-            out.get_mut(at..at + ah_bytes)
-                .ok_or(DropReason::BufferTooSmall)?
-                .fill(0);
-            wr8(out, at, nh)?;
-            let plen = u8::try_from(ah_bytes / 4 - 2).map_err(|_| DropReason::BadLength)?;
-            wr8(out, at + 1, plen)?;
-            wr32(out, at + 4, a.spi)?;
-            wr32(out, at + 8, ah_seq.unwrap_or(0) as u32)?;
+            let seg = out
+                .get_mut(at..at + ah_bytes)
+                .ok_or(DropReason::BufferTooSmall)?;
+            seg.fill(0);
+            AhRepr {
+                next_header: nh,
+                header_len: ah_bytes,
+                spi: a.spi,
+                seq: ah_seq.unwrap_or(0) as u32,
+            }
+            .emit(&mut AhPacket::new_unchecked(seg))?;
             at += ah_bytes;
         }
         let udp_off = at;
         if let Some(u) = self.cfg.udp_encap {
-            wr16(out, at, u.src_port)?;
-            wr16(out, at + 2, u.dst_port)?;
-            wr16(out, at + 4, 0)?; // length and checksum: fix_udp_encap
-            wr16(out, at + 6, 0)?;
+            let seg = out
+                .get_mut(at..at + UDP_HEADER_LEN)
+                .ok_or(DropReason::BufferTooSmall)?;
+            let mut udp = UdpPacket::new_unchecked(seg);
+            udp.set_src_port(u.src_port);
+            udp.set_dst_port(u.dst_port);
+            // Length and checksum: fix_udp_encap, once the ESP bytes are final.
+            udp.set_len(0);
+            udp.set_checksum(0);
             at += UDP_HEADER_LEN;
         }
         if let Some(e) = &self.esp {
             let c = *e.sa.config();
             let esp_off = at;
-            wr32(out, at, e.spi)?;
-            wr32(out, at + 4, esp_seq.unwrap_or(0) as u32)?;
+            let seg = out
+                .get_mut(at..at + ESP_HEADER_LEN)
+                .ok_or(DropReason::BufferTooSmall)?;
+            EspRepr {
+                spi: e.spi,
+                seq: esp_seq.unwrap_or(0) as u32,
+            }
+            .emit(&mut EspPacket::new_unchecked(seg))?;
             at += ESP_HEADER_LEN;
             out.get_mut(at..at + c.iv_len())
                 .ok_or(DropReason::BufferTooSmall)?
@@ -322,46 +339,53 @@ fn write_outer(
     len_field: u16,
     seq: u64,
 ) -> Result<(), DropReason> {
-    let b0 = ip::rd8(inner, 0)?;
-    let b1 = ip::rd8(inner, 1)?;
-    // DSCP + ECN copied (RFC 6040 normal mode: ECN copied, CE included).
-    let tos = if inner_v6 { (b0 << 4) | (b1 >> 4) } else { b1 };
+    // DSCP + ECN copied (RFC 6040 normal mode: ECN copied, CE included); the flow label
+    // copied from an inner IPv6 packet; DF copied from an inner IPv4 packet, clear for IPv6.
+    let (tos, flow_label, df) = if inner_v6 {
+        let v6 = Ipv6Packet::new_unchecked(inner);
+        v6.check_header()?;
+        (v6.traffic_class(), v6.flow_label(), 0)
+    } else {
+        let v4 = Ipv4Packet::new_unchecked(inner);
+        v4.check_header()?;
+        (v4.dscp_ecn(), 0, v4.flags_frag() & ipv4::FLAG_DF)
+    };
     match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
-            // DF copied from an inner IPv4 packet, clear for IPv6.
-            let df = if inner_v6 {
-                0
-            } else {
-                ip::rd8(inner, 6)? & 0x40
-            };
-            wr8(out, 0, 0x45)?;
-            wr8(out, 1, tos)?;
-            wr16(out, 2, len_field)?;
-            wr16(out, 4, seq as u16)?;
-            wr8(out, 6, df)?;
-            wr8(out, 7, 0)?;
-            wr8(out, 8, TUNNEL_TTL)?;
-            wr8(out, 9, first_proto)?;
-            wr16(out, 10, 0)?;
-            wr(out, 12, &s.octets())?;
-            wr(out, 16, &d.octets())?;
-            ip::ipv4_fill_checksum(out)
+            let payload_len = usize::from(len_field)
+                .checked_sub(IPV4_HEADER_LEN)
+                .ok_or(DropReason::BadLength)?;
+            let h = out
+                .get_mut(..IPV4_HEADER_LEN)
+                .ok_or(DropReason::BufferTooSmall)?;
+            Ipv4Repr {
+                src: s.octets(),
+                dst: d.octets(),
+                protocol: first_proto,
+                payload_len,
+                ttl: TUNNEL_TTL,
+                ident: seq as u16,
+                flags_frag: df,
+                dscp_ecn: tos,
+            }
+            .emit(&mut Ipv4Packet::new_unchecked(h))?;
+            Ok(())
         }
         (IpAddr::V6(s), IpAddr::V6(d)) => {
-            let flow = if inner_v6 {
-                [b1 & 0x0f, ip::rd8(inner, 2)?, ip::rd8(inner, 3)?]
-            } else {
-                [0, 0, 0]
-            };
-            wr8(out, 0, 0x60 | (tos >> 4))?;
-            wr8(out, 1, (tos << 4) | flow[0])?;
-            wr8(out, 2, flow[1])?;
-            wr8(out, 3, flow[2])?;
-            wr16(out, 4, len_field)?;
-            wr8(out, 6, first_proto)?;
-            wr8(out, 7, TUNNEL_TTL)?;
-            wr(out, 8, &s.octets())?;
-            wr(out, 24, &d.octets())
+            let h = out
+                .get_mut(..IPV6_HEADER_LEN)
+                .ok_or(DropReason::BufferTooSmall)?;
+            Ipv6Repr {
+                src: s.octets(),
+                dst: d.octets(),
+                next_header: first_proto,
+                payload_len: usize::from(len_field),
+                hop_limit: TUNNEL_TTL,
+                traffic_class: tos,
+                flow_label,
+            }
+            .emit(&mut Ipv6Packet::new_unchecked(h))?;
+            Ok(())
         }
         _ => Err(DropReason::Malformed),
     }

@@ -1,5 +1,5 @@
 //! Helpers for the full-face tests: packet builders, SA pairs, algorithm lists.
-#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+#![allow(dead_code)]
 
 use std::net::IpAddr;
 
@@ -175,7 +175,7 @@ pub fn tcp_segment(sport: u16, dport: u16, body_len: usize) -> Vec<u8> {
 /// IPv4 packet with the given options (padded to 4 bytes), TOS, DF and payload.
 pub fn ipv4(proto: u8, options: &[u8], tos: u8, df: bool, payload: &[u8]) -> Vec<u8> {
     let mut opts = options.to_vec();
-    while opts.len() % 4 != 0 {
+    while !opts.len().is_multiple_of(4) {
         opts.push(0);
     }
     let ihl = 20 + opts.len();

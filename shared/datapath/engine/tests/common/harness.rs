@@ -5,7 +5,7 @@
 //!
 //! Input: byte 0 selects one of [`configs`] (modulo their number); the rest
 //! is a received packet for that SA's inbound side.
-#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+#![allow(dead_code)]
 
 use ipsec_engine::full::{AntiReplay, DropReason, Mode, Protocol, SaConfig, UdpEncap};
 

@@ -1,6 +1,6 @@
 //! Test support: an SA installer over the OID path, a TCP/IP-like framer, NBL chain building over
 //! the NDIS emulation and a recording send sink.
-#![allow(dead_code, clippy::unwrap_used, clippy::panic, clippy::type_complexity)]
+#![allow(dead_code, clippy::type_complexity)]
 
 pub use ipsecov2_ndis_emu::oid_buffers as build;
 pub use ipsecov2_ndis_emu::tcpip::*;

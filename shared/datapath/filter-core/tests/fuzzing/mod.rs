@@ -6,14 +6,7 @@
 //! * [`receive::run`]: a chain of received frames through `FilterCore::receive`.
 //! * [`send::run`]: a chain of send NBLs through `FilterCore::send`.
 //! * [`module::run`]: module-level operations on an emulated host.
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::too_many_lines,
-    clippy::cast_possible_truncation
-)]
+#![allow(dead_code, clippy::too_many_lines, clippy::cast_possible_truncation)]
 
 pub mod input;
 pub mod module;

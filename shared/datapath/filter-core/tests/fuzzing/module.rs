@@ -311,7 +311,7 @@ fn op(h: &mut Host, m: &mut Model, inp: &mut Input<'_>) {
                     inp.bytes(len).to_vec()
                 })
                 .collect();
-            if inp.u8() % 4 == 0 {
+            if inp.u8().is_multiple_of(4) {
                 // A chain with a read-only NBL and a two-NET_BUFFER NBL, no RESOURCES.
                 let rng = h.rng();
                 let mut specs: Vec<NblSpec> = frames
@@ -425,7 +425,7 @@ fn op(h: &mut Host, m: &mut Model, inp: &mut Input<'_>) {
                 })
                 .is_ok()
             } else {
-                let status = if s % 3 == 0 {
+                let status = if s.is_multiple_of(3) {
                     NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG
                 } else {
                     NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES

@@ -17,7 +17,7 @@
 //! `CryptoDone` frames = packets + failures, successes = packets).
 
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::ModuleCounters;
+use ipsecov2_filter_core::DatapathCounters;
 use ipsecov2_nbl::SystemVaMapper;
 use ipsecov2_ndis_emu::tcpip::{self, Framed};
 use ipsecov2_ndis_emu::{OwnedNblChain, SplitMix64};
@@ -79,7 +79,7 @@ fn mutate(inp: &mut Input<'_>, f: &mut Vec<u8>) {
     for _ in 0..m {
         let op = inp.u8();
         let at = usize::from(inp.u16());
-        if op % 4 == 0 {
+        if op.is_multiple_of(4) {
             f.truncate(at % (f.len() + 1));
         } else if !f.is_empty() {
             let i = at % f.len();
@@ -305,10 +305,10 @@ fn check(rx: &world::Core, owned: &OwnedNblChain, frames: &[Frame]) {
         }
     }
     let n = frames.len() as u64;
-    let packets = ModuleCounters::get(&c.recv_packets);
-    let failures: u64 = c.recv_failures.iter().map(ModuleCounters::get).sum();
-    let untouched = ModuleCounters::get(&c.recv_untouched);
-    let not_processed = ModuleCounters::get(&c.recv_not_processed);
+    let packets = DatapathCounters::get(&c.recv_packets);
+    let failures: u64 = c.recv_failures.iter().map(DatapathCounters::get).sum();
+    let untouched = DatapathCounters::get(&c.recv_untouched);
+    let not_processed = DatapathCounters::get(&c.recv_not_processed);
     assert_eq!(
         packets + failures + untouched + not_processed,
         n,
@@ -318,7 +318,7 @@ fn check(rx: &world::Core, owned: &OwnedNblChain, frames: &[Frame]) {
     assert_eq!(packets + failures, done, "counters: CryptoDone frames");
     assert_eq!(packets, ok, "counters: CRYPTO_SUCCESS frames");
     assert_eq!(
-        ModuleCounters::get(&c.recv_delete_requests),
+        DatapathCounters::get(&c.recv_delete_requests),
         delete,
         "counters: SaDeleteReq"
     );

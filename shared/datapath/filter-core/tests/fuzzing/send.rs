@@ -14,7 +14,7 @@
 //! inbound core to the framer's bytes.
 
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{HostTxPool, ModuleCounters, SendDrop};
+use ipsecov2_filter_core::{DatapathCounters, HostTxPool, SendDrop};
 use ipsecov2_nbl::SystemVaMapper;
 use ipsecov2_ndis_emu::tcpip::{self, Framed};
 use ipsecov2_ndis_emu::{OwnedNblChain, SplitMix64};
@@ -325,25 +325,25 @@ pub fn run(data: &[u8]) {
         }
     }
     assert_eq!(
-        ModuleCounters::get(&c.send_passed),
+        DatapathCounters::get(&c.send_passed),
         passed,
         "counters: passed"
     );
     assert_eq!(
-        ModuleCounters::get(&c.send_protected_nbls),
+        DatapathCounters::get(&c.send_protected_nbls),
         protected,
         "counters: protected"
     );
     for (k, d) in drops.iter().enumerate() {
         assert_eq!(
-            ModuleCounters::get(&c.send_drops[k]),
+            DatapathCounters::get(&c.send_drops[k]),
             *d,
             "counters: drops of {}",
             SendDrop::bucket_name(k)
         );
     }
     assert_eq!(
-        ModuleCounters::get(&c.send_packets),
+        DatapathCounters::get(&c.send_packets),
         stages as u64,
         "counters: packets = copies staged"
     );

@@ -7,7 +7,7 @@ use ipsecov2_filter_core::HostTxPool;
 use ipsecov2_nbl::SystemVaMapper;
 use ipsecov2_ndis_emu::direct;
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
-use ipsecov2_ndis_emu::tcpip::{self, ah_algs, esp_algs, Framed, Ip, Layer};
+use ipsecov2_ndis_emu::tcpip::{self, ah_algs, esp_algs, BundleSpec, Framed, Ip, Layer};
 use ipsecov2_ndis_emu::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, Segmentation, SplitMix64};
 
 pub use ipsecov2_ndis_emu::direct::HostCore as Core;
@@ -122,18 +122,18 @@ pub fn add_sa(i: usize, inbound: bool) -> AddSa {
     let d = SAS[i];
     let esps = esp_algs();
     let ahs = ah_algs();
-    tcpip::bundle(
-        d.esp.map(|(a, spi)| (&esps[a], spi)),
-        d.ah.map(|(a, spi)| (&ahs[a], spi)),
-        d.v6,
+    tcpip::bundle(BundleSpec {
+        esp: d.esp.map(|(a, spi)| (&esps[a], spi)),
+        ah: d.ah.map(|(a, spi)| (&ahs[a], spi)),
+        v6: d.v6,
         inbound,
-        d.esn,
-        if d.udp {
+        esn: d.esn,
+        udp: if d.udp {
             IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT
         } else {
             0
         },
-    )
+    })
 }
 
 /// The framer's layer of catalogue entry `i`.

@@ -1,0 +1,176 @@
+//! Fixtures: a control plane over a real offload SA table, attached interfaces, selectors and SAs.
+#![allow(dead_code)]
+
+use ipsecov2_control_plane::{
+    algo, sa_flags, Action, ControlPlane, Direction, Interface, IpAddr, Limits, PacketFields,
+    PolicyHandle, PolicySpec, PortRange, SaAddRequest, SaHandle, SaParams, Selector, SelectorAddr,
+    SpdHandle, TunnelEndpoints, UdpPorts,
+};
+use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
+use ipsecov2_satable::{HostSaTable, StdRwLock, TableSeed, TableState};
+
+pub type Store = OffloadSas<StdRwLock<TableState<OffloadSa>>>;
+pub type Plane = ControlPlane<Store>;
+
+pub const IF1: u32 = 11;
+pub const IF2: u32 = 12;
+pub const IF3: u32 = 13;
+
+pub fn store(capacity: usize) -> Store {
+    OffloadSas::new(
+        HostSaTable::with_capacity(capacity, TableSeed::from_words([1, 2, 3, 4])).unwrap(),
+    )
+}
+
+pub fn plane_with(limits: Limits) -> Plane {
+    let mut p = ControlPlane::new(store(limits.sas.max(1)), limits).unwrap();
+    for (i, luid) in [(IF1, 0x1000), (IF2, 0x2000), (IF3, 0x3000)] {
+        p.attach_interface(Interface { luid, index: i }).unwrap();
+    }
+    p
+}
+
+pub fn plane() -> Plane {
+    plane_with(Limits::default())
+}
+
+pub fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+    IpAddr::V4([a, b, c, d])
+}
+
+/// A selector: source prefix, destination prefix, protocol, destination ports.
+pub fn sel(src: (IpAddr, u8), dst: (IpAddr, u8), protocol: u8, dports: PortRange) -> Selector {
+    Selector {
+        rule_flags: 0,
+        ip_version: src.0.version(),
+        protocol,
+        src: SelectorAddr::Prefix {
+            addr: src.0,
+            len: src.1,
+        },
+        dst: SelectorAddr::Prefix {
+            addr: dst.0,
+            len: dst.1,
+        },
+        src_port: PortRange::ANY,
+        dst_port: dports,
+    }
+}
+
+/// 10.0.0.0/8 → 192.168.1.0/24, any protocol and port.
+pub fn any_sel() -> Selector {
+    sel(
+        (v4(10, 0, 0, 0), 8),
+        (v4(192, 168, 1, 0), 24),
+        0,
+        PortRange::ANY,
+    )
+}
+
+pub fn packet(src: IpAddr, dst: IpAddr, protocol: u8, sport: u16, dport: u16) -> PacketFields {
+    PacketFields {
+        protocol,
+        src,
+        dst,
+        src_port: sport,
+        dst_port: dport,
+    }
+}
+
+pub const AES_KEY: [u8; 16] = [0x11; 16];
+pub const SHA1_KEY: [u8; 20] = [0x22; 20];
+pub const MD5_KEY: [u8; 16] = [0x33; 16];
+
+/// ESP, AES-128-CBC + HMAC-SHA1-96, transport mode.
+pub fn esp(spi: u32) -> SaParams<'static> {
+    SaParams {
+        spi,
+        flow_label: 0,
+        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
+        auth_algo: algo::AALG_SHA1HMAC,
+        enc_algo: algo::EALG_AES,
+        soft_kbytes: 0,
+        hard_kbytes: 0,
+        soft_secs: 0,
+        hard_secs: 0,
+        tunnel: TunnelEndpoints {
+            src: v4(0, 0, 0, 0),
+            dst: v4(0, 0, 0, 0),
+        },
+        auth_key: &SHA1_KEY,
+        auth_key_bits: 160,
+        enc_key: &AES_KEY,
+        enc_key_bits: 128,
+        replay_window: 8,
+    }
+}
+
+/// AH, HMAC-MD5-96, transport mode.
+pub fn ah(spi: u32) -> SaParams<'static> {
+    SaParams {
+        flags: sa_flags::PROTOCOL_AH | sa_flags::MODE_TRANSPORT,
+        auth_algo: algo::AALG_MD5HMAC,
+        enc_algo: algo::EALG_NONE,
+        auth_key: &MD5_KEY,
+        auth_key_bits: 128,
+        enc_key: &[],
+        enc_key_bits: 0,
+        ..esp(spi)
+    }
+}
+
+pub fn inbound_spd(p: &mut Plane, id: u32, ifs: &[u32]) -> SpdHandle {
+    p.spd_create(Direction::Inbound, ifs, id).unwrap()
+}
+
+pub fn outbound_spd(p: &mut Plane, id: u32, ifs: &[u32]) -> SpdHandle {
+    p.spd_create(Direction::Outbound, ifs, id).unwrap()
+}
+
+pub fn protect(p: &mut Plane, spd: SpdHandle, id: u32, prio: u32) -> PolicyHandle {
+    let s = [any_sel()];
+    let spec = PolicySpec {
+        id,
+        action: Action::Protect,
+        selectors: &s,
+    };
+    p.policy_create(&spec, &[spd], &[prio], Direction::Outbound)
+        .unwrap()
+}
+
+pub fn add_req<'a>(policy: PolicyHandle, sa_id: u32, sas: &'a [SaParams<'a>]) -> SaAddRequest<'a> {
+    SaAddRequest {
+        policy,
+        sa_id,
+        sas,
+        udp: UdpPorts::default(),
+        selectors: &[],
+        previous: SaHandle::INVALID,
+        direction: Direction::Outbound,
+        acquire_context: 0,
+        vendor_hint: 0,
+    }
+}
+
+/// A cheap fingerprint of everything observable, to check that a refused call changed nothing.
+pub fn snapshot(p: &Plane) -> String {
+    let mut s = String::new();
+    for spd in p.query_spds() {
+        s += &format!("{spd:?} {:?}\n", p.query_spd_bindings(spd.handle).unwrap());
+        for (id, h) in p.query_policies(spd.handle).unwrap() {
+            s += &format!("  {id} {h:?} {:?}\n", p.query_policy_data(h).unwrap());
+            let binds: Vec<_> = p.query_policy_bindings(h).unwrap().collect();
+            s += &format!("  binds {binds:?}\n");
+        }
+        for (id, h) in p.query_sas(spd.handle).unwrap() {
+            s += &format!("  sa {id} {h:?} {:?}\n", p.query_sa_data(h).unwrap());
+        }
+    }
+    let spis: Vec<_> = p.reserved_spis().collect();
+    s += &format!(
+        "spis {spis:?} table {} events {}\n",
+        p.store().table().len(),
+        p.events().len()
+    );
+    s
+}

@@ -1,0 +1,523 @@
+//! Requests as the control device's IOCTL messages (`ipsecov2-ioctl`'s user-mode builders) and
+//! its responses back as completions. The in-process dispatcher transport and the Windows
+//! device transport share it: only how the bytes travel differs.
+
+use ipsecov2_control_plane as cp;
+use ipsecov2_ioctl::client as msg;
+use ipsecov2_ioctl::reply;
+use ipsecov2_ioctl::wire::{Reader, SA_LEN, SELECTOR_LEN};
+use ipsecov2_ioctl::{Fault, Ioctl};
+
+use crate::error::{NpfError, TransportError};
+use crate::model::{
+    Direction, Event, IpAddr, Policy, PolicyHandle, PolicyIdentity, PortRange, SaBundleStats,
+    SaData, SaFlags, SaHandle, SaIdentity, SaParams, Selector, SelectorAddr, SpdBindings,
+    SpdHandle, SpdIdentity, TunnelEndpoints,
+};
+use crate::request::{Done, Failure, Reply, Request};
+use crate::transport::in_process::{
+    action, dir, event_back, event_limit, sa_params, sa_stats_back, selectors, spd_identity,
+};
+
+/// A request ready for the device: its IOCTL and input buffer; or the completion it gets
+/// without being sent (values the IOCTL protocol cannot carry).
+pub fn encode(request: &Request) -> Result<(Ioctl, Vec<u8>), Failure> {
+    let h = |v: &[SpdHandle]| v.iter().map(|s| s.0).collect::<Vec<u32>>();
+    let p = |v: &[PolicyHandle]| v.iter().map(|s| s.0).collect::<Vec<u32>>();
+    Ok(match request {
+        Request::RateLimitEvents(limits) => {
+            let l = limits
+                .iter()
+                .map(event_limit)
+                .collect::<Result<Vec<_>, _>>()?;
+            (Ioctl::EventRateLimit, msg::rate_limit(&l))
+        }
+        Request::SpdCreate { direction, ifs, id } => {
+            (Ioctl::SpdCreate, msg::spd_create(dir(*direction), *id, ifs))
+        }
+        Request::SpdDestroy(s) => (Ioctl::SpdDestroy, msg::list(&h(s))),
+        Request::SpdBind { spd, ifs } => (Ioctl::SpdBind, msg::handle_and_list(spd.0, ifs)),
+        Request::SpdUnbind { spd, ifs } => (Ioctl::SpdUnbind, msg::handle_and_list(spd.0, ifs)),
+        Request::SpdFlush(s) => (Ioctl::SpdFlush, msg::list(&h(s))),
+        Request::PolicyCreate {
+            policy,
+            spds,
+            direction,
+        } => {
+            let spd: Vec<u32> = spds.iter().map(|(s, _)| s.0).collect();
+            let prio: Vec<u32> = spds.iter().map(|(_, p)| *p).collect();
+            let bytes = msg::policy_create(
+                policy.id,
+                action(policy.action)?,
+                dir(*direction),
+                &selectors(&policy.selectors),
+                &spd,
+                &prio,
+            );
+            (Ioctl::PolicyCreate, bytes)
+        }
+        Request::PolicyDestroy(x) => (Ioctl::PolicyDestroy, msg::words(&[x.0])),
+        Request::PolicyBatchCreate {
+            policies,
+            spd,
+            direction,
+        } => {
+            let sels: Vec<Vec<cp::Selector>> = policies
+                .iter()
+                .map(|(p, _)| selectors(&p.selectors))
+                .collect();
+            let mut recs = Vec::with_capacity(policies.len());
+            for (i, ((pol, _), s)) in policies.iter().zip(&sels).enumerate() {
+                let a = action(pol.action).map_err(|f| Failure {
+                    index: u32::try_from(i).ok(),
+                    ..f
+                })?;
+                recs.push((pol.id, a, s.as_slice()));
+            }
+            let prio: Vec<u32> = policies.iter().map(|(_, p)| *p).collect();
+            let bytes = msg::policy_batch_create(&recs, spd.0, dir(*direction), &prio);
+            (Ioctl::PolicyBatchCreate, bytes)
+        }
+        Request::PolicyBatchDestroy(ps) => (Ioctl::PolicyBatchDestroy, msg::list(&p(ps))),
+        Request::PolicyBind { policy, spds } => {
+            let spd: Vec<u32> = spds.iter().map(|(s, _)| s.0).collect();
+            let prio: Vec<u32> = spds.iter().map(|(_, p)| *p).collect();
+            (Ioctl::PolicyBind, msg::policy_bind(policy.0, &spd, &prio))
+        }
+        Request::PolicyUnbind { policy, spds } => (
+            Ioctl::PolicyUnbind,
+            msg::handle_and_list(policy.0, &h(spds)),
+        ),
+        Request::PolicyBatchBind {
+            policies,
+            spd,
+            direction,
+        } => {
+            let ps: Vec<u32> = policies.iter().map(|(p, _)| p.0).collect();
+            let prio: Vec<u32> = policies.iter().map(|(_, p)| *p).collect();
+            let bytes = msg::policy_batch_bind(&ps, spd.0, dir(*direction), &prio);
+            (Ioctl::PolicyBatchBind, bytes)
+        }
+        Request::PolicyBatchUnbind { policies, spd } => (
+            Ioctl::PolicyBatchUnbind,
+            msg::policy_batch_unbind(&p(policies), spd.0),
+        ),
+        Request::PolicyChangePriority {
+            spd,
+            policy,
+            priority,
+        } => (
+            Ioctl::PolicyChangePriority,
+            msg::words(&[spd.0, policy.0, *priority]),
+        ),
+        Request::SaAdd(add) => {
+            let version = add.selectors.first().map_or(4, |s| s.ip_version);
+            let sas: Vec<cp::SaParams<'_>> =
+                add.sas.iter().map(|s| sa_params(s, version)).collect();
+            let sel = selectors(&add.selectors);
+            let bytes = msg::sa_add(&msg::SaAdd {
+                policy: add.policy.0,
+                sa_id: add.sa_id,
+                sas: &sas,
+                udp: cp::UdpPorts {
+                    src: add.udp.src,
+                    dst: add.udp.dst,
+                },
+                selectors: &sel,
+                previous: add.previous.0,
+                direction: dir(add.direction),
+                acquire_context: add.acquire_context,
+                vendor_hint: add.vendor_hint,
+            });
+            (Ioctl::SaAdd, bytes)
+        }
+        Request::SaRemove { policy, sa } => (Ioctl::SaRemove, msg::words(&[policy.0, sa.0])),
+        Request::ReserveSpi {
+            policy,
+            selectors: s,
+        } => (Ioctl::SpiReserve, msg::spi_reserve(policy.0, &selectors(s))),
+        Request::ReleaseSpi { policy, spi } => (Ioctl::SpiRelease, msg::words(&[policy.0, *spi])),
+        Request::PolicyGetStats { policy, reset } => (
+            Ioctl::PolicyStats,
+            msg::words(&[policy.0, u32::from(*reset)]),
+        ),
+        Request::SaGetStats { policy, sa, reset } => (
+            Ioctl::SaStats,
+            msg::words(&[policy.0, sa.0, u32::from(*reset)]),
+        ),
+        Request::QueryAllSpds => (Ioctl::QueryAllSpds, msg::words(&[])),
+        Request::QueryAllSpdBindings(s) => (Ioctl::QuerySpdBindings, msg::words(&[s.0])),
+        Request::QueryAllPolicies(s) => (Ioctl::QueryAllPolicies, msg::words(&[s.0])),
+        Request::QueryAllPolicyBindings(x) => (Ioctl::QueryPolicyBindings, msg::words(&[x.0])),
+        Request::QueryAllSas(s) => (Ioctl::QueryAllSas, msg::words(&[s.0])),
+        Request::QueryPolicyData(x) => (Ioctl::QueryPolicyData, msg::words(&[x.0])),
+        Request::QuerySaData(s) => (Ioctl::QuerySaData, msg::words(&[s.0])),
+        Request::QuerySpdHandle(ids) => (Ioctl::QuerySpdHandle, msg::list(ids)),
+        Request::QueryPolicyHandle(ids) => (Ioctl::QueryPolicyHandle, msg::list(ids)),
+        Request::QuerySaHandle { policy, ids } => {
+            (Ioctl::QuerySaHandle, msg::handle_and_list(policy.0, ids))
+        }
+    })
+}
+
+/// The `EventSetMask` request.
+#[must_use]
+pub fn event_mask(mask: u32) -> Vec<u8> {
+    msg::words(&[mask, 0])
+}
+
+/// The `GlobalStats` request.
+#[must_use]
+pub fn global_stats() -> Vec<u8> {
+    msg::words(&[])
+}
+
+/// The `GlobalStats` response.
+pub fn decode_global_stats(out: &[u8]) -> Result<cp::GlobalStats, TransportError> {
+    let resp = msg::parse(out).map_err(protocol)?;
+    if resp.status != crate::abi::NPF_NO_ERROR {
+        return Err(TransportError::Protocol("global statistics failed"));
+    }
+    reply::global_stats(&resp.body).map_err(protocol)
+}
+
+/// The `EventWait` request (0 = as many events as the output holds).
+#[must_use]
+pub fn event_wait(max_events: u32) -> Vec<u8> {
+    msg::words(&[max_events, 0])
+}
+
+fn protocol(_: Fault) -> TransportError {
+    TransportError::Protocol("malformed response")
+}
+
+/// A body reader that walks forward, for the bodies `ipsecov2_ioctl::reply` does not read
+/// (policy data, SA data, SPD bindings, SPD handles by ID).
+struct Cursor<'a> {
+    r: Reader<'a>,
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn u8(&mut self) -> Result<u8, TransportError> {
+        let v = self.r.u8(self.at).map_err(protocol)?;
+        self.at += 1;
+        Ok(v)
+    }
+
+    fn u16(&mut self) -> Result<u16, TransportError> {
+        let v = self.r.u16(self.at).map_err(protocol)?;
+        self.at += 2;
+        Ok(v)
+    }
+
+    fn u32(&mut self) -> Result<u32, TransportError> {
+        let v = self.r.u32(self.at).map_err(protocol)?;
+        self.at += 4;
+        Ok(v)
+    }
+
+    fn skip(&mut self, n: usize) {
+        self.at += n;
+    }
+
+    fn count(&mut self) -> Result<usize, TransportError> {
+        let n = usize::try_from(self.u32()?).map_err(|_| TransportError::Protocol("count"))?;
+        // Every element takes at least 4 bytes: a count beyond the body is a lie.
+        if n > self.r.bytes().len() / 4 {
+            return Err(TransportError::Protocol("count beyond the body"));
+        }
+        Ok(n)
+    }
+
+    fn addr(&mut self, version: u8) -> Result<IpAddr, TransportError> {
+        let b = self.r.bytes16(self.at).map_err(protocol)?;
+        self.at += 16;
+        Ok(if version == 6 {
+            IpAddr::V6(b)
+        } else {
+            IpAddr::V4([b[0], b[1], b[2], b[3]])
+        })
+    }
+
+    fn selector_addr(&mut self, version: u8) -> Result<SelectorAddr, TransportError> {
+        let kind = self.u8()?;
+        let len = self.u8()?;
+        self.skip(2);
+        let a = self.addr(version)?;
+        let b = self.addr(version)?;
+        Ok(if kind == 1 {
+            SelectorAddr::Range(a, b)
+        } else {
+            SelectorAddr::Prefix(a, len)
+        })
+    }
+
+    fn selector(&mut self) -> Result<Selector, TransportError> {
+        let start = self.at;
+        let rule_flags = self.u8()?;
+        let ip_version = self.u8()?;
+        let protocol = self.u8()?;
+        self.skip(1);
+        let src = self.selector_addr(ip_version)?;
+        let dst = self.selector_addr(ip_version)?;
+        let s = Selector {
+            rule_flags,
+            ip_version,
+            protocol,
+            src,
+            dst,
+            src_port: PortRange {
+                start: self.u16()?,
+                end: self.u16()?,
+            },
+            dst_port: PortRange {
+                start: self.u16()?,
+                end: self.u16()?,
+            },
+        };
+        self.at = start + SELECTOR_LEN;
+        Ok(s)
+    }
+
+    fn sa(&mut self) -> Result<SaParams, TransportError> {
+        let start = self.at;
+        let spi = self.u32()?;
+        let flow_label = self.u32()?;
+        let flags = self.u32()?;
+        let auth_algo = self.u8()?;
+        let enc_algo = self.u8()?;
+        self.skip(2);
+        let soft_kbytes = self.u32()?;
+        let hard_kbytes = self.u32()?;
+        let soft_secs = self.u32()?;
+        let hard_secs = self.u32()?;
+        let version = self.u8()?;
+        self.skip(3);
+        let src = self.addr(version)?;
+        let dst = self.addr(version)?;
+        let tunnel = (version != 0).then_some(TunnelEndpoints { src, dst });
+        self.skip(4);
+        let auth_key_bits = self.u16()?;
+        self.skip(2 + 4);
+        let enc_key_bits = self.u16()?;
+        let replay_window = self.u8()?;
+        self.at = start + SA_LEN;
+        Ok(SaParams {
+            spi,
+            flow_label,
+            flags: SaFlags(flags),
+            auth_algo,
+            enc_algo,
+            soft_kbytes,
+            hard_kbytes,
+            soft_secs,
+            hard_secs,
+            tunnel,
+            auth_key: Vec::new(),
+            auth_key_bits,
+            enc_key: Vec::new(),
+            enc_key_bits,
+            replay_window,
+        })
+    }
+
+    fn direction(&mut self) -> Result<Direction, TransportError> {
+        Direction::from_c(self.u32()?).ok_or(TransportError::Protocol("direction"))
+    }
+}
+
+const fn is_batch(ioctl: Ioctl) -> bool {
+    matches!(
+        ioctl,
+        Ioctl::PolicyBatchCreate
+            | Ioctl::PolicyBatchDestroy
+            | Ioctl::PolicyBatchBind
+            | Ioctl::PolicyBatchUnbind
+    )
+}
+
+/// The completion of `request`, sent as `ioctl`, from the response bytes.
+pub fn decode(request: &Request, ioctl: Ioctl, out: &[u8]) -> Result<Reply, TransportError> {
+    let resp = msg::parse(out).map_err(protocol)?;
+    if resp.status != crate::abi::NPF_NO_ERROR {
+        let error = NpfError::from_code(resp.status).ok_or(TransportError::Protocol("status"))?;
+        let index = is_batch(ioctl).then_some(resp.index);
+        return Ok(Err(Failure { index, error }));
+    }
+    let mut c = Cursor {
+        r: resp.body,
+        at: 0,
+    };
+    let done = match request {
+        Request::SpdCreate { .. } => Done::Spd(SpdHandle(c.u32()?)),
+        Request::SpdDestroy(_) | Request::SpdFlush(_) => match request {
+            Request::SpdDestroy(s) | Request::SpdFlush(s) => Done::Spds(s.clone()),
+            _ => Done::Unit,
+        },
+        Request::PolicyCreate { .. } => Done::Policy(PolicyHandle(c.u32()?)),
+        Request::PolicyBatchCreate { .. } => {
+            let n = c.count()?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.push(PolicyHandle(c.u32()?));
+            }
+            Done::PolicyHandles(v)
+        }
+        Request::SaAdd(_) => Done::Sa(SaHandle(c.u32()?)),
+        Request::ReserveSpi { .. } => Done::Spi(c.u32()?),
+        Request::PolicyGetStats { .. } => {
+            let st = reply::policy_stats(&resp.body).map_err(protocol)?;
+            Done::PolicyStats(crate::model::PolicyStats {
+                spdID: st.spd_id,
+                policyID: st.policy_id,
+                policyErrors: st.policy_errors,
+                acquiredSAs: st.acquired_sas,
+                exceptions: st.exceptions,
+            })
+        }
+        Request::SaGetStats { .. } => {
+            let b = reply::sa_stats(&resp.body).map_err(protocol)?;
+            Done::SaStats(SaBundleStats {
+                sa_id: b.sa_id,
+                stats: b.stats.iter().take(b.count).map(sa_stats_back).collect(),
+            })
+        }
+        Request::QueryAllSpds | Request::QueryAllPolicyBindings(_) => {
+            let v = reply::spd_identities(&resp.body).map_err(protocol)?;
+            Done::SpdIdentities(v.into_iter().map(spd_identity).collect())
+        }
+        Request::QueryAllSpdBindings(_) => {
+            let all = c.u32()? != 0;
+            let n = c.count()?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                v.push(c.u32()?);
+            }
+            Done::SpdBindings(if all {
+                SpdBindings::All
+            } else {
+                SpdBindings::Interfaces(v)
+            })
+        }
+        Request::QueryAllPolicies(_) => {
+            let v = reply::id_handles(&resp.body).map_err(protocol)?;
+            Done::PolicyIdentities(
+                v.into_iter()
+                    .map(|(id, h)| PolicyIdentity {
+                        id,
+                        handle: PolicyHandle(h),
+                    })
+                    .collect(),
+            )
+        }
+        Request::QueryAllSas(_) => {
+            let v = reply::id_handles(&resp.body).map_err(protocol)?;
+            Done::SaIdentities(
+                v.into_iter()
+                    .map(|(id, h)| SaIdentity {
+                        id,
+                        handle: SaHandle(h),
+                    })
+                    .collect(),
+            )
+        }
+        Request::QueryPolicyData(_) => {
+            let id = c.u32()?;
+            let action = crate::model::Action::from_c(c.u32()?);
+            c.skip(12);
+            let n = c.count()?;
+            let mut selectors = Vec::with_capacity(n);
+            for _ in 0..n {
+                selectors.push(c.selector()?);
+            }
+            Done::PolicyData(Policy {
+                id,
+                action,
+                selectors,
+            })
+        }
+        Request::QuerySaData(_) => {
+            let id = c.u32()?;
+            let policy = PolicyHandle(c.u32()?);
+            let direction = c.direction()?;
+            c.skip(4);
+            let ns = c.count()?;
+            let nl = c.count()?;
+            c.skip(16);
+            let mut sas = Vec::with_capacity(ns);
+            for _ in 0..ns {
+                sas.push(c.sa()?);
+            }
+            c.skip(nl * SELECTOR_LEN);
+            Done::SaData(SaData {
+                id,
+                policy,
+                direction,
+                sas,
+            })
+        }
+        Request::QuerySpdHandle(_) => {
+            let n = c.count()?;
+            let mut v = Vec::with_capacity(n);
+            for _ in 0..n {
+                let id = c.u32()?;
+                let handle = SpdHandle(c.u32()?);
+                let direction = Direction::from_c(c.u32()?);
+                c.skip(4);
+                v.push(SpdIdentity {
+                    id,
+                    handle,
+                    direction,
+                });
+            }
+            Done::SpdIdentities(v)
+        }
+        Request::QueryPolicyHandle(_) => {
+            let v = reply::id_handle_status(&resp.body).map_err(protocol)?;
+            Done::PolicyIdentities(
+                v.into_iter()
+                    .map(|(id, h, _)| PolicyIdentity {
+                        id,
+                        handle: PolicyHandle(h),
+                    })
+                    .collect(),
+            )
+        }
+        Request::QuerySaHandle { .. } => {
+            let v = reply::id_handle_status(&resp.body).map_err(protocol)?;
+            Done::SaIdentities(
+                v.into_iter()
+                    .map(|(id, h, _)| SaIdentity {
+                        id,
+                        handle: SaHandle(h),
+                    })
+                    .collect(),
+            )
+        }
+        Request::RateLimitEvents(_)
+        | Request::SpdBind { .. }
+        | Request::SpdUnbind { .. }
+        | Request::PolicyDestroy(_)
+        | Request::PolicyBatchDestroy(_)
+        | Request::PolicyBind { .. }
+        | Request::PolicyUnbind { .. }
+        | Request::PolicyBatchBind { .. }
+        | Request::PolicyBatchUnbind { .. }
+        | Request::PolicyChangePriority { .. }
+        | Request::SaRemove { .. }
+        | Request::ReleaseSpi { .. } => Done::Unit,
+    };
+    Ok(Ok(done))
+}
+
+/// The events of an `EventWait` response.
+pub fn decode_events(out: &[u8], events: &mut Vec<Event>) -> Result<(), TransportError> {
+    let resp = msg::parse(out).map_err(protocol)?;
+    if resp.status != crate::abi::NPF_NO_ERROR {
+        return Err(TransportError::Protocol("event wait failed"));
+    }
+    let (got, _dropped) = reply::events(&resp.body).map_err(protocol)?;
+    events.extend(got.iter().map(event_back));
+    Ok(())
+}
