@@ -5,6 +5,8 @@
 //!   protection, never writable and executable), relocation, import binding to a [`load::HostTable`]
 //!   that refuses to load with every unimplemented import listed.
 //! - [`mapfile`]: the linker's `/MAP` file, to name an address `function+offset`.
+//! - [`session`]: a loaded driver's modules driven through safe calls (the HLK tool's `sys`
+//!   target).
 //!
 //! The host functions themselves use the Windows x64 calling convention (`extern "win64"`).
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -22,5 +24,6 @@ pub mod load;
 pub mod mapfile;
 pub mod oid_request;
 pub mod pe;
+pub mod session;
 pub mod stack;
 pub mod traffic;
