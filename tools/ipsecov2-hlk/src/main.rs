@@ -32,6 +32,9 @@ pub struct Case {
     pub what: String,
     /// The check itself.
     pub run: Box<dyn Fn() -> Outcome>,
+    /// It drives whole filter modules through the target's backend (`target::ModuleUnderTest`,
+    /// `target::DatapathPair`), so it runs with `--target sys` too.
+    pub on_module: bool,
 }
 
 impl std::fmt::Debug for Case {
@@ -158,7 +161,7 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
     let selected: Vec<&Case> = all
         .iter()
         .filter(|c| opts.filters.is_empty() || opts.filters.iter().any(|f| c.id().contains(f)))
-        .filter(|c| opts.list || !sys || target::sys_applies(c.group).is_ok())
+        .filter(|c| opts.list || !sys || c.on_module)
         .collect();
     if selected.is_empty() {
         output::error(&format!(
@@ -183,12 +186,11 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
     if opts.list && sys {
         let mut applies = 0usize;
         for c in &selected {
-            let on = match target::sys_applies(c.group) {
-                Ok(()) => {
-                    applies += 1;
-                    "[sys]".to_string()
-                }
-                Err(why) => format!("[emulated only: {why}]"),
+            let on = if c.on_module {
+                applies += 1;
+                "[sys]".to_string()
+            } else {
+                format!("[emulated only: {}]", target::why_not_sys(c.group))
             };
             text.line(&format!("{:<48} {} {on}", c.id(), c.what))?;
         }

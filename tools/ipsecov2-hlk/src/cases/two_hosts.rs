@@ -2,7 +2,7 @@
 //! an emulated TCP/IP), every transform both ways with counters checked on both sides.
 
 use super::hosts::*;
-use super::{case, ensure, eq};
+use super::{ensure, eq, module_case};
 use crate::target::ModuleUnderTest;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
@@ -54,7 +54,7 @@ pub fn two_hosts_cases(v: &mut Vec<Case>) {
                 esn: false,
                 udp: 0,
             };
-            v.push(case(
+            v.push(module_case(
                 G,
                 format!("esp/{}/{fam}", alg.name),
                 "A→B and B→A through protocol, filter module, miniport and wire",
@@ -70,7 +70,7 @@ pub fn two_hosts_cases(v: &mut Vec<Case>) {
                 esn: false,
                 udp: 0,
             };
-            v.push(case(
+            v.push(module_case(
                 G,
                 format!("ah/{}/{fam}", alg.name),
                 "A→B and B→A through protocol, filter module, miniport and wire",
@@ -125,7 +125,7 @@ pub fn two_hosts_cases(v: &mut Vec<Case>) {
         };
         let has_all =
             (esp.is_some() || name.starts_with("ah")) && (ah.is_some() || !name.contains('+'));
-        v.push(case(
+        v.push(module_case(
             G,
             name,
             "A→B and B→A through protocol, filter module, miniport and wire",
