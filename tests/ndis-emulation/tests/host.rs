@@ -557,7 +557,7 @@ fn detach_with_sas_installed_frees_them() -> R {
             .table()
             .get(ipsecov2_satable::OffloadHandle::from_u64(handle).unwrap())
             .unwrap();
-        weak.push(std::sync::Arc::downgrade(&sa));
+        weak.push(ipsecov2_satable::Arc::downgrade(&sa));
     }
     assert_eq!(h.snapshot()?.sas.len(), 5);
     assert_eq!(h.pause()?, PauseStart::Completed);

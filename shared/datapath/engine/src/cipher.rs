@@ -14,6 +14,11 @@ use alloc::boxed::Box;
 use crate::alg::AesKeySize;
 use crate::error::SetupError;
 
+/// Boxes a key schedule; no memory is an error, never an abort.
+fn boxed<T>(value: T) -> Result<Box<T>, SetupError> {
+    ipsecov2_fallible::try_box(value).map_err(|_| SetupError::NoMemory)
+}
+
 /// Expanded AES key schedule (encryption and decryption). Zeroized on drop
 /// by the `aes` crate (`zeroize` feature).
 /// An AES key schedule, boxed per size: an SA allocates exactly the schedule its key size needs
@@ -41,15 +46,9 @@ impl AesKey {
             got: key.len(),
         };
         Ok(match size {
-            AesKeySize::Aes128 => {
-                Self::A128(Box::new(Aes128::new_from_slice(key).map_err(|_| bad)?))
-            }
-            AesKeySize::Aes192 => {
-                Self::A192(Box::new(Aes192::new_from_slice(key).map_err(|_| bad)?))
-            }
-            AesKeySize::Aes256 => {
-                Self::A256(Box::new(Aes256::new_from_slice(key).map_err(|_| bad)?))
-            }
+            AesKeySize::Aes128 => Self::A128(boxed(Aes128::new_from_slice(key).map_err(|_| bad)?)?),
+            AesKeySize::Aes192 => Self::A192(boxed(Aes192::new_from_slice(key).map_err(|_| bad)?)?),
+            AesKeySize::Aes256 => Self::A256(boxed(Aes256::new_from_slice(key).map_err(|_| bad)?)?),
         })
     }
 
@@ -136,12 +135,11 @@ impl DesKey {
         if des_is_weak(key) {
             return Err(SetupError::WeakKey);
         }
-        Des::new_from_slice(key)
-            .map(|c| Self::Single(Box::new(c)))
-            .map_err(|_| SetupError::EncryptionKeyLength {
-                expected: 8,
-                got: key.len(),
-            })
+        let c = Des::new_from_slice(key).map_err(|_| SetupError::EncryptionKeyLength {
+            expected: 8,
+            got: key.len(),
+        })?;
+        Ok(Self::Single(boxed(c)?))
     }
 
     pub(crate) fn new_triple(key: &[u8]) -> Result<Self, SetupError> {
@@ -161,9 +159,8 @@ impl DesKey {
         {
             return Err(SetupError::WeakKey);
         }
-        TdesEde3::new_from_slice(key)
-            .map(|c| Self::Triple(Box::new(c)))
-            .map_err(|_| bad)
+        let c = TdesEde3::new_from_slice(key).map_err(|_| bad)?;
+        Ok(Self::Triple(boxed(c)?))
     }
 
     pub(crate) fn encrypt(&self, b: &mut [u8; 8]) {

@@ -125,9 +125,15 @@ fn aes(size: AesKeySize) -> EngineAes {
     }
 }
 
+/// Boxes one prepared SA; no memory is an error, never an abort.
+fn boxed<T>(value: T) -> Result<Box<T>, BackendError> {
+    ipsecov2_fallible::try_box(value).map_err(|_| BackendError::NoMemory)
+}
+
 fn setup_error(e: SetupError) -> BackendError {
     match e {
         SetupError::WeakKey => BackendError::BadKey,
+        SetupError::NoMemory => BackendError::NoMemory,
         // The decoder has already checked lengths and combinations: anything else means this
         // filter does not offer what was asked.
         _ => BackendError::Unsupported,
@@ -205,11 +211,11 @@ impl OffloadSa {
     /// Prepares a decoded SA bundle: expands keys, keys HMACs. Allocates; call outside locks.
     pub fn prepare(spec: &SaSpec<'_>) -> Result<Self, BackendError> {
         let (esp, ah) = match &spec.bundle {
-            Bundle::Esp(e) => (Some(Box::new(prepare_esp(e)?)), None),
-            Bundle::Ah(a) => (None, Some(Box::new(prepare_ah(a)?))),
+            Bundle::Esp(e) => (Some(boxed(prepare_esp(e)?)?), None),
+            Bundle::Ah(a) => (None, Some(boxed(prepare_ah(a)?)?)),
             Bundle::EspAh { esp, ah } => (
-                Some(Box::new(prepare_esp(esp)?)),
-                Some(Box::new(prepare_ah(ah)?)),
+                Some(boxed(prepare_esp(esp)?)?),
+                Some(boxed(prepare_ah(ah)?)?),
             ),
         };
         Ok(Self {
@@ -301,7 +307,7 @@ impl<L: SaLock<TableState<OffloadSa>>> OffloadSas<L> {
 impl<L: SaLock<TableState<OffloadSa>>> SaBackend for OffloadSas<L> {
     fn add(&self, spec: &SaSpec<'_>) -> Result<NonZeroU64, BackendError> {
         // Everything that allocates or computes happens here, before the table's lock.
-        let sa = Arc::new(OffloadSa::prepare(spec)?);
+        let sa = Arc::try_new(OffloadSa::prepare(spec)?).map_err(|_| BackendError::NoMemory)?;
         match self.table.add(sa) {
             Ok(handle) => Ok(handle.into()),
             // The rejected SA is dropped here, after the table released its lock.
