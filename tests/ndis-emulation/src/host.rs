@@ -733,26 +733,28 @@ impl NdisPort<'static> for Port {
         let ptr: PVOID = e.buffer.as_mut_ptr().cast();
         // The shell's view of the InformationBuffer (a list gathered from separate allocations
         // into a staging copy, see `tcpip::shell_list_view`).
-        let (r, results) = shell_list_view(oid, &mut e.buffer, e.base, &mut e.memory, |b, a| {
-            let mut view = OidRequest {
-                request_type,
-                oid,
-                buffer: b,
-                buffer_address: a,
-                bytes_written: written,
-                bytes_read: read,
-                bytes_needed: needed,
-            };
-            let r = f(&mut view);
-            (
-                r,
+        let set = request_type == NdisRequestSetInformation;
+        let (r, results) =
+            shell_list_view(oid, set, &mut e.buffer, e.base, &mut e.memory, |b, a| {
+                let mut view = OidRequest {
+                    request_type,
+                    oid,
+                    buffer: b,
+                    buffer_address: a,
+                    bytes_written: written,
+                    bytes_read: read,
+                    bytes_needed: needed,
+                };
+                let r = f(&mut view);
                 (
-                    view.bytes_written,
-                    view.bytes_read.min(len),
-                    view.bytes_needed,
-                ),
-            )
-        });
+                    r,
+                    (
+                        view.bytes_written,
+                        view.bytes_read.min(len),
+                        view.bytes_needed,
+                    ),
+                )
+            });
         e.request.DATA = data(request_type, oid, ptr, len, results);
         r
     }

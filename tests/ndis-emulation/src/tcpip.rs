@@ -1249,6 +1249,7 @@ impl LinkedList {
     ) -> R {
         shell_list_view(
             oid,
+            true,
             &mut self.first,
             build::BASE,
             &mut self.memory,
@@ -1258,14 +1259,26 @@ impl LinkedList {
 }
 
 /// What the driver shell does with the InformationBuffer of an IPsecOV2 list OID before the
-/// filter module sees it (`drivers/ipsecov2-lwf/src/shell/port.rs`), with the emulated
-/// TCP/IP's separate allocations in place of kernel memory.
+/// filter module sees it (`drivers/ipsecov2-lwf/src/shell/port.rs`, through
+/// [`ipsecov2_oid::with_list_view`]), with the emulated TCP/IP's separate allocations in place
+/// of kernel memory.
 pub fn shell_list_view<R>(
-    _oid: NDIS_OID,
+    oid: NDIS_OID,
+    set: bool,
     buffer: &mut [u8],
     base: u64,
-    _memory: &mut ElementMemory,
+    memory: &mut ElementMemory,
     f: impl FnOnce(&mut [u8], u64) -> R,
 ) -> R {
-    f(buffer, base)
+    ipsecov2_oid::with_list_view(oid, set, buffer, base, memory, f)
+}
+
+impl ipsecov2_oid::ListMemory for ElementMemory {
+    fn read(&mut self, address: u64, dst: &mut [u8]) -> bool {
+        ElementMemory::read(self, address, dst)
+    }
+
+    fn write(&mut self, address: u64, src: &[u8]) -> bool {
+        ElementMemory::write(self, address, src)
+    }
 }

@@ -163,6 +163,32 @@ fn finish_add(
     }
 }
 
+/// A structurally refused ADD_SA: NULL into the OffloadHandle of every element that can be
+/// reached inside the buffer (aligned, its fixed part inside, not visited before), so that
+/// TCP/IP never reads its own bytes back as a handle (docs/tcpip-reading.md, point 8).
+fn null_reachable_handles(buf: &mut InfoBuffer<'_>) {
+    use crate::layout::add_sa;
+    let min = add_sa::SIZE_REVISION_1;
+    // More elements than fit side by side means the walk revisits one: stop there.
+    let fits = buf.len() / min;
+    let mut offset = 0usize;
+    for _ in 0..fits.max(1) {
+        if !buf.is_aligned(offset) {
+            return;
+        }
+        // The handle field alone may fit in a buffer too short for the element.
+        let _ = buf.put_u64(offset + add_sa::OFFLOAD_HANDLE, 0);
+        if offset.saturating_add(min) > buf.len() {
+            return;
+        }
+        let next = buf.u64_at(offset + add_sa::NEXT).unwrap_or(0);
+        match (next != 0).then(|| buf.element_offset(next, min)).flatten() {
+            Some(o) => offset = o,
+            None => return,
+        }
+    }
+}
+
 fn refused_add(e: RequestError) -> AddSaReport {
     AddSaReport {
         completion: SetCompletion::from_request_error(&e),
@@ -181,7 +207,10 @@ fn refused_add(e: RequestError) -> AddSaReport {
 pub fn set_add_sa<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
     let results = match decode_add_sa(buf) {
         Ok(elements) => install_all(&elements, backend),
-        Err(e) => return refused_add(e),
+        Err(e) => {
+            null_reachable_handles(buf);
+            return refused_add(e);
+        }
     };
     finish_add(buf, results)
 }
@@ -190,7 +219,11 @@ pub fn set_add_sa<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) 
 pub fn set_add_sa_ex<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
     let results = match decode_add_sa_ex(buf) {
         Ok(element) => install_all(core::slice::from_ref(&element), backend),
-        Err(e) => return refused_add(e),
+        Err(e) => {
+            // Where the handle goes, if the buffer reaches that far.
+            let _ = buf.put_u64(crate::layout::add_sa_ex::OFFLOAD_HANDLE, 0);
+            return refused_add(e);
+        }
     };
     finish_add(buf, results)
 }

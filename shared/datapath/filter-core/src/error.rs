@@ -59,6 +59,8 @@ pub enum SendDrop {
     BadHeaderOffset,
     /// The next header or pad length in slot 12 disagrees with the framed ESP trailer.
     HeaderInfoMismatch,
+    /// The ESP or AH header found for the SA carries another SPI than the SA's.
+    SpiMismatch,
     /// No filter-owned transmit buffer was free (or large enough).
     PoolExhausted,
     /// The NET_BUFFER's MDL chain is malformed.
@@ -75,6 +77,7 @@ drop_buckets! {
         bad_frame = Self::Frame(_),
         bad_header_offset = Self::BadHeaderOffset,
         header_info_mismatch = Self::HeaderInfoMismatch,
+        spi_mismatch = Self::SpiMismatch,
         pool_exhausted = Self::PoolExhausted,
         bad_nbl = Self::Nbl(_),
         crypto = Self::Crypto(_),
@@ -90,9 +93,10 @@ impl SendDrop {
             Self::LsoNotSupported => NDIS_STATUS_NOT_SUPPORTED,
             Self::PoolExhausted => NDIS_STATUS_RESOURCES,
             Self::Nbl(e) => e.ndis_status(),
-            Self::Frame(_) | Self::BadHeaderOffset | Self::HeaderInfoMismatch => {
-                NDIS_STATUS_INVALID_DATA
-            }
+            Self::Frame(_)
+            | Self::BadHeaderOffset
+            | Self::HeaderInfoMismatch
+            | Self::SpiMismatch => NDIS_STATUS_INVALID_DATA,
             Self::Crypto(PacketError::IvExhausted | PacketError::SequenceExhausted) => {
                 NDIS_STATUS_RESOURCES
             }

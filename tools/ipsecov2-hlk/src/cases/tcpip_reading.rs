@@ -437,8 +437,11 @@ fn esp_null_under_ah(ah: &str, v6: bool, seed: u64) -> Outcome {
         .enumerate()
         .map(|(i, &len)| frame(&ip(v6), &layer, 2 + i as u32, &rng.bytes(len), 6))
         .collect();
-    let refs: Vec<&Framed> = frames.iter().collect();
-    let w = protect(&tx, &mut rng, &refs, h, 0)?;
+    // One NBL per frame: slot 12's trailer values belong to the NBL.
+    let mut w = Vec::new();
+    for f in &frames {
+        w.extend(protect(&tx, &mut rng, &[f], h, 0)?);
+    }
     let got = receive_through(&rx, &mut rng, &w, 0)?;
     check_received(&got, &frames, false)?;
     // The ICV of AH covers the ESP packet: a flipped payload byte fails AH.
