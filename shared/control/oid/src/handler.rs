@@ -169,23 +169,18 @@ fn finish_add(
 fn null_reachable_handles(buf: &mut InfoBuffer<'_>) {
     use crate::layout::add_sa;
     let min = add_sa::SIZE_REVISION_1;
-    // More elements than fit side by side means the walk revisits one: stop there.
-    let fits = buf.len() / min;
+    // The first element always (its handle field alone may fit in a buffer too short for the
+    // element); then only forward, aligned and whole, so that a cycle or an overlap ends the
+    // walk and nothing but a handle field of an element is ever written.
+    let _ = buf.put_u64(add_sa::OFFLOAD_HANDLE, 0);
     let mut offset = 0usize;
-    for _ in 0..fits.max(1) {
-        if !buf.is_aligned(offset) {
-            return;
-        }
-        // The handle field alone may fit in a buffer too short for the element.
-        let _ = buf.put_u64(offset + add_sa::OFFLOAD_HANDLE, 0);
-        if offset.saturating_add(min) > buf.len() {
-            return;
-        }
+    while offset.saturating_add(min) <= buf.len() {
         let next = buf.u64_at(offset + add_sa::NEXT).unwrap_or(0);
         match (next != 0).then(|| buf.element_offset(next, min)).flatten() {
-            Some(o) => offset = o,
-            None => return,
+            Some(o) if o >= offset + min && buf.is_aligned(o) => offset = o,
+            _ => return,
         }
+        let _ = buf.put_u64(offset + add_sa::OFFLOAD_HANDLE, 0);
     }
 }
 
