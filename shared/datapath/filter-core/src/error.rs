@@ -77,10 +77,10 @@ drop_buckets! {
         bad_frame = Self::Frame(_),
         bad_header_offset = Self::BadHeaderOffset,
         header_info_mismatch = Self::HeaderInfoMismatch,
-        spi_mismatch = Self::SpiMismatch,
         pool_exhausted = Self::PoolExhausted,
         bad_nbl = Self::Nbl(_),
         crypto = Self::Crypto(_),
+        spi_mismatch = Self::SpiMismatch,
     }
 }
 
@@ -211,6 +211,7 @@ mod tests {
             (SendDrop::PoolExhausted, "pool_exhausted"),
             (SendDrop::Nbl(NblError::NullCurrentMdl), "bad_nbl"),
             (SendDrop::Crypto(PacketError::IvExhausted), "crypto"),
+            (SendDrop::SpiMismatch, "spi_mismatch"),
         ];
         assert_eq!(SendDrop::BUCKETS, rows.len());
         for (i, (reason, name)) in rows.into_iter().enumerate() {
