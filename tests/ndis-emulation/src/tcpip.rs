@@ -1202,9 +1202,9 @@ impl LinkedList {
                 }
             })
             .collect();
-        for i in 0..pieces.len() {
+        for (i, piece) in pieces.iter_mut().enumerate() {
             let next = addresses.get(i + 1).copied().unwrap_or(0);
-            pieces[i][next_field..next_field + 8].copy_from_slice(&next.to_le_bytes());
+            piece[next_field..next_field + 8].copy_from_slice(&next.to_le_bytes());
         }
         let mut it = pieces.into_iter();
         let first = it.next().unwrap_or_default();
