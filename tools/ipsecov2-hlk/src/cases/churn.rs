@@ -369,8 +369,26 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
             got.first().map(|g| g.0)
         );
     }
-    // Tear down: everything deletes, nothing leaks.
-    for (p, _) in left {
+    // Tear down: everything deletes, nothing leaks. A TCP/IP that allocates list elements
+    // separately (docs/tcpip-reading.md, point 1) deletes them in one list per filter.
+    if tc::behaviour().separate_elements && !left.is_empty() {
+        let inb: Vec<u64> = left.iter().map(|(p, _)| p.inb).collect();
+        let out: Vec<u64> = left.iter().map(|(p, _)| p.out).collect();
+        status(
+            "final delete in",
+            tc::delete(&rx, &inb)?,
+            NDIS_STATUS_SUCCESS,
+        )?;
+        status(
+            "final delete out",
+            tc::delete(&tx, &out)?,
+            NDIS_STATUS_SUCCESS,
+        )?;
+    }
+    for (p, _) in left
+        .into_iter()
+        .filter(|_| !tc::behaviour().separate_elements)
+    {
         status(
             "final delete in",
             tc::delete(&rx, &[p.inb])?,
