@@ -13,7 +13,8 @@ if hp.TSHARK is None and os.environ.get("INTEROP_REQUIRE_TSHARK") == "1":
     raise RuntimeError("tshark is required (tests/interop/run installs it)")
 needs_tshark = pytest.mark.skipif(hp.TSHARK is None, reason="tshark is not installed")
 
-GROUPS = ["send", "receive", "combinations", "delete-update", "two-hosts", "pause-restart"]
+GROUPS = ["send", "receive", "combinations", "delete-update", "two-hosts", "pause-restart",
+          "tcpip"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_scapy_decrypts_every_frame(capture, scapy_results, group):
     t, _ = hp.scapy_check(capture[0], group_cases(side, group))
     assert t.problems == [], "\n".join(t.problems[:40])
     assert t.frames > 0 and t.esp_verified > 0
-    if group in ("send", "combinations", "two-hosts", "pause-restart"):
+    if group in ("send", "combinations", "two-hosts", "pause-restart", "tcpip"):
         # every frame the filter sent is checked against TCP/IP's frame
         assert t.plain_equal == sum(1 for c in group_cases(side, group)
                                     for f in c["frames"] if f["dir"] != "rx")

@@ -515,6 +515,11 @@ pub fn bundle(spec: BundleSpec<'_>) -> AddSa {
         n += 1;
         keys.extend_from_slice(&k);
     }
+    if inbound && n == 2 && behaviour().inbound_ah_first {
+        // Seed 004: the order "indicates the order in which the miniport driver should perform
+        // the operations"; inbound, AH is checked before ESP is decrypted.
+        sas.swap(0, 1);
+    }
     let mut src = [0u8; 16];
     let mut dst = [0u8; 16];
     if v6 {
@@ -779,10 +784,10 @@ fn slot12(trailer: Option<(u8, u8)>, esp: Option<usize>, ah: Option<usize>) -> u
         h.set_transmit_next_header(nh);
         h.set_transmit_pad_length(pad);
     }
-    if let Some(o) = esp {
+    if let Some(o) = slot12_offset(esp) {
         h.set_transmit_esp_header_offset((o / 4) as u8);
     }
-    if let Some(o) = ah {
+    if let Some(o) = slot12_offset(ah) {
         h.set_transmit_ah_header_offset((o / 4) as u8);
     }
     h.0
@@ -965,3 +970,315 @@ pub const UNTOUCHED: RecvView = RecvView {
     next_header: 0,
     pad: 0,
 };
+
+// ---------------------------------------------------------------------------------------------
+// Behaviours the real TCP/IP may show where the documents are silent (issue 15), as options.
+// ---------------------------------------------------------------------------------------------
+
+/// Where the emulated TCP/IP puts slot 12's header offsets on send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Slot12Offsets {
+    /// The offsets of the ESP and AH headers (what the sending page describes).
+    #[default]
+    Exact,
+    /// Both offsets 0 (only the trailer values are set).
+    Zero,
+    /// Every offset one 4-byte unit too far.
+    Wrong,
+}
+
+/// How the emulated TCP/IP behaves where the IPsecOV2 documents leave room (issue 15). The
+/// default is the project's own reading; each option is one alternative TCP/IP may show.
+/// Set per thread ([`with_behaviour`]); threads a case spawns take it over with
+/// [`set_behaviour`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpipBehaviour {
+    /// ADD_SA / DELETE_SA list elements after the first in separate allocations (`Next` points
+    /// outside the InformationBuffer).
+    pub separate_elements: bool,
+    /// Inbound ESP+AH bundles listed in processing order: `[AH, ESP]`.
+    pub inbound_ah_first: bool,
+    /// Slot 12's header offsets on send.
+    pub slot12: Slot12Offsets,
+    /// The UDP-ESP type of a transport-over-tunnel pair on both SAs of the pair.
+    pub udp_esp_both: bool,
+    /// UPDATE_SA arrives while packets of both ESN epochs are in flight.
+    pub update_in_flight: bool,
+}
+
+thread_local! {
+    static BEHAVIOUR: core::cell::Cell<TcpipBehaviour> =
+        const { core::cell::Cell::new(TcpipBehaviour {
+            separate_elements: false,
+            inbound_ah_first: false,
+            slot12: Slot12Offsets::Exact,
+            udp_esp_both: false,
+            update_in_flight: false,
+        }) };
+}
+
+/// The calling thread's TCP/IP behaviour.
+#[must_use]
+pub fn behaviour() -> TcpipBehaviour {
+    BEHAVIOUR.with(core::cell::Cell::get)
+}
+
+/// Sets the calling thread's TCP/IP behaviour (for threads a case spawns).
+pub fn set_behaviour(b: TcpipBehaviour) {
+    BEHAVIOUR.with(|c| c.set(b));
+}
+
+/// Runs `f` with behaviour `b` on this thread, then restores the previous one.
+pub fn with_behaviour<R>(b: TcpipBehaviour, f: impl FnOnce() -> R) -> R {
+    let before = behaviour();
+    set_behaviour(b);
+    let r = f();
+    set_behaviour(before);
+    r
+}
+
+/// Every alternative behaviour, by name (one option set each).
+#[must_use]
+pub fn behaviour_options() -> Vec<(&'static str, TcpipBehaviour)> {
+    let d = TcpipBehaviour::default();
+    vec![
+        (
+            "separate-list-elements",
+            TcpipBehaviour {
+                separate_elements: true,
+                ..d
+            },
+        ),
+        (
+            "inbound-ah-esp-order",
+            TcpipBehaviour {
+                inbound_ah_first: true,
+                ..d
+            },
+        ),
+        (
+            "update-sa-in-flight",
+            TcpipBehaviour {
+                update_in_flight: true,
+                ..d
+            },
+        ),
+        (
+            "slot12-zero-offsets",
+            TcpipBehaviour {
+                slot12: Slot12Offsets::Zero,
+                ..d
+            },
+        ),
+        (
+            "slot12-wrong-offsets",
+            TcpipBehaviour {
+                slot12: Slot12Offsets::Wrong,
+                ..d
+            },
+        ),
+        (
+            "udp-esp-type-on-both-sas",
+            TcpipBehaviour {
+                udp_esp_both: true,
+                ..d
+            },
+        ),
+    ]
+}
+
+/// Slot 12's offsets as the current behaviour writes them (`None`: 0).
+fn slot12_offset(o: Option<usize>) -> Option<usize> {
+    match behaviour().slot12 {
+        Slot12Offsets::Exact => o,
+        Slot12Offsets::Zero => None,
+        Slot12Offsets::Wrong => o.map(|o| o + 4),
+    }
+}
+
+/// The UDP-ESP types of a transport-over-tunnel pair whose tunnel layer (`outer_udp`) or
+/// transport layer (`inner_udp`) is UDP-encapsulated: `(tunnel SA, transport SA)`. The type is
+/// `TRANSPORT_OVER_UDP_ESP_ENCAPSULATION_TUNNEL` or `UDP_ESP_ENCAPSULATION_TRANSPORT_OVER_TUNNEL`;
+/// by default only on the SA of the encapsulated layer, with
+/// [`TcpipBehaviour::udp_esp_both`] on both.
+#[must_use]
+pub fn pair_udp_types(outer_udp: bool, inner_udp: bool) -> (u32, u32) {
+    let ty = match (outer_udp, inner_udp) {
+        (true, false) => IPSEC_OFFLOAD_V2_TRANSPORT_OVER_UDP_ESP_ENCAPSULATION_TUNNEL,
+        (false, true) => IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT_OVER_TUNNEL,
+        _ => 0,
+    };
+    if behaviour().udp_esp_both {
+        (ty, ty)
+    } else {
+        (
+            if outer_udp { ty } else { 0 },
+            if inner_udp { ty } else { 0 },
+        )
+    }
+}
+
+/// Where separately allocated list elements pretend to live (element `i` at
+/// `SEPARATE_BASE + i * 0x1000`).
+pub const SEPARATE_BASE: u64 = 0xffff_c000_5678_0000;
+
+/// List elements outside the InformationBuffer: the memory the emulated TCP/IP allocated them
+/// in, readable and writable by address (what the driver shell does with a pointer).
+#[derive(Clone, Debug, Default)]
+pub struct ElementMemory {
+    /// `(address, bytes)` of every separate allocation.
+    pub regions: Vec<(u64, Vec<u8>)>,
+}
+
+impl ElementMemory {
+    fn region(&mut self, address: u64, len: usize) -> Option<&mut [u8]> {
+        self.regions.iter_mut().find_map(|(base, bytes)| {
+            let off = usize::try_from(address.checked_sub(*base)?).ok()?;
+            bytes.get_mut(off..off.checked_add(len)?)
+        })
+    }
+
+    /// Copies `dst.len()` bytes at `address`; false if no allocation holds them.
+    pub fn read(&mut self, address: u64, dst: &mut [u8]) -> bool {
+        match self.region(address, dst.len()) {
+            Some(r) => {
+                dst.copy_from_slice(r);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Writes `src` at `address`; false if no allocation holds it.
+    pub fn write(&mut self, address: u64, src: &[u8]) -> bool {
+        match self.region(address, src.len()) {
+            Some(r) => {
+                r.copy_from_slice(src);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A `Next`-chained list as TCP/IP may hand it: the first element in the InformationBuffer
+/// (at [`crate::oid_buffers::BASE`]), with [`TcpipBehaviour::separate_elements`] every other
+/// one in its own allocation.
+#[derive(Clone, Debug)]
+pub struct LinkedList {
+    /// The InformationBuffer.
+    pub first: Vec<u8>,
+    /// The other elements' allocations (empty when the list lies in the buffer).
+    pub memory: ElementMemory,
+    /// Per element: its address.
+    pub elements: Vec<u64>,
+}
+
+impl LinkedList {
+    /// Lays out the contiguous list `buf` (elements at `offsets`, `Next` at `next_field`) the
+    /// way the current behaviour does.
+    #[must_use]
+    pub fn new(buf: Vec<u8>, offsets: &[usize], next_field: usize) -> Self {
+        let base = build::BASE;
+        if !behaviour().separate_elements || offsets.len() < 2 {
+            return Self {
+                elements: offsets.iter().map(|&o| base + o as u64).collect(),
+                first: buf,
+                memory: ElementMemory::default(),
+            };
+        }
+        let ends: Vec<usize> = offsets.iter().skip(1).copied().chain([buf.len()]).collect();
+        let mut pieces: Vec<Vec<u8>> = offsets
+            .iter()
+            .zip(&ends)
+            .map(|(&a, &b)| buf[a..b].to_vec())
+            .collect();
+        let addresses: Vec<u64> = (0..pieces.len())
+            .map(|i| {
+                if i == 0 {
+                    base
+                } else {
+                    SEPARATE_BASE + 0x1000 * i as u64
+                }
+            })
+            .collect();
+        for (i, piece) in pieces.iter_mut().enumerate() {
+            let next = addresses.get(i + 1).copied().unwrap_or(0);
+            piece[next_field..next_field + 8].copy_from_slice(&next.to_le_bytes());
+        }
+        let mut it = pieces.into_iter();
+        let first = it.next().unwrap_or_default();
+        Self {
+            first,
+            memory: ElementMemory {
+                regions: addresses.iter().skip(1).copied().zip(it).collect(),
+            },
+            elements: addresses,
+        }
+    }
+
+    /// The u64 at `field` of element `i` (e.g. its OffloadHandle after ADD_SA).
+    #[must_use]
+    pub fn u64_of(&mut self, i: usize, field: usize) -> u64 {
+        let Some(&a) = self.elements.get(i) else {
+            return 0;
+        };
+        let mut b = [0u8; 8];
+        let ok = if a >= build::BASE && a < build::BASE + self.first.len() as u64 {
+            let off = (a - build::BASE) as usize + field;
+            self.first
+                .get(off..off + 8)
+                .map(|s| b.copy_from_slice(s))
+                .is_some()
+        } else {
+            self.memory.read(a + field as u64, &mut b)
+        };
+        if ok {
+            u64::from_le_bytes(b)
+        } else {
+            0
+        }
+    }
+
+    /// Runs `f` over the request's InformationBuffer as the driver shell presents it to the
+    /// filter module (see [`shell_list_view`]).
+    pub fn with_view<R>(
+        &mut self,
+        oid: NDIS_OID,
+        f: impl FnOnce(&mut ipsecov2_oid::InfoBuffer<'_>) -> R,
+    ) -> R {
+        shell_list_view(
+            oid,
+            true,
+            &mut self.first,
+            build::BASE,
+            &mut self.memory,
+            |b, a| f(&mut ipsecov2_oid::InfoBuffer::new(b, a)),
+        )
+    }
+}
+
+/// What the driver shell does with the InformationBuffer of an IPsecOV2 list OID before the
+/// filter module sees it (`drivers/ipsecov2-lwf/src/shell/port.rs`, through
+/// [`ipsecov2_oid::with_list_view`]), with the emulated TCP/IP's separate allocations in place
+/// of kernel memory.
+pub fn shell_list_view<R>(
+    oid: NDIS_OID,
+    set: bool,
+    buffer: &mut [u8],
+    base: u64,
+    memory: &mut ElementMemory,
+    f: impl FnOnce(&mut [u8], u64) -> R,
+) -> R {
+    ipsecov2_oid::with_list_view(oid, set, buffer, base, memory, f)
+}
+
+impl ipsecov2_oid::ListMemory for ElementMemory {
+    fn read(&mut self, address: u64, dst: &mut [u8]) -> bool {
+        ElementMemory::read(self, address, dst)
+    }
+
+    fn write(&mut self, address: u64, src: &[u8]) -> bool {
+        ElementMemory::write(self, address, src)
+    }
+}

@@ -437,17 +437,44 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
             Some(p) if len > 0 => unsafe { core::slice::from_raw_parts_mut(p.as_ptr(), len) },
             _ => &mut empty,
         };
-        let mut view = OidRequest {
-            request_type: req.RequestType,
+        let request_type = req.RequestType;
+        let set = request_type == NdisRequestSetInformation;
+        // An ADD_SA / DELETE_SA list with elements outside the InformationBuffer is seen by the
+        // module as a filter-owned staging copy (`ipsecov2_oid::gather`), its handles written
+        // back afterwards.
+        let mut memory = super::oid_list::RequesterMemory;
+        let (r, view) = ipsecov2_oid::with_list_view(
             oid,
+            set,
             buffer,
+            ptr as u64,
+            &mut memory,
+            |b, address| {
+                let mut view = OidRequest {
+                    request_type,
+                    oid,
+                    buffer: b,
+                    buffer_address: address,
+                    bytes_written,
+                    bytes_read,
+                    bytes_needed,
+                };
+                let r = f(&mut view);
+                (r, (view.bytes_written, view.bytes_read, view.bytes_needed))
+            },
+        );
+        let len_u32 = u32::try_from(len).unwrap_or(u32::MAX);
+        let results = OidRequest {
+            request_type,
+            oid,
+            buffer: &mut [],
             buffer_address: ptr as u64,
-            bytes_written,
-            bytes_read,
-            bytes_needed,
+            bytes_written: view.0,
+            // Never more than TCP/IP's own buffer, whatever the staging copy's length.
+            bytes_read: view.1.min(len_u32),
+            bytes_needed: view.2,
         };
-        let r = f(&mut view);
-        write_results(req, &view);
+        write_results(req, &results);
         r
     }
 

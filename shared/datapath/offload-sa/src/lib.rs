@@ -140,7 +140,9 @@ fn setup_error(e: SetupError) -> BackendError {
     }
 }
 
-fn prepare_esp(sa: &SecAssocSpec<'_>) -> Result<EspPart, BackendError> {
+/// `under_ah`: the ESP of an ESP+AH bundle, where NULL ESP without integrity is offered (AH
+/// authenticates the packet before ESP is opened; docs/tcpip-reading.md, point 6).
+fn prepare_esp(sa: &SecAssocSpec<'_>, under_ah: bool) -> Result<EspPart, BackendError> {
     let integrity = match sa.integrity {
         Integrity::None | Integrity::AesGmac(_) => EspIntegrity::None,
         Integrity::HmacMd5_96 => EspIntegrity::HmacMd5_96,
@@ -175,6 +177,14 @@ fn prepare_esp(sa: &SecAssocSpec<'_>) -> Result<EspPart, BackendError> {
     // IPsecOV2 docs but not offered: without an ICV, CBC padding checks are an oracle (RFC 4303
     // §3.2 discourages it). The element gets a NULL handle and TCP/IP keeps that SA in software.
     if integrity == EspIntegrity::None && !encryption.is_combined() {
+        if under_ah && encryption == EspEncryption::Null {
+            return Ok(EspPart {
+                spi: sa.spi,
+                esn: sa.esn,
+                seq_high: AtomicU32::new(sa.seq_high),
+                sa: EspSa::new_null_under_ah(sa.esn),
+            });
+        }
         return Err(BackendError::Unsupported);
     }
     let integrity_key = if encryption.is_combined() {
@@ -211,10 +221,10 @@ impl OffloadSa {
     /// Prepares a decoded SA bundle: expands keys, keys HMACs. Allocates; call outside locks.
     pub fn prepare(spec: &SaSpec<'_>) -> Result<Self, BackendError> {
         let (esp, ah) = match &spec.bundle {
-            Bundle::Esp(e) => (Some(boxed(prepare_esp(e)?)?), None),
+            Bundle::Esp(e) => (Some(boxed(prepare_esp(e, false)?)?), None),
             Bundle::Ah(a) => (None, Some(boxed(prepare_ah(a)?)?)),
             Bundle::EspAh { esp, ah } => (
-                Some(boxed(prepare_esp(esp)?)?),
+                Some(boxed(prepare_esp(esp, true)?)?),
                 Some(boxed(prepare_ah(ah)?)?),
             ),
         };

@@ -2,7 +2,8 @@
 //!
 //! One file per group, in run order: `capabilities`, `oid_validity`, `capacity`,
 //! `delete_update`, `send`, `receive`, `combinations`, `two_hosts`, `pause_restart`,
-//! `offload_config`, `churn`; `scenario` (send, receive, combinations) and `hosts` (the
+//! `offload_config`, `churn`, `tcpip_reading` (issue 15: the documents read as TCP/IP may
+//! behave, and the datapath groups again under each alternative TCP/IP behaviour); `scenario` (send, receive, combinations) and `hosts` (the
 //! emulated-host groups) hold what several groups share.
 
 mod capabilities;
@@ -17,6 +18,7 @@ mod pause_restart;
 mod receive;
 mod scenario;
 mod send;
+mod tcpip_reading;
 mod two_hosts;
 
 use crate::{Case, Outcome};
@@ -98,6 +100,7 @@ pub fn all() -> Vec<Case> {
     pause_restart::pause_restart(&mut v);
     offload_config::offload_config(&mut v);
     churn::churn_cases(&mut v);
+    tcpip_reading::tcpip_reading(&mut v);
     v
 }
 
