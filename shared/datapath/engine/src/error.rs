@@ -28,6 +28,8 @@ pub enum SetupError {
     WeakKey,
     /// The anti-replay window size is outside 32..=4096 bits.
     ReplayWindowSize,
+    /// The key schedule's memory could not be allocated.
+    OutOfMemory,
 }
 
 impl fmt::Display for SetupError {
@@ -42,6 +44,7 @@ impl fmt::Display for SetupError {
             Self::BadCombination => f.write_str("unsupported algorithm combination"),
             Self::WeakKey => f.write_str("weak DES/3DES key"),
             Self::ReplayWindowSize => f.write_str("replay window outside 32..=4096"),
+            Self::OutOfMemory => f.write_str("out of memory for the key schedule"),
         }
     }
 }

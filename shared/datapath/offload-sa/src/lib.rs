@@ -128,6 +128,7 @@ fn aes(size: AesKeySize) -> EngineAes {
 fn setup_error(e: SetupError) -> BackendError {
     match e {
         SetupError::WeakKey => BackendError::BadKey,
+        SetupError::OutOfMemory => BackendError::NoMemory,
         // The decoder has already checked lengths and combinations: anything else means this
         // filter does not offer what was asked.
         _ => BackendError::Unsupported,
