@@ -339,7 +339,9 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
         // SAFETY: `c` is a filter-owned NBL and `original` the NBL it replaces, both owned here:
         // the copy gets the original's send information (802.1Q, priority, cancel id, ...).
         unsafe { NdisCopySendNetBufferListInfo(c, original.as_ptr()) };
-        // The bytes are final: no IPsec, checksum or LSO work is left for the NIC.
+        // The bytes are final: no IPsec, checksum or LSO work is left for the NIC (the checksums
+        // TCP/IP asked for on this protected packet were computed by the filter core's send
+        // path, `checksum::protect`, so the request is not passed on).
         for slot in [
             IPsecOffloadV2NetBufferListInfo,
             IPsecOffloadV2TunnelNetBufferListInfo,
