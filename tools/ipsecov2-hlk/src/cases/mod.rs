@@ -2,11 +2,13 @@
 //!
 //! One file per group, in run order: `capabilities`, `oid_validity`, `capacity`,
 //! `delete_update`, `send`, `receive`, `combinations`, `two_hosts`, `pause_restart`,
-//! `offload_config`, `churn`; `scenario` (send, receive, combinations) and `hosts` (the
+//! `offload_config`, `churn`; `checksum` adds `send/checksum/...` (checksum offload requested on
+//! protected sends) after `send`; `scenario` (send, receive, combinations) and `hosts` (the
 //! emulated-host groups) hold what several groups share.
 
 mod capabilities;
 mod capacity;
+mod checksum;
 mod churn;
 mod combinations;
 mod delete_update;
@@ -92,6 +94,7 @@ pub fn all() -> Vec<Case> {
     capacity::capacity(&mut v);
     delete_update::delete_update(&mut v);
     send::send(&mut v);
+    checksum::checksum_cases(&mut v);
     receive::receive(&mut v);
     combinations::combinations(&mut v);
     two_hosts::two_hosts_cases(&mut v);
