@@ -129,7 +129,7 @@ def test_tshark_verifies_every_checksum_of_the_checksum_cases(capture, tmp_path)
     AH in clear)."""
     out, _, side = capture
     cases = [c for c in side["cases"] if c["id"].startswith("send/checksum/")]
-    assert len(cases) == 20, [c["id"] for c in cases]
+    assert len(cases) == 22, [c["id"] for c in cases]
     problems, good = [], {"ip": 0, "tcp": 0, "udp": 0}
     for c in cases:
         rows = tshark_checksums(out / c["pcap"], out / c["esp_sa"], tmp_path)

@@ -996,6 +996,56 @@ pub fn frame_checksummed(
     }
 }
 
+/// [`frame_checksummed`] for transport mode over a tunnel ([`frame_tunnel`]): a TCP segment of
+/// `payload` under `inner_layer` in an `inner` packet carried by the `outer_layer` tunnel. With
+/// `req.ip` both IPv4 header checksums are left to the NIC, with `req.tcp` the segment's.
+pub fn frame_tunnel_checksummed(
+    outer: &Ip,
+    outer_layer: &Layer,
+    inner: &Ip,
+    inner_layer: &Layer,
+    seq: u32,
+    payload: &[u8],
+    req: ChecksumOffload,
+) -> ChecksumFramed {
+    let mut seg = tcp_segment(payload);
+    let sum = upper_checksum(inner.v6, proto::TCP, &seg);
+    seg[16..18].copy_from_slice(&sum.to_be_bytes());
+    let expected = frame_tunnel(outer, outer_layer, inner, inner_layer, seq, &seg).frame;
+    if req.tcp {
+        seg[16..18].fill(0);
+    }
+    let mut sent = frame_tunnel(outer, outer_layer, inner, inner_layer, seq, &seg);
+    if req.ip {
+        let h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(sent.header_info);
+        let inner_at = match outer_layer.esp {
+            Some((s, _)) => {
+                usize::from(h.transmit_esp_header_offset()) * 4 + wire::ESP_HEADER_LEN + s.iv
+            }
+            None => {
+                let a = usize::from(h.transmit_ah_header_offset()) * 4;
+                a + AhPacket::new_unchecked(&sent.frame[ETH + a..]).header_len()
+            }
+        };
+        if !inner.v6 {
+            sent.frame[ETH + inner_at..][ipv4::field::CHECKSUM].fill(0);
+        }
+        if !outer.v6 {
+            sent.frame[ETH..][ipv4::field::CHECKSUM].fill(0);
+        }
+    }
+    let mut c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::default();
+    c.set_transmit_is_ipv4(!outer.v6);
+    c.set_transmit_is_ipv6(outer.v6);
+    c.set_transmit_ip_header_checksum(req.ip && (!outer.v6 || !inner.v6));
+    c.set_transmit_tcp_checksum(req.tcp);
+    ChecksumFramed {
+        sent,
+        expected,
+        slot: c.Value,
+    }
+}
+
 /// Offset of UDP-ESP's UDP header from the IP header of an Ethernet frame, and the datagram's
 /// end (`None` when the frame is not UDP-ESP).
 pub fn udp_esp_offset(frame: &[u8]) -> Option<usize> {

@@ -1,6 +1,6 @@
 //! Cases `send/checksum/...`: TCP/IP asks for IPv4 header, TCP and UDP checksum offload on
 //! protected packets (`TcpIpChecksumNetBufferListInfo`), over IPv4 and IPv6, in transport mode,
-//! tunnel mode and UDP-ESP; the filter must send every checksum right. Checked on the wire (the
+//! tunnel mode, UDP-ESP and transport over tunnel; the filter must send every checksum right. Checked on the wire (the
 //! outer IPv4 header, UDP-ESP's UDP checksum) and on what the peer decrypts (byte for byte the
 //! frame with every checksum done). With `--pcap` the captures record that frame as TCP/IP's,
 //! and the interop tests verify every checksum of them with tshark.
@@ -57,6 +57,72 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
             }
         }
     }
+    for v6 in [false, true] {
+        seed += 1;
+        v.push(case(
+            G,
+            format!(
+                "checksum/esp-aes256-sha256-over-gcm128-16/transport-over-tunnel/{}/tcp",
+                if v6 { "ipv6" } else { "ipv4" }
+            ),
+            "transport over tunnel: TCP/IP leaves both IPv4 header checksums and the TCP checksum \
+             to the NIC; every checksum right on the wire and in what the peer decrypts",
+            move || checksum_transport_over_tunnel(v6, seed),
+        ));
+    }
+}
+
+/// Transport mode (ESP AES-256-CBC + HMAC-SHA-256) over an ESP AES-GCM-128 tunnel, TCP.
+fn checksum_transport_over_tunnel(v6: bool, seed: u64) -> Outcome {
+    let mut rng = SplitMix64::new(seed);
+    let esps = esp_algs();
+    let te = esps.get(ESP_GCM128).ok_or("alg")?;
+    let pe = esps
+        .iter()
+        .find(|a| a.name == "aes256+sha256")
+        .ok_or("alg")?;
+    let (tx, rx) = (core()?, core()?);
+    let (t_spi, p_spi) = (0x7800 + seed as u32, 0x7900 + seed as u32);
+    let sa = |alg, spi, inbound| {
+        bundle(BundleSpec {
+            esp: Some((alg, spi)),
+            v6,
+            inbound,
+            ..BundleSpec::default()
+        })
+    };
+    let th = add(&tx, &sa(te, t_spi, false))?;
+    let ph = add(&tx, &sa(pe, p_spi, false))?;
+    add(&rx, &sa(te, t_spi, true))?;
+    add(&rx, &sa(pe, p_spi, true))?;
+    let layer = |alg: &EspAlg, spi| Layer {
+        esp: Some((alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    let req = ChecksumOffload {
+        ip: true,
+        tcp: true,
+        udp: false,
+    };
+    for len in [1usize, 61, 300] {
+        let cf = frame_tunnel_checksummed(
+            &ip(v6),
+            &layer(te, t_spi),
+            &ip(v6),
+            &layer(pe, p_spi),
+            9,
+            &rng.bytes(len),
+            req,
+        );
+        let wire = send_checksummed(&tx, &mut rng, &cf, ph, th)?;
+        check_wire(std::slice::from_ref(&wire), std::slice::from_ref(&cf.sent))?;
+        outer_checksums_ok(&wire, false).map_err(|e| format!("payload {len}: {e}"))?;
+        let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+        check_received(&got, &[cf.expected_framed()], true)
+            .map_err(|e| format!("payload {len}: {e}"))?;
+    }
+    Ok(())
 }
 
 fn checksum_roundtrip(s: Scn, upper: u8, req: ChecksumOffload, seed: u64) -> Outcome {
@@ -76,7 +142,7 @@ fn checksum_roundtrip(s: Scn, upper: u8, req: ChecksumOffload, seed: u64) -> Out
             cf.sent.frame != cf.expected,
             "payload {len}: the emulated TCP/IP left no checksum to the NIC"
         );
-        let wire = send_checksummed(&p.tx, &mut rng, &cf, p.handle)?;
+        let wire = send_checksummed(&p.tx, &mut rng, &cf, p.handle, 0)?;
         check_wire(std::slice::from_ref(&wire), std::slice::from_ref(&cf.sent))?;
         outer_checksums_ok(&wire, s.udp && req.udp).map_err(|e| format!("payload {len}: {e}"))?;
         let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
@@ -93,9 +159,10 @@ fn send_checksummed(
     rng: &mut SplitMix64,
     cf: &ChecksumFramed,
     handle: u64,
+    tunnel: u64,
 ) -> Result<Vec<u8>, String> {
     let pool = HostTxPool::new(1, 4096);
-    let mut spec = send_nbl(rng, &[&cf.sent.frame], handle, 0, cf.sent.header_info);
+    let mut spec = send_nbl(rng, &[&cf.sent.frame], handle, tunnel, cf.sent.header_info);
     spec.info.push((TcpIpChecksumNetBufferListInfo, cf.slot));
     let mut owned = OwnedNblChain::build(&[spec]).map_err(|e| format!("emulation: {e:?}"))?;
     let mut sink = RecordingSink::default();
@@ -126,7 +193,7 @@ fn send_checksummed(
                 wire: &wire,
                 plain: &cf.expected,
                 handle,
-                tunnel: 0,
+                tunnel,
             },
         );
     });
