@@ -11,6 +11,7 @@ use ipsecov2_nbl::{MdlMapper, NblChain};
 use ipsecov2_offload_sa::OffloadSa;
 use ipsecov2_satable::{Arc, OffloadHandle, SaLock, TableState};
 
+use crate::checksum;
 use crate::error::SendDrop;
 use crate::frame::{datagram_len, l2_len};
 use crate::pool::{TxBuffer, TxPool};
@@ -155,7 +156,7 @@ fn locate_layer(
 
 /// Protects one frame (MAC header + IP datagram, as TCP/IP framed it) in place in a
 /// filter-owned buffer.
-fn protect_frame(
+pub(crate) fn protect_frame(
     frame: &mut [u8],
     hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
     transport: Option<&OffloadSa>,
@@ -304,6 +305,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         {
             return Err(SendDrop::LsoNotSupported);
         }
+        let checksums = checksum::requested(&nbl);
         let [transport_slot, tunnel_slot] = &mut cache.last;
         let transport = self.cached(transport_slot, handle)?;
         let tunnel = self.cached(tunnel_slot, tunnel_handle)?;
@@ -313,11 +315,14 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             let len = data.len();
             let mut buf = pool.acquire(len).ok_or(SendDrop::PoolExhausted)?;
             data.copy_out(0, buf.bytes_mut())?;
-            let result = protect_frame(
+            let (transport_sa, tunnel_sa) = (transport.map(|(_, sa)| sa), tunnel.map(|(_, sa)| sa));
+            let result = checksum::protect(
                 buf.bytes_mut(),
                 hdr,
-                transport.map(|(_, sa)| sa),
-                tunnel.map(|(_, sa)| sa),
+                transport_sa,
+                tunnel_sa,
+                checksums,
+                |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa),
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
                 match result {
