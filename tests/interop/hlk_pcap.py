@@ -176,8 +176,9 @@ def scapy_walk(case: dict, frame: dict, wire: bytes) -> tuple[FrameResult, bytea
                 continue
             if proto == 17 and end >= off + 12 and buf[off + 2:off + 4] == b"\x11\x94" \
                     and buf[off + 8:off + 12] != b"\0\0\0\0":
-                if v == 6:
-                    written.append((off + 6, off + 8))
+                # the filter writes UDP-ESP's checksum over IPv6, and over IPv4 when TCP/IP
+                # asks for UDP checksum offload (send/checksum/...)
+                written.append((off + 6, off + 8))
                 proto, off = 50, off + 8
                 continue
             if proto == 50 and end >= off + 8:
@@ -333,6 +334,8 @@ def tshark_rows(pcap: Path, keys_file: Path, workdir: Path) -> list[dict]:
             # the HLK payloads are random bytes under next header 6: show them as data (a TCP
             # dissector throwing on them stops the dissection before the ICV is shown)
             "-d", "ip.proto==6,data",
+            # likewise the UDP datagrams of send/checksum/... (to port 53: random bytes, not DNS)
+            "-d", "udp.port==53,data",
             "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in TSHARK_FIELDS:
         argv += ["-e", f]

@@ -3,6 +3,7 @@ keys files it writes (docs/interop.md, section 7; the checks are in hlk_pcap.py)
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -13,7 +14,8 @@ if hp.TSHARK is None and os.environ.get("INTEROP_REQUIRE_TSHARK") == "1":
     raise RuntimeError("tshark is required (tests/interop/run installs it)")
 needs_tshark = pytest.mark.skipif(hp.TSHARK is None, reason="tshark is not installed")
 
-GROUPS = ["send", "receive", "combinations", "delete-update", "two-hosts", "pause-restart"]
+GROUPS = ["send", "receive", "combinations", "delete-update", "two-hosts", "pause-restart",
+          "tcpip"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +58,7 @@ def test_scapy_decrypts_every_frame(capture, scapy_results, group):
     t, _ = hp.scapy_check(capture[0], group_cases(side, group))
     assert t.problems == [], "\n".join(t.problems[:40])
     assert t.frames > 0 and t.esp_verified > 0
-    if group in ("send", "combinations", "two-hosts", "pause-restart"):
+    if group in ("send", "combinations", "two-hosts", "pause-restart", "tcpip"):
         # every frame the filter sent is checked against TCP/IP's frame
         assert t.plain_equal == sum(1 for c in group_cases(side, group)
                                     for f in c["frames"] if f["dir"] != "rx")
@@ -82,6 +84,83 @@ def test_tshark_decrypts_with_the_keys_files(capture, scapy_results, group, tmp_
     assert t.frames > 0 and t.esp_verified > 0 and t.plain_equal > 0
     if group == "receive":
         assert t.rejected >= 25
+
+
+CHECKSUM_FIELDS = ["frame.number", "ip.checksum.status", "tcp.checksum.status",
+                   "udp.checksum.status", "esp.spi"]
+
+
+def tshark_checksums(pcap, keys_file, workdir):
+    """tshark over `pcap` decrypting ESP with `keys_file` and validating every IPv4 header, TCP
+    and UDP checksum (`-o ip/tcp/udp.check_checksum:TRUE`): per frame the statuses of each
+    (occurrences in order: outer then inner), as strings ("Good", "Bad", "Unverified")."""
+    conf = workdir / f"wireshark-conf-cs-{abs(hash(str(keys_file)))}"
+    (conf / "wireshark").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(keys_file, conf / "wireshark" / "esp_sa")
+    argv = [hp.TSHARK, "-n", "-r", str(pcap),
+            "-o", "esp.enable_encryption_decode:TRUE",
+            "-o", "ip.check_checksum:TRUE",
+            "-o", "tcp.check_checksum:TRUE",
+            "-o", "udp.check_checksum:TRUE",
+            "-T", "fields", "-E", "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]
+    for f in CHECKSUM_FIELDS:
+        argv += ["-e", f]
+    env = dict(os.environ, XDG_CONFIG_HOME=str(conf), HOME=str(conf))
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    rows = []
+    for line in r.stdout.splitlines():
+        vals = line.split("|")
+        rows.append({f: (v.split(",") if v else []) for f, v in zip(CHECKSUM_FIELDS, vals)})
+    return rows
+
+
+def status_name(v):
+    """tshark prints checksum statuses as numbers (0 Bad, 1 Good, 2 Unverified, 3 Not present,
+    4 Illegal: a zero UDP checksum over IPv6)."""
+    return {"0": "Bad", "1": "Good", "2": "Unverified", "3": "Not present", "4": "Illegal"}.get(v, v)
+
+
+@needs_tshark
+def test_tshark_verifies_every_checksum_of_the_checksum_cases(capture, tmp_path):
+    """`send/checksum/...`: TCP/IP left the IPv4 header, TCP and UDP checksums to the NIC on
+    protected packets; in the captures (what the filter sent, decrypted by tshark with the
+    case's keys) every IPv4 header checksum, every TCP checksum and every UDP checksum that
+    tshark can check is good, and the inner TCP/UDP checksums were all checked (ESP decrypted,
+    AH in clear)."""
+    out, _, side = capture
+    cases = [c for c in side["cases"] if c["id"].startswith("send/checksum/")]
+    assert len(cases) == 22, [c["id"] for c in cases]
+    problems, good = [], {"ip": 0, "tcp": 0, "udp": 0}
+    for c in cases:
+        rows = tshark_checksums(out / c["pcap"], out / c["esp_sa"], tmp_path)
+        assert len(rows) == len(c["frames"]) > 0, c["id"]
+        want_upper = "tcp" if c["id"].endswith("/tcp") else "udp"
+        for n, row in enumerate(rows, 1):
+            for layer in ("ip", "tcp", "udp"):
+                statuses = [status_name(s) for s in row[f"{layer}.checksum.status"]]
+                if "Bad" in statuses or "Illegal" in statuses:
+                    problems.append(f"{c['id']} frame {n}: {layer} checksum statuses {statuses}")
+                good[layer] += statuses.count("Good")
+            upper = [status_name(s) for s in row[f"{want_upper}.checksum.status"]]
+            if "Good" not in upper:
+                problems.append(f"{c['id']} frame {n}: no {want_upper} checksum verified "
+                                f"(statuses {upper}; ESP SPIs {row['esp.spi']})")
+            if "/ipv4/" in c["id"] and "Good" not in [status_name(s) for s in row["ip.checksum.status"]]:
+                problems.append(f"{c['id']} frame {n}: IPv4 header checksum not verified")
+    assert problems == [], "\n".join(problems[:40])
+    assert good["ip"] > 0 and good["tcp"] > 0 and good["udp"] > 0, good
+
+
+def test_checksum_cases_are_checked_by_scapy(scapy_results, capture):
+    """The same captures through scapy: each decrypted frame equals the frame with every
+    checksum done (the sidecar's plain bytes), IV/ICV and UDP-ESP's checksum aside."""
+    _, _, side = capture
+    cases = [c for c in side["cases"] if c["id"].startswith("send/checksum/")]
+    t, _ = hp.scapy_check(capture[0], cases)
+    assert t.problems == [], "\n".join(t.problems[:40])
+    sent = sum(1 for c in cases for f in c["frames"] if f["dir"] != "rx")
+    assert sent > 0 and t.plain_equal == sent
 
 
 def corrupt(src, dst, case, *, byte_from_end):

@@ -26,10 +26,10 @@
 //! (`NdisPort`, MDL mapper, transmit pool, scratch buffers, registry reading); bindings come from
 //! `ndis-bindings`.
 //!
-//! Build flavours (Windows target): without the `wdk` feature the driver brings its own global
-//! allocator (non-paged NX pool, tag `IOv2`) and panic handler (`KeBugCheckEx` with
-//! [`names::BUGCHECK_CODE`]); with `wdk` it uses `wdk-alloc` and `wdk-panic` and is built by
-//! `wdk-build` (see `docs/install.md`). Crypto in this driver may use SSE/AES-NI/SHA-NI/PCLMULQDQ
+//! Build flavours (Windows target): both bring the driver's own global allocator (non-paged NX
+//! pool, tag `IOv2`, every alignment honoured); without the `wdk` feature the driver also brings
+//! its panic handler (`KeBugCheckEx` with [`names::BUGCHECK_CODE`]); with `wdk` it uses
+//! `wdk-panic` and is built by `wdk-build` (see `docs/install.md`). Crypto in this driver may use SSE/AES-NI/SHA-NI/PCLMULQDQ
 //! only: never build it with `-C target-feature=+avx*` or `-C target-cpu=native`.
 #![cfg_attr(target_os = "windows", no_std)]
 
@@ -47,11 +47,14 @@ mod shell;
 #[cfg(target_os = "windows")]
 pub use shell::DriverEntry;
 
-/// Global allocator of driver builds without the `wdk` feature: non-paged NX pool.
-#[cfg(all(target_os = "windows", not(feature = "wdk"), not(test)))]
+/// Global allocator of every driver build (`wdk` or not): non-paged NX pool that honours every
+/// `Layout` alignment (over-allocates and aligns above the pool's 16 bytes). `wdk-alloc` is not
+/// used: it hands only the size to `ExAllocatePool2`, so a `Layout` aligned above 16 (the SA
+/// table's 32-aligned slots) would get a misaligned block.
+#[cfg(all(target_os = "windows", not(test)))]
 #[global_allocator]
 static GLOBAL_ALLOCATOR: ndis_bindings::runtime::PoolAllocator<{ names::POOL_TAG }> =
-    ndis_bindings::runtime::PoolAllocator;
+    ndis_bindings::runtime::PoolAllocator::new();
 
 /// Panic handler of driver builds without the `wdk` feature: bug-check with the project code.
 #[cfg(all(target_os = "windows", not(feature = "wdk"), not(test)))]
@@ -59,11 +62,6 @@ static GLOBAL_ALLOCATOR: ndis_bindings::runtime::PoolAllocator<{ names::POOL_TAG
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
     ndis_bindings::runtime::panic_bugcheck(info, names::BUGCHECK_CODE)
 }
-
-/// Global allocator of `wdk` builds (windows-drivers-rs).
-#[cfg(all(target_os = "windows", feature = "wdk", not(test)))]
-#[global_allocator]
-static GLOBAL_ALLOCATOR: wdk_alloc::WdkAllocator = wdk_alloc::WdkAllocator;
 
 // `wdk` builds take their panic handler from wdk-panic, and `_fltused` and the C++ EH stubs the
 // MSVC link needs from wdk-sys (unreferenced crates would not be linked).

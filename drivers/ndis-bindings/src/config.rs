@@ -30,6 +30,15 @@ pub struct NDIS_CONFIGURATION_OBJECT {
     pub Flags: ULONG,
 }
 
+/// `NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1`: `RTL_SIZEOF_THROUGH_FIELD(
+/// NDIS_CONFIGURATION_OBJECT, Flags)`, 0x14 on x64 — the `Header.Size` the documentation asks
+/// for, not the padded `sizeof` (0x18).
+pub const NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1: USHORT =
+    (core::mem::offset_of!(NDIS_CONFIGURATION_OBJECT, Flags) + core::mem::size_of::<ULONG>())
+        as USHORT;
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1 == 0x14);
+
 /// `NDIS_PARAMETER_TYPE` (enum, 4 bytes).
 pub type NDIS_PARAMETER_TYPE = i32;
 /// `NdisParameterInteger`.

@@ -13,7 +13,10 @@
 //! * `ffi` (Windows targets only): `extern "system"` imports from ndis.sys and ntoskrnl.exe
 //!   with `#[link(kind = "raw-dylib", modifiers = "+verbatim")]`, so the driver links without the
 //!   WDK's import libraries.
-//! * `runtime` (Windows targets only): the non-paged pool allocator, `runtime::PoolBox`,
+//! * [`pool`]: the driver's allocator (`AlignedPool`, every `Layout` alignment honoured) over
+//!   any `ExAllocatePool2`/`ExFreePoolWithTag` pair; `emulation` (other hosts only) emulates
+//!   that pair so the host tests run the allocator.
+//! * `runtime` (Windows targets only): the kernel pool routines, `runtime::PoolBox`,
 //!   `runtime::SpinLock` (`NDIS_SPIN_LOCK` semantics), the bug-check panic path and
 //!   `DbgPrintEx` helpers.
 //!
@@ -21,11 +24,15 @@
 #![no_std]
 #![allow(non_camel_case_types, non_snake_case, non_upper_case_globals)]
 
+#[cfg(not(target_os = "windows"))]
+extern crate std;
+
 pub use ipsecov2_abi;
 
 pub mod config;
 pub mod filter;
 pub mod nbl;
+pub mod pool;
 pub mod strings;
 pub mod types;
 pub mod wdm;
@@ -34,6 +41,9 @@ pub mod wdm;
 pub mod ffi;
 #[cfg(target_os = "windows")]
 pub mod runtime;
+
+#[cfg(not(target_os = "windows"))]
+pub mod emulation;
 
 pub use config::*;
 pub use filter::*;

@@ -284,6 +284,53 @@ pub unsafe fn NET_BUFFER_SET_PROTOCOL_RESERVED(
     true
 }
 
+/// `NET_BUFFER_LIST_PROTOCOL_RESERVED(nbl)[index]`: the originator's per-NBL words (4 on x64).
+/// `None` for an index out of range.
+///
+/// # Safety
+///
+/// `nbl` must point to a live `NET_BUFFER_LIST` the caller allocated (its originator).
+#[inline]
+#[must_use]
+pub unsafe fn NET_BUFFER_LIST_PROTOCOL_RESERVED(
+    nbl: *const NET_BUFFER_LIST,
+    index: usize,
+) -> Option<PVOID> {
+    if index >= 4 {
+        return None;
+    }
+    let p = field::<_, PVOID>(
+        nbl,
+        offset_of!(NET_BUFFER_LIST, ProtocolReserved) + index * 8,
+    );
+    // SAFETY: `index` < 4, so `p` is word `index` of `ProtocolReserved` inside the NBL.
+    Some(unsafe { p.read() })
+}
+
+/// `NET_BUFFER_LIST_PROTOCOL_RESERVED(nbl)[index] = value`; `false` (nothing written) for an
+/// index out of range.
+///
+/// # Safety
+///
+/// `nbl` must point to a live `NET_BUFFER_LIST` the caller allocated (its originator) and owns.
+#[inline]
+pub unsafe fn NET_BUFFER_LIST_SET_PROTOCOL_RESERVED(
+    nbl: *mut NET_BUFFER_LIST,
+    index: usize,
+    value: PVOID,
+) -> bool {
+    if index >= 4 {
+        return false;
+    }
+    let p = field::<_, PVOID>(
+        nbl,
+        offset_of!(NET_BUFFER_LIST, ProtocolReserved) + index * 8,
+    );
+    // SAFETY: as for `NET_BUFFER_LIST_PROTOCOL_RESERVED`; the caller owns the NBL.
+    unsafe { p.write(value) };
+    true
+}
+
 /// `nbl->ParentNetBufferList`.
 ///
 /// # Safety

@@ -1,6 +1,7 @@
-//! Kernel runtime pieces built on the imports: a `GlobalAlloc` over non-paged NX pool
-//! (`ExAllocatePool2(POOL_FLAG_NON_PAGED)` / `ExFreePoolWithTag`), an owned pool allocation that
-//! can fail without panicking ([`PoolBox`]), a spin lock guarding a value ([`SpinLock`], the
+//! Kernel runtime pieces built on the imports: the pool routines of the driver's allocator
+//! (`ExAllocatePool2(POOL_FLAG_NON_PAGED)` / `ExFreePoolWithTag`, [`KernelPool`] under
+//! [`PoolAllocator`]), an owned pool allocation that can fail without panicking and be built in
+//! place ([`PoolBox`]), a spin lock guarding a value ([`SpinLock`], the
 //! `NdisAcquireSpinLock`/`NdisDprAcquireSpinLock` pair), the bug-check used as panic handler, and
 //! `DbgPrintEx` helpers.
 
@@ -8,82 +9,40 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::UnsafeCell;
 use core::ffi::CStr;
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 
 use ipsecov2_abi::{KIRQL, NDIS_STATUS, ULONG};
 
 use crate::ffi;
-use crate::types::{
-    DPFLTR_IHVNETWORK_ID, KSPIN_LOCK, MEMORY_ALLOCATION_ALIGNMENT, POOL_FLAGS, POOL_FLAG_NON_PAGED,
-    POOL_FLAG_UNINITIALIZED,
-};
+use crate::pool::{AlignedPool, PoolRoutines};
+use crate::types::{DPFLTR_IHVNETWORK_ID, KSPIN_LOCK, POOL_FLAGS};
 
-/// `GlobalAlloc` over non-paged, no-execute pool tagged `TAG` (usable at ≤ DISPATCH_LEVEL).
-///
-/// Pool blocks are `MEMORY_ALLOCATION_ALIGNMENT` (16) aligned; larger alignments are served by
-/// over-allocating and keeping the pool block's address in the word just below the aligned
-/// pointer.
+/// ntoskrnl's `ExAllocatePool2` / `ExFreePoolWithTag` as the allocator's
+/// [`PoolRoutines`](crate::pool::PoolRoutines).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PoolAllocator<const TAG: u32>;
+pub struct KernelPool;
 
-impl<const TAG: u32> PoolAllocator<TAG> {
-    fn allocate(layout: Layout, flags: POOL_FLAGS) -> *mut u8 {
-        let size = layout.size().max(1);
-        if layout.align() <= MEMORY_ALLOCATION_ALIGNMENT {
-            // SAFETY: ExAllocatePool2 has no preconditions beyond IRQL ≤ DISPATCH_LEVEL for
-            // non-paged pool, which holds wherever this driver allocates.
-            return unsafe { ffi::ExAllocatePool2(flags, size, TAG) }.cast::<u8>();
-        }
-        let Some(total) = size.checked_add(layout.align()) else {
-            return core::ptr::null_mut();
-        };
-        // SAFETY: as above.
-        let base = unsafe { ffi::ExAllocatePool2(flags, total, TAG) }.cast::<u8>();
-        if base.is_null() {
-            return base;
-        }
-        // At least one pointer-sized word lies between `base` and the aligned address because
-        // `base` is 16-aligned and `align` > 16.
-        let offset = layout.align() - (base as usize & (layout.align() - 1));
-        let aligned = base.wrapping_add(offset);
-        let slot = aligned
-            .wrapping_sub(core::mem::size_of::<usize>())
-            .cast::<*mut u8>();
-        // SAFETY: `slot` lies inside the block (offset ≥ 16 > 8) and is 8-aligned.
-        unsafe { slot.write(base) };
-        aligned
+impl PoolRoutines for KernelPool {
+    unsafe fn allocate(flags: POOL_FLAGS, size: usize, tag: u32) -> *mut u8 {
+        // SAFETY: forwarded from the caller (IRQL ≤ DISPATCH_LEVEL for non-paged pool).
+        unsafe { ffi::ExAllocatePool2(flags, size, tag) }.cast::<u8>()
+    }
+
+    unsafe fn free(block: *mut u8, tag: u32) {
+        // SAFETY: forwarded from the caller (a live block of this tag, freed once).
+        unsafe { ffi::ExFreePoolWithTag(block.cast(), tag) }
     }
 }
 
-// SAFETY: blocks come from ExAllocatePool2 with at least `layout.size()` bytes and the requested
-// alignment (see `allocate`), and `dealloc` frees exactly the block `alloc` obtained.
-unsafe impl<const TAG: u32> GlobalAlloc for PoolAllocator<TAG> {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        Self::allocate(layout, POOL_FLAG_NON_PAGED | POOL_FLAG_UNINITIALIZED)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        Self::allocate(layout, POOL_FLAG_NON_PAGED)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let block = if layout.align() <= MEMORY_ALLOCATION_ALIGNMENT {
-            ptr
-        } else {
-            let slot = ptr
-                .wrapping_sub(core::mem::size_of::<usize>())
-                .cast::<*mut u8>();
-            // SAFETY: `alloc` stored the block address in this word for over-aligned layouts.
-            unsafe { slot.read() }
-        };
-        // SAFETY: `block` was returned by ExAllocatePool2 with this tag and is freed once.
-        unsafe { ffi::ExFreePoolWithTag(block.cast(), TAG) }
-    }
-}
+/// The driver's global allocator: non-paged NX pool tagged `TAG`, every `Layout` alignment
+/// honoured ([`AlignedPool`] over [`KernelPool`]).
+pub type PoolAllocator<const TAG: u32> = AlignedPool<KernelPool, TAG>;
 
 /// A `T` in non-paged NX pool tagged `TAG`, created without panicking on exhaustion
-/// (`try_new` returns `None`), dropped in place and freed with `ExFreePoolWithTag`.
+/// (`try_new` / `try_new_uninit` return `None`), dropped in place and freed with
+/// `ExFreePoolWithTag`. Any alignment of `T` is honoured (through [`PoolAllocator`]).
 #[derive(Debug)]
 pub struct PoolBox<T, const TAG: u32> {
     ptr: NonNull<T>,
@@ -91,28 +50,13 @@ pub struct PoolBox<T, const TAG: u32> {
 }
 
 impl<T, const TAG: u32> PoolBox<T, TAG> {
-    /// Moves `value` into a new pool block; `None` when the pool is exhausted (or `T` needs an
-    /// alignment above 16).
+    /// Moves `value` into a new pool block; `None` when the pool is exhausted. `value` passes
+    /// through the caller's stack: large values should use [`PoolBox::try_new_uninit`].
     pub fn try_new(value: T) -> Option<Self> {
-        if core::mem::align_of::<T>() > MEMORY_ALLOCATION_ALIGNMENT {
-            return None;
-        }
-        // SAFETY: see `PoolAllocator::allocate`.
-        let raw = unsafe {
-            ffi::ExAllocatePool2(
-                POOL_FLAG_NON_PAGED | POOL_FLAG_UNINITIALIZED,
-                core::mem::size_of::<T>().max(1),
-                TAG,
-            )
-        }
-        .cast::<T>();
-        let ptr = NonNull::new(raw)?;
-        // SAFETY: `ptr` is a fresh, 16-aligned block of at least `size_of::<T>()` bytes.
-        unsafe { ptr.as_ptr().write(value) };
-        Some(Self {
-            ptr,
-            _owns: PhantomData,
-        })
+        let mut b = PoolBox::<MaybeUninit<T>, TAG>::try_new_uninit()?;
+        b.write(value);
+        // SAFETY: written just above.
+        Some(unsafe { b.assume_init() })
     }
 
     /// Gives up ownership; the pointer must come back through [`PoolBox::from_raw`].
@@ -137,11 +81,46 @@ impl<T, const TAG: u32> PoolBox<T, TAG> {
     }
 }
 
+impl<T, const TAG: u32> PoolBox<MaybeUninit<T>, TAG> {
+    /// An uninitialised pool block for a `T`, to be built in place (large objects never pass
+    /// through the stack); `None` when the pool is exhausted.
+    pub fn try_new_uninit() -> Option<Self> {
+        // SAFETY: `Layout::new` is a valid layout; a null return is handled.
+        let raw = unsafe { PoolAllocator::<TAG>::new().alloc(Layout::new::<T>()) };
+        let ptr = NonNull::new(raw.cast::<MaybeUninit<T>>())?;
+        Some(Self {
+            ptr,
+            _owns: PhantomData,
+        })
+    }
+
+    /// The box as an initialised `T`.
+    ///
+    /// # Safety
+    /// Every field of the `T` has been written.
+    #[must_use]
+    pub unsafe fn assume_init(self) -> PoolBox<T, TAG> {
+        let ptr = self.ptr.cast::<T>();
+        core::mem::forget(self);
+        PoolBox {
+            ptr,
+            _owns: PhantomData,
+        }
+    }
+}
+
 impl<T, const TAG: u32> Deref for PoolBox<T, TAG> {
     type Target = T;
     fn deref(&self) -> &T {
-        // SAFETY: the box owns an initialised `T`.
+        // SAFETY: the box owns an initialised `T` (or a `MaybeUninit`, valid uninitialised).
         unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T, const TAG: u32> DerefMut for PoolBox<T, TAG> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for `deref`; `&mut self` makes this the only reference.
+        unsafe { self.ptr.as_mut() }
     }
 }
 
@@ -149,8 +128,10 @@ impl<T, const TAG: u32> Drop for PoolBox<T, TAG> {
     fn drop(&mut self) {
         // SAFETY: the box owns an initialised `T`, dropped exactly once here.
         unsafe { core::ptr::drop_in_place(self.ptr.as_ptr()) };
-        // SAFETY: the block came from ExAllocatePool2 with `TAG` and is freed once.
-        unsafe { ffi::ExFreePoolWithTag(self.ptr.as_ptr().cast(), TAG) };
+        // SAFETY: the block came from `PoolAllocator::<TAG>` with `T`'s layout, freed once.
+        unsafe {
+            PoolAllocator::<TAG>::new().dealloc(self.ptr.as_ptr().cast(), Layout::new::<T>())
+        };
     }
 }
 

@@ -58,8 +58,9 @@ use ipsecov2_offload_sa::OffloadSas;
 use ipsecov2_satable::{HostSaTable, TableSeed};
 
 use crate::oid_buffers::{self as build, AddSa, BASE};
-use crate::tcpip::{recv_nbl, RecvView};
+use crate::tcpip::{recv_nbl, shell_list_view, ElementMemory, LinkedList, RecvView};
 use crate::{MdlLayout, NbSpec, NblSpec, OwnedNblChain, SplitMix64};
+use ipsecov2_oid::layout::{add_sa, delete_sa};
 
 /// Why a host operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -247,6 +248,8 @@ struct EmuOid {
     request: Box<NDIS_OID_REQUEST>,
     buffer: Vec<u8>,
     base: u64,
+    /// List elements TCP/IP allocated outside the InformationBuffer.
+    memory: ElementMemory,
     clone: Option<Box<NDIS_OID_REQUEST>>,
     outcome: Option<NDIS_STATUS>,
 }
@@ -556,6 +559,7 @@ impl Port {
             request: req,
             buffer,
             base,
+            memory: ElementMemory::default(),
             clone: None,
             outcome: None,
         };
@@ -727,17 +731,30 @@ impl NdisPort<'static> for Port {
         let request_type = e.request.RequestType;
         let len = u32::try_from(e.buffer.len()).unwrap_or(u32::MAX);
         let ptr: PVOID = e.buffer.as_mut_ptr().cast();
-        let mut view = OidRequest {
-            request_type,
-            oid,
-            buffer: &mut e.buffer,
-            buffer_address: e.base,
-            bytes_written: written,
-            bytes_read: read,
-            bytes_needed: needed,
-        };
-        let r = f(&mut view);
-        let results = (view.bytes_written, view.bytes_read, view.bytes_needed);
+        // The shell's view of the InformationBuffer (a list gathered from separate allocations
+        // into a staging copy, see `tcpip::shell_list_view`).
+        let set = request_type == NdisRequestSetInformation;
+        let (r, results) =
+            shell_list_view(oid, set, &mut e.buffer, e.base, &mut e.memory, |b, a| {
+                let mut view = OidRequest {
+                    request_type,
+                    oid,
+                    buffer: b,
+                    buffer_address: a,
+                    bytes_written: written,
+                    bytes_read: read,
+                    bytes_needed: needed,
+                };
+                let r = f(&mut view);
+                (
+                    r,
+                    (
+                        view.bytes_written,
+                        view.bytes_read.min(len),
+                        view.bytes_needed,
+                    ),
+                )
+            });
         e.request.DATA = data(request_type, oid, ptr, len, results);
         r
     }
@@ -1242,19 +1259,46 @@ impl Host {
     /// Not attached, or it pended.
     pub fn add_sa_list(&mut self, sas: &[AddSa]) -> Result<(NDIS_STATUS, Vec<u64>), HostError> {
         let (bytes, offsets) = build::add_sa_list(sas);
-        let out = self.oid_now(
-            NdisRequestSetInformation,
-            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
-            bytes,
-            BASE,
-        )?;
+        let list = LinkedList::new(bytes, &offsets, add_sa::NEXT);
+        let (status, mut list) = self.list_oid(OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA, list)?;
         Ok((
-            out.status,
-            offsets
-                .iter()
-                .map(|&o| build::handle_at(&out.buffer, o))
+            status,
+            (0..offsets.len())
+                .map(|i| list.u64_of(i, add_sa::OFFLOAD_HANDLE))
                 .collect(),
         ))
+    }
+
+    /// A set request of an ADD_SA or DELETE_SA list laid out as the thread's
+    /// [`crate::tcpip::TcpipBehaviour`] says; its status and the list as the filter left it.
+    fn list_oid(
+        &mut self,
+        oid: NDIS_OID,
+        mut list: LinkedList,
+    ) -> Result<(NDIS_STATUS, LinkedList), HostError> {
+        let m = self
+            .module
+            .as_ref()
+            .ok_or_else(|| HostError("not attached".into()))?;
+        let h = self.port.new_oid(
+            NdisRequestSetInformation,
+            oid,
+            std::mem::take(&mut list.first),
+            BASE,
+        );
+        if let Some(e) = self.port.oid_mut(h) {
+            e.memory = std::mem::take(&mut list.memory);
+        }
+        let status = m.oid_request(&mut self.port, h);
+        if status == NDIS_STATUS_PENDING {
+            return err(format!("OID {oid:#x} pending"));
+        }
+        if let Some(e) = self.port.oid_mut(h) {
+            e.outcome = Some(status);
+            list.first.clone_from(&e.buffer);
+            list.memory = e.memory.clone();
+        }
+        Ok((status, list))
     }
 
     /// ADD_SA of one bundle; its handle.
@@ -1277,14 +1321,13 @@ impl Host {
     /// Not attached, or it pended.
     pub fn delete_sa(&mut self, handles: &[u64]) -> Result<NDIS_STATUS, HostError> {
         let b = build::delete_sa_list(handles);
+        let offsets: Vec<usize> = (0..handles.len())
+            .map(|i| i * delete_sa::SIZE_REVISION_1)
+            .collect();
+        let list = LinkedList::new(b, &offsets, delete_sa::NEXT);
         Ok(self
-            .oid_now(
-                NdisRequestSetInformation,
-                OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
-                b,
-                BASE,
-            )?
-            .status)
+            .list_oid(OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA, list)?
+            .0)
     }
 
     /// `OID_TCP_OFFLOAD_PARAMETERS` (revision 2) setting only `IPsecV2` / `IPsecV2IPv4`

@@ -515,6 +515,11 @@ pub fn bundle(spec: BundleSpec<'_>) -> AddSa {
         n += 1;
         keys.extend_from_slice(&k);
     }
+    if inbound && n == 2 && behaviour().inbound_ah_first {
+        // Seed 004: the order "indicates the order in which the miniport driver should perform
+        // the operations"; inbound, AH is checked before ESP is decrypted.
+        sas.swap(0, 1);
+    }
     let mut src = [0u8; 16];
     let mut dst = [0u8; 16];
     if v6 {
@@ -779,10 +784,10 @@ fn slot12(trailer: Option<(u8, u8)>, esp: Option<usize>, ah: Option<usize>) -> u
         h.set_transmit_next_header(nh);
         h.set_transmit_pad_length(pad);
     }
-    if let Some(o) = esp {
+    if let Some(o) = slot12_offset(esp) {
         h.set_transmit_esp_header_offset((o / 4) as u8);
     }
-    if let Some(o) = ah {
+    if let Some(o) = slot12_offset(ah) {
         h.set_transmit_ah_header_offset((o / 4) as u8);
     }
     h.0
@@ -836,6 +841,225 @@ pub fn frame_tunnel(
         encrypted,
         trailer,
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checksum offload requested on protected sends (TcpIpChecksumNetBufferListInfo).
+// ---------------------------------------------------------------------------------------------
+
+/// The checksum offloads TCP/IP asks of the NIC for one protected send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChecksumOffload {
+    /// IPv4 header checksums (`IpHeaderChecksum`; the outer and, in tunnel mode, the inner one).
+    pub ip: bool,
+    /// The protected TCP segment's checksum (`TcpChecksum`).
+    pub tcp: bool,
+    /// The protected UDP datagram's checksum, and UDP-ESP's outer one (`UdpChecksum`).
+    pub udp: bool,
+}
+
+/// A protected frame whose checksums TCP/IP left to the NIC.
+#[derive(Clone, Debug)]
+pub struct ChecksumFramed {
+    /// What TCP/IP hands the NIC: the offloaded checksum fields are zero. `written` also covers
+    /// UDP-ESP's UDP checksum over IPv4 when UDP checksum offload is asked (it covers ciphertext).
+    pub sent: Framed,
+    /// The same frame as it must be once the checksums are done (before encryption): what a
+    /// peer decrypts.
+    pub expected: Vec<u8>,
+    /// The `TcpIpChecksumNetBufferListInfo` value.
+    pub slot: usize,
+}
+
+impl ChecksumFramed {
+    /// `sent` with the expected bytes (for the comparisons of what the peer decrypts).
+    pub fn expected_framed(&self) -> Framed {
+        Framed {
+            frame: self.expected.clone(),
+            ..self.sent.clone()
+        }
+    }
+}
+
+/// A TCP segment: ports 49152 → 443, sequence 1, a 20-byte header (ACK|PSH, window 512),
+/// `payload`, checksum 0.
+pub fn tcp_segment(payload: &[u8]) -> Vec<u8> {
+    let mut s = vec![
+        0xc0, 0x00, 0x01, 0xbb, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0x02, 0x00,
+    ];
+    s.extend_from_slice(&[0, 0, 0, 0]);
+    s.extend_from_slice(payload);
+    s
+}
+
+/// A UDP datagram: ports 49152 → 53, length set, `payload`, checksum 0.
+pub fn udp_datagram(payload: &[u8]) -> Vec<u8> {
+    let len = (wire::UDP_HEADER_LEN + payload.len()) as u16;
+    let mut s = vec![0xc0, 0x00, 0x00, 0x35];
+    s.extend_from_slice(&len.to_be_bytes());
+    s.extend_from_slice(&[0, 0]);
+    s.extend_from_slice(payload);
+    s
+}
+
+/// The TCP (`upper` 6) or UDP (17) checksum of `seg` (checksum field zero) between the
+/// framer's endpoints, IPv6 or IPv4 (RFC 9293 §3.1, RFC 768, RFC 8200 §8.1).
+pub fn upper_checksum(v6: bool, upper: u8, seg: &[u8]) -> u16 {
+    let mut pseudo = Vec::new();
+    if v6 {
+        pseudo.extend_from_slice(&V6_SRC);
+        pseudo.extend_from_slice(&V6_DST);
+        pseudo.extend_from_slice(&(seg.len() as u32).to_be_bytes());
+        pseudo.extend_from_slice(&[0, 0, 0, upper]);
+    } else {
+        pseudo.extend_from_slice(&V4_SRC);
+        pseudo.extend_from_slice(&V4_DST);
+        pseudo.extend_from_slice(&[0, upper]);
+        pseudo.extend_from_slice(&(seg.len() as u16).to_be_bytes());
+    }
+    let sum = wire::checksum::accumulate(seg, wire::checksum::accumulate(&pseudo, 0));
+    match !wire::checksum::fold(sum) {
+        0 if upper == proto::UDP => 0xffff,
+        c => c,
+    }
+}
+
+/// What TCP/IP hands the NIC for a TCP (`upper` 6) or UDP (17) segment of `payload`, protected
+/// by `layer` in transport mode or (`tunnel`) inside an inner IP packet of the same family,
+/// with the checksum offloads `req` asked: those checksums are left zero in `sent`, the others
+/// computed as TCP/IP computes them; `expected` has all of them. (IPv4 header checksum offload
+/// does not exist over IPv6.)
+pub fn frame_checksummed(
+    outer: &Ip,
+    layer: &Layer,
+    tunnel: bool,
+    seq: u32,
+    upper: u8,
+    payload: &[u8],
+    req: ChecksumOffload,
+) -> ChecksumFramed {
+    let mut seg = if upper == proto::TCP {
+        tcp_segment(payload)
+    } else {
+        udp_datagram(payload)
+    };
+    let at = if upper == proto::TCP { 16 } else { 6 };
+    let sum = upper_checksum(outer.v6, upper, &seg);
+    let offloaded_l4 = (upper == proto::TCP && req.tcp) || (upper == proto::UDP && req.udp);
+    let offloaded_ip = req.ip && !outer.v6;
+    let build = |seg: &[u8], zero_ip: bool| -> Framed {
+        let mut f = if tunnel {
+            let plain = Layer {
+                esp: None,
+                ah: None,
+                udp: false,
+            };
+            let (mut inner, ..) = frame_ip(
+                &Ip {
+                    v6: outer.v6,
+                    extras: false,
+                },
+                &plain,
+                seq,
+                seg,
+                upper,
+            );
+            if zero_ip && !outer.v6 {
+                inner[ipv4::field::CHECKSUM].fill(0);
+            }
+            let next = if outer.v6 { proto::IPV6 } else { proto::IPV4 };
+            frame(outer, layer, seq, &inner, next)
+        } else {
+            frame(outer, layer, seq, seg, upper)
+        };
+        if zero_ip && !outer.v6 {
+            f.frame[ETH..][ipv4::field::CHECKSUM].fill(0);
+        }
+        f
+    };
+    seg[at..at + 2].copy_from_slice(&sum.to_be_bytes());
+    let expected = build(&seg, false).frame;
+    if offloaded_l4 {
+        seg[at..at + 2].fill(0);
+    }
+    let mut sent = build(&seg, offloaded_ip);
+    if layer.udp && req.udp && !outer.v6 {
+        // The NIC computes UDP-ESP's checksum over the ciphertext: not known here.
+        let u = ETH + udp_esp_offset(&sent.frame).unwrap_or(0);
+        sent.written.push((u + 6, u + 8));
+    }
+    let mut c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::default();
+    c.set_transmit_is_ipv4(!outer.v6);
+    c.set_transmit_is_ipv6(outer.v6);
+    c.set_transmit_ip_header_checksum(offloaded_ip);
+    c.set_transmit_tcp_checksum(req.tcp);
+    c.set_transmit_udp_checksum(req.udp);
+    ChecksumFramed {
+        sent,
+        expected,
+        slot: c.Value,
+    }
+}
+
+/// [`frame_checksummed`] for transport mode over a tunnel ([`frame_tunnel`]): a TCP segment of
+/// `payload` under `inner_layer` in an `inner` packet carried by the `outer_layer` tunnel. With
+/// `req.ip` both IPv4 header checksums are left to the NIC, with `req.tcp` the segment's.
+pub fn frame_tunnel_checksummed(
+    outer: &Ip,
+    outer_layer: &Layer,
+    inner: &Ip,
+    inner_layer: &Layer,
+    seq: u32,
+    payload: &[u8],
+    req: ChecksumOffload,
+) -> ChecksumFramed {
+    let mut seg = tcp_segment(payload);
+    let sum = upper_checksum(inner.v6, proto::TCP, &seg);
+    seg[16..18].copy_from_slice(&sum.to_be_bytes());
+    let expected = frame_tunnel(outer, outer_layer, inner, inner_layer, seq, &seg).frame;
+    if req.tcp {
+        seg[16..18].fill(0);
+    }
+    let mut sent = frame_tunnel(outer, outer_layer, inner, inner_layer, seq, &seg);
+    if req.ip {
+        let h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(sent.header_info);
+        let inner_at = match outer_layer.esp {
+            Some((s, _)) => {
+                usize::from(h.transmit_esp_header_offset()) * 4 + wire::ESP_HEADER_LEN + s.iv
+            }
+            None => {
+                let a = usize::from(h.transmit_ah_header_offset()) * 4;
+                a + AhPacket::new_unchecked(&sent.frame[ETH + a..]).header_len()
+            }
+        };
+        if !inner.v6 {
+            sent.frame[ETH + inner_at..][ipv4::field::CHECKSUM].fill(0);
+        }
+        if !outer.v6 {
+            sent.frame[ETH..][ipv4::field::CHECKSUM].fill(0);
+        }
+    }
+    let mut c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::default();
+    c.set_transmit_is_ipv4(!outer.v6);
+    c.set_transmit_is_ipv6(outer.v6);
+    c.set_transmit_ip_header_checksum(req.ip && (!outer.v6 || !inner.v6));
+    c.set_transmit_tcp_checksum(req.tcp);
+    ChecksumFramed {
+        sent,
+        expected,
+        slot: c.Value,
+    }
+}
+
+/// Offset of UDP-ESP's UDP header from the IP header of an Ethernet frame, and the datagram's
+/// end (`None` when the frame is not UDP-ESP).
+pub fn udp_esp_offset(frame: &[u8]) -> Option<usize> {
+    wire::locate_ipsec(frame.get(ETH..)?)
+        .ok()
+        .and_then(|l| match l.kind {
+            wire::IpsecKind::UdpEsp { udp_offset } => Some(udp_offset),
+            _ => None,
+        })
 }
 
 /// `frame` with the `written` ranges zeroed (for comparisons).
@@ -965,3 +1189,315 @@ pub const UNTOUCHED: RecvView = RecvView {
     next_header: 0,
     pad: 0,
 };
+
+// ---------------------------------------------------------------------------------------------
+// Behaviours the real TCP/IP may show where the documents are silent (issue 15), as options.
+// ---------------------------------------------------------------------------------------------
+
+/// Where the emulated TCP/IP puts slot 12's header offsets on send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Slot12Offsets {
+    /// The offsets of the ESP and AH headers (what the sending page describes).
+    #[default]
+    Exact,
+    /// Both offsets 0 (only the trailer values are set).
+    Zero,
+    /// Every offset one 4-byte unit too far.
+    Wrong,
+}
+
+/// How the emulated TCP/IP behaves where the IPsecOV2 documents leave room (issue 15). The
+/// default is the project's own reading; each option is one alternative TCP/IP may show.
+/// Set per thread ([`with_behaviour`]); threads a case spawns take it over with
+/// [`set_behaviour`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TcpipBehaviour {
+    /// ADD_SA / DELETE_SA list elements after the first in separate allocations (`Next` points
+    /// outside the InformationBuffer).
+    pub separate_elements: bool,
+    /// Inbound ESP+AH bundles listed in processing order: `[AH, ESP]`.
+    pub inbound_ah_first: bool,
+    /// Slot 12's header offsets on send.
+    pub slot12: Slot12Offsets,
+    /// The UDP-ESP type of a transport-over-tunnel pair on both SAs of the pair.
+    pub udp_esp_both: bool,
+    /// UPDATE_SA arrives while packets of both ESN epochs are in flight.
+    pub update_in_flight: bool,
+}
+
+thread_local! {
+    static BEHAVIOUR: core::cell::Cell<TcpipBehaviour> =
+        const { core::cell::Cell::new(TcpipBehaviour {
+            separate_elements: false,
+            inbound_ah_first: false,
+            slot12: Slot12Offsets::Exact,
+            udp_esp_both: false,
+            update_in_flight: false,
+        }) };
+}
+
+/// The calling thread's TCP/IP behaviour.
+#[must_use]
+pub fn behaviour() -> TcpipBehaviour {
+    BEHAVIOUR.with(core::cell::Cell::get)
+}
+
+/// Sets the calling thread's TCP/IP behaviour (for threads a case spawns).
+pub fn set_behaviour(b: TcpipBehaviour) {
+    BEHAVIOUR.with(|c| c.set(b));
+}
+
+/// Runs `f` with behaviour `b` on this thread, then restores the previous one.
+pub fn with_behaviour<R>(b: TcpipBehaviour, f: impl FnOnce() -> R) -> R {
+    let before = behaviour();
+    set_behaviour(b);
+    let r = f();
+    set_behaviour(before);
+    r
+}
+
+/// Every alternative behaviour, by name (one option set each).
+#[must_use]
+pub fn behaviour_options() -> Vec<(&'static str, TcpipBehaviour)> {
+    let d = TcpipBehaviour::default();
+    vec![
+        (
+            "separate-list-elements",
+            TcpipBehaviour {
+                separate_elements: true,
+                ..d
+            },
+        ),
+        (
+            "inbound-ah-esp-order",
+            TcpipBehaviour {
+                inbound_ah_first: true,
+                ..d
+            },
+        ),
+        (
+            "update-sa-in-flight",
+            TcpipBehaviour {
+                update_in_flight: true,
+                ..d
+            },
+        ),
+        (
+            "slot12-zero-offsets",
+            TcpipBehaviour {
+                slot12: Slot12Offsets::Zero,
+                ..d
+            },
+        ),
+        (
+            "slot12-wrong-offsets",
+            TcpipBehaviour {
+                slot12: Slot12Offsets::Wrong,
+                ..d
+            },
+        ),
+        (
+            "udp-esp-type-on-both-sas",
+            TcpipBehaviour {
+                udp_esp_both: true,
+                ..d
+            },
+        ),
+    ]
+}
+
+/// Slot 12's offsets as the current behaviour writes them (`None`: 0).
+fn slot12_offset(o: Option<usize>) -> Option<usize> {
+    match behaviour().slot12 {
+        Slot12Offsets::Exact => o,
+        Slot12Offsets::Zero => None,
+        Slot12Offsets::Wrong => o.map(|o| o + 4),
+    }
+}
+
+/// The UDP-ESP types of a transport-over-tunnel pair whose tunnel layer (`outer_udp`) or
+/// transport layer (`inner_udp`) is UDP-encapsulated: `(tunnel SA, transport SA)`. The type is
+/// `TRANSPORT_OVER_UDP_ESP_ENCAPSULATION_TUNNEL` or `UDP_ESP_ENCAPSULATION_TRANSPORT_OVER_TUNNEL`;
+/// by default only on the SA of the encapsulated layer, with
+/// [`TcpipBehaviour::udp_esp_both`] on both.
+#[must_use]
+pub fn pair_udp_types(outer_udp: bool, inner_udp: bool) -> (u32, u32) {
+    let ty = match (outer_udp, inner_udp) {
+        (true, false) => IPSEC_OFFLOAD_V2_TRANSPORT_OVER_UDP_ESP_ENCAPSULATION_TUNNEL,
+        (false, true) => IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT_OVER_TUNNEL,
+        _ => 0,
+    };
+    if behaviour().udp_esp_both {
+        (ty, ty)
+    } else {
+        (
+            if outer_udp { ty } else { 0 },
+            if inner_udp { ty } else { 0 },
+        )
+    }
+}
+
+/// Where separately allocated list elements pretend to live (element `i` at
+/// `SEPARATE_BASE + i * 0x1000`).
+pub const SEPARATE_BASE: u64 = 0xffff_c000_5678_0000;
+
+/// List elements outside the InformationBuffer: the memory the emulated TCP/IP allocated them
+/// in, readable and writable by address (what the driver shell does with a pointer).
+#[derive(Clone, Debug, Default)]
+pub struct ElementMemory {
+    /// `(address, bytes)` of every separate allocation.
+    pub regions: Vec<(u64, Vec<u8>)>,
+}
+
+impl ElementMemory {
+    fn region(&mut self, address: u64, len: usize) -> Option<&mut [u8]> {
+        self.regions.iter_mut().find_map(|(base, bytes)| {
+            let off = usize::try_from(address.checked_sub(*base)?).ok()?;
+            bytes.get_mut(off..off.checked_add(len)?)
+        })
+    }
+
+    /// Copies `dst.len()` bytes at `address`; false if no allocation holds them.
+    pub fn read(&mut self, address: u64, dst: &mut [u8]) -> bool {
+        match self.region(address, dst.len()) {
+            Some(r) => {
+                dst.copy_from_slice(r);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Writes `src` at `address`; false if no allocation holds it.
+    pub fn write(&mut self, address: u64, src: &[u8]) -> bool {
+        match self.region(address, src.len()) {
+            Some(r) => {
+                r.copy_from_slice(src);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// A `Next`-chained list as TCP/IP may hand it: the first element in the InformationBuffer
+/// (at [`crate::oid_buffers::BASE`]), with [`TcpipBehaviour::separate_elements`] every other
+/// one in its own allocation.
+#[derive(Clone, Debug)]
+pub struct LinkedList {
+    /// The InformationBuffer.
+    pub first: Vec<u8>,
+    /// The other elements' allocations (empty when the list lies in the buffer).
+    pub memory: ElementMemory,
+    /// Per element: its address.
+    pub elements: Vec<u64>,
+}
+
+impl LinkedList {
+    /// Lays out the contiguous list `buf` (elements at `offsets`, `Next` at `next_field`) the
+    /// way the current behaviour does.
+    #[must_use]
+    pub fn new(buf: Vec<u8>, offsets: &[usize], next_field: usize) -> Self {
+        let base = build::BASE;
+        if !behaviour().separate_elements || offsets.len() < 2 {
+            return Self {
+                elements: offsets.iter().map(|&o| base + o as u64).collect(),
+                first: buf,
+                memory: ElementMemory::default(),
+            };
+        }
+        let ends: Vec<usize> = offsets.iter().skip(1).copied().chain([buf.len()]).collect();
+        let mut pieces: Vec<Vec<u8>> = offsets
+            .iter()
+            .zip(&ends)
+            .map(|(&a, &b)| buf[a..b].to_vec())
+            .collect();
+        let addresses: Vec<u64> = (0..pieces.len())
+            .map(|i| {
+                if i == 0 {
+                    base
+                } else {
+                    SEPARATE_BASE + 0x1000 * i as u64
+                }
+            })
+            .collect();
+        for (i, piece) in pieces.iter_mut().enumerate() {
+            let next = addresses.get(i + 1).copied().unwrap_or(0);
+            piece[next_field..next_field + 8].copy_from_slice(&next.to_le_bytes());
+        }
+        let mut it = pieces.into_iter();
+        let first = it.next().unwrap_or_default();
+        Self {
+            first,
+            memory: ElementMemory {
+                regions: addresses.iter().skip(1).copied().zip(it).collect(),
+            },
+            elements: addresses,
+        }
+    }
+
+    /// The u64 at `field` of element `i` (e.g. its OffloadHandle after ADD_SA).
+    #[must_use]
+    pub fn u64_of(&mut self, i: usize, field: usize) -> u64 {
+        let Some(&a) = self.elements.get(i) else {
+            return 0;
+        };
+        let mut b = [0u8; 8];
+        let ok = if a >= build::BASE && a < build::BASE + self.first.len() as u64 {
+            let off = (a - build::BASE) as usize + field;
+            self.first
+                .get(off..off + 8)
+                .map(|s| b.copy_from_slice(s))
+                .is_some()
+        } else {
+            self.memory.read(a + field as u64, &mut b)
+        };
+        if ok {
+            u64::from_le_bytes(b)
+        } else {
+            0
+        }
+    }
+
+    /// Runs `f` over the request's InformationBuffer as the driver shell presents it to the
+    /// filter module (see [`shell_list_view`]).
+    pub fn with_view<R>(
+        &mut self,
+        oid: NDIS_OID,
+        f: impl FnOnce(&mut ipsecov2_oid::InfoBuffer<'_>) -> R,
+    ) -> R {
+        shell_list_view(
+            oid,
+            true,
+            &mut self.first,
+            build::BASE,
+            &mut self.memory,
+            |b, a| f(&mut ipsecov2_oid::InfoBuffer::new(b, a)),
+        )
+    }
+}
+
+/// What the driver shell does with the InformationBuffer of an IPsecOV2 list OID before the
+/// filter module sees it (`drivers/ipsecov2-lwf/src/shell/port.rs`, through
+/// [`ipsecov2_oid::with_list_view`]), with the emulated TCP/IP's separate allocations in place
+/// of kernel memory.
+pub fn shell_list_view<R>(
+    oid: NDIS_OID,
+    set: bool,
+    buffer: &mut [u8],
+    base: u64,
+    memory: &mut ElementMemory,
+    f: impl FnOnce(&mut [u8], u64) -> R,
+) -> R {
+    ipsecov2_oid::with_list_view(oid, set, buffer, base, memory, f)
+}
+
+impl ipsecov2_oid::ListMemory for ElementMemory {
+    fn read(&mut self, address: u64, dst: &mut [u8]) -> bool {
+        ElementMemory::read(self, address, dst)
+    }
+
+    fn write(&mut self, address: u64, src: &[u8]) -> bool {
+        ElementMemory::write(self, address, src)
+    }
+}

@@ -43,9 +43,14 @@ fn full_caps() -> NDIS_IPSEC_OFFLOAD_V2 {
 }
 
 /// Everything of `a` but `IPsecV2` equals `b` (same revision and size).
+/// `a` (the miniport's) and `b` (reported up) agree but for `IPsecV2` and the checksum
+/// coexistence flags, which the filter reports with its IPsecOV2.
 fn same_but_ipsec(a: &NDIS_OFFLOAD, b: &NDIS_OFFLOAD) -> bool {
+    let coexistence = IPSEC_OFFLOAD_V2_AND_TCP_CHECKSUM_COEXISTENCE
+        | IPSEC_OFFLOAD_V2_AND_UDP_CHECKSUM_COEXISTENCE;
     let mut x = *a;
     x.IPsecV2 = b.IPsecV2;
+    x.Flags = (a.Flags & !coexistence) | (b.Flags & coexistence);
     x == *b
 }
 
@@ -557,7 +562,7 @@ fn detach_with_sas_installed_frees_them() -> R {
             .table()
             .get(ipsecov2_satable::OffloadHandle::from_u64(handle).unwrap())
             .unwrap();
-        weak.push(std::sync::Arc::downgrade(&sa));
+        weak.push(ipsecov2_satable::Arc::downgrade(&sa));
     }
     assert_eq!(h.snapshot()?.sas.len(), 5);
     assert_eq!(h.pause()?, PauseStart::Completed);

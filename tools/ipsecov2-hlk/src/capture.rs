@@ -181,7 +181,9 @@ impl SaRecord {
                 IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256 => "HMAC-SHA-256-128 [RFC4868]",
                 _ => "NULL",
             };
-            (e, hex(&self.enc_key), a, hex(&self.auth_key), true)
+            // NULL ESP without integrity (inside an AH bundle) has no ICV to check.
+            let checks = self.auth != 0;
+            (e, hex(&self.enc_key), a, hex(&self.auth_key), checks)
         };
         let row = [
             self.family().to_string(),
@@ -651,6 +653,14 @@ pub fn sa_records(sa: &AddSa, handle: u64) -> Vec<SaRecord> {
             .unwrap_or_default()
     };
     let n = (sa.num_ext_hdrs as usize).min(2);
+    let gcm = |s: &Sec| {
+        matches!(
+            s.enc.id,
+            IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_128
+                | IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_192
+                | IPSEC_OFFLOAD_V2_ENCRYPTION_AES_GCM_256
+        )
+    };
     sa.sa
         .iter()
         .take(n)
@@ -663,9 +673,20 @@ pub fn sa_records(sa: &AddSa, handle: u64) -> Vec<SaRecord> {
             spi: s.spi,
             enc: s.enc.id,
             enc_key: key(s.enc.key_off, s.enc.key_len),
-            auth: s.auth.id,
-            auth_key: key(s.auth.key_off, s.auth.key_len),
-            gcm_icv: s.enc.additional,
+            // AES-GCM's authentication field is ignored by the filter (docs/tcpip-reading.md,
+            // point 7); AdditionalInfo may give the ICV length in bits.
+            auth: if gcm(s) { 0 } else { s.auth.id },
+            auth_key: if gcm(s) {
+                Vec::new()
+            } else {
+                key(s.auth.key_off, s.auth.key_len)
+            },
+            gcm_icv: match s.enc.additional {
+                64 => 8,
+                96 => 12,
+                128 => 16,
+                other => other,
+            },
             esn: s.flags & IPSEC_OFFLOAD_V2_ESN_SA != 0,
             seq_high: s.seq_high,
             udp_esp: sa.udp_esp,

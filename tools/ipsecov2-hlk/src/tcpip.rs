@@ -7,7 +7,7 @@ use crate::capture;
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::HostTxPool;
 use ipsecov2_ndis_emu::direct;
-use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
+use ipsecov2_ndis_emu::oid_buffers::{AddSa, BASE};
 pub use ipsecov2_ndis_emu::tcpip::*;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
 use ipsecov2_oid::{InfoBuffer, SetCompletion};
@@ -78,8 +78,9 @@ pub fn add(core: &Core, sa: &AddSa) -> Result<u64, String> {
 
 /// DELETE_SA of `handles`; returns the status.
 pub fn delete(core: &Core, handles: &[u64]) -> Result<NDIS_STATUS, String> {
-    let mut d = build::delete_sa_list(handles);
-    Ok(set(core, OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA, &mut d)?.status)
+    Ok(direct::delete_sa_list(core, handles)
+        .ok_or("DELETE_SA not answered by the filter")?
+        .status)
 }
 
 pub use ipsecov2_ndis_emu::sink::{RecordingSink, Sent};

@@ -7,10 +7,19 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The directory of this test binary's profile (`target/<profile>`), where the cdylib is.
+/// Where cargo put the cdylib: `target/<profile>/deps` when it was built as this test's
+/// dependency (`cargo test`), `target/<profile>` when built as a root unit (`cargo build`).
 fn cdylib_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let deps = exe.parent().expect("deps directory");
+    let name = if cfg!(windows) {
+        "npf_ipsec_sapi.dll"
+    } else {
+        "libnpf_ipsec_sapi.so"
+    };
+    if deps.join(name).exists() {
+        return deps.to_path_buf();
+    }
     deps.parent().expect("profile directory").to_path_buf()
 }
 

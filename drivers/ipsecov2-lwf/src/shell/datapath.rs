@@ -8,7 +8,9 @@
 //!   an NBL with one NET_BUFFER over that MDL (`NdisAllocateNetBufferAndNetBufferList` from the
 //!   module's NBL pool) — on a spin-locked [`FreeList`] of NBL pointers; `acquire` only pops.
 //!   Each NET_BUFFER's `ProtocolReserved[0]` names its home NBL, so that the NET_BUFFERs of a
-//!   multi-NET_BUFFER send can be chained under one NBL and each returned home afterwards.
+//!   multi-NET_BUFFER send can be chained under one NBL and each returned home afterwards; a
+//!   copy being sent keeps the original NBL it replaces in its own `ProtocolReserved[0]`
+//!   ([`KernelTxPool::remember_original`]).
 //! * [`RawChain`]: a chain under construction (what `KernelPort` passes down).
 //! * [`ScratchPool`]: receive scratch buffers (the core copies a packet there to verify and
 //!   decrypt it), allocated at attach, taken and returned around one receive indication.
@@ -31,13 +33,19 @@ use ndis_bindings::ipsecov2_abi::{
 use ndis_bindings::runtime::SpinLock;
 use ndis_bindings::{
     mdl_mapped_system_va, LowPagePriority, MdlMappingNoExecute, MmGetSystemAddressForMdlSafe,
-    NET_BUFFER_FIRST_MDL, NET_BUFFER_LIST_FIRST_NB, NET_BUFFER_LIST_PARENT,
-    NET_BUFFER_LIST_POOL_HANDLE, NET_BUFFER_LIST_SET_NEXT_NBL, NET_BUFFER_LIST_SET_PARENT,
-    NET_BUFFER_NEXT_NB, NET_BUFFER_PROTOCOL_RESERVED, NET_BUFFER_SET_DATA_LENGTH,
-    NET_BUFFER_SET_NEXT_NB, NET_BUFFER_SET_PROTOCOL_RESERVED, POOL_FLAG_NON_PAGED,
+    NET_BUFFER_FIRST_MDL, NET_BUFFER_LIST_FIRST_NB, NET_BUFFER_LIST_POOL_HANDLE,
+    NET_BUFFER_LIST_PROTOCOL_RESERVED, NET_BUFFER_LIST_SET_NEXT_NBL,
+    NET_BUFFER_LIST_SET_PROTOCOL_RESERVED, NET_BUFFER_NEXT_NB, NET_BUFFER_PROTOCOL_RESERVED,
+    NET_BUFFER_SET_DATA_LENGTH, NET_BUFFER_SET_NEXT_NB, NET_BUFFER_SET_PROTOCOL_RESERVED,
+    POOL_FLAG_NON_PAGED,
 };
 
 use crate::free_list::FreeList;
+
+/// `ProtocolReserved` word of a pool NET_BUFFER naming its home NBL.
+const HOME_SLOT: usize = 0;
+/// `ProtocolReserved` word of a pool NBL sent as a copy naming the original NBL it replaces.
+const ORIGINAL_SLOT: usize = 0;
 use crate::names::POOL_TAG;
 
 /// The kernel [`MdlMapper`].
@@ -180,9 +188,10 @@ impl KernelTxPool {
         };
         // SAFETY: the NBL and its NET_BUFFER were just allocated for this filter.
         let nb = unsafe { NET_BUFFER_LIST_FIRST_NB(nbl.as_ptr()) };
-        // SAFETY: this filter originates the NET_BUFFER; ProtocolReserved[0] is its home NBL.
-        if nb.is_null() || !unsafe { NET_BUFFER_SET_PROTOCOL_RESERVED(nb, 0, nbl.as_ptr().cast()) }
-        {
+        let homed = !nb.is_null()
+            // SAFETY: this filter originates the NET_BUFFER; ProtocolReserved[0] is its home NBL.
+            && unsafe { NET_BUFFER_SET_PROTOCOL_RESERVED(nb, HOME_SLOT, nbl.as_ptr().cast()) };
+        if !homed {
             Self::free_entry(nbl);
             return None;
         }
@@ -211,13 +220,42 @@ impl KernelTxPool {
         pool == self.nbl_pool
     }
 
+    /// Stores the original NBL that the filter-owned `copy` replaces, for
+    /// [`KernelTxPool::release_sent`].
+    ///
+    /// The link lives in filter-owned memory — `ProtocolReserved[ORIGINAL_SLOT]` of the copy, a
+    /// pool NBL this filter allocated and originates (the originator's words) — and not in the
+    /// copy's `ParentNetBufferList`: that field tells NDIS and the drivers below that the NBL is
+    /// a clone or fragment of its parent (the copy shares no memory with the original), and it
+    /// belongs to whoever clones an NBL, not to a filter's own bookkeeping.
+    pub(super) fn remember_original(
+        copy: NonNull<NET_BUFFER_LIST>,
+        original: NonNull<NET_BUFFER_LIST>,
+    ) {
+        // SAFETY: `copy` is a filter-owned NBL of this pool, owned by the caller; the index is
+        // in range (so the write happens).
+        let _ = unsafe {
+            NET_BUFFER_LIST_SET_PROTOCOL_RESERVED(
+                copy.as_ptr(),
+                ORIGINAL_SLOT,
+                original.as_ptr().cast(),
+            )
+        };
+    }
+
     /// Puts an entry back: its NBL unlinked, its NET_BUFFER alone again.
     fn release(&self, nbl: NonNull<NET_BUFFER_LIST>) {
         let (nb, _, _) = entry_parts(nbl);
         // SAFETY: the entry is owned by the caller, who gives it back now.
         unsafe { NET_BUFFER_LIST_SET_NEXT_NBL(nbl.as_ptr(), core::ptr::null_mut()) };
-        // SAFETY: as above; this filter allocated the NBL.
-        unsafe { NET_BUFFER_LIST_SET_PARENT(nbl.as_ptr(), core::ptr::null_mut()) };
+        // SAFETY: as above; forgets the original of a previous send.
+        let _ = unsafe {
+            NET_BUFFER_LIST_SET_PROTOCOL_RESERVED(
+                nbl.as_ptr(),
+                ORIGINAL_SLOT,
+                core::ptr::null_mut(),
+            )
+        };
         if !nb.is_null() {
             // SAFETY: the entry's own NET_BUFFER, owned with it.
             unsafe { NET_BUFFER_SET_NEXT_NB(nb, core::ptr::null_mut()) };
@@ -231,15 +269,18 @@ impl KernelTxPool {
     /// Returns every entry of a filter-owned NBL (its NET_BUFFER chain) to the pool; returns the
     /// original NBL stored in it.
     pub(super) fn release_sent(&self, nbl: NonNull<NET_BUFFER_LIST>) -> *mut NET_BUFFER_LIST {
-        // SAFETY: a filter-owned NBL just completed to this filter.
-        let original = unsafe { NET_BUFFER_LIST_PARENT(nbl.as_ptr()) };
+        // SAFETY: a filter-owned NBL just completed to this filter; `remember_original` wrote
+        // this word (or `release` cleared it).
+        let original = unsafe { NET_BUFFER_LIST_PROTOCOL_RESERVED(nbl.as_ptr(), ORIGINAL_SLOT) }
+            .unwrap_or(core::ptr::null_mut())
+            .cast::<NET_BUFFER_LIST>();
         // SAFETY: as above.
         let mut nb = unsafe { NET_BUFFER_LIST_FIRST_NB(nbl.as_ptr()) };
         while !nb.is_null() {
             // SAFETY: `nb` belongs to the completed NBL's chain, owned by this filter.
             let next = unsafe { NET_BUFFER_NEXT_NB(nb) };
             // SAFETY: this filter set ProtocolReserved[0] of every NET_BUFFER of the pool.
-            let home = unsafe { NET_BUFFER_PROTOCOL_RESERVED(nb, 0) };
+            let home = unsafe { NET_BUFFER_PROTOCOL_RESERVED(nb, HOME_SLOT) };
             if let Some(home) = home.and_then(|h| NonNull::new(h.cast::<NET_BUFFER_LIST>())) {
                 self.release(home);
             }

@@ -10,6 +10,7 @@
 mod datapath;
 mod device;
 mod filter;
+mod oid_list;
 mod port;
 mod setup;
 

@@ -9,7 +9,7 @@
 //! |---|---|
 //! | `send_down`, `send_copy_down` | appended to one chain, `NdisFSendNetBufferLists` once when the port is flushed/dropped (end of `FilterSendNetBufferLists`) |
 //! | `stage_copy`, `discard_staged` | `KernelTxPool` entries linked into one filter-owned NBL (NET_BUFFER chain), or put back |
-//! | `reclaim_copy` | an NBL of the module's NBL pool: its entries back to the pool, its `ParentNetBufferList` returned |
+//! | `reclaim_copy` | an NBL of the module's NBL pool: its entries back to the pool, the original kept in its pool entry returned |
 //! | `complete_send_up` | `NdisFSendNetBufferListsComplete` |
 //! | `indicate_receive_up` | `NdisFIndicateReceiveNetBufferLists` (same `PortNumber`, the miniport's `ReceiveFlags`) |
 //! | `return_receive_down` | `NdisFReturnNetBufferLists` |
@@ -47,8 +47,7 @@ use ndis_bindings::ipsecov2_abi::{
 use ndis_bindings::{
     GUID, NDIS_SIZEOF_STATUS_INDICATION_REVISION_1, NDIS_STATUS_INDICATION,
     NDIS_STATUS_INDICATION_REVISION_1, NET_BUFFER_LIST_SET_INFO, NET_BUFFER_LIST_SET_NEXT_NBL,
-    NET_BUFFER_LIST_SET_PARENT, NET_BUFFER_LIST_SET_SOURCE_HANDLE, NET_BUFFER_LIST_SET_STATUS,
-    NET_BUFFER_SET_NEXT_NB,
+    NET_BUFFER_LIST_SET_SOURCE_HANDLE, NET_BUFFER_LIST_SET_STATUS, NET_BUFFER_SET_NEXT_NB,
 };
 
 use super::datapath::{KernelTxBuffer, KernelTxPool, RawChain};
@@ -340,7 +339,9 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
         // SAFETY: `c` is a filter-owned NBL and `original` the NBL it replaces, both owned here:
         // the copy gets the original's send information (802.1Q, priority, cancel id, ...).
         unsafe { NdisCopySendNetBufferListInfo(c, original.as_ptr()) };
-        // The bytes are final: no IPsec, checksum or LSO work is left for the NIC.
+        // The bytes are final: no IPsec, checksum or LSO work is left for the NIC (the checksums
+        // TCP/IP asked for on this protected packet were computed by the filter core's send
+        // path, `checksum::protect`, so the request is not passed on).
         for slot in [
             IPsecOffloadV2NetBufferListInfo,
             IPsecOffloadV2TunnelNetBufferListInfo,
@@ -351,8 +352,10 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
             // SAFETY: the copy is owned by this filter.
             let _ = unsafe { NET_BUFFER_LIST_SET_INFO(c, slot, core::ptr::null_mut()) };
         }
-        // SAFETY: as above; `reclaim_copy` finds the original here when the copy completes.
-        unsafe { NET_BUFFER_LIST_SET_PARENT(c, original.as_ptr()) };
+        // `reclaim_copy` finds the original in the copy's own ProtocolReserved when the copy
+        // completes (not in `ParentNetBufferList`, which marks clones: see
+        // `KernelTxPool::remember_original`).
+        KernelTxPool::remember_original(copy, original);
         // SAFETY: as above; NDIS routes the completion to this filter module.
         unsafe { NET_BUFFER_LIST_SET_SOURCE_HANDLE(c, self.filter_handle) };
         // SAFETY: as above.
@@ -375,7 +378,7 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
         }
         let _ = nbl.into_raw();
         let original = self.pool.release_sent(this);
-        // SAFETY: `original` is the ParentNetBufferList `send_copy_down` stored: an NBL the
+        // SAFETY: `original` is the NBL `send_copy_down` stored in the copy's pool entry: an NBL the
         // protocol gave this filter, alone (Next cleared), owned by the filter until it completes
         // it, and referred to by nothing else now that its copy is back in the pool (NULL gives
         // an empty chain).
@@ -437,17 +440,44 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
             Some(p) if len > 0 => unsafe { core::slice::from_raw_parts_mut(p.as_ptr(), len) },
             _ => &mut empty,
         };
-        let mut view = OidRequest {
-            request_type: req.RequestType,
+        let request_type = req.RequestType;
+        let set = request_type == NdisRequestSetInformation;
+        // An ADD_SA / DELETE_SA list with elements outside the InformationBuffer is seen by the
+        // module as a filter-owned staging copy (`ipsecov2_oid::gather`), its handles written
+        // back afterwards.
+        let mut memory = super::oid_list::RequesterMemory;
+        let (r, view) = ipsecov2_oid::with_list_view(
             oid,
+            set,
             buffer,
+            ptr as u64,
+            &mut memory,
+            |b, address| {
+                let mut view = OidRequest {
+                    request_type,
+                    oid,
+                    buffer: b,
+                    buffer_address: address,
+                    bytes_written,
+                    bytes_read,
+                    bytes_needed,
+                };
+                let r = f(&mut view);
+                (r, (view.bytes_written, view.bytes_read, view.bytes_needed))
+            },
+        );
+        let len_u32 = u32::try_from(len).unwrap_or(u32::MAX);
+        let results = OidRequest {
+            request_type,
+            oid,
+            buffer: &mut [],
             buffer_address: ptr as u64,
-            bytes_written,
-            bytes_read,
-            bytes_needed,
+            bytes_written: view.0,
+            // Never more than TCP/IP's own buffer, whatever the staging copy's length.
+            bytes_read: view.1.min(len_u32),
+            bytes_needed: view.2,
         };
-        let r = f(&mut view);
-        write_results(req, &view);
+        write_results(req, &results);
         r
     }
 

@@ -8,7 +8,8 @@ use ndis_bindings::ipsecov2_abi::{
 use ndis_bindings::{
     wide, NdisParameterHexInteger, NdisParameterInteger, NDIS_CONFIGURATION_OBJECT,
     NDIS_CONFIGURATION_OBJECT_REVISION_1, NDIS_CONFIGURATION_PARAMETER,
-    NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, UNICODE_STRING,
+    NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT, NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1,
+    UNICODE_STRING,
 };
 
 use crate::config::{
@@ -59,10 +60,13 @@ fn read_integer(config: NDIS_HANDLE, keyword: &'static [u16]) -> Option<u32> {
 /// PASSIVE_LEVEL (FilterAttach).
 pub(super) fn read_config(filter_handle: NDIS_HANDLE) -> FilterConfig {
     let mut object = NDIS_CONFIGURATION_OBJECT {
+        // Header.Size is NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1 (0x14, through `Flags`),
+        // as NdisOpenConfigurationEx's documentation asks; `sizeof` would be the padded 0x18,
+        // which NDIS versions that check the revision's exact size may refuse.
         Header: NDIS_OBJECT_HEADER::new(
             NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT,
             NDIS_CONFIGURATION_OBJECT_REVISION_1,
-            core::mem::size_of::<NDIS_CONFIGURATION_OBJECT>() as u16,
+            NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1,
         ),
         NdisHandle: filter_handle,
         Flags: 0,

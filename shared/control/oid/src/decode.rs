@@ -50,7 +50,7 @@ pub fn spi_from_field(bytes: [u8; 4]) -> u32 {
 
 /// Checks an NDIS_OBJECT_HEADER at `offset`: Type DEFAULT, Revision ≥ 1, Size ≥ `min_size`.
 /// Returns the Size.
-fn check_header(
+pub(crate) fn check_header(
     buf: &InfoBuffer<'_>,
     offset: usize,
     min_size: usize,
@@ -425,18 +425,26 @@ fn decode_sa_body<'a>(
     let sa_at = |i: usize| base + fields.sec_assoc + i * sec::SIZE;
     let bundle = match num {
         1 => {
-            let sa = decode_sec_assoc(buf, sa_at(0), keys)?;
+            let sa = decode_sec_assoc(buf, sa_at(0), keys, false)?;
             match sa.protocol {
                 IpsecProtocol::Esp => Bundle::Esp(sa),
                 IpsecProtocol::Ah => Bundle::Ah(sa),
             }
         }
         2 => {
-            let esp = decode_sec_assoc(buf, sa_at(0), keys)?;
-            let ah = decode_sec_assoc(buf, sa_at(1), keys)?;
-            if esp.protocol != IpsecProtocol::Esp || ah.protocol != IpsecProtocol::Ah {
-                return Err(SaReject::Combination);
-            }
+            // Seed 004: the order of the entries "indicates the order in which the miniport
+            // driver should perform the operations": [ESP, AH] outbound, [AH, ESP] inbound.
+            // Each entry names its protocol, so both orders are read the same way, in either
+            // direction (docs/tcpip-reading.md, point 2).
+            let op = |i: usize| operation(buf.u32_at(sa_at(i) + sec::OPERATION).unwrap_or(0));
+            let (esp_at, ah_at) = match (op(0)?, op(1)?) {
+                (IpsecProtocol::Esp, IpsecProtocol::Ah) => (sa_at(0), sa_at(1)),
+                (IpsecProtocol::Ah, IpsecProtocol::Esp) => (sa_at(1), sa_at(0)),
+                _ => return Err(SaReject::Combination),
+            };
+            // Under AH, ESP may go without integrity (point 6).
+            let esp = decode_sec_assoc(buf, esp_at, keys, true)?;
+            let ah = decode_sec_assoc(buf, ah_at, keys, false)?;
             Bundle::EspAh { esp, ah }
         }
         n => return Err(SaReject::NumExtHdrs(n)),
@@ -525,21 +533,32 @@ fn cbc_or_null(id: u32) -> Option<Encryption> {
     }
 }
 
-/// ICV length of AES-GCM from `AdditionalInfo` (8, 12 or 16 per RFC 4106).
+/// ICV length of AES-GCM from `AdditionalInfo` (8, 12 or 16 bytes per RFC 4106). The documents
+/// give no unit: the same lengths in bits (64, 96, 128) are accepted too, they cannot be
+/// confused with a byte count (docs/tcpip-reading.md, point 7).
 fn gcm_icv(additional: u32) -> Result<u8, SaReject> {
     match additional {
-        8 => Ok(8),
-        12 => Ok(12),
-        16 => Ok(16),
+        8 | 64 => Ok(8),
+        12 | 96 => Ok(12),
+        16 | 128 => Ok(16),
         other => Err(SaReject::IcvLength(other)),
     }
 }
 
+/// AES-GMAC's ICV is 16 bytes (RFC 4543): `AdditionalInfo` 16, or 128 in bits.
+fn gmac_icv_ok(additional: u32) -> bool {
+    matches!(additional, 16 | 128)
+}
+
 /// The content pass of one IPSEC_OFFLOAD_V2_SECURITY_ASSOCIATION.
+///
+/// `under_ah`: the ESP entry of an ESP+AH bundle, which may go without integrity (AH
+/// authenticates the packet before ESP is decrypted).
 fn decode_sec_assoc<'a>(
     buf: &'a InfoBuffer<'_>,
     at: usize,
     keys: KeyRegion,
+    under_ah: bool,
 ) -> Result<SecAssocSpec<'a>, SaReject> {
     let flags = buf.u32_at(at + sec::FLAGS).unwrap_or(0);
     if flags & !IPSEC_OFFLOAD_V2_ESN_SA != 0 {
@@ -557,11 +576,8 @@ fn decode_sec_assoc<'a>(
         IpsecProtocol::Esp => {
             if let Some(size) = aes_gcm_encryption(enc.identifier) {
                 // Combined mode: the key (key || salt) and ICV length are in EncryptionAlgorithm;
-                // AuthenticationAlgorithm "should not be used": its identifier may be 0 or the
-                // matching AES-GCM bit, its key fields are ignored.
-                if auth.identifier != 0 && aes_gcm_authentication(auth.identifier) != Some(size) {
-                    return Err(SaReject::AlgorithmCombination);
-                }
+                // AuthenticationAlgorithm "should not be used": ignored whole, identifier and
+                // key fields (docs/tcpip-reading.md, point 7).
                 let e = Encryption::AesGcm {
                     key: size,
                     icv_len: gcm_icv(enc.additional)?,
@@ -584,14 +600,17 @@ fn decode_sec_assoc<'a>(
                     if e != Encryption::Null {
                         return Err(SaReject::AlgorithmCombination);
                     }
-                    if auth.additional != 16 {
+                    if !gmac_icv_ok(auth.additional) {
                         return Err(SaReject::IcvLength(auth.additional));
                     }
                     Integrity::AesGmac(size)
                 } else {
                     return Err(SaReject::AuthenticationAlgorithm(auth.identifier));
                 };
-                if e == Encryption::Null && i == Integrity::None {
+                // Confidentiality-only ESP is refused on its own (without an ICV the padding
+                // check is an oracle), but NULL ESP without integrity is one of the
+                // combinations the requirements page lists under AH (point 6).
+                if e == Encryption::Null && i == Integrity::None && !under_ah {
                     return Err(SaReject::AlgorithmCombination);
                 }
                 let ek = keys.key(buf, &enc, e.key_len())?;
@@ -606,7 +625,7 @@ fn decode_sec_assoc<'a>(
             let i = if let Some(h) = hmac(auth.identifier) {
                 h
             } else if let Some(size) = aes_gcm_authentication(auth.identifier) {
-                if auth.additional != 16 {
+                if !gmac_icv_ok(auth.additional) {
                     return Err(SaReject::IcvLength(auth.additional));
                 }
                 Integrity::AesGmac(size)

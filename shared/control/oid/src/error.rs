@@ -49,6 +49,19 @@ pub enum RequestError {
     ListTooLong,
     /// A field that must hold one of a few values holds another (UPDATE_SA Operation).
     BadField,
+    /// An element outside the buffer could not be read at the address its predecessor's
+    /// `Next` holds (the driver shell's gathering, [`crate::gather`]).
+    ElementUnreadable {
+        /// Position of the element.
+        element: usize,
+    },
+    /// An element outside the buffer claims more bytes (header size or key data) than
+    /// [`crate::gather::MAX_ELEMENT_BYTES`], or the gathered list more than
+    /// [`crate::gather::MAX_STAGED_BYTES`].
+    ElementTooLarge {
+        /// Position of the element.
+        element: usize,
+    },
 }
 
 impl RequestError {

@@ -163,6 +163,27 @@ fn finish_add(
     }
 }
 
+/// A structurally refused ADD_SA: NULL into the OffloadHandle of every element that can be
+/// reached inside the buffer (aligned, its fixed part inside, not visited before), so that
+/// TCP/IP never reads its own bytes back as a handle (docs/tcpip-reading.md, point 8).
+fn null_reachable_handles(buf: &mut InfoBuffer<'_>) {
+    use crate::layout::add_sa;
+    let min = add_sa::SIZE_REVISION_1;
+    // The first element always (its handle field alone may fit in a buffer too short for the
+    // element); then only forward, aligned and whole, so that a cycle or an overlap ends the
+    // walk and nothing but a handle field of an element is ever written.
+    let _ = buf.put_u64(add_sa::OFFLOAD_HANDLE, 0);
+    let mut offset = 0usize;
+    while offset.saturating_add(min) <= buf.len() {
+        let next = buf.u64_at(offset + add_sa::NEXT).unwrap_or(0);
+        match (next != 0).then(|| buf.element_offset(next, min)).flatten() {
+            Some(o) if o >= offset + min && buf.is_aligned(o) => offset = o,
+            _ => return,
+        }
+        let _ = buf.put_u64(offset + add_sa::OFFLOAD_HANDLE, 0);
+    }
+}
+
 fn refused_add(e: RequestError) -> AddSaReport {
     AddSaReport {
         completion: SetCompletion::from_request_error(&e),
@@ -181,7 +202,10 @@ fn refused_add(e: RequestError) -> AddSaReport {
 pub fn set_add_sa<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
     let results = match decode_add_sa(buf) {
         Ok(elements) => install_all(&elements, backend),
-        Err(e) => return refused_add(e),
+        Err(e) => {
+            null_reachable_handles(buf);
+            return refused_add(e);
+        }
     };
     finish_add(buf, results)
 }
@@ -190,7 +214,11 @@ pub fn set_add_sa<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) 
 pub fn set_add_sa_ex<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
     let results = match decode_add_sa_ex(buf) {
         Ok(element) => install_all(core::slice::from_ref(&element), backend),
-        Err(e) => return refused_add(e),
+        Err(e) => {
+            // Where the handle goes, if the buffer reaches that far.
+            let _ = buf.put_u64(crate::layout::add_sa_ex::OFFLOAD_HANDLE, 0);
+            return refused_add(e);
+        }
     };
     finish_add(buf, results)
 }

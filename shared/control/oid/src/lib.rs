@@ -18,6 +18,7 @@ extern crate alloc;
 pub mod buffer;
 pub mod decode;
 pub mod error;
+pub mod gather;
 pub mod handler;
 pub mod layout;
 pub mod raw;
@@ -29,6 +30,7 @@ pub use decode::{
     AddSaElement, UpdateSa, MAX_LIST_ELEMENTS,
 };
 pub use error::{BackendError, HeaderFault, RequestError, SaReject, UpdateError};
+pub use gather::{gather, with_list_view, ListKind, ListMemory, Staged};
 pub use handler::{
     set_add_sa, set_add_sa_ex, set_delete_sa, set_update_sa, AddSaReport, DeleteSaReport,
     SaBackend, SetCompletion, UpdateFailure, UpdateSaReport,

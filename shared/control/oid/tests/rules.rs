@@ -48,7 +48,8 @@ fn element_rejected(mutate: impl FnOnce(&mut AddSa), reason: SaReject) {
 }
 
 /// The whole request is refused with `status` (and `needed` as BytesNeeded); nothing installed,
-/// nothing written.
+/// nothing written but NULL into OffloadHandle fields (the builder fills them with 0x5a bytes),
+/// at least the first element's.
 fn request_refused(
     mut bytes: Vec<u8>,
     base: u64,
@@ -64,7 +65,22 @@ fn request_refused(
     assert_eq!(report.request_error, Some(why));
     assert!(report.elements.is_empty());
     assert_eq!(backend.table.len(), 0, "nothing installed");
-    assert_eq!(bytes, before, "nothing written");
+    only_null_handles_written(&bytes, &before);
+}
+
+/// A refused request wrote nothing but NULL over OffloadHandle fields (0x5a bytes from the
+/// builder), the first element's included (docs/tcpip-reading.md, point 8).
+fn only_null_handles_written(bytes: &[u8], before: &[u8]) {
+    for (i, (now, was)) in bytes.iter().zip(before).enumerate() {
+        assert!(
+            now == was || (*now == 0 && *was == 0x5a),
+            "byte {i:#x} written: {was:#x} -> {now:#x}"
+        );
+    }
+    let first = add_sa::OFFLOAD_HANDLE..add_sa::OFFLOAD_HANDLE + 8;
+    if let Some(h) = bytes.get(first) {
+        assert_eq!(h, [0u8; 8], "the first element's OffloadHandle is NULL");
+    }
 }
 
 // ---------------------------------------------------------------- structure: whole request refused
@@ -298,7 +314,7 @@ fn overlapping_elements_are_refused() {
     // the overlap check; either way nothing is installed or written.
     assert!(report.request_error.is_some());
     assert_eq!(backend.table.len(), 0);
-    assert_eq!(bytes, before);
+    only_null_handles_written(&bytes, &before);
 }
 
 #[test]
@@ -371,13 +387,43 @@ fn operation_max_is_rejected() {
     );
 }
 
+/// Offloaded with every element of `elements` (the second one changed by `mutate`).
+fn element_accepted(mutate: impl FnOnce(&mut AddSa)) {
+    let mut elements = vec![esp_gcm(0x1001, 128, 16), esp_gcm(0x1002, 256, 16)];
+    mutate(&mut elements[1]);
+    let backend = TableBackend::new(16);
+    let (report, bytes, offsets) = run_add(&elements, &backend);
+    assert_eq!(report.completion.status, NDIS_STATUS_SUCCESS, "{report:?}");
+    for (i, &o) in offsets.iter().enumerate() {
+        assert!(report.elements[i].is_ok(), "{report:?}");
+        assert_ne!(handle_at(&bytes, o), 0);
+    }
+    assert_eq!(backend.table.len(), 2);
+}
+
+/// Seed 004: the order of the entries is the order of the operations; an inbound bundle lists
+/// AH first. Both orders are read the same way (docs/tcpip-reading.md, point 2).
 #[test]
-fn ah_followed_by_esp_is_rejected() {
+fn ah_followed_by_esp_is_accepted() {
+    element_accepted(|e| {
+        let b = esp_ah(0x2001, 0x2002);
+        *e = AddSa {
+            sa: [b.sa[1], b.sa[0]],
+            flags: b.flags | IPSEC_OFFLOAD_V2_INBOUND,
+            ..b
+        };
+    });
+}
+
+#[test]
+fn ah_followed_by_ah_is_rejected() {
     element_rejected(
         |e| {
             let b = esp_ah(0x2001, 0x2002);
+            let mut first = b.sa[1];
+            first.spi = 0x2003;
             *e = AddSa {
-                sa: [b.sa[1], b.sa[0]],
+                sa: [first, b.sa[1]],
                 ..b
             };
         },
@@ -475,26 +521,35 @@ fn ah_without_authentication_is_rejected() {
     );
 }
 
+/// AES-GCM's AuthenticationAlgorithm "should not be used": ignored whatever it holds
+/// (docs/tcpip-reading.md, point 7).
 #[test]
-fn gcm_with_hmac_is_rejected() {
-    element_rejected(
-        |e| {
-            *e = esp_gcm(0x3001, 128, 16);
-            e.sa[0].auth.id = IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1;
-        },
-        SaReject::AlgorithmCombination,
-    );
+fn gcm_with_hmac_authentication_is_accepted() {
+    element_accepted(|e| {
+        *e = esp_gcm(0x3001, 128, 16);
+        e.sa[0].auth.id = IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_1;
+    });
 }
 
 #[test]
-fn gcm_with_gcm_authentication_of_another_size_is_rejected() {
-    element_rejected(
-        |e| {
-            *e = esp_gcm(0x3001, 128, 16);
-            e.sa[0].auth.id = IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_256;
-        },
-        SaReject::AlgorithmCombination,
-    );
+fn gcm_with_gcm_authentication_of_another_size_is_accepted() {
+    element_accepted(|e| {
+        *e = esp_gcm(0x3001, 128, 16);
+        e.sa[0].auth.id = IPSEC_OFFLOAD_V2_AUTHENTICATION_AES_GCM_256;
+    });
+}
+
+/// `AdditionalInfo` has no unit in the documents: 64, 96 and 128 read as bits.
+#[test]
+fn gcm_icv_length_in_bits_is_accepted() {
+    for bits in [64, 96, 128] {
+        element_accepted(|e| *e = esp_gcm(0x3001, 128, bits));
+    }
+}
+
+#[test]
+fn gcm_icv_length_neither_bytes_nor_bits_is_rejected() {
+    element_rejected(|e| *e = esp_gcm(0x3001, 128, 32), SaReject::IcvLength(32));
 }
 
 #[test]

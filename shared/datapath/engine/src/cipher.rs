@@ -10,6 +10,7 @@ use ghash::GHash;
 use zeroize::Zeroize;
 
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 
 use crate::alg::AesKeySize;
 use crate::error::SetupError;
@@ -20,9 +21,47 @@ use crate::error::SetupError;
 /// (aes 0.8's autodetect types hold the AES-NI and the fixsliced fallback schedules, 704 / 832 /
 /// 960 bytes), instead of every SA carrying the AES-256 size inline.
 pub(crate) enum AesKey {
-    A128(Box<Aes128>),
-    A192(Box<Aes192>),
-    A256(Box<Aes256>),
+    A128(Schedule<Aes128>),
+    A192(Schedule<Aes192>),
+    A256(Schedule<Aes256>),
+}
+
+/// A key schedule alone in its heap block, allocated without panicking and built by a function
+/// of its own ([`Schedule::new`]).
+///
+/// `Box::new(Aes256::new_from_slice(key)?)` built all three AES schedules in the frame of
+/// `AesKey::new` (4 KiB of a kernel stack of 24) and panicked when the allocation failed. Here
+/// the block is reserved first (`try_reserve_exact`: an allocation failure is
+/// [`SetupError::NoMemory`]) and the schedule is moved into it by one non-inlined function
+/// per type, whose frame holds one schedule while the cipher crate builds it (the crate only
+/// returns schedules by value, and safe code cannot build one in place: 1.4 to 1.8 KiB, listed
+/// in `tests/stack-budget/exceptions.txt`). (`Box<[T; 1]>` because safe code cannot turn
+/// a `Box<MaybeUninit<T>>` into a `Box<T>`; same layout as `Box<T>`.)
+pub(crate) struct Schedule<T>(Box<[T; 1]>);
+
+impl<T: KeyInit> Schedule<T> {
+    #[inline(never)]
+    fn new(key: &[u8], bad: SetupError) -> Result<Self, SetupError> {
+        let mut block: Vec<T> = Vec::new();
+        block
+            .try_reserve_exact(1)
+            .map_err(|_| SetupError::NoMemory)?;
+        block.push(T::new_from_slice(key).map_err(|_| bad)?);
+        // One element in a block of capacity one: the conversion neither reallocates nor fails.
+        let one: Box<[T; 1]> = block
+            .into_boxed_slice()
+            .try_into()
+            .map_err(|_| SetupError::NoMemory)?;
+        Ok(Self(one))
+    }
+}
+
+impl<T> core::ops::Deref for Schedule<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        let [t] = &*self.0;
+        t
+    }
 }
 
 impl AesKey {
@@ -41,15 +80,9 @@ impl AesKey {
             got: key.len(),
         };
         Ok(match size {
-            AesKeySize::Aes128 => {
-                Self::A128(Box::new(Aes128::new_from_slice(key).map_err(|_| bad)?))
-            }
-            AesKeySize::Aes192 => {
-                Self::A192(Box::new(Aes192::new_from_slice(key).map_err(|_| bad)?))
-            }
-            AesKeySize::Aes256 => {
-                Self::A256(Box::new(Aes256::new_from_slice(key).map_err(|_| bad)?))
-            }
+            AesKeySize::Aes128 => Self::A128(Schedule::new(key, bad)?),
+            AesKeySize::Aes192 => Self::A192(Schedule::new(key, bad)?),
+            AesKeySize::Aes256 => Self::A256(Schedule::new(key, bad)?),
         })
     }
 
@@ -75,8 +108,8 @@ impl AesKey {
 /// DES or 3DES-EDE key schedule. Zeroized on drop by the `des` crate.
 /// A DES or 3DES key schedule, boxed (see [`AesKey`]).
 pub(crate) enum DesKey {
-    Single(Box<Des>),
-    Triple(Box<TdesEde3>),
+    Single(Schedule<Des>),
+    Triple(Schedule<TdesEde3>),
 }
 
 /// DES weak and semi-weak keys (FIPS 74 / NIST SP 800-67), compared with
@@ -136,12 +169,11 @@ impl DesKey {
         if des_is_weak(key) {
             return Err(SetupError::WeakKey);
         }
-        Des::new_from_slice(key)
-            .map(|c| Self::Single(Box::new(c)))
-            .map_err(|_| SetupError::EncryptionKeyLength {
-                expected: 8,
-                got: key.len(),
-            })
+        let bad = SetupError::EncryptionKeyLength {
+            expected: 8,
+            got: key.len(),
+        };
+        Schedule::new(key, bad).map(Self::Single)
     }
 
     pub(crate) fn new_triple(key: &[u8]) -> Result<Self, SetupError> {
@@ -161,9 +193,7 @@ impl DesKey {
         {
             return Err(SetupError::WeakKey);
         }
-        TdesEde3::new_from_slice(key)
-            .map(|c| Self::Triple(Box::new(c)))
-            .map_err(|_| bad)
+        Schedule::new(key, bad).map(Self::Triple)
     }
 
     pub(crate) fn encrypt(&self, b: &mut [u8; 8]) {

@@ -28,6 +28,9 @@ pub enum SetupError {
     WeakKey,
     /// The anti-replay window size is outside 32..=4096 bits.
     ReplayWindowSize,
+    /// The allocator had no memory for the key schedule or window (never an abort: the
+    /// driver reports it upward as a resource failure).
+    NoMemory,
 }
 
 impl fmt::Display for SetupError {
@@ -42,6 +45,7 @@ impl fmt::Display for SetupError {
             Self::BadCombination => f.write_str("unsupported algorithm combination"),
             Self::WeakKey => f.write_str("weak DES/3DES key"),
             Self::ReplayWindowSize => f.write_str("replay window outside 32..=4096"),
+            Self::NoMemory => f.write_str("no memory for the SA's state"),
         }
     }
 }

@@ -260,6 +260,24 @@ impl EspSa {
         })
     }
 
+    /// Prepare ESP with NULL encryption and no integrity algorithm: no IV, no ICV, nothing
+    /// encrypted, only the trailer checked on open. RFC 4303 allows it, and the IPsecOV2
+    /// requirements page lists ESP "Null" under AH among the combinations to support; use it
+    /// only inside an AH bundle, where AH authenticates the whole packet before ESP is opened
+    /// ([`EspSa::new`] refuses it on its own).
+    pub fn new_null_under_ah(esn: bool) -> Self {
+        Self {
+            cfg: EspConfig {
+                encryption: EspEncryption::Null,
+                integrity: EspIntegrity::None,
+                esn,
+            },
+            enc: Enc::Null,
+            auth: None,
+            iv_counter: AtomicU64::new(0),
+        }
+    }
+
     /// Prepare a confidentiality-only SA (CBC or NULL encryption without
     /// integrity) — for the RFC 3602 known-answer tests only; [`EspSa::new`]
     /// refuses this combination.

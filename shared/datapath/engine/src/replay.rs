@@ -8,7 +8,7 @@
 //! bad ICV never moves the window.
 
 use alloc::boxed::Box;
-use alloc::vec;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{PacketError, SetupError};
@@ -39,8 +39,13 @@ impl ReplayWindow {
         }
         // One spare block so that sliding can clear whole blocks (RFC 6479).
         let blocks = window.div_ceil(64) as usize + 1;
+        let mut bitmap = Vec::new();
+        bitmap
+            .try_reserve_exact(blocks)
+            .map_err(|_| SetupError::NoMemory)?;
+        bitmap.resize(blocks, 0u64);
         Ok(Self {
-            bitmap: vec![0u64; blocks].into_boxed_slice(),
+            bitmap: bitmap.into_boxed_slice(),
             window,
             top: 0,
             esn,

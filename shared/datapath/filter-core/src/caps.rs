@@ -148,7 +148,28 @@ pub fn with_capabilities(miniport: &NDIS_OFFLOAD, caps: &NDIS_IPSEC_OFFLOAD_V2) 
         out.Header.Size = NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2;
     }
     out.IPsecV2 = *caps;
+    out.Flags = coexistence_flags(miniport.Flags, caps);
     out
+}
+
+/// `NDIS_OFFLOAD::Flags` as this filter reports them: the miniport's, with
+/// `IPSEC_OFFLOAD_V2_AND_TCP_CHECKSUM_COEXISTENCE` / `_AND_UDP_CHECKSUM_COEXISTENCE` replaced by
+/// what the filter provides. Those flags promise that TCP/UDP checksum offload works on packets
+/// that also use IPsec offload; the miniport's flags speak of its own IPsecOV2 (which the filter
+/// hides), so they are never passed through. The filter computes every checksum TCP/IP requests
+/// on a protected send itself (`checksum`: the protected TCP/UDP checksum before sealing, the
+/// IPv4 header and UDP-ESP checksums after), so it reports both exactly when it reports
+/// IPsecOV2 (`Ah` or `Esp`).
+#[must_use]
+pub fn coexistence_flags(miniport_flags: ULONG, caps: &NDIS_IPSEC_OFFLOAD_V2) -> ULONG {
+    let both = IPSEC_OFFLOAD_V2_AND_TCP_CHECKSUM_COEXISTENCE
+        | IPSEC_OFFLOAD_V2_AND_UDP_CHECKSUM_COEXISTENCE;
+    let ours = if caps.Ah != FALSE || caps.Esp != FALSE {
+        both
+    } else {
+        0
+    };
+    (miniport_flags & !both) | ours
 }
 
 fn put(buf: &mut [u8], at: usize, bytes: &[u8]) -> Option<()> {
@@ -185,6 +206,9 @@ pub fn patch_offload_bytes(
     }
     type V = NDIS_IPSEC_OFFLOAD_V2;
     let base = offset_of!(NDIS_OFFLOAD, IPsecV2);
+    let flags_at = offset_of!(NDIS_OFFLOAD, Flags);
+    let flags = u32::from_le_bytes(buf.get(flags_at..flags_at + 4)?.try_into().ok()?);
+    put(buf, flags_at, &coexistence_flags(flags, caps).to_le_bytes())?;
     put(buf, base, &[0; core::mem::size_of::<V>()])?;
     put(
         buf,

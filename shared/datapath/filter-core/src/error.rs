@@ -59,6 +59,8 @@ pub enum SendDrop {
     BadHeaderOffset,
     /// The next header or pad length in slot 12 disagrees with the framed ESP trailer.
     HeaderInfoMismatch,
+    /// The ESP or AH header found for the SA carries another SPI than the SA's.
+    SpiMismatch,
     /// No filter-owned transmit buffer was free (or large enough).
     PoolExhausted,
     /// The NET_BUFFER's MDL chain is malformed.
@@ -78,6 +80,7 @@ drop_buckets! {
         pool_exhausted = Self::PoolExhausted,
         bad_nbl = Self::Nbl(_),
         crypto = Self::Crypto(_),
+        spi_mismatch = Self::SpiMismatch,
     }
 }
 
@@ -90,9 +93,10 @@ impl SendDrop {
             Self::LsoNotSupported => NDIS_STATUS_NOT_SUPPORTED,
             Self::PoolExhausted => NDIS_STATUS_RESOURCES,
             Self::Nbl(e) => e.ndis_status(),
-            Self::Frame(_) | Self::BadHeaderOffset | Self::HeaderInfoMismatch => {
-                NDIS_STATUS_INVALID_DATA
-            }
+            Self::Frame(_)
+            | Self::BadHeaderOffset
+            | Self::HeaderInfoMismatch
+            | Self::SpiMismatch => NDIS_STATUS_INVALID_DATA,
             Self::Crypto(PacketError::IvExhausted | PacketError::SequenceExhausted) => {
                 NDIS_STATUS_RESOURCES
             }
@@ -207,6 +211,7 @@ mod tests {
             (SendDrop::PoolExhausted, "pool_exhausted"),
             (SendDrop::Nbl(NblError::NullCurrentMdl), "bad_nbl"),
             (SendDrop::Crypto(PacketError::IvExhausted), "crypto"),
+            (SendDrop::SpiMismatch, "spi_mismatch"),
         ];
         assert_eq!(SendDrop::BUCKETS, rows.len());
         for (i, (reason, name)) in rows.into_iter().enumerate() {

@@ -26,6 +26,7 @@
 extern crate alloc;
 
 pub mod caps;
+pub mod checksum;
 pub mod config;
 pub mod counters;
 pub mod error;

@@ -440,10 +440,14 @@ where
             return;
         }
         let can_pend = NDIS_TEST_RECEIVE_CAN_PEND(flags);
-        let verdict = self.state.write().machine.receive(n, can_pend);
+        let (verdict, enable) = {
+            let mut st = self.state.write();
+            (st.machine.receive(n, can_pend), st.enable)
+        };
         match verdict {
             ReceiveVerdict::Indicate => {
-                self.core.receive(&mut chain, mapper, scratch);
+                self.core
+                    .receive_enabled(&mut chain, mapper, scratch, &enable);
                 port.indicate_receive_up(chain, flags);
             }
             ReceiveVerdict::ReturnToMiniport => {

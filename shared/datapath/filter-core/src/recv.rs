@@ -7,14 +7,15 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use ipsec_engine::wire::field::{be32, byte};
 use ipsec_engine::wire::{ah, ipv4, ipv6, locate_ipsec, proto, IpsecKind, IpsecLocation};
-use ipsec_engine::EspOpened;
+use ipsec_engine::{AhOpened, EspOpened, PacketError};
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NbData, NblChain};
-use ipsecov2_offload_sa::OffloadSa;
+use ipsecov2_offload_sa::{AhPart, EspPart, OffloadSa};
 use ipsecov2_satable::{
     AddressFamily, Arc, InboundKey, IpAddress, IpsecProtocol, OffloadHandle, SaLock, TableState,
 };
 
+use crate::config::OffloadEnable;
 use crate::error::{Layer, RecvFailure};
 use crate::frame::{datagram_len, destination, l2_len};
 use crate::FilterCore;
@@ -53,12 +54,75 @@ struct Opened {
     payload: (usize, usize),
 }
 
+/// The ESN high-order bits to try after `high` failed for a packet whose low-order sequence
+/// number is `low`: the epoch before (a packet sent before the boundary and received after the
+/// receiver's UPDATE_SA) for a low number in the upper half, the epoch after (sent after the
+/// sender's UPDATE_SA, received before the receiver's) otherwise. RFC 4303 Appendix A infers
+/// the high bits from the window the same way; TCP/IP keeps the window, so the half decides
+/// (docs/tcpip-reading.md, point 3).
+fn esn_neighbour(high: u32, low: u32) -> u32 {
+    if low >= 0x8000_0000 {
+        high.wrapping_sub(1)
+    } else {
+        high.wrapping_add(1)
+    }
+}
+
+/// Verifies and decrypts ESP at `off` with the SA's high bits, and for an ESN SA whose ICV
+/// failed once more with the neighbouring epoch's (nothing is decrypted before an ICV verifies).
+fn open_esp(
+    esp: &EspPart,
+    ip: &mut [u8],
+    off: usize,
+    len: usize,
+) -> Result<EspOpened, PacketError> {
+    let high = esp.seq_high();
+    match esp.sa.open_at(ip, off, len, high) {
+        Err(PacketError::IcvMismatch) if esp.esn => {
+            let low = be32(ip, off + 4).ok_or(PacketError::Truncated)?;
+            esp.sa.open_at(ip, off, len, esn_neighbour(high, low))
+        }
+        r => r,
+    }
+}
+
+/// Verifies AH at `off` like [`open_esp`] (AH is verified without modification).
+fn open_ah(ah: &AhPart, ip: &[u8], off: usize) -> Result<AhOpened, PacketError> {
+    let high = ah.seq_high();
+    match ah.sa.open(ip, off, high) {
+        Err(PacketError::IcvMismatch) if ah.esn => {
+            let low = be32(ip, off + ah::field::SEQ.start).ok_or(PacketError::Truncated)?;
+            ah.sa.open(ip, off, esn_neighbour(high, low))
+        }
+        r => r,
+    }
+}
+
+/// Whether ESP of an SA with UDP-ESP encapsulation type `ty` arrives inside UDP on this layer:
+/// `inner` is the transport layer of transport over tunnel. The types say per layer which one
+/// is encapsulated (udp-esp-encapsulation-types.md), so the decision is made from the type's
+/// definition, whichever SA of the pair carries it (docs/tcpip-reading.md, point 5).
+fn expects_udp(ty: u32, inner: bool) -> bool {
+    let on_layer = if inner {
+        IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT
+            | IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT_OVER_TUNNEL
+    } else {
+        IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT
+            | IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TUNNEL
+            | IPSEC_OFFLOAD_V2_TRANSPORT_OVER_UDP_ESP_ENCAPSULATION_TUNNEL
+    };
+    ty & on_layer != 0
+}
+
 /// Verifies (and for ESP decrypts, in `ip`) one SA bundle whose first header `loc` found.
+///
+/// `inner`: the transport layer of transport over tunnel (for the UDP-ESP type).
 fn open_layer(
     ip: &mut [u8],
     sa: &OffloadSa,
     loc: IpsecLocation,
     layer_hint: Option<Layer>,
+    inner: bool,
 ) -> Result<Opened, RecvFailure> {
     match loc.kind {
         IpsecKind::Ah => {
@@ -69,9 +133,7 @@ fn open_layer(
             } else {
                 Layer::Transport
             });
-            let opened = ah
-                .sa
-                .open(ip, loc.offset, ah.seq_high())
+            let opened = open_ah(ah, ip, loc.offset)
                 .map_err(|e| RecvFailure::from_engine(e, false, layer))?;
             let after = loc.offset + opened.ah_len;
             match &sa.esp {
@@ -85,9 +147,7 @@ fn open_layer(
                         return Err(RecvFailure::Protocol);
                     }
                     let len = loc.end.checked_sub(after).ok_or(RecvFailure::Protocol)?;
-                    let o = esp
-                        .sa
-                        .open_at(ip, after, len, esp.seq_high())
+                    let o = open_esp(esp, ip, after, len)
                         .map_err(|e| RecvFailure::from_engine(e, true, layer))?;
                     Ok(Opened {
                         esp: Some((after, o)),
@@ -104,7 +164,7 @@ fn open_layer(
             let udp = matches!(loc.kind, IpsecKind::UdpEsp { .. });
             let esp = sa.esp.as_ref().ok_or(RecvFailure::Protocol)?;
             // An ESP+AH bundle needs AH in front; UDP-ESP only on an SA that says so.
-            if sa.ah.is_some() || udp != (sa.udp_esp != 0) {
+            if sa.ah.is_some() || udp != expects_udp(sa.udp_esp, inner) {
                 return Err(RecvFailure::Protocol);
             }
             let len = loc
@@ -112,9 +172,7 @@ fn open_layer(
                 .checked_sub(loc.offset)
                 .ok_or(RecvFailure::Protocol)?;
             let layer = layer_hint.unwrap_or(Layer::Transport);
-            let o = esp
-                .sa
-                .open_at(ip, loc.offset, len, esp.seq_high())
+            let o = open_esp(esp, ip, loc.offset, len)
                 .map_err(|e| RecvFailure::from_engine(e, true, layer))?;
             Ok(Opened {
                 esp: Some((loc.offset, o)),
@@ -167,6 +225,20 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         mapper: &M,
         scratch: &mut [u8],
     ) {
+        self.receive_enabled(chain, mapper, scratch, &OffloadEnable::ALL);
+    }
+
+    /// [`FilterCore::receive`] with only what `enable` allows processed: a packet of an SA
+    /// whose family or protocols `enable` does not allow (any more: `OID_TCP_OFFLOAD_PARAMETERS`
+    /// disabled it after the SA was added) goes up without IPsec processing, as the receiving
+    /// page says for a disabled offload (docs/tcpip-reading.md, point 8).
+    pub fn receive_enabled<M: MdlMapper + ?Sized>(
+        &self,
+        chain: &mut NblChain<'_>,
+        mapper: &M,
+        scratch: &mut [u8],
+        enable: &OffloadEnable,
+    ) {
         let mut cursor = chain.cursor();
         while let Some(mut nbl) = cursor.next_nbl() {
             let read_only = nbl.nbl_flags() & NDIS_NBL_FLAGS_RECV_READ_ONLY != 0;
@@ -174,7 +246,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 let mut nbs = nbl.net_buffers();
                 match nbs.next_nb() {
                     Some(mut nb) => match nb.data(mapper) {
-                        Ok(mut data) => self.receive_packet(&mut data, read_only, scratch),
+                        Ok(mut data) => {
+                            self.receive_packet_enabled(&mut data, read_only, scratch, enable)
+                        }
                         Err(_) => RecvOutcome::Untouched,
                     },
                     None => RecvOutcome::Untouched,
@@ -222,6 +296,16 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         read_only: bool,
         scratch: &mut [u8],
     ) -> RecvOutcome {
+        self.receive_packet_enabled(data, read_only, scratch, &OffloadEnable::ALL)
+    }
+
+    fn receive_packet_enabled<M: MdlMapper + ?Sized>(
+        &self,
+        data: &mut NbData<'_, M>,
+        read_only: bool,
+        scratch: &mut [u8],
+        enable: &OffloadEnable,
+    ) -> RecvOutcome {
         let len = data.len();
         // Enough to parse the headers and find the SA before deciding to copy everything.
         let mut head = [0u8; 128];
@@ -256,6 +340,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let Some((handle, sa)) = self.inbound(ip, loc) else {
             return RecvOutcome::Untouched;
         };
+        if !enable.allows(loc.ip_version == 6, sa.ah.is_some(), sa.esp.is_some()) {
+            return RecvOutcome::Untouched;
+        }
         if read_only {
             return RecvOutcome::NotProcessed;
         }
@@ -268,7 +355,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         };
         // ESP hides the mode; an SA seen carrying tunnel traffic reports tunnel failures.
         let hint = self.modes.tunnel(handle).then_some(Layer::Tunnel);
-        let outer = match open_layer(ip, &sa, loc, hint) {
+        let outer = match open_layer(ip, &sa, loc, hint, false) {
             Ok(o) => {
                 self.modes.learn(
                     handle,
@@ -296,7 +383,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         }
         // Transport over tunnel: the inner packet may carry a transport-mode SA of its own.
         if outer.next_header == proto::IPV4 || outer.next_header == proto::IPV6 {
-            self.inner_layer(ip, outer.payload, data, l2, &mut report);
+            self.inner_layer(ip, outer.payload, data, l2, &mut report, enable);
         }
         match report.result {
             Ok(()) => self.counters.recv_ok(len),
@@ -314,6 +401,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         data: &mut NbData<'_, M>,
         l2: usize,
         report: &mut RecvReport,
+        enable: &OffloadEnable,
     ) {
         let Some(inner_all) = ip.get_mut(start..stop) else {
             return;
@@ -330,10 +418,14 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let Some((_, isa)) = self.inbound(inner, iloc) else {
             return;
         };
-        match open_layer(inner, &isa, iloc, Some(Layer::Transport)) {
+        if !enable.allows(iloc.ip_version == 6, isa.ah.is_some(), isa.esp.is_some()) {
+            return;
+        }
+        // Checked from here on, whatever the outcome (`NextCryptoDone`, point 8).
+        report.next_crypto_done = true;
+        match open_layer(inner, &isa, iloc, Some(Layer::Transport), true) {
             Ok(io) => {
                 isa.counters.count_ok(inner_end);
-                report.next_crypto_done = true;
                 if let Some((ioff, iesp)) = io.esp {
                     if report.header.is_none() {
                         report.header = Some((iesp.next_header, iesp.pad_length));

@@ -1,9 +1,9 @@
 //! The send path: protect every NET_BUFFER of an NBL that carries IPsecOV2 information into a
 //! filter-owned buffer; pass the others down; keep the chain's order.
 
-use ipsec_engine::wire::field::byte;
+use ipsec_engine::wire::field::{be32, byte};
 use ipsec_engine::wire::{
-    ah, fix_udp_encap, ipv6ext, locate_ipsec, proto, IpsecKind, ESP_HEADER_LEN,
+    ah, fix_udp_encap, ipv6ext, locate_ipsec, proto, IpsecKind, IpsecLocation, ESP_HEADER_LEN,
 };
 use ipsec_engine::PacketError;
 use ipsecov2_abi::*;
@@ -11,6 +11,7 @@ use ipsecov2_nbl::{MdlMapper, NblChain};
 use ipsecov2_offload_sa::OffloadSa;
 use ipsecov2_satable::{Arc, OffloadHandle, SaLock, TableState};
 
+use crate::checksum;
 use crate::error::SendDrop;
 use crate::frame::{datagram_len, l2_len};
 use crate::pool::{TxBuffer, TxPool};
@@ -94,9 +95,68 @@ fn seal_bundle(
     Ok(())
 }
 
+/// The ESP and AH offsets of `sa`'s layer whose first IPsec header `loc` found: AH first when
+/// the SA has AH, its ESP right behind it.
+fn parsed_offsets(
+    ip: &[u8],
+    sa: &OffloadSa,
+    loc: IpsecLocation,
+) -> Result<(Option<usize>, Option<usize>), SendDrop> {
+    match loc.kind {
+        IpsecKind::Ah if sa.esp.is_some() => {
+            Ok((Some(loc.offset + ah_len(ip, loc.offset)?), Some(loc.offset)))
+        }
+        IpsecKind::Ah => Ok((None, Some(loc.offset))),
+        IpsecKind::Esp | IpsecKind::UdpEsp { .. } => Ok((Some(loc.offset), None)),
+    }
+}
+
+/// Whether the headers at `esp_off` / `ah_off` are `sa`'s: present where the SA has that part
+/// and carrying its SPI (the first word of ESP, the second of AH).
+fn headers_are_sas(
+    ip: &[u8],
+    sa: &OffloadSa,
+    (esp_off, ah_off): (Option<usize>, Option<usize>),
+) -> Result<(), SendDrop> {
+    if let Some(esp) = &sa.esp {
+        let off = esp_off.ok_or(SendDrop::BadHeaderOffset)?;
+        if be32(ip, off).ok_or(SendDrop::BadHeaderOffset)? != esp.spi {
+            return Err(SendDrop::SpiMismatch);
+        }
+    }
+    if let Some(ah) = &sa.ah {
+        let off = ah_off.ok_or(SendDrop::BadHeaderOffset)?;
+        let at = off
+            .checked_add(ah::field::SPI.start)
+            .ok_or(SendDrop::BadHeaderOffset)?;
+        if be32(ip, at).ok_or(SendDrop::BadHeaderOffset)? != ah.spi {
+            return Err(SendDrop::SpiMismatch);
+        }
+    }
+    Ok(())
+}
+
+/// Where `sa`'s headers are in `ip` (offset 0 = IP header): found by parsing
+/// (`locate_ipsec`); slot 12's offsets (`slot`) are used only when the datagram does not parse
+/// (an extension header the parser does not know), and either way the headers must carry the
+/// SA's SPIs. Slot 12 offsets that are zero or disagree with the parsed headers are not an
+/// error (docs/tcpip-reading.md, point 4).
+fn locate_layer(
+    ip: &[u8],
+    sa: &OffloadSa,
+    slot: (Option<usize>, Option<usize>),
+) -> Result<(Option<usize>, Option<usize>), SendDrop> {
+    let offsets = match locate_ipsec(ip) {
+        Ok(loc) => parsed_offsets(ip, sa, loc)?,
+        Err(_) => slot,
+    };
+    headers_are_sas(ip, sa, offsets)?;
+    Ok(offsets)
+}
+
 /// Protects one frame (MAC header + IP datagram, as TCP/IP framed it) in place in a
 /// filter-owned buffer.
-fn protect_frame(
+pub(crate) fn protect_frame(
     frame: &mut [u8],
     hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
     transport: Option<&OffloadSa>,
@@ -107,17 +167,19 @@ fn protect_frame(
     let end = datagram_len(ip_all)?;
     let ip = ip_all.get_mut(..end).ok_or(PacketError::Truncated)?;
     let nonzero = |v: u8| (v != 0).then(|| usize::from(v) * 4);
-    let esp_off = nonzero(hdr.transmit_esp_header_offset());
-    let ah_off = nonzero(hdr.transmit_ah_header_offset());
+    let slot = (
+        nonzero(hdr.transmit_esp_header_offset()),
+        nonzero(hdr.transmit_ah_header_offset()),
+    );
     let (outer, inner) = match (tunnel, transport) {
         (Some(t), inner) => (t, inner),
         (None, Some(p)) => (p, None),
         (None, None) => return Ok(()),
     };
+    let (esp_off, ah_off) = locate_layer(ip, outer, slot)?;
     if let Some(inner_sa) = inner {
-        // Transport over tunnel: slot 12 describes the tunnel (outer) headers; the transport
-        // headers are found by parsing the inner packet, which starts after the outer ESP header
-        // and IV (or after the outer AH header).
+        // Transport over tunnel: the transport headers are found by parsing the inner packet,
+        // which starts after the outer ESP header and IV (or after the outer AH header).
         let start = match (&outer.esp, &outer.ah) {
             (Some(esp), _) => esp_off
                 .ok_or(SendDrop::BadHeaderOffset)?
@@ -134,15 +196,7 @@ fn protect_frame(
         let inner_ip = inner_all
             .get_mut(..inner_end)
             .ok_or(PacketError::Truncated)?;
-        let loc = locate_ipsec(inner_ip)?;
-        let (e, a) = match loc.kind {
-            IpsecKind::Ah if inner_sa.esp.is_some() => (
-                Some(loc.offset + ah_len(inner_ip, loc.offset)?),
-                Some(loc.offset),
-            ),
-            IpsecKind::Ah => (None, Some(loc.offset)),
-            IpsecKind::Esp | IpsecKind::UdpEsp { .. } => (Some(loc.offset), None),
-        };
+        let (e, a) = locate_layer(inner_ip, inner_sa, (None, None))?;
         seal_bundle(inner_ip, inner_sa, e, a, None)?;
         seal_bundle(ip, outer, esp_off, ah_off, None)
     } else {
@@ -251,6 +305,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         {
             return Err(SendDrop::LsoNotSupported);
         }
+        let checksums = checksum::requested(&nbl);
         let [transport_slot, tunnel_slot] = &mut cache.last;
         let transport = self.cached(transport_slot, handle)?;
         let tunnel = self.cached(tunnel_slot, tunnel_handle)?;
@@ -260,11 +315,14 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             let len = data.len();
             let mut buf = pool.acquire(len).ok_or(SendDrop::PoolExhausted)?;
             data.copy_out(0, buf.bytes_mut())?;
-            let result = protect_frame(
+            let (transport_sa, tunnel_sa) = (transport.map(|(_, sa)| sa), tunnel.map(|(_, sa)| sa));
+            let result = checksum::protect(
                 buf.bytes_mut(),
                 hdr,
-                transport.map(|(_, sa)| sa),
-                tunnel.map(|(_, sa)| sa),
+                transport_sa,
+                tunnel_sa,
+                checksums,
+                |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa),
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
                 match result {

@@ -107,6 +107,9 @@ fn miniport_offload_keeps_everything_but_ipsec_v2() {
         let out = with_ipsec_v2(&m, &CFG);
         assert_eq!(out.IPsecV2, ipsec_v2_capabilities(&CFG));
         expect.IPsecV2 = out.IPsecV2;
+        // The checksum coexistence flags are the filter's (it computes the checksums of
+        // protected sends), the other flags the miniport's.
+        expect.Flags = 0x1 | COEXISTENCE;
         assert_eq!(out, expect, "revision {rev}");
     }
     // Revision 1 (no IPsecV2 member): upgraded to revision 2, the rest kept.
@@ -116,9 +119,51 @@ fn miniport_offload_keeps_everything_but_ipsec_v2() {
     assert_eq!(out.Header.Size, NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2);
     assert_eq!(out.Checksum, m.Checksum);
     assert_eq!(out.LsoV2, m.LsoV2);
-    assert_eq!(out.Flags, m.Flags);
+    assert_eq!(out.Flags, 0x1 | COEXISTENCE);
     assert_eq!(out.EncapsulationTypes, 0);
     assert_eq!(out.IPsecV2.Esp, TRUE);
+}
+
+const COEXISTENCE: ULONG =
+    IPSEC_OFFLOAD_V2_AND_TCP_CHECKSUM_COEXISTENCE | IPSEC_OFFLOAD_V2_AND_UDP_CHECKSUM_COEXISTENCE;
+
+#[test]
+fn coexistence_flags_only_with_ipsec_v2_reported() {
+    let m = offload(NDIS_OFFLOAD_REVISION_7, NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_7);
+    let none = NDIS_IPSEC_OFFLOAD_V2::default();
+    let out = ipsecov2_filter_core::caps::with_capabilities(&m, &none);
+    assert_eq!(
+        out.Flags & COEXISTENCE,
+        0,
+        "no IPsecOV2 reported: no coexistence promised"
+    );
+    assert_eq!(out.Flags, 0x1);
+    let mut esp_only = ipsec_v2_capabilities(&CFG);
+    esp_only.Ah = FALSE;
+    let out = ipsecov2_filter_core::caps::with_capabilities(&m, &esp_only);
+    assert_eq!(out.Flags & COEXISTENCE, COEXISTENCE);
+    // The same on the bytes of a completed query.
+    let mut bytes = vec![0u8; core::mem::size_of::<NDIS_OFFLOAD>()];
+    // The header of the structure, then its Flags.
+    bytes[..4].copy_from_slice(&[
+        m.Header.Type,
+        m.Header.Revision,
+        m.Header.Size as u8,
+        (m.Header.Size >> 8) as u8,
+    ]);
+    let at = core::mem::offset_of!(NDIS_OFFLOAD, Flags);
+    bytes[at..at + 4].copy_from_slice(&0x5u32.to_le_bytes());
+    let written = bytes.len() as u32;
+    ipsecov2_filter_core::caps::patch_offload_bytes(&mut bytes, written, &none).unwrap();
+    assert_eq!(
+        u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()),
+        0x1
+    );
+    ipsecov2_filter_core::caps::patch_offload_bytes(&mut bytes, written, &esp_only).unwrap();
+    assert_eq!(
+        u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()),
+        0x1 | COEXISTENCE
+    );
 }
 
 #[test]

@@ -554,7 +554,7 @@ fn pool_exhaustion_lso_and_header_info_mismatch() {
         sent[0],
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch)
     );
-    // No ESP offset.
+    // No ESP offset: the header is found by parsing (docs/tcpip-reading.md, point 4).
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
     h.set_transmit_esp_header_offset(0);
     let (sent, _o) = send_through(
@@ -562,9 +562,19 @@ fn pool_exhaustion_lso_and_header_info_mismatch() {
         &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0)],
         &pool,
     );
+    assert!(matches!(sent[0], Sent::Protected(_)), "{sent:?}");
+    // An ESP header carrying another SPI than the SA's.
+    let mut other = f.frame.clone();
+    // IPv4 without options: ESP right after the 20-byte header.
+    other[ETH + 20] ^= 0x40;
+    let (sent, _o) = send_through(
+        &p.tx,
+        &[send_nbl(&mut rng, &[&other], p.handle, 0, f.header_info)],
+        &pool,
+    );
     assert_eq!(
         sent[0],
-        Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::BadHeaderOffset)
+        Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::SpiMismatch)
     );
     // LSO requested together with IPsec.
     let mut spec = send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info);
@@ -744,7 +754,9 @@ fn transport_over_tunnel_inner_failure() {
     };
     let got = receive_through(&rx, &mut rng, w, 0);
     let v = got[0].0;
-    assert!(v.crypto_done && !v.next_crypto_done);
+    // The transport layer was checked (and failed): NextCryptoDone is set
+    // (docs/tcpip-reading.md, point 8).
+    assert!(v.crypto_done && v.next_crypto_done);
     assert_eq!(v.status, CRYPTO_TRANSPORT_ESP_AUTH_FAILED);
     assert_eq!(DatapathCounters::get(&rx.counters.recv_failures[2]), 1);
     assert_eq!(DatapathCounters::get(&rx.counters.recv_packets), 0);

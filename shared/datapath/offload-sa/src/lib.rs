@@ -125,16 +125,24 @@ fn aes(size: AesKeySize) -> EngineAes {
     }
 }
 
+/// Boxes one prepared SA; no memory is an error, never an abort.
+fn boxed<T>(value: T) -> Result<Box<T>, BackendError> {
+    ipsecov2_fallible::try_box(value).map_err(|_| BackendError::NoMemory)
+}
+
 fn setup_error(e: SetupError) -> BackendError {
     match e {
         SetupError::WeakKey => BackendError::BadKey,
+        SetupError::NoMemory => BackendError::NoMemory,
         // The decoder has already checked lengths and combinations: anything else means this
         // filter does not offer what was asked.
         _ => BackendError::Unsupported,
     }
 }
 
-fn prepare_esp(sa: &SecAssocSpec<'_>) -> Result<EspPart, BackendError> {
+/// `under_ah`: the ESP of an ESP+AH bundle, where NULL ESP without integrity is offered (AH
+/// authenticates the packet before ESP is opened; docs/tcpip-reading.md, point 6).
+fn prepare_esp(sa: &SecAssocSpec<'_>, under_ah: bool) -> Result<EspPart, BackendError> {
     let integrity = match sa.integrity {
         Integrity::None | Integrity::AesGmac(_) => EspIntegrity::None,
         Integrity::HmacMd5_96 => EspIntegrity::HmacMd5_96,
@@ -169,6 +177,14 @@ fn prepare_esp(sa: &SecAssocSpec<'_>) -> Result<EspPart, BackendError> {
     // IPsecOV2 docs but not offered: without an ICV, CBC padding checks are an oracle (RFC 4303
     // §3.2 discourages it). The element gets a NULL handle and TCP/IP keeps that SA in software.
     if integrity == EspIntegrity::None && !encryption.is_combined() {
+        if under_ah && encryption == EspEncryption::Null {
+            return Ok(EspPart {
+                spi: sa.spi,
+                esn: sa.esn,
+                seq_high: AtomicU32::new(sa.seq_high),
+                sa: EspSa::new_null_under_ah(sa.esn),
+            });
+        }
         return Err(BackendError::Unsupported);
     }
     let integrity_key = if encryption.is_combined() {
@@ -205,11 +221,11 @@ impl OffloadSa {
     /// Prepares a decoded SA bundle: expands keys, keys HMACs. Allocates; call outside locks.
     pub fn prepare(spec: &SaSpec<'_>) -> Result<Self, BackendError> {
         let (esp, ah) = match &spec.bundle {
-            Bundle::Esp(e) => (Some(Box::new(prepare_esp(e)?)), None),
-            Bundle::Ah(a) => (None, Some(Box::new(prepare_ah(a)?))),
+            Bundle::Esp(e) => (Some(boxed(prepare_esp(e, false)?)?), None),
+            Bundle::Ah(a) => (None, Some(boxed(prepare_ah(a)?)?)),
             Bundle::EspAh { esp, ah } => (
-                Some(Box::new(prepare_esp(esp)?)),
-                Some(Box::new(prepare_ah(ah)?)),
+                Some(boxed(prepare_esp(esp, true)?)?),
+                Some(boxed(prepare_ah(ah)?)?),
             ),
         };
         Ok(Self {
@@ -301,7 +317,7 @@ impl<L: SaLock<TableState<OffloadSa>>> OffloadSas<L> {
 impl<L: SaLock<TableState<OffloadSa>>> SaBackend for OffloadSas<L> {
     fn add(&self, spec: &SaSpec<'_>) -> Result<NonZeroU64, BackendError> {
         // Everything that allocates or computes happens here, before the table's lock.
-        let sa = Arc::new(OffloadSa::prepare(spec)?);
+        let sa = Arc::try_new(OffloadSa::prepare(spec)?).map_err(|_| BackendError::NoMemory)?;
         match self.table.add(sa) {
             Ok(handle) => Ok(handle.into()),
             // The rejected SA is dropped here, after the table released its lock.

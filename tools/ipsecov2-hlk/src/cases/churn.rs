@@ -97,6 +97,8 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
         udp: 0,
     };
     let deadline = Instant::now() + Duration::from_millis(ms);
+    // The threads act as the same TCP/IP (issue 15's options).
+    let behaviour = tc::behaviour();
 
     std::thread::scope(|s| {
         // Control: keep 8..32 pairs, replace the oldest, update ESN SAs.
@@ -104,6 +106,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
             let (tx, rx, live, stop, stats, fail) = (&tx, &rx, &live, &stop, &stats, &fail);
             let xform = &xform;
             s.spawn(move || {
+                tc::set_behaviour(behaviour);
                 let mut rng = SplitMix64::new(seed);
                 let mut spi = 0x0400_0000u32;
                 let mut last_protected = 0;
@@ -179,6 +182,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
             let sending = &sending;
             let xform = &xform;
             s.spawn(move || {
+                tc::set_behaviour(behaviour);
                 // Counted down however the loop ends.
                 struct Done<'a>(&'a std::sync::atomic::AtomicUsize);
                 impl Drop for Done<'_> {
@@ -252,6 +256,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
             let (rx, wire, stop, stats, fail) = (&rx, &wire, &stop, &stats, &fail);
             let sending = &sending;
             s.spawn(move || {
+                tc::set_behaviour(behaviour);
                 let mut rng = SplitMix64::new(seed ^ 0xabcd);
                 loop {
                     let batch: Vec<InFlight> = wire
@@ -364,8 +369,26 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
             got.first().map(|g| g.0)
         );
     }
-    // Tear down: everything deletes, nothing leaks.
-    for (p, _) in left {
+    // Tear down: everything deletes, nothing leaks. A TCP/IP that allocates list elements
+    // separately (docs/tcpip-reading.md, point 1) deletes them in one list per filter.
+    if tc::behaviour().separate_elements && !left.is_empty() {
+        let inb: Vec<u64> = left.iter().map(|(p, _)| p.inb).collect();
+        let out: Vec<u64> = left.iter().map(|(p, _)| p.out).collect();
+        status(
+            "final delete in",
+            tc::delete(&rx, &inb)?,
+            NDIS_STATUS_SUCCESS,
+        )?;
+        status(
+            "final delete out",
+            tc::delete(&tx, &out)?,
+            NDIS_STATUS_SUCCESS,
+        )?;
+    }
+    for (p, _) in left
+        .into_iter()
+        .filter(|_| !tc::behaviour().separate_elements)
+    {
         status(
             "final delete in",
             tc::delete(&rx, &[p.inb])?,

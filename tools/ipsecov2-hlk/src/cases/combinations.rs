@@ -24,6 +24,12 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
     } else {
         0
     };
+    // A TCP/IP that puts the pair's UDP-ESP type on both SAs (docs/tcpip-reading.md, point 5).
+    let (tudp, pudp) = if behaviour().udp_esp_both {
+        pair_udp_types(outer_udp, false)
+    } else {
+        (tudp, 0)
+    };
     let th = add(
         &tx,
         &bundle(BundleSpec {
@@ -39,6 +45,7 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
         &bundle(BundleSpec {
             esp: Some((pe, p_spi)),
             v6: inner_v6,
+            udp: pudp,
             ..BundleSpec::default()
         }),
     )?;
@@ -59,6 +66,7 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
             esp: Some((pe, p_spi)),
             v6: inner_v6,
             inbound: true,
+            udp: pudp,
             ..BundleSpec::default()
         }),
     )?;

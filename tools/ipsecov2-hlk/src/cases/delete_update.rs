@@ -153,7 +153,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
     v.push(case(
         G,
         "update-esn-high-bits-on-wire",
-        "UPDATE_SA on the sender changes the ESN high bits in the ICV; peer needs the same update",
+        "UPDATE_SA on the sender changes the ESN high bits in the ICV (7 to 9: not the neighbouring epoch the receiver also tries); peer needs the same update",
         || {
             let mut rng = SplitMix64::new(44);
             let e = cbc()?;
@@ -173,7 +173,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 receive_through(&rx, &mut rng, &w, 0)?[0].0.status,
                 CRYPTO_SUCCESS,
             )?;
-            let mut u = build::update_sa(h, IPsecOffloadV2Esp, 0x4100, 8);
+            let mut u = build::update_sa(h, IPsecOffloadV2Esp, 0x4100, 9);
             status(
                 "UPDATE_SA outbound",
                 set(&tx, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,
@@ -187,7 +187,7 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 r[0].0.status,
                 CRYPTO_TRANSPORT_ESP_AUTH_FAILED,
             )?;
-            let mut u = build::update_sa(ih, IPsecOffloadV2Esp, 0x4100, 8);
+            let mut u = build::update_sa(ih, IPsecOffloadV2Esp, 0x4100, 9);
             status(
                 "UPDATE_SA inbound",
                 set(&rx, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,

@@ -41,10 +41,21 @@ pub(super) fn full_caps(capacity: u32) -> NDIS_IPSEC_OFFLOAD_V2 {
     })
 }
 
-/// Everything of `got` but `IPsecV2` equals `want`.
+/// Everything of `got` but `IPsecV2` equals `want`; of `Flags`, the checksum coexistence flags
+/// are the filter's: both set when it reports IPsecOV2 (`Ah` or `Esp`), else both clear.
 pub(super) fn same_but_ipsec(got: &NDIS_OFFLOAD, want: &NDIS_OFFLOAD) -> Outcome {
+    let coexistence = IPSEC_OFFLOAD_V2_AND_TCP_CHECKSUM_COEXISTENCE
+        | IPSEC_OFFLOAD_V2_AND_UDP_CHECKSUM_COEXISTENCE;
+    let reported = got.IPsecV2.Ah != FALSE || got.IPsecV2.Esp != FALSE;
+    ensure!(
+        got.Flags == (want.Flags & !coexistence) | if reported { coexistence } else { 0 },
+        "Flags {:#x} above a miniport's {:#x} (IPsecOV2 reported: {reported})",
+        got.Flags,
+        want.Flags
+    );
     let mut x = *got;
     x.IPsecV2 = want.IPsecV2;
+    x.Flags = want.Flags;
     ensure!(
         x == *want,
         "an offload other than IPsecOV2 changed on the way up"

@@ -2,11 +2,15 @@
 //!
 //! One file per group, in run order: `capabilities`, `oid_validity`, `capacity`,
 //! `delete_update`, `send`, `receive`, `combinations`, `two_hosts`, `pause_restart`,
-//! `offload_config`, `churn`; `scenario` (send, receive, combinations) and `hosts` (the
+//! `offload_config`, `churn`, `tcpip_reading` (issue 15: the documents read as TCP/IP may
+//! behave, and the datapath groups again under each alternative TCP/IP behaviour); `checksum`
+//! adds `send/checksum/...` (checksum offload requested on protected sends) after `send`;
+//! `scenario` (send, receive, combinations) and `hosts` (the
 //! emulated-host groups) hold what several groups share.
 
 mod capabilities;
 mod capacity;
+mod checksum;
 mod churn;
 mod combinations;
 mod delete_update;
@@ -17,6 +21,7 @@ mod pause_restart;
 mod receive;
 mod scenario;
 mod send;
+mod tcpip_reading;
 mod two_hosts;
 
 use crate::{Case, Outcome};
@@ -107,12 +112,14 @@ pub fn all() -> Vec<Case> {
     capacity::capacity(&mut v);
     delete_update::delete_update(&mut v);
     send::send(&mut v);
+    checksum::checksum_cases(&mut v);
     receive::receive(&mut v);
     combinations::combinations(&mut v);
     two_hosts::two_hosts_cases(&mut v);
     pause_restart::pause_restart(&mut v);
     offload_config::offload_config(&mut v);
     churn::churn_cases(&mut v);
+    tcpip_reading::tcpip_reading(&mut v);
     v
 }
 

@@ -109,7 +109,7 @@ type Mk = fn(&Framed) -> (Vec<u8>, u32, Option<(NDIS_NET_BUFFER_LIST_INFO, usize
 
 fn send_negative(v: &mut Vec<Case>) {
     const G: &str = "send";
-    let table: [(&str, &str, Mk, Sent); 5] = [
+    let table: [(&str, &str, Mk, Sent); 4] = [
         (
             "header-info-mismatch",
             "slot 12 NextHeader disagrees with the framed trailer: INVALID_DATA",
@@ -119,16 +119,6 @@ fn send_negative(v: &mut Vec<Case>) {
                 (f.frame.clone(), h.0, None)
             },
             Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch),
-        ),
-        (
-            "missing-esp-offset",
-            "slot 12 without the ESP header offset: INVALID_DATA",
-            |f| {
-                let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
-                h.set_transmit_esp_header_offset(0);
-                (f.frame.clone(), h.0, None)
-            },
-            Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::BadHeaderOffset),
         ),
         (
             "lso-with-ipsec",
@@ -169,6 +159,12 @@ fn send_negative(v: &mut Vec<Case>) {
     }
     v.push(case(
         G,
+        "negative/missing-esp-offset",
+        "slot 12 without the ESP header offset: the header is found by parsing, sealed (docs/tcpip-reading.md, point 4)",
+        missing_esp_offset,
+    ));
+    v.push(case(
+        G,
         "negative/pool-exhausted",
         "two NET_BUFFERs, one transmit buffer: RESOURCES, buffer returned",
         negative_pool_exhausted,
@@ -179,6 +175,25 @@ fn send_negative(v: &mut Vec<Case>) {
         "frame larger than the transmit buffers: RESOURCES",
         negative_frame_larger_than_pool_buffer,
     ));
+}
+
+/// Slot 12 without the ESP offset: sealed all the same, and the peer verifies it.
+fn missing_esp_offset() -> Outcome {
+    let mut rng = SplitMix64::new(2501);
+    let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
+    let s = Scn::new(Some(i), None, false, false);
+    let p = peers(&s, 0x0211_0000)?;
+    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+    let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
+    h.set_transmit_esp_header_offset(0);
+    let pool = HostTxPool::new(2, 2048);
+    let got = send_raw(&p.tx, &mut rng, &[&f.frame], p.handle, h.0, None, &pool)?;
+    let Sent::Protected(mut w) = got else {
+        return Err(format!("send outcome: {got:?}, expected protected"));
+    };
+    let wire = w.pop().ok_or("no packet")?;
+    let got = receive_through(&p.rx, &mut rng, &[wire], 0)?;
+    check_received(&got, std::slice::from_ref(&f), false)
 }
 
 /// A frame changed by `mk` (bytes, slot 12, extra info) sent alone: the outcome is `want` and
