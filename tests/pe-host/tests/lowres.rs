@@ -32,6 +32,7 @@ fn relink(buf: &mut [u8], offsets: &[usize]) {
 /// The scenario; returns what happened (statuses that reported the failure upward).
 fn scenario(h: &mut DriverHost) -> Vec<String> {
     let mut notes = Vec::new();
+    lowres::phase("DriverEntry");
     let status = h.driver_entry().expect("DriverEntry");
     if status != 0 {
         notes.push(format!("DriverEntry {status:#x}"));
@@ -47,15 +48,18 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
         ],
         ..Miniport::default()
     };
+    lowres::phase("FilterAttach");
     let (m, status) = h.attach(&adapter).expect("attach");
     if status != 0 {
         notes.push(format!("FilterAttach {status:#x}"));
         h.unload();
         return notes;
     }
+    lowres::phase("FilterRestart");
     let status = h.restart(m).expect("restart");
     if status == 0 {
         // A query the filter passes down as a clone, answered by the miniport.
+        lowres::phase("query passed down");
         let mut frame_size = [0u8; 4];
         let r = h
             .oid_request(
@@ -87,6 +91,7 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
         ];
         let (mut buf, offsets) = oid_buffers::add_sa_list(&sas);
         relink(&mut buf, &offsets);
+        lowres::phase("ADD_SA");
         let r = h
             .oid_request(m, true, NDIS_REQUEST_SET_INFORMATION, OID_ADD_SA, &mut buf)
             .expect("ADD_SA");
@@ -121,11 +126,13 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
                 f.header_info,
             )])
             .expect("chain");
+            lowres::phase("send");
             // SAFETY: `owned` outlives the send and its completion.
             unsafe { h.send(m, owned.nbl_ptr(0).expect("nbl").cast(), true) }.expect("send");
             let wire = h.complete_below(m, 0, true).expect("complete");
             if let Some(w) = wire.first().and_then(|n| n.first()) {
                 let rx = OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, w, 0)]).expect("chain");
+                lowres::phase("receive");
                 // SAFETY: `rx` outlives the receive and its return.
                 unsafe { h.receive(m, rx.nbl_ptr(0).expect("nbl").cast(), 1, true) }
                     .expect("receive");
@@ -133,6 +140,7 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
             } else {
                 notes.push("send completed without a frame on the wire".into());
             }
+            lowres::phase("DELETE_SA");
             let mut del = oid_buffers::delete_sa_list(&handles);
             let stride = del.len() / handles.len();
             relink(&mut del, &[0, stride]);
@@ -149,6 +157,7 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
                 notes.push(format!("DELETE_SA {:x?}", r.status));
             }
         }
+        lowres::phase("FilterPause");
         let p = h.pause(m).expect("pause");
         if p == 0x103 {
             h.complete_below(m, 0, false).expect("complete");
@@ -156,7 +165,9 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
     } else {
         notes.push(format!("FilterRestart {status:#x}"));
     }
+    lowres::phase("FilterDetach");
     h.detach(m).expect("detach");
+    lowres::phase("DriverUnload");
     h.unload();
     notes
 }
@@ -177,11 +188,11 @@ fn child() {
 }
 
 #[test]
-#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run --lowres"]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
 fn every_allocation_of_the_scenario_can_fail_without_crash_or_leak() {
     assert!(
         sys_path().exists(),
-        "{} missing: run tests/windows-target-check",
+        "{} missing: run tests/pe-host/build-sys",
         sys_path().display()
     );
     let exe = std::env::current_exe().expect("exe");
@@ -198,13 +209,26 @@ fn every_allocation_of_the_scenario_can_fail_without_crash_or_leak() {
         let line = stdout
             .lines()
             .find_map(|l| l.find("LOWRES ").map(|i| &l[i..]));
+        let at: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.starts_with("pe-host: lowres: "))
+            .map(|l| l.trim_start_matches("pe-host: lowres: "))
+            .collect();
+        let at = at.join("; ");
         let Some(line) = line else {
             points = k;
             let report = stderr
                 .lines()
-                .find(|l| l.starts_with("pe-host: ") && !l.contains(" mapped at "))
+                .find(|l| {
+                    l.starts_with("pe-host: ")
+                        && !l.contains(" mapped at ")
+                        && !l.starts_with("pe-host: lowres: ")
+                })
                 .unwrap_or("no report");
-            findings.push(format!("k={k}: exit {:?}: {report}", out.status.code()));
+            findings.push(format!(
+                "k={k}: [{at}] exit {:?}: {report}",
+                out.status.code()
+            ));
             if findings.len() as u64 == k && k >= 3 {
                 break; // nothing runs at all: no point sweeping on
             }
@@ -215,7 +239,7 @@ fn every_allocation_of_the_scenario_can_fail_without_crash_or_leak() {
         }
         points = k;
         if !line.trim_end().ends_with("violations=[]") {
-            findings.push(format!("k={k}: {line}"));
+            findings.push(format!("k={k}: [{at}] {line}"));
         }
     }
     eprintln!(

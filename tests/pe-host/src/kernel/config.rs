@@ -13,6 +13,9 @@ use crate::abi::structs::{
     NDIS_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_PARAMETER, UNICODE_STRING,
 };
 
+/// `NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1`: `RTL_SIZEOF_THROUGH_FIELD(..., Flags)`, 0x14
+/// (the header, padding, `NdisHandle` and `Flags`; not the padded `sizeof`, 0x18).
+pub const NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1: u16 = 0x14;
 /// `NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT`.
 pub const NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT: u8 = 0xA9;
 /// `NdisParameterInteger`.
@@ -61,7 +64,7 @@ pub unsafe extern "win64" fn ndis_open_configuration_ex(
     }
     if o.Header.Type != NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT
         || o.Header.Revision != 1
-        || o.Header.Size < 0x18
+        || o.Header.Size < NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1
     {
         violation(format!(
             "NdisOpenConfigurationEx: bad header {:?}",

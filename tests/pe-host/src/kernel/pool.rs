@@ -144,6 +144,13 @@ pub extern "win64" fn ex_allocate_pool2(flags: u64, size: usize, tag: u32) -> *m
         violation("ExAllocatePool2: executable non-paged pool requested".to_owned());
     }
     if super::lowres::fail("ExAllocatePool2") {
+        let t = tag
+            .to_le_bytes()
+            .map(|b| if b.is_ascii_graphic() { b as char } else { '.' });
+        super::lowres::detail(&format!(
+            "{size} bytes, tag '{}{}{}{}'",
+            t[0], t[1], t[2], t[3]
+        ));
         return core::ptr::null_mut();
     }
     allocate(
