@@ -4,6 +4,7 @@
 //! receiving core.
 
 use super::{ensure, eq};
+use crate::target::DatapathPair;
 use crate::tcpip::*;
 use crate::Outcome;
 use ipsec_engine::wire::Ipv4Packet;
@@ -226,6 +227,35 @@ pub(super) fn one(
     let wire = w.pop().ok_or("no packet")?;
     Ok((p, f, wire))
 }
+
+/// [`one`] on a [`DatapathPair`] of the current target: one protected packet of `s` (and the
+/// pair, the frame).
+pub(super) fn one_on<P: DatapathPair>(
+    s: Scn,
+    rng: &mut SplitMix64,
+    len: usize,
+) -> Result<(P, Framed, Vec<u8>), String> {
+    let (out, inbound, layer) = bundles(&s, 0x0200_0000)?;
+    let (mut p, handle) = P::install(&out, &inbound)?;
+    let f = frame_for(&s, &layer, 5, &rng.bytes(len));
+    let mut w = p.protect(rng, &[&f], handle, 0)?;
+    let wire = w.pop().ok_or("no packet")?;
+    Ok((p, f, wire))
+}
+
+/// Runs the generic case `f(args)` on the current target's [`DatapathPair`].
+macro_rules! on_pair {
+    ($f:ident($($a:expr),*)) => {
+        match crate::target::current() {
+            crate::target::Target::Emulated => $f::<crate::target::CorePair>($($a),*),
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            crate::target::Target::Sys(_) => $f::<crate::target_sys::SysPair>($($a),*),
+            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+            crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        }
+    };
+}
+pub(super) use on_pair;
 
 pub(super) fn esp_index(name: &str) -> Option<usize> {
     esp_algs().iter().position(|a| a.name == name)
