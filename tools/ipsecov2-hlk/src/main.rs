@@ -210,12 +210,21 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
                 "tool": "ipsecov2-hlk",
                 "version": env!("CARGO_PKG_VERSION"),
                 "total": selected.len(),
-                "cases": selected.iter().map(|c| serde_json::json!({
-                    "group": c.group,
-                    "case": c.name,
-                    "id": c.id(),
-                    "what": c.what,
-                })).collect::<Vec<_>>(),
+                "cases": selected.iter().map(|c| {
+                    let mut j = serde_json::json!({
+                        "group": c.group,
+                        "case": c.name,
+                        "id": c.id(),
+                        "what": c.what,
+                    });
+                    if sys {
+                        j["sys"] = serde_json::json!(c.on_module);
+                        if !c.on_module {
+                            j["why_not_sys"] = serde_json::json!(target::why_not_sys(c.group));
+                        }
+                    }
+                    j
+                }).collect::<Vec<_>>(),
             });
             let t = serde_json::to_string_pretty(&report).unwrap_or_else(|_| "{}".into());
             output_failed |= !write_json(dest, &t, &mut stdout)?;
