@@ -136,6 +136,17 @@ impl Session {
         Ok(m)
     }
 
+    /// The status indications module `m` made so far (`NdisFIndicateStatus`): each status code
+    /// with its buffer, in order.
+    pub fn indications(&self, m: usize) -> Vec<(i32, Vec<u8>)> {
+        crate::kernel::module::get(m).map_or_else(Vec::new, |rec| {
+            rec.indications
+                .into_iter()
+                .map(|i| (i.status, i.buffer))
+                .collect()
+        })
+    }
+
     /// ADD_SA of one element on the direct OID path; returns the offload handle.
     pub fn add_sa(&mut self, m: usize, sa: &AddSa) -> Result<u64, SessionError> {
         let (mut buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use ipsecov2_abi::NDIS_STATUS;
+use ipsecov2_abi::{NDIS_IPSEC_OFFLOAD_V2, NDIS_STATUS};
 use ipsecov2_filter_core::state::FilterState;
 use ipsecov2_ndis_emu::host::{Host, HostConfig, Wire};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
@@ -59,6 +59,23 @@ pub fn why_not_sys(group: &str) -> &'static str {
             "reads the emulated host's internals (filter state, counters, pools), not yet ported"
         }
         _ => "not a filter-module case",
+    }
+}
+
+/// The IPsecOV2 capabilities the filter advertises over an adapter with `SaOffloadCapacity`
+/// `capacity`: the filter core's capability function on the emulated target, the offload
+/// configuration a module of the binary indicates at restart on the sys target.
+pub fn advertised_caps(capacity: u32) -> Result<NDIS_IPSEC_OFFLOAD_V2, String> {
+    match current() {
+        Target::Emulated => Ok(ipsecov2_filter_core::caps::ipsec_v2_capabilities(
+            &ipsecov2_filter_core::CapabilityConfig {
+                sa_offload_capacity: capacity,
+            },
+        )),
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        Target::Sys(_) => crate::target_sys::advertised_caps(capacity),
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
     }
 }
 

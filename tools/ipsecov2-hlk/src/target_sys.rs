@@ -8,7 +8,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use ipsecov2_abi::{NDIS_STATUS, NDIS_STATUS_SUCCESS};
+use ipsecov2_abi::{
+    NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS,
+    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+};
+use ipsecov2_ndis_emu::host::offload_from_bytes;
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, send_nbl, Framed, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
@@ -207,4 +211,40 @@ impl DatapathPair for SysPair {
     fn finish(self) -> Result<(), String> {
         self.session.finish().map_err(|e| e.to_string())
     }
+}
+
+/// The IPsecOV2 capabilities a module of the binary advertises: the `IPsecV2` part of the last
+/// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` it indicated up by the end of its restart, over an
+/// adapter whose `SaOffloadCapacity` keyword is `capacity`.
+pub fn advertised_caps(capacity: u32) -> Result<NDIS_IPSEC_OFFLOAD_V2, String> {
+    let Target::Sys(path) = target::current() else {
+        return Err("not the sys target".into());
+    };
+    let mut s = Session::start(&path).map_err(|e| e.to_string())?;
+    let mut a = adapter();
+    a.keywords
+        .retain(|(k, _)| !k.eq_ignore_ascii_case("SaOffloadCapacity"));
+    a.keywords.push(("SaOffloadCapacity".into(), capacity));
+    let m = s.running_module(&a).map_err(|e| e.to_string())?;
+    let offload = s
+        .indications(m)
+        .into_iter()
+        .rev()
+        .filter(|(status, _)| *status == NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG)
+        .find_map(|(_, buffer)| ipsec_v2_of(&buffer))
+        .ok_or("no NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG holding IPsecV2 indicated at restart")?;
+    s.finish().map_err(|e| e.to_string())?;
+    Ok(offload)
+}
+
+/// The `IPsecV2` member of an indicated `NDIS_OFFLOAD` of any revision that has it (the buffer
+/// may be shorter than this build's `NDIS_OFFLOAD`: `StatusBufferSize` is the revision's size).
+fn ipsec_v2_of(buffer: &[u8]) -> Option<NDIS_IPSEC_OFFLOAD_V2> {
+    let end = core::mem::offset_of!(NDIS_OFFLOAD, IPsecV2) + size_of::<NDIS_IPSEC_OFFLOAD_V2>();
+    if buffer.len() < end {
+        return None;
+    }
+    let mut full = buffer.to_vec();
+    full.resize(full.len().max(size_of::<NDIS_OFFLOAD>()), 0);
+    offload_from_bytes(&full).map(|o| o.IPsecV2)
 }

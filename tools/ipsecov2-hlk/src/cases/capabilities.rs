@@ -2,7 +2,7 @@
 //! capacities), every offered transform accepted, and the NDIS_OFFLOAD of the NIC below kept
 //! with IPsecOV2 added, for every NDIS_OFFLOAD revision.
 
-use super::{case, eq};
+use super::{case, eq, module_case};
 use crate::tcpip::*;
 use crate::Case;
 use ipsecov2_abi::*;
@@ -63,14 +63,12 @@ fn emulated_nic(revision: u8, size: u16) -> NDIS_OFFLOAD {
 pub fn capabilities(v: &mut Vec<Case>) {
     const G: &str = "capabilities";
     for cap in [16u32, 1024] {
-        v.push(case(
+        v.push(module_case(
             G,
             format!("ipsec-v2-fields/capacity-{cap}"),
             "every NDIS_IPSEC_OFFLOAD_V2 field, masks and SaOffloadCapacity exact",
             move || {
-                let c = ipsec_v2_capabilities(&CapabilityConfig {
-                    sa_offload_capacity: cap,
-                });
+                let c = crate::target::advertised_caps(cap)?;
                 let e = expected_caps(cap);
                 eq("Encapsulation", c.Encapsulation, e.Encapsulation)?;
                 eq("IPv6Supported", c.IPv6Supported, e.IPv6Supported)?;
