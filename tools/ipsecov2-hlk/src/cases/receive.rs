@@ -47,11 +47,11 @@ pub fn receive(v: &mut Vec<Case>) {
             move || on_pair!(unknown_spi(v6)),
         ));
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "non-ipsec-untouched",
         "plain UDP and ARP frames: untouched",
-        non_ipsec_untouched,
+        || on_pair!(non_ipsec_untouched()),
     ));
     v.push(case(
         G,
@@ -77,11 +77,11 @@ pub fn receive(v: &mut Vec<Case>) {
         "inbound SA with an all-zero destination matches the packet",
         wildcard_destination_sa,
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "tunnel-esp-auth-failure-after-mode-known",
         "after a good tunnel packet, a tampered one: TUNNEL_ESP_AUTH_FAILED",
-        tunnel_esp_auth_failure_after_mode_known,
+        || on_pair!(tunnel_esp_auth_failure_after_mode_known()),
     ));
 }
 
@@ -202,9 +202,9 @@ fn truncated_inside_esp_header<P: DatapathPair>() -> Outcome {
     p.finish()
 }
 
-fn non_ipsec_untouched() -> Outcome {
+fn non_ipsec_untouched<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3301);
-    let p = peers(&Scn::new(Some(2), None, false, false), 0x300)?;
+    let (mut p, _, _) = peers_on::<P>(&Scn::new(Some(2), None, false, false), 0x300)?;
     let plain = frame(
         &ip(false),
         &Layer {
@@ -220,14 +220,11 @@ fn non_ipsec_untouched() -> Outcome {
     let mut arp = plain.clone();
     arp[12..14].copy_from_slice(&[0x08, 0x06]);
     let frames = vec![plain, arp];
-    for ((view, bytes), sent) in receive_through(&p.rx, &mut rng, &frames, 0)?
-        .iter()
-        .zip(&frames)
-    {
+    for ((view, bytes), sent) in p.receive(&mut rng, &frames)?.iter().zip(&frames) {
         eq("indication", *view, UNTOUCHED)?;
         ensure!(bytes == sent, "bytes modified");
     }
-    Ok(())
+    p.finish()
 }
 
 fn read_only_not_processed() -> Outcome {
@@ -295,16 +292,16 @@ fn wildcard_destination_sa() -> Outcome {
     check_received(&got, std::slice::from_ref(&f), false)
 }
 
-fn tunnel_esp_auth_failure_after_mode_known() -> Outcome {
+fn tunnel_esp_auth_failure_after_mode_known<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3304);
     let s = Scn::new(Some(2), None, false, true);
-    let p = peers(&s, 0x500)?;
-    let f1 = frame_for(&s, &p.layer, 2, &rng.bytes(30));
-    let f2 = frame_for(&s, &p.layer, 3, &rng.bytes(30));
-    let w = protect(&p.tx, &mut rng, &[&f1, &f2], p.handle, 0)?;
+    let (mut p, handle, layer) = peers_on::<P>(&s, 0x500)?;
+    let f1 = frame_for(&s, &layer, 2, &rng.bytes(30));
+    let f2 = frame_for(&s, &layer, 3, &rng.bytes(30));
+    let w = p.protect(&mut rng, &[&f1, &f2], handle, 0)?;
     eq(
         "good tunnel packet",
-        receive_through(&p.rx, &mut rng, &w[..1], 0)?[0].0.status,
+        p.receive(&mut rng, &w[..1])?[0].0.status,
         CRYPTO_SUCCESS,
     )?;
     let mut bad = w[1].clone();
@@ -312,7 +309,8 @@ fn tunnel_esp_auth_failure_after_mode_known() -> Outcome {
     bad[l] ^= 1;
     eq(
         "tampered tunnel packet",
-        receive_through(&p.rx, &mut rng, &[bad], 0)?[0].0.status,
+        p.receive(&mut rng, &[bad])?[0].0.status,
         CRYPTO_TUNNEL_ESP_AUTH_FAILED,
-    )
+    )?;
+    p.finish()
 }

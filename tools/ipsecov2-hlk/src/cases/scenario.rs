@@ -228,6 +228,14 @@ pub(super) fn one(
     Ok((p, f, wire))
 }
 
+/// [`peers`] on a [`DatapathPair`] of the current target: the pair, the outbound handle and the
+/// layer TCP/IP frames with.
+pub(super) fn peers_on<P: DatapathPair>(s: &Scn, spi: u32) -> Result<(P, u64, Layer), String> {
+    let (out, inbound, layer) = bundles(s, spi)?;
+    let (p, handle) = P::install(&out, &inbound)?;
+    Ok((p, handle, layer))
+}
+
 /// [`one`] on a [`DatapathPair`] of the current target: one protected packet of `s` (and the
 /// pair, the frame).
 pub(super) fn one_on<P: DatapathPair>(
