@@ -4,6 +4,7 @@
 
 use super::scenario::*;
 use super::{case, eq, module_case};
+use crate::target::DatapathPair;
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
@@ -46,11 +47,11 @@ pub fn send(v: &mut Vec<Case>) {
         ("ah-sha256", None, Some(2)),
         ("esp-aes128-sha1+ah-sha1", Some(22), Some(1)),
     ] {
-        v.push(case(
+        v.push(module_case(
             G,
             format!("{name}/transport/ipv4-802.1q"),
             "inline 802.1Q tag before the IP header: sealed and opened like an untagged frame",
-            move || vlan_tagged(esp, ah),
+            move || on_pair!(vlan_tagged(esp, ah)),
         ));
     }
     send_negative(v);
@@ -69,19 +70,20 @@ pub fn send(v: &mut Vec<Case>) {
 }
 
 /// ESP transform `esp` and/or AH transform `ah` over a frame with an inline 802.1Q tag.
-fn vlan_tagged(esp: Option<usize>, ah: Option<usize>) -> Outcome {
+fn vlan_tagged<P: DatapathPair>(esp: Option<usize>, ah: Option<usize>) -> Outcome {
     let mut rng = SplitMix64::new(1950);
     let s = Scn::new(esp, ah, false, false);
-    let p = peers(&s, 0x0240_0000)?;
-    let mut f = frame_for(&s, &p.layer, 2, &rng.bytes(40));
+    let (mut p, handle, layer) = peers_on::<P>(&s, 0x0240_0000)?;
+    let mut f = frame_for(&s, &layer, 2, &rng.bytes(40));
     f.frame.splice(12..12, [0x81, 0x00, 0x00, 0x05]);
     for r in f.written.iter_mut().chain(f.encrypted.iter_mut()) {
         *r = (r.0 + 4, r.1 + 4);
     }
-    let w = protect(&p.tx, &mut rng, &[&f], p.handle, 0)?;
+    let w = p.protect(&mut rng, &[&f], handle, 0)?;
     check_wire(&w, std::slice::from_ref(&f))?;
-    let got = receive_through(&p.rx, &mut rng, &w, 0)?;
-    check_received(&got, std::slice::from_ref(&f), false)
+    let got = p.receive(&mut rng, &w)?;
+    check_received(&got, std::slice::from_ref(&f), false)?;
+    p.finish()
 }
 
 /// Sends one NBL (`frames`, slots as given, optional extra info) through `core` with `pool`.
