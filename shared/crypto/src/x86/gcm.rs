@@ -1,0 +1,292 @@
+//! AES-GCM on AES-NI and PCLMULQDQ: 8 counter blocks in flight, the GHASH of 8 blocks stitched
+//! into their AES rounds (one multiplication per round, one reduction per 8 blocks).
+//!
+//! Seal encrypts group i while it hashes the ciphertext of group i - 1; open hashes a group's
+//! ciphertext during the rounds that make its key stream. The tail (fewer than 8 blocks, a
+//! partial last block) and the tag's E_K(J0) share one more batch.
+
+use core::arch::x86_64::{
+    __m128i, _mm_add_epi32, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_set_epi32, _mm_set_epi64x,
+    _mm_setzero_si128, _mm_shuffle_epi8, _mm_xor_si128,
+};
+
+use zeroize::Zeroize;
+
+use super::aes::{encrypt1, encrypt_n, Schedule};
+use super::block::{load, load_at, store, store_at};
+use super::cpuid::Xmm;
+use super::ghash::{absorb, absorb_bytes, absorb_two, bswap, bswap_mask, powers, Acc};
+
+/// A GCM key: the AES schedule (encryption only) and H..H^8.
+pub(crate) struct GcmKey {
+    aes: Schedule,
+    h: [__m128i; 8],
+}
+
+impl core::fmt::Debug for GcmKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GcmKey")
+            .field("rounds", &self.aes.rounds)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for GcmKey {
+    fn drop(&mut self) {
+        self.h.zeroize();
+    }
+}
+
+/// The safe face: a `GcmKey` exists only after [`Xmm::detect`] saw the XMM tier in CPUID, so
+/// its `#[target_feature]` functions may run.
+impl GcmKey {
+    pub(crate) fn new(_cpu: Xmm, key: &[u8]) -> Option<Self> {
+        // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
+        unsafe { Self::new_tf(key) }
+    }
+
+    pub(crate) fn seal(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        // SAFETY: this key was built with an `Xmm` proof (see `new`).
+        unsafe { self.seal_tf(nonce, aad, data) }
+    }
+
+    pub(crate) fn open(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        // SAFETY: this key was built with an `Xmm` proof (see `new`).
+        unsafe { self.open_tf(nonce, aad, data) }
+    }
+
+    pub(crate) fn ctr(&self, nonce: &[u8; 12], data: &mut [u8]) {
+        // SAFETY: this key was built with an `Xmm` proof (see `new`).
+        unsafe { self.ctr_tf(nonce, data) }
+    }
+
+    pub(crate) fn gmac(&self, nonce: &[u8; 12], head: &[u8], body: &[u8]) -> [u8; 16] {
+        // SAFETY: this key was built with an `Xmm` proof (see `new`).
+        unsafe { self.gmac_tf(nonce, head, body) }
+    }
+}
+
+/// Seal or open.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dir {
+    Seal,
+    Open,
+}
+
+impl GcmKey {
+    /// Expands the key and computes H = E_K(0) and its powers.
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn new_tf(key: &[u8]) -> Option<Self> {
+        let aes = Schedule::expand(key)?;
+        let mut hb = [0u8; 16];
+        let e = match aes.rounds {
+            10 => encrypt1::<10>(&aes.rk, _mm_setzero_si128()),
+            12 => encrypt1::<12>(&aes.rk, _mm_setzero_si128()),
+            _ => encrypt1::<14>(&aes.rk, _mm_setzero_si128()),
+        };
+        store(&mut hb, e);
+        let h = powers(&hb);
+        hb.zeroize();
+        Some(Self { aes, h })
+    }
+
+    /// Encrypts `data` in place and returns the full 16-byte tag over `aad` and the ciphertext.
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn seal_tf(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        match self.aes.rounds {
+            10 => crypt::<10>(self, Dir::Seal, nonce, aad, data),
+            12 => crypt::<12>(self, Dir::Seal, nonce, aad, data),
+            _ => crypt::<14>(self, Dir::Seal, nonce, aad, data),
+        }
+    }
+
+    /// Decrypts `data` in place and returns the full 16-byte tag over `aad` and the ciphertext
+    /// it had (the caller compares it and calls [`Self::ctr`] to restore the data on mismatch).
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn open_tf(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        match self.aes.rounds {
+            10 => crypt::<10>(self, Dir::Open, nonce, aad, data),
+            12 => crypt::<12>(self, Dir::Open, nonce, aad, data),
+            _ => crypt::<14>(self, Dir::Open, nonce, aad, data),
+        }
+    }
+
+    /// GMAC: the tag over `head` then `body` as AAD, no data.
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn gmac_tf(&self, nonce: &[u8; 12], head: &[u8], body: &[u8]) -> [u8; 16] {
+        let y = absorb_two(&self.h, _mm_setzero_si128(), head, body);
+        let bits = ((head.len() + body.len()) as u64).wrapping_mul(8) as i64;
+        let y = absorb(&self.h, y, &[_mm_set_epi64x(bits, 0)]);
+        let j0 = counter(counter_base(nonce), 0, bswap_mask());
+        let e = match self.aes.rounds {
+            10 => encrypt1::<10>(&self.aes.rk, j0),
+            12 => encrypt1::<12>(&self.aes.rk, j0),
+            _ => encrypt1::<14>(&self.aes.rk, j0),
+        };
+        let mut tag = [0u8; 16];
+        store(&mut tag, _mm_xor_si128(bswap(y), e));
+        tag
+    }
+
+    /// CTR alone (counter 2 onwards): undoes an open whose tag did not match.
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn ctr_tf(&self, nonce: &[u8; 12], data: &mut [u8]) {
+        match self.aes.rounds {
+            10 => ctr::<10>(self, nonce, data),
+            12 => ctr::<12>(self, nonce, data),
+            _ => ctr::<14>(self, nonce, data),
+        }
+    }
+}
+
+/// J0 = nonce || 1, byte-reversed so that the 32-bit counter is lane 0 (for `paddd`).
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn counter_base(nonce: &[u8; 12]) -> __m128i {
+    let mut j0 = [0u8; 16];
+    j0[..12].copy_from_slice(nonce);
+    j0[15] = 1;
+    bswap(load(&j0))
+}
+
+/// Counter block `base + i` in wire byte order.
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn counter(base: __m128i, i: u32, mask: __m128i) -> __m128i {
+    _mm_shuffle_epi8(_mm_add_epi32(base, _mm_set_epi32(0, 0, 0, i as i32)), mask)
+}
+
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn crypt<const NR: usize>(
+    k: &GcmKey,
+    dir: Dir,
+    nonce: &[u8; 12],
+    aad: &[u8],
+    data: &mut [u8],
+) -> [u8; 16] {
+    let rk = &k.aes.rk;
+    let mask = bswap_mask();
+    let base = counter_base(nonce);
+    let mut y = absorb_bytes(&k.h, _mm_setzero_si128(), aad);
+    // Counter 1 is J0 (the tag's mask); data starts at counter 2.
+    let mut next: u32 = 1;
+    // Seal: the byte-reversed ciphertext of the previous group, hashed during this group.
+    let mut pending: Option<[__m128i; 8]> = None;
+    let full = data.len() / 128 * 128;
+    let (groups, tail) = data.split_at_mut(full);
+    for g in groups.chunks_exact_mut(128) {
+        let mut b = [_mm_setzero_si128(); 8];
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = _mm_xor_si128(counter(base, next + i as u32, mask), rk[0]);
+        }
+        next += 8;
+        // The blocks hashed during these rounds: this group's ciphertext (open), or the
+        // previous group's (seal).
+        let hashed: Option<[__m128i; 8]> = match dir {
+            Dir::Open => {
+                let mut c = [_mm_setzero_si128(); 8];
+                for (i, x) in c.iter_mut().enumerate() {
+                    *x = bswap(load_at(g, 16 * i));
+                }
+                Some(c)
+            }
+            Dir::Seal => pending,
+        };
+        let mut acc = Acc::new();
+        for r in 1..NR {
+            for x in b.iter_mut() {
+                *x = _mm_aesenc_si128(*x, rk[r]);
+            }
+            if r <= 8 {
+                if let Some(c) = &hashed {
+                    let v = if r == 1 {
+                        _mm_xor_si128(y, c[0])
+                    } else {
+                        c[r - 1]
+                    };
+                    acc.mul_add(v, k.h[8 - r]);
+                }
+            }
+        }
+        let mut out = [_mm_setzero_si128(); 8];
+        for (i, x) in b.iter().enumerate() {
+            let ks = _mm_aesenclast_si128(*x, rk[NR]);
+            let c = _mm_xor_si128(ks, load_at(g, 16 * i));
+            store_at(g, 16 * i, c);
+            out[i] = c;
+        }
+        if hashed.is_some() {
+            y = acc.reduce();
+        }
+        if dir == Dir::Seal {
+            let mut c = [_mm_setzero_si128(); 8];
+            for (d, s) in c.iter_mut().zip(out.iter()) {
+                *d = bswap(*s);
+            }
+            pending = Some(c);
+        }
+    }
+    if let Some(c) = pending {
+        y = absorb(&k.h, y, &c);
+    }
+    // Tail: up to 7 whole blocks and a partial one, plus E_K(J0), in one batch of 4 or 9.
+    let mut b = [_mm_setzero_si128(); 9];
+    b[0] = counter(base, 0, mask);
+    let nt = tail.len().div_ceil(16);
+    for (i, x) in b.iter_mut().enumerate().skip(1).take(nt) {
+        *x = counter(base, next + i as u32 - 1, mask);
+    }
+    if nt <= 3 {
+        let mut b4 = [b[0], b[1], b[2], b[3]];
+        encrypt_n::<NR, 4>(rk, &mut b4);
+        b[..4].copy_from_slice(&b4);
+    } else {
+        encrypt_n::<NR, 9>(rk, &mut b);
+    }
+    let ej0 = b[0];
+    let mut c = [_mm_setzero_si128(); 8];
+    for (i, chunk) in tail.chunks_mut(16).enumerate() {
+        let mut blk = [0u8; 16];
+        blk[..chunk.len()].copy_from_slice(chunk);
+        let input = load(&blk);
+        let out = _mm_xor_si128(input, b[i + 1]);
+        store(&mut blk, out);
+        chunk.copy_from_slice(&blk[..chunk.len()]);
+        // The hashed ciphertext is zero-padded: clear the key stream past the data.
+        blk[chunk.len()..].fill(0);
+        let ct = if dir == Dir::Seal { load(&blk) } else { input };
+        c[i] = bswap(ct);
+        blk.zeroize();
+    }
+    y = absorb(&k.h, y, &c[..nt]);
+    let bits = |n: usize| (n as u64).wrapping_mul(8) as i64;
+    let len = _mm_set_epi64x(bits(aad.len()), bits(full + tail.len()));
+    y = absorb(&k.h, y, &[len]);
+    let mut tag = [0u8; 16];
+    store(&mut tag, _mm_xor_si128(bswap(y), ej0));
+    tag
+}
+
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn ctr<const NR: usize>(k: &GcmKey, nonce: &[u8; 12], data: &mut [u8]) {
+    let rk = &k.aes.rk;
+    let mask = bswap_mask();
+    let base = counter_base(nonce);
+    let mut next: u32 = 1;
+    for g in data.chunks_mut(128) {
+        let mut b = [_mm_setzero_si128(); 8];
+        for (i, x) in b.iter_mut().enumerate() {
+            *x = counter(base, next + i as u32, mask);
+        }
+        next += 8;
+        encrypt_n::<NR, 8>(rk, &mut b);
+        for (i, chunk) in g.chunks_mut(16).enumerate() {
+            let mut blk = [0u8; 16];
+            blk[..chunk.len()].copy_from_slice(chunk);
+            let v = _mm_xor_si128(load(&blk), b[i]);
+            store(&mut blk, v);
+            chunk.copy_from_slice(&blk[..chunk.len()]);
+            blk.zeroize();
+        }
+    }
+}
