@@ -169,7 +169,7 @@ impl AesCbc {
 impl<'a> crate::x86::cbc::Job<'a> for CbcJob<'a> {
     fn xmm_enc(&self, rounds: usize) -> Option<&'a crate::x86::aes::Schedule> {
         match &self.key.imp {
-            Imp::Xmm(k) => k.enc.as_ref().filter(|s| s.rounds == rounds),
+            Imp::Xmm(k) => k.enc.as_ref().filter(|s| s.rounds() == rounds),
             Imp::Portable { .. } => None,
         }
     }

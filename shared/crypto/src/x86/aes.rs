@@ -12,14 +12,22 @@ use zeroize::Zeroize;
 /// Round keys of one direction: 11, 13 or 15 of them (176, 208 or 240 bytes in use).
 pub(crate) struct Schedule {
     pub(crate) rk: [__m128i; 15],
-    /// 10, 12 or 14.
-    pub(crate) rounds: usize,
+    nr: Rounds,
+}
+
+/// The round count (an enum, so that `Option<Schedule>` and the key enums need no extra tag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Rounds {
+    R10 = 10,
+    R12 = 12,
+    R14 = 14,
 }
 
 impl core::fmt::Debug for Schedule {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Schedule")
-            .field("rounds", &self.rounds)
+            .field("rounds", &self.nr)
             .finish_non_exhaustive()
     }
 }
@@ -40,12 +48,19 @@ fn sub_word(w: u32) -> u32 {
 }
 
 impl Schedule {
+    /// 10, 12 or 14.
+    pub(crate) fn rounds(&self) -> usize {
+        usize::from(self.nr as u8)
+    }
+
     /// Expands a 16-, 24- or 32-byte key (other lengths: `None`). Words are little-endian
     /// loads of the key bytes, so a round key's bytes are in memory order.
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     pub(crate) fn expand(key: &[u8]) -> Option<Self> {
-        let nk = match key.len() {
-            16 | 24 | 32 => key.len() / 4,
+        let (nk, nr) = match key.len() {
+            16 => (4, Rounds::R10),
+            24 => (6, Rounds::R12),
+            32 => (8, Rounds::R14),
             _ => return None,
         };
         let rounds = nk + 6;
@@ -70,21 +85,21 @@ impl Schedule {
             *r = _mm_set_epi32(q[3] as i32, q[2] as i32, q[1] as i32, q[0] as i32);
         }
         w.zeroize();
-        Some(Self { rk, rounds })
+        Some(Self { rk, nr })
     }
 
     /// The equivalent inverse cipher's schedule (FIPS 197 5.3.5): the round keys reversed,
     /// the inner ones through InvMixColumns (`aesimc`).
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     pub(crate) fn inverse(&self) -> Self {
-        let nr = self.rounds;
+        let nr = self.rounds();
         let mut rk = [_mm_setzero_si128(); 15];
         rk[0] = self.rk[nr];
         for (d, s) in rk[1..nr].iter_mut().zip(self.rk[1..nr].iter().rev()) {
             *d = _mm_aesimc_si128(*s);
         }
         rk[nr] = self.rk[0];
-        Self { rk, rounds: nr }
+        Self { rk, nr: self.nr }
     }
 }
 

@@ -63,7 +63,7 @@ impl CbcKey {
 
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
 fn encrypt_tf(e: &Schedule, iv: &[u8; 16], data: &mut [u8]) {
-    match e.rounds {
+    match e.rounds() {
         10 => encrypt_nr::<10>(&e.rk, iv, data),
         12 => encrypt_nr::<12>(&e.rk, iv, data),
         _ => encrypt_nr::<14>(&e.rk, iv, data),
@@ -82,7 +82,7 @@ fn encrypt_nr<const NR: usize>(rk: &[__m128i; 15], iv: &[u8; 16], data: &mut [u8
 
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
 fn decrypt_tf(d: &Schedule, iv: &[u8; 16], data: &mut [u8]) {
-    match d.rounds {
+    match d.rounds() {
         10 => decrypt_nr::<10>(&d.rk, iv, data),
         12 => decrypt_nr::<12>(&d.rk, iv, data),
         _ => decrypt_nr::<14>(&d.rk, iv, data),

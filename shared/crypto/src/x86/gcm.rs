@@ -26,7 +26,7 @@ pub(crate) struct GcmKey {
 impl core::fmt::Debug for GcmKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("GcmKey")
-            .field("rounds", &self.aes.rounds)
+            .field("rounds", &self.aes.rounds())
             .finish_non_exhaustive()
     }
 }
@@ -79,7 +79,7 @@ impl GcmKey {
     fn new_tf(key: &[u8]) -> Option<Self> {
         let aes = Schedule::expand(key)?;
         let mut hb = [0u8; 16];
-        let e = match aes.rounds {
+        let e = match aes.rounds() {
             10 => encrypt1::<10>(&aes.rk, _mm_setzero_si128()),
             12 => encrypt1::<12>(&aes.rk, _mm_setzero_si128()),
             _ => encrypt1::<14>(&aes.rk, _mm_setzero_si128()),
@@ -93,7 +93,7 @@ impl GcmKey {
     /// Encrypts `data` in place and returns the full 16-byte tag over `aad` and the ciphertext.
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     fn seal_tf(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match self.aes.rounds {
+        match self.aes.rounds() {
             10 => crypt::<10>(self, Dir::Seal, nonce, aad, data),
             12 => crypt::<12>(self, Dir::Seal, nonce, aad, data),
             _ => crypt::<14>(self, Dir::Seal, nonce, aad, data),
@@ -104,7 +104,7 @@ impl GcmKey {
     /// it had (the caller compares it and calls [`Self::ctr`] to restore the data on mismatch).
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     fn open_tf(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match self.aes.rounds {
+        match self.aes.rounds() {
             10 => crypt::<10>(self, Dir::Open, nonce, aad, data),
             12 => crypt::<12>(self, Dir::Open, nonce, aad, data),
             _ => crypt::<14>(self, Dir::Open, nonce, aad, data),
@@ -118,7 +118,7 @@ impl GcmKey {
         let bits = ((head.len() + body.len()) as u64).wrapping_mul(8) as i64;
         let y = absorb(&self.h, y, &[_mm_set_epi64x(bits, 0)]);
         let j0 = counter(counter_base(nonce), 0, bswap_mask());
-        let e = match self.aes.rounds {
+        let e = match self.aes.rounds() {
             10 => encrypt1::<10>(&self.aes.rk, j0),
             12 => encrypt1::<12>(&self.aes.rk, j0),
             _ => encrypt1::<14>(&self.aes.rk, j0),
@@ -131,7 +131,7 @@ impl GcmKey {
     /// CTR alone (counter 2 onwards): undoes an open whose tag did not match.
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     fn ctr_tf(&self, nonce: &[u8; 12], data: &mut [u8]) {
-        match self.aes.rounds {
+        match self.aes.rounds() {
             10 => ctr::<10>(self, nonce, data),
             12 => ctr::<12>(self, nonce, data),
             _ => ctr::<14>(self, nonce, data),

@@ -75,3 +75,5 @@ pub fn ref_seal(key: &[u8], nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u
     .unwrap();
     t.into()
 }
+
+pub mod differential;
