@@ -152,8 +152,12 @@ impl AesCbc {
                 return Err(CbcError::Direction);
             }
         }
+        // An XMM key among the jobs is the proof that the XMM code may run (no CPUID here).
         #[cfg(target_arch = "x86_64")]
-        if let Some(cpu) = crate::x86::cpuid::Xmm::detect(&Features::detect()) {
+        if let Some(cpu) = jobs.iter().find_map(|j| match &j.key.imp {
+            Imp::Xmm(k) => Some(k.cpu),
+            Imp::Portable { .. } => None,
+        }) {
             crate::x86::cbc::encrypt_many(cpu, jobs);
         }
         for j in jobs.iter_mut() {

@@ -15,24 +15,28 @@ use super::cpuid::Xmm;
 pub(crate) struct CbcKey {
     pub(crate) enc: Option<Schedule>,
     dec: Option<Schedule>,
+    /// The proof this key was built with (zero-sized): lets a batch of jobs run the XMM code
+    /// without reading CPUID again.
+    pub(crate) cpu: Xmm,
 }
 
 /// Lanes of the multi-buffer encryption.
 pub(crate) const LANES: usize = 8;
 
 impl CbcKey {
-    pub(crate) fn new(_cpu: Xmm, key: &[u8], enc: bool, dec: bool) -> Option<Self> {
+    pub(crate) fn new(cpu: Xmm, key: &[u8], enc: bool, dec: bool) -> Option<Self> {
         // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
-        unsafe { Self::new_tf(key, enc, dec) }
+        unsafe { Self::new_tf(cpu, key, enc, dec) }
     }
 
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-    fn new_tf(key: &[u8], enc: bool, dec: bool) -> Option<Self> {
+    fn new_tf(cpu: Xmm, key: &[u8], enc: bool, dec: bool) -> Option<Self> {
         let e = Schedule::expand(key)?;
         let d = dec.then(|| e.inverse());
         Some(Self {
             enc: enc.then_some(e),
             dec: d,
+            cpu,
         })
     }
 

@@ -2,6 +2,8 @@
 
 use core::arch::x86_64::{__cpuid_count, CpuidResult};
 
+use core::sync::atomic::{AtomicU8, Ordering};
+
 use crate::cpu::Features;
 
 /// One CPUID query.
@@ -13,8 +15,35 @@ fn cpuid(leaf: u32, sub_leaf: u32) -> CpuidResult {
     }
 }
 
-/// The features of this CPU that the XMM tier uses.
+/// The features, read once (CPUID is slow under a hypervisor, which traps it): bit 7 set once
+/// the other bits are valid.
+static CACHE: AtomicU8 = AtomicU8::new(0);
+
+/// The features of this CPU that the XMM tier uses (CPUID read once, then cached).
 pub(crate) fn features() -> Features {
+    let c = CACHE.load(Ordering::Relaxed);
+    if c & 0x80 != 0 {
+        return Features {
+            aes: c & 1 != 0,
+            pclmulqdq: c & 2 != 0,
+            ssse3: c & 4 != 0,
+            sse41: c & 8 != 0,
+            sha: c & 16 != 0,
+        };
+    }
+    let f = read();
+    let bits = 0x80
+        | u8::from(f.aes)
+        | u8::from(f.pclmulqdq) << 1
+        | u8::from(f.ssse3) << 2
+        | u8::from(f.sse41) << 3
+        | u8::from(f.sha) << 4;
+    CACHE.store(bits, Ordering::Relaxed);
+    f
+}
+
+/// Reads CPUID.
+fn read() -> Features {
     let max_leaf = cpuid(0, 0).eax;
     let l1 = cpuid(1, 0);
     let sha = max_leaf >= 7 && cpuid(7, 0).ebx & (1 << 29) != 0;

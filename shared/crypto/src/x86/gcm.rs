@@ -245,17 +245,25 @@ fn crypt<const NR: usize>(
     }
     let ej0 = b[0];
     let mut c = [_mm_setzero_si128(); 8];
-    for (i, chunk) in tail.chunks_mut(16).enumerate() {
-        let mut blk = [0u8; 16];
-        blk[..chunk.len()].copy_from_slice(chunk);
-        let input = load(&blk);
+    let whole = tail.len() / 16 * 16;
+    for i in 0..whole / 16 {
+        let input = load_at(tail, 16 * i);
         let out = _mm_xor_si128(input, b[i + 1]);
-        store(&mut blk, out);
-        chunk.copy_from_slice(&blk[..chunk.len()]);
+        store_at(tail, 16 * i, out);
+        c[i] = bswap(if dir == Dir::Seal { out } else { input });
+    }
+    let part = &mut tail[whole..];
+    if !part.is_empty() {
+        let n = part.len();
+        let mut blk = [0u8; 16];
+        blk[..n].copy_from_slice(part);
+        let input = load(&blk);
+        store(&mut blk, _mm_xor_si128(input, b[nt]));
+        part.copy_from_slice(&blk[..n]);
         // The hashed ciphertext is zero-padded: clear the key stream past the data.
-        blk[chunk.len()..].fill(0);
+        blk[n..].fill(0);
         let ct = if dir == Dir::Seal { load(&blk) } else { input };
-        c[i] = bswap(ct);
+        c[nt - 1] = bswap(ct);
         blk.zeroize();
     }
     y = absorb(&k.h, y, &c[..nt]);

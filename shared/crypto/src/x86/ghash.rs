@@ -127,11 +127,16 @@ pub(crate) fn absorb_bytes(h: &[__m128i; 8], mut y: __m128i, bytes: &[u8]) -> __
         return y;
     }
     let mut x = [_mm_setzero_si128(); 8];
-    let mut n = 0;
-    for (xi, c) in x.iter_mut().zip(rest.chunks(16)) {
+    let whole = rest.len() / 16;
+    for (i, xi) in x.iter_mut().enumerate().take(whole) {
+        *xi = bswap(super::block::load_at(rest, 16 * i));
+    }
+    let part = &rest[whole * 16..];
+    let mut n = whole;
+    if !part.is_empty() {
         let mut b = [0u8; 16];
-        b[..c.len()].copy_from_slice(c);
-        *xi = bswap(load(&b));
+        b[..part.len()].copy_from_slice(part);
+        x[whole] = bswap(load(&b));
         n += 1;
     }
     absorb(h, y, &x[..n])
