@@ -23,19 +23,27 @@ fn gcm(c: &mut Criterion) {
             let k = AesGcm::with_features(&key, f).unwrap();
             let mut data = vec![0u8; size];
             let mut icv = [0u8; 16];
-            g.bench_with_input(BenchmarkId::new(format!("seal-{tier}"), size), &size, |b, _| {
-                b.iter(|| k.seal_in_place(&nonce, &aad, &mut data, &mut icv).unwrap());
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("seal-{tier}"), size),
+                &size,
+                |b, _| {
+                    b.iter(|| k.seal_in_place(&nonce, &aad, &mut data, &mut icv).unwrap());
+                },
+            );
             let mut ct = vec![0u8; size];
             k.seal_in_place(&nonce, &aad, &mut ct, &mut icv).unwrap();
             let mut work = ct.clone();
-            g.bench_with_input(BenchmarkId::new(format!("open-{tier}"), size), &size, |b, _| {
-                b.iter(|| {
-                    // The ciphertext restored from its template (a memcpy) before each open.
-                    work.copy_from_slice(&ct);
-                    k.open_in_place(&nonce, &aad, &mut work, &icv).unwrap();
-                });
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("open-{tier}"), size),
+                &size,
+                |b, _| {
+                    b.iter(|| {
+                        // The ciphertext restored from its template (a memcpy) before each open.
+                        work.copy_from_slice(&ct);
+                        k.open_in_place(&nonce, &aad, &mut work, &icv).unwrap();
+                    });
+                },
+            );
         }
         let r = aes_gcm::Aes128Gcm::new_from_slice(&key).unwrap();
         let mut data = vec![0u8; size];
@@ -78,22 +86,26 @@ fn cbc_hmac(c: &mut Criterion) {
         // 8 packets per call: multi-buffer CBC, then the MACs.
         let mut bufs = vec![vec![0u8; body]; 8];
         g.throughput(Throughput::Bytes(8 * size as u64));
-        g.bench_with_input(BenchmarkId::new("seal-x8-multibuffer", size), &size, |b, _| {
-            b.iter(|| {
-                let mut jobs: [CbcJob<'_>; 8] = {
-                    let mut it = bufs.iter_mut();
-                    core::array::from_fn(|_| CbcJob {
-                        key: &enc,
-                        iv,
-                        data: it.next().unwrap().as_mut_slice(),
-                    })
-                };
-                AesCbc::encrypt_many(&mut jobs).unwrap();
-                for j in &jobs {
-                    criterion::black_box(mac.mac(&[&j.iv, j.data]));
-                }
-            });
-        });
+        g.bench_with_input(
+            BenchmarkId::new("seal-x8-multibuffer", size),
+            &size,
+            |b, _| {
+                b.iter(|| {
+                    let mut jobs: [CbcJob<'_>; 8] = {
+                        let mut it = bufs.iter_mut();
+                        core::array::from_fn(|_| CbcJob {
+                            key: &enc,
+                            iv,
+                            data: it.next().unwrap().as_mut_slice(),
+                        })
+                    };
+                    AesCbc::encrypt_many(&mut jobs).unwrap();
+                    for j in &jobs {
+                        criterion::black_box(mac.mac(&[&j.iv, j.data]));
+                    }
+                });
+            },
+        );
     }
     g.finish();
 }

@@ -14,7 +14,7 @@ use crate::soft::gcm::SoftGcm;
 /// keys and H..H^8 (at most 368 bytes inline); otherwise the `aes`/`ghash` crates' state, boxed.
 #[derive(Debug)]
 pub struct AesGcm {
-    imp: Imp,
+    pub(crate) imp: Imp,
 }
 
 #[derive(Debug)]
@@ -22,7 +22,7 @@ pub struct AesGcm {
     clippy::large_enum_variant,
     reason = "the XMM key is the one in use and stays inline; only the portable one is boxed"
 )]
-enum Imp {
+pub(crate) enum Imp {
     #[cfg(target_arch = "x86_64")]
     Xmm(crate::x86::gcm::GcmKey),
     Portable(Box<SoftGcm>),

@@ -19,6 +19,7 @@ pub mod cbc;
 pub mod cpu;
 pub mod error;
 pub mod gcm;
+pub mod ghash;
 pub mod hmac;
 mod soft;
 #[cfg(target_arch = "x86_64")]
@@ -28,4 +29,5 @@ pub use cbc::{AesCbc, CbcDirection, CbcJob};
 pub use cpu::{Features, Implementation};
 pub use error::{CbcError, GcmError, KeyError, TagMismatch};
 pub use gcm::AesGcm;
+pub use ghash::GhashStream;
 pub use hmac::{Hmac, HmacSha1, HmacSha256, MacStream};

@@ -115,3 +115,39 @@ fn refuses_bad_icv_and_key_lengths() {
     }
     let _ = Implementation::Xmm;
 }
+
+#[test]
+fn ghash_stream_in_pieces_matches_rustcrypto() {
+    let mut rng = Rng(0x0bad_cafe_f00d_0002);
+    for klen in [16, 24, 32] {
+        let key = rng.bytes(klen);
+        let keys: Vec<AesGcm> = tiers()
+            .into_iter()
+            .map(|f| AesGcm::with_features(&key, f).unwrap())
+            .collect();
+        for len in lengths().into_iter().step_by(7) {
+            let nonce: [u8; 12] = rng.array();
+            let aad = rng.bytes(len % 45);
+            let mut ct = rng.bytes(len);
+            let tag = ref_seal(&key, &nonce, &aad, &mut ct);
+            // `ct` is now the ciphertext whose tag is `tag`.
+            for start in &keys {
+                for finish in &keys {
+                    let mut g = start.ghash();
+                    let cut = (rng.next() as usize) % (aad.len() + 1);
+                    g.update(&aad[..cut]);
+                    g.update(&aad[cut..]);
+                    g.pad();
+                    let mut at = 0;
+                    while at < ct.len() {
+                        let n = ((rng.next() as usize) % 40).min(ct.len() - at);
+                        g.update(&ct[at..at + n]);
+                        at += n;
+                    }
+                    let got = finish.ghash_finish(g, &nonce, aad.len() as u64, len as u64);
+                    assert_eq!(got, tag, "key {klen} len {len}");
+                }
+            }
+        }
+    }
+}

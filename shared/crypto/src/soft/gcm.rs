@@ -61,6 +61,20 @@ impl SoftGcm {
         self.finish(g, nonce, len)
     }
 
+    /// A GHASH stream under this key's H.
+    pub(crate) fn stream(&self) -> GHash {
+        self.ghash.clone()
+    }
+
+    /// E_K(J0) for `nonce`: the mask of the tag.
+    pub(crate) fn ej0(&self, nonce: &[u8; 12]) -> [u8; 16] {
+        let mut j0 = [0u8; 16];
+        j0[..12].copy_from_slice(nonce);
+        j0[15] = 1;
+        self.aes.encrypt(&mut j0);
+        j0
+    }
+
     /// Absorbs the length block, finalizes and masks with E_K(J0).
     fn finish(&self, mut g: GHash, nonce: &[u8; 12], len: [u8; 16]) -> [u8; 16] {
         g.update(&[len.into()]);

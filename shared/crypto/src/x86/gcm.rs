@@ -64,6 +64,88 @@ impl GcmKey {
         // SAFETY: this key was built with an `Xmm` proof (see `new`).
         unsafe { self.gmac_tf(nonce, head, body) }
     }
+
+    /// A GHASH stream under this key's H (a copy of H..H^8, zeroized with the stream).
+    pub(crate) fn stream(&self) -> Stream {
+        Stream {
+            h: self.h,
+            // SAFETY: this key was built with an `Xmm` proof (see `new`).
+            y: unsafe { zero() },
+        }
+    }
+
+    /// Absorbs whole blocks (`bytes.len()` a multiple of 16) into a stream.
+    pub(crate) fn absorb_stream(s: &mut Stream, bytes: &[u8]) {
+        // SAFETY: a `Stream` is made only by `GcmKey::stream`, and a `GcmKey` only with an
+        // `Xmm` proof (see `new`).
+        s.y = unsafe { absorb_bytes(&s.h, s.y, bytes) };
+    }
+
+    /// E_K(J0) for `nonce`: the mask of the tag.
+    pub(crate) fn ej0(&self, nonce: &[u8; 12]) -> [u8; 16] {
+        // SAFETY: this key was built with an `Xmm` proof (see `new`).
+        unsafe { self.ej0_tf(nonce) }
+    }
+
+    /// Closes a stream: absorbs the length block and returns GHASH (wire byte order).
+    pub(crate) fn close_stream(s: &Stream, aad_len: u64, ct_len: u64) -> [u8; 16] {
+        // SAFETY: a `Stream` is made only by `GcmKey::stream`, and a `GcmKey` only with an
+        // `Xmm` proof (see `new`).
+        unsafe { close_tf(s, aad_len, ct_len) }
+    }
+}
+
+/// A zero register.
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn zero() -> __m128i {
+    _mm_setzero_si128()
+}
+
+/// A GHASH in progress (POLYVAL domain) with its own copy of H..H^8.
+pub(crate) struct Stream {
+    h: [__m128i; 8],
+    y: __m128i,
+}
+
+impl core::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Stream").finish_non_exhaustive()
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.h.zeroize();
+        self.y.zeroize();
+    }
+}
+
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn close_tf(s: &Stream, aad_len: u64, ct_len: u64) -> [u8; 16] {
+    let len = _mm_set_epi64x(
+        aad_len.wrapping_mul(8) as i64,
+        ct_len.wrapping_mul(8) as i64,
+    );
+    let y = absorb(&s.h, s.y, &[len]);
+    let mut out = [0u8; 16];
+    store(&mut out, bswap(y));
+    out
+}
+
+impl GcmKey {
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn ej0_tf(&self, nonce: &[u8; 12]) -> [u8; 16] {
+        let j0 = counter(counter_base(nonce), 0, bswap_mask());
+        let e = match self.aes.rounds() {
+            10 => encrypt1::<10>(&self.aes.rk, j0),
+            12 => encrypt1::<12>(&self.aes.rk, j0),
+            _ => encrypt1::<14>(&self.aes.rk, j0),
+        };
+        let mut out = [0u8; 16];
+        store(&mut out, e);
+        out
+    }
 }
 
 /// Seal or open.
