@@ -29,21 +29,18 @@ impl CbcDirection {
     }
 }
 
-/// An AES-CBC key (128, 192 or 256 bits): on the XMM tier 176–240 bytes of round keys per
-/// direction, inline; otherwise the `aes` crate's schedule, boxed.
+/// An AES-CBC key (128, 192 or 256 bits), on the heap (built there in place): on the XMM tier
+/// 176–240 bytes of round keys per direction (256 or 512 bytes, [`Self::heap_bytes`]);
+/// otherwise the `aes` crate's schedule. The handle itself is a few words.
 #[derive(Debug)]
 pub struct AesCbc {
     imp: Imp,
 }
 
 #[derive(Debug)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "the XMM key is the one in use and stays inline; only the portable one is boxed"
-)]
 enum Imp {
     #[cfg(target_arch = "x86_64")]
-    Xmm(crate::x86::cbc::CbcKey),
+    Xmm(Box<crate::x86::cbc::CbcKey>),
     Portable {
         aes: Box<SoftAes>,
         enc: bool,
@@ -90,15 +87,28 @@ impl AesCbc {
                 .ok_or(bad);
         }
         let _ = features;
-        SoftAes::new(key)
-            .map(|aes| Self {
-                imp: Imp::Portable {
-                    aes: Box::new(aes),
-                    enc: dir.enc(),
-                    dec: dir.dec(),
-                },
-            })
-            .ok_or(bad)
+        Self::portable(key, dir).ok_or(bad)
+    }
+
+    /// The portable key, boxed (never inlined: see `SoftAes::new`).
+    #[inline(never)]
+    fn portable(key: &[u8], dir: CbcDirection) -> Option<Self> {
+        SoftAes::new(key).map(|aes| Self {
+            imp: Imp::Portable {
+                aes: Box::new(aes),
+                enc: dir.enc(),
+                dec: dir.dec(),
+            },
+        })
+    }
+
+    /// Bytes of the key on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(_) => core::mem::size_of::<crate::x86::cbc::CbcKey>(),
+            Imp::Portable { .. } => core::mem::size_of::<SoftAes>(),
+        }
     }
 
     /// The implementation chosen when the key was prepared.

@@ -10,21 +10,18 @@ use crate::cpu::{Features, Implementation};
 use crate::error::{GcmError, KeyError};
 use crate::soft::gcm::SoftGcm;
 
-/// An AES-GCM key (128, 192 or 256 bits) prepared once: on the XMM tier the encryption round
-/// keys and H..H^8 (at most 368 bytes inline); otherwise the `aes`/`ghash` crates' state, boxed.
+/// An AES-GCM key (128, 192 or 256 bits) prepared once, on the heap (built there in place):
+/// on the XMM tier the encryption round keys and H..H^8 (384 bytes, [`Self::heap_bytes`]);
+/// otherwise the `aes`/`ghash` crates' state. The handle itself is two words.
 #[derive(Debug)]
 pub struct AesGcm {
     pub(crate) imp: Imp,
 }
 
 #[derive(Debug)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "the XMM key is the one in use and stays inline; only the portable one is boxed"
-)]
 pub(crate) enum Imp {
     #[cfg(target_arch = "x86_64")]
-    Xmm(crate::x86::gcm::GcmKey),
+    Xmm(Box<crate::x86::gcm::GcmKey>),
     Portable(Box<SoftGcm>),
 }
 
@@ -62,11 +59,24 @@ impl AesGcm {
             return k.map(|k| Self { imp: Imp::Xmm(k) }).ok_or(bad);
         }
         let _ = features;
-        SoftGcm::new(key)
-            .map(|k| Self {
-                imp: Imp::Portable(Box::new(k)),
-            })
-            .ok_or(bad)
+        Self::portable(key).ok_or(bad)
+    }
+
+    /// The portable key, boxed (never inlined: see `SoftAes::new`).
+    #[inline(never)]
+    fn portable(key: &[u8]) -> Option<Self> {
+        SoftGcm::new(key).map(|k| Self {
+            imp: Imp::Portable(Box::new(k)),
+        })
+    }
+
+    /// Bytes of the key on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(_) => core::mem::size_of::<crate::x86::gcm::GcmKey>(),
+            Imp::Portable(_) => core::mem::size_of::<SoftGcm>(),
+        }
     }
 
     /// The implementation chosen when the key was prepared.

@@ -25,6 +25,9 @@ impl core::fmt::Debug for SoftAes {
 }
 
 impl SoftAes {
+    /// Never inlined: the `aes` crate builds its schedules by value (kilobytes of stack),
+    /// which must not enlarge the frames of the XMM path that calls past it.
+    #[inline(never)]
     pub(crate) fn new(key: &[u8]) -> Option<Self> {
         match key.len() {
             16 => Aes128::new_from_slice(key).ok().map(Self::A128),

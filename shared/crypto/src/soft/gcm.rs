@@ -22,6 +22,8 @@ impl core::fmt::Debug for SoftGcm {
 }
 
 impl SoftGcm {
+    /// Never inlined (see `SoftAes::new`).
+    #[inline(never)]
     pub(crate) fn new(key: &[u8]) -> Option<Self> {
         let aes = SoftAes::new(key)?;
         let mut h = [0u8; 16];

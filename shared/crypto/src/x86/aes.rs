@@ -53,15 +53,24 @@ impl Schedule {
         usize::from(self.nr as u8)
     }
 
-    /// Expands a 16-, 24- or 32-byte key (other lengths: `None`). Words are little-endian
-    /// loads of the key bytes, so a round key's bytes are in memory order.
+    /// An all-zero schedule, to be filled in place by [`Self::expand_into`].
+    pub(crate) fn empty() -> Self {
+        Self {
+            rk: [super::block::zero(); 15],
+            nr: Rounds::R10,
+        }
+    }
+
+    /// Expands a 16-, 24- or 32-byte key into `self` (other lengths: false, `self` untouched).
+    /// Words are little-endian loads of the key bytes, so a round key's bytes are in memory
+    /// order. In place: a schedule lives on the heap, never twice on the stack.
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-    pub(crate) fn expand(key: &[u8]) -> Option<Self> {
+    pub(crate) fn expand_into(&mut self, key: &[u8]) -> bool {
         let (nk, nr) = match key.len() {
             16 => (4, Rounds::R10),
             24 => (6, Rounds::R12),
             32 => (8, Rounds::R14),
-            _ => return None,
+            _ => return false,
         };
         let rounds = nk + 6;
         let total = 4 * (rounds + 1);
@@ -80,26 +89,25 @@ impl Schedule {
             }
             w[i] = w[i - nk] ^ t;
         }
-        let mut rk = [_mm_setzero_si128(); 15];
-        for (r, q) in rk.iter_mut().zip(w.chunks_exact(4)).take(rounds + 1) {
+        for (r, q) in self.rk.iter_mut().zip(w.chunks_exact(4)).take(rounds + 1) {
             *r = _mm_set_epi32(q[3] as i32, q[2] as i32, q[1] as i32, q[0] as i32);
         }
+        self.nr = nr;
         w.zeroize();
-        Some(Self { rk, nr })
+        true
     }
 
     /// The equivalent inverse cipher's schedule (FIPS 197 5.3.5): the round keys reversed,
     /// the inner ones through InvMixColumns (`aesimc`).
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-    pub(crate) fn inverse(&self) -> Self {
+    pub(crate) fn inverse_into(&self, out: &mut Self) {
         let nr = self.rounds();
-        let mut rk = [_mm_setzero_si128(); 15];
-        rk[0] = self.rk[nr];
-        for (d, s) in rk[1..nr].iter_mut().zip(self.rk[1..nr].iter().rev()) {
+        out.rk[0] = self.rk[nr];
+        for (d, s) in out.rk[1..nr].iter_mut().zip(self.rk[1..nr].iter().rev()) {
             *d = _mm_aesimc_si128(*s);
         }
-        rk[nr] = self.rk[0];
-        Self { rk, nr: self.nr }
+        out.rk[nr] = self.rk[0];
+        out.nr = self.nr;
     }
 }
 

@@ -40,3 +40,9 @@ pub(crate) fn store_at(s: &mut [u8], at: usize, v: __m128i) {
         store(b, v);
     }
 }
+
+/// An all-zero register value (a load of zeros: usable outside `#[target_feature]` code).
+#[inline(always)]
+pub(crate) fn zero() -> __m128i {
+    load(&[0u8; 16])
+}

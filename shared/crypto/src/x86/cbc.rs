@@ -6,6 +6,8 @@ use core::arch::x86_64::{
     __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_setzero_si128, _mm_xor_si128,
 };
 
+use alloc::boxed::Box;
+
 use super::aes::{decrypt_n, encrypt1, Schedule};
 use super::block::{load, load_at, store_at};
 use super::cpuid::Xmm;
@@ -24,20 +26,36 @@ pub(crate) struct CbcKey {
 pub(crate) const LANES: usize = 8;
 
 impl CbcKey {
-    pub(crate) fn new(cpu: Xmm, key: &[u8], enc: bool, dec: bool) -> Option<Self> {
+    /// Prepares `key` on the heap for the asked directions (in place: the schedules are never
+    /// copied on the stack).
+    pub(crate) fn new(cpu: Xmm, key: &[u8], enc: bool, dec: bool) -> Option<Box<Self>> {
+        let mut k = Box::new(Self {
+            enc: Some(Schedule::empty()),
+            dec: dec.then(Schedule::empty),
+            cpu,
+        });
         // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
-        unsafe { Self::new_tf(cpu, key, enc, dec) }
+        if !unsafe { k.init_tf(key) } {
+            return None;
+        }
+        if !enc {
+            k.enc = None;
+        }
+        Some(k)
     }
 
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-    fn new_tf(cpu: Xmm, key: &[u8], enc: bool, dec: bool) -> Option<Self> {
-        let e = Schedule::expand(key)?;
-        let d = dec.then(|| e.inverse());
-        Some(Self {
-            enc: enc.then_some(e),
-            dec: d,
-            cpu,
-        })
+    fn init_tf(&mut self, key: &[u8]) -> bool {
+        let Some(e) = self.enc.as_mut() else {
+            return false;
+        };
+        if !e.expand_into(key) {
+            return false;
+        }
+        if let Some(d) = self.dec.as_mut() {
+            e.inverse_into(d);
+        }
+        true
     }
 
     pub(crate) fn has_enc(&self) -> bool {

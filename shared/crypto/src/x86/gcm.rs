@@ -10,6 +10,8 @@ use core::arch::x86_64::{
     _mm_setzero_si128, _mm_shuffle_epi8, _mm_xor_si128,
 };
 
+use alloc::boxed::Box;
+
 use zeroize::Zeroize;
 
 use super::aes::{encrypt1, encrypt_n, Schedule};
@@ -40,9 +42,14 @@ impl Drop for GcmKey {
 /// The safe face: a `GcmKey` exists only after [`Xmm::detect`] saw the XMM tier in CPUID, so
 /// its `#[target_feature]` functions may run.
 impl GcmKey {
-    pub(crate) fn new(_cpu: Xmm, key: &[u8]) -> Option<Self> {
+    /// Prepares `key` on the heap (in place: the schedule is never copied on the stack).
+    pub(crate) fn new(_cpu: Xmm, key: &[u8]) -> Option<Box<Self>> {
+        let mut k = Box::new(Self {
+            aes: Schedule::empty(),
+            h: [super::block::zero(); 8],
+        });
         // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
-        unsafe { Self::new_tf(key) }
+        unsafe { k.init_tf(key) }.then_some(k)
     }
 
     pub(crate) fn seal(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
@@ -158,18 +165,21 @@ enum Dir {
 impl GcmKey {
     /// Expands the key and computes H = E_K(0) and its powers.
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-    fn new_tf(key: &[u8]) -> Option<Self> {
-        let aes = Schedule::expand(key)?;
+    fn init_tf(&mut self, key: &[u8]) -> bool {
+        if !self.aes.expand_into(key) {
+            return false;
+        }
+        let rk = &self.aes.rk;
         let mut hb = [0u8; 16];
-        let e = match aes.rounds() {
-            10 => encrypt1::<10>(&aes.rk, _mm_setzero_si128()),
-            12 => encrypt1::<12>(&aes.rk, _mm_setzero_si128()),
-            _ => encrypt1::<14>(&aes.rk, _mm_setzero_si128()),
+        let e = match self.aes.rounds() {
+            10 => encrypt1::<10>(rk, _mm_setzero_si128()),
+            12 => encrypt1::<12>(rk, _mm_setzero_si128()),
+            _ => encrypt1::<14>(rk, _mm_setzero_si128()),
         };
         store(&mut hb, e);
-        let h = powers(&hb);
+        self.h = powers(&hb);
         hb.zeroize();
-        Some(Self { aes, h })
+        true
     }
 
     /// Encrypts `data` in place and returns the full 16-byte tag over `aad` and the ciphertext.
@@ -252,8 +262,10 @@ fn crypt<const NR: usize>(
     let mut y = absorb_bytes(&k.h, _mm_setzero_si128(), aad);
     // Counter 1 is J0 (the tag's mask); data starts at counter 2.
     let mut next: u32 = 1;
-    // Seal: the byte-reversed ciphertext of the previous group, hashed during this group.
-    let mut pending: Option<[__m128i; 8]> = None;
+    // The byte-reversed blocks hashed during a group's rounds: open, the group's own
+    // ciphertext; seal, the previous group's (`have` tells whether there is one yet).
+    let mut hx = [_mm_setzero_si128(); 8];
+    let mut have = false;
     let full = data.len() / 128 * 128;
     let (groups, tail) = data.split_at_mut(full);
     for g in groups.chunks_exact_mut(128) {
@@ -262,55 +274,67 @@ fn crypt<const NR: usize>(
             *x = _mm_xor_si128(counter(base, next + i as u32, mask), rk[0]);
         }
         next += 8;
-        // The blocks hashed during these rounds: this group's ciphertext (open), or the
-        // previous group's (seal).
-        let hashed: Option<[__m128i; 8]> = match dir {
-            Dir::Open => {
-                let mut c = [_mm_setzero_si128(); 8];
-                for (i, x) in c.iter_mut().enumerate() {
-                    *x = bswap(load_at(g, 16 * i));
-                }
-                Some(c)
+        if dir == Dir::Open {
+            for (i, x) in hx.iter_mut().enumerate() {
+                *x = bswap(load_at(g, 16 * i));
             }
-            Dir::Seal => pending,
-        };
+            have = true;
+        }
         let mut acc = Acc::new();
         for r in 1..NR {
             for x in b.iter_mut() {
                 *x = _mm_aesenc_si128(*x, rk[r]);
             }
-            if r <= 8 {
-                if let Some(c) = &hashed {
-                    let v = if r == 1 {
-                        _mm_xor_si128(y, c[0])
-                    } else {
-                        c[r - 1]
-                    };
-                    acc.mul_add(v, k.h[8 - r]);
-                }
+            if r <= 8 && have {
+                let v = if r == 1 {
+                    _mm_xor_si128(y, hx[0])
+                } else {
+                    hx[r - 1]
+                };
+                acc.mul_add(v, k.h[8 - r]);
             }
         }
-        let mut out = [_mm_setzero_si128(); 8];
+        if have {
+            y = acc.reduce();
+        }
         for (i, x) in b.iter().enumerate() {
             let ks = _mm_aesenclast_si128(*x, rk[NR]);
             let c = _mm_xor_si128(ks, load_at(g, 16 * i));
             store_at(g, 16 * i, c);
-            out[i] = c;
-        }
-        if hashed.is_some() {
-            y = acc.reduce();
-        }
-        if dir == Dir::Seal {
-            let mut c = [_mm_setzero_si128(); 8];
-            for (d, s) in c.iter_mut().zip(out.iter()) {
-                *d = bswap(*s);
+            if dir == Dir::Seal {
+                hx[i] = bswap(c);
             }
-            pending = Some(c);
         }
+        // Seal: this group's ciphertext is hashed during the next group (or after the loop).
+        have = dir == Dir::Seal;
     }
-    if let Some(c) = pending {
-        y = absorb(&k.h, y, &c);
+    if have {
+        y = absorb(&k.h, y, &hx);
     }
+    tail_and_tag::<NR>(k, dir, base, next, y, aad.len(), full, tail)
+}
+
+/// The tail (fewer than 8 blocks), the length block and the tag: a frame of its own, so that
+/// the group loop's frame stays small.
+#[inline(never)]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the state of `crypt` handed over as it is"
+)]
+fn tail_and_tag<const NR: usize>(
+    k: &GcmKey,
+    dir: Dir,
+    base: __m128i,
+    next: u32,
+    mut y: __m128i,
+    aad_len: usize,
+    full: usize,
+    tail: &mut [u8],
+) -> [u8; 16] {
+    let rk = &k.aes.rk;
+    let mask = bswap_mask();
+    let mut hx = [_mm_setzero_si128(); 8];
     // Tail: up to 7 whole blocks and a partial one, plus E_K(J0), in one batch of 4 or 9.
     let mut b = [_mm_setzero_si128(); 9];
     b[0] = counter(base, 0, mask);
@@ -326,7 +350,7 @@ fn crypt<const NR: usize>(
         encrypt_n::<NR, 9>(rk, &mut b);
     }
     let ej0 = b[0];
-    let mut c = [_mm_setzero_si128(); 8];
+    let c = &mut hx;
     let whole = tail.len() / 16 * 16;
     for i in 0..whole / 16 {
         let input = load_at(tail, 16 * i);
@@ -350,7 +374,7 @@ fn crypt<const NR: usize>(
     }
     y = absorb(&k.h, y, &c[..nt]);
     let bits = |n: usize| (n as u64).wrapping_mul(8) as i64;
-    let len = _mm_set_epi64x(bits(aad.len()), bits(full + tail.len()));
+    let len = _mm_set_epi64x(bits(aad_len), bits(full + tail.len()));
     y = absorb(&k.h, y, &[len]);
     let mut tag = [0u8; 16];
     store(&mut tag, _mm_xor_si128(bswap(y), ej0));

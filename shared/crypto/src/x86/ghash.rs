@@ -111,7 +111,9 @@ pub(crate) fn absorb(h: &[__m128i; 8], y: __m128i, x: &[__m128i]) -> __m128i {
     acc.reduce()
 }
 
-/// Absorbs `bytes` (zero-padded to whole blocks) into `y`.
+/// Absorbs `bytes` (zero-padded to whole blocks) into `y` (never inlined: called once per
+/// packet for the AAD, it keeps its 8 blocks out of the callers' frames).
+#[inline(never)]
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
 pub(crate) fn absorb_bytes(h: &[__m128i; 8], mut y: __m128i, bytes: &[u8]) -> __m128i {
     let mut chunks = bytes.chunks_exact(128);
