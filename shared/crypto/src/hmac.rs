@@ -123,17 +123,7 @@ impl<H: HashFn> Drop for Hmac<H> {
 #[derive(Debug)]
 pub struct MacStream<'k, H: HashFn> {
     key: &'k Hmac<H>,
-    state: H::State,
-    buf: [u8; BLOCK],
-    used: usize,
-    total: u64,
-}
-
-impl<H: HashFn> Drop for MacStream<'_, H> {
-    fn drop(&mut self) {
-        self.state.zeroize();
-        self.buf.zeroize();
-    }
+    inner: StreamCore<H>,
 }
 
 impl<H: HashFn> Hmac<H> {
@@ -165,8 +155,7 @@ impl<H: HashFn> Hmac<H> {
 
     /// The plain hash of `data` (for keys longer than a block).
     fn digest_of(data: &[u8]) -> H::Output {
-        let mut state = H::IV;
-        let mut s = StreamCore::<H>::new(&mut state, 0);
+        let mut s = StreamCore::<H>::new(H::IV, 0);
         s.absorb(data);
         s.finish()
     }
@@ -175,10 +164,7 @@ impl<H: HashFn> Hmac<H> {
     pub fn start(&self) -> MacStream<'_, H> {
         MacStream {
             key: self,
-            state: self.inner,
-            buf: [0u8; BLOCK],
-            used: 0,
-            total: BLOCK as u64,
+            inner: StreamCore::new(self.inner, BLOCK as u64),
         }
     }
 
@@ -201,16 +187,18 @@ impl<H: HashFn> Hmac<H> {
     }
 }
 
-/// The buffering shared by the keyed stream and the plain hash of long keys.
-struct StreamCore<'s, H: HashFn> {
-    state: &'s mut H::State,
+/// A Merkle–Damgård stream: the keyed streams' and the plain hash of long keys (state, the
+/// partial block, the byte count). Zeroized on drop.
+#[derive(Debug)]
+struct StreamCore<H: HashFn> {
+    state: H::State,
     buf: [u8; BLOCK],
     used: usize,
     total: u64,
 }
 
-impl<'s, H: HashFn> StreamCore<'s, H> {
-    fn new(state: &'s mut H::State, total: u64) -> Self {
+impl<H: HashFn> StreamCore<H> {
+    fn new(state: H::State, total: u64) -> Self {
         Self {
             state,
             buf: [0u8; BLOCK],
@@ -229,13 +217,13 @@ impl<'s, H: HashFn> StreamCore<'s, H> {
             if self.used < BLOCK {
                 return;
             }
-            H::compress(self.state, &self.buf);
+            H::compress(&mut self.state, &self.buf);
             self.used = 0;
         }
         let mut blocks = data.chunks_exact(BLOCK);
         for b in &mut blocks {
             if let Ok(b) = <&[u8; BLOCK]>::try_from(b) {
-                H::compress(self.state, b);
+                H::compress(&mut self.state, b);
             }
         }
         let rest = blocks.remainder();
@@ -249,17 +237,18 @@ impl<'s, H: HashFn> StreamCore<'s, H> {
         self.buf[self.used] = 0x80;
         self.buf[self.used + 1..].fill(0);
         if self.used + 1 > BLOCK - 8 {
-            H::compress(self.state, &self.buf);
+            H::compress(&mut self.state, &self.buf);
             self.buf.fill(0);
         }
         self.buf[BLOCK - 8..].copy_from_slice(&bits.to_be_bytes());
-        H::compress(self.state, &self.buf);
-        H::output(self.state)
+        H::compress(&mut self.state, &self.buf);
+        H::output(&self.state)
     }
 }
 
-impl<H: HashFn> Drop for StreamCore<'_, H> {
+impl<H: HashFn> Drop for StreamCore<H> {
     fn drop(&mut self) {
+        self.state.zeroize();
         self.buf.zeroize();
     }
 }
@@ -267,27 +256,17 @@ impl<H: HashFn> Drop for StreamCore<'_, H> {
 impl<H: HashFn> MacStream<'_, H> {
     /// Appends `data` to the message.
     pub fn update(&mut self, data: &[u8]) {
-        let mut core = StreamCore::<H>::new(&mut self.state, self.total);
-        core.buf = self.buf;
-        core.used = self.used;
-        core.absorb(data);
-        self.buf = core.buf;
-        self.used = core.used;
-        self.total = core.total;
+        self.inner.absorb(data);
     }
 
     /// The full MAC.
-    pub fn finish(mut self) -> H::Output {
-        let mut core = StreamCore::<H>::new(&mut self.state, self.total);
-        core.buf = self.buf;
-        core.used = self.used;
-        let mut inner = core.finish();
-        let mut outer = self.key.outer;
-        let mut s = StreamCore::<H>::new(&mut outer, BLOCK as u64);
+    pub fn finish(self) -> H::Output {
+        let key = self.key;
+        let mut inner = self.inner.finish();
+        let mut s = StreamCore::<H>::new(key.outer, BLOCK as u64);
         s.absorb(inner.as_ref());
         let out = s.finish();
         inner.zeroize();
-        outer.zeroize();
         out
     }
 
