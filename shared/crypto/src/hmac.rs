@@ -99,8 +99,8 @@ impl HashFn for Sha256 {
     }
 }
 
-/// An HMAC key: the states after compressing `K ^ ipad` and `K ^ opad` (zeroized on drop).
-#[derive(Debug)]
+/// An HMAC key: the states after compressing `K ^ ipad` and `K ^ opad` (zeroized on drop;
+/// `Debug` shows no key material).
 pub struct Hmac<H: HashFn> {
     inner: H::State,
     outer: H::State,
@@ -111,6 +111,20 @@ pub type HmacSha1 = Hmac<Sha1>;
 /// HMAC-SHA-256 (32 bytes of state, 64 per key).
 pub type HmacSha256 = Hmac<Sha256>;
 
+impl<H: HashFn> core::fmt::Debug for Hmac<H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Hmac").finish_non_exhaustive()
+    }
+}
+
+impl<H: HashFn> core::fmt::Debug for StreamCore<H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StreamCore")
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<H: HashFn> Drop for Hmac<H> {
     fn drop(&mut self) {
         self.inner.zeroize();
@@ -120,7 +134,6 @@ impl<H: HashFn> Drop for Hmac<H> {
 
 /// A message being authenticated: [`Hmac::start`], [`MacStream::update`] for each part,
 /// then [`MacStream::finish`] or [`MacStream::verify`].
-#[derive(Debug)]
 pub struct MacStream<'k, H: HashFn> {
     key: &'k Hmac<H>,
     inner: StreamCore<H>,
@@ -189,7 +202,6 @@ impl<H: HashFn> Hmac<H> {
 
 /// A Merkle–Damgård stream: the keyed streams' and the plain hash of long keys (state, the
 /// partial block, the byte count). Zeroized on drop.
-#[derive(Debug)]
 struct StreamCore<H: HashFn> {
     state: H::State,
     buf: [u8; BLOCK],
@@ -250,6 +262,12 @@ impl<H: HashFn> Drop for StreamCore<H> {
     fn drop(&mut self) {
         self.state.zeroize();
         self.buf.zeroize();
+    }
+}
+
+impl<H: HashFn> core::fmt::Debug for MacStream<'_, H> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MacStream").finish_non_exhaustive()
     }
 }
 
