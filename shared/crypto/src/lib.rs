@@ -2,11 +2,11 @@
 //!
 //! Each key object picks its implementation once, when it is built, from CPUID
 //! ([`cpu::Features::detect`]) and keeps it (an enum of implementations): on x86-64 with AES-NI,
-//! PCLMULQDQ, SSSE3 and SSE4.1 the hand-scheduled XMM code of [`x86`] (8 blocks in flight,
-//! CTR and GHASH stitched, aggregated reduction), elsewhere the RustCrypto crates ([`soft`]).
+//! PCLMULQDQ, SSSE3 and SSE4.1 the hand-scheduled XMM code of `x86` (8 blocks in flight,
+//! CTR and GHASH stitched, aggregated reduction), elsewhere the RustCrypto crates (`soft`).
 //! Only XMM registers are used: what kernel code may touch without saving the extended state.
 //!
-//! `unsafe` appears only in [`x86`]: calls of `#[target_feature]` functions (made only from the
+//! `unsafe` appears only in `x86`: calls of `#[target_feature]` functions (made only from the
 //! variant that CPUID allowed), unaligned 16-byte loads and stores through references, and the
 //! CPUID instruction; one operation per block, each with its reason. Per-packet functions never
 //! allocate; the RustCrypto fallback schedules are boxed when a key is built.
