@@ -1,5 +1,4 @@
 //! The reader of a request's body: its fixed part by words, its arrays as checked regions, and
-
 //! the check that nothing trails them.
 
 use crate::error::{Fault, Field};

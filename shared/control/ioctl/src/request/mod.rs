@@ -1,7 +1,6 @@
 //! The decoder: one input buffer and its IOCTL into a typed request borrowing the buffer, every
 //! field validated (header, lengths, counts, nested offsets, enumerations, reserved fields).
 //! It never allocates: arrays stay views over the input, checked whole before they are handed
-
 //! out, so iterating them cannot fail.
 
 mod body;
