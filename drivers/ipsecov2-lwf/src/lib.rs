@@ -38,6 +38,7 @@ extern crate alloc;
 pub mod config;
 pub mod control;
 pub mod free_list;
+pub mod module_sas;
 pub mod names;
 pub mod offload;
 
