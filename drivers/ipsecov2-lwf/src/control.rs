@@ -73,11 +73,36 @@ pub fn outcome(result: Result<Completion<'_>, DispatchError>) -> IrpOutcome<'_> 
     }
 }
 
+/// The adapter keyword that enables the test family on a module (REG_DWORD / integer, default
+/// 0; docs/install.md).
+pub const KEYWORD_CONTROL_TEST_FAMILY: &str = "ControlTestFamily";
+
+/// A module's `ControlTestFamily` value (`None`: absent): on only for a non-zero value.
+#[must_use]
+pub fn test_family_keyword(value: Option<u32>) -> bool {
+    value.is_some_and(|v| v != 0)
+}
+
 /// The test family is enabled while at least one attached module has its `ControlTestFamily`
 /// keyword set (0 by default: a production install never exposes it).
 #[must_use]
 pub fn test_family(module_keywords: impl IntoIterator<Item = bool>) -> bool {
     module_keywords.into_iter().any(|k| k)
+}
+
+/// The interface index a test request's module name gives: the driver names each module by
+/// its interface index in decimal ASCII (`"12"`); `None` for anything else.
+#[must_use]
+pub fn module_index(name: &[u8]) -> Option<u32> {
+    if name.is_empty() || name.len() > 10 || (name.len() > 1 && name[0] == b'0') {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in name {
+        let d = u32::from(c.checked_sub(b'0').filter(|d| *d <= 9)?);
+        v = v.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(v)
 }
 
 /// Whether `code` is of the test family.
@@ -161,6 +186,9 @@ mod tests {
 
     #[test]
     fn test_family_gate() {
+        assert!(!test_family_keyword(None));
+        assert!(!test_family_keyword(Some(0)));
+        assert!(test_family_keyword(Some(1)));
         assert!(!test_family([]));
         assert!(!test_family([false, false]));
         assert!(test_family([false, true]));
@@ -173,6 +201,24 @@ mod tests {
         assert!(test_codes.iter().all(|&c| is_test_family(c)));
         assert!(!is_test_family(Ioctl::Handshake.code()));
         assert!(!is_test_family(0));
+    }
+
+    #[test]
+    fn module_names_are_decimal_interface_indexes() {
+        assert_eq!(module_index(b"12"), Some(12));
+        assert_eq!(module_index(b"0"), Some(0));
+        assert_eq!(module_index(b"4294967295"), Some(u32::MAX));
+        for bad in [
+            &b""[..],
+            b"012",
+            b"4294967296",
+            b"12a",
+            b"-1",
+            b" 1",
+            b"99999999999",
+        ] {
+            assert_eq!(module_index(bad), None, "{bad:?}");
+        }
     }
 
     #[test]
