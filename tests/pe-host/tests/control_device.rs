@@ -15,9 +15,10 @@ use ipsecov2_control_plane::{
 use ipsecov2_ioctl::client::{self, SaAdd};
 use ipsecov2_ioctl::request::{InjectPath, OidKind};
 use ipsecov2_ioctl::{reply, Ioctl};
+use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
-use ipsecov2_pe_host::kernel::verifier;
+use ipsecov2_pe_host::kernel::{datapath, verifier};
 use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
 
 const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
@@ -349,4 +350,61 @@ fn the_keyword_opens_the_test_family_to_its_module_only() {
     drop(irp);
     h.unload();
     assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn an_sa_added_through_the_device_seals_a_send_and_its_statistics_count_it() {
+    let (mut h, m) = running(false);
+    let (_, policy, sa) = populate(&mut h);
+    let data = ok(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
+    let offload = u64::from(u32_at(&data, 24)) | u64::from(u32_at(&data, 28)) << 32;
+    // TCP/IP frames an ESP packet for the SA (AES-128-CBC + HMAC-SHA1-96, SPI 0x1000) and
+    // hands it down with the control plane's offload handle.
+    let algs = tcpip::esp_algs();
+    let alg = algs
+        .iter()
+        .find(|a| a.name == "aes128+sha1")
+        .expect("aes128+sha1");
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, 0x1000)),
+        ah: None,
+        udp: false,
+    };
+    let ip = tcpip::Ip {
+        v6: false,
+        extras: false,
+    };
+    let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let mut rng = SplitMix64::new(5);
+    let owned = OwnedNblChain::build(&[tcpip::send_nbl(
+        &mut rng,
+        &[&f.frame],
+        offload,
+        0,
+        f.header_info,
+    )])
+    .expect("chain");
+    let head = owned.nbl_ptr(0).expect("an NBL").cast();
+    // SAFETY: `owned` outlives the send and its completion.
+    unsafe { h.send(m, head, true) }.expect("send");
+    let wire = h.complete_below(m, 0, true).expect("complete");
+    assert_eq!(wire.len(), 1, "one NBL down");
+    let w = &wire[0][0];
+    for &(s, e) in &f.encrypted {
+        assert!(
+            e - s < 8 || w[s..e] != f.frame[s..e],
+            "payload [{s}..{e}) in clear on the wire"
+        );
+    }
+    let completed = datapath::with(m, |l| core::mem::take(&mut l.completed_up)).expect("ledger");
+    assert_eq!(completed, [(head as usize, 0)]);
+    // The plane reads the module's counters: one packet on the SA, one out globally.
+    let stats = ok(&mut h, Ioctl::SaStats, &client::words(&[policy, sa, 0]));
+    let r = reply::sa_stats(&ipsecov2_ioctl::wire::Reader::new(&stats)).unwrap();
+    assert_eq!(r.stats[0].packet_count, 1, "{r:?}");
+    assert!(r.stats[0].bytes_used > 0, "{r:?}");
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
 }
