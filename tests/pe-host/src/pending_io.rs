@@ -63,7 +63,7 @@ impl DeviceIrp {
 
     /// Its result once completed (`None` while pending).
     pub fn result(&self) -> Option<IoResult> {
-        self.completed().then(|| IoResult {
+        self.completed().then_some(IoResult {
             returned: self.returned,
             status: self.block.irp.IoStatusStatus,
             information: self.block.irp.IoStatusInformation,
