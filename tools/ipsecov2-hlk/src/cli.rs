@@ -27,6 +27,8 @@ pub struct Options {
     pub pcap: Option<PathBuf>,
     /// `--self-test-fail` (adds one failing case, for the tool's own tests).
     pub self_test_fail: bool,
+    /// `--target`.
+    pub target: crate::target::Target,
 }
 
 /// What the command line asks for.
@@ -41,6 +43,20 @@ pub enum Parsed {
 /// A usage error (exit status 2) with its message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Usage(pub String);
+
+/// The `.sys` of `--target sys` without a PATH.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn sys_default() -> Result<PathBuf, Usage> {
+    Ok(crate::target::default_sys())
+}
+
+/// The `.sys` of `--target sys` without a PATH: none where the PE host does not run.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn sys_default() -> Result<PathBuf, Usage> {
+    Err(Usage(
+        "--target sys runs only on Linux x86-64 (the PE driver host)".into(),
+    ))
+}
 
 /// Splits `--opt=value` into the option and its inline value.
 fn split(arg: &str) -> (&str, Option<&str>) {
@@ -165,7 +181,24 @@ pub fn parse(args: &[String]) -> Result<Parsed, Usage> {
                 });
             }
             "--target" => match value(opt, inline, args, &mut i)?.as_str() {
-                "emulated" => {}
+                "emulated" => o.target = crate::target::Target::Emulated,
+                "sys" => {
+                    let path = match args.get(i + 1) {
+                        Some(p) if !p.starts_with('-') => {
+                            i += 1;
+                            PathBuf::from(p)
+                        }
+                        _ => sys_default()?,
+                    };
+                    if !path.is_file() {
+                        return Err(Usage(format!(
+                            "--target sys: no driver binary at {} (link it with \
+                             tests/pe-host/build-sys, or give its PATH)",
+                            path.display()
+                        )));
+                    }
+                    o.target = crate::target::Target::Sys(path);
+                }
                 "device" => {
                     return Err(Usage(
                         "--target device needs the Windows driver's control device protocol, \
@@ -175,7 +208,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, Usage> {
                 }
                 other => {
                     return Err(Usage(format!(
-                        "unknown target `{other}` (emulated or device)"
+                        "unknown target `{other}` (emulated, sys or device)"
                     )))
                 }
             },

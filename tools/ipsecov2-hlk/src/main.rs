@@ -6,6 +6,9 @@ mod capture;
 mod cases;
 mod cli;
 mod output;
+mod target;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys;
 mod tcpip;
 
 use std::io::Write;
@@ -29,6 +32,9 @@ pub struct Case {
     pub what: String,
     /// The check itself.
     pub run: Box<dyn Fn() -> Outcome>,
+    /// It drives whole filter modules through the target's backend (`target::ModuleUnderTest`,
+    /// `target::DatapathPair`), so it runs with `--target sys` too.
+    pub on_module: bool,
 }
 
 impl std::fmt::Debug for Case {
@@ -52,6 +58,11 @@ USAGE: ipsecov2-hlk [OPTIONS]
 OPTIONS (a value may also be given as --opt=value; a value that starts with `-` only so):
   --target emulated   run against the real filter core over the in-process NDIS
                       emulation (default)
+  --target sys [PATH] run the cases that apply to a whole filter module against the
+                      real driver binary (PATH, default $IPSECOV2_SYS or
+                      target/windows/ipsecov2_lwf.sys) loaded by the PE driver host
+                      (Linux x86-64; docs/pe-host.md); with --list, every case is
+                      listed with the target it runs on and why
   --target device     run against the installed driver's control device
                       (not available in this build: exits with status 2)
   --filter SUBSTR     run only the cases whose `group/name` contains SUBSTR
@@ -145,9 +156,12 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
     if opts.self_test_fail {
         all.push(cases::self_test_fail());
     }
+    target::set(opts.target.clone());
+    let sys = matches!(opts.target, target::Target::Sys(_));
     let selected: Vec<&Case> = all
         .iter()
         .filter(|c| opts.filters.is_empty() || opts.filters.iter().any(|f| c.id().contains(f)))
+        .filter(|c| opts.list || !sys || c.on_module)
         .collect();
     if selected.is_empty() {
         output::error(&format!(
@@ -169,11 +183,28 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
         Stream::Stdout
     });
     let mut output_failed = false;
-    if opts.list {
+    if opts.list && sys {
+        let mut applies = 0usize;
+        for c in &selected {
+            let on = if c.on_module {
+                applies += 1;
+                "[sys]".to_string()
+            } else {
+                format!("[emulated only: {}]", target::why_not_sys(c.group))
+            };
+            text.line(&format!("{:<48} {} {on}", c.id(), c.what))?;
+        }
+        text.line(&format!(
+            "{} cases, {applies} run with --target sys",
+            selected.len()
+        ))?;
+    } else if opts.list {
         for c in &selected {
             text.line(&format!("{:<48} {}", c.id(), c.what))?;
         }
         text.line(&format!("{} cases", selected.len()))?;
+    }
+    if opts.list {
         if let Some(dest) = opts.json.as_mut() {
             let report = serde_json::json!({
                 "tool": "ipsecov2-hlk",
@@ -246,7 +277,7 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
         let report = serde_json::json!({
             "tool": "ipsecov2-hlk",
             "version": env!("CARGO_PKG_VERSION"),
-            "target": "emulated",
+            "target": if sys { "sys" } else { "emulated" },
             "passed": passed,
             "failed": failed,
             "total": passed + failed,

@@ -1,7 +1,7 @@
 //! Group `combinations`: ESP+AH bundles, UDP-ESP, ESN, and transport mode over a tunnel.
 
 use super::scenario::*;
-use super::{case, ensure, eq};
+use super::{case, ensure, eq, module_case};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
@@ -110,7 +110,7 @@ pub fn combinations(v: &mut Vec<Case>) {
         for v6 in [false, true] {
             for tunnel in [false, true] {
                 seed += 1;
-                v.push(case(
+                v.push(module_case(
                     G,
                     format!(
                         "esp-ah/{}+ah-{}/{}/{}",
@@ -202,7 +202,7 @@ pub fn combinations(v: &mut Vec<Case>) {
             for tunnel in [false, true] {
                 seed += 1;
                 let i = esps.iter().position(|x| x.name == name);
-                v.push(case(
+                v.push(module_case(
                     G,
                     format!(
                         "udp-esp/{}/{}/{}",
@@ -225,7 +225,7 @@ pub fn combinations(v: &mut Vec<Case>) {
         for v6 in [false, true] {
             seed += 1;
             let i = esps.iter().position(|x| x.name == name);
-            v.push(case(
+            v.push(module_case(
                 G,
                 format!("esn/{}/{}", slug(name), if v6 { "ipv6" } else { "ipv4" }),
                 "ESN SA pair (high bits 7): round trip succeeds",
@@ -238,7 +238,7 @@ pub fn combinations(v: &mut Vec<Case>) {
             ));
         }
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "esn/ah-sha256-with-esp",
         "ESN on an ESP+AH bundle: round trip succeeds",

@@ -4,11 +4,12 @@
 
 use super::{ensure, eq, status};
 use crate::capture;
+use crate::target::ModuleUnderTest;
 use crate::Outcome;
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::state::FilterState;
 use ipsecov2_filter_core::{caps, CapabilityConfig};
-use ipsecov2_ndis_emu::host::{Host, HostConfig, HostError, Wire};
+use ipsecov2_ndis_emu::host::{Host, HostConfig, HostError};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::tcpip::{
     bundle, esp_algs, frame, masked, send_nbl, AhAlg, BundleSpec, EspAlg, Framed, Ip, Layer,
@@ -104,17 +105,17 @@ impl Xform {
 }
 
 /// ADD_SA on a host, recorded for `--pcap`.
-pub(super) fn add_recorded(h: &mut Host, sa: &AddSa) -> Result<u64, String> {
-    let handle = h.add_sa(sa).map_err(he)?;
+pub(super) fn add_recorded<M: ModuleUnderTest>(h: &mut M, sa: &AddSa) -> Result<u64, String> {
+    let handle = h.add_sa(sa)?;
     capture::record_add_sa(sa, handle);
     Ok(handle)
 }
 
 /// `from` sends `n` packets of transform `x` (SPI `spi`, outbound handle `out`) in one chain to
 /// `to` over the wire; checks the send completion, the wire, and what `to`'s TCP/IP got.
-pub(super) fn exchange(
-    from: &mut Host,
-    to: &mut Host,
+pub(super) fn exchange<M: ModuleUnderTest>(
+    from: &mut M,
+    to: &mut M,
     x: &Xform,
     spi: u32,
     out: u64,
@@ -139,19 +140,14 @@ pub(super) fn exchange(
         .iter()
         .map(|f| send_nbl(from.rng(), &[&f.frame], out, 0, f.header_info))
         .collect();
-    let wire_before = from.miniport().wire.len();
-    let received_before = to.protocol().received.len();
-    let ids = from.send(specs).map_err(he)?;
-    for id in &ids {
+    let (statuses, wire) = from.send(specs)?;
+    for s in statuses {
         status(
             "send completion",
-            from.protocol()
-                .send_status(*id)
-                .unwrap_or(NDIS_STATUS_PENDING),
+            s.unwrap_or(NDIS_STATUS_PENDING),
             NDIS_STATUS_SUCCESS,
         )?;
     }
-    let wire: Vec<Vec<u8>> = from.miniport().wire[wire_before..].to_vec();
     eq("frames on the wire", wire.len(), n)?;
     for (w, f) in wire.iter().zip(&frames) {
         eq("wire length", w.len(), f.frame.len())?;
@@ -173,38 +169,37 @@ pub(super) fn exchange(
             );
         });
     }
-    Wire::pump(from, to).map_err(he)?;
-    let got = &to.protocol().received[received_before..];
+    let got = M::deliver(from, to)?;
     eq("packets indicated to TCP/IP", got.len(), n)?;
-    for (i, ((r, f), w)) in got.iter().zip(&frames).zip(&wire).enumerate() {
+    for (i, (((frame, view), f), w)) in got.iter().zip(&frames).zip(&wire).enumerate() {
         capture::hook(|cap, case| {
             cap.frame(
                 case,
                 capture::Wire::Received {
                     wire: w,
                     result: capture::RxResult {
-                        crypto_done: r.view.crypto_done,
-                        status: r.view.status,
+                        crypto_done: view.crypto_done,
+                        status: view.status,
                     },
                 },
             );
         });
-        ensure!(r.view.crypto_done, "packet {i}: CryptoDone clear");
+        ensure!(view.crypto_done, "packet {i}: CryptoDone clear");
         eq(
             &format!("packet {i}: CryptoStatus"),
-            r.view.status,
+            view.status,
             CRYPTO_SUCCESS,
         )?;
         if let Some((nh, pad)) = f.trailer {
-            ensure!(r.view.header_set, "packet {i}: HeaderInfoSet clear");
+            ensure!(view.header_set, "packet {i}: HeaderInfoSet clear");
             eq(
                 &format!("packet {i}: NextHeader/PadLength"),
-                (r.view.next_header, r.view.pad),
+                (view.next_header, view.pad),
                 (nh, pad),
             )?;
         }
         ensure!(
-            masked(&r.frame, &f.written) == masked(&f.frame, &f.written),
+            masked(frame, &f.written) == masked(&f.frame, &f.written),
             "packet {i}: what TCP/IP got differs from what the peer sent"
         );
     }

@@ -86,6 +86,21 @@ pub fn case(
         name: name.into(),
         what: what.into(),
         run: Box::new(run),
+        on_module: false,
+    }
+}
+
+/// A case that drives whole filter modules through the target's backend (it runs with
+/// `--target sys` too).
+pub fn module_case(
+    group: &'static str,
+    name: impl Into<String>,
+    what: impl Into<String>,
+    run: impl Fn() -> Outcome + 'static,
+) -> Case {
+    Case {
+        on_module: true,
+        ..case(group, name, what, run)
     }
 }
 

@@ -2,7 +2,8 @@
 //! mismatches, read-only NBLs and wildcard-destination SAs on the receive path.
 
 use super::scenario::*;
-use super::{case, ensure, eq};
+use super::{case, ensure, eq, module_case};
+use crate::target::DatapathPair;
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsec_engine::wire::{esp, IPV4_HEADER_LEN, IPV6_HEADER_LEN};
@@ -13,11 +14,11 @@ pub fn receive(v: &mut Vec<Case>) {
     const G: &str = "receive";
     // Tampering: ICV, ciphertext, IV byte flipped for every ESP transform.
     for (i, e) in esp_algs().iter().enumerate() {
-        v.push(case(G, format!("tampered-esp-{}", slug(e.name)), "payload, IV and ICV byte flips: CryptoDone, TRANSPORT_ESP_AUTH_FAILED, bytes untouched", move || tampered_esp(i)));
+        v.push(module_case(G, format!("tampered-esp-{}", slug(e.name)), "payload, IV and ICV byte flips: CryptoDone, TRANSPORT_ESP_AUTH_FAILED, bytes untouched", move || on_pair!(tampered_esp(i))));
     }
     for (i, a) in ah_algs().iter().enumerate() {
         for tunnel in [false, true] {
-            v.push(case(
+            v.push(module_case(
                 G,
                 format!(
                     "tampered-ah-{}/{}",
@@ -25,25 +26,25 @@ pub fn receive(v: &mut Vec<Case>) {
                     if tunnel { "tunnel" } else { "transport" }
                 ),
                 "payload byte flipped under AH: CryptoDone, {TRANSPORT,TUNNEL}_AH_AUTH_FAILED",
-                move || tampered_ah(i, tunnel),
+                move || on_pair!(tampered_ah(i, tunnel)),
             ));
         }
     }
     for name in ["aes128+sha1", "3des+sha256", "gcm256/16", "null+md5"] {
-        v.push(case(G, format!("truncated/{}", slug(name)), "ESP cut by 1/3/5/7 bytes (IP length fixed): CryptoDone, INVALID_PACKET_SYNTAX or auth failure, untouched bytes", move || truncated(name)));
+        v.push(module_case(G, format!("truncated/{}", slug(name)), "ESP cut by 1/3/5/7 bytes (IP length fixed): CryptoDone, INVALID_PACKET_SYNTAX or auth failure, untouched bytes", move || on_pair!(truncated(name))));
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "truncated/inside-esp-header",
         "cut inside the ESP header: untouched (no SA found)",
-        truncated_inside_esp_header,
+        || on_pair!(truncated_inside_esp_header()),
     ));
     for v6 in [false, true] {
-        v.push(case(
+        v.push(module_case(
             G,
             format!("unknown-spi/{}", if v6 { "ipv6" } else { "ipv4" }),
             "SPI of no inbound SA: indicated untouched, bytes unchanged",
-            move || unknown_spi(v6),
+            move || on_pair!(unknown_spi(v6)),
         ));
     }
     v.push(case(
@@ -85,10 +86,10 @@ pub fn receive(v: &mut Vec<Case>) {
 }
 
 /// ESP transform `i`: payload, IV and ICV byte flips fail authentication, bytes untouched.
-fn tampered_esp(i: usize) -> Outcome {
+fn tampered_esp<P: DatapathPair>(i: usize) -> Outcome {
     let mut rng = SplitMix64::new(3000 + i as u64);
     let s = Scn::new(Some(i), None, false, false);
-    let (p, f, wire) = one(s, &mut rng, 48)?;
+    let (mut p, f, wire) = one_on::<P>(s, &mut rng, 48)?;
     let esp_at = ETH + IPV4_HEADER_LEN;
     let icv_at = wire.len() - 2;
     // Sequence number, first IV/payload bytes, a later payload byte, the ICV.
@@ -108,7 +109,7 @@ fn tampered_esp(i: usize) -> Outcome {
             t
         })
         .collect();
-    let got = receive_through(&p.rx, &mut rng, &frames, 0)?;
+    let got = p.receive(&mut rng, &frames)?;
     for ((view, bytes), (sent, at)) in got.iter().zip(frames.iter().zip(positions)) {
         ensure!(view.crypto_done, "flip at {at}: CryptoDone clear");
         eq(
@@ -126,17 +127,17 @@ fn tampered_esp(i: usize) -> Outcome {
         );
     }
     let _ = f;
-    Ok(())
+    p.finish()
 }
 
 /// AH transform `i`: a payload byte flipped fails authentication in the packet's mode.
-fn tampered_ah(i: usize, tunnel: bool) -> Outcome {
+fn tampered_ah<P: DatapathPair>(i: usize, tunnel: bool) -> Outcome {
     let mut rng = SplitMix64::new(3100 + i as u64);
     let s = Scn::new(None, Some(i), false, tunnel);
-    let (p, _f, mut wire) = one(s, &mut rng, 40)?;
+    let (mut p, _f, mut wire) = one_on::<P>(s, &mut rng, 40)?;
     let last = wire.len() - 1;
     wire[last] ^= 0x80;
-    let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+    let got = p.receive(&mut rng, std::slice::from_ref(&wire))?;
     ensure!(got[0].0.crypto_done, "CryptoDone clear");
     eq(
         "CryptoStatus",
@@ -148,19 +149,19 @@ fn tampered_ah(i: usize, tunnel: bool) -> Outcome {
         },
     )?;
     ensure!(got[0].1 == wire, "bytes modified");
-    Ok(())
+    p.finish()
 }
 
 /// ESP transform `name` cut by 1, 3, 5 and 7 bytes: a syntax or authentication failure.
-fn truncated(name: &str) -> Outcome {
+fn truncated<P: DatapathPair>(name: &str) -> Outcome {
     let mut rng = SplitMix64::new(3200);
     let i = esp_index(name).ok_or("no algorithm")?;
-    let (p, _f, wire) = one(Scn::new(Some(i), None, false, false), &mut rng, 64)?;
+    let (mut p, _f, wire) = one_on::<P>(Scn::new(Some(i), None, false, false), &mut rng, 64)?;
     let cbc = name.starts_with("aes") || name.starts_with("3des");
     for cut in [1usize, 3, 5, 7] {
         let mut t = wire[..wire.len() - cut].to_vec();
         fix_ipv4_len(&mut t);
-        let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&t), 0)?;
+        let got = p.receive(&mut rng, std::slice::from_ref(&t))?;
         ensure!(got[0].0.crypto_done, "cut {cut}: CryptoDone clear");
         // A cut CBC body is no longer a block multiple: syntax. Otherwise the ICV no
         // longer verifies.
@@ -172,33 +173,33 @@ fn truncated(name: &str) -> Outcome {
         eq(&format!("cut {cut}: CryptoStatus"), got[0].0.status, want)?;
         ensure!(got[0].1 == t, "cut {cut}: bytes modified");
     }
-    Ok(())
+    p.finish()
 }
 
 /// An SPI no inbound SA has: indicated untouched.
-fn unknown_spi(v6: bool) -> Outcome {
+fn unknown_spi<P: DatapathPair>(v6: bool) -> Outcome {
     let mut rng = SplitMix64::new(3300);
-    let (p, _f, mut wire) = one(Scn::new(Some(2), None, v6, false), &mut rng, 20)?;
+    let (mut p, _f, mut wire) = one_on::<P>(Scn::new(Some(2), None, v6, false), &mut rng, 20)?;
     let ip_len = if v6 { IPV6_HEADER_LEN } else { IPV4_HEADER_LEN };
     let at = ETH + ip_len + esp::field::SPI.end - 1;
     wire[at] ^= 0x40;
-    let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+    let got = p.receive(&mut rng, std::slice::from_ref(&wire))?;
     eq("indication", got[0].0, UNTOUCHED)?;
     ensure!(got[0].1 == wire, "bytes modified");
-    Ok(())
+    p.finish()
 }
 
-fn truncated_inside_esp_header() -> Outcome {
+fn truncated_inside_esp_header<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3201);
     let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
-    let (p, _f, wire) = one(Scn::new(Some(i), None, false, false), &mut rng, 64)?;
+    let (mut p, _f, wire) = one_on::<P>(Scn::new(Some(i), None, false, false), &mut rng, 64)?;
     // Cut inside the ESP header: the SPI and half of the sequence number.
     let mut t = wire[..ETH + IPV4_HEADER_LEN + 6].to_vec();
     fix_ipv4_len(&mut t);
-    let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&t), 0)?;
+    let got = p.receive(&mut rng, std::slice::from_ref(&t))?;
     eq("indication", got[0].0, UNTOUCHED)?;
     ensure!(got[0].1 == t, "bytes modified");
-    Ok(())
+    p.finish()
 }
 
 fn non_ipsec_untouched() -> Outcome {

@@ -4,10 +4,12 @@
 //! receiving core.
 
 use super::{ensure, eq};
+use crate::target::DatapathPair;
 use crate::tcpip::*;
 use crate::Outcome;
 use ipsec_engine::wire::Ipv4Packet;
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::SplitMix64;
 
 pub(super) const PAYLOAD_LENS: [usize; 3] = [0, 37, 200];
@@ -49,7 +51,9 @@ pub(super) struct Peers {
     pub(super) layer: Layer,
 }
 
-pub(super) fn peers(s: &Scn, spi: u32) -> Result<Peers, String> {
+/// The outbound and inbound ADD_SA elements of scenario `s` (ESP SPI `spi`, AH `spi + 1`) and
+/// the layer TCP/IP frames with.
+pub(super) fn bundles(s: &Scn, spi: u32) -> Result<(AddSa, AddSa, Layer), String> {
     let esps = esp_algs();
     let ahs = ah_algs();
     let e = match s.esp {
@@ -65,41 +69,36 @@ pub(super) fn peers(s: &Scn, spi: u32) -> Result<Peers, String> {
         (true, false) => IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT,
         (true, true) => IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TUNNEL,
     };
-    let tx = core()?;
-    let rx = core()?;
-    let handle = add(
-        &tx,
-        &bundle(BundleSpec {
-            esp: e,
-            ah: a,
-            v6: s.v6,
-            esn: s.esn,
-            udp,
-            ..BundleSpec::default()
-        }),
-    )
-    .map_err(|x| format!("outbound: {x}"))?;
-    add(
-        &rx,
-        &bundle(BundleSpec {
-            esp: e,
-            ah: a,
-            v6: s.v6,
-            inbound: true,
-            esn: s.esn,
-            udp,
-        }),
-    )
-    .map_err(|x| format!("inbound: {x}"))?;
-    Ok(Peers {
-        tx,
-        rx,
-        handle,
-        layer: Layer {
+    let spec = BundleSpec {
+        esp: e,
+        ah: a,
+        v6: s.v6,
+        esn: s.esn,
+        udp,
+        ..BundleSpec::default()
+    };
+    Ok((
+        bundle(spec),
+        bundle(spec.inbound()),
+        Layer {
             esp: e.map(|(a, spi)| (a.shape, spi)),
             ah: a.map(|(a, spi)| (a.shape, spi)),
             udp: s.udp,
         },
+    ))
+}
+
+pub(super) fn peers(s: &Scn, spi: u32) -> Result<Peers, String> {
+    let (out, inbound, layer) = bundles(s, spi)?;
+    let tx = core()?;
+    let rx = core()?;
+    let handle = add(&tx, &out).map_err(|x| format!("outbound: {x}"))?;
+    add(&rx, &inbound).map_err(|x| format!("inbound: {x}"))?;
+    Ok(Peers {
+        tx,
+        rx,
+        handle,
+        layer,
     })
 }
 
@@ -180,24 +179,36 @@ pub(super) fn check_wire(packets: &[Vec<u8>], frames: &[Framed]) -> Outcome {
 
 /// Send two NET_BUFFERs per payload length through A, receive through B, check everything.
 pub(super) fn roundtrip(s: Scn, seed: u64) -> Outcome {
+    match crate::target::current() {
+        crate::target::Target::Emulated => roundtrip_on::<crate::target::CorePair>(s, seed),
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        crate::target::Target::Sys(_) => roundtrip_on::<crate::target_sys::SysPair>(s, seed),
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+    }
+}
+
+fn roundtrip_on<P: crate::target::DatapathPair>(s: Scn, seed: u64) -> Outcome {
     let mut rng = SplitMix64::new(seed);
-    let p = peers(&s, 0x0100_0000 | (seed as u32 & 0xfff) << 4)?;
+    let (out, inbound, layer) = bundles(&s, 0x0100_0000 | (seed as u32 & 0xfff) << 4)?;
+    let (mut pair, handle) = P::install(&out, &inbound)?;
     let mut seq = 1;
     for len in PAYLOAD_LENS {
         let frames: Vec<Framed> = (0..2)
             .map(|_| {
                 seq += 1;
-                frame_for(&s, &p.layer, seq, &rng.bytes(len))
+                frame_for(&s, &layer, seq, &rng.bytes(len))
             })
             .collect();
         let refs: Vec<&Framed> = frames.iter().collect();
-        let packets = protect(&p.tx, &mut rng, &refs, p.handle, 0)
+        let packets = pair
+            .protect(&mut rng, &refs, handle, 0)
             .map_err(|e| format!("payload {len}: {e}"))?;
         check_wire(&packets, &frames)?;
-        let got = receive_through(&p.rx, &mut rng, &packets, 0)?;
+        let got = pair.receive(&mut rng, &packets)?;
         check_received(&got, &frames, false).map_err(|e| format!("payload {len}: {e}"))?;
     }
-    Ok(())
+    pair.finish()
 }
 
 pub(super) fn slug(name: &str) -> String {
@@ -216,6 +227,35 @@ pub(super) fn one(
     let wire = w.pop().ok_or("no packet")?;
     Ok((p, f, wire))
 }
+
+/// [`one`] on a [`DatapathPair`] of the current target: one protected packet of `s` (and the
+/// pair, the frame).
+pub(super) fn one_on<P: DatapathPair>(
+    s: Scn,
+    rng: &mut SplitMix64,
+    len: usize,
+) -> Result<(P, Framed, Vec<u8>), String> {
+    let (out, inbound, layer) = bundles(&s, 0x0200_0000)?;
+    let (mut p, handle) = P::install(&out, &inbound)?;
+    let f = frame_for(&s, &layer, 5, &rng.bytes(len));
+    let mut w = p.protect(rng, &[&f], handle, 0)?;
+    let wire = w.pop().ok_or("no packet")?;
+    Ok((p, f, wire))
+}
+
+/// Runs the generic case `f(args)` on the current target's [`DatapathPair`].
+macro_rules! on_pair {
+    ($f:ident($($a:expr),*)) => {
+        match crate::target::current() {
+            crate::target::Target::Emulated => $f::<crate::target::CorePair>($($a),*),
+            #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+            crate::target::Target::Sys(_) => $f::<crate::target_sys::SysPair>($($a),*),
+            #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+            crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        }
+    };
+}
+pub(super) use on_pair;
 
 pub(super) fn esp_index(name: &str) -> Option<usize> {
     esp_algs().iter().position(|a| a.name == name)

@@ -3,7 +3,7 @@
 //! and the send path's refusals (`send/negative/...`).
 
 use super::scenario::*;
-use super::{case, eq};
+use super::{case, eq, module_case};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
@@ -18,7 +18,7 @@ pub fn send(v: &mut Vec<Case>) {
             for v6 in [false, true] {
                 seed += 1;
                 let s = Scn::new(Some(i), None, v6, tunnel);
-                v.push(case(
+                v.push(module_case(
                     G,
                     format!("esp-{}/{}/{}", slug(e.name), if tunnel { "tunnel" } else { "transport" }, if v6 { "ipv6" } else { "ipv4" }),
                     "send through A, receive through peer B: CryptoDone, SUCCESS, trailer, payload equal",
@@ -32,7 +32,7 @@ pub fn send(v: &mut Vec<Case>) {
             for v6 in [false, true] {
                 seed += 1;
                 let s = Scn::new(None, Some(i), v6, tunnel);
-                v.push(case(
+                v.push(module_case(
                     G,
                     format!("ah-{}/{}/{}", slug(a.name), if tunnel { "tunnel" } else { "transport" }, if v6 { "ipv6" } else { "ipv4" }),
                     "AH send through A, verify through peer B: CryptoDone, SUCCESS, no header info, bytes equal",
@@ -55,7 +55,7 @@ pub fn send(v: &mut Vec<Case>) {
     }
     send_negative(v);
     for (name, extras_v6) in [("ipv4-options", false), ("ipv6-extension-headers", true)] {
-        v.push(case(
+        v.push(module_case(
             G,
             format!("esp-gcm128-16/transport/{name}"),
             "IPv4 Router Alert / IPv6 HBH+DestOpts before ESP",

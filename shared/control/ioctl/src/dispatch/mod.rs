@@ -91,6 +91,12 @@ impl Dispatcher {
         self.config
     }
 
+    /// Enables or disables the test family (the driver follows its adapters' keyword as
+    /// filter modules attach and detach).
+    pub fn set_test_family(&mut self, enabled: bool) {
+        self.config.test_family = enabled;
+    }
+
     /// `EventWait` requests pending.
     #[must_use]
     pub fn pending(&self) -> usize {

@@ -1,0 +1,279 @@
+//! A loaded driver with running filter modules, driven through safe calls with the emulation's
+//! NBL chains: what a test tool needs to run a case against the binary (`ipsecov2-hlk --target
+//! sys`). Each chain handed to the driver is owned here until the driver gives every NBL of it
+//! back (a chain it keeps is kept alive to the end of the session, and reported by the verifier
+//! at detach). Sends and receives run at DISPATCH_LEVEL, as TCP/IP and a miniport make them.
+
+use std::fmt;
+use std::path::Path;
+
+use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
+use ipsecov2_ndis_emu::tcpip::{recv_view, RecvView};
+use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain};
+
+use crate::abi::structs::NET_BUFFER_LIST;
+use crate::driver::{DriverHost, HostError};
+use crate::filter_module::{Miniport, ModuleError};
+use crate::kernel::status::NDIS_STATUS_PENDING;
+use crate::kernel::{datapath, verifier};
+use crate::oid_request::NDIS_REQUEST_SET_INFORMATION;
+
+/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
+const OID_ADD_SA: u32 = 0xFC03_0202;
+
+/// Why a session step failed.
+#[derive(Debug)]
+pub enum SessionError {
+    /// The driver could not be loaded.
+    Host(HostError),
+    /// A module operation was refused by the host (state, handler, registration).
+    Module(ModuleError),
+    /// A callback of the driver returned a failure: which one, and its status.
+    Status(&'static str, i32),
+    /// An NBL chain could not be built.
+    Chain(String),
+    /// The verifier recorded violations (each named).
+    Violations(Vec<String>),
+}
+
+impl fmt::Display for SessionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Host(e) => write!(f, "{e}"),
+            Self::Module(e) => write!(f, "{e:?}"),
+            Self::Status(what, s) => write!(f, "{what} returned {s:#010x}"),
+            Self::Chain(e) => write!(f, "NBL chain: {e}"),
+            Self::Violations(v) => write!(f, "verifier: {}", v.join("; ")),
+        }
+    }
+}
+
+impl std::error::Error for SessionError {}
+
+impl From<ModuleError> for SessionError {
+    fn from(e: ModuleError) -> Self {
+        Self::Module(e)
+    }
+}
+
+/// A packet TCP/IP got from a module: the frame and the IPsecOV2 receive information.
+#[derive(Debug, Clone)]
+pub struct RxPacket {
+    /// The frame as TCP/IP saw it (decrypted in place when the filter processed it).
+    pub frame: Vec<u8>,
+    /// The IPsecOV2 receive information of its NBL.
+    pub view: RecvView,
+}
+
+/// The driver, loaded, with its modules.
+pub struct Session {
+    host: DriverHost,
+    modules: Vec<usize>,
+    /// Chains the driver did not give back (kept alive: the driver may still touch them).
+    kept: Vec<OwnedNblChain>,
+    /// `DriverUnload` has run.
+    unloaded: bool,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Session {{ modules: {:?} }}", self.modules)
+    }
+}
+
+fn head(owned: &OwnedNblChain) -> Result<*mut NET_BUFFER_LIST, SessionError> {
+    owned
+        .nbl_ptr(0)
+        .map(|p| p.cast())
+        .ok_or_else(|| SessionError::Chain("an empty chain".into()))
+}
+
+/// Rewrites the emulation's `Next` links of an ADD_SA list to the buffer's real address.
+fn relink(buf: &mut [u8], offsets: &[usize]) {
+    let real = buf.as_ptr() as u64;
+    for &at in offsets {
+        let Some(slot) = buf.get_mut(at + 8..at + 16) else {
+            continue;
+        };
+        let mut b = [0u8; 8];
+        b.copy_from_slice(slot);
+        let next = u64::from_le_bytes(b);
+        if next != 0 {
+            slot.copy_from_slice(&(next - oid_buffers::BASE + real).to_le_bytes());
+        }
+    }
+}
+
+impl Session {
+    /// Loads the `.sys` at `sys` and runs its `DriverEntry` (which must succeed); the verifier's
+    /// record starts empty.
+    pub fn start(sys: &Path) -> Result<Self, SessionError> {
+        let mut host = DriverHost::load(sys).map_err(SessionError::Host)?;
+        verifier::take();
+        let status = host.driver_entry().map_err(SessionError::Host)?;
+        if status != 0 {
+            return Err(SessionError::Status("DriverEntry", status));
+        }
+        Ok(Self {
+            host,
+            modules: Vec::new(),
+            kept: Vec::new(),
+            unloaded: false,
+        })
+    }
+
+    /// Attaches a module over `adapter` and restarts it; returns its filter handle.
+    pub fn running_module(&mut self, adapter: &Miniport) -> Result<usize, SessionError> {
+        let (m, status) = self.host.attach(adapter)?;
+        if status != 0 {
+            return Err(SessionError::Status("FilterAttach", status));
+        }
+        self.modules.push(m);
+        let status = self.host.restart(m)?;
+        if status != 0 {
+            return Err(SessionError::Status("FilterRestart", status));
+        }
+        Ok(m)
+    }
+
+    /// ADD_SA of one element on the direct OID path; returns the offload handle.
+    pub fn add_sa(&mut self, m: usize, sa: &AddSa) -> Result<u64, SessionError> {
+        let (mut buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
+        relink(&mut buf, &offsets);
+        let r =
+            self.host
+                .oid_request(m, true, NDIS_REQUEST_SET_INFORMATION, OID_ADD_SA, &mut buf)?;
+        match r.status {
+            Some(0) => Ok(offsets
+                .first()
+                .map_or(0, |&at| oid_buffers::handle_at(&buf, at))),
+            s => Err(SessionError::Status(
+                "ADD_SA",
+                s.unwrap_or(NDIS_STATUS_PENDING),
+            )),
+        }
+    }
+
+    /// TCP/IP sends `specs` as one chain; the miniport below completes what reaches it with
+    /// success. Returns each NBL's completion status in chain order (`None`: not completed)
+    /// and the frames that went on the wire, one per NET_BUFFER, in order.
+    #[allow(clippy::type_complexity)]
+    pub fn send(
+        &mut self,
+        m: usize,
+        specs: &[NblSpec],
+    ) -> Result<(Vec<Option<i32>>, Vec<Vec<u8>>), SessionError> {
+        let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
+        let first = head(&owned)?;
+        // SAFETY: `owned` stays alive until every NBL of it is completed back (else it is kept
+        // to the end of the session).
+        let sent = unsafe { self.host.send(m, first, true) };
+        if let Err(e) = sent {
+            return Err(e.into());
+        }
+        let wire: Vec<Vec<u8>> = self
+            .host
+            .complete_below(m, 0, true)?
+            .into_iter()
+            .flatten()
+            .collect();
+        let done = datapath::with(m, |l| core::mem::take(&mut l.completed_up)).unwrap_or_default();
+        let statuses: Vec<Option<i32>> = (0..owned.nbl_count())
+            .map(|i| {
+                let p = owned.nbl_ptr(i).map_or(0, |p| p as usize);
+                done.iter().find(|(n, _)| *n == p).map(|&(_, s)| s)
+            })
+            .collect();
+        if statuses.iter().any(Option::is_none) {
+            self.kept.push(owned);
+        }
+        Ok((statuses, wire))
+    }
+
+    /// The miniport indicates `specs` as one chain; TCP/IP returns what the filter indicates
+    /// up. Returns what TCP/IP got, in order.
+    pub fn receive(&mut self, m: usize, specs: &[NblSpec]) -> Result<Vec<RxPacket>, SessionError> {
+        if specs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
+        let first = head(&owned)?;
+        let count = u32::try_from(owned.nbl_count()).unwrap_or(u32::MAX);
+        // SAFETY: `owned` stays alive until every NBL of it is returned (else it is kept to the
+        // end of the session).
+        let indicated = unsafe { self.host.receive(m, first, count, true) };
+        if let Err(e) = indicated {
+            self.kept.push(owned);
+            return Err(e.into());
+        }
+        let up = self.host.return_above(m, true)?;
+        let mut got = Vec::new();
+        for (addr, frames) in up {
+            let index = (0..owned.nbl_count())
+                .find(|&i| owned.nbl_ptr(i).map_or(0, |p| p as usize) == addr);
+            let Some(i) = index else {
+                self.kept.push(owned);
+                return Err(SessionError::Chain(format!(
+                    "NBL {addr:#x} indicated up is none the miniport indicated"
+                )));
+            };
+            let view = recv_view(&owned, i);
+            for frame in frames {
+                got.push(RxPacket { frame, view });
+            }
+        }
+        let back = datapath::with(m, |l| core::mem::take(&mut l.returned_down)).unwrap_or_default();
+        let all_back = (0..owned.nbl_count())
+            .all(|i| back.contains(&owned.nbl_ptr(i).map_or(0, |p| p as usize)));
+        if !all_back {
+            self.kept.push(owned);
+        }
+        Ok(got)
+    }
+
+    /// Pauses and detaches every module, unloads the driver; any violation the verifier
+    /// recorded during the session (NBLs not given back, leaks, IRQL, locks) is the error.
+    pub fn finish(mut self) -> Result<(), SessionError> {
+        self.teardown()?;
+        let v = verifier::take();
+        if v.is_empty() {
+            Ok(())
+        } else {
+            Err(SessionError::Violations(v))
+        }
+    }
+
+    fn teardown(&mut self) -> Result<(), SessionError> {
+        if self.unloaded {
+            return Ok(());
+        }
+        self.unloaded = true;
+        let mut first = Ok(());
+        for m in std::mem::take(&mut self.modules) {
+            let r = self.host.pause(m).and_then(|p| {
+                if p == NDIS_STATUS_PENDING {
+                    self.host.complete_below(m, 0, false).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            });
+            let r = r.and_then(|()| self.host.detach(m));
+            if first.is_ok() {
+                first = r.map_err(SessionError::from);
+            }
+        }
+        self.host.unload();
+        first
+    }
+}
+
+impl Drop for Session {
+    /// A session ended early (a failed step) still detaches and unloads, so that the next one
+    /// starts from a clean host; what the verifier recorded is dropped with it.
+    fn drop(&mut self) {
+        if !self.unloaded {
+            let _ = self.teardown();
+            verifier::take();
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Targets: what the cases run against, and the filter module under test as the cases that need
+//! a whole module see it ([`ModuleUnderTest`]): the emulated host's `FilterModule` through
+//! `NdisPort` (`--target emulated`), or a module of the real `ipsecov2_lwf.sys` in the PE driver
+//! host (`--target sys`, `target_sys`).
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+use ipsecov2_abi::NDIS_STATUS;
+use ipsecov2_filter_core::state::FilterState;
+use ipsecov2_ndis_emu::host::{Host, HostConfig, Wire};
+use ipsecov2_ndis_emu::oid_buffers::AddSa;
+use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
+
+use crate::cases::eq;
+use crate::tcpip::{add, core, protect, receive_through, Core, Framed, RecvView};
+
+/// What the cases run against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Target {
+    /// The real filter core over the in-process NDIS emulation.
+    #[default]
+    Emulated,
+    /// The real driver binary, loaded by the PE driver host.
+    Sys(PathBuf),
+}
+
+thread_local! {
+    static CURRENT: RefCell<Target> = const { RefCell::new(Target::Emulated) };
+}
+
+/// The driver binary `--target sys` runs when no PATH is given: `$IPSECOV2_SYS`, else the
+/// workspace's `target/windows/ipsecov2_lwf.sys` (tests/pe-host/build-sys links it).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub fn default_sys() -> PathBuf {
+    ipsecov2_pe_host::driver::sys_path()
+}
+
+/// Selects the target the cases run against (before the first case).
+pub fn set(t: Target) {
+    CURRENT.with(|c| *c.borrow_mut() = t);
+}
+
+/// The target the cases run against.
+pub fn current() -> Target {
+    CURRENT.with(|c| c.borrow().clone())
+}
+
+/// Why the cases of `group` that do not run with `--target sys` do not (yet).
+pub fn why_not_sys(group: &str) -> &'static str {
+    match group {
+        "capabilities" | "oid-validity" | "capacity" | "delete-update" => {
+            "drives the filter core's OID handling directly (HostCore), not yet through a module"
+        }
+        "send" | "receive" | "combinations" => {
+            "edits or inspects the filter core's NBLs directly (HostCore), not yet through a module"
+        }
+        "pause-restart" | "offload-config" | "churn" => {
+            "reads the emulated host's internals (filter state, counters, pools), not yet ported"
+        }
+        _ => "not a filter-module case",
+    }
+}
+
+/// A packet as TCP/IP above the module got it: the frame and its IPsecOV2 receive information.
+pub type Got = (Vec<u8>, RecvView);
+
+/// A filter module under test between a miniport below and TCP/IP above.
+pub trait ModuleUnderTest: Sized {
+    /// Two running modules (attached and restarted) with the default adapter, seeded.
+    fn pair(seed: u64) -> Result<(Self, Self), String>;
+    /// The module's random source (MDL segmentation, payloads).
+    fn rng(&mut self) -> &mut SplitMix64;
+    /// ADD_SA of one element through the OID path; the offload handle.
+    fn add_sa(&mut self, sa: &AddSa) -> Result<u64, String>;
+    /// TCP/IP sends `specs` as one chain: each NBL's completion status (`None`: not completed)
+    /// and the frames the miniport put on the wire, in order.
+    #[allow(clippy::type_complexity)]
+    fn send(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String>;
+    /// What `from`'s miniport sent is received by `to`'s; what `to`'s TCP/IP got.
+    fn deliver(from: &mut Self, to: &mut Self) -> Result<Vec<Got>, String>;
+    /// Packets protected and verified by the module, when it can tell (`None`: a binary
+    /// keeps its counters to itself).
+    fn counters(&self) -> Result<Option<Counters>, String>;
+    /// Ends both modules: nothing completed twice, nothing left outstanding, nothing leaked.
+    fn finish(a: Self, b: Self) -> Result<(), String>;
+}
+
+/// A module's datapath counters.
+#[derive(Debug, Clone, Default)]
+pub struct Counters {
+    /// Packets protected on send.
+    pub send_packets: u64,
+    /// Packets verified on receive.
+    pub recv_packets: u64,
+    /// Packets counted by the inbound SAs.
+    pub inbound_sa_packets: u64,
+}
+
+impl ModuleUnderTest for Host {
+    fn pair(seed: u64) -> Result<(Self, Self), String> {
+        let run = |seed| -> Result<Host, String> {
+            let mut h = Host::new(HostConfig {
+                seed,
+                ..HostConfig::default()
+            });
+            h.attach().map_err(|e| e.to_string())?;
+            h.restart().map_err(|e| e.to_string())?;
+            eq("state after restart", h.state(), FilterState::Running)?;
+            Ok(h)
+        };
+        Ok((run(seed)?, run(seed + 1)?))
+    }
+
+    fn rng(&mut self) -> &mut SplitMix64 {
+        Host::rng(self)
+    }
+
+    fn add_sa(&mut self, sa: &AddSa) -> Result<u64, String> {
+        Host::add_sa(self, sa).map_err(|e| e.to_string())
+    }
+
+    fn send(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
+        let wire_before = self.miniport().wire.len();
+        let ids = Host::send(self, specs).map_err(|e| e.to_string())?;
+        let statuses = ids
+            .iter()
+            .map(|id| self.protocol().send_status(*id))
+            .collect();
+        Ok((statuses, self.miniport().wire[wire_before..].to_vec()))
+    }
+
+    fn deliver(from: &mut Self, to: &mut Self) -> Result<Vec<Got>, String> {
+        let before = to.protocol().received.len();
+        Wire::pump(from, to).map_err(|e| e.to_string())?;
+        Ok(to.protocol().received[before..]
+            .iter()
+            .map(|r| (r.frame.clone(), r.view))
+            .collect())
+    }
+
+    fn counters(&self) -> Result<Option<Counters>, String> {
+        let s = self.snapshot().map_err(|e| e.to_string())?;
+        Ok(Some(Counters {
+            send_packets: s.send_packets,
+            recv_packets: s.recv_packets,
+            inbound_sa_packets: s.sas.iter().filter(|s| s.inbound).map(|s| s.packets).sum(),
+        }))
+    }
+
+    fn finish(a: Self, b: Self) -> Result<(), String> {
+        eq(
+            "bad completions",
+            a.protocol().bad_completions + b.protocol().bad_completions,
+            0,
+        )?;
+        eq(
+            "A transmit buffers back",
+            a.pool().free_count(),
+            a.pool().count(),
+        )?;
+        Ok(())
+    }
+}
+
+/// A sender and a receiver filter module with one SA bundle each: what the `send`, `receive`
+/// and `combinations` round trips need (`cases::scenario::roundtrip`).
+pub trait DatapathPair: Sized {
+    /// A sender with `out` installed and a receiver with `inbound` installed; the outbound
+    /// offload handle.
+    fn install(out: &AddSa, inbound: &AddSa) -> Result<(Self, u64), String>;
+    /// TCP/IP sends `frames` as the NET_BUFFERs of one NBL with `handle` (and `tunnel`); the
+    /// packets the sender's miniport put on the wire.
+    fn protect(
+        &mut self,
+        rng: &mut SplitMix64,
+        frames: &[&Framed],
+        handle: u64,
+        tunnel: u64,
+    ) -> Result<Vec<Vec<u8>>, String>;
+    /// The receiver's miniport indicates `packets` (one NBL each); each NBL's receive
+    /// information and bytes as TCP/IP got them.
+    fn receive(
+        &mut self,
+        rng: &mut SplitMix64,
+        packets: &[Vec<u8>],
+    ) -> Result<Vec<(RecvView, Vec<u8>)>, String>;
+    /// Ends both: nothing outstanding, nothing leaked.
+    fn finish(self) -> Result<(), String>;
+}
+
+/// Two filter cores of the emulated target, driven directly (`HostCore`).
+pub struct CorePair {
+    tx: Core,
+    rx: Core,
+}
+
+impl DatapathPair for CorePair {
+    fn install(out: &AddSa, inbound: &AddSa) -> Result<(Self, u64), String> {
+        let tx = core()?;
+        let rx = core()?;
+        let handle = add(&tx, out).map_err(|x| format!("outbound: {x}"))?;
+        add(&rx, inbound).map_err(|x| format!("inbound: {x}"))?;
+        Ok((Self { tx, rx }, handle))
+    }
+
+    fn protect(
+        &mut self,
+        rng: &mut SplitMix64,
+        frames: &[&Framed],
+        handle: u64,
+        tunnel: u64,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        protect(&self.tx, rng, frames, handle, tunnel)
+    }
+
+    fn receive(
+        &mut self,
+        rng: &mut SplitMix64,
+        packets: &[Vec<u8>],
+    ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
+        receive_through(&self.rx, rng, packets, 0)
+    }
+
+    fn finish(self) -> Result<(), String> {
+        Ok(())
+    }
+}
