@@ -1,95 +1,114 @@
 //! Rules of the control device, portable and without `unsafe`.
 //!
 //! Opening the device is limited by its security descriptor ([`crate::names::DEVICE_SDDL`]:
-//! SYSTEM and Administrators). Each I/O control code carries `RequiredAccess` bits
-//! (`CTL_CODE(..., Access)`), which the I/O manager checks against the access granted to the
-//! caller's handle before the driver sees the request; every code that changes driver state must
-//! therefore be defined with `FILE_WRITE_ACCESS`, which [`IoctlTable::new`] enforces at compile
-//! time for the table's `const` and [`classify`] re-checks at dispatch.
+//! SYSTEM and Administrators) and `FILE_DEVICE_SECURE_OPEN`. The I/O control codes are those of
+//! the IOCTL protocol (`ipsecov2_ioctl::Ioctl`, docs/control-plane.md): `CTL_CODE(
+//! FILE_DEVICE_NETWORK, 0x900 + n, METHOD_BUFFERED, FILE_ANY_ACCESS)`. They carry no
+//! `RequiredAccess` bits: only SYSTEM and Administrators can hold a handle to the device at all,
+//! so the security descriptor is the one access check, for reading and changing alike. Any other
+//! code is `STATUS_INVALID_DEVICE_REQUEST`.
 //!
-//! The table of implemented codes is empty, so every code is answered
-//! `STATUS_INVALID_DEVICE_REQUEST`.
+//! [`outcome`] turns the dispatcher's answer into how the IRP completes; [`test_family`] is the
+//! gate of the test family (the adapters' `ControlTestFamily` keyword).
 #![forbid(unsafe_code)]
 
-use ndis_bindings::{
-    FILE_WRITE_ACCESS, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
-    REQUIRED_ACCESS_FROM_CTL_CODE,
-};
-
-/// One I/O control code the driver implements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct IoctlSpec {
-    /// The full code (`CTL_CODE(FILE_DEVICE_NETWORK, function, method, access)`).
-    pub code: u32,
-    /// Whether the request changes driver state (adds/deletes SAs, changes settings, …).
-    pub mutating: bool,
-}
-
-/// The implemented codes, checked when built.
-#[derive(Debug, Clone, Copy)]
-pub struct IoctlTable<'a> {
-    entries: &'a [IoctlSpec],
-}
-
-impl<'a> IoctlTable<'a> {
-    /// Builds the table; in a `const` this fails the build when a mutating code lacks
-    /// `FILE_WRITE_ACCESS` (at run time it returns `None`).
-    #[must_use]
-    pub const fn new(entries: &'a [IoctlSpec]) -> Option<Self> {
-        let mut i = 0;
-        while i < entries.len() {
-            if entries[i].mutating
-                && REQUIRED_ACCESS_FROM_CTL_CODE(entries[i].code) & FILE_WRITE_ACCESS == 0
-            {
-                return None;
-            }
-            i += 1;
-        }
-        Some(Self { entries })
-    }
-
-    fn find(&self, code: u32) -> Option<IoctlSpec> {
-        self.entries.iter().copied().find(|e| e.code == code)
-    }
-}
-
-/// The driver's IOCTL codes (none: every code is refused).
-const IOCTL_SPECS: &[IoctlSpec] = &[];
-
-/// The driver's IOCTLs.
-pub const IOCTLS: IoctlTable<'static> = IoctlTable {
-    entries: IOCTL_SPECS,
-};
-
-// Build-time check: every mutating code is defined with FILE_WRITE_ACCESS.
-const _: () = assert!(
-    IoctlTable::new(IOCTL_SPECS).is_some(),
-    "a mutating IOCTL lacks FILE_WRITE_ACCESS"
-);
+use ipsecov2_ioctl::{Completion, DispatchError, Family, Ioctl, TestRequest};
+use ndis_bindings::{IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL};
 
 /// What to do with an `IRP_MJ_DEVICE_CONTROL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IoctlVerdict {
-    /// A known code: hand it to its handler.
-    Dispatch(IoctlSpec),
+    /// A code of the protocol: hand it to the dispatcher.
+    Dispatch(Ioctl),
     /// Unknown code: `STATUS_INVALID_DEVICE_REQUEST`.
     InvalidDeviceRequest,
-    /// A mutating code without `FILE_WRITE_ACCESS` in its definition: `STATUS_ACCESS_DENIED`.
-    AccessDenied,
 }
 
-/// Classifies an I/O control code against `table`.
+/// Classifies an I/O control code.
 #[must_use]
-pub fn classify(table: &IoctlTable<'_>, code: u32) -> IoctlVerdict {
-    match table.find(code) {
-        None => IoctlVerdict::InvalidDeviceRequest,
-        Some(spec)
-            if spec.mutating && REQUIRED_ACCESS_FROM_CTL_CODE(code) & FILE_WRITE_ACCESS == 0 =>
-        {
-            IoctlVerdict::AccessDenied
-        }
-        Some(spec) => IoctlVerdict::Dispatch(spec),
+pub fn classify(code: u32) -> IoctlVerdict {
+    Ioctl::from_code(code).map_or(IoctlVerdict::InvalidDeviceRequest, IoctlVerdict::Dispatch)
+}
+
+/// `STATUS_SUCCESS`.
+pub const STATUS_SUCCESS: u32 = 0;
+/// `STATUS_NOT_SUPPORTED`: what a test request reports (inside its response) for an operation
+/// the driver does not carry out on a module yet.
+pub const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+/// `STATUS_NOT_FOUND`: a test request names no attached module, or one whose
+/// `ControlTestFamily` keyword is 0.
+pub const STATUS_NOT_FOUND: u32 = 0xC000_0225;
+
+/// How an `IRP_MJ_DEVICE_CONTROL` completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IrpOutcome<'a> {
+    /// Complete now with this status and `IoStatus.Information` (bytes of the output written).
+    Complete {
+        /// The NTSTATUS.
+        status: u32,
+        /// Bytes written into the system buffer.
+        information: usize,
+    },
+    /// `EventWait` with nothing waiting: mark pending, queue, complete when events arrive.
+    Pending,
+    /// A test-family request for the shell to carry out on a filter module.
+    Test(TestRequest<'a>),
+}
+
+/// The IRP's outcome for the dispatcher's answer: `Done(n)` completes with `n` bytes,
+/// `Pending` pends, an error completes with its NTSTATUS and no bytes.
+#[must_use]
+pub fn outcome(result: Result<Completion<'_>, DispatchError>) -> IrpOutcome<'_> {
+    match result {
+        Ok(Completion::Done(n)) => IrpOutcome::Complete {
+            status: STATUS_SUCCESS,
+            information: n,
+        },
+        Ok(Completion::Pending) => IrpOutcome::Pending,
+        Ok(Completion::Test(t)) => IrpOutcome::Test(t),
+        Err(e) => IrpOutcome::Complete {
+            status: e.ntstatus(),
+            information: 0,
+        },
     }
+}
+
+/// The adapter keyword that enables the test family on a module (REG_DWORD / integer, default
+/// 0; docs/install.md).
+pub const KEYWORD_CONTROL_TEST_FAMILY: &str = "ControlTestFamily";
+
+/// A module's `ControlTestFamily` value (`None`: absent): on only for a non-zero value.
+#[must_use]
+pub fn test_family_keyword(value: Option<u32>) -> bool {
+    value.is_some_and(|v| v != 0)
+}
+
+/// The test family is enabled while at least one attached module has its `ControlTestFamily`
+/// keyword set (0 by default: a production install never exposes it).
+#[must_use]
+pub fn test_family(module_keywords: impl IntoIterator<Item = bool>) -> bool {
+    module_keywords.into_iter().any(|k| k)
+}
+
+/// The interface index a test request's module name gives: the driver names each module by
+/// its interface index in decimal ASCII (`"12"`); `None` for anything else.
+#[must_use]
+pub fn module_index(name: &[u8]) -> Option<u32> {
+    if name.is_empty() || name.len() > 10 || (name.len() > 1 && name[0] == b'0') {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for &c in name {
+        let d = u32::from(c.checked_sub(b'0').filter(|d| *d <= 9)?);
+        v = v.checked_mul(10)?.checked_add(d)?;
+    }
+    Some(v)
+}
+
+/// Whether `code` is of the test family.
+#[must_use]
+pub fn is_test_family(code: u32) -> bool {
+    Ioctl::from_code(code).is_some_and(|i| i.family() == Family::Test)
 }
 
 /// What to do with an IRP of the given major function.
@@ -118,76 +137,88 @@ pub const fn classify_major(major: u8) -> MajorVerdict {
 mod tests {
     use super::*;
     use ndis_bindings::{
-        CTL_CODE, FILE_ANY_ACCESS, FILE_DEVICE_NETWORK, FILE_READ_ACCESS, IRP_MJ_READ,
+        CTL_CODE, FILE_ANY_ACCESS, FILE_DEVICE_NETWORK, FILE_WRITE_ACCESS, IRP_MJ_READ,
         METHOD_BUFFERED,
     };
 
-    const READ: u32 = CTL_CODE(
-        FILE_DEVICE_NETWORK,
-        0x800,
-        METHOD_BUFFERED,
-        FILE_READ_ACCESS,
-    );
-    const WRITE: u32 = CTL_CODE(
-        FILE_DEVICE_NETWORK,
-        0x801,
-        METHOD_BUFFERED,
-        FILE_WRITE_ACCESS,
-    );
-    const RW: u32 = CTL_CODE(
-        FILE_DEVICE_NETWORK,
-        0x802,
-        METHOD_BUFFERED,
-        FILE_READ_ACCESS | FILE_WRITE_ACCESS,
-    );
-    const ANY: u32 = CTL_CODE(FILE_DEVICE_NETWORK, 0x803, METHOD_BUFFERED, FILE_ANY_ACCESS);
-
     #[test]
-    fn the_shipped_table_answers_invalid_device_request() {
-        for code in [0, READ, WRITE, RW, ANY, u32::MAX] {
-            assert_eq!(classify(&IOCTLS, code), IoctlVerdict::InvalidDeviceRequest);
+    fn protocol_codes_dispatch_and_others_are_invalid() {
+        for &i in Ioctl::ALL {
+            assert_eq!(classify(i.code()), IoctlVerdict::Dispatch(i));
+        }
+        let vendor = CTL_CODE(FILE_DEVICE_NETWORK, 0x800, METHOD_BUFFERED, FILE_ANY_ACCESS);
+        let write = CTL_CODE(
+            FILE_DEVICE_NETWORK,
+            0x900,
+            METHOD_BUFFERED,
+            FILE_WRITE_ACCESS,
+        );
+        for code in [0, vendor, write, u32::MAX] {
+            assert_eq!(classify(code), IoctlVerdict::InvalidDeviceRequest);
         }
     }
 
     #[test]
-    fn mutating_codes_need_write_access() {
-        assert!(IoctlTable::new(&[IoctlSpec {
-            code: READ,
-            mutating: true
-        }])
-        .is_none());
-        assert!(IoctlTable::new(&[IoctlSpec {
-            code: ANY,
-            mutating: true
-        }])
-        .is_none());
-        let entries = [
-            IoctlSpec {
-                code: READ,
-                mutating: false,
-            },
-            IoctlSpec {
-                code: WRITE,
-                mutating: true,
-            },
-            IoctlSpec {
-                code: RW,
-                mutating: true,
-            },
-        ];
-        let table = IoctlTable::new(&entries).unwrap_or(IOCTLS);
-        assert_eq!(classify(&table, READ), IoctlVerdict::Dispatch(entries[0]));
-        assert_eq!(classify(&table, WRITE), IoctlVerdict::Dispatch(entries[1]));
-        assert_eq!(classify(&table, RW), IoctlVerdict::Dispatch(entries[2]));
-        assert_eq!(classify(&table, ANY), IoctlVerdict::InvalidDeviceRequest);
-        // A table smuggled past `new` is still refused at dispatch.
-        let bad = IoctlTable {
-            entries: &[IoctlSpec {
-                code: ANY,
-                mutating: true,
-            }],
-        };
-        assert_eq!(classify(&bad, ANY), IoctlVerdict::AccessDenied);
+    fn outcomes() {
+        assert_eq!(
+            outcome(Ok(Completion::Done(24))),
+            IrpOutcome::Complete {
+                status: STATUS_SUCCESS,
+                information: 24
+            }
+        );
+        assert_eq!(outcome(Ok(Completion::Pending)), IrpOutcome::Pending);
+        assert_eq!(
+            outcome(Err(DispatchError::TestFamilyDisabled)),
+            IrpOutcome::Complete {
+                status: 0xC000_0022,
+                information: 0
+            }
+        );
+        assert_eq!(
+            outcome(Err(DispatchError::OutputTooSmall { needed: 40 })),
+            IrpOutcome::Complete {
+                status: DispatchError::OutputTooSmall { needed: 40 }.ntstatus(),
+                information: 0
+            }
+        );
+    }
+
+    #[test]
+    fn test_family_gate() {
+        assert!(!test_family_keyword(None));
+        assert!(!test_family_keyword(Some(0)));
+        assert!(test_family_keyword(Some(1)));
+        assert!(!test_family([]));
+        assert!(!test_family([false, false]));
+        assert!(test_family([false, true]));
+        let test_codes: alloc::vec::Vec<u32> = Ioctl::ALL
+            .iter()
+            .filter(|i| i.family() == Family::Test)
+            .map(|i| i.code())
+            .collect();
+        assert_eq!(test_codes.len(), 2);
+        assert!(test_codes.iter().all(|&c| is_test_family(c)));
+        assert!(!is_test_family(Ioctl::Handshake.code()));
+        assert!(!is_test_family(0));
+    }
+
+    #[test]
+    fn module_names_are_decimal_interface_indexes() {
+        assert_eq!(module_index(b"12"), Some(12));
+        assert_eq!(module_index(b"0"), Some(0));
+        assert_eq!(module_index(b"4294967295"), Some(u32::MAX));
+        for bad in [
+            &b""[..],
+            b"012",
+            b"4294967296",
+            b"12a",
+            b"-1",
+            b" 1",
+            b"99999999999",
+        ] {
+            assert_eq!(module_index(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

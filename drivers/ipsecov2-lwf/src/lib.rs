@@ -15,9 +15,12 @@
 //! IPsecOV2 (offload indications and query answers rewritten, both indicated at restart), applies
 //! `OID_TCP_OFFLOAD_PARAMETERS`, protects sends into filter-owned copies and verifies/decrypts
 //! receives in place. The driver also registers a control device restricted to SYSTEM and
-//! Administrators, which refuses every I/O control code.
+//! Administrators, which speaks the IOCTL protocol (`ipsecov2-ioctl`) over the driver's one
+//! control plane (`ipsecov2-control-plane`), whose SA bundles go into the attached modules' SA
+//! tables ([`module_sas`]).
 //!
-//! Portable parts, tested on any host: [`control`] (control-device rules), [`names`]
+//! Portable parts, tested on any host: [`control`] (control-device rules), [`module_sas`]
+//! (the control plane's SA store over the modules), [`names`]
 //! (identifiers shared with the INF), [`config`] (keyword values → the module's configuration),
 //! [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS), [`free_list`] (the pools'
 //! non-allocating free list). The state machine and the OID clone bookkeeping are the filter
@@ -38,6 +41,7 @@ extern crate alloc;
 pub mod config;
 pub mod control;
 pub mod free_list;
+pub mod module_sas;
 pub mod names;
 pub mod offload;
 

@@ -8,7 +8,7 @@
 //! larger alignment over-allocates by the alignment and keeps the pool block's address in the
 //! word just below the aligned pointer, where `dealloc` finds it.
 //!
-//! On Windows [`crate::runtime::KernelPool`] supplies the ntoskrnl routines (every build of the
+//! On Windows `runtime::KernelPool` (Windows builds) supplies the ntoskrnl routines (every build of the
 //! driver, `wdk` or not, uses this allocator); on other hosts `crate::emulation` supplies
 //! routines with the same contract so the host tests run this code.
 

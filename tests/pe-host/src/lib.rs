@@ -24,6 +24,7 @@ pub mod load;
 pub mod mapfile;
 pub mod oid_request;
 pub mod pe;
+pub mod pending_io;
 pub mod session;
 pub mod stack;
 pub mod traffic;

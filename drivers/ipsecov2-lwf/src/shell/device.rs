@@ -1,6 +1,7 @@
 //! The control device: `NdisRegisterDeviceEx` with the SDDL of [`crate::names::DEVICE_SDDL`]
 //! (SYSTEM and Administrators only), `FILE_DEVICE_SECURE_OPEN`, and one dispatch routine for
-//! every major function that follows [`crate::control`].
+//! every major function that follows [`crate::control`]; the IOCTL protocol's codes go to
+//! `super::ioctl` (the driver's control plane and dispatcher).
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -14,10 +15,10 @@ use ndis_bindings::{
     wide, IoGetCurrentIrpStackLocation, DEVICE_OBJECT, FILE_DEVICE_SECURE_OPEN, GUID,
     IO_NO_INCREMENT, IRP, IRP_MJ_COUNT, NDIS_DEVICE_OBJECT_ATTRIBUTES,
     NDIS_DEVICE_OBJECT_ATTRIBUTES_REVISION_1, NDIS_SIZEOF_DEVICE_OBJECT_ATTRIBUTES_REVISION_1,
-    PDRIVER_DISPATCH, STATUS_ACCESS_DENIED, UNICODE_STRING,
+    PDRIVER_DISPATCH, UNICODE_STRING,
 };
 
-use crate::control::{classify, classify_major, IoctlVerdict, MajorVerdict, IOCTLS};
+use crate::control::{classify, classify_major, IoctlVerdict, MajorVerdict};
 use crate::names;
 
 static DEVICE_NAME: &[u16] = wide!(names::DEVICE_NAME);
@@ -89,26 +90,6 @@ pub(super) fn deregister() {
     }
 }
 
-/// The status a device-control code gets under the rules of `crate::control`.
-fn device_control_status(irp: *mut IRP) -> NTSTATUS {
-    // SAFETY: the I/O manager dispatches a valid IRP whose current stack location is ours.
-    let stack = unsafe { IoGetCurrentIrpStackLocation(irp) };
-    // SAFETY: the current stack location of a dispatched IRP is valid during dispatch.
-    let Some(stack) = (unsafe { stack.as_ref() }) else {
-        return STATUS_INVALID_DEVICE_REQUEST;
-    };
-    // SAFETY: for IRP_MJ_DEVICE_CONTROL the DeviceIoControl view of Parameters is the live one.
-    let code = unsafe { stack.Parameters.DeviceIoControl }.IoControlCode;
-    match classify(&IOCTLS, code) {
-        // No handler exists (the IOCTL protocol is in docs/roadmap.md); the empty table never
-        // dispatches.
-        IoctlVerdict::Dispatch(_) | IoctlVerdict::InvalidDeviceRequest => {
-            STATUS_INVALID_DEVICE_REQUEST
-        }
-        IoctlVerdict::AccessDenied => STATUS_ACCESS_DENIED,
-    }
-}
-
 /// Dispatch routine of the control device for every major function — IRQL PASSIVE_LEVEL
 /// (`IRP_MJ_CREATE`, `IRP_MJ_CLEANUP`, `IRP_MJ_CLOSE`, `IRP_MJ_DEVICE_CONTROL` arrive at
 /// PASSIVE_LEVEL in the caller's thread). Completes every IRP synchronously.
@@ -125,7 +106,18 @@ unsafe extern "system" fn device_dispatch(
     let major = unsafe { stack.as_ref() }.map_or(u8::MAX, |s| s.MajorFunction);
     let status = match classify_major(major) {
         MajorVerdict::Succeed => STATUS_SUCCESS,
-        MajorVerdict::DeviceControl => device_control_status(irp),
+        MajorVerdict::DeviceControl => {
+            // The IOCTL protocol's codes go to the dispatcher (which completes or pends the
+            // IRP); any other code is refused here.
+            // SAFETY: the current stack location of a dispatched IRP is valid during dispatch.
+            let params = unsafe { stack.as_ref() }.map(|s| s.Parameters);
+            // SAFETY: for IRP_MJ_DEVICE_CONTROL the DeviceIoControl view of Parameters is live.
+            let code = params.map_or(0, |p| unsafe { p.DeviceIoControl }.IoControlCode);
+            match classify(code) {
+                IoctlVerdict::Dispatch(_) => return super::ioctl::device_control(irp),
+                IoctlVerdict::InvalidDeviceRequest => STATUS_INVALID_DEVICE_REQUEST,
+            }
+        }
         MajorVerdict::Invalid => STATUS_INVALID_DEVICE_REQUEST,
     };
     // SAFETY: the driver owns the IRP until it completes it below.

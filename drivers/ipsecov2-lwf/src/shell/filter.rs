@@ -289,6 +289,14 @@ pub(super) unsafe extern "system" fn filter_attach(
         drop(context);
         return status;
     }
+    // The control plane reaches this module's SA table from now on (until FilterDetach).
+    super::ioctl::attach_module(
+        context_ptr as usize,
+        context.module.core().sas(),
+        params.BaseMiniportNetLuid.Value,
+        params.BaseMiniportIfIndex,
+        setup::read_control_test_family(ndis_filter_handle),
+    );
     let _ = context.into_raw();
     NDIS_STATUS_SUCCESS
 }
@@ -303,6 +311,7 @@ pub(super) unsafe extern "system" fn filter_detach(context: NDIS_HANDLE) {
     // SAFETY: `context` is the pointer `filter_attach` leaked from a ModuleBox; NDIS calls
     // FilterDetach once, after which it passes the context no more.
     let boxed = unsafe { ModuleBox::from_raw(raw) };
+    super::ioctl::detach_module(raw.as_ptr() as usize);
     if let Err(e) = boxed.module.detach() {
         report(e);
     }

@@ -10,6 +10,7 @@
 mod datapath;
 mod device;
 mod filter;
+mod ioctl;
 mod oid_list;
 mod port;
 mod setup;
@@ -115,7 +116,12 @@ pub unsafe extern "system" fn DriverEntry(
     }
     FILTER_DRIVER_HANDLE.store(handle, Ordering::Release);
 
-    let status = device::register(handle);
+    // The control plane and dispatcher, before any module attaches or any IRP arrives.
+    let status = if ioctl::create() {
+        device::register(handle)
+    } else {
+        ndis_bindings::ipsecov2_abi::STATUS_INSUFFICIENT_RESOURCES
+    };
     if status != STATUS_SUCCESS {
         dbg_print_status(
             DPFLTR_ERROR_LEVEL,
@@ -126,13 +132,15 @@ pub unsafe extern "system" fn DriverEntry(
         // SAFETY: PASSIVE_LEVEL; `handle` was registered above and no module is attached yet
         // (NDIS attaches only after DriverEntry returns success).
         unsafe { NdisFDeregisterFilterDriver(handle) };
+        ioctl::destroy();
         return status;
     }
     STATUS_SUCCESS
 }
 
 /// `DriverUnload` — IRQL PASSIVE_LEVEL. Deregisters the control device, then the filter driver
-/// (NDIS detaches every module before `NdisFDeregisterFilterDriver` returns).
+/// (NDIS detaches every module before `NdisFDeregisterFilterDriver` returns), then frees the
+/// control plane.
 unsafe extern "system" fn driver_unload(_driver_object: *mut DRIVER_OBJECT) {
     dbg_print(DPFLTR_INFO_LEVEL, c"ipsecov2lwf: DriverUnload");
     device::deregister();
@@ -142,4 +150,6 @@ unsafe extern "system" fn driver_unload(_driver_object: *mut DRIVER_OBJECT) {
         // deregistered once (the swap above cleared it).
         unsafe { NdisFDeregisterFilterDriver(handle) };
     }
+    // Every module has detached (unregistering itself) and the device is gone.
+    ioctl::destroy();
 }

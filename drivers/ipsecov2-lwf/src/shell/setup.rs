@@ -91,6 +91,31 @@ pub(super) fn read_config(filter_handle: NDIS_HANDLE) -> FilterConfig {
     FilterConfig::from_keywords(&values)
 }
 
+static CONTROL_TEST_FAMILY: &[u16] = wide!(crate::control::KEYWORD_CONTROL_TEST_FAMILY);
+
+/// The module's `ControlTestFamily` keyword (absent or 0: off). PASSIVE_LEVEL (FilterAttach).
+pub(super) fn read_control_test_family(filter_handle: NDIS_HANDLE) -> bool {
+    let mut object = NDIS_CONFIGURATION_OBJECT {
+        Header: NDIS_OBJECT_HEADER::new(
+            NDIS_OBJECT_TYPE_CONFIGURATION_OBJECT,
+            NDIS_CONFIGURATION_OBJECT_REVISION_1,
+            NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1,
+        ),
+        NdisHandle: filter_handle,
+        Flags: 0,
+    };
+    let mut config: NDIS_HANDLE = core::ptr::null_mut();
+    // SAFETY: as in `read_config`.
+    let status = unsafe { NdisOpenConfigurationEx(&mut object, &mut config) };
+    if status != NDIS_STATUS_SUCCESS || config.is_null() {
+        return false;
+    }
+    let value = read_integer(config, CONTROL_TEST_FAMILY);
+    // SAFETY: `config` was opened above and is closed once; no parameter is used afterwards.
+    unsafe { NdisCloseConfiguration(config) };
+    crate::control::test_family_keyword(value)
+}
+
 /// `RDRAND` when the processor has it (CPUID.1:ECX bit 30).
 fn rdrand64() -> Option<u64> {
     #[target_feature(enable = "rdrand")]

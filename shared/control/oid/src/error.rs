@@ -50,7 +50,7 @@ pub enum RequestError {
     /// A field that must hold one of a few values holds another (UPDATE_SA Operation).
     BadField,
     /// An element outside the buffer could not be read at the address its predecessor's
-    /// `Next` holds (the driver shell's gathering, [`crate::gather`]).
+    /// `Next` holds (the driver shell's gathering, [`crate::gather()`]).
     ElementUnreadable {
         /// Position of the element.
         element: usize,

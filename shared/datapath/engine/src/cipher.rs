@@ -1,12 +1,12 @@
 //! Block-cipher key schedules (AES, DES, 3DES), CBC in place, and the
-//! AES-GCM / GMAC core (CTR + GHASH) used by ESP and AH.
+//! AES-GCM / GMAC keys used by ESP and AH. AES (CBC, GCM, GMAC, GHASH) runs on the crypto core
+//! (`ipsecov2-crypto`: AES-NI / PCLMULQDQ where CPUID offers them, chosen once per key);
+//! DES and 3DES on the `des` crate.
 
-use aes::{Aes128, Aes192, Aes256};
 use cipher::generic_array::GenericArray;
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use des::{Des, TdesEde3};
-use ghash::universal_hash::UniversalHash;
-use ghash::GHash;
+use ipsecov2_crypto::{AesCbc, AesGcm, CbcDirection, CbcError, GcmError};
 use zeroize::Zeroize;
 
 use alloc::boxed::Box;
@@ -15,16 +15,11 @@ use alloc::vec::Vec;
 use crate::alg::AesKeySize;
 use crate::error::SetupError;
 
-/// Expanded AES key schedule (encryption and decryption). Zeroized on drop
-/// by the `aes` crate (`zeroize` feature).
-/// An AES key schedule, boxed per size: an SA allocates exactly the schedule its key size needs
-/// (aes 0.8's autodetect types hold the AES-NI and the fixsliced fallback schedules, 704 / 832 /
-/// 960 bytes), instead of every SA carrying the AES-256 size inline.
-pub(crate) enum AesKey {
-    A128(Schedule<Aes128>),
-    A192(Schedule<Aes192>),
-    A256(Schedule<Aes256>),
-}
+/// An AES key for CBC (both directions: an ESP SA seals or opens) and the IV generator: the
+/// crypto core's [`AesCbc`], whose key lives on the heap, built there in place (176–240 bytes
+/// of round keys per direction on the XMM tier; the `aes` crate's schedule on CPUs without
+/// AES-NI).
+pub(crate) struct AesKey(AesCbc);
 
 /// A key schedule alone in its heap block, allocated without panicking and built by a function
 /// of its own ([`Schedule::new`]).
@@ -65,43 +60,43 @@ impl<T> core::ops::Deref for Schedule<T> {
 }
 
 impl AesKey {
-    /// Bytes of the boxed key schedule.
+    /// Bytes of the key on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        match self {
-            Self::A128(_) => core::mem::size_of::<Aes128>(),
-            Self::A192(_) => core::mem::size_of::<Aes192>(),
-            Self::A256(_) => core::mem::size_of::<Aes256>(),
-        }
+        self.0.heap_bytes()
     }
 
     pub(crate) fn new(size: AesKeySize, key: &[u8]) -> Result<Self, SetupError> {
-        let bad = SetupError::EncryptionKeyLength {
-            expected: size.key_len(),
-            got: key.len(),
-        };
-        Ok(match size {
-            AesKeySize::Aes128 => Self::A128(Schedule::new(key, bad)?),
-            AesKeySize::Aes192 => Self::A192(Schedule::new(key, bad)?),
-            AesKeySize::Aes256 => Self::A256(Schedule::new(key, bad)?),
-        })
+        if key.len() != size.key_len() {
+            return Err(SetupError::EncryptionKeyLength {
+                expected: size.key_len(),
+                got: key.len(),
+            });
+        }
+        AesCbc::new(key, CbcDirection::Both)
+            .map(Self)
+            .map_err(|e| match e {
+                ipsecov2_crypto::KeyError::NoMemory => SetupError::NoMemory,
+                ipsecov2_crypto::KeyError::AesKeyLength { .. } => SetupError::EncryptionKeyLength {
+                    expected: size.key_len(),
+                    got: key.len(),
+                },
+            })
     }
 
+    /// Encrypts one block (CBC with a zero IV over one block is the block cipher).
     pub(crate) fn encrypt(&self, b: &mut [u8; 16]) {
-        let blk = GenericArray::from_mut_slice(b);
-        match self {
-            Self::A128(c) => c.encrypt_block(blk),
-            Self::A192(c) => c.encrypt_block(blk),
-            Self::A256(c) => c.encrypt_block(blk),
-        }
+        // A 16-byte block of a key prepared for both directions: never refused.
+        let _ = self.0.encrypt_in_place(&[0u8; 16], b);
     }
 
-    pub(crate) fn decrypt(&self, b: &mut [u8; 16]) {
-        let blk = GenericArray::from_mut_slice(b);
-        match self {
-            Self::A128(c) => c.decrypt_block(blk),
-            Self::A192(c) => c.decrypt_block(blk),
-            Self::A256(c) => c.decrypt_block(blk),
-        }
+    /// CBC-encrypts whole blocks in place (ESP has checked the length).
+    pub(crate) fn cbc_encrypt(&self, iv: &[u8; 16], data: &mut [u8]) -> Result<(), CbcError> {
+        self.0.encrypt_in_place(iv, data)
+    }
+
+    /// CBC-decrypts whole blocks in place, 8 blocks in parallel.
+    pub(crate) fn cbc_decrypt(&self, iv: &[u8; 16], data: &mut [u8]) -> Result<(), CbcError> {
+        self.0.decrypt_in_place(iv, data)
     }
 }
 
@@ -219,15 +214,6 @@ pub(crate) trait CbcCipher<const N: usize> {
     fn dec(&self, b: &mut [u8; N]);
 }
 
-impl CbcCipher<16> for AesKey {
-    fn enc(&self, b: &mut [u8; 16]) {
-        self.encrypt(b)
-    }
-    fn dec(&self, b: &mut [u8; 16]) {
-        self.decrypt(b)
-    }
-}
-
 impl CbcCipher<8> for DesKey {
     fn enc(&self, b: &mut [u8; 8]) {
         self.encrypt(b)
@@ -268,32 +254,21 @@ pub(crate) fn cbc_decrypt<const N: usize, C: CbcCipher<N>>(c: &C, iv: &[u8; N], 
     }
 }
 
-/// XORs the AES-CTR keystream (32-bit big-endian counter in the last four bytes of `start`) into
-/// `data`.
-fn ctr32_xor<C>(cipher: &C, start: &[u8; 16], data: &mut [u8])
-where
-    C: cipher::BlockCipher + cipher::BlockSizeUser<BlockSize = cipher::consts::U16> + BlockEncrypt,
-{
-    use cipher::{InnerIvInit, StreamCipherCore};
-    let core = ctr::CtrCore::<&C, ctr::flavors::Ctr32BE>::inner_iv_init(
-        cipher,
-        GenericArray::from_slice(start),
-    );
-    core.apply_keystream_partial(data.into());
-}
-
-/// AES-GCM/GMAC key: AES schedule, hash subkey H, and the 4-byte salt
-/// (KEYMAT = AES key || salt, RFC 4106 §8.1 / RFC 4543 §3.2).
+/// AES-GCM/GMAC key: the crypto core's [`AesGcm`] (round keys and H..H^8 on the heap) and the
+/// 4-byte salt (KEYMAT = AES key || salt, RFC 4106 §8.1 / RFC 4543 §3.2).
 pub(crate) struct GcmKey {
-    aes: AesKey,
-    h: [u8; 16],
+    core: AesGcm,
     salt: [u8; 4],
 }
 
+/// GHASH fed in arbitrary pieces (the crypto core's stream; [`GhashStream::pad`] closes a
+/// section with zero padding).
+pub(crate) use ipsecov2_crypto::GhashStream;
+
 impl GcmKey {
-    /// Bytes of the boxed AES key schedule.
+    /// Bytes of the key on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.aes.heap_bytes()
+        self.core.heap_bytes()
     }
 
     pub(crate) fn new(size: AesKeySize, keymat: &[u8]) -> Result<Self, SetupError> {
@@ -305,136 +280,74 @@ impl GcmKey {
             });
         }
         let (k, s) = keymat.split_at(size.key_len());
-        let aes = AesKey::new(size, k)?;
-        let mut h = [0u8; 16];
-        aes.encrypt(&mut h);
+        let core = AesGcm::new(k).map_err(|e| match e {
+            ipsecov2_crypto::KeyError::NoMemory => SetupError::NoMemory,
+            ipsecov2_crypto::KeyError::AesKeyLength { .. } => SetupError::EncryptionKeyLength {
+                expected,
+                got: keymat.len(),
+            },
+        })?;
         let mut salt = [0u8; 4];
         salt.copy_from_slice(s);
-        Ok(Self { aes, h, salt })
+        Ok(Self { core, salt })
     }
 
-    fn j0(&self, iv: &[u8; 8]) -> [u8; 16] {
-        let mut j = [0u8; 16];
-        j[..4].copy_from_slice(&self.salt);
-        j[4..12].copy_from_slice(iv);
-        j[15] = 1;
-        j
+    /// The GCM nonce: salt || explicit IV.
+    fn nonce(&self, iv: &[u8; 8]) -> [u8; 12] {
+        let mut n = [0u8; 12];
+        n[..4].copy_from_slice(&self.salt);
+        n[4..].copy_from_slice(iv);
+        n
     }
 
     /// Start a GHASH computation keyed with H.
     pub(crate) fn ghash(&self) -> GhashStream {
-        GhashStream {
-            g: GHash::new(GenericArray::from_slice(&self.h)),
-            buf: [0; 16],
-            buf_len: 0,
-        }
+        self.core.ghash()
     }
 
-    /// AES-CTR keystream XOR starting at counter block inc32(J0) (GCM encryption/decryption).
-    pub(crate) fn ctr_xor(&self, iv: &[u8; 8], data: &mut [u8]) {
-        // Counter mode from inc32(J0) (NIST SP 800-38D §7.1): the `ctr` crate's Ctr32BE over a
-        // borrowed key schedule, as aes-gcm does, keeps the keystream in registers and XORs it
-        // straight into the packet (8 blocks at a time with AES-NI).
-        let mut start = self.j0(iv);
-        let counter = u32::from_be_bytes([start[12], start[13], start[14], start[15]]);
-        start[12..].copy_from_slice(&counter.wrapping_add(1).to_be_bytes());
-        match &self.aes {
-            AesKey::A128(c) => ctr32_xor(&**c, &start, data),
-            AesKey::A192(c) => ctr32_xor(&**c, &start, data),
-            AesKey::A256(c) => ctr32_xor(&**c, &start, data),
-        }
-        start.zeroize();
+    /// Seals `body` in place (CTR and GHASH stitched) and writes the ICV (8, 12 or 16 bytes).
+    pub(crate) fn seal(
+        &self,
+        iv: &[u8; 8],
+        aad: &[u8],
+        body: &mut [u8],
+        icv: &mut [u8],
+    ) -> Result<(), GcmError> {
+        self.core.seal_in_place(&self.nonce(iv), aad, body, icv)
+    }
+
+    /// Verifies the ICV in constant time and decrypts `body` in place; on a mismatch `body`
+    /// is left as received.
+    pub(crate) fn open(
+        &self,
+        iv: &[u8; 8],
+        aad: &[u8],
+        body: &mut [u8],
+        icv: &[u8],
+    ) -> Result<(), GcmError> {
+        self.core.open_in_place(&self.nonce(iv), aad, body, icv)
     }
 
     /// Finish a tag: GHASH over the length block, XOR E(K, J0), write the
     /// leftmost `out.len()` bytes.
     pub(crate) fn finish_tag(
         &self,
-        mut g: GhashStream,
+        g: GhashStream,
         iv: &[u8; 8],
         aad_len: u64,
         ct_len: u64,
         out: &mut [u8],
     ) {
-        g.pad();
-        let mut lens = [0u8; 16];
-        lens[..8].copy_from_slice(&aad_len.wrapping_mul(8).to_be_bytes());
-        lens[8..].copy_from_slice(&ct_len.wrapping_mul(8).to_be_bytes());
-        g.update(&lens);
-        let mut s = g.finish();
-        let mut ek = self.j0(iv);
-        self.aes.encrypt(&mut ek);
-        for ((o, a), b) in out.iter_mut().zip(s.iter()).zip(ek.iter()) {
-            *o = a ^ b;
+        let mut t = self.core.ghash_finish(g, &self.nonce(iv), aad_len, ct_len);
+        for (o, x) in out.iter_mut().zip(t.iter()) {
+            *o = *x;
         }
-        s.zeroize();
-        ek.zeroize();
+        t.zeroize();
     }
 }
 
 impl Drop for GcmKey {
     fn drop(&mut self) {
-        self.h.zeroize();
         self.salt.zeroize();
-    }
-}
-
-/// GHASH over a byte stream fed in arbitrary pieces; [`GhashStream::pad`]
-/// closes a section (AAD or ciphertext) with zero padding to 16 bytes.
-pub(crate) struct GhashStream {
-    g: GHash,
-    buf: [u8; 16],
-    buf_len: usize,
-}
-
-impl GhashStream {
-    pub(crate) fn update(&mut self, mut data: &[u8]) {
-        if self.buf_len > 0 {
-            let take = (16 - self.buf_len).min(data.len());
-            let (head, rest) = data.split_at(take);
-            if let Some(dst) = self.buf.get_mut(self.buf_len..self.buf_len + take) {
-                dst.copy_from_slice(head);
-            }
-            self.buf_len += take;
-            data = rest;
-            if self.buf_len == 16 {
-                self.g
-                    .update(core::slice::from_ref(GenericArray::from_slice(&self.buf)));
-                self.buf_len = 0;
-            }
-        }
-        let whole = data.len() - data.len() % 16;
-        let (blocks, tail) = data.split_at(whole);
-        if !blocks.is_empty() {
-            // Aligned: `update_padded` pads nothing and processes whole blocks.
-            self.g.update_padded(blocks);
-        }
-        if !tail.is_empty() {
-            if let Some(dst) = self.buf.get_mut(..tail.len()) {
-                dst.copy_from_slice(tail);
-            }
-            self.buf_len = tail.len();
-        }
-    }
-
-    /// Zero-pad the current section to a block boundary.
-    pub(crate) fn pad(&mut self) {
-        if self.buf_len > 0 {
-            if let Some(rest) = self.buf.get_mut(self.buf_len..) {
-                rest.fill(0);
-            }
-            self.g
-                .update(core::slice::from_ref(GenericArray::from_slice(&self.buf)));
-            self.buf_len = 0;
-        }
-    }
-
-    fn finish(mut self) -> [u8; 16] {
-        self.pad();
-        self.buf.zeroize();
-        let t = self.g.finalize();
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&t);
-        out
     }
 }

@@ -15,6 +15,7 @@ use crate::alg::{EspEncryption, EspIntegrity};
 use crate::cipher::{cbc_decrypt, cbc_encrypt, AesKey, DesKey, GcmKey};
 use crate::error::{PacketError, SetupError};
 use crate::hmac::{HashAlg, HmacKey};
+use ipsecov2_crypto::GcmError;
 
 /// ESP fixed header length (SPI + 32-bit sequence number).
 pub const ESP_HEADER_LEN: usize = crate::wire::ESP_HEADER_LEN;
@@ -440,29 +441,64 @@ impl EspSa {
         for (d, s) in ivb.iter_mut().zip(iv.iter()) {
             *d = *s;
         }
+        // AES-GCM: steps 2 and 3 in one pass (CTR and GHASH stitched in the crypto core).
+        if let Enc::Gcm(k) = &self.enc {
+            let (aad, n) = self.gcm_aad(hdr, seq_hi);
+            return k
+                .seal(&iv8(iv), aad.get(..n).unwrap_or(&[]), body, icv)
+                .map_err(gcm_error);
+        }
         // Step 2: encrypt payload + padding + pad length + next header.
-        self.encrypt_body(iv, body);
+        self.encrypt_body(iv, body)?;
         // Step 3: ICV.
         self.compute_icv(hdr, ivb, body, seq_hi, icv);
         Ok(())
     }
 
-    fn encrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) {
-        match &self.enc {
-            Enc::Null | Enc::Gmac(_) => {}
-            Enc::Des(k) => cbc_encrypt::<8, _>(k, &iv8(iv), body),
-            Enc::Aes(k) => cbc_encrypt::<16, _>(k, iv, body),
-            Enc::Gcm(k) => k.ctr_xor(&iv8(iv), body),
+    /// The AES-GCM AAD: `SPI | seq` or, with ESN, `SPI | seq_hi | seq_lo` (RFC 4106 §5), and
+    /// its length.
+    fn gcm_aad(&self, hdr: &[u8], seq_hi: u32) -> ([u8; 12], usize) {
+        let mut aad = [0u8; 12];
+        let (spi, seq) = hdr.split_at(4.min(hdr.len()));
+        let mut n = 0;
+        let mut put = |b: &[u8]| {
+            for x in b {
+                if let Some(d) = aad.get_mut(n) {
+                    *d = *x;
+                    n += 1;
+                }
+            }
+        };
+        put(spi);
+        if self.cfg.esn {
+            put(&seq_hi.to_be_bytes());
         }
+        put(seq);
+        (aad, n)
     }
 
-    fn decrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) {
+    fn encrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) -> Result<(), PacketError> {
         match &self.enc {
-            Enc::Null | Enc::Gmac(_) => {}
-            Enc::Des(k) => cbc_decrypt::<8, _>(k, &iv8(iv), body),
-            Enc::Aes(k) => cbc_decrypt::<16, _>(k, iv, body),
-            Enc::Gcm(k) => k.ctr_xor(&iv8(iv), body),
+            // GCM encrypts in `seal_with_layout`'s stitched path instead.
+            Enc::Null | Enc::Gmac(_) | Enc::Gcm(_) => {}
+            Enc::Des(k) => cbc_encrypt::<8, _>(k, &iv8(iv), body),
+            Enc::Aes(k) => k
+                .cbc_encrypt(iv, body)
+                .map_err(|_| PacketError::BadLength)?,
         }
+        Ok(())
+    }
+
+    fn decrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) -> Result<(), PacketError> {
+        match &self.enc {
+            // GCM decrypts in `open`'s stitched path instead.
+            Enc::Null | Enc::Gmac(_) | Enc::Gcm(_) => {}
+            Enc::Des(k) => cbc_decrypt::<8, _>(k, &iv8(iv), body),
+            Enc::Aes(k) => k
+                .cbc_decrypt(iv, body)
+                .map_err(|_| PacketError::BadLength)?,
+        }
+        Ok(())
     }
 
     /// Compute the ICV over the (encrypted) packet into `out`.
@@ -518,6 +554,14 @@ impl EspSa {
     pub fn open(&self, esp: &mut [u8], seq_hi: u32) -> Result<EspOpened, PacketError> {
         let layout = EspLayout::new(&self.cfg, esp.len())?;
         let (hdr, ivb, body, icv) = layout.split(esp)?;
+        // AES-GCM: steps 1 and 2 in one pass (GHASH and CTR stitched in the crypto core); on a
+        // mismatch the core restores the ciphertext, so nothing decrypted is left behind.
+        if let Enc::Gcm(k) = &self.enc {
+            let (aad, n) = self.gcm_aad(hdr, seq_hi);
+            k.open(&iv8(ivb), aad.get(..n).unwrap_or(&[]), body, icv)
+                .map_err(gcm_error)?;
+            return opened(body, layout.iv_len);
+        }
         // Step 1: verify the ICV.
         let mut expect = [0u8; 16];
         let e = expect.get_mut(..icv.len()).ok_or(PacketError::BadLength)?;
@@ -529,15 +573,28 @@ impl EspSa {
         }
         // Step 2: decrypt.
         let iv = iv16(ivb);
-        self.decrypt_body(&iv, body);
+        self.decrypt_body(&iv, body)?;
         // Step 3: trailer.
-        let (next_header, pad_length, payload_len) = check_trailer(body)?;
-        Ok(EspOpened {
-            next_header,
-            pad_length,
-            payload_offset: ESP_HEADER_LEN + layout.iv_len,
-            payload_len,
-        })
+        opened(body, layout.iv_len)
+    }
+}
+
+/// Step 3 of open: the trailer of the decrypted body.
+fn opened(body: &[u8], iv_len: usize) -> Result<EspOpened, PacketError> {
+    let (next_header, pad_length, payload_len) = check_trailer(body)?;
+    Ok(EspOpened {
+        next_header,
+        pad_length,
+        payload_offset: ESP_HEADER_LEN + iv_len,
+        payload_len,
+    })
+}
+
+/// A refusal of the crypto core's GCM as a packet error.
+fn gcm_error(e: GcmError) -> PacketError {
+    match e {
+        GcmError::TagMismatch => PacketError::IcvMismatch,
+        GcmError::TagLength { .. } | GcmError::TooLong => PacketError::BadLength,
     }
 }
 

@@ -1,5 +1,5 @@
 //! HMAC (RFC 2104) over MD5, SHA-1 and SHA-256 with pre-keyed inner/outer
-//! chaining states.
+//! chaining states (SHA-1 and SHA-256 from the crypto core, MD5 here).
 //!
 //! The keyed states are computed once at SA setup; per packet the engine
 //! copies the 32-byte (at most) inner state and streams the message — no
@@ -8,6 +8,8 @@
 //! key-dependent byte is wiped on drop: the SA's states by [`Drop`], the
 //! per-packet copies and block buffers when the stream finishes or is dropped.
 
+use ipsecov2_crypto::hmac::{Sha1, Sha256};
+use ipsecov2_crypto::{HmacSha1, HmacSha256, MacStream};
 use sha2::digest::generic_array::GenericArray;
 use zeroize::Zeroize;
 
@@ -191,16 +193,21 @@ impl Drop for Stream {
 }
 
 /// A pre-keyed HMAC: inner and outer chaining states after absorbing
-/// `K ^ ipad` and `K ^ opad`. Zeroized on drop.
-pub struct HmacKey {
-    inner: State,
-    outer: State,
+/// `K ^ ipad` and `K ^ opad`. Zeroized on drop. HMAC-SHA1 and HMAC-SHA-256 are the crypto
+/// core's (`ipsecov2_crypto::hmac`, SHA-NI where present); HMAC-MD5 (which the core does not
+/// have) is kept here.
+pub struct HmacKey(Keyed);
+
+enum Keyed {
+    Md5 { inner: State, outer: State },
+    Sha1(HmacSha1),
+    Sha256(HmacSha256),
 }
 
 impl core::fmt::Debug for HmacKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HmacKey")
-            .field("alg", &self.inner.alg)
+            .field("alg", &self.alg())
             .finish_non_exhaustive()
     }
 }
@@ -209,45 +216,35 @@ impl HmacKey {
     /// Prepare an HMAC key of any length (keys longer than 64 bytes are
     /// hashed first, RFC 2104 §2).
     pub fn new(alg: HashAlg, key: &[u8]) -> Self {
-        let mut k = [0u8; BLOCK];
-        if key.len() > BLOCK {
-            let mut s = Stream::from_state(State::new(alg), 0);
-            s.update(key);
-            let mut d = [0u8; 32];
-            s.finish(&mut d);
-            let n = alg.output_len();
-            k[..n].copy_from_slice(&d[..n]);
-            d.zeroize();
-        } else if let Some(dst) = k.get_mut(..key.len()) {
-            dst.copy_from_slice(key);
+        match alg {
+            HashAlg::Sha1 => Self(Keyed::Sha1(HmacSha1::new(key))),
+            HashAlg::Sha256 => Self(Keyed::Sha256(HmacSha256::new(key))),
+            HashAlg::Md5 => {
+                let (inner, outer) = md5_keyed(key);
+                Self(Keyed::Md5 { inner, outer })
+            }
         }
-        let mut pad = [0u8; BLOCK];
-        for (p, b) in pad.iter_mut().zip(k.iter()) {
-            *p = b ^ 0x36;
-        }
-        let mut inner = State::new(alg);
-        inner.compress(&pad);
-        for (p, b) in pad.iter_mut().zip(k.iter()) {
-            *p = b ^ 0x5c;
-        }
-        let mut outer = State::new(alg);
-        outer.compress(&pad);
-        pad.zeroize();
-        k.zeroize();
-        Self { inner, outer }
     }
 
     /// Hash algorithm.
     pub fn alg(&self) -> HashAlg {
-        self.inner.alg
+        match self.0 {
+            Keyed::Md5 { .. } => HashAlg::Md5,
+            Keyed::Sha1(_) => HashAlg::Sha1,
+            Keyed::Sha256(_) => HashAlg::Sha256,
+        }
     }
 
     /// Start a per-packet MAC computation (copies the keyed inner state).
     pub fn start(&self) -> HmacStream<'_> {
-        HmacStream {
-            key: self,
-            inner: Stream::from_state(self.inner, BLOCK as u64),
-        }
+        HmacStream(match &self.0 {
+            Keyed::Md5 { inner, outer } => Streaming::Md5 {
+                outer,
+                inner: Stream::from_state(*inner, BLOCK as u64),
+            },
+            Keyed::Sha1(k) => Streaming::Sha1(k.start()),
+            Keyed::Sha256(k) => Streaming::Sha256(k.start()),
+        })
     }
 
     /// One-shot MAC, full-length output written into `out` (truncated to `out.len()`).
@@ -258,17 +255,53 @@ impl HmacKey {
     }
 }
 
+/// HMAC-MD5's keyed inner and outer states.
+fn md5_keyed(key: &[u8]) -> (State, State) {
+    let alg = HashAlg::Md5;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        let mut s = Stream::from_state(State::new(alg), 0);
+        s.update(key);
+        let mut d = [0u8; 32];
+        s.finish(&mut d);
+        let n = alg.output_len();
+        k[..n].copy_from_slice(&d[..n]);
+        d.zeroize();
+    } else if let Some(dst) = k.get_mut(..key.len()) {
+        dst.copy_from_slice(key);
+    }
+    let mut pad = [0u8; BLOCK];
+    for (p, b) in pad.iter_mut().zip(k.iter()) {
+        *p = b ^ 0x36;
+    }
+    let mut inner = State::new(alg);
+    inner.compress(&pad);
+    for (p, b) in pad.iter_mut().zip(k.iter()) {
+        *p = b ^ 0x5c;
+    }
+    let mut outer = State::new(alg);
+    outer.compress(&pad);
+    pad.zeroize();
+    k.zeroize();
+    (inner, outer)
+}
+
 impl Drop for HmacKey {
     fn drop(&mut self) {
-        self.inner.h.zeroize();
-        self.outer.h.zeroize();
+        if let Keyed::Md5 { inner, outer } = &mut self.0 {
+            inner.h.zeroize();
+            outer.h.zeroize();
+        }
     }
 }
 
 /// An in-progress HMAC computation.
-pub struct HmacStream<'k> {
-    key: &'k HmacKey,
-    inner: Stream,
+pub struct HmacStream<'k>(Streaming<'k>);
+
+enum Streaming<'k> {
+    Md5 { outer: &'k State, inner: Stream },
+    Sha1(MacStream<'k, Sha1>),
+    Sha256(MacStream<'k, Sha256>),
 }
 
 impl core::fmt::Debug for HmacStream<'_> {
@@ -280,19 +313,39 @@ impl core::fmt::Debug for HmacStream<'_> {
 impl HmacStream<'_> {
     /// Absorb message bytes.
     pub fn update(&mut self, data: &[u8]) {
-        self.inner.update(data);
+        match &mut self.0 {
+            Streaming::Md5 { inner, .. } => inner.update(data),
+            Streaming::Sha1(s) => s.update(data),
+            Streaming::Sha256(s) => s.update(data),
+        }
     }
 
     /// Finish and write the first `out.len()` bytes of the MAC (at most the
     /// digest length; RFC 2104 §5 truncation keeps the leftmost bytes).
     pub fn finish(self, out: &mut [u8]) {
-        let alg = self.key.inner.alg;
-        let n = alg.output_len();
         let mut d = [0u8; 32];
-        self.inner.finish(&mut d);
-        let mut o = Stream::from_state(self.key.outer, BLOCK as u64);
-        o.update(d.get(..n).unwrap_or(&[]));
-        o.finish(&mut d);
+        let n = match self.0 {
+            Streaming::Md5 { outer, inner } => {
+                let n = HashAlg::Md5.output_len();
+                inner.finish(&mut d);
+                let mut o = Stream::from_state(*outer, BLOCK as u64);
+                o.update(d.get(..n).unwrap_or(&[]));
+                o.finish(&mut d);
+                n
+            }
+            Streaming::Sha1(s) => {
+                let mut m = s.finish();
+                d[..20].copy_from_slice(&m);
+                m.zeroize();
+                20
+            }
+            Streaming::Sha256(s) => {
+                let mut m = s.finish();
+                d.copy_from_slice(&m);
+                m.zeroize();
+                32
+            }
+        };
         for (dst, src) in out.iter_mut().zip(d.iter().take(n)) {
             *dst = *src;
         }

@@ -7,7 +7,7 @@
 //! what follows). The filter's copy goes down with no checksum request left (the bytes are final),
 //! so the filter computes every requested checksum itself:
 //!
-//! * before sealing ([`protect`] calls the send path's `protect_frame` in between): the TCP or
+//! * before sealing (`protect` calls the send path's `protect_frame` in between): the TCP or
 //!   UDP checksum of the protected transport (the plaintext under ESP, or what follows AH), over
 //!   the pseudo-header of the IP header in front of it — the outer one in transport mode, the
 //!   inner one in tunnel mode — and, in tunnel mode, the inner IPv4 header checksum; transport

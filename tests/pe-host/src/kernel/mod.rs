@@ -1,6 +1,7 @@
 //! The host kernel: the ntoskrnl.exe and ndis.sys routines the driver imports, implemented on
 //! the host with the checks of a driver verifier (IRQL bounds, lock discipline, tagged pool).
 
+pub mod cancel;
 pub mod config;
 pub mod datapath;
 pub mod debug;
@@ -197,6 +198,11 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "ntoskrnl.exe",
             "IofCompleteRequest",
             irp::iof_complete_request
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "IoReleaseCancelSpinLock",
+            cancel::io_release_cancel_spin_lock
         ),
         f!(
             "ndis.sys",

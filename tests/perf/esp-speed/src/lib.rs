@@ -13,6 +13,10 @@ use std::fmt;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod core_cases;
+
+pub use core_cases::{core_open_case, core_seal_case};
+
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm, Nonce, Tag};
 use ipsec_engine::{AesKeySize, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen};
@@ -202,7 +206,7 @@ pub struct Case {
     /// Bytes one operation accounts for (the ESP packet length, header to ICV,
     /// for both the ESP and the same-work raw cases).
     pub bytes: usize,
-    op: OpFn,
+    pub(crate) op: OpFn,
 }
 
 impl fmt::Debug for Case {
@@ -407,7 +411,26 @@ pub fn measure(cases: &mut [Case], runs: usize, run_time: Duration) -> Result<Ve
 pub fn standard_cases() -> Result<Vec<Case>, String> {
     use AesKeySize::{Aes128, Aes256};
     let mut v = Vec::new();
-    for size in [64usize, 1400, 9000] {
+    for size in [64usize, 576, 1400, 9000] {
+        v.push(core_seal_case(
+            &format!("core-aes128gcm-seal-{size}"),
+            size,
+        )?);
+        v.push(core_open_case(
+            &format!("core-aes128gcm-open-{size}"),
+            size,
+        )?);
+        let cbc = cbc_config(Aes128, EspIntegrity::HmacSha256_128);
+        v.push(esp_seal_case(
+            &format!("esp-aes128cbc-hmac-sha256-seal-{size}"),
+            cbc,
+            size,
+        )?);
+        v.push(esp_open_case(
+            &format!("esp-aes128cbc-hmac-sha256-open-{size}"),
+            cbc,
+            size,
+        )?);
         v.push(esp_seal_case(
             &format!("esp-aes128gcm-seal-{size}"),
             gcm_config(Aes128),

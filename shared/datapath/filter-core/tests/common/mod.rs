@@ -9,6 +9,8 @@ use build::AddSa;
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
 
+pub mod pair;
+
 pub use ipsecov2_ndis_emu::direct::HostCore as Core;
 
 pub fn core() -> Core {

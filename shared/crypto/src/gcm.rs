@@ -1,0 +1,195 @@
+//! AES-GCM (RFC 4106 for ESP) and GMAC (RFC 4543): seal and open in place, 8-, 12- or 16-byte
+//! ICVs, any AAD (8 bytes for ESP, 12 with extended sequence numbers).
+
+use alloc::boxed::Box;
+
+use subtle::ConstantTimeEq;
+use zeroize::Zeroize;
+
+use crate::cpu::{Features, Implementation};
+use crate::error::{GcmError, KeyError};
+use crate::soft::gcm::SoftGcm;
+
+/// An AES-GCM key (128, 192 or 256 bits) prepared once, on the heap (built there in place):
+/// on the XMM tier the encryption round keys and H..H^8 (384 bytes, [`Self::heap_bytes`]);
+/// otherwise the `aes`/`ghash` crates' state. The handle itself is two words.
+#[derive(Debug)]
+pub struct AesGcm {
+    pub(crate) imp: Imp,
+}
+
+#[derive(Debug)]
+pub(crate) enum Imp {
+    #[cfg(target_arch = "x86_64")]
+    Xmm(Box<crate::x86::gcm::GcmKey>),
+    Portable(Box<SoftGcm>),
+}
+
+/// Most data one call takes: the 32-bit block counter starts at 2 and must not wrap.
+const MAX_DATA: u64 = ((1u64 << 32) - 2) * 16;
+
+fn check_icv(len: usize) -> Result<(), GcmError> {
+    match len {
+        8 | 12 | 16 => Ok(()),
+        got => Err(GcmError::TagLength { got }),
+    }
+}
+
+fn check_len(len: usize) -> Result<(), GcmError> {
+    if len as u64 > MAX_DATA {
+        Err(GcmError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
+impl AesGcm {
+    /// Prepares `key` (16, 24 or 32 bytes) for this CPU.
+    pub fn new(key: &[u8]) -> Result<Self, KeyError> {
+        Self::with_features(key, Features::detect())
+    }
+
+    /// Prepares `key` for the given features (tests force the portable code with
+    /// [`Features::NONE`]; passing features this CPU lacks is refused by falling back).
+    pub fn with_features(key: &[u8], features: Features) -> Result<Self, KeyError> {
+        let bad = KeyError::AesKeyLength { got: key.len() };
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = crate::x86::cpuid::Xmm::detect(&features) {
+            let k = crate::x86::gcm::GcmKey::new(cpu, key)?.ok_or(bad)?;
+            return Ok(Self { imp: Imp::Xmm(k) });
+        }
+        let _ = features;
+        Self::portable(key)?.ok_or(bad)
+    }
+
+    /// The portable key, boxed (never inlined: see `SoftAes::new`).
+    #[inline(never)]
+    fn portable(key: &[u8]) -> Result<Option<Self>, KeyError> {
+        let Some(k) = SoftGcm::new(key) else {
+            return Ok(None);
+        };
+        let k = ipsecov2_fallible::try_box(k).map_err(|_| KeyError::NoMemory)?;
+        Ok(Some(Self {
+            imp: Imp::Portable(k),
+        }))
+    }
+
+    /// Bytes of the key on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(_) => core::mem::size_of::<crate::x86::gcm::GcmKey>(),
+            Imp::Portable(_) => core::mem::size_of::<SoftGcm>(),
+        }
+    }
+
+    /// The implementation chosen when the key was prepared.
+    pub fn implementation(&self) -> Implementation {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(_) => Implementation::Xmm,
+            Imp::Portable(_) => Implementation::Portable,
+        }
+    }
+
+    /// Encrypts `data` in place and writes the ICV (its length picks the truncation: 8, 12 or
+    /// 16 bytes) over `aad` and the ciphertext.
+    pub fn seal_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        icv: &mut [u8],
+    ) -> Result<(), GcmError> {
+        check_icv(icv.len())?;
+        check_len(data.len())?;
+        let mut tag = self.seal_full(nonce, aad, data);
+        icv.copy_from_slice(&tag[..icv.len()]);
+        tag.zeroize();
+        Ok(())
+    }
+
+    fn seal_full(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
+        match &self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => k.seal(nonce, aad, data),
+            Imp::Portable(k) => k.seal(nonce, aad, data),
+        }
+    }
+
+    /// Checks the ICV over `aad` and the ciphertext in constant time and decrypts `data` in
+    /// place. On [`GcmError::TagMismatch`] `data` holds the ciphertext as received.
+    pub fn open_in_place(
+        &self,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        icv: &[u8],
+    ) -> Result<(), GcmError> {
+        check_icv(icv.len())?;
+        check_len(data.len())?;
+        let ok = match &self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => {
+                let mut tag = k.open(nonce, aad, data);
+                let ok: bool = tag[..icv.len()].ct_eq(icv).into();
+                tag.zeroize();
+                if !ok {
+                    k.ctr(nonce, data);
+                }
+                ok
+            }
+            Imp::Portable(k) => k.open(nonce, aad, data, |tag| tag[..icv.len()].ct_eq(icv).into()),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(GcmError::TagMismatch)
+        }
+    }
+
+    /// GMAC (GCM with no data): the ICV over `head` followed by `body` (for ESP, the header
+    /// with the ESN high bits, then IV, payload and trailer).
+    pub fn gmac(
+        &self,
+        nonce: &[u8; 12],
+        head: &[u8],
+        body: &[u8],
+        icv: &mut [u8],
+    ) -> Result<(), GcmError> {
+        check_icv(icv.len())?;
+        check_len(body.len())?;
+        let mut tag = self.gmac_full(nonce, head, body);
+        icv.copy_from_slice(&tag[..icv.len()]);
+        tag.zeroize();
+        Ok(())
+    }
+
+    /// Checks a GMAC ICV in constant time.
+    pub fn gmac_verify(
+        &self,
+        nonce: &[u8; 12],
+        head: &[u8],
+        body: &[u8],
+        icv: &[u8],
+    ) -> Result<(), GcmError> {
+        check_icv(icv.len())?;
+        check_len(body.len())?;
+        let mut tag = self.gmac_full(nonce, head, body);
+        let ok: bool = tag[..icv.len()].ct_eq(icv).into();
+        tag.zeroize();
+        if ok {
+            Ok(())
+        } else {
+            Err(GcmError::TagMismatch)
+        }
+    }
+
+    fn gmac_full(&self, nonce: &[u8; 12], head: &[u8], body: &[u8]) -> [u8; 16] {
+        match &self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => k.gmac(nonce, head, body),
+            Imp::Portable(k) => k.gmac(nonce, head, body),
+        }
+    }
+}

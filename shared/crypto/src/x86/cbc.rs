@@ -1,0 +1,241 @@
+//! AES-CBC on AES-NI: decryption 8 blocks in parallel; encryption serial per packet, and
+//! interleaved across up to 8 packets (multi-buffer: each lane chains its own packet, the
+//! lanes share the rounds; a lane that finishes takes the next packet).
+
+use core::arch::x86_64::{
+    __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_setzero_si128, _mm_xor_si128,
+};
+
+use alloc::boxed::Box;
+
+use super::aes::{decrypt_n, encrypt1, Schedule};
+use super::block::{load, load_at, store_at};
+use super::cpuid::Xmm;
+use crate::KeyError;
+
+/// A CBC key: the encryption schedule, the decryption one, or both.
+#[derive(Debug)]
+pub(crate) struct CbcKey {
+    pub(crate) enc: Option<Schedule>,
+    dec: Option<Schedule>,
+    /// The proof this key was built with (zero-sized): lets a batch of jobs run the XMM code
+    /// without reading CPUID again.
+    pub(crate) cpu: Xmm,
+}
+
+/// Lanes of the multi-buffer encryption.
+pub(crate) const LANES: usize = 8;
+
+impl CbcKey {
+    /// Prepares `key` on the heap for the asked directions (in place: the schedules are never
+    /// copied on the stack).
+    /// `Ok(None)`: a key of the wrong length; `Err`: no memory.
+    pub(crate) fn new(
+        cpu: Xmm,
+        key: &[u8],
+        enc: bool,
+        dec: bool,
+    ) -> Result<Option<Box<Self>>, KeyError> {
+        let mut k = ipsecov2_fallible::try_box(Self {
+            enc: Some(Schedule::empty()),
+            dec: dec.then(Schedule::empty),
+            cpu,
+        })
+        .map_err(|_| KeyError::NoMemory)?;
+        // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
+        if !unsafe { k.init_tf(key) } {
+            return Ok(None);
+        }
+        if !enc {
+            k.enc = None;
+        }
+        Ok(Some(k))
+    }
+
+    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+    fn init_tf(&mut self, key: &[u8]) -> bool {
+        let Some(e) = self.enc.as_mut() else {
+            return false;
+        };
+        if !e.expand_into(key) {
+            return false;
+        }
+        if let Some(d) = self.dec.as_mut() {
+            e.inverse_into(d);
+        }
+        true
+    }
+
+    pub(crate) fn has_enc(&self) -> bool {
+        self.enc.is_some()
+    }
+
+    pub(crate) fn has_dec(&self) -> bool {
+        self.dec.is_some()
+    }
+
+    /// Encrypts whole blocks in place (nothing without an encryption schedule).
+    pub(crate) fn encrypt(&self, iv: &[u8; 16], data: &mut [u8]) {
+        if let Some(e) = &self.enc {
+            // SAFETY: this key was built with an `Xmm` proof (see `new`).
+            unsafe { encrypt_tf(e, iv, data) }
+        }
+    }
+
+    /// Decrypts whole blocks in place (nothing without a decryption schedule).
+    pub(crate) fn decrypt(&self, iv: &[u8; 16], data: &mut [u8]) {
+        if let Some(d) = &self.dec {
+            // SAFETY: this key was built with an `Xmm` proof (see `new`).
+            unsafe { decrypt_tf(d, iv, data) }
+        }
+    }
+}
+
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn encrypt_tf(e: &Schedule, iv: &[u8; 16], data: &mut [u8]) {
+    match e.rounds() {
+        10 => encrypt_nr::<10>(&e.rk, iv, data),
+        12 => encrypt_nr::<12>(&e.rk, iv, data),
+        _ => encrypt_nr::<14>(&e.rk, iv, data),
+    }
+}
+
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn encrypt_nr<const NR: usize>(rk: &[__m128i; 15], iv: &[u8; 16], data: &mut [u8]) {
+    let mut c = load(iv);
+    for at in (0..data.len() / 16 * 16).step_by(16) {
+        c = encrypt1::<NR>(rk, _mm_xor_si128(load_at(data, at), c));
+        store_at(data, at, c);
+    }
+}
+
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn decrypt_tf(d: &Schedule, iv: &[u8; 16], data: &mut [u8]) {
+    match d.rounds() {
+        10 => decrypt_nr::<10>(&d.rk, iv, data),
+        12 => decrypt_nr::<12>(&d.rk, iv, data),
+        _ => decrypt_nr::<14>(&d.rk, iv, data),
+    }
+}
+
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn decrypt_nr<const NR: usize>(dk: &[__m128i; 15], iv: &[u8; 16], data: &mut [u8]) {
+    let mut prev = load(iv);
+    let whole = data.len() / 16 * 16;
+    let groups = whole / 128 * 128;
+    for at in (0..groups).step_by(128) {
+        let mut c = [_mm_setzero_si128(); 8];
+        for (i, x) in c.iter_mut().enumerate() {
+            *x = load_at(data, at + 16 * i);
+        }
+        let mut p = c;
+        decrypt_n::<NR, 8>(dk, &mut p);
+        for i in 0..8 {
+            let chain = if i == 0 { prev } else { c[i - 1] };
+            store_at(data, at + 16 * i, _mm_xor_si128(p[i], chain));
+        }
+        prev = c[7];
+    }
+    for at in (groups..whole).step_by(16) {
+        let c = load_at(data, at);
+        let mut p = [c];
+        decrypt_n::<NR, 1>(dk, &mut p);
+        store_at(data, at, _mm_xor_si128(p[0], prev));
+        prev = c;
+    }
+}
+
+/// One packet of a multi-buffer encryption, as the lanes see it (`'a`: the key's borrow).
+pub(crate) trait Job<'a> {
+    /// The encryption round keys, when this packet's key is on the XMM tier with `rounds`.
+    fn xmm_enc(&self, rounds: usize) -> Option<&'a Schedule>;
+    fn iv(&self) -> &[u8; 16];
+    fn data(&mut self) -> &mut [u8];
+}
+
+/// Encrypts every job whose key is an XMM key, up to [`LANES`] packets interleaved (one pass
+/// per key size). Jobs' data are whole blocks (checked by the caller).
+pub(crate) fn encrypt_many<'a, J: Job<'a>>(_cpu: Xmm, jobs: &mut [J]) {
+    // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
+    unsafe { encrypt_many_nr::<10, J>(jobs) };
+    // SAFETY: as above.
+    unsafe { encrypt_many_nr::<12, J>(jobs) };
+    // SAFETY: as above.
+    unsafe { encrypt_many_nr::<14, J>(jobs) };
+}
+
+/// The next job (from `*next`) of `NR` rounds with data: its index and round keys.
+fn take<'a, const NR: usize, J: Job<'a>>(
+    jobs: &mut [J],
+    next: &mut usize,
+) -> Option<(usize, &'a [__m128i; 15])> {
+    while let Some(j) = jobs.get_mut(*next) {
+        let at = *next;
+        *next += 1;
+        if let Some(s) = j.xmm_enc(NR) {
+            if j.data().len() >= 16 {
+                return Some((at, &s.rk));
+            }
+        }
+    }
+    None
+}
+
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+#[allow(
+    clippy::needless_range_loop,
+    reason = "round r of every lane: the lanes are the inner loop, over several arrays"
+)]
+fn encrypt_many_nr<'a, const NR: usize, J: Job<'a>>(jobs: &mut [J]) {
+    // Per lane: its job (index), byte position, chaining value and round keys.
+    let mut job: [Option<usize>; LANES] = [None; LANES];
+    let mut keys: [Option<&'a [__m128i; 15]>; LANES] = [None; LANES];
+    let mut pos = [0usize; LANES];
+    let mut chain = [_mm_setzero_si128(); LANES];
+    let mut next = 0usize;
+    for lane in 0..LANES {
+        if let Some((j, k)) = take::<NR, J>(jobs, &mut next) {
+            job[lane] = Some(j);
+            keys[lane] = Some(k);
+            chain[lane] = load(jobs[j].iv());
+        }
+    }
+    // Idle lanes run on any active lane's keys (their results are dropped).
+    while let Some(any) = keys.iter().flatten().next().copied() {
+        let rk = keys.map(|k| k.unwrap_or(any));
+        let mut b = [_mm_setzero_si128(); LANES];
+        for l in 0..LANES {
+            if let Some(j) = job[l] {
+                b[l] = _mm_xor_si128(load_at(jobs[j].data(), pos[l]), chain[l]);
+            }
+            b[l] = _mm_xor_si128(b[l], rk[l][0]);
+        }
+        for r in 1..NR {
+            for l in 0..LANES {
+                b[l] = _mm_aesenc_si128(b[l], rk[l][r]);
+            }
+        }
+        for l in 0..LANES {
+            b[l] = _mm_aesenclast_si128(b[l], rk[l][NR]);
+        }
+        for l in 0..LANES {
+            let Some(j) = job[l] else { continue };
+            let data = jobs[j].data();
+            store_at(data, pos[l], b[l]);
+            chain[l] = b[l];
+            pos[l] += 16;
+            if pos[l] + 16 > data.len() {
+                job[l] = None;
+                keys[l] = None;
+                if let Some((j, k)) = take::<NR, J>(jobs, &mut next) {
+                    job[l] = Some(j);
+                    keys[l] = Some(k);
+                    pos[l] = 0;
+                    chain[l] = load(jobs[j].iv());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! CPUID, behind a safe wrapper.
+
+use core::arch::x86_64::{__cpuid_count, CpuidResult};
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use crate::cpu::Features;
+
+/// One CPUID query.
+fn cpuid(leaf: u32, sub_leaf: u32) -> CpuidResult {
+    // SAFETY: CPUID exists on every x86-64 processor and only reads identification registers.
+    #[allow(unused_unsafe)]
+    unsafe {
+        __cpuid_count(leaf, sub_leaf)
+    }
+}
+
+/// The features, read once (CPUID is slow under a hypervisor, which traps it): bit 7 set once
+/// the other bits are valid.
+static CACHE: AtomicU8 = AtomicU8::new(0);
+
+/// The features of this CPU that the XMM tier uses (CPUID read once, then cached).
+pub(crate) fn features() -> Features {
+    let c = CACHE.load(Ordering::Relaxed);
+    if c & 0x80 != 0 {
+        return Features {
+            aes: c & 1 != 0,
+            pclmulqdq: c & 2 != 0,
+            ssse3: c & 4 != 0,
+            sse41: c & 8 != 0,
+            sha: c & 16 != 0,
+        };
+    }
+    let f = read();
+    let bits = 0x80
+        | u8::from(f.aes)
+        | u8::from(f.pclmulqdq) << 1
+        | u8::from(f.ssse3) << 2
+        | u8::from(f.sse41) << 3
+        | u8::from(f.sha) << 4;
+    CACHE.store(bits, Ordering::Relaxed);
+    f
+}
+
+/// Reads CPUID.
+fn read() -> Features {
+    let max_leaf = cpuid(0, 0).eax;
+    let l1 = cpuid(1, 0);
+    let sha = max_leaf >= 7 && cpuid(7, 0).ebx & (1 << 29) != 0;
+    Features {
+        aes: l1.ecx & (1 << 25) != 0,
+        pclmulqdq: l1.ecx & (1 << 1) != 0,
+        ssse3: l1.ecx & (1 << 9) != 0,
+        sse41: l1.ecx & (1 << 19) != 0,
+        sha,
+    }
+}
+
+/// Proof that this CPU runs the XMM tier (AES-NI, PCLMULQDQ, SSSE3, SSE4.1): only
+/// [`Xmm::detect`] makes one, after reading CPUID.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Xmm(());
+
+impl Xmm {
+    /// `Some` when the CPU has the XMM tier and `wanted` asks for it.
+    pub(crate) fn detect(wanted: &Features) -> Option<Self> {
+        (wanted.xmm_tier() && features().xmm_tier()).then_some(Self(()))
+    }
+}

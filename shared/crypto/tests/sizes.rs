@@ -1,0 +1,41 @@
+//! Key objects stay small: the XMM tier keeps compact round keys (no 704–960-byte software
+//! schedule) on the heap, built there in place; the handles are a few words.
+#![allow(clippy::unwrap_used)]
+
+use core::mem::size_of;
+
+use ipsecov2_crypto::{AesCbc, AesGcm, CbcDirection, Features, HmacSha1, HmacSha256};
+
+#[test]
+fn key_object_sizes() {
+    println!(
+        "handles: AesGcm {} AesCbc {} HmacSha1 {} HmacSha256 {}",
+        size_of::<AesGcm>(),
+        size_of::<AesCbc>(),
+        size_of::<HmacSha1>(),
+        size_of::<HmacSha256>()
+    );
+    assert!(size_of::<AesGcm>() <= 16);
+    assert!(size_of::<AesCbc>() <= 24);
+    assert_eq!(size_of::<HmacSha1>(), 40);
+    assert_eq!(size_of::<HmacSha256>(), 64);
+    if !Features::detect().xmm_tier() {
+        return;
+    }
+    for klen in [16, 24, 32] {
+        let key = vec![7u8; klen];
+        let gcm = AesGcm::new(&key).unwrap().heap_bytes();
+        let enc = AesCbc::new(&key, CbcDirection::Encrypt)
+            .unwrap()
+            .heap_bytes();
+        let both = AesCbc::new(&key, CbcDirection::Both).unwrap().heap_bytes();
+        println!(
+            "AES-{}: GCM heap {gcm}, CBC heap {enc} (both directions: {both})",
+            klen * 8
+        );
+        // GCM: 15 round-key slots (240 B, AES-256 included) + H..H^8 (128 B) + round count.
+        assert!(gcm <= 384, "{gcm}");
+        // CBC: two directions of 240 B at most (+ round counts).
+        assert!(both <= 512, "{both}");
+    }
+}

@@ -1,0 +1,410 @@
+//! The control device of the real `ipsecov2_lwf.sys`, through IRPs into the binary: the IOCTL
+//! protocol's handshake, SPD + policy + SA bundle into the attached module's SA table,
+//! statistics read back, a malformed request refused with nothing changed, the inverted call
+//! (an `EventWait` pended and completed when an event arrives, and one cancelled), and the test
+//! family refused without the `ControlTestFamily` keyword. Ignored in the plain `cargo test` run
+//! (the `.sys` is linked by tests/windows-target-check or tests/pe-host/build-sys); run by
+//! `tests/pe-host/run`.
+#![cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#![allow(clippy::panic, clippy::unwrap_used)]
+
+use ipsecov2_control_plane::{
+    algo, sa_flags, Action, Direction, IpAddr, PortRange, SaParams, Selector, SelectorAddr,
+    TunnelEndpoints, UdpPorts,
+};
+use ipsecov2_ioctl::client::{self, SaAdd};
+use ipsecov2_ioctl::request::{InjectPath, OidKind};
+use ipsecov2_ioctl::{reply, Ioctl};
+use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
+use ipsecov2_pe_host::driver::{sys_path, DriverHost};
+use ipsecov2_pe_host::filter_module::Miniport;
+use ipsecov2_pe_host::kernel::{datapath, verifier};
+use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
+
+const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
+const STATUS_CANCELLED: i32 = 0xC000_0120_u32 as i32;
+const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+const STATUS_NOT_FOUND: u32 = 0xC000_0225;
+const IF_INDEX: u32 = 7;
+
+fn adapter(test_family: bool) -> Miniport {
+    let mut keywords = vec![
+        ("SaOffloadCapacity".into(), 64),
+        ("TxBufferCount".into(), 16),
+        ("TxBufferSize".into(), 2048),
+        ("RxScratchCount".into(), 4),
+    ];
+    if test_family {
+        keywords.push(("ControlTestFamily".into(), 1));
+    }
+    Miniport {
+        if_index: IF_INDEX,
+        keywords,
+        ..Miniport::default()
+    }
+}
+
+/// The driver loaded, one module attached and running.
+fn running(test_family: bool) -> (DriverHost, usize) {
+    let mut h = DriverHost::load(&sys_path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
+    let (m, status) = h.attach(&adapter(test_family)).expect("attach");
+    assert_eq!(status, 0, "FilterAttach {status:#x}");
+    assert_eq!(h.restart(m).expect("restart"), 0);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    (h, m)
+}
+
+fn finish(mut h: DriverHost, m: usize) {
+    h.pause(m).expect("pause");
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+/// A request that completes at once: (NPF status, response body bytes).
+fn call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> (u32, Vec<u8>) {
+    let irp = h.device_control_async(ioctl.code(), input, 4096).unwrap();
+    let r = irp.result().unwrap_or_else(|| panic!("{ioctl:?} pending"));
+    assert_eq!(r.status, 0, "{ioctl:?}: NTSTATUS {:#x}", r.status);
+    assert_eq!(r.returned, 0);
+    let out = &irp.buffer()[..r.information];
+    let resp = client::parse(out).unwrap_or_else(|f| panic!("{ioctl:?}: {f:?}"));
+    (resp.status, resp.body.bytes().to_vec())
+}
+
+/// A request that must succeed: its body.
+fn ok(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
+    let (status, body) = call(h, ioctl, input);
+    assert_eq!(status, 0, "{ioctl:?}: NPF error {status}");
+    body
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
+}
+
+fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
+    IpAddr::V4([a, b, c, d])
+}
+
+fn any_sel() -> Selector {
+    Selector {
+        rule_flags: 0,
+        ip_version: 4,
+        protocol: 0,
+        src: SelectorAddr::Prefix {
+            addr: v4(10, 0, 0, 0),
+            len: 8,
+        },
+        dst: SelectorAddr::Prefix {
+            addr: v4(192, 168, 1, 0),
+            len: 24,
+        },
+        src_port: PortRange::ANY,
+        dst_port: PortRange::ANY,
+    }
+}
+
+const AES_KEY: [u8; 16] = [0x11; 16];
+const SHA1_KEY: [u8; 20] = [0x22; 20];
+
+fn esp(spi: u32) -> SaParams<'static> {
+    SaParams {
+        spi,
+        flow_label: 0,
+        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
+        auth_algo: algo::AALG_SHA1HMAC,
+        enc_algo: algo::EALG_AES,
+        soft_kbytes: 0,
+        hard_kbytes: 0,
+        soft_secs: 0,
+        hard_secs: 0,
+        tunnel: TunnelEndpoints {
+            src: v4(0, 0, 0, 0),
+            dst: v4(0, 0, 0, 0),
+        },
+        auth_key: &SHA1_KEY,
+        auth_key_bits: 160,
+        enc_key: &AES_KEY,
+        enc_key_bits: 128,
+        replay_window: 8,
+    }
+}
+
+/// SPD on the module's interface, a protecting policy, an ESP SA: (spd, policy, sa).
+fn populate(h: &mut DriverHost) -> (u32, u32, u32) {
+    let spd = u32_at(
+        &ok(
+            h,
+            Ioctl::SpdCreate,
+            &client::spd_create(Direction::Outbound, 1, &[IF_INDEX]),
+        ),
+        0,
+    );
+    let policy = u32_at(
+        &ok(
+            h,
+            Ioctl::PolicyCreate,
+            &client::policy_create(
+                10,
+                Action::Protect,
+                Direction::Outbound,
+                &[any_sel()],
+                &[spd],
+                &[1],
+            ),
+        ),
+        0,
+    );
+    let sas = [esp(0x1000)];
+    let sa = u32_at(
+        &ok(
+            h,
+            Ioctl::SaAdd,
+            &client::sa_add(&SaAdd {
+                policy,
+                sa_id: 100,
+                sas: &sas,
+                udp: UdpPorts::default(),
+                selectors: &[],
+                previous: 0,
+                direction: Direction::Outbound,
+                acquire_context: 0,
+                vendor_hint: 0,
+            }),
+        ),
+        0,
+    );
+    (spd, policy, sa)
+}
+
+fn global_active_out(h: &mut DriverHost) -> u32 {
+    let body = ok(h, Ioctl::GlobalStats, &client::words(&[]));
+    u32_at(&body, 4)
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn handshake_spd_policy_and_sa_reach_the_module_and_statistics_read_back() {
+    let (mut h, m) = running(false);
+    let body = ok(&mut h, Ioctl::Handshake, &client::handshake(1, 1));
+    assert_eq!(u32_at(&body, 0) & 0xFFFF, 1, "version");
+    assert_eq!(
+        u32_at(&body, 4) & 1,
+        0,
+        "test family off without the keyword"
+    );
+    // No common version: refused by the decoder, nothing written.
+    let irp = h
+        .device_control_async(Ioctl::Handshake.code(), &client::handshake(2, 3), 4096)
+        .unwrap();
+    assert_ne!(irp.result().unwrap().status, 0);
+    assert_eq!(irp.result().unwrap().information, 0);
+    drop(irp);
+
+    let (_spd, policy, sa) = populate(&mut h);
+    assert_eq!(global_active_out(&mut h), 1);
+    // The bundle is in the module's SA table: its offload handle is non-zero.
+    let data = ok(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
+    let offload = u64::from(u32_at(&data, 24)) | u64::from(u32_at(&data, 28)) << 32;
+    assert_ne!(offload, 0, "{data:?}");
+    // Per-SA statistics of the bundle: one SA, nothing processed yet.
+    let stats = ok(&mut h, Ioctl::SaStats, &client::words(&[policy, sa, 0]));
+    let r = reply::sa_stats(&ipsecov2_ioctl::wire::Reader::new(&stats)).unwrap();
+    assert_eq!((r.sa_id, r.count), (100, 1));
+    assert_eq!(r.stats[0].packet_count, 0);
+    // Removing it empties the table again.
+    ok(&mut h, Ioctl::SaRemove, &client::words(&[policy, sa]));
+    assert_eq!(global_active_out(&mut h), 0);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn a_malformed_request_is_refused_and_changes_nothing() {
+    let (mut h, m) = running(false);
+    populate(&mut h);
+    let spds_before = ok(&mut h, Ioctl::QueryAllSpds, &client::words(&[]));
+    let mut bad = client::spd_create(Direction::Outbound, 2, &[IF_INDEX]);
+    // The header's length no longer matches the input.
+    bad.push(0);
+    let irp = h
+        .device_control_async(Ioctl::SpdCreate.code(), &bad, 4096)
+        .unwrap();
+    let r = irp.result().expect("completed");
+    assert!(r.status < 0, "refused: {:#x}", r.status);
+    assert_eq!(r.information, 0);
+    drop(irp);
+    // An output too small for the response: refused before the plane runs.
+    let irp = h
+        .device_control_async(
+            Ioctl::SpdCreate.code(),
+            &client::spd_create(Direction::Inbound, 3, &[IF_INDEX]),
+            8,
+        )
+        .unwrap();
+    assert!(irp.result().expect("completed").status < 0);
+    drop(irp);
+    assert_eq!(
+        ok(&mut h, Ioctl::QueryAllSpds, &client::words(&[])),
+        spds_before
+    );
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
+
+fn event_wait(h: &mut DriverHost) -> DeviceIrp {
+    let irp = h
+        .device_control_async(Ioctl::EventWait.code(), &client::words(&[0, 0]), 1024)
+        .unwrap();
+    assert_eq!(irp.returned, STATUS_PENDING, "{irp:?}");
+    assert!(irp.marked_pending());
+    assert!(irp.result().is_none());
+    irp
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn an_event_wait_pends_until_an_event_arrives() {
+    let (mut h, m) = running(false);
+    ok(&mut h, Ioctl::EventSetMask, &client::words(&[u32::MAX, 0]));
+    let (_, policy, _) = populate(&mut h);
+    let wait = event_wait(&mut h);
+    // Destroying the policy purges its SA: an event, and the waiting IRP completes with it.
+    ok(&mut h, Ioctl::PolicyDestroy, &client::words(&[policy]));
+    let r = wait.result().expect("completed by the event");
+    assert_eq!(r.status, 0);
+    let resp = client::parse(&wait.buffer()[..r.information]).unwrap();
+    assert_eq!(resp.status, 0);
+    let (events, dropped) = reply::events(&resp.body).unwrap();
+    assert!(!events.is_empty());
+    assert_eq!(dropped, 0);
+    drop(wait);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn a_cancelled_event_wait_completes_cancelled_and_leaves_the_queue() {
+    let (mut h, m) = running(false);
+    ok(&mut h, Ioctl::EventSetMask, &client::words(&[u32::MAX, 0]));
+    let mut wait = event_wait(&mut h);
+    assert!(h.cancel_irp(&mut wait), "the driver armed a cancel routine");
+    let r = wait.result().expect("completed by the cancel routine");
+    assert_eq!((r.status, r.information), (STATUS_CANCELLED, 0));
+    drop(wait);
+    // The queue no longer holds it: an event completes only the next wait.
+    let (_, policy, _) = populate(&mut h);
+    let wait = event_wait(&mut h);
+    ok(&mut h, Ioctl::PolicyDestroy, &client::words(&[policy]));
+    assert_eq!(wait.result().expect("completed").status, 0);
+    drop(wait);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn the_test_family_is_refused_without_the_keyword() {
+    let (mut h, m) = running(false);
+    let req = client::test_oid("7", 0x0102_0203, OidKind::Query, &[], 64);
+    let irp = h
+        .device_control_async(Ioctl::TestOid.code(), &req, 4096)
+        .unwrap();
+    let r = irp.result().unwrap();
+    assert_eq!((r.status, r.information), (STATUS_ACCESS_DENIED, 0));
+    drop(irp);
+    let req = client::test_inject("7", InjectPath::Send, &[0; 60]);
+    let irp = h
+        .device_control_async(Ioctl::TestInject.code(), &req, 4096)
+        .unwrap();
+    assert_eq!(irp.result().unwrap().status, STATUS_ACCESS_DENIED);
+    drop(irp);
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn the_keyword_opens_the_test_family_to_its_module_only() {
+    let (mut h, m) = running(true);
+    let body = ok(&mut h, Ioctl::Handshake, &client::handshake(1, 1));
+    assert_eq!(u32_at(&body, 4) & 1, 1, "test family on");
+    let req = client::test_oid("7", 0x0102_0203, OidKind::Query, &[], 64);
+    let body = ok(&mut h, Ioctl::TestOid, &req);
+    assert_eq!(u32_at(&body, 0), STATUS_NOT_SUPPORTED);
+    let req = client::test_oid("8", 0x0102_0203, OidKind::Query, &[], 64);
+    let body = ok(&mut h, Ioctl::TestOid, &req);
+    assert_eq!(u32_at(&body, 0), STATUS_NOT_FOUND);
+    // Detached, the keyword goes with its module.
+    h.pause(m).expect("pause");
+    h.detach(m).expect("detach");
+    let req = client::test_oid("7", 0x0102_0203, OidKind::Query, &[], 64);
+    let irp = h
+        .device_control_async(Ioctl::TestOid.code(), &req, 4096)
+        .unwrap();
+    assert_eq!(irp.result().unwrap().status, STATUS_ACCESS_DENIED);
+    drop(irp);
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn an_sa_added_through_the_device_seals_a_send_and_its_statistics_count_it() {
+    let (mut h, m) = running(false);
+    let (_, policy, sa) = populate(&mut h);
+    let data = ok(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
+    let offload = u64::from(u32_at(&data, 24)) | u64::from(u32_at(&data, 28)) << 32;
+    // TCP/IP frames an ESP packet for the SA (AES-128-CBC + HMAC-SHA1-96, SPI 0x1000) and
+    // hands it down with the control plane's offload handle.
+    let algs = tcpip::esp_algs();
+    let alg = algs
+        .iter()
+        .find(|a| a.name == "aes128+sha1")
+        .expect("aes128+sha1");
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, 0x1000)),
+        ah: None,
+        udp: false,
+    };
+    let ip = tcpip::Ip {
+        v6: false,
+        extras: false,
+    };
+    let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
+    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let mut rng = SplitMix64::new(5);
+    let owned = OwnedNblChain::build(&[tcpip::send_nbl(
+        &mut rng,
+        &[&f.frame],
+        offload,
+        0,
+        f.header_info,
+    )])
+    .expect("chain");
+    let head = owned.nbl_ptr(0).expect("an NBL").cast();
+    // SAFETY: `owned` outlives the send and its completion.
+    unsafe { h.send(m, head, true) }.expect("send");
+    let wire = h.complete_below(m, 0, true).expect("complete");
+    assert_eq!(wire.len(), 1, "one NBL down");
+    let w = &wire[0][0];
+    for &(s, e) in &f.encrypted {
+        assert!(
+            e - s < 8 || w[s..e] != f.frame[s..e],
+            "payload [{s}..{e}) in clear on the wire"
+        );
+    }
+    let completed = datapath::with(m, |l| core::mem::take(&mut l.completed_up)).expect("ledger");
+    assert_eq!(completed, [(head as usize, 0)]);
+    // The plane reads the module's counters: one packet on the SA, one out globally.
+    let stats = ok(&mut h, Ioctl::SaStats, &client::words(&[policy, sa, 0]));
+    let r = reply::sa_stats(&ipsecov2_ioctl::wire::Reader::new(&stats)).unwrap();
+    assert_eq!(r.stats[0].packet_count, 1, "{r:?}");
+    assert!(r.stats[0].bytes_used > 0, "{r:?}");
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
