@@ -70,6 +70,9 @@ impl ControlError {
                 Some(e) => hint(e),
                 None => match error {
                     CallError::Sync(_) => "the request is malformed; check counts and handles",
+                    CallError::Transport(TransportError::Refused(_)) => {
+                        "the driver's decoder refused the request as malformed"
+                    }
                     CallError::Transport(_) => "the control plane could not be reached",
                     _ => "report this: the completion did not match the request",
                 },

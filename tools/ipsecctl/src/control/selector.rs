@@ -114,6 +114,15 @@ pub fn parse_selector(text: &str) -> Result<Selector, ControlError> {
         }
     }
     let v = src.as_ref().or(dst.as_ref()).map_or(4, version);
+    if [src.as_ref(), dst.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|a| version(a) != v)
+    {
+        return Err(bad(format!(
+            "selector {text:?}: src and dst of different IP versions"
+        )));
+    }
     Ok(Selector {
         rule_flags: flags,
         ip_version: v,
