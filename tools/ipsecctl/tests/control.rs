@@ -131,6 +131,69 @@ fn unbind_and_bind_change_the_bindings() {
     );
 }
 
+/// Two outbound SPDs (interfaces 1 and 2) and a bypass policy in the first; `None` on a host
+/// with one interface (noted on stderr).
+const TWO_SPDS: &str = "spd create --dir out --id 1 --if 1\nspd create --dir out --id 2 --if 2\n\
+    policy add --id 10 --action bypass --dir out --spd @1 --sel 'src any dst any'\n";
+
+fn two_spds(rest: &str) -> Option<Run> {
+    let r = batch(&format!("{TWO_SPDS}{rest}"));
+    if r.stderr
+        .contains("line 2: spd create: NPF_IPSEC_E_INVALID_IF_HANDLE")
+    {
+        eprintln!("skipped: this host has no interface 2");
+        return None;
+    }
+    Some(r)
+}
+
+#[test]
+fn policy_bind_unbind_and_priority() {
+    let Some(r) = two_spds(
+        "policy bind @10 --spd @2:7\npolicy show @10\npolicy priority @10 --spd @2 9\n\
+         policy unbind @10 --spd @1\npolicy show @10 --json\n",
+    ) else {
+        return;
+    };
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let lines: Vec<_> = r.stdout.lines().collect();
+    assert_eq!(
+        lines[3..],
+        [
+            "bound",
+            "policy 65537 id 10 action bypass spds 65537,65538",
+            "  sel src 0.0.0.0/0 dst 0.0.0.0/0",
+            "changed",
+            "unbound",
+            "{\"action\":\"bypass\",\"handle\":65537,\"id\":10,\
+             \"selectors\":[\"src 0.0.0.0/0 dst 0.0.0.0/0\"],\"spds\":[65538]}",
+        ]
+    );
+    for (rest, error) in [
+        (
+            "policy bind @10 --spd @1\n",
+            NpfError::BindFailedAlreadyBound,
+        ),
+        (
+            "policy unbind @10 --spd @1\n",
+            NpfError::UnbindFailedLastBinding,
+        ),
+        ("policy unbind @10 --spd @2\n", NpfError::InvalidSpdHandle),
+        (
+            "policy priority @10 --spd @2 3\n",
+            NpfError::InvalidSpdHandle,
+        ),
+    ] {
+        fails_with(&format!("{TWO_SPDS}{rest}"), error);
+    }
+    let global = "policy add --id 11 --action bypass --dir out --sel 'src any dst any'\n\
+                  policy bind @11 --spd @1\n";
+    fails_with(
+        &format!("{TWO_SPDS}{global}"),
+        NpfError::BindFailedBoundToAll,
+    );
+}
+
 #[test]
 fn json_shapes() {
     let script = format!(

@@ -183,6 +183,32 @@ pub enum PolicyOp {
         #[arg(long = "sel", value_name = "SELECTOR", required = true)]
         selectors: Vec<String>,
     },
+    /// Bind a policy to more SPDs (no --spd: all SPDs of its direction).
+    Bind {
+        /// Policy (handle or @ID).
+        handle: Ref,
+        /// `SPD[:PRIORITY]`; repeatable.
+        #[arg(long = "spd", value_name = "SPD[:PRIO]")]
+        spds: Vec<String>,
+    },
+    /// Unbind a policy from SPDs.
+    Unbind {
+        /// Policy (handle or @ID).
+        handle: Ref,
+        /// SPD (handle or @ID); repeatable.
+        #[arg(long = "spd", value_name = "SPD", required = true)]
+        spds: Vec<Ref>,
+    },
+    /// Change a policy's priority in one SPD.
+    Priority {
+        /// Policy (handle or @ID).
+        handle: Ref,
+        /// SPD (handle or @ID).
+        #[arg(long = "spd", value_name = "SPD")]
+        spd: Ref,
+        /// The new priority.
+        priority: u32,
+    },
     /// Delete a policy (its SAs are purged).
     Del {
         /// Policy (handle or @ID).

@@ -241,6 +241,34 @@ fn policy(s: &mut Session, op: &PolicyOp) -> Result<Output, ControlError> {
             )?;
             handle_out("policy", h.0)
         }
+        PolicyOp::Bind { handle, spds } => {
+            let h = policy_ref(c, "policy bind", *handle)?;
+            let spds = spds
+                .iter()
+                .map(|t| spd_priority(c, t))
+                .collect::<Result<Vec<_>, _>>()?;
+            call("policy bind", c.policy_bind(h, &spds))?;
+            done("bound")
+        }
+        PolicyOp::Unbind { handle, spds } => {
+            let h = policy_ref(c, "policy unbind", *handle)?;
+            let spds = spd_refs(c, "policy unbind", spds)?;
+            call("policy unbind", c.policy_unbind(h, &spds))?;
+            done("unbound")
+        }
+        PolicyOp::Priority {
+            handle,
+            spd,
+            priority,
+        } => {
+            let h = policy_ref(c, "policy priority", *handle)?;
+            let spd = spd_ref(c, "policy priority", *spd)?;
+            call(
+                "policy priority",
+                c.policy_change_priority(spd, h, *priority),
+            )?;
+            done("changed")
+        }
         PolicyOp::Del { handle } => {
             let h = policy_ref(c, "policy del", *handle)?;
             call("policy del", c.policy_destroy(h))?;
