@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ExitCode, Stdio};
 
 use clap::{Args, Parser, Subcommand};
+use ipsecctl::control::batch::{error_json, run_batch, write_output};
+use ipsecctl::control::{execute, Common, ControlCommand, ControlError, Session};
 use ipsecctl::output::TempWatch;
 use ipsecctl::report::Report;
 use ipsecctl::run::{run_pcap, Operation, PcapJob};
@@ -28,6 +30,16 @@ enum Command {
     Pcap {
         #[command(subcommand)]
         op: PcapOp,
+    },
+    #[command(flatten)]
+    Control(ControlCommand),
+    /// Run control commands from FILE (`-`: standard input), one per line, in one process.
+    Batch {
+        /// The script.
+        #[arg(allow_hyphen_values = true)]
+        file: PathBuf,
+        #[command(flatten)]
+        common: Common,
     },
     /// (internal) Removes PATH when standard input closes without the byte `k` first: the
     /// guard of OUT's temporary file, run by `pcap` in a process group of its own.
@@ -156,10 +168,75 @@ fn out_is_stdout(out: &Path) -> bool {
     a.dev() == b.dev() && a.ino() == b.ino()
 }
 
+/// Exit status of a failed control command: 1 refused by the control plane, 2 bad arguments.
+fn control_status(e: &ControlError) -> ExitCode {
+    ExitCode::from(match e {
+        ControlError::Call { .. } => 1,
+        _ => 2,
+    })
+}
+
+fn control_fail(e: &ControlError, line: Option<usize>, json: bool) -> ExitCode {
+    match line {
+        Some(n) => eprintln!("ipsecctl: error: line {n}: {e}"),
+        None => eprintln!("ipsecctl: error: {e}"),
+    }
+    if json {
+        println!("{}", error_json(e, line));
+    }
+    control_status(e)
+}
+
+fn control(cmd: &ControlCommand) -> ExitCode {
+    let common = cmd.common();
+    let mut session = match Session::open(common) {
+        Ok(s) => s,
+        Err(e) => return control_fail(&e, None, common.json),
+    };
+    let mut out = std::io::stdout().lock();
+    match execute(&mut session, cmd, &mut |o| {
+        write_output(&mut out, o, common.json)
+    }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            drop(out);
+            control_fail(&e, None, common.json)
+        }
+    }
+}
+
+fn batch(file: &Path, common: Common) -> ExitCode {
+    let mut session = match Session::open(common) {
+        Ok(s) => s,
+        Err(e) => return control_fail(&e, None, common.json),
+    };
+    let mut input: Box<dyn std::io::BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        match std::fs::File::open(file) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                let e = ControlError::Batch(format!("cannot open {}: {e}", file.display()));
+                return control_fail(&e, None, common.json);
+            }
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match run_batch(&mut session, &mut input, common.json, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            drop(out);
+            control_fail(&f.error, Some(f.line), common.json)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let op = match cli.command {
         Command::Pcap { op } => op,
+        Command::Control(cmd) => return control(&cmd),
+        Command::Batch { file, common } => return batch(&file, common),
         Command::WatchTemp { path } => {
             ipsecctl::output::watch_and_remove(&path, &mut std::io::stdin().lock());
             return ExitCode::SUCCESS;

@@ -4,13 +4,16 @@
 use alloc::vec::Vec;
 
 use ipsecov2_control_plane::{
-    CryptoDropped, Direction, Event, EventKind, GlobalStats, IpAddr, PacketFields, PolicyStats,
-    SaBundleStats, SaStats, SpdHandle, SpdIdentity, MAX_SIZE_REPLAY_WINDOW,
+    CryptoDropped, Direction, Event, EventKind, GlobalStats, IfHandle, IpAddr, PacketFields,
+    PolicyHandle, PolicyId, PolicyStats, Priority, SaBundleStats, SaId, SaParams, SaStats,
+    Selector, SpdHandle, SpdId, SpdIdentity, TunnelEndpoints, UdpPorts, MAX_SIZE_REPLAY_WINDOW,
+    NPF_NO_ERROR,
 };
 
 use crate::error::{Fault, Field};
+use crate::request::selector_at;
 use crate::response::SA_STATS_LEN;
-use crate::wire::{Reader, EVENT_LEN, PACKET_LEN};
+use crate::wire::{Reader, EVENT_LEN, PACKET_LEN, SA_LEN, SELECTOR_LEN};
 
 fn direction(v: u32) -> Result<Direction, Fault> {
     Direction::from_u32(v).ok_or(Fault::BadEnum(Field::Direction))
@@ -224,4 +227,209 @@ pub fn id_handle_status(body: &Reader<'_>) -> Result<Vec<(u32, u32, u32)>, Fault
         out.push((body.u32(at)?, body.u32(at + 4)?, body.u32(at + 8)?));
     }
     Ok(out)
+}
+
+/// A `QuerySpdBindings` body: what an SPD is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bindings {
+    /// All interfaces (for life).
+    All,
+    /// These interfaces.
+    Interfaces(Vec<IfHandle>),
+}
+
+/// A `QuerySpdBindings` body.
+pub fn spd_bindings(body: &Reader<'_>) -> Result<Bindings, Fault> {
+    let all = body.u32(0)? != 0;
+    let n = count(body, 4)?;
+    if all {
+        return if n == 0 {
+            Ok(Bindings::All)
+        } else {
+            Err(Fault::CountMismatch(Field::Interfaces))
+        };
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(n.min(body.bytes().len() / 4))
+        .map_err(|_| Fault::CountTooLarge(Field::Body))?;
+    for i in 0..n {
+        out.push(body.u32(8 + 4 * i)?);
+    }
+    Ok(Bindings::Interfaces(out))
+}
+
+/// One answer of a `QuerySpdHandle` body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpdHandleAnswer {
+    /// The caller's ID asked about.
+    pub id: SpdId,
+    /// Its handle (`SpdHandle::INVALID` for an unknown ID).
+    pub handle: SpdHandle,
+    /// Its direction (`None` for an unknown ID).
+    pub direction: Option<Direction>,
+    /// `NPF_NO_ERROR`, or the NPF code of this ID (`NPF_IPSEC_E_INVALID_SPD_ID`).
+    pub status: u32,
+}
+
+/// A `QuerySpdHandle` body: one answer per ID, in the request's order.
+pub fn spd_handles(body: &Reader<'_>) -> Result<Vec<SpdHandleAnswer>, Fault> {
+    let n = count(body, 0)?;
+    let mut out = Vec::new();
+    out.try_reserve_exact(n.min(body.bytes().len() / 16))
+        .map_err(|_| Fault::CountTooLarge(Field::Body))?;
+    for i in 0..n {
+        let at = 4 + 16 * i;
+        let status = body.u32(at + 12)?;
+        let direction = match body.u32(at + 8)? {
+            0 if status != NPF_NO_ERROR => None,
+            v => Some(direction(v)?),
+        };
+        out.push(SpdHandleAnswer {
+            id: body.u32(at)?,
+            handle: SpdHandle(body.u32(at + 4)?),
+            direction,
+            status,
+        });
+    }
+    Ok(out)
+}
+
+/// A `QueryPolicyData` body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyData {
+    /// The caller's ID.
+    pub id: PolicyId,
+    /// `NPF_IPSecPolicy_Action_t`, as sent (the adapter keeps unknown values).
+    pub action: u32,
+    /// Direction.
+    pub direction: Direction,
+    /// Bound to all SPDs of its direction at this priority (`None`: explicit bindings).
+    pub global_priority: Option<Priority>,
+    /// Selectors.
+    pub selectors: Vec<Selector>,
+}
+
+fn selectors_at(body: &Reader<'_>, at: usize, n: usize) -> Result<Vec<Selector>, Fault> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(n.min(body.bytes().len() / SELECTOR_LEN))
+        .map_err(|_| Fault::CountTooLarge(Field::Body))?;
+    for i in 0..n {
+        out.push(selector_at(body.bytes(), at + i * SELECTOR_LEN)?);
+    }
+    Ok(out)
+}
+
+/// A `QueryPolicyData` body.
+pub fn policy_data(body: &Reader<'_>) -> Result<PolicyData, Fault> {
+    let n = count(body, 20)?;
+    let end = n
+        .checked_mul(SELECTOR_LEN)
+        .and_then(|l| l.checked_add(24))
+        .ok_or(Fault::CountTooLarge(Field::Selectors))?;
+    if body.bytes().len() < end {
+        return Err(Fault::LengthMismatch);
+    }
+    Ok(PolicyData {
+        id: body.u32(0)?,
+        action: body.u32(4)?,
+        direction: direction(body.u32(8)?)?,
+        global_priority: match body.u32(12)? {
+            0 => None,
+            _ => Some(body.u32(16)?),
+        },
+        selectors: selectors_at(body, 24, n)?,
+    })
+}
+
+/// A `QuerySaData` body (keys are never sent: the SAs' key slices are empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaData {
+    /// The caller's ID.
+    pub id: SaId,
+    /// Its policy.
+    pub policy: PolicyHandle,
+    /// Direction.
+    pub direction: Direction,
+    /// UDP encapsulation.
+    pub udp: UdpPorts,
+    /// The SAs of the bundle.
+    pub sas: Vec<SaParams<'static>>,
+    /// Selectors.
+    pub selectors: Vec<Selector>,
+    /// The datapath's OffloadHandle.
+    pub offload: u64,
+    /// Being retired after a rekey.
+    pub retiring: bool,
+    /// The acquire context it was added with (0: not from an acquire).
+    pub acquire_context: u32,
+}
+
+/// An SA record of a response at `at` (the layout of [`crate::response::sa`]).
+fn sa_record(r: &Reader<'_>, at: usize) -> Result<SaParams<'static>, Fault> {
+    let version = r.u8(at + 32)?;
+    let tunnel = if version == 0 {
+        TunnelEndpoints {
+            src: IpAddr::V4([0; 4]),
+            dst: IpAddr::V4([0; 4]),
+        }
+    } else {
+        TunnelEndpoints {
+            src: addr(r, at + 36, version)?,
+            dst: addr(r, at + 52, version)?,
+        }
+    };
+    Ok(SaParams {
+        spi: r.u32(at)?,
+        flow_label: r.u32(at + 4)?,
+        flags: r.u32(at + 8)?,
+        auth_algo: r.u8(at + 12)?,
+        enc_algo: r.u8(at + 13)?,
+        soft_kbytes: r.u32(at + 16)?,
+        hard_kbytes: r.u32(at + 20)?,
+        soft_secs: r.u32(at + 24)?,
+        hard_secs: r.u32(at + 28)?,
+        tunnel,
+        auth_key: &[],
+        auth_key_bits: r.u16(at + 72)?,
+        enc_key: &[],
+        enc_key_bits: r.u16(at + 80)?,
+        replay_window: r.u8(at + 82)?,
+    })
+}
+
+/// A `QuerySaData` body.
+pub fn sa_data(body: &Reader<'_>) -> Result<SaData, Fault> {
+    let ns = count(body, 16)?;
+    let nl = count(body, 20)?;
+    if ns > body.bytes().len() / SA_LEN {
+        return Err(Fault::CountTooLarge(Field::Sas));
+    }
+    // The whole of every record is there (their last bytes are reserved, not read).
+    let end = nl
+        .checked_mul(SELECTOR_LEN)
+        .and_then(|l| l.checked_add(40 + ns * SA_LEN))
+        .ok_or(Fault::CountTooLarge(Field::Selectors))?;
+    if body.bytes().len() < end {
+        return Err(Fault::LengthMismatch);
+    }
+    let mut sas = Vec::new();
+    sas.try_reserve_exact(ns)
+        .map_err(|_| Fault::CountTooLarge(Field::Body))?;
+    for i in 0..ns {
+        sas.push(sa_record(body, 40 + i * SA_LEN)?);
+    }
+    Ok(SaData {
+        id: body.u32(0)?,
+        policy: PolicyHandle(body.u32(4)?),
+        direction: direction(body.u32(8)?)?,
+        udp: UdpPorts {
+            src: body.u16(12)?,
+            dst: body.u16(14)?,
+        },
+        sas,
+        selectors: selectors_at(body, 40 + ns * SA_LEN, nl)?,
+        offload: u64_at(body, 24)?,
+        retiring: body.u32(32)? != 0,
+        acquire_context: body.u32(36)?,
+    })
 }

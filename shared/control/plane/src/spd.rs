@@ -74,9 +74,19 @@ impl<S: SaStore> ControlPlane<S> {
         Ok(SpdHandle(h))
     }
 
-    /// `NPF_IPSecSPD_Destroy` (6.6.3): flushes then removes each SPD; all or nothing.
+    /// `NPF_IPSecSPD_Destroy` (6.6.3): flushes then removes each SPD; all or nothing. An empty
+    /// list means every SPD (`nSPDHandles` 0).
     pub fn spd_destroy(&mut self, spds: &[SpdHandle]) -> Result<(), PlaneError> {
         self.check_spd_list(spds)?;
+        if spds.is_empty() {
+            self.flush_all();
+            loop {
+                let next = self.spds.iter().next().map(|(h, _)| h);
+                let Some(h) = next else { break };
+                self.spds.remove(h);
+            }
+            return Ok(());
+        }
         for h in spds {
             self.flush_one(*h);
             self.spds.remove(h.0);
@@ -147,12 +157,40 @@ impl<S: SaStore> ControlPlane<S> {
 
     /// `NPF_IPSecSPD_Flush` (6.6.6): removes every policy bound explicitly to the SPDs (a policy
     /// bound to other SPDs too only loses this binding; global policies stay); all or nothing.
+    /// An empty list means every SPD (`nSPDHandles` 0).
     pub fn spd_flush(&mut self, spds: &[SpdHandle]) -> Result<(), PlaneError> {
         self.check_spd_list(spds)?;
+        if spds.is_empty() {
+            self.flush_all();
+            return Ok(());
+        }
         for h in spds {
             self.flush_one(*h);
         }
         Ok(())
+    }
+
+    /// Every SPD flushed: each policy bound explicitly to SPDs goes; global policies stay.
+    fn flush_all(&mut self) {
+        let mut doomed: [PolicyHandle; 32] = [PolicyHandle::INVALID; 32];
+        loop {
+            // Collect a bounded batch without allocating, then act on it.
+            let mut n = 0;
+            for (h, p) in self.policies.iter() {
+                if matches!(p.binding, SpdBinding::Some(_)) {
+                    if let Some(slot) = doomed.get_mut(n) {
+                        *slot = PolicyHandle(h);
+                        n += 1;
+                    }
+                }
+            }
+            if n == 0 {
+                return;
+            }
+            for h in doomed.iter().take(n) {
+                self.remove_policy(*h);
+            }
+        }
     }
 
     fn flush_one(&mut self, spd: SpdHandle) {

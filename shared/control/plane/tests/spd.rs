@@ -2,7 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 use common::*;
-use ipsecov2_control_plane::{Direction, PlaneError, SpdBindings, SpdHandle};
+use ipsecov2_control_plane::{Action, Direction, PlaneError, PolicySpec, SpdBindings, SpdHandle};
 
 #[test]
 fn create_binds_and_handles_differ_by_direction() {
@@ -116,6 +116,44 @@ fn destroy_and_flush_take_their_policies() {
     );
     assert_eq!(p.spd_flush(&[t]), Err(PlaneError::InvalidSpdHandle));
     assert_eq!(p.query_spds().count(), 1);
+}
+
+#[test]
+fn empty_list_means_every_spd() {
+    let mut p = plane();
+    let s = outbound_spd(&mut p, 1, &[IF1]);
+    let t = outbound_spd(&mut p, 2, &[IF2]);
+    let in_s = protect(&mut p, s, 10, 1);
+    let in_both = protect(&mut p, s, 11, 1);
+    p.policy_bind(in_both, &[t], &[5]).unwrap();
+    let sel = [any_sel()];
+    let spec = PolicySpec {
+        id: 12,
+        action: Action::Bypass,
+        selectors: &sel,
+    };
+    let global = p
+        .policy_create(&spec, &[], &[], Direction::Outbound)
+        .unwrap();
+    // 6.6.6: nSPDHandles 0 flushes every SPD; the global policy stays.
+    p.spd_flush(&[]).unwrap();
+    for gone in [in_s, in_both] {
+        assert_eq!(
+            p.query_policy_data(gone).err(),
+            Some(PlaneError::InvalidPolicyHandle)
+        );
+    }
+    assert!(p.query_policy_data(global).is_ok());
+    assert_eq!(p.query_spds().count(), 2, "a flush keeps the SPDs");
+    // 6.6.3: nSPDHandles 0 destroys every SPD.
+    protect(&mut p, t, 13, 1);
+    p.spd_destroy(&[]).unwrap();
+    assert_eq!(p.query_spds().count(), 0);
+    assert_eq!(p.spd_for(Some(IF1), Direction::Outbound), None);
+    assert_eq!(p.query_policy_handle(13), Err(PlaneError::InvalidPolicyId));
+    // With no SPD left, both are no-ops that succeed.
+    assert_eq!(p.spd_flush(&[]), Ok(()));
+    assert_eq!(p.spd_destroy(&[]), Ok(()));
 }
 
 #[test]

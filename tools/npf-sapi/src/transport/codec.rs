@@ -5,18 +5,18 @@
 use ipsecov2_control_plane as cp;
 use ipsecov2_ioctl::client as msg;
 use ipsecov2_ioctl::reply;
-use ipsecov2_ioctl::wire::{Reader, SA_LEN, SELECTOR_LEN};
+use ipsecov2_ioctl::wire::Reader;
 use ipsecov2_ioctl::{Fault, Ioctl};
 
 use crate::error::{NpfError, TransportError};
 use crate::model::{
-    Direction, Event, IpAddr, Policy, PolicyHandle, PolicyIdentity, PortRange, SaBundleStats,
-    SaData, SaFlags, SaHandle, SaIdentity, SaParams, Selector, SelectorAddr, SpdBindings,
-    SpdHandle, SpdIdentity, TunnelEndpoints,
+    Direction, Event, Policy, PolicyHandle, PolicyIdentity, SaBundleStats, SaData, SaHandle,
+    SaIdentity, SpdBindings, SpdHandle, SpdIdentity,
 };
 use crate::request::{Done, Failure, Reply, Request};
 use crate::transport::in_process::{
-    action, dir, event_back, event_limit, sa_params, sa_stats_back, selectors, spd_identity,
+    action, dir, dir_back, event_back, event_limit, sa_params, sa_params_back, sa_stats_back,
+    selector_back, selectors, spd_identity,
 };
 
 /// A request ready for the device: its IOCTL and input buffer; or the completion it gets
@@ -191,34 +191,18 @@ fn protocol(_: Fault) -> TransportError {
     TransportError::Protocol("malformed response")
 }
 
-/// A body reader that walks forward, for the bodies `ipsecov2_ioctl::reply` does not read
-/// (policy data, SA data, SPD bindings, SPD handles by ID).
+/// A body reader that walks forward, for the bodies that are a handle or a list of handles;
+/// every other body is read by `ipsecov2_ioctl::reply`.
 struct Cursor<'a> {
     r: Reader<'a>,
     at: usize,
 }
 
 impl Cursor<'_> {
-    fn u8(&mut self) -> Result<u8, TransportError> {
-        let v = self.r.u8(self.at).map_err(protocol)?;
-        self.at += 1;
-        Ok(v)
-    }
-
-    fn u16(&mut self) -> Result<u16, TransportError> {
-        let v = self.r.u16(self.at).map_err(protocol)?;
-        self.at += 2;
-        Ok(v)
-    }
-
     fn u32(&mut self) -> Result<u32, TransportError> {
         let v = self.r.u32(self.at).map_err(protocol)?;
         self.at += 4;
         Ok(v)
-    }
-
-    fn skip(&mut self, n: usize) {
-        self.at += n;
     }
 
     fn count(&mut self) -> Result<usize, TransportError> {
@@ -228,102 +212,6 @@ impl Cursor<'_> {
             return Err(TransportError::Protocol("count beyond the body"));
         }
         Ok(n)
-    }
-
-    fn addr(&mut self, version: u8) -> Result<IpAddr, TransportError> {
-        let b = self.r.bytes16(self.at).map_err(protocol)?;
-        self.at += 16;
-        Ok(if version == 6 {
-            IpAddr::V6(b)
-        } else {
-            IpAddr::V4([b[0], b[1], b[2], b[3]])
-        })
-    }
-
-    fn selector_addr(&mut self, version: u8) -> Result<SelectorAddr, TransportError> {
-        let kind = self.u8()?;
-        let len = self.u8()?;
-        self.skip(2);
-        let a = self.addr(version)?;
-        let b = self.addr(version)?;
-        Ok(if kind == 1 {
-            SelectorAddr::Range(a, b)
-        } else {
-            SelectorAddr::Prefix(a, len)
-        })
-    }
-
-    fn selector(&mut self) -> Result<Selector, TransportError> {
-        let start = self.at;
-        let rule_flags = self.u8()?;
-        let ip_version = self.u8()?;
-        let protocol = self.u8()?;
-        self.skip(1);
-        let src = self.selector_addr(ip_version)?;
-        let dst = self.selector_addr(ip_version)?;
-        let s = Selector {
-            rule_flags,
-            ip_version,
-            protocol,
-            src,
-            dst,
-            src_port: PortRange {
-                start: self.u16()?,
-                end: self.u16()?,
-            },
-            dst_port: PortRange {
-                start: self.u16()?,
-                end: self.u16()?,
-            },
-        };
-        self.at = start + SELECTOR_LEN;
-        Ok(s)
-    }
-
-    fn sa(&mut self) -> Result<SaParams, TransportError> {
-        let start = self.at;
-        let spi = self.u32()?;
-        let flow_label = self.u32()?;
-        let flags = self.u32()?;
-        let auth_algo = self.u8()?;
-        let enc_algo = self.u8()?;
-        self.skip(2);
-        let soft_kbytes = self.u32()?;
-        let hard_kbytes = self.u32()?;
-        let soft_secs = self.u32()?;
-        let hard_secs = self.u32()?;
-        let version = self.u8()?;
-        self.skip(3);
-        let src = self.addr(version)?;
-        let dst = self.addr(version)?;
-        let tunnel = (version != 0).then_some(TunnelEndpoints { src, dst });
-        self.skip(4);
-        let auth_key_bits = self.u16()?;
-        self.skip(2 + 4);
-        let enc_key_bits = self.u16()?;
-        let replay_window = self.u8()?;
-        self.at = start + SA_LEN;
-        Ok(SaParams {
-            spi,
-            flow_label,
-            flags: SaFlags(flags),
-            auth_algo,
-            enc_algo,
-            soft_kbytes,
-            hard_kbytes,
-            soft_secs,
-            hard_secs,
-            tunnel,
-            auth_key: Vec::new(),
-            auth_key_bits,
-            enc_key: Vec::new(),
-            enc_key_bits,
-            replay_window,
-        })
-    }
-
-    fn direction(&mut self) -> Result<Direction, TransportError> {
-        Direction::from_c(self.u32()?).ok_or(TransportError::Protocol("direction"))
     }
 }
 
@@ -388,16 +276,9 @@ pub fn decode(request: &Request, ioctl: Ioctl, out: &[u8]) -> Result<Reply, Tran
             Done::SpdIdentities(v.into_iter().map(spd_identity).collect())
         }
         Request::QueryAllSpdBindings(_) => {
-            let all = c.u32()? != 0;
-            let n = c.count()?;
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                v.push(c.u32()?);
-            }
-            Done::SpdBindings(if all {
-                SpdBindings::All
-            } else {
-                SpdBindings::Interfaces(v)
+            Done::SpdBindings(match reply::spd_bindings(&resp.body).map_err(protocol)? {
+                reply::Bindings::All => SpdBindings::All,
+                reply::Bindings::Interfaces(v) => SpdBindings::Interfaces(v),
             })
         }
         Request::QueryAllPolicies(_) => {
@@ -423,55 +304,33 @@ pub fn decode(request: &Request, ioctl: Ioctl, out: &[u8]) -> Result<Reply, Tran
             )
         }
         Request::QueryPolicyData(_) => {
-            let id = c.u32()?;
-            let action = crate::model::Action::from_c(c.u32()?);
-            c.skip(12);
-            let n = c.count()?;
-            let mut selectors = Vec::with_capacity(n);
-            for _ in 0..n {
-                selectors.push(c.selector()?);
-            }
+            let p = reply::policy_data(&resp.body).map_err(protocol)?;
             Done::PolicyData(Policy {
-                id,
-                action,
-                selectors,
+                id: p.id,
+                action: crate::model::Action::from_c(p.action),
+                selectors: p.selectors.iter().map(selector_back).collect(),
             })
         }
         Request::QuerySaData(_) => {
-            let id = c.u32()?;
-            let policy = PolicyHandle(c.u32()?);
-            let direction = c.direction()?;
-            c.skip(4);
-            let ns = c.count()?;
-            let nl = c.count()?;
-            c.skip(16);
-            let mut sas = Vec::with_capacity(ns);
-            for _ in 0..ns {
-                sas.push(c.sa()?);
-            }
-            c.skip(nl * SELECTOR_LEN);
+            let d = reply::sa_data(&resp.body).map_err(protocol)?;
             Done::SaData(SaData {
-                id,
-                policy,
-                direction,
-                sas,
+                id: d.id,
+                policy: PolicyHandle(d.policy.0),
+                direction: dir_back(d.direction),
+                sas: d.sas.iter().map(sa_params_back).collect(),
             })
         }
         Request::QuerySpdHandle(_) => {
-            let n = c.count()?;
-            let mut v = Vec::with_capacity(n);
-            for _ in 0..n {
-                let id = c.u32()?;
-                let handle = SpdHandle(c.u32()?);
-                let direction = Direction::from_c(c.u32()?);
-                c.skip(4);
-                v.push(SpdIdentity {
-                    id,
-                    handle,
-                    direction,
-                });
-            }
-            Done::SpdIdentities(v)
+            let v = reply::spd_handles(&resp.body).map_err(protocol)?;
+            Done::SpdIdentities(
+                v.into_iter()
+                    .map(|a| SpdIdentity {
+                        id: a.id,
+                        handle: SpdHandle(a.handle.0),
+                        direction: a.direction.and_then(|d| Direction::from_c(d.to_u32())),
+                    })
+                    .collect(),
+            )
         }
         Request::QueryPolicyHandle(_) => {
             let v = reply::id_handle_status(&resp.body).map_err(protocol)?;

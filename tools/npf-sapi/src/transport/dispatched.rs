@@ -100,21 +100,18 @@ fn refused(e: DispatchError) -> TransportError {
 
 impl Transport for Dispatched {
     fn execute(&mut self, request: &Request) -> Result<Reply, TransportError> {
-        // 6.6.3, 6.6.6: no handles means every SPD; the device takes explicit lists.
-        if let Request::SpdDestroy(spds) | Request::SpdFlush(spds) = request {
-            if spds.is_empty() {
-                let all = match self.execute(&Request::QueryAllSpds)? {
-                    Ok(Done::SpdIdentities(v)) => v.into_iter().map(|s| s.handle).collect(),
+        // 6.6.3, 6.6.6: an empty list means every SPD, which the control plane applies in one
+        // request; the SPDs there are first only name the completion's responses.
+        let names = match request {
+            Request::SpdDestroy(spds) | Request::SpdFlush(spds) if spds.is_empty() => {
+                match self.execute(&Request::QueryAllSpds)? {
+                    Ok(Done::SpdIdentities(v)) => Some(v.into_iter().map(|s| s.handle).collect()),
                     Ok(_) => return Err(TransportError::Protocol("query")),
                     Err(f) => return Ok(Err(f)),
-                };
-                let explicit = match request {
-                    Request::SpdDestroy(_) => Request::SpdDestroy(all),
-                    _ => Request::SpdFlush(all),
-                };
-                return self.execute(&explicit);
+                }
             }
-        }
+            _ => None,
+        };
         let (ioctl, input) = match codec::encode(request) {
             Ok(m) => m,
             Err(f) => return Ok(Err::<_, Failure>(f)),
@@ -125,7 +122,11 @@ impl Transport for Dispatched {
             Err(TransportError::Refused(Some(error))) => return Ok(Err(Failure::of(error))),
             Err(e) => return Err(e),
         };
-        codec::decode(request, ioctl, &out)
+        let reply = codec::decode(request, ioctl, &out)?;
+        Ok(match (reply, names) {
+            (Ok(Done::Spds(_)), Some(names)) => Ok(Done::Spds(names)),
+            (reply, _) => reply,
+        })
     }
 
     fn poll_events(&mut self, out: &mut Vec<Event>) -> Result<(), TransportError> {

@@ -420,9 +420,10 @@ pub fn run(plane: &mut HostPlane, request: &Request) -> Reply {
         Request::SpdCreate { direction, ifs, id } => {
             one(plane.spd_create(dir(*direction), ifs, *id)).map(|h| Done::Spd(SpdHandle(h.0)))
         }
+        // 6.6.3, 6.6.6: an empty list means every SPD; the control plane says so itself.
         Request::SpdDestroy(spds) => {
-            let list = spd_list(plane, spds);
-            one(plane.spd_destroy(&to_cp_spds(&list))).map(|()| Done::Spds(list))
+            let list = responses(plane, spds);
+            one(plane.spd_destroy(&to_cp_spds(spds))).map(|()| Done::Spds(list))
         }
         Request::SpdBind { spd, ifs } => {
             one(plane.spd_bind(cp::SpdHandle(spd.0), ifs)).map(|()| Done::Unit)
@@ -431,8 +432,8 @@ pub fn run(plane: &mut HostPlane, request: &Request) -> Reply {
             one(plane.spd_unbind(cp::SpdHandle(spd.0), ifs)).map(|()| Done::Unit)
         }
         Request::SpdFlush(spds) => {
-            let list = spd_list(plane, spds);
-            one(plane.spd_flush(&to_cp_spds(&list))).map(|()| Done::Spds(list))
+            let list = responses(plane, spds);
+            one(plane.spd_flush(&to_cp_spds(spds))).map(|()| Done::Spds(list))
         }
         Request::PolicyCreate {
             policy,
@@ -654,9 +655,10 @@ fn to_cp_policies(s: &[PolicyHandle]) -> Vec<cp::PolicyHandle> {
     s.iter().map(|h| cp::PolicyHandle(h.0)).collect()
 }
 
-/// The SPDs a destroy or flush applies to: the given ones, or every SPD for an empty list
-/// (6.6.3, 6.6.6: `nSPDHandles` 0 means all; the control plane takes explicit lists).
-fn spd_list(plane: &HostPlane, spds: &[SpdHandle]) -> Vec<SpdHandle> {
+/// The SPDs a destroy or flush reports one response for: the given ones, or for an empty list
+/// (which the control plane applies to every SPD itself) the SPDs there are now — under the
+/// same lock as the call, so they are exactly the ones it touches.
+fn responses(plane: &HostPlane, spds: &[SpdHandle]) -> Vec<SpdHandle> {
     if spds.is_empty() {
         plane.query_spds().map(|s| SpdHandle(s.handle.0)).collect()
     } else {
