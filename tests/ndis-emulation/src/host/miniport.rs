@@ -175,17 +175,17 @@ pub struct Miniport {
     pub offload: NDIS_OFFLOAD,
     /// Hardware capabilities (`OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES`).
     pub hardware: NDIS_OFFLOAD,
-    /// Hold send completions until [`Host::release_sends`].
+    /// Hold send completions until [`Host::release_sends`](super::Host::release_sends).
     pub hold_sends: bool,
     /// Status every send completes with.
     pub send_status: NDIS_STATUS,
-    /// Hold OID completions (return `NDIS_STATUS_PENDING`) until [`Host::release_oids`].
+    /// Hold OID completions (return `NDIS_STATUS_PENDING`) until [`Host::release_oids`](super::Host::release_oids).
     pub hold_oids: bool,
     /// Indicate receives with `NDIS_RECEIVE_FLAGS_RESOURCES`.
     pub resources: bool,
     /// Every frame sent, in order (for captures).
     pub wire: Vec<Vec<u8>>,
-    /// Frames sent and not yet delivered by [`Wire::pump`].
+    /// Frames sent and not yet delivered by [`Wire::pump`](super::Wire::pump).
     pub outbox: Vec<Vec<u8>>,
     /// OIDs passed down to it.
     pub oids: Vec<SeenOid>,

@@ -1,6 +1,6 @@
 //! Emulated hosts: a TCP/IP-like protocol above, the filter module
 //! (`ipsecov2_filter_core::module`) in the middle and a miniport below, all in-process, joined by
-//! [`Port`], this emulation's implementation of [`NdisPort`]; and a [`Wire`] between two hosts.
+//! [`Port`], this emulation's implementation of [`NdisPort`](ipsecov2_filter_core::module::NdisPort); and a [`Wire`] between two hosts.
 //!
 //! * The **miniport** records every frame sent (the wire), completes sends at once or holds them
 //!   ([`Miniport::hold_sends`]) so that a pause must wait; it indicates received frames as real
@@ -12,7 +12,7 @@
 //!   framed by [`crate::tcpip`], records send completions (each exactly once), received packets
 //!   with their IPsecOV2 receive information, status indications and pause completions, and
 //!   returns receive NBLs (at once or held: [`Protocol::hold_receives`]).
-//! * **Filter-owned copies**: the port turns the filter's staged [`HostTxBuffer`]s into NBLs of
+//! * **Filter-owned copies**: the port turns the filter's staged [`HostTxBuffer`](ipsecov2_filter_core::HostTxBuffer)s into NBLs of
 //!   its own and reclaims them on completion.
 //!
 //! Nothing calls back into the module from inside a port call: completions and returns are

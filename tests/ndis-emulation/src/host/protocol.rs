@@ -36,7 +36,7 @@ pub type SendId = usize;
 /// The emulated TCP/IP-like protocol above the filter.
 #[derive(Debug, Default)]
 pub struct Protocol {
-    /// Hold receive NBLs (do not return them) until [`Host::release_receives`].
+    /// Hold receive NBLs (do not return them) until [`Host::release_receives`](super::Host::release_receives).
     pub hold_receives: bool,
     /// Every received packet, in order.
     pub received: Vec<Received>,
