@@ -8,8 +8,9 @@
 use alloc::vec::Vec;
 
 use ipsecov2_control_plane::{
-    algo, sa_flags, Direction, IpAddr, PolicyHandle, PortRange, SaAddRequest, SaHandle, SaParams,
-    Selector, SelectorAddr, TunnelEndpoints, UdpPorts,
+    algo, sa_flags, Action, ControlPlane, Direction, IpAddr, PlaneError, PolicyHandle, PolicySpec,
+    PortRange, SaAddRequest, SaHandle, SaParams, SaStore, Selector, SelectorAddr, SpdHandle,
+    TunnelEndpoints, UdpPorts,
 };
 
 use crate::client::{self, SaAdd};
@@ -75,6 +76,22 @@ pub fn any_selector() -> Selector {
         0,
         PortRange::ANY,
     )
+}
+
+/// Creates the outbound policy `id` that protects [`any_selector`], bound to `spd` at `priority`.
+pub fn protect_any<S: SaStore>(
+    plane: &mut ControlPlane<S>,
+    spd: SpdHandle,
+    id: u32,
+    priority: u32,
+) -> Result<PolicyHandle, PlaneError> {
+    let selectors = [any_selector()];
+    let spec = PolicySpec {
+        id,
+        action: Action::Protect,
+        selectors: &selectors,
+    };
+    plane.policy_create(&spec, &[spd], &[priority], Direction::Outbound)
 }
 
 /// An outbound SA_Add of the bundle `sas` as `sa_id` under `policy`: no selectors of its own, no
