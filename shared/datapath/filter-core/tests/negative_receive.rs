@@ -166,10 +166,7 @@ fn protocol_mismatch() {
         &rx,
         &bundle(BundleSpec::esp(&e, 0x5000).with_ah(&a, 0x5001).inbound()),
     );
-    let layer = esp_layer(e.shape, 0x5000);
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let pool = HostTxPool::new(1, 512);
-    let w = &protected(&tx, &mut rng, &f, (h, 0), &pool);
+    let w = &protect_small(&tx, &mut rng, &esp_layer(e.shape, 0x5000), h);
     let got = receive_through(&rx, &mut rng, w, 0);
     assert_eq!(got[0].0.status, CRYPTO_INVALID_PROTOCOL);
     assert!(got[0].0.crypto_done);
@@ -185,8 +182,7 @@ fn protocol_mismatch() {
         udp: true,
         ..esp_layer(e.shape, 0x6000)
     };
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let w = &protected(&tx, &mut rng, &f, (h, 0), &pool);
+    let w = &protect_small(&tx, &mut rng, &layer, h);
     assert_eq!(
         receive_through(&rx, &mut rng, w, 0)[0].0.status,
         CRYPTO_INVALID_PROTOCOL
@@ -204,10 +200,7 @@ fn wildcard_destination_inbound_sa() {
     let mut inbound = bundle(BundleSpec::esp(&e, 0x6100).inbound());
     inbound.dst = [0; 16];
     assert_ne!(add(&rx, &inbound), 0);
-    let layer = esp_layer(e.shape, 0x6100);
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let pool = HostTxPool::new(1, 512);
-    let w = &protected(&tx, &mut rng, &f, (h, 0), &pool);
+    let w = &protect_small(&tx, &mut rng, &esp_layer(e.shape, 0x6100), h);
     let got = receive_through(&rx, &mut rng, w, 0);
     assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
     assert!(got[0].0.crypto_done);
@@ -224,10 +217,7 @@ fn esn_high_bits_enter_the_icv_and_update_sa_changes_them() {
     let mut inbound = bundle(BundleSpec::esp(&e, 0x6200).inbound().esn());
     inbound.sa[0].seq_high = 8;
     let ih = add(&rx, &inbound);
-    let layer = esp_layer(e.shape, 0x6200);
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let pool = HostTxPool::new(1, 512);
-    let w = &protected(&tx, &mut rng, &f, (h, 0), &pool);
+    let w = &protect_small(&tx, &mut rng, &esp_layer(e.shape, 0x6200), h);
     assert_eq!(
         receive_through(&rx, &mut rng, w, 0)[0].0.status,
         CRYPTO_TRANSPORT_ESP_AUTH_FAILED

@@ -130,6 +130,14 @@ fn pool_exhaustion_lso_and_header_info_mismatch() {
     let p = pair(Some(&e), None, false);
     let f = frame(&V4, &p.layer, 1, &rng.bytes(30), 6);
     let pool = HostTxPool::new(1, 1024);
+    // One NBL of one NET_BUFFER on the pair's SA.
+    let send = |rng: &mut SplitMix64, frame: &[u8], header_info: u32, pool: &HostTxPool| {
+        send_one(
+            &p.tx,
+            send_nbl(rng, &[frame], p.handle, 0, header_info),
+            pool,
+        )
+    };
     let sent = send_one(
         &p.tx,
         send_nbl(&mut rng, &[&f.frame, &f.frame], p.handle, 0, f.header_info),
@@ -142,47 +150,28 @@ fn pool_exhaustion_lso_and_header_info_mismatch() {
     assert_eq!(pool.free_count(), 1, "the staged buffer went back");
     // Too large for the buffers.
     let small = HostTxPool::new(4, 32);
-    let sent = send_one(
-        &p.tx,
-        send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info),
-        &small,
-    );
     assert_eq!(
-        sent,
+        send(&mut rng, &f.frame, f.header_info, &small),
         Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted)
     );
     // Slot 12 disagreeing with the framed trailer.
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
     h.set_transmit_next_header(17);
-    let sent = send_one(
-        &p.tx,
-        send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0),
-        &pool,
-    );
     assert_eq!(
-        sent,
+        send(&mut rng, &f.frame, h.0, &pool),
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch)
     );
     // No ESP offset: the header is found by parsing (docs/tcpip-reading.md, point 4).
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
     h.set_transmit_esp_header_offset(0);
-    let sent = send_one(
-        &p.tx,
-        send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0),
-        &pool,
-    );
+    let sent = send(&mut rng, &f.frame, h.0, &pool);
     assert!(matches!(sent, Sent::Protected(_)), "{sent:?}");
     // An ESP header carrying another SPI than the SA's.
     let mut other = f.frame.clone();
     // IPv4 without options: ESP right after the 20-byte header.
     other[ETH + 20] ^= 0x40;
-    let sent = send_one(
-        &p.tx,
-        send_nbl(&mut rng, &[&other], p.handle, 0, f.header_info),
-        &pool,
-    );
     assert_eq!(
-        sent,
+        send(&mut rng, &other, f.header_info, &pool),
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::SpiMismatch)
     );
     // LSO requested together with IPsec.
@@ -196,13 +185,8 @@ fn pool_exhaustion_lso_and_header_info_mismatch() {
     // Not an IP frame.
     let mut arp = f.frame.clone();
     arp[12..14].copy_from_slice(&[0x08, 0x06]);
-    let sent = send_one(
-        &p.tx,
-        send_nbl(&mut rng, &[&arp], p.handle, 0, f.header_info),
-        &pool,
-    );
     assert_eq!(
-        sent,
+        send(&mut rng, &arp, f.header_info, &pool),
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::Frame(FrameError::NotIp))
     );
 }

@@ -53,6 +53,19 @@ pub fn protected(
     }
 }
 
+/// Frames 10 random bytes of TCP over IPv4 on `layer` and protects them on `handle` through
+/// `core` (a pool of one 512-byte buffer): the protected copies.
+pub fn protect_small(
+    core: &Core,
+    rng: &mut SplitMix64,
+    layer: &Layer,
+    handle: u64,
+) -> Vec<Vec<u8>> {
+    let f = frame(&V4, layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(1, 512);
+    protected(core, rng, &f, (handle, 0), &pool)
+}
+
 pub struct Pair {
     pub tx: Core,
     pub rx: Core,
