@@ -1,11 +1,13 @@
 //! Fixtures shared by the tests and benches of the control-plane crates (feature `testing`): the
 //! ESP SA, the selector and the SA_Add request they all build, as control-plane values and as an
-//! IOCTL message.
+//! IOCTL message, and a fingerprint of a plane's observable state.
 //!
 //! The control plane's own tests reach this through a dev-dependency on this crate (Cargo allows
 //! a dev-only edge back to a dependency; the types are the control plane's one library).
 
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt::Write;
 
 use ipsecov2_control_plane::{
     algo, sa_flags, Action, ControlPlane, Direction, IpAddr, PlaneError, PolicyHandle, PolicySpec,
@@ -127,4 +129,31 @@ pub fn sa_add_message(policy: u32, sa_id: u32, sas: &[SaParams<'_>]) -> Vec<u8> 
         acquire_context: 0,
         vendor_hint: 0,
     })
+}
+
+/// A fingerprint of everything a plane shows through its queries (SPDs with their bindings,
+/// policies with their data and bindings, SAs with their data, reserved SPIs, the event queue's
+/// length and mask), to check that a refused call changed nothing. The SA table's own state is
+/// the caller's to add.
+pub fn snapshot<S: SaStore>(p: &ControlPlane<S>) -> String {
+    let mut s = String::new();
+    for spd in p.query_spds() {
+        let _ = writeln!(s, "{spd:?} {:?}", p.query_spd_bindings(spd.handle));
+        for (id, h) in p.query_policies(spd.handle).into_iter().flatten() {
+            let _ = writeln!(s, "  {id} {h:?} {:?}", p.query_policy_data(h));
+            let binds = p.query_policy_bindings(h).map(Iterator::collect::<Vec<_>>);
+            let _ = writeln!(s, "  binds {binds:?}");
+        }
+        for (id, h) in p.query_sas(spd.handle).into_iter().flatten() {
+            let _ = writeln!(s, "  sa {id} {h:?} {:?}", p.query_sa_data(h));
+        }
+    }
+    let spis: Vec<_> = p.reserved_spis().collect();
+    let _ = write!(
+        s,
+        "spis {spis:?} events {} mask {}",
+        p.events().len(),
+        p.events().mask()
+    );
+    s
 }

@@ -130,28 +130,12 @@ impl Rig {
     }
 
     pub fn snapshot(&self) -> String {
-        let p = &self.plane;
-        let mut s = String::new();
-        for spd in p.query_spds() {
-            s += &format!("{spd:?} {:?}\n", p.query_spd_bindings(spd.handle).unwrap());
-            for (id, h) in p.query_policies(spd.handle).unwrap() {
-                s += &format!("  {id} {:?}\n", p.query_policy_data(h).unwrap());
-                let b: Vec<_> = p.query_policy_bindings(h).unwrap().collect();
-                s += &format!("  {b:?}\n");
-            }
-            for (id, h) in p.query_sas(spd.handle).unwrap() {
-                s += &format!("  sa {id} {:?}\n", p.query_sa_data(h).unwrap());
-            }
-        }
-        let spis: Vec<_> = p.reserved_spis().collect();
-        s += &format!(
-            "spis {spis:?} table {} events {} mask {} pending {}\n",
-            p.store().table().len(),
-            p.events().len(),
-            p.events().mask(),
+        format!(
+            "{} table {} pending {}\n",
+            ipsecov2_ioctl::testing::snapshot(&self.plane),
+            self.plane.store().table().len(),
             self.disp.pending()
-        );
-        s
+        )
     }
 }
 

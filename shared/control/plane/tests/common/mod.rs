@@ -102,23 +102,9 @@ pub fn protect(p: &mut Plane, spd: SpdHandle, id: u32, prio: u32) -> PolicyHandl
 
 /// A cheap fingerprint of everything observable, to check that a refused call changed nothing.
 pub fn snapshot(p: &Plane) -> String {
-    let mut s = String::new();
-    for spd in p.query_spds() {
-        s += &format!("{spd:?} {:?}\n", p.query_spd_bindings(spd.handle).unwrap());
-        for (id, h) in p.query_policies(spd.handle).unwrap() {
-            s += &format!("  {id} {h:?} {:?}\n", p.query_policy_data(h).unwrap());
-            let binds: Vec<_> = p.query_policy_bindings(h).unwrap().collect();
-            s += &format!("  binds {binds:?}\n");
-        }
-        for (id, h) in p.query_sas(spd.handle).unwrap() {
-            s += &format!("  sa {id} {h:?} {:?}\n", p.query_sa_data(h).unwrap());
-        }
-    }
-    let spis: Vec<_> = p.reserved_spis().collect();
-    s += &format!(
-        "spis {spis:?} table {} events {}\n",
-        p.store().table().len(),
-        p.events().len()
-    );
-    s
+    format!(
+        "{} table {}\n",
+        ipsecov2_ioctl::testing::snapshot(p),
+        p.store().table().len()
+    )
 }
