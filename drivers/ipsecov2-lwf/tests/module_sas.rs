@@ -6,11 +6,8 @@
 
 use std::cell::RefCell;
 
-use ipsecov2_control_plane::{
-    algo, sa_flags, Action, ControlPlane, Direction, Interface, IpAddr, Limits, PolicyHandle,
-    PolicySpec, PortRange, SaAddRequest, SaHandle, SaParams, SaStore, Selector, SelectorAddr,
-    TunnelEndpoints, UdpPorts,
-};
+use ipsecov2_control_plane::{ControlPlane, Direction, Interface, Limits, PolicyHandle, SaStore};
+use ipsecov2_ioctl::testing::{esp, protect_any, sa_add_request};
 use ipsecov2_lwf::module_sas::{ModuleHost, ModuleSas, MAX_MODULES};
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_oid::SaBackend;
@@ -44,50 +41,6 @@ fn table_len(p: &ControlPlane<ModuleSas<Host>>, slot: usize) -> Option<usize> {
     p.store().host().with_sas(slot, |s| s.table().len())
 }
 
-const SHA1_KEY: [u8; 20] = [0x22; 20];
-const AES_KEY: [u8; 16] = [0x11; 16];
-
-fn esp(spi: u32) -> SaParams<'static> {
-    SaParams {
-        spi,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs: 0,
-        hard_secs: 0,
-        tunnel: TunnelEndpoints {
-            src: IpAddr::V4([0; 4]),
-            dst: IpAddr::V4([0; 4]),
-        },
-        auth_key: &SHA1_KEY,
-        auth_key_bits: 160,
-        enc_key: &AES_KEY,
-        enc_key_bits: 128,
-        replay_window: 8,
-    }
-}
-
-fn selector() -> Selector {
-    Selector {
-        rule_flags: 0,
-        ip_version: 4,
-        protocol: 0,
-        src: SelectorAddr::Prefix {
-            addr: IpAddr::V4([10, 0, 0, 0]),
-            len: 8,
-        },
-        dst: SelectorAddr::Prefix {
-            addr: IpAddr::V4([192, 168, 1, 0]),
-            len: 24,
-        },
-        src_port: PortRange::ANY,
-        dst_port: PortRange::ANY,
-    }
-}
-
 /// A plane over the store with modules in `slots`, an outbound SPD on all of them and one
 /// protecting policy; returns the plane and the policy.
 fn setup(slots: &[(usize, usize)]) -> (ControlPlane<ModuleSas<Host>>, PolicyHandle) {
@@ -112,37 +65,15 @@ fn setup_with(
         ifs.push(index);
     }
     let spd = p.spd_create(Direction::Outbound, &ifs, 1).unwrap();
-    let s = [selector()];
-    let spec = PolicySpec {
-        id: 7,
-        action: Action::Protect,
-        selectors: &s,
-    };
-    let policy = p
-        .policy_create(&spec, &[spd], &[1], Direction::Outbound)
-        .unwrap();
+    let policy = protect_any(&mut p, spd, 7, 1).unwrap();
     (p, policy)
-}
-
-fn add<'a>(policy: PolicyHandle, id: u32, sas: &'a [SaParams<'a>]) -> SaAddRequest<'a> {
-    SaAddRequest {
-        policy,
-        sa_id: id,
-        sas,
-        udp: UdpPorts::default(),
-        selectors: &[],
-        previous: SaHandle::INVALID,
-        direction: Direction::Outbound,
-        acquire_context: 0,
-        vendor_hint: 0,
-    }
 }
 
 #[test]
 fn a_bundle_lands_in_every_attached_module_and_leaves_them_all() {
     let (mut p, policy) = setup(&[(0, 8), (3, 8)]);
     let bundle = [esp(0x1000)];
-    let sa = p.sa_add(&add(policy, 1, &bundle)).unwrap();
+    let sa = p.sa_add(&sa_add_request(policy, 1, &bundle)).unwrap();
     assert_eq!(table_len(&p, 0), Some(1));
     assert_eq!(table_len(&p, 3), Some(1));
     assert_eq!(p.store().len(), 1);
@@ -171,9 +102,9 @@ fn a_module_that_refuses_undoes_the_others_and_nothing_changes() {
     // Slot 1's table holds one SA: the second bundle fits slot 0 but not slot 1.
     let (mut p, policy) = setup(&[(0, 8), (1, 1)]);
     let first = [esp(0x1000)];
-    p.sa_add(&add(policy, 1, &first)).unwrap();
+    p.sa_add(&sa_add_request(policy, 1, &first)).unwrap();
     let second = [esp(0x2000)];
-    assert!(p.sa_add(&add(policy, 2, &second)).is_err());
+    assert!(p.sa_add(&sa_add_request(policy, 2, &second)).is_err());
     assert_eq!(table_len(&p, 0), Some(1));
     assert_eq!(table_len(&p, 1), Some(1));
     assert_eq!(p.store().len(), 1);
@@ -185,17 +116,9 @@ fn no_module_attached_is_the_datapath_full() {
     let mut p = ControlPlane::new(store, Limits::default()).unwrap();
     p.attach_interface(Interface { luid: 1, index: 5 }).unwrap();
     let spd = p.spd_create(Direction::Outbound, &[5], 1).unwrap();
-    let s = [selector()];
-    let spec = PolicySpec {
-        id: 7,
-        action: Action::Protect,
-        selectors: &s,
-    };
-    let policy = p
-        .policy_create(&spec, &[spd], &[1], Direction::Outbound)
-        .unwrap();
+    let policy = protect_any(&mut p, spd, 7, 1).unwrap();
     let bundle = [esp(0x1000)];
-    let err = p.sa_add(&add(policy, 1, &bundle)).unwrap_err();
+    let err = p.sa_add(&sa_add_request(policy, 1, &bundle)).unwrap_err();
     assert_eq!(err.code(), 604);
 }
 
@@ -203,10 +126,15 @@ fn no_module_attached_is_the_datapath_full() {
 fn the_store_is_bounded_and_a_detached_module_is_forgotten() {
     let (mut p, policy) = setup_with(1, &[(2, 8)]);
     let b1 = [esp(0x1000)];
-    let sa = p.sa_add(&add(policy, 1, &b1)).unwrap();
+    let sa = p.sa_add(&sa_add_request(policy, 1, &b1)).unwrap();
     // The store's own capacity is the datapath's "full" (604), and the module is untouched.
     let b2 = [esp(0x2000)];
-    assert_eq!(p.sa_add(&add(policy, 2, &b2)).unwrap_err().code(), 604);
+    assert_eq!(
+        p.sa_add(&sa_add_request(policy, 2, &b2))
+            .unwrap_err()
+            .code(),
+        604
+    );
     assert_eq!(table_len(&p, 2), Some(1));
     let offload = p.query_sa_data(sa).unwrap().offload;
     assert!(p.store().counters(offload).is_some());

@@ -5,30 +5,21 @@
 
 use criterion::{criterion_main, Criterion, Throughput};
 use ipsecov2_control_plane::{
-    algo, sa_flags, Action, ControlPlane, Direction, Interface, IpAddr, Limits, PortRange,
-    SaParams, Selector, SelectorAddr, TunnelEndpoints, UdpPorts,
+    Action, ControlPlane, Direction, Interface, Limits, PortRange, SaParams, Selector,
 };
-use ipsecov2_ioctl::client::{self, SaAdd};
+use ipsecov2_ioctl::client;
+use ipsecov2_ioctl::testing::{esp, prefix_selector, sa_add_message};
 use ipsecov2_ioctl::{Completion, Dispatcher, DispatcherConfig, Ioctl};
 use ipsecov2_offload_sa::OffloadSas;
 use ipsecov2_satable::{HostSaTable, TableSeed};
 
 fn selector() -> Selector {
-    Selector {
-        rule_flags: 0,
-        ip_version: 4,
-        protocol: 6,
-        src: SelectorAddr::Prefix {
-            addr: IpAddr::V4([10, 0, 0, 0]),
-            len: 8,
-        },
-        dst: SelectorAddr::Prefix {
-            addr: IpAddr::V4([192, 168, 0, 0]),
-            len: 16,
-        },
-        src_port: PortRange::ANY,
-        dst_port: PortRange::one(443),
-    }
+    prefix_selector(
+        ([10, 0, 0, 0], 8),
+        ([192, 168, 0, 0], 16),
+        6,
+        PortRange::one(443),
+    )
 }
 
 fn handle(out: &[u8]) -> u32 {
@@ -83,38 +74,12 @@ fn bench(c: &mut Criterion) {
             );
         });
     });
-    let sa = SaParams {
-        spi: 0x1000,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs: 0,
-        hard_secs: 0,
-        tunnel: TunnelEndpoints {
-            src: IpAddr::V4([0; 4]),
-            dst: IpAddr::V4([0; 4]),
-        },
+    let sas = [SaParams {
         auth_key: &[7; 20],
-        auth_key_bits: 160,
         enc_key: &[9; 16],
-        enc_key_bits: 128,
-        replay_window: 8,
-    };
-    let sas = [sa];
-    let add = client::sa_add(&SaAdd {
-        policy: holder,
-        sa_id: 7,
-        sas: &sas,
-        udp: UdpPorts::default(),
-        selectors: &[],
-        previous: 0,
-        direction: Direction::Outbound,
-        acquire_context: 0,
-        vendor_hint: 0,
-    });
+        ..esp(0x1000)
+    }];
+    let add = sa_add_message(holder, 7, &sas);
     g.bench_function("sa_add_remove", |b| {
         b.iter(|| {
             call(&mut plane, Ioctl::SaAdd, &add, &mut out);

@@ -26,6 +26,8 @@ pub mod error;
 pub mod reply;
 pub mod request;
 pub mod response;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wire;
 
 pub use codes::{Family, Ioctl};

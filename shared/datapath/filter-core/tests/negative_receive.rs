@@ -56,11 +56,7 @@ fn tampered_ah_transport_and_tunnel() {
     ] {
         let inner = if proto == 4 {
             // A small IPv4 packet as the tunnel payload.
-            let mut i = vec![
-                0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-            ];
-            i.extend_from_slice(&[0, 1, 0, 2, 0, 8, 0, 0]);
-            i
+            inner_ipv4()
         } else {
             rng.bytes(30)
         };
@@ -120,18 +116,7 @@ fn unknown_spi_and_non_ipsec_go_up_untouched() {
     let f = frame(&V4, &p.layer, 5, &rng.bytes(20), 6);
     let mut wire = protect(&mut rng, &p, &f);
     wire[ETH + 20 + 3] ^= 0x40; // SPI
-    let plain = frame(
-        &V4,
-        &Layer {
-            esp: None,
-            ah: None,
-            udp: false,
-        },
-        1,
-        &rng.bytes(20),
-        17,
-    )
-    .frame;
+    let plain = frame(&V4, &PLAIN, 1, &rng.bytes(20), 17).frame;
     let arp = {
         let mut a = plain.clone();
         a[12..14].copy_from_slice(&[0x08, 0x06]);
@@ -181,21 +166,7 @@ fn protocol_mismatch() {
         &rx,
         &bundle(BundleSpec::esp(&e, 0x5000).with_ah(&a, 0x5001).inbound()),
     );
-    let layer = Layer {
-        esp: Some((e.shape, 0x5000)),
-        ah: None,
-        udp: false,
-    };
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let pool = HostTxPool::new(1, 512);
-    let (sent, _o) = send_through(
-        &tx,
-        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!()
-    };
+    let w = &protect_small(&tx, &mut rng, &esp_layer(e.shape, 0x5000), h);
     let got = receive_through(&rx, &mut rng, w, 0);
     assert_eq!(got[0].0.status, CRYPTO_INVALID_PROTOCOL);
     assert!(got[0].0.crypto_done);
@@ -208,19 +179,10 @@ fn protocol_mismatch() {
     );
     add(&rx, &bundle(BundleSpec::esp(&e, 0x6000).inbound()));
     let layer = Layer {
-        esp: Some((e.shape, 0x6000)),
-        ah: None,
         udp: true,
+        ..esp_layer(e.shape, 0x6000)
     };
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let (sent, _o) = send_through(
-        &tx,
-        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!()
-    };
+    let w = &protect_small(&tx, &mut rng, &layer, h);
     assert_eq!(
         receive_through(&rx, &mut rng, w, 0)[0].0.status,
         CRYPTO_INVALID_PROTOCOL
@@ -238,21 +200,7 @@ fn wildcard_destination_inbound_sa() {
     let mut inbound = bundle(BundleSpec::esp(&e, 0x6100).inbound());
     inbound.dst = [0; 16];
     assert_ne!(add(&rx, &inbound), 0);
-    let layer = Layer {
-        esp: Some((e.shape, 0x6100)),
-        ah: None,
-        udp: false,
-    };
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let pool = HostTxPool::new(1, 512);
-    let (sent, _o) = send_through(
-        &tx,
-        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!()
-    };
+    let w = &protect_small(&tx, &mut rng, &esp_layer(e.shape, 0x6100), h);
     let got = receive_through(&rx, &mut rng, w, 0);
     assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
     assert!(got[0].0.crypto_done);
@@ -269,21 +217,7 @@ fn esn_high_bits_enter_the_icv_and_update_sa_changes_them() {
     let mut inbound = bundle(BundleSpec::esp(&e, 0x6200).inbound().esn());
     inbound.sa[0].seq_high = 8;
     let ih = add(&rx, &inbound);
-    let layer = Layer {
-        esp: Some((e.shape, 0x6200)),
-        ah: None,
-        udp: false,
-    };
-    let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
-    let pool = HostTxPool::new(1, 512);
-    let (sent, _o) = send_through(
-        &tx,
-        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!()
-    };
+    let w = &protect_small(&tx, &mut rng, &esp_layer(e.shape, 0x6200), h);
     assert_eq!(
         receive_through(&rx, &mut rng, w, 0)[0].0.status,
         CRYPTO_TRANSPORT_ESP_AUTH_FAILED
@@ -310,11 +244,7 @@ fn esp_tunnel_auth_failure_code_after_the_mode_is_known() {
     let mut rng = SplitMix64::new(22);
     let e = esp_cbc();
     let p = pair(Some(&e), None, false);
-    let mut inner = vec![
-        0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-    ];
-    inner.extend_from_slice(&[0, 1, 0, 2, 0, 8, 0, 0]);
-    let f = frame(&V4, &p.layer, 5, &inner, 4);
+    let f = frame(&V4, &p.layer, 5, &inner_ipv4(), 4);
     let wire = protect(&mut rng, &p, &f);
     let mut bad = wire.clone();
     let last = bad.len() - 1;
@@ -344,32 +274,17 @@ fn transport_over_tunnel_inner_failure() {
     add(&rx, &inner_sa);
     let f = frame_tunnel(
         &V4,
-        &Layer {
-            esp: Some((t.shape, 0xb000)),
-            ah: None,
-            udp: false,
-        },
+        &esp_layer(t.shape, 0xb000),
         &Ip {
             v6: true,
             extras: true,
         },
-        &Layer {
-            esp: Some((pe.shape, 0xb001)),
-            ah: None,
-            udp: false,
-        },
+        &esp_layer(pe.shape, 0xb001),
         4,
         &rng.bytes(33),
     );
     let pool = HostTxPool::new(1, 1024);
-    let (sent, _o) = send_through(
-        &tx,
-        &[send_nbl(&mut rng, &[&f.frame], ph, th, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!("{sent:?}")
-    };
+    let w = &protected(&tx, &mut rng, &f, (ph, th), &pool);
     let got = receive_through(&rx, &mut rng, w, 0);
     let v = got[0].0;
     // The transport layer was checked (and failed): NextCryptoDone is set

@@ -54,13 +54,13 @@ fn unknown_and_inbound_handles_complete_with_failure() {
         &mut ipsecov2_oid::InfoBuffer::new(&mut del, build::BASE),
     )
     .unwrap();
-    let (sent, _o) = send_through(
+    let sent = send_one(
         &p.tx,
-        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info)],
+        send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info),
         &pool,
     );
     assert_eq!(
-        sent[0],
+        sent,
         Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::UnknownHandle)
     );
 }
@@ -80,17 +80,7 @@ fn mixed_chains_keep_order() {
         for _ in 0..n {
             match rng.next_u64() % 3 {
                 0 => {
-                    let plain = frame(
-                        &V4,
-                        &Layer {
-                            esp: None,
-                            ah: None,
-                            udp: false,
-                        },
-                        1,
-                        &rng.bytes(30),
-                        17,
-                    );
+                    let plain = frame(&V4, &PLAIN, 1, &rng.bytes(30), 17);
                     // Stale header info with no handle must not reach the NIC.
                     specs.push(send_nbl(
                         &mut rng,
@@ -140,85 +130,63 @@ fn pool_exhaustion_lso_and_header_info_mismatch() {
     let p = pair(Some(&e), None, false);
     let f = frame(&V4, &p.layer, 1, &rng.bytes(30), 6);
     let pool = HostTxPool::new(1, 1024);
-    let (sent, _o) = send_through(
+    // One NBL of one NET_BUFFER on the pair's SA.
+    let send = |rng: &mut SplitMix64, frame: &[u8], header_info: u32, pool: &HostTxPool| {
+        send_one(
+            &p.tx,
+            send_nbl(rng, &[frame], p.handle, 0, header_info),
+            pool,
+        )
+    };
+    let sent = send_one(
         &p.tx,
-        &[send_nbl(
-            &mut rng,
-            &[&f.frame, &f.frame],
-            p.handle,
-            0,
-            f.header_info,
-        )],
+        send_nbl(&mut rng, &[&f.frame, &f.frame], p.handle, 0, f.header_info),
         &pool,
     );
     assert_eq!(
-        sent[0],
+        sent,
         Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted)
     );
     assert_eq!(pool.free_count(), 1, "the staged buffer went back");
     // Too large for the buffers.
     let small = HostTxPool::new(4, 32);
-    let (sent, _o) = send_through(
-        &p.tx,
-        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info)],
-        &small,
-    );
     assert_eq!(
-        sent[0],
+        send(&mut rng, &f.frame, f.header_info, &small),
         Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted)
     );
     // Slot 12 disagreeing with the framed trailer.
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
     h.set_transmit_next_header(17);
-    let (sent, _o) = send_through(
-        &p.tx,
-        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0)],
-        &pool,
-    );
     assert_eq!(
-        sent[0],
+        send(&mut rng, &f.frame, h.0, &pool),
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch)
     );
     // No ESP offset: the header is found by parsing (docs/tcpip-reading.md, point 4).
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
     h.set_transmit_esp_header_offset(0);
-    let (sent, _o) = send_through(
-        &p.tx,
-        &[send_nbl(&mut rng, &[&f.frame], p.handle, 0, h.0)],
-        &pool,
-    );
-    assert!(matches!(sent[0], Sent::Protected(_)), "{sent:?}");
+    let sent = send(&mut rng, &f.frame, h.0, &pool);
+    assert!(matches!(sent, Sent::Protected(_)), "{sent:?}");
     // An ESP header carrying another SPI than the SA's.
     let mut other = f.frame.clone();
     // IPv4 without options: ESP right after the 20-byte header.
     other[ETH + 20] ^= 0x40;
-    let (sent, _o) = send_through(
-        &p.tx,
-        &[send_nbl(&mut rng, &[&other], p.handle, 0, f.header_info)],
-        &pool,
-    );
     assert_eq!(
-        sent[0],
+        send(&mut rng, &other, f.header_info, &pool),
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::SpiMismatch)
     );
     // LSO requested together with IPsec.
     let mut spec = send_nbl(&mut rng, &[&f.frame], p.handle, 0, f.header_info);
     spec.info.push((TcpLargeSendNetBufferListInfo, 1460 << 8));
-    let (sent, _o) = send_through(&p.tx, &[spec], &pool);
+    let sent = send_one(&p.tx, spec, &pool);
     assert_eq!(
-        sent[0],
+        sent,
         Sent::Completed(NDIS_STATUS_NOT_SUPPORTED, SendDrop::LsoNotSupported)
     );
     // Not an IP frame.
     let mut arp = f.frame.clone();
     arp[12..14].copy_from_slice(&[0x08, 0x06]);
-    let (sent, _o) = send_through(
-        &p.tx,
-        &[send_nbl(&mut rng, &[&arp], p.handle, 0, f.header_info)],
-        &pool,
-    );
     assert_eq!(
-        sent[0],
+        send(&mut rng, &arp, f.header_info, &pool),
         Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::Frame(FrameError::NotIp))
     );
 }
@@ -247,20 +215,16 @@ fn iv_exhaustion_requests_sa_deletion() {
         .get(ipsecov2_satable::OffloadHandle::from_u64(out).unwrap())
         .unwrap();
     sa.esp.as_ref().unwrap().sa.set_iv_counter(u64::MAX);
-    let layer = Layer {
-        esp: Some((e.shape, 0x8100)),
-        ah: None,
-        udp: false,
-    };
+    let layer = esp_layer(e.shape, 0x8100);
     let f = frame(&V4, &layer, 1, &rng.bytes(10), 6);
     let pool = HostTxPool::new(1, 512);
-    let (sent, _o) = send_through(
+    let sent = send_one(
         &m,
-        &[send_nbl(&mut rng, &[&f.frame], out, 0, f.header_info)],
+        send_nbl(&mut rng, &[&f.frame], out, 0, f.header_info),
         &pool,
     );
     assert_eq!(
-        sent[0],
+        sent,
         Sent::Completed(
             NDIS_STATUS_RESOURCES,
             SendDrop::Crypto(ipsec_engine::PacketError::IvExhausted)
@@ -268,17 +232,7 @@ fn iv_exhaustion_requests_sa_deletion() {
     );
     assert_eq!(m.delete_requests.pending().collect::<Vec<_>>(), vec![out]);
     // The peer's packet to us, with addresses swapped.
-    let mut g = frame(
-        &V4,
-        &Layer {
-            esp: Some((e.shape, 0x8200)),
-            ah: None,
-            udp: false,
-        },
-        1,
-        &rng.bytes(10),
-        6,
-    );
+    let mut g = frame(&V4, &esp_layer(e.shape, 0x8200), 1, &rng.bytes(10), 6);
     let ip = ETH;
     let (a, b) = (
         g.frame[ip + 12..ip + 16].to_vec(),
@@ -286,14 +240,7 @@ fn iv_exhaustion_requests_sa_deletion() {
     );
     g.frame[ip + 12..ip + 16].copy_from_slice(&b);
     g.frame[ip + 16..ip + 20].copy_from_slice(&a);
-    let (sent, _o) = send_through(
-        &peer,
-        &[send_nbl(&mut rng, &[&g.frame], ph, 0, g.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!("{sent:?}")
-    };
+    let w = &protected(&peer, &mut rng, &g, (ph, 0), &pool);
     let got = receive_through(&m, &mut rng, w, 0);
     assert_eq!(got[0].0.status, CRYPTO_SUCCESS);
     assert!(got[0].0.delete_req);

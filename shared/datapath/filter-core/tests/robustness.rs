@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::pair::*;
 use common::*;
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::{DatapathCounters, HostTxPool};
@@ -120,14 +121,7 @@ fn mutated_frames_never_panic_on_either_path() {
         assert_eq!(sent.len(), 6);
         assert_eq!(pool.free_count(), pool.count());
         // Receive: mutated protected frames.
-        let (ok, _o) = send_through(
-            &tx,
-            &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
-            &pool,
-        );
-        let Sent::Protected(w) = &ok[0] else {
-            panic!("{ok:?}")
-        };
+        let w = &protected(&tx, &mut rng, &f, (h, 0), &pool);
         let frames: Vec<Vec<u8>> = (0..8).map(|_| mutate(&mut rng, &w[0])).collect();
         let got = receive_through(&rx, &mut rng, &frames, 0);
         for ((view, bytes), sent) in got.iter().zip(&frames) {
@@ -152,8 +146,8 @@ fn random_bytes_never_panic() {
             b[14] = 0x45;
         }
         let hi = rng.next_u64() as u32;
-        let (sent, _o) = send_through(&m, &[send_nbl(&mut rng, &[&b], 0x1234, 0, hi)], &pool);
-        assert!(matches!(sent[0], Sent::Completed(..)));
+        let sent = send_one(&m, send_nbl(&mut rng, &[&b], 0x1234, 0, hi), &pool);
+        assert!(matches!(sent, Sent::Completed(..)));
         let got = receive_through(&m, &mut rng, &[b.clone()], 0);
         assert_eq!(got[0].0, UNTOUCHED);
         assert_eq!(got[0].1, b);
@@ -170,29 +164,9 @@ fn frames_larger_than_scratch_are_left_to_tcpip() {
     let rx = core();
     let h = add(&tx, &bundle(BundleSpec::esp(e, 0x4444)));
     add(&rx, &bundle(BundleSpec::esp(e, 0x4444).inbound()));
-    let f = frame(
-        &Ip {
-            v6: false,
-            extras: false,
-        },
-        &Layer {
-            esp: Some((e.shape, 0x4444)),
-            ah: None,
-            udp: false,
-        },
-        1,
-        &rng.bytes(600),
-        6,
-    );
+    let f = frame(&V4, &esp_layer(e.shape, 0x4444), 1, &rng.bytes(600), 6);
     let pool = HostTxPool::new(1, 2048);
-    let (sent, _o) = send_through(
-        &tx,
-        &[send_nbl(&mut rng, &[&f.frame], h, 0, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(w) = &sent[0] else {
-        panic!()
-    };
+    let w = &protected(&tx, &mut rng, &f, (h, 0), &pool);
     let mut other = w[0].clone();
     other[ETH + 20] ^= 0x10; // another SPI
     let specs: Vec<NblSpec> = [w[0].clone(), other.clone()]

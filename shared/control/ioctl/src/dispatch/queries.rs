@@ -1,13 +1,14 @@
 //! The query family: SPDs, policies, SAs and their bindings and data, handles by ID.
 
 use ipsecov2_control_plane::{
-    ControlPlane, PlaneError, PolicyHandle, SaHandle, SaStore, SpdBindings, SpdHandle, NPF_NO_ERROR,
+    ControlPlane, PlaneError, PolicyHandle, SaHandle, SaStore, SpdBindings, SpdHandle, SpdIdentity,
+    NPF_NO_ERROR,
 };
 
 use crate::error::DispatchError;
-use crate::request::Request;
+use crate::request::{Request, U32s};
 use crate::response::{self, status_only, with_header};
-use crate::wire::{SA_LEN, SELECTOR_LEN};
+use crate::wire::{Writer, SA_LEN, SELECTOR_LEN};
 
 use super::respond::{need, plain, respond, too_small};
 
@@ -23,13 +24,7 @@ pub(super) fn run<S: SaStore>(
             let n = plane.query_spds().count();
             need(out, with_header(4 + 12 * n))?;
             respond(out, Ok(()), |w, ()| {
-                w.u32(u32::try_from(n).unwrap_or(0))?;
-                for s in plane.query_spds() {
-                    w.u32(s.id)?;
-                    w.u32(s.handle.0)?;
-                    w.u32(s.direction.to_u32())?;
-                }
-                Ok(())
+                spd_identities(w, n, plane.query_spds())
             })
         }
         Request::QuerySpdBindings { spd } => {
@@ -63,12 +58,7 @@ pub(super) fn run<S: SaStore>(
             need(out, with_header(4 + 8 * n))?;
             let r = plane.query_policies(SpdHandle(spd));
             respond(out, plain(r), |w, it| {
-                w.u32(u32::try_from(n).unwrap_or(0))?;
-                for (id, h) in it {
-                    w.u32(id)?;
-                    w.u32(h.0)?;
-                }
-                Ok(())
+                id_handles(w, n, it.map(|(id, h)| (id, h.0)))
             })
         }
         Request::QueryPolicyBindings { policy } => {
@@ -77,27 +67,14 @@ pub(super) fn run<S: SaStore>(
                 .map_or(0, Iterator::count);
             need(out, with_header(4 + 12 * n))?;
             let r = plane.query_policy_bindings(PolicyHandle(policy));
-            respond(out, plain(r), |w, it| {
-                w.u32(u32::try_from(n).unwrap_or(0))?;
-                for s in it {
-                    w.u32(s.id)?;
-                    w.u32(s.handle.0)?;
-                    w.u32(s.direction.to_u32())?;
-                }
-                Ok(())
-            })
+            respond(out, plain(r), |w, it| spd_identities(w, n, it))
         }
         Request::QueryAllSas { spd } => {
             let n = plane.query_sas(SpdHandle(spd)).map_or(0, Iterator::count);
             need(out, with_header(4 + 8 * n))?;
             let r = plane.query_sas(SpdHandle(spd));
             respond(out, plain(r), |w, it| {
-                w.u32(u32::try_from(n).unwrap_or(0))?;
-                for (id, h) in it {
-                    w.u32(id)?;
-                    w.u32(h.0)?;
-                }
-                Ok(())
+                id_handles(w, n, it.map(|(id, h)| (id, h.0)))
             })
         }
         Request::QueryPolicyData { policy } => {
@@ -144,7 +121,7 @@ pub(super) fn run<S: SaStore>(
         Request::QuerySpdHandle { ids } => {
             need(out, with_header(4 + 16 * ids.len()))?;
             respond(out, Ok(()), |w, ()| {
-                w.u32(u32::try_from(ids.len()).unwrap_or(0))?;
+                w.u32(count(ids.len()))?;
                 for id in ids.iter() {
                     let r = plane.query_spd_handle(id);
                     w.u32(id)?;
@@ -158,14 +135,7 @@ pub(super) fn run<S: SaStore>(
         Request::QueryPolicyHandle { ids } => {
             need(out, with_header(4 + 12 * ids.len()))?;
             respond(out, Ok(()), |w, ()| {
-                w.u32(u32::try_from(ids.len()).unwrap_or(0))?;
-                for id in ids.iter() {
-                    let r = plane.query_policy_handle(id);
-                    w.u32(id)?;
-                    w.u32(r.map_or(0, |h| h.0))?;
-                    w.u32(r.err().map_or(NPF_NO_ERROR, PlaneError::code))?;
-                }
-                Ok(())
+                handles_by_id(w, &ids, |id| plane.query_policy_handle(id).map(|h| h.0))
             })
         }
         Request::QuerySaHandle { policy, ids } => {
@@ -175,17 +145,61 @@ pub(super) fn run<S: SaStore>(
                 return status_only(out, e.code(), 0).map_err(too_small);
             }
             respond(out, Ok(()), |w, ()| {
-                w.u32(u32::try_from(ids.len()).unwrap_or(0))?;
-                for id in ids.iter() {
-                    let r = plane.query_sa_handle(p, id);
-                    w.u32(id)?;
-                    w.u32(r.map_or(0, |h| h.0))?;
-                    w.u32(r.err().map_or(NPF_NO_ERROR, PlaneError::code))?;
-                }
-                Ok(())
+                handles_by_id(w, &ids, |id| plane.query_sa_handle(p, id).map(|h| h.0))
             })
         }
         // The decoder gives this family no other request.
         _ => Err(DispatchError::UnknownIoctl(code)),
     }
+}
+
+/// A count as written on the wire (0 for one that cannot be, which no list reaches).
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(0)
+}
+
+/// The body of AllSPDs and AllPolicyBindings: a count, then per SPD its ID, handle and direction.
+fn spd_identities(
+    w: &mut Writer<'_>,
+    n: usize,
+    spds: impl Iterator<Item = SpdIdentity>,
+) -> Result<(), usize> {
+    w.u32(count(n))?;
+    for s in spds {
+        w.u32(s.id)?;
+        w.u32(s.handle.0)?;
+        w.u32(s.direction.to_u32())?;
+    }
+    Ok(())
+}
+
+/// The body of AllPolicies and AllSAs: a count, then per entry its ID and handle.
+fn id_handles(
+    w: &mut Writer<'_>,
+    n: usize,
+    entries: impl Iterator<Item = (u32, u32)>,
+) -> Result<(), usize> {
+    w.u32(count(n))?;
+    for (id, h) in entries {
+        w.u32(id)?;
+        w.u32(h)?;
+    }
+    Ok(())
+}
+
+/// The body of PolicyHandle and SAHandle: a count, then per ID the ID, the handle `lookup` finds
+/// (0 when none) and its status.
+fn handles_by_id(
+    w: &mut Writer<'_>,
+    ids: &U32s<'_>,
+    lookup: impl Fn(u32) -> Result<u32, PlaneError>,
+) -> Result<(), usize> {
+    w.u32(count(ids.len()))?;
+    for id in ids.iter() {
+        let r = lookup(id);
+        w.u32(id)?;
+        w.u32(r.unwrap_or(0))?;
+        w.u32(r.err().map_or(NPF_NO_ERROR, PlaneError::code))?;
+    }
+    Ok(())
 }

@@ -6,10 +6,10 @@ pub mod harness;
 pub mod seeds;
 
 use ipsecov2_control_plane::{
-    algo, sa_flags, ControlPlane, Direction, Interface, IpAddr, Limits, PortRange, SaParams,
-    Selector, SelectorAddr, TunnelEndpoints, UdpPorts,
+    ControlPlane, Direction, Interface, IpAddr, Limits, PortRange, Selector, SelectorAddr,
 };
-use ipsecov2_ioctl::client::{self, Response, SaAdd};
+use ipsecov2_ioctl::client::{self, Response};
+pub use ipsecov2_ioctl::testing::{esp, sa_add_message as sa_add};
 use ipsecov2_ioctl::{Completion, DispatchError, Dispatcher, DispatcherConfig, Ioctl};
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_satable::{HostSaTable, StdRwLock, TableSeed, TableState};
@@ -130,28 +130,12 @@ impl Rig {
     }
 
     pub fn snapshot(&self) -> String {
-        let p = &self.plane;
-        let mut s = String::new();
-        for spd in p.query_spds() {
-            s += &format!("{spd:?} {:?}\n", p.query_spd_bindings(spd.handle).unwrap());
-            for (id, h) in p.query_policies(spd.handle).unwrap() {
-                s += &format!("  {id} {:?}\n", p.query_policy_data(h).unwrap());
-                let b: Vec<_> = p.query_policy_bindings(h).unwrap().collect();
-                s += &format!("  {b:?}\n");
-            }
-            for (id, h) in p.query_sas(spd.handle).unwrap() {
-                s += &format!("  sa {id} {:?}\n", p.query_sa_data(h).unwrap());
-            }
-        }
-        let spis: Vec<_> = p.reserved_spis().collect();
-        s += &format!(
-            "spis {spis:?} table {} events {} mask {} pending {}\n",
-            p.store().table().len(),
-            p.events().len(),
-            p.events().mask(),
+        format!(
+            "{} table {} pending {}\n",
+            ipsecov2_ioctl::testing::snapshot(&self.plane),
+            self.plane.store().table().len(),
             self.disp.pending()
-        );
-        s
+        )
     }
 }
 
@@ -175,44 +159,4 @@ pub fn any_sel() -> Selector {
         src_port: PortRange::ANY,
         dst_port: PortRange::ANY,
     }
-}
-
-pub const AES_KEY: [u8; 16] = [0x11; 16];
-pub const SHA1_KEY: [u8; 20] = [0x22; 20];
-
-pub fn esp(spi: u32) -> SaParams<'static> {
-    SaParams {
-        spi,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs: 0,
-        hard_secs: 0,
-        tunnel: TunnelEndpoints {
-            src: v4(0, 0, 0, 0),
-            dst: v4(0, 0, 0, 0),
-        },
-        auth_key: &SHA1_KEY,
-        auth_key_bits: 160,
-        enc_key: &AES_KEY,
-        enc_key_bits: 128,
-        replay_window: 8,
-    }
-}
-
-pub fn sa_add(policy: u32, sa_id: u32, sas: &[SaParams<'_>]) -> Vec<u8> {
-    client::sa_add(&SaAdd {
-        policy,
-        sa_id,
-        sas,
-        udp: UdpPorts::default(),
-        selectors: &[],
-        previous: 0,
-        direction: Direction::Outbound,
-        acquire_context: 0,
-        vendor_hint: 0,
-    })
 }

@@ -1,10 +1,15 @@
 //! Fixtures: a control plane over a real offload SA table, attached interfaces, selectors and SAs.
-#![allow(dead_code)]
+// Each test binary uses a part of the fixtures, and of the shared ones it re-exports.
+#![allow(dead_code, unused_imports)]
 
 use ipsecov2_control_plane::{
-    algo, sa_flags, Action, ControlPlane, Direction, Interface, IpAddr, Limits, PacketFields,
-    PolicyHandle, PolicySpec, PortRange, SaAddRequest, SaHandle, SaParams, Selector, SelectorAddr,
-    SpdHandle, TunnelEndpoints, UdpPorts,
+    algo, sa_flags, ControlPlane, Direction, Interface, IpAddr, Limits, PacketFields, PolicyHandle,
+    PortRange, SaParams, Selector, SelectorAddr, SpdHandle,
+};
+// The fixtures every control-plane crate shares: ESP AES-128-CBC + HMAC-SHA1-96 in transport
+// mode, 10.0.0.0/8 → 192.168.1.0/24 with any protocol and port, the outbound SA_Add request.
+pub use ipsecov2_ioctl::testing::{
+    any_selector as any_sel, esp, protect_any, sa_add_request as add_req,
 };
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_satable::{HostSaTable, StdRwLock, TableSeed, TableState};
@@ -57,16 +62,6 @@ pub fn sel(src: (IpAddr, u8), dst: (IpAddr, u8), protocol: u8, dports: PortRange
     }
 }
 
-/// 10.0.0.0/8 → 192.168.1.0/24, any protocol and port.
-pub fn any_sel() -> Selector {
-    sel(
-        (v4(10, 0, 0, 0), 8),
-        (v4(192, 168, 1, 0), 24),
-        0,
-        PortRange::ANY,
-    )
-}
-
 pub fn packet(src: IpAddr, dst: IpAddr, protocol: u8, sport: u16, dport: u16) -> PacketFields {
     PacketFields {
         protocol,
@@ -77,33 +72,7 @@ pub fn packet(src: IpAddr, dst: IpAddr, protocol: u8, sport: u16, dport: u16) ->
     }
 }
 
-pub const AES_KEY: [u8; 16] = [0x11; 16];
-pub const SHA1_KEY: [u8; 20] = [0x22; 20];
 pub const MD5_KEY: [u8; 16] = [0x33; 16];
-
-/// ESP, AES-128-CBC + HMAC-SHA1-96, transport mode.
-pub fn esp(spi: u32) -> SaParams<'static> {
-    SaParams {
-        spi,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs: 0,
-        hard_secs: 0,
-        tunnel: TunnelEndpoints {
-            src: v4(0, 0, 0, 0),
-            dst: v4(0, 0, 0, 0),
-        },
-        auth_key: &SHA1_KEY,
-        auth_key_bits: 160,
-        enc_key: &AES_KEY,
-        enc_key_bits: 128,
-        replay_window: 8,
-    }
-}
 
 /// AH, HMAC-MD5-96, transport mode.
 pub fn ah(spi: u32) -> SaParams<'static> {
@@ -128,49 +97,14 @@ pub fn outbound_spd(p: &mut Plane, id: u32, ifs: &[u32]) -> SpdHandle {
 }
 
 pub fn protect(p: &mut Plane, spd: SpdHandle, id: u32, prio: u32) -> PolicyHandle {
-    let s = [any_sel()];
-    let spec = PolicySpec {
-        id,
-        action: Action::Protect,
-        selectors: &s,
-    };
-    p.policy_create(&spec, &[spd], &[prio], Direction::Outbound)
-        .unwrap()
-}
-
-pub fn add_req<'a>(policy: PolicyHandle, sa_id: u32, sas: &'a [SaParams<'a>]) -> SaAddRequest<'a> {
-    SaAddRequest {
-        policy,
-        sa_id,
-        sas,
-        udp: UdpPorts::default(),
-        selectors: &[],
-        previous: SaHandle::INVALID,
-        direction: Direction::Outbound,
-        acquire_context: 0,
-        vendor_hint: 0,
-    }
+    protect_any(p, spd, id, prio).unwrap()
 }
 
 /// A cheap fingerprint of everything observable, to check that a refused call changed nothing.
 pub fn snapshot(p: &Plane) -> String {
-    let mut s = String::new();
-    for spd in p.query_spds() {
-        s += &format!("{spd:?} {:?}\n", p.query_spd_bindings(spd.handle).unwrap());
-        for (id, h) in p.query_policies(spd.handle).unwrap() {
-            s += &format!("  {id} {h:?} {:?}\n", p.query_policy_data(h).unwrap());
-            let binds: Vec<_> = p.query_policy_bindings(h).unwrap().collect();
-            s += &format!("  binds {binds:?}\n");
-        }
-        for (id, h) in p.query_sas(spd.handle).unwrap() {
-            s += &format!("  sa {id} {h:?} {:?}\n", p.query_sa_data(h).unwrap());
-        }
-    }
-    let spis: Vec<_> = p.reserved_spis().collect();
-    s += &format!(
-        "spis {spis:?} table {} events {}\n",
-        p.store().table().len(),
-        p.events().len()
-    );
-    s
+    format!(
+        "{} table {}\n",
+        ipsecov2_ioctl::testing::snapshot(p),
+        p.store().table().len()
+    )
 }

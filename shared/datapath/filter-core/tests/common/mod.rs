@@ -52,6 +52,12 @@ pub fn send_through(
     (sink.events.into_iter().map(|(_, s)| s).collect(), owned)
 }
 
+/// Sends the one NBL `spec` through `core` and returns what happened to it.
+pub fn send_one(core: &Core, spec: NblSpec, pool: &ipsecov2_filter_core::HostTxPool) -> Sent {
+    let (mut sent, _owned) = send_through(core, &[spec], pool);
+    sent.remove(0)
+}
+
 /// Receives `frames` (one NBL each, random segmentation) through `core`; returns the slots and
 /// the bytes after processing.
 pub fn receive_through(

@@ -9,6 +9,63 @@ pub const V4: Ip = Ip {
     extras: false,
 };
 
+/// A layer of ESP alone (no AH, no UDP encapsulation).
+pub fn esp_layer(shape: EspShape, spi: u32) -> Layer {
+    Layer {
+        esp: Some((shape, spi)),
+        ah: None,
+        udp: false,
+    }
+}
+
+/// No IPsec layer: a plain datagram.
+pub const PLAIN: Layer = Layer {
+    esp: None,
+    ah: None,
+    udp: false,
+};
+
+/// A small IPv4 UDP packet, the payload of the tunnel-mode tests.
+pub fn inner_ipv4() -> Vec<u8> {
+    let mut i = vec![
+        0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ];
+    i.extend_from_slice(&[0, 1, 0, 2, 0, 8, 0, 0]);
+    i
+}
+
+/// Sends `f` on `handle` (`tunnel` for transport over tunnel, else 0) through `core` and
+/// returns its protected copies; anything but protection fails the test.
+pub fn protected(
+    core: &Core,
+    rng: &mut SplitMix64,
+    f: &Framed,
+    (handle, tunnel): (u64, u64),
+    pool: &HostTxPool,
+) -> Vec<Vec<u8>> {
+    match send_one(
+        core,
+        send_nbl(rng, &[&f.frame], handle, tunnel, f.header_info),
+        pool,
+    ) {
+        Sent::Protected(w) => w,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Frames 10 random bytes of TCP over IPv4 on `layer` and protects them on `handle` through
+/// `core` (a pool of one 512-byte buffer): the protected copies.
+pub fn protect_small(
+    core: &Core,
+    rng: &mut SplitMix64,
+    layer: &Layer,
+    handle: u64,
+) -> Vec<Vec<u8>> {
+    let f = frame(&V4, layer, 1, &rng.bytes(10), 6);
+    let pool = HostTxPool::new(1, 512);
+    protected(core, rng, &f, (handle, 0), &pool)
+}
+
 pub struct Pair {
     pub tx: Core,
     pub rx: Core,
@@ -60,15 +117,7 @@ pub fn pair(esp: Option<&EspAlg>, ah: Option<&AhAlg>, v6: bool) -> Pair {
 /// Sends one frame and returns the protected bytes.
 pub fn protect(rng: &mut SplitMix64, p: &Pair, f: &Framed) -> Vec<u8> {
     let pool = HostTxPool::new(1, 4096);
-    let (sent, _o) = send_through(
-        &p.tx,
-        &[send_nbl(rng, &[&f.frame], p.handle, 0, f.header_info)],
-        &pool,
-    );
-    let Sent::Protected(mut v) = sent.into_iter().next().unwrap() else {
-        panic!()
-    };
-    v.remove(0)
+    protected(&p.tx, rng, f, (p.handle, 0), &pool).remove(0)
 }
 
 pub fn esp_gcm() -> EspAlg {

@@ -10,7 +10,7 @@
 #![allow(non_snake_case, clippy::too_many_arguments)]
 
 use crate::abi::*;
-use crate::c_abi::service;
+use crate::c_abi::{read, service};
 use crate::error::SyncError;
 use crate::model::{Direction, PolicyHandle, SpdHandle};
 use crate::request::Request;
@@ -55,12 +55,75 @@ fn submit(
     })())
 }
 
-fn spd_handles(s: &[NPF_IPSecSPD_Handle_t]) -> Vec<SpdHandle> {
-    s.iter().map(|h| SpdHandle(*h)).collect()
+/// Submits a request that needs nothing read from the caller's memory.
+fn submit_request(
+    cb: NPF_callbackHandle_t,
+    correlator: NPF_correlator_t,
+    reporting: NPF_errorReporting_t,
+    request: Request,
+) -> NPF_error_t {
+    submit(cb, correlator, reporting, || Ok(request))
 }
 
-fn policy_handles(s: &[NPF_IPSecPolicy_Handle_t]) -> Vec<PolicyHandle> {
-    s.iter().map(|h| PolicyHandle(*h)).collect()
+/// The caller's `n` values at `ptr`, copied.
+///
+/// # Safety
+/// As [`read::slice`]: `ptr` holds `n` valid elements (or `n` is 0).
+unsafe fn copied<T: Copy>(ptr: *mut T, n: u32) -> Result<Vec<T>, SyncError> {
+    // SAFETY: the caller's array of `n` elements, as this function requires.
+    Ok(unsafe { read::slice(ptr.cast_const(), n) }?.to_vec())
+}
+
+/// The caller's `n` raw handles at `ptr`, each typed by `wrap`.
+///
+/// # Safety
+/// As [`read::slice`]: `ptr` holds `n` valid elements (or `n` is 0).
+unsafe fn handles<H: Copy, W>(ptr: *mut H, n: u32, wrap: fn(H) -> W) -> Result<Vec<W>, SyncError> {
+    // SAFETY: the caller's array of `n` elements, as this function requires.
+    let raw = unsafe { read::slice(ptr.cast_const(), n) }?;
+    Ok(raw.iter().map(|h| wrap(*h)).collect())
+}
+
+/// The caller's `n` SPD handles at `ptr`.
+///
+/// # Safety
+/// As [`read::slice`]: `ptr` holds `n` valid elements (or `n` is 0).
+unsafe fn spd_handles(
+    ptr: *mut NPF_IPSecSPD_Handle_t,
+    n: u32,
+) -> Result<Vec<SpdHandle>, SyncError> {
+    // SAFETY: as this function requires.
+    unsafe { handles(ptr, n, SpdHandle) }
+}
+
+/// The caller's `n` policy handles at `ptr`.
+///
+/// # Safety
+/// As [`read::slice`]: `ptr` holds `n` valid elements (or `n` is 0).
+unsafe fn policy_handles(
+    ptr: *mut NPF_IPSecPolicy_Handle_t,
+    n: u32,
+) -> Result<Vec<PolicyHandle>, SyncError> {
+    // SAFETY: as this function requires.
+    unsafe { handles(ptr, n, PolicyHandle) }
+}
+
+/// The caller's `n` handles at `ptr` (typed by `wrap`), each with its priority from the `n` at
+/// `prios`.
+///
+/// # Safety
+/// As [`read::slice`]: `ptr` and `prios` each hold `n` valid elements (or `n` is 0).
+unsafe fn prioritised<H: Copy, W: Copy, P: Copy + Into<u32>>(
+    ptr: *mut H,
+    prios: *mut P,
+    n: u32,
+    wrap: fn(H) -> W,
+) -> Result<Vec<(W, u32)>, SyncError> {
+    // SAFETY: the caller's array of `n` handles, as this function requires.
+    let hs = unsafe { handles(ptr, n, wrap) }?;
+    // SAFETY: the caller's array of `n` priorities, as this function requires.
+    let ps = unsafe { read::slice(prios.cast_const(), n) }?;
+    with_priorities(&hs, ps)
 }
 
 /// Pairs each handle with its priority; the priorities array must have as many elements.

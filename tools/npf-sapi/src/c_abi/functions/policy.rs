@@ -6,7 +6,9 @@ use crate::error::SyncError;
 use crate::model::{PolicyHandle, SpdHandle};
 use crate::request::Request;
 
-use super::{direction, policy_handles, spd_handles, submit, with_priorities};
+use super::{
+    direction, policy_handles, prioritised, spd_handles, submit, submit_request, with_priorities,
+};
 
 /// `NPF_IPSecPolicy_Create` (6.6.7).
 ///
@@ -29,13 +31,12 @@ pub unsafe extern "C" fn NPF_IPSecPolicy_Create(
         let p = p.first().ok_or(SyncError::Unknown)?;
         // SAFETY: the policy's own selector array.
         let policy = unsafe { read::policy(p) }?;
-        // SAFETY: the caller's array of `n_handles` elements.
-        let spds = unsafe { read::slice(spd_handle_array.cast_const(), n_handles) }?;
-        // SAFETY: the caller's array of `n_handles` elements.
-        let prios = unsafe { read::slice(priorities_array.cast_const(), n_handles) }?;
+        // SAFETY: the caller's arrays of `n_handles` elements each.
+        let spds =
+            unsafe { prioritised(spd_handle_array, priorities_array, n_handles, SpdHandle) }?;
         Ok(Request::PolicyCreate {
             policy,
-            spds: with_priorities(&spd_handles(spds), prios)?,
+            spds,
             direction: direction(dir)?,
         })
     })
@@ -49,9 +50,12 @@ pub extern "C" fn NPF_IPSecPolicy_Destroy(
     error_reporting: NPF_errorReporting_t,
     policy_handle: NPF_IPSecPolicy_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::PolicyDestroy(PolicyHandle(policy_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::PolicyDestroy(PolicyHandle(policy_handle)),
+    )
 }
 
 /// `NPF_IPSecPolicy_BatchCreate` (6.6.9).
@@ -104,8 +108,8 @@ pub unsafe extern "C" fn NPF_IPSecPolicy_BatchDestroy(
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
         // SAFETY: the caller's array of `n_policies` elements.
-        let ps = unsafe { read::slice(policy_handle_array.cast_const(), n_policies) }?;
-        Ok(Request::PolicyBatchDestroy(policy_handles(ps)))
+        let ps = unsafe { policy_handles(policy_handle_array, n_policies) }?;
+        Ok(Request::PolicyBatchDestroy(ps))
     })
 }
 
@@ -124,13 +128,10 @@ pub unsafe extern "C" fn NPF_IPSecPolicy_Bind(
     priorities_array: *mut NPF_uint8_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `n_handles` elements.
-        let spds = unsafe { read::slice(spd_handle_array.cast_const(), n_handles) }?;
-        // SAFETY: the caller's array of `n_handles` elements.
-        let prios = unsafe { read::slice(priorities_array.cast_const(), n_handles) }?;
         Ok(Request::PolicyBind {
             policy: PolicyHandle(policy_handle),
-            spds: with_priorities(&spd_handles(spds), prios)?,
+            // SAFETY: the caller's arrays of `n_handles` elements each.
+            spds: unsafe { prioritised(spd_handle_array, priorities_array, n_handles, SpdHandle) }?,
         })
     })
 }
@@ -149,11 +150,10 @@ pub unsafe extern "C" fn NPF_IPSecPolicy_UnBind(
     spd_handle_array: *mut NPF_IPSecSPD_Handle_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `n_spd_handles` elements.
-        let spds = unsafe { read::slice(spd_handle_array.cast_const(), n_spd_handles) }?;
         Ok(Request::PolicyUnbind {
             policy: PolicyHandle(policy_handle),
-            spds: spd_handles(spds),
+            // SAFETY: the caller's array of `n_spd_handles` elements.
+            spds: unsafe { spd_handles(spd_handle_array, n_spd_handles) }?,
         })
     })
 }
@@ -174,12 +174,17 @@ pub unsafe extern "C" fn NPF_IPSecPolicy_BatchBind(
     priorities_array: *mut NPF_uint32_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `n_policies` elements.
-        let ps = unsafe { read::slice(policy_handle_array.cast_const(), n_policies) }?;
-        // SAFETY: the caller's array of `n_policies` elements.
-        let prios = unsafe { read::slice(priorities_array.cast_const(), n_policies) }?;
+        // SAFETY: the caller's arrays of `n_policies` elements each.
+        let policies = unsafe {
+            prioritised(
+                policy_handle_array,
+                priorities_array,
+                n_policies,
+                PolicyHandle,
+            )
+        }?;
         Ok(Request::PolicyBatchBind {
-            policies: with_priorities(&policy_handles(ps), prios)?,
+            policies,
             spd: SpdHandle(spd_handle),
             direction: direction(dir)?,
         })
@@ -200,10 +205,9 @@ pub unsafe extern "C" fn NPF_IPSecPolicy_BatchUnBind(
     spd_handle: NPF_IPSecSPD_Handle_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `n_policies` elements.
-        let ps = unsafe { read::slice(policy_handle_array.cast_const(), n_policies) }?;
         Ok(Request::PolicyBatchUnbind {
-            policies: policy_handles(ps),
+            // SAFETY: the caller's array of `n_policies` elements.
+            policies: unsafe { policy_handles(policy_handle_array, n_policies) }?,
             spd: SpdHandle(spd_handle),
         })
     })
@@ -219,11 +223,14 @@ pub extern "C" fn NPF_IPSecPolicy_ChangePriority(
     policy_handle: NPF_IPSecPolicy_Handle_t,
     new_priority: NPF_uint8_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::PolicyChangePriority {
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::PolicyChangePriority {
             spd: SpdHandle(spd_handle),
             policy: PolicyHandle(policy_handle),
             priority: u32::from(new_priority),
-        })
-    })
+        },
+    )
 }

@@ -1,11 +1,10 @@
 //! Queries (6.6.23-6.6.32).
 
 use crate::abi::*;
-use crate::c_abi::read;
 use crate::model::{PolicyHandle, SaHandle, SpdHandle};
 use crate::request::Request;
 
-use super::submit;
+use super::{copied, submit, submit_request};
 
 /// `NPF_IPSecQuery_AllSPDs` (6.6.23).
 #[no_mangle]
@@ -14,9 +13,12 @@ pub extern "C" fn NPF_IPSecQuery_AllSPDs(
     cb_correlator: NPF_correlator_t,
     error_reporting: NPF_errorReporting_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QueryAllSpds)
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QueryAllSpds,
+    )
 }
 
 /// `NPF_IPSecQuery_AllSPDBindings` (6.6.24).
@@ -27,9 +29,12 @@ pub extern "C" fn NPF_IPSecQuery_AllSPDBindings(
     error_reporting: NPF_errorReporting_t,
     spd_handle: NPF_IPSecSPD_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QueryAllSpdBindings(SpdHandle(spd_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QueryAllSpdBindings(SpdHandle(spd_handle)),
+    )
 }
 
 /// `NPF_IPSecQuery_AllPolicies` (6.6.25).
@@ -40,9 +45,12 @@ pub extern "C" fn NPF_IPSecQuery_AllPolicies(
     error_reporting: NPF_errorReporting_t,
     spd_handle: NPF_IPSecSPD_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QueryAllPolicies(SpdHandle(spd_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QueryAllPolicies(SpdHandle(spd_handle)),
+    )
 }
 
 /// `NPF_IPSecQuery_AllPolicyBindings` (6.6.26).
@@ -53,9 +61,12 @@ pub extern "C" fn NPF_IPSecQuery_AllPolicyBindings(
     error_reporting: NPF_errorReporting_t,
     policy_handle: NPF_IPSecPolicy_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QueryAllPolicyBindings(PolicyHandle(policy_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QueryAllPolicyBindings(PolicyHandle(policy_handle)),
+    )
 }
 
 /// `NPF_IPSecQuery_AllSAs` (6.6.27).
@@ -66,9 +77,12 @@ pub extern "C" fn NPF_IPSecQuery_AllSAs(
     error_reporting: NPF_errorReporting_t,
     spd_handle: NPF_IPSecSPD_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QueryAllSas(SpdHandle(spd_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QueryAllSas(SpdHandle(spd_handle)),
+    )
 }
 
 /// `NPF_IPSecQuery_PolicyData` (6.6.28).
@@ -79,9 +93,12 @@ pub extern "C" fn NPF_IPSecQuery_PolicyData(
     error_reporting: NPF_errorReporting_t,
     policy_handle: NPF_IPSecPolicy_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QueryPolicyData(PolicyHandle(policy_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QueryPolicyData(PolicyHandle(policy_handle)),
+    )
 }
 
 /// `NPF_IPSecQuery_SAData` (6.6.29).
@@ -92,9 +109,12 @@ pub extern "C" fn NPF_IPSecQuery_SAData(
     error_reporting: NPF_errorReporting_t,
     sa_handle: NPF_IPSecSA_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::QuerySaData(SaHandle(sa_handle)))
-    })
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::QuerySaData(SaHandle(sa_handle)),
+    )
 }
 
 /// `NPF_IPSecQuery_SPDHandle` (6.6.30).
@@ -111,8 +131,8 @@ pub unsafe extern "C" fn NPF_IPSecQuery_SPDHandle(
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
         // SAFETY: the caller's array of `count_spd_ids` elements.
-        let ids = unsafe { read::slice(spd_id_array.cast_const(), count_spd_ids) }?;
-        Ok(Request::QuerySpdHandle(ids.to_vec()))
+        let ids = unsafe { copied(spd_id_array, count_spd_ids) }?;
+        Ok(Request::QuerySpdHandle(ids))
     })
 }
 
@@ -130,8 +150,8 @@ pub unsafe extern "C" fn NPF_IPSecQuery_PolicyHandle(
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
         // SAFETY: the caller's array of `count_policy_ids` elements.
-        let ids = unsafe { read::slice(policy_id_array.cast_const(), count_policy_ids) }?;
-        Ok(Request::QueryPolicyHandle(ids.to_vec()))
+        let ids = unsafe { copied(policy_id_array, count_policy_ids) }?;
+        Ok(Request::QueryPolicyHandle(ids))
     })
 }
 
@@ -149,11 +169,10 @@ pub unsafe extern "C" fn NPF_IPSecQuery_SAHandle(
     array_sa_ids: *mut NPF_IPSecSA_ID_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `count_sa_ids` elements.
-        let ids = unsafe { read::slice(array_sa_ids.cast_const(), count_sa_ids) }?;
         Ok(Request::QuerySaHandle {
             policy: PolicyHandle(policy_handle),
-            ids: ids.to_vec(),
+            // SAFETY: the caller's array of `count_sa_ids` elements.
+            ids: unsafe { copied(array_sa_ids, count_sa_ids) }?,
         })
     })
 }

@@ -5,7 +5,7 @@ use crate::c_abi::read;
 use crate::model::{PolicyHandle, SaAdd, SaHandle, UdpPorts};
 use crate::request::Request;
 
-use super::{direction, submit};
+use super::{direction, submit, submit_request};
 
 /// `NPF_IPSecSA_Add` (6.6.16).
 ///
@@ -63,12 +63,15 @@ pub extern "C" fn NPF_IPSecSA_Remove(
     policy_handle: NPF_IPSecPolicy_Handle_t,
     sa_handle: NPF_IPSecSA_Handle_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::SaRemove {
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::SaRemove {
             policy: PolicyHandle(policy_handle),
             sa: SaHandle(sa_handle),
-        })
-    })
+        },
+    )
 }
 
 /// `NPF_IPSecInSA_ReserveSPI` (6.6.18).
@@ -102,10 +105,13 @@ pub extern "C" fn NPF_IPSecInSA_ReleaseSPI(
     policy_handle: NPF_IPSecPolicy_Handle_t,
     spi: NPF_uint32_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::ReleaseSpi {
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::ReleaseSpi {
             policy: PolicyHandle(policy_handle),
             spi,
-        })
-    })
+        },
+    )
 }

@@ -1,11 +1,10 @@
 //! SPDs (6.6.2-6.6.6).
 
 use crate::abi::*;
-use crate::c_abi::read;
 use crate::model::SpdHandle;
 use crate::request::Request;
 
-use super::{direction, spd_handles, submit};
+use super::{copied, direction, spd_handles, submit};
 
 /// `NPF_IPSecSPD_Create` (6.6.2).
 ///
@@ -23,10 +22,10 @@ pub unsafe extern "C" fn NPF_IPSecSPD_Create(
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
         // SAFETY: the caller's array of `nif_handles` elements.
-        let ifs = unsafe { read::slice(if_handle_array.cast_const(), nif_handles) }?;
+        let ifs = unsafe { copied(if_handle_array, nif_handles) }?;
         Ok(Request::SpdCreate {
             direction: direction(dir)?,
-            ifs: ifs.to_vec(),
+            ifs,
             id: spd_id,
         })
     })
@@ -46,8 +45,8 @@ pub unsafe extern "C" fn NPF_IPSecSPD_Destroy(
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
         // SAFETY: the caller's array of `n_spd_handles` elements.
-        let spds = unsafe { read::slice(spd_handle_array.cast_const(), n_spd_handles) }?;
-        Ok(Request::SpdDestroy(spd_handles(spds)))
+        let spds = unsafe { spd_handles(spd_handle_array, n_spd_handles) }?;
+        Ok(Request::SpdDestroy(spds))
     })
 }
 
@@ -65,11 +64,10 @@ pub unsafe extern "C" fn NPF_IPSecSPD_Bind(
     if_handle_array: *mut NPF_IfHandle_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `nif_handles` elements.
-        let ifs = unsafe { read::slice(if_handle_array.cast_const(), nif_handles) }?;
         Ok(Request::SpdBind {
             spd: SpdHandle(spd_handle),
-            ifs: ifs.to_vec(),
+            // SAFETY: the caller's array of `nif_handles` elements.
+            ifs: unsafe { copied(if_handle_array, nif_handles) }?,
         })
     })
 }
@@ -88,11 +86,10 @@ pub unsafe extern "C" fn NPF_IPSecSPD_UnBind(
     if_handle_array: *mut NPF_IfHandle_t,
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
-        // SAFETY: the caller's array of `nif_handles` elements.
-        let ifs = unsafe { read::slice(if_handle_array.cast_const(), nif_handles) }?;
         Ok(Request::SpdUnbind {
             spd: SpdHandle(spd_handle),
-            ifs: ifs.to_vec(),
+            // SAFETY: the caller's array of `nif_handles` elements.
+            ifs: unsafe { copied(if_handle_array, nif_handles) }?,
         })
     })
 }
@@ -111,7 +108,7 @@ pub unsafe extern "C" fn NPF_IPSecSPD_Flush(
 ) -> NPF_error_t {
     submit(cb_handle, cb_correlator, error_reporting, || {
         // SAFETY: the caller's array of `n_spd_handles` elements.
-        let spds = unsafe { read::slice(spd_handle_array.cast_const(), n_spd_handles) }?;
-        Ok(Request::SpdFlush(spd_handles(spds)))
+        let spds = unsafe { spd_handles(spd_handle_array, n_spd_handles) }?;
+        Ok(Request::SpdFlush(spds))
     })
 }

@@ -4,7 +4,7 @@ use crate::abi::*;
 use crate::model::{PolicyHandle, SaHandle};
 use crate::request::Request;
 
-use super::submit;
+use super::submit_request;
 
 /// `NPF_IPSecPolicy_GetStats` (6.6.21).
 #[no_mangle]
@@ -15,12 +15,15 @@ pub extern "C" fn NPF_IPSecPolicy_GetStats(
     policy_handle: NPF_IPSecPolicy_Handle_t,
     reset_stats: NPF_boolean_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::PolicyGetStats {
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::PolicyGetStats {
             policy: PolicyHandle(policy_handle),
             reset: reset_stats != NPF_FALSE,
-        })
-    })
+        },
+    )
 }
 
 /// `NPF_IPSecSA_GetStats` (6.6.22).
@@ -33,11 +36,14 @@ pub extern "C" fn NPF_IPSecSA_GetStats(
     sa_handle: NPF_IPSecSA_Handle_t,
     reset_stats: NPF_boolean_t,
 ) -> NPF_error_t {
-    submit(cb_handle, cb_correlator, error_reporting, || {
-        Ok(Request::SaGetStats {
+    submit_request(
+        cb_handle,
+        cb_correlator,
+        error_reporting,
+        Request::SaGetStats {
             policy: PolicyHandle(policy_handle),
             sa: SaHandle(sa_handle),
             reset: reset_stats != NPF_FALSE,
-        })
-    })
+        },
+    )
 }
