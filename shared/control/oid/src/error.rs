@@ -63,7 +63,8 @@ pub enum RequestError {
         element: usize,
     },
     /// No memory for decoding the request or for its report (the list of elements, the handles
-    /// to delete): nothing is installed, deleted or updated; NDIS_STATUS_RESOURCES.
+    /// to delete), or for [`crate::gather()`]'s copy: nothing is installed, deleted or updated;
+    /// NDIS_STATUS_RESOURCES.
     NoMemory,
 }
 
