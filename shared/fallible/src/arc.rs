@@ -14,7 +14,7 @@
 use alloc::boxed::Box;
 use core::fmt;
 use core::marker::PhantomData;
-use core::mem::ManuallyDrop;
+use core::mem::{ManuallyDrop, MaybeUninit};
 use core::ops::Deref;
 use core::ptr::NonNull;
 
@@ -70,11 +70,17 @@ impl<T> TryArc<T> {
     /// Moves `value` into a new reference-counted allocation, or returns [`AllocError`]
     /// (dropping `value`) when there is no memory.
     pub fn try_new(value: T) -> Result<Self, AllocError> {
-        let inner = try_box(Inner {
-            strong: AtomicUsize::new(1),
-            weak: AtomicUsize::new(1),
-            value: ManuallyDrop::new(value),
-        })?;
+        // The block first: with no memory `value` is still owned here and is dropped on return.
+        // (Moved into an `Inner` first, its `ManuallyDrop` would leak it with the failed box.)
+        let slot = try_box(MaybeUninit::<Inner<T>>::uninit())?;
+        let inner = Box::write(
+            slot,
+            Inner {
+                strong: AtomicUsize::new(1),
+                weak: AtomicUsize::new(1),
+                value: ManuallyDrop::new(value),
+            },
+        );
         Ok(Self {
             ptr: NonNull::from(Box::leak(inner)),
             _owns: PhantomData,

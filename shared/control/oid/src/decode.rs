@@ -87,6 +87,9 @@ pub struct ListElement {
 
 /// Walks a `Next`-chained list (ADD_SA or DELETE_SA) and validates its structure.
 ///
+/// Allocates (fallibly) the list and its sorted copy, never per element beyond their growth: no
+/// memory refuses the request with [`RequestError::NoMemory`].
+///
 /// `extent_of` gives the bytes an element occupies once its header is known to be sane (for ADD_SA
 /// this includes the key data); it returns `None` on arithmetic overflow.
 fn walk_list(
@@ -132,6 +135,9 @@ fn walk_list(
         if end > buf.len() {
             return Err(RequestError::BufferTooShort { needed: end });
         }
+        elements
+            .try_reserve(1)
+            .map_err(|_| RequestError::NoMemory)?;
         elements.push(ListElement { offset, extent });
         let next = buf.u64_at(offset + next_field).unwrap_or(0);
         if next == 0 {
@@ -145,7 +151,11 @@ fn walk_list(
             None => return Err(RequestError::NextOutOfBuffer { element: index }),
         };
     }
-    let mut sorted = elements.clone();
+    let mut sorted: Vec<ListElement> = Vec::new();
+    sorted
+        .try_reserve_exact(elements.len())
+        .map_err(|_| RequestError::NoMemory)?;
+    sorted.extend_from_slice(&elements);
     check_disjoint(&mut sorted)?;
     Ok(elements)
 }
@@ -201,21 +211,23 @@ pub fn decode_add_sa<'a>(buf: &'a InfoBuffer<'_>) -> Result<Vec<AddSaElement<'a>
             Some(size.max(add_sa::KEY_DATA.checked_add(key_len)?))
         },
     )?;
-    Ok(list
-        .iter()
-        .map(|e| {
-            let key_len = buf.u32_at(e.offset + add_sa::KEY_LENGTH).unwrap_or(0);
-            let keys = KeyRegion {
-                start: e.offset + add_sa::KEY_DATA,
-                len: usize::try_from(key_len).unwrap_or(usize::MAX),
-            };
-            AddSaElement {
-                offset: e.offset,
-                handle_offset: e.offset + add_sa::OFFLOAD_HANDLE,
-                sa: decode_sa_body(buf, e.offset, &ADD_SA_FIELDS, keys, None),
-            }
-        })
-        .collect())
+    let mut decoded = Vec::new();
+    decoded
+        .try_reserve_exact(list.len())
+        .map_err(|_| RequestError::NoMemory)?;
+    decoded.extend(list.iter().map(|e| {
+        let key_len = buf.u32_at(e.offset + add_sa::KEY_LENGTH).unwrap_or(0);
+        let keys = KeyRegion {
+            start: e.offset + add_sa::KEY_DATA,
+            len: usize::try_from(key_len).unwrap_or(usize::MAX),
+        };
+        AddSaElement {
+            offset: e.offset,
+            handle_offset: e.offset + add_sa::OFFLOAD_HANDLE,
+            sa: decode_sa_body(buf, e.offset, &ADD_SA_FIELDS, keys, None),
+        }
+    }));
+    Ok(decoded)
 }
 
 /// Decodes OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX: one IPSEC_OFFLOAD_V2_ADD_SA_EX whose key data
@@ -268,13 +280,15 @@ pub fn decode_delete_sa(buf: &InfoBuffer<'_>) -> Result<Vec<u64>, RequestError> 
         delete_sa::NEXT,
         |_, _, size| Some(size),
     )?;
-    Ok(list
-        .iter()
-        .map(|e| {
-            buf.u64_at(e.offset + delete_sa::OFFLOAD_HANDLE)
-                .unwrap_or(0)
-        })
-        .collect())
+    let mut handles = Vec::new();
+    handles
+        .try_reserve_exact(list.len())
+        .map_err(|_| RequestError::NoMemory)?;
+    handles.extend(list.iter().map(|e| {
+        buf.u64_at(e.offset + delete_sa::OFFLOAD_HANDLE)
+            .unwrap_or(0)
+    }));
+    Ok(handles)
 }
 
 /// A validated OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA.

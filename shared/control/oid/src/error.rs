@@ -62,6 +62,10 @@ pub enum RequestError {
         /// Position of the element.
         element: usize,
     },
+    /// No memory for decoding the request or for its report (the list of elements, the handles
+    /// to delete), or for [`crate::gather()`]'s copy: nothing is installed, deleted or updated;
+    /// NDIS_STATUS_RESOURCES.
+    NoMemory,
 }
 
 impl RequestError {
@@ -69,6 +73,7 @@ impl RequestError {
     pub fn ndis_status(&self) -> NDIS_STATUS {
         match self {
             Self::BufferTooShort { .. } => NDIS_STATUS_INVALID_LENGTH,
+            Self::NoMemory => NDIS_STATUS_RESOURCES,
             _ => NDIS_STATUS_INVALID_DATA,
         }
     }

@@ -168,8 +168,8 @@ impl Staged {
 ///
 /// # Errors
 /// A structural fault: misaligned or unreadable element, a cycle, overlapping elements, a
-/// malformed header, an element or list beyond the bounds, or no memory for the copy
-/// (`ElementTooLarge`). The shell then hands the original buffer to the decoder, which refuses
+/// malformed header, an element or list beyond the bounds (`ElementTooLarge`), or no memory for
+/// the copy (`NoMemory`). The shell then hands the original buffer to the decoder, which refuses
 /// the request as it refuses any list leaving the buffer.
 pub fn gather(
     buf: &InfoBuffer<'_>,
@@ -243,7 +243,7 @@ fn walk(
             .ok_or(RequestError::ElementTooLarge { element })?;
         bytes
             .try_reserve(end - bytes.len())
-            .map_err(|_| RequestError::ElementTooLarge { element })?;
+            .map_err(|_| RequestError::NoMemory)?;
         bytes.resize(end, 0);
         let dst = bytes
             .get_mut(staged..end)
@@ -270,9 +270,7 @@ fn walk(
                 d.copy_from_slice(&link.to_le_bytes());
             }
         }
-        origins
-            .try_reserve(1)
-            .map_err(|_| RequestError::ElementTooLarge { element })?;
+        origins.try_reserve(1).map_err(|_| RequestError::NoMemory)?;
         origins.push(Origin {
             staged,
             address,

@@ -120,35 +120,56 @@ pub enum UpdateFailure {
     Update(UpdateError),
 }
 
+/// A decoded ADD_SA/ADD_SA_EX run through the backend: per element, where its handle goes and
+/// what it is.
+struct Installed {
+    handle_offsets: Vec<usize>,
+    elements: Vec<Result<NonZeroU64, SaReject>>,
+}
+
 /// Runs the content results of a decoded ADD_SA/ADD_SA_EX through the backend.
-/// Returns, per element, where its handle goes and what it is.
+///
+/// Both lists are allocated (fallibly) *before* any SA is installed, so that no memory for them
+/// refuses the request with nothing installed (an SA in the table whose handle TCP/IP never
+/// learnt would live until detach).
 fn install_all<B: SaBackend + ?Sized>(
-    elements: &[crate::decode::AddSaElement<'_>],
+    decoded: &[crate::decode::AddSaElement<'_>],
     backend: &B,
-) -> Vec<(usize, Result<NonZeroU64, SaReject>)> {
+) -> Result<Installed, RequestError> {
+    let mut handle_offsets = Vec::new();
+    let mut elements = Vec::new();
+    handle_offsets
+        .try_reserve_exact(decoded.len())
+        .map_err(|_| RequestError::NoMemory)?;
     elements
-        .iter()
-        .map(|e| {
-            let result = match &e.sa {
-                Ok(spec) => backend.add(spec).map_err(SaReject::Backend),
-                Err(reject) => Err(*reject),
-            };
-            (e.handle_offset, result)
-        })
-        .collect()
+        .try_reserve_exact(decoded.len())
+        .map_err(|_| RequestError::NoMemory)?;
+    // Room for every element is reserved: the pushes below cannot allocate.
+    for e in decoded {
+        let result = match &e.sa {
+            Ok(spec) => backend.add(spec).map_err(SaReject::Backend),
+            Err(reject) => Err(*reject),
+        };
+        handle_offsets.push(e.handle_offset);
+        elements.push(result);
+    }
+    Ok(Installed {
+        handle_offsets,
+        elements,
+    })
 }
 
 /// Writes every handle back (NULL where not offloaded) and builds the report.
-fn finish_add(
-    buf: &mut InfoBuffer<'_>,
-    results: Vec<(usize, Result<NonZeroU64, SaReject>)>,
-) -> AddSaReport {
-    for (handle_offset, result) in &results {
+fn finish_add(buf: &mut InfoBuffer<'_>, installed: Installed) -> AddSaReport {
+    let Installed {
+        handle_offsets,
+        elements,
+    } = installed;
+    for (handle_offset, result) in handle_offsets.iter().zip(&elements) {
         let value = result.as_ref().map_or(0, |h| h.get());
         // The offsets come from the structural pass, so the write always fits.
         let _ = buf.put_u64(*handle_offset, value);
     }
-    let elements: Vec<_> = results.into_iter().map(|(_, r)| r).collect();
     let completion = if elements.iter().any(Result::is_ok) {
         SetCompletion::success(buf)
     } else {
@@ -200,38 +221,48 @@ fn refused_add(e: RequestError) -> AddSaReport {
 /// (NDIS_STATUS_INVALID_DATA, or NDIS_STATUS_INVALID_LENGTH with BytesNeeded) and nothing is
 /// installed or written.
 pub fn set_add_sa<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
-    let results = match decode_add_sa(buf) {
-        Ok(elements) => install_all(&elements, backend),
+    let installed = decode_add_sa(buf).and_then(|decoded| install_all(&decoded, backend));
+    match installed {
+        Ok(installed) => finish_add(buf, installed),
         Err(e) => {
             null_reachable_handles(buf);
-            return refused_add(e);
+            refused_add(e)
         }
-    };
-    finish_add(buf, results)
+    }
 }
 
 /// OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX (set): one element, same rules as ADD_SA.
 pub fn set_add_sa_ex<B: SaBackend + ?Sized>(buf: &mut InfoBuffer<'_>, backend: &B) -> AddSaReport {
-    let results = match decode_add_sa_ex(buf) {
-        Ok(element) => install_all(core::slice::from_ref(&element), backend),
+    let installed = decode_add_sa_ex(buf)
+        .and_then(|element| install_all(core::slice::from_ref(&element), backend));
+    match installed {
+        Ok(installed) => finish_add(buf, installed),
         Err(e) => {
             // Where the handle goes, if the buffer reaches that far.
             let _ = buf.put_u64(crate::layout::add_sa_ex::OFFLOAD_HANDLE, 0);
-            return refused_add(e);
+            refused_add(e)
         }
-    };
-    finish_add(buf, results)
+    }
 }
 
 /// OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA (set): deletes every known handle of the list and
-/// reports the unknown ones; succeeds when the list is well formed.
+/// reports the unknown ones; succeeds when the list is well formed. With no memory for the
+/// decoded list or the report, nothing is deleted and the request completes with
+/// NDIS_STATUS_RESOURCES ([`RequestError::NoMemory`]).
 pub fn set_delete_sa<B: SaBackend + ?Sized>(
     buf: &mut InfoBuffer<'_>,
     backend: &B,
 ) -> DeleteSaReport {
-    match decode_delete_sa(buf) {
-        Ok(handles) => {
-            let (deleted, unknown) = handles.into_iter().partition(|&h| backend.delete(h));
+    match decode_delete_sa(buf).and_then(delete_all_prepared) {
+        Ok((handles, mut deleted, mut unknown)) => {
+            // Both lists hold room for every handle: the pushes below cannot allocate.
+            for h in handles {
+                if backend.delete(h) {
+                    deleted.push(h);
+                } else {
+                    unknown.push(h);
+                }
+            }
             DeleteSaReport {
                 completion: SetCompletion::success(buf),
                 request_error: None,
@@ -246,6 +277,21 @@ pub fn set_delete_sa<B: SaBackend + ?Sized>(
             unknown: Vec::new(),
         },
     }
+}
+
+/// The decoded handles with the report's two lists, each with room for every handle, allocated
+/// before anything is deleted.
+#[allow(clippy::type_complexity)]
+fn delete_all_prepared(handles: Vec<u64>) -> Result<(Vec<u64>, Vec<u64>, Vec<u64>), RequestError> {
+    let mut deleted = Vec::new();
+    let mut unknown = Vec::new();
+    deleted
+        .try_reserve_exact(handles.len())
+        .map_err(|_| RequestError::NoMemory)?;
+    unknown
+        .try_reserve_exact(handles.len())
+        .map_err(|_| RequestError::NoMemory)?;
+    Ok((handles, deleted, unknown))
 }
 
 /// OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA (set): NDIS_STATUS_INVALID_PARAMETER when the SA is
