@@ -16,11 +16,17 @@
 * names from the PDB (`llvm-pdbutil dump -symbols`: S_GPROC32 / S_LPROC32), `sub_<rva>` else;
 * budget: no single frame above 1 KiB, no root's deepest static path above 6 KiB, except the
   functions and roots listed in EXCEPTIONS (`frame NAME` / `path NAME`, each with its reason);
-  a recursive cycle is reported and its depth counted once round.
+  a recursive cycle is reported and its depth counted once round;
+* no allocation on the datapath: no static path from the send, send-complete, cancel-send,
+  receive or return callbacks reaches the allocator (`__rust_alloc`, `__rust_realloc`) or a
+  growth or failure routine of `alloc` (`grow_one`, `grow_amortized`, `finish_grow`,
+  `handle_alloc_error`, `handle_error`): a `Vec::push` left in a per-packet path links the
+  allocation-failure bug check there even when its capacity was reserved.
 
 Prints the largest frames, the deepest path of every callback root (full path for the driver's
 registered callbacks), then one `ok` / `FAIL` line per rule. Exit status 1 on any FAIL.
-STACK_FRAME_LIMIT / STACK_PATH_LIMIT (bytes) lower the budget for a self-test.
+STACK_FRAME_LIMIT / STACK_PATH_LIMIT (bytes) lower the budget for a self-test;
+STACK_ALLOC_FORBIDDEN (a regular expression over names) replaces the allocation rule's targets.
 """
 import bisect
 import re
@@ -199,6 +205,35 @@ def reloc_targets(img):
 INSN = re.compile(r"^\s*([0-9a-f]+):\t(?:[0-9a-f]{2} )+\s*\t(\S+)\s+(.*)$")
 
 
+# The per-packet callbacks (drivers/ipsecov2-lwf/src/shell/filter.rs) and what they must not reach.
+DATAPATH_CALLBACKS = {
+    "filter_send_net_buffer_lists",
+    "filter_send_net_buffer_lists_complete",
+    "filter_cancel_send_net_buffer_lists",
+    "filter_receive_net_buffer_lists",
+    "filter_return_net_buffer_lists",
+}
+# STACK_ALLOC_FORBIDDEN replaces the pattern for a self-test (a routine the datapath does call).
+ALLOCATING = re.compile(os.environ.get(
+    "STACK_ALLOC_FORBIDDEN",
+    r"(^|::)(__rust_alloc|__rust_realloc|__rust_alloc_zeroed|grow_one|grow_amortized"
+    r"|finish_grow|handle_alloc_error|handle_error)$"))
+
+
+def reaches(root, edges, bad):
+    """The first static path (a list of functions) from root to a function bad() accepts."""
+    seen, stack = {root}, [(root, [root])]
+    while stack:
+        f, path = stack.pop()
+        if bad(f):
+            return path
+        for g, _ in edges.get(f, ()):
+            if g not in seen:
+                seen.add(g)
+                stack.append((g, path + [g]))
+    return None
+
+
 def analyse(sys_path, objdump_path, pdb_path, exceptions_path):
     img = Image(sys_path)
     fr = frames(img)
@@ -293,6 +328,13 @@ def analyse(sys_path, objdump_path, pdb_path, exceptions_path):
     if cycles:
         print("info: recursion (counted once round): " + ", ".join(sorted(name(c) for c in cycles)))
 
+    dp_roots = [r for r in roots if name(r).rsplit("::", 1)[-1] in DATAPATH_CALLBACKS]
+    dp_allocs = []
+    for r in dp_roots:
+        found = reaches(r, edges, lambda f: ALLOCATING.search(name(f)) is not None)
+        if found:
+            dp_allocs.append(name(r) + ": " + " -> ".join(name(f) for f in found))
+
     big = [f"{name(f)} ({frame(f)})" for f in fr if frame(f) > FRAME_LIMIT and name(f) not in allowed_frames]
     deep = [f"{name(r)} ({d})" for r, (d, _) in results.items() if d > PATH_LIMIT and name(r) not in allowed_paths]
     stale = [n for n in allowed_frames if not any(name(f) == n and frame(f) > FRAME_LIMIT for f in fr)]
@@ -307,6 +349,11 @@ def analyse(sys_path, objdump_path, pdb_path, exceptions_path):
         (not deep, f"stack: no callback's deepest static path above {PATH_LIMIT} bytes "
                    f"(exceptions: {len(allowed_paths)})", ", ".join(deep)),
         (not stale, "stack: every listed exception is still needed", ", ".join(stale)),
+        (len(dp_roots) == len(DATAPATH_CALLBACKS) or not names,
+         f"alloc: the datapath callbacks are roots ({len(dp_roots)} of {len(DATAPATH_CALLBACKS)})",
+         "missing: " + ", ".join(sorted(DATAPATH_CALLBACKS - {name(r).rsplit('::', 1)[-1] for r in dp_roots}))),
+        (not dp_allocs, "alloc: no datapath callback reaches the allocator or a Vec growth path",
+         "; ".join(dp_allocs)),
         (not malformed, "stack: every exception is 'frame|path NAME -- reason'", "; ".join(malformed)),
     ]
     ok = True

@@ -202,10 +202,11 @@ fn field<T>(context: *mut ModuleContext, offset: usize) -> *mut T {
 }
 
 /// Writes the attached module into `slot`: the SA table (`SaOffloadCapacity`), the filter core
-/// over it, and the module (`FilterModule::attach`, `Paused`) above the miniport's offload
-/// configuration. The module is returned by value by the portable (safe) filter core, so this
-/// frame holds one module while it is built (listed in `tests/stack-budget/exceptions.txt`); the
-/// callers' frames stay small.
+/// over it, and the module (`FilterModule::attach_in_place`, `Paused`) above the miniport's offload
+/// configuration. `FilterModule::attach_in_place` writes the module into `slot` (its pool
+/// block) instead of returning it by value: this frame only holds the parts it takes by value
+/// (listed in `tests/stack-budget/exceptions.txt` with `attach_in_place`); the callers' frames
+/// stay small.
 #[inline(never)]
 fn emplace_module(
     slot: &mut MaybeUninit<KernelModule>,
@@ -222,12 +223,13 @@ fn emplace_module(
     // for its hardware capabilities too until NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES
     // says otherwise.
     let offload = default_offload(params).unwrap_or_else(offload::none_offloaded);
-    slot.write(KernelModule::attach(
+    KernelModule::attach_in_place(
+        slot,
         FilterCore::new(OffloadSas::new(table)),
         &config.module_config(),
         &offload,
         &offload,
-    ));
+    );
     Ok(())
 }
 

@@ -17,6 +17,7 @@
 //! ```
 
 use alloc::vec::Vec;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use ipsecov2_abi::*;
@@ -251,6 +252,29 @@ where
             caps: config.caps,
             counters: ModuleCounters::default(),
         };
+        let attached = module.state.write().machine.attached();
+        let _ = module.note(attached);
+        module
+    }
+
+    /// [`FilterModule::attach`] written straight into `slot` (the driver's pool block) rather
+    /// than returned by value: the module (about 2 KiB) is not built in the caller's frame
+    /// first, which keeps `FilterAttach`'s stack small. Never inlined, so the literal is
+    /// written through the slot's address.
+    #[inline(never)]
+    pub fn attach_in_place<'s>(
+        slot: &'s mut MaybeUninit<Self>,
+        core: FilterCore<L>,
+        config: &ModuleConfig,
+        current: &NDIS_OFFLOAD,
+        hardware: &NDIS_OFFLOAD,
+    ) -> &'s mut Self {
+        let module = slot.write(Self {
+            core,
+            state: S::new(ModuleState::new(config.enable, current, hardware)),
+            caps: config.caps,
+            counters: ModuleCounters::default(),
+        });
         let attached = module.state.write().machine.attached();
         let _ = module.note(attached);
         module

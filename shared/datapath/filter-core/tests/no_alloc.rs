@@ -222,9 +222,14 @@ fn zero_allocations_per_packet() {
 }
 
 /// An `NdisPort` that records into storage allocated up front (the emulation's port allocates).
+/// Like the driver's port, it keeps each staged transmit buffer until the copy's send completion
+/// (`reclaim_copy`), which gives it back to the pool: the completion path returns buffers.
 struct FixedPort {
     out: Vec<Vec<u8>>,
     n: usize,
+    /// Transmit buffers in flight, by the original they stand for (slots reserved up front).
+    held: Vec<Option<(usize, HostTxBuffer)>>,
+    staged: Option<HostTxBuffer>,
     down: Vec<usize>,
     copies: Vec<usize>,
     up: usize,
@@ -244,15 +249,29 @@ impl<'a> NdisPort<'a> for FixedPort {
         dst.clear();
         dst.extend_from_slice(copy.bytes());
         self.n += 1;
+        self.staged = Some(copy);
     }
     fn send_copy_down(&mut self, original: NblChain<'a>) {
         let p = original.into_raw() as usize;
         self.copies.push(p);
         self.down.push(p);
+        if let Some(buf) = self.staged.take() {
+            let slot = self.held.iter_mut().find(|s| s.is_none()).unwrap();
+            *slot = Some((p, buf));
+        }
     }
-    fn discard_staged(&mut self) {}
+    fn discard_staged(&mut self) {
+        self.staged = None;
+    }
     fn reclaim_copy(&mut self, nbl: NblChain<'a>) -> Reclaimed<'a> {
-        if self.copies.contains(&(nbl.as_raw() as usize)) {
+        let p = nbl.as_raw() as usize;
+        if self.copies.contains(&p) {
+            // The copy is freed: its buffer goes back to the pool.
+            for slot in &mut self.held {
+                if slot.as_ref().is_some_and(|(o, _)| *o == p) {
+                    *slot = None;
+                }
+            }
             Reclaimed::Original(nbl)
         } else {
             Reclaimed::NotACopy(nbl)
@@ -350,6 +369,8 @@ fn module_paths_allocate_nothing() {
     let mut port = FixedPort {
         out: (0..count).map(|_| Vec::with_capacity(2048)).collect(),
         n: 0,
+        held: (0..count).map(|_| None).collect(),
+        staged: None,
         down: Vec::with_capacity(count),
         copies: Vec::with_capacity(count),
         up: 0,
@@ -366,6 +387,7 @@ fn module_paths_allocate_nothing() {
     txm.send(&mut port, owned.chain(), &SystemVaMapper, &pool);
     assert_eq!(allocs() - before, 0, "module send allocated");
     assert_eq!(port.n, count - 1);
+    assert_eq!(pool.free_count(), 1, "the copies' buffers are in flight");
     assert_eq!(port.up, 1);
     assert_eq!(txm.pause(), Ok(PauseStart::Pending));
     let down = port.down.clone();
@@ -377,6 +399,11 @@ fn module_paths_allocate_nothing() {
         txm.send_complete(&mut port, chain);
     }
     assert_eq!(allocs() - before, 0, "module send completion allocated");
+    assert_eq!(
+        pool.free_count(),
+        count,
+        "send completion gave every buffer back"
+    );
     assert_eq!((port.up, port.pauses), (count, 1));
 
     let rspecs: Vec<NblSpec> = port.out[..port.n]
