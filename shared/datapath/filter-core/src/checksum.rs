@@ -23,7 +23,9 @@ use ipsec_engine::wire::{checksum, ipv6ext, locate_ipsec, proto, IpsecKind, Ipv4
 use ipsec_engine::wire::{ESP_HEADER_LEN, IPV6_HEADER_LEN};
 use ipsec_engine::PacketError;
 use ipsecov2_abi::{
-    NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO, NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO,
+    NDIS_ENCAPSULATION_IEEE_802_3, NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+    NDIS_OFFLOAD_SUPPORTED, NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO,
+    NDIS_TCP_IP_CHECKSUM_OFFLOAD,
 };
 use ipsecov2_offload_sa::OffloadSa;
 
@@ -65,6 +67,122 @@ impl ChecksumRequest {
     }
 }
 
+/// The transmit checksum offload the miniport below offers in its current `NDIS_OFFLOAD`
+/// (`Checksum.IPv4Transmit` / `IPv6Transmit`, Ethernet encapsulation): what the filter may leave
+/// to it for the OUTER headers of a sealed packet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MiniportChecksum {
+    /// IPv4 header checksum (`IpChecksum`).
+    pub v4_ip: bool,
+    /// `IpOptionsSupported`: the IPv4 offloads also when the header has options.
+    pub v4_ip_options: bool,
+    /// UDP over IPv4 (`UdpChecksum`).
+    pub v4_udp: bool,
+    /// UDP over IPv6 (`UdpChecksum`).
+    pub v6_udp: bool,
+    /// `IpExtensionHeadersSupported`: the IPv6 offloads also behind extension headers.
+    pub v6_ext_headers: bool,
+}
+
+impl MiniportChecksum {
+    /// Decodes the transmit halves of the miniport's `NDIS_TCP_IP_CHECKSUM_OFFLOAD`; nothing for
+    /// a direction whose `Encapsulation` lacks `NDIS_ENCAPSULATION_IEEE_802_3`.
+    #[must_use]
+    pub fn from_offload(c: &NDIS_TCP_IP_CHECKSUM_OFFLOAD) -> Self {
+        let on = |v: u32| v == NDIS_OFFLOAD_SUPPORTED;
+        let v4 = c.IPv4Transmit;
+        let v6 = c.IPv6Transmit;
+        let v4_eth = v4.Encapsulation & NDIS_ENCAPSULATION_IEEE_802_3 != 0;
+        let v6_eth = v6.Encapsulation & NDIS_ENCAPSULATION_IEEE_802_3 != 0;
+        Self {
+            v4_ip: v4_eth && on(v4.ip_checksum()),
+            v4_ip_options: v4_eth && on(v4.ip_options_supported()),
+            v4_udp: v4_eth && on(v4.udp_checksum()),
+            v6_udp: v6_eth && on(v6.udp_checksum()),
+            v6_ext_headers: v6_eth && on(v6.ip_extension_headers_supported()),
+        }
+    }
+}
+
+/// Who does the outer checksums of one sealed frame: `filter` is what the filter computes,
+/// `slot` the `TcpIpChecksumNetBufferListInfo` value the filter's copy carries down (0: none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OuterPlan {
+    /// The outer checksums the filter computes itself.
+    pub filter: ChecksumRequest,
+    /// The request left to the miniport (header offsets of the OUTER headers, from the frame's
+    /// start).
+    pub slot: usize,
+}
+
+/// Splits TCP/IP's `request` for the outer headers of the sealed frame (`l2` bytes of MAC
+/// header, then the datagram `ip`) between the miniport (what `offer` covers, with the IP
+/// options / extension header conditions) and the filter (the rest). Only the outer IPv4 header
+/// checksum and UDP-ESP's UDP checksum are outer checksums (ESP and AH carry none).
+pub(crate) fn plan_outer(
+    l2: usize,
+    ip: &[u8],
+    request: ChecksumRequest,
+    offer: MiniportChecksum,
+) -> OuterPlan {
+    let mut plan = OuterPlan {
+        filter: ChecksumRequest {
+            ip: request.ip,
+            tcp: false,
+            udp: request.udp,
+        },
+        slot: 0,
+    };
+    let Ok((l4, _)) = upper_layer(ip) else {
+        return plan;
+    };
+    let udp_esp = match locate_ipsec(ip) {
+        Ok(loc) => match loc.kind {
+            IpsecKind::UdpEsp { udp_offset } => Some(udp_offset),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    let v4 = ip.first().is_some_and(|b| b >> 4 == 4);
+    let plain_header = if v4 { l4 == 20 } else { l4 == IPV6_HEADER_LEN };
+    let layout_ok = plain_header || (v4 && offer.v4_ip_options) || (!v4 && offer.v6_ext_headers);
+    let mut slot = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::default();
+    let mut any = false;
+    if v4 && request.ip && offer.v4_ip && layout_ok {
+        plan.filter.ip = false;
+        slot.set_transmit_ip_header_checksum(true);
+        any = true;
+    }
+    let udp_offer = if v4 { offer.v4_udp } else { offer.v6_udp };
+    let mut header_at = l4;
+    if let Some(udp) = udp_esp {
+        if request.udp && udp_offer && layout_ok {
+            plan.filter.udp = false;
+            slot.set_transmit_udp_checksum(true);
+            header_at = udp;
+            any = true;
+        }
+    }
+    let offset = u32::try_from(l2 + header_at).unwrap_or(u32::MAX);
+    if !any || offset >= 1 << 10 {
+        // Nothing offered, or an offset the slot's 10 bits cannot hold: the filter does it all.
+        plan.filter = ChecksumRequest {
+            ip: request.ip,
+            tcp: false,
+            udp: request.udp,
+        };
+        return plan;
+    }
+    if v4 {
+        slot.set_transmit_is_ipv4(true);
+    } else {
+        slot.set_transmit_is_ipv6(true);
+    }
+    slot.set_transmit_tcp_header_offset(offset);
+    plan.slot = slot.Value;
+    plan
+}
+
 /// What TCP/IP asked of the NIC's checksum offload for the NBL `nbl` (its
 /// `TcpIpChecksumNetBufferListInfo` slot; nothing when the slot cannot be read).
 pub(crate) fn requested(nbl: &ipsecov2_nbl::Nbl<'_>) -> ChecksumRequest {
@@ -75,23 +193,26 @@ pub(crate) fn requested(nbl: &ipsecov2_nbl::Nbl<'_>) -> ChecksumRequest {
 }
 
 /// The send path's protection of one frame with TCP/IP's checksum requests honoured around it:
-/// [`before_seal`], `seal` (the send path's `protect_frame`), [`after_seal`].
+/// [`before_seal`], `seal` (the send path's `protect_frame`), [`after_seal`]. Returns the
+/// `TcpIpChecksumNetBufferListInfo` value for the filter's copy: the outer checksums left to the
+/// miniport (`offer`), 0 when the filter computed everything.
 pub(crate) fn protect(
     frame: &mut [u8],
     hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
     transport: Option<&OffloadSa>,
     tunnel: Option<&OffloadSa>,
     request: ChecksumRequest,
+    offer: MiniportChecksum,
     seal: impl FnOnce(&mut [u8]) -> Result<(), SendDrop>,
-) -> Result<(), SendDrop> {
+) -> Result<usize, SendDrop> {
     if request.any() {
         before_seal(frame, hdr, transport, tunnel, request)?;
     }
     seal(frame)?;
     if request.any() {
-        after_seal(frame, request)?;
+        return after_seal(frame, request, offer);
     }
-    Ok(())
+    Ok(0)
 }
 
 /// The IP datagram of an Ethernet frame (MAC header skipped, bounded by its IP length).
@@ -124,20 +245,28 @@ pub(crate) fn before_seal(
     fill_bundle(ip, outer, esp_off, ah_off, inner, request)
 }
 
-/// The outer IPv4 header checksum and UDP-ESP's UDP checksum, on the sealed datagram.
-pub(crate) fn after_seal(frame: &mut [u8], request: ChecksumRequest) -> Result<(), SendDrop> {
+/// The outer IPv4 header checksum and UDP-ESP's UDP checksum, on the sealed datagram: those the
+/// miniport offers ([`plan_outer`]) are left to it (the returned slot value), the filter
+/// computes the others.
+pub(crate) fn after_seal(
+    frame: &mut [u8],
+    request: ChecksumRequest,
+    offer: MiniportChecksum,
+) -> Result<usize, SendDrop> {
+    let l2 = l2_len(frame)?;
     let ip = datagram(frame)?;
-    if request.udp {
+    let plan = plan_outer(l2, ip, request, offer);
+    if plan.filter.udp {
         if let Ok(loc) = locate_ipsec(ip) {
             if let IpsecKind::UdpEsp { udp_offset } = loc.kind {
                 fill_upper(ip, udp_offset, proto::UDP)?;
             }
         }
     }
-    if request.ip {
+    if plan.filter.ip {
         fill_ipv4_header(ip);
     }
-    Ok(())
+    Ok(plan.slot)
 }
 
 /// `(start, end, next header)` of the payload one SA bundle protects in `ip`: the ESP plaintext
@@ -398,5 +527,107 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p, before);
+    }
+
+    fn esp_v4(options: bool) -> Vec<u8> {
+        let mut p = v4_udp(&[0, 0, 0x10, 0, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd]);
+        p[9] = proto::ESP;
+        // Drop the UDP header: ESP right behind the IPv4 header.
+        p.drain(20..28);
+        if options {
+            p[0] = 0x46;
+            p.splice(20..20, [1, 1, 1, 0]);
+        }
+        let total = p.len();
+        p[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+        p
+    }
+
+    fn udp_esp_v4() -> Vec<u8> {
+        let mut p = v4_udp(&[0, 0, 0x10, 0, 0, 0, 0, 1, 0xaa, 0xbb, 0xcc, 0xdd]);
+        p[20..24].copy_from_slice(&[0x11, 0x94, 0x11, 0x94]);
+        p
+    }
+
+    const ALL: ChecksumRequest = ChecksumRequest {
+        ip: true,
+        tcp: true,
+        udp: true,
+    };
+
+    fn slot(v: usize) -> NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO {
+        NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO { Value: v }
+    }
+
+    #[test]
+    fn nothing_offered_the_filter_computes_everything() {
+        let plan = plan_outer(14, &esp_v4(false), ALL, MiniportChecksum::default());
+        assert_eq!(plan.slot, 0);
+        assert!(plan.filter.ip && plan.filter.udp && !plan.filter.tcp);
+    }
+
+    #[test]
+    fn ipv4_header_checksum_left_to_the_miniport() {
+        let offer = MiniportChecksum {
+            v4_ip: true,
+            ..MiniportChecksum::default()
+        };
+        let plan = plan_outer(14, &esp_v4(false), ALL, offer);
+        assert!(!plan.filter.ip);
+        let s = slot(plan.slot);
+        assert!(s.transmit_is_ipv4() && s.transmit_ip_header_checksum());
+        assert!(!s.transmit_udp_checksum() && !s.transmit_tcp_checksum());
+        assert_eq!(s.transmit_tcp_header_offset(), 14 + 20);
+    }
+
+    #[test]
+    fn ip_options_need_ip_options_supported() {
+        let offer = MiniportChecksum {
+            v4_ip: true,
+            ..MiniportChecksum::default()
+        };
+        let plan = plan_outer(14, &esp_v4(true), ALL, offer);
+        assert_eq!(plan.slot, 0);
+        assert!(plan.filter.ip);
+        let with = MiniportChecksum {
+            v4_ip_options: true,
+            ..offer
+        };
+        let plan = plan_outer(14, &esp_v4(true), ALL, with);
+        assert!(!plan.filter.ip);
+        assert_eq!(slot(plan.slot).transmit_tcp_header_offset(), 14 + 24);
+    }
+
+    #[test]
+    fn udp_esp_udp_checksum_left_to_the_miniport() {
+        let offer = MiniportChecksum {
+            v4_udp: true,
+            ..MiniportChecksum::default()
+        };
+        let plan = plan_outer(14, &udp_esp_v4(), ALL, offer);
+        assert!(plan.filter.ip && !plan.filter.udp);
+        let s = slot(plan.slot);
+        assert!(s.transmit_is_ipv4() && s.transmit_udp_checksum());
+        assert!(!s.transmit_ip_header_checksum());
+        assert_eq!(s.transmit_tcp_header_offset(), 14 + 20);
+        // Plain ESP has no outer UDP: a UDP offer leaves nothing to the miniport.
+        let plan = plan_outer(14, &esp_v4(false), ALL, offer);
+        assert_eq!(plan.slot, 0);
+    }
+
+    #[test]
+    fn offer_decodes_only_with_ethernet_encapsulation() {
+        let mut c = NDIS_TCP_IP_CHECKSUM_OFFLOAD::default();
+        c.IPv4Transmit.set_ip_checksum(NDIS_OFFLOAD_SUPPORTED);
+        c.IPv4Transmit.set_udp_checksum(NDIS_OFFLOAD_SUPPORTED);
+        c.IPv6Transmit.set_udp_checksum(NDIS_OFFLOAD_SUPPORTED);
+        assert_eq!(
+            MiniportChecksum::from_offload(&c),
+            MiniportChecksum::default()
+        );
+        c.IPv4Transmit.Encapsulation = NDIS_ENCAPSULATION_IEEE_802_3;
+        c.IPv6Transmit.Encapsulation = NDIS_ENCAPSULATION_IEEE_802_3;
+        let o = MiniportChecksum::from_offload(&c);
+        assert!(o.v4_ip && o.v4_udp && o.v6_udp && !o.v4_ip_options && !o.v6_ext_headers);
     }
 }

@@ -23,6 +23,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NblChain};
 use ipsecov2_offload_sa::OffloadSa;
+
+use crate::checksum::MiniportChecksum;
 use ipsecov2_oid::InfoBuffer;
 use ipsecov2_satable::{SaLock, TableState};
 
@@ -105,6 +107,17 @@ pub trait NdisPort<'a> {
     /// `NdisFSendNetBufferLists` of one filter-owned NBL made of the staged copies, remembering
     /// `original` (the kernel: `ParentNetBufferList`) for [`NdisPort::reclaim_copy`].
     fn send_copy_down(&mut self, original: NblChain<'a>);
+    /// Whether [`NdisPort::send_copy_down_with_checksum`] puts its value into the copy's
+    /// `TcpIpChecksumNetBufferListInfo` slot. Only then does the module leave outer checksums to
+    /// the miniport; otherwise the filter computes them all.
+    const COPY_CARRIES_CHECKSUM_INFO: bool = false;
+    /// [`NdisPort::send_copy_down`] with `checksum_info` in the copy's
+    /// `TcpIpChecksumNetBufferListInfo` slot (reached only when
+    /// [`NdisPort::COPY_CARRIES_CHECKSUM_INFO`]).
+    fn send_copy_down_with_checksum(&mut self, original: NblChain<'a>, checksum_info: usize) {
+        let _ = checksum_info;
+        self.send_copy_down(original);
+    }
     /// Drops the staged copies (the original failed and is completed instead).
     fn discard_staged(&mut self);
     /// A single NBL from a send completion: frees it if it is a filter-owned copy and returns
@@ -211,6 +224,10 @@ impl<'a, N: NdisPort<'a>> SendSink<'a, N::Buffer> for PortSink<'_, 'a, N> {
     }
     fn protected(&mut self, original: NblChain<'a>) {
         self.port.send_copy_down(original);
+    }
+    fn protected_with_checksum(&mut self, original: NblChain<'a>, checksum_info: usize) {
+        self.port
+            .send_copy_down_with_checksum(original, checksum_info);
     }
     fn complete(&mut self, original: NblChain<'a>, _status: NDIS_STATUS, _reason: SendDrop) {
         self.port.discard_staged();
@@ -386,7 +403,15 @@ where
         if n == 0 {
             return;
         }
-        let verdict = self.state.write().machine.send(n);
+        let (verdict, offer) = {
+            let mut state = self.state.write();
+            let offer = if N::COPY_CARRIES_CHECKSUM_INFO {
+                MiniportChecksum::from_offload(&state.miniport_current.Checksum)
+            } else {
+                MiniportChecksum::default()
+            };
+            (state.machine.send(n), offer)
+        };
         match verdict {
             SendVerdict::CompletePaused => {
                 inc(&self.counters.send_paused, u64::from(n));
@@ -399,7 +424,8 @@ where
                     failed: NblChain::empty(),
                     failed_count: 0,
                 };
-                self.core.send(chain, mapper, pool, &mut sink);
+                self.core
+                    .send_offloading(chain, mapper, pool, &mut sink, offer);
                 let PortSink {
                     failed,
                     failed_count,

@@ -11,7 +11,7 @@ use ipsecov2_nbl::{MdlMapper, NblChain};
 use ipsecov2_offload_sa::OffloadSa;
 use ipsecov2_satable::{Arc, OffloadHandle, SaLock, TableState};
 
-use crate::checksum;
+use crate::checksum::{self, MiniportChecksum};
 use crate::error::SendDrop;
 use crate::frame::{datagram_len, l2_len};
 use crate::pool::{TxBuffer, TxPool};
@@ -30,6 +30,14 @@ pub trait SendSink<'a, B> {
     /// filter-owned NBL, at this position of the chain) and keep `original`; complete it with the
     /// copy's completion status when the copy's send completes, then release the buffers.
     fn protected(&mut self, original: NblChain<'a>);
+    /// As [`SendSink::protected`], the copy carrying `checksum_info` in its
+    /// `TcpIpChecksumNetBufferListInfo` slot: the outer checksums left to the miniport. Only
+    /// called by [`FilterCore::send_offloading`] with an offer, which a sink that cannot carry
+    /// the slot never gets (the default keeps the slot empty and must not be reached then).
+    fn protected_with_checksum(&mut self, original: NblChain<'a>, checksum_info: usize) {
+        let _ = checksum_info;
+        self.protected(original);
+    }
     /// Complete `original` now with `status` (already stored in its `Status` field; it was not
     /// sent); release anything staged for it.
     fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop);
@@ -37,7 +45,8 @@ pub trait SendSink<'a, B> {
 
 enum Verdict {
     Passed,
-    Protected,
+    /// Protected; the copy's `TcpIpChecksumNetBufferListInfo` (0: the filter did every checksum).
+    Protected(usize),
 }
 
 fn handle_of(v: usize) -> u64 {
@@ -244,22 +253,45 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     /// NET_BUFFER, see [`SendSink`]), or completed with the status of its [`SendDrop`] (set in
     /// the NBL's `Status`).
     /// TCP/IP's data is never written. No heap allocation.
-    pub fn send<'a, M, P, S>(&self, mut chain: NblChain<'a>, mapper: &M, pool: &P, sink: &mut S)
+    pub fn send<'a, M, P, S>(&self, chain: NblChain<'a>, mapper: &M, pool: &P, sink: &mut S)
     where
+        M: MdlMapper + ?Sized,
+        P: TxPool,
+        S: SendSink<'a, P::Buffer>,
+    {
+        self.send_offloading(chain, mapper, pool, sink, MiniportChecksum::default());
+    }
+
+    /// [`FilterCore::send`] above a miniport offering the transmit checksum offload `offer`:
+    /// the outer checksums it covers are left to it (the copy goes down through
+    /// [`SendSink::protected_with_checksum`] with the request for them), the filter computes the
+    /// others (docs/filter-core.md, checksums). No heap allocation.
+    pub fn send_offloading<'a, M, P, S>(
+        &self,
+        mut chain: NblChain<'a>,
+        mapper: &M,
+        pool: &P,
+        sink: &mut S,
+        offer: MiniportChecksum,
+    ) where
         M: MdlMapper + ?Sized,
         P: TxPool,
         S: SendSink<'a, P::Buffer>,
     {
         let mut cache = SaCache::default();
         while let Some(mut one) = chain.pop_front() {
-            match self.send_one(&mut one, mapper, pool, sink, &mut cache) {
+            match self.send_one(&mut one, mapper, pool, sink, &mut cache, offer) {
                 Ok(Verdict::Passed) => {
                     crate::DatapathCounters::inc(&self.counters.send_passed);
                     sink.pass_down(one);
                 }
-                Ok(Verdict::Protected) => {
+                Ok(Verdict::Protected(0)) => {
                     crate::DatapathCounters::inc(&self.counters.send_protected_nbls);
                     sink.protected(one);
+                }
+                Ok(Verdict::Protected(info)) => {
+                    crate::DatapathCounters::inc(&self.counters.send_protected_nbls);
+                    sink.protected_with_checksum(one, info);
                 }
                 Err(d) => {
                     self.counters.send_drop(d);
@@ -279,6 +311,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         pool: &P,
         sink: &mut S,
         cache: &mut SaCache,
+        offer: MiniportChecksum,
     ) -> Result<Verdict, SendDrop>
     where
         M: MdlMapper + ?Sized,
@@ -309,6 +342,18 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let [transport_slot, tunnel_slot] = &mut cache.last;
         let transport = self.cached(transport_slot, handle)?;
         let tunnel = self.cached(tunnel_slot, tunnel_handle)?;
+        // The copy is one NBL with one checksum slot for all its NET_BUFFERs: the miniport gets
+        // a share of the work only for a single NET_BUFFER (whose outer layout the slot states).
+        let offer = {
+            let mut nbs = nbl.net_buffers();
+            let single = nbs.next_nb().is_some() && nbs.next_nb().is_none();
+            if single {
+                offer
+            } else {
+                MiniportChecksum::default()
+            }
+        };
+        let mut info = 0;
         let mut nbs = nbl.net_buffers();
         while let Some(mut nb) = nbs.next_nb() {
             let data = nb.data(mapper)?;
@@ -322,11 +367,12 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 transport_sa,
                 tunnel_sa,
                 checksums,
+                offer,
                 |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa),
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
                 match result {
-                    Ok(()) => sa.counters.count_ok(len),
+                    Ok(_) => sa.counters.count_ok(len),
                     Err(SendDrop::Crypto(e)) => {
                         count_sa_drop(sa);
                         if matches!(e, PacketError::IvExhausted | PacketError::SequenceExhausted) {
@@ -336,11 +382,11 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                     Err(_) => count_sa_drop(sa),
                 }
             }
-            result?;
+            info = result?;
             self.counters.send_ok(len);
             sink.stage(buf);
         }
-        Ok(Verdict::Protected)
+        Ok(Verdict::Protected(info))
     }
 }
 
