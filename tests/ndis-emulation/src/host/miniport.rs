@@ -46,6 +46,115 @@ pub fn nic_offload() -> NDIS_OFFLOAD {
     o
 }
 
+/// `o` with no transmit checksum offload (a NIC that computes no checksum on send).
+#[must_use]
+pub fn without_transmit_checksum(mut o: NDIS_OFFLOAD) -> NDIS_OFFLOAD {
+    o.Checksum.IPv4Transmit = NDIS_TCP_IP_CHECKSUM_OFFLOAD_IPv4Transmit::default();
+    o.Checksum.IPv6Transmit = NDIS_TCP_IP_CHECKSUM_OFFLOAD_IPv6Transmit::default();
+    o
+}
+
+/// What a NIC with the offload `o` does on transmit with the NBL's
+/// `TcpIpChecksumNetBufferListInfo` value `info`: the requested checksums it offers
+/// (`o.Checksum.IPv4Transmit` / `IPv6Transmit`, Ethernet encapsulation) are computed into
+/// `frame` — the IPv4 header checksum of the IP header after the MAC header, the TCP or UDP
+/// checksum of the segment at `TcpHeaderOffset` (from the frame's start) over the pseudo-header
+/// of that IP header. A request it does not offer is left undone (as on real hardware). Returns
+/// whether it computed anything.
+pub fn transmit_checksum_offload(frame: &mut [u8], info: usize, o: &NDIS_OFFLOAD) -> bool {
+    let c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO { Value: info };
+    let l2 = match frame.get(12..14) {
+        Some([0x81, 0x00]) => 18,
+        Some(_) => 14,
+        None => return false,
+    };
+    let on = |v: u32| v == 1;
+    let mut done = false;
+    let (tcp_ok, udp_ok) = if c.transmit_is_ipv4() {
+        let t = o.Checksum.IPv4Transmit;
+        if t.Encapsulation & NDIS_ENCAPSULATION_IEEE_802_3 == 0 {
+            return false;
+        }
+        if c.transmit_ip_header_checksum() && on(t.ip_checksum()) {
+            let ihl = usize::from(frame.get(l2).map_or(0, |b| b & 0x0f)) * 4;
+            if ihl >= 20 && frame.len() >= l2 + ihl {
+                frame[l2 + 10..l2 + 12].fill(0);
+                let sum = !fold(sum_words(&frame[l2..l2 + ihl], 0));
+                frame[l2 + 10..l2 + 12].copy_from_slice(&sum.to_be_bytes());
+                done = true;
+            }
+        }
+        (on(t.tcp_checksum()), on(t.udp_checksum()))
+    } else if c.transmit_is_ipv6() {
+        let t = o.Checksum.IPv6Transmit;
+        if t.Encapsulation & NDIS_ENCAPSULATION_IEEE_802_3 == 0 {
+            return false;
+        }
+        (on(t.tcp_checksum()), on(t.udp_checksum()))
+    } else {
+        return false;
+    };
+    let upper = if c.transmit_tcp_checksum() && tcp_ok {
+        Some((6u8, 16usize))
+    } else if c.transmit_udp_checksum() && udp_ok {
+        Some((17u8, 6usize))
+    } else {
+        None
+    };
+    let Some((proto, at)) = upper else {
+        return done;
+    };
+    let off = c.transmit_tcp_header_offset() as usize;
+    let v4 = c.transmit_is_ipv4();
+    let Some(end) = datagram_end(frame, l2, v4) else {
+        return done;
+    };
+    if off < l2 || off + at + 2 > end {
+        return done;
+    }
+    let len = end - off;
+    let addrs = if v4 {
+        l2 + 12..l2 + 20
+    } else {
+        l2 + 8..l2 + 40
+    };
+    let mut sum = sum_words(&frame[addrs], 0);
+    sum = sum_words(&(len as u32).to_be_bytes(), sum);
+    sum = sum_words(&[0, proto], sum);
+    frame[off + at..off + at + 2].fill(0);
+    let mut ck = !fold(sum_words(&frame[off..end], sum));
+    if ck == 0 && proto == 17 {
+        ck = 0xffff;
+    }
+    frame[off + at..off + at + 2].copy_from_slice(&ck.to_be_bytes());
+    true
+}
+
+/// Where the IP datagram at `frame[l2]` ends (its total / payload length).
+fn datagram_end(frame: &[u8], l2: usize, v4: bool) -> Option<usize> {
+    let (at, extra) = if v4 { (l2 + 2, 0) } else { (l2 + 4, 40) };
+    let b = frame.get(at..at + 2)?;
+    let end = l2 + usize::from(u16::from_be_bytes([b[0], b[1]])) + extra;
+    (end <= frame.len()).then_some(end)
+}
+
+/// The one's-complement sum of big-endian 16-bit words (odd tail padded with 0), added to `sum`.
+fn sum_words(data: &[u8], mut sum: u32) -> u32 {
+    for c in data.chunks(2) {
+        sum += u32::from(u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]));
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum
+}
+
+/// `sum` folded to 16 bits.
+fn fold(mut sum: u32) -> u16 {
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
+}
+
 /// The bytes of an `NDIS_OFFLOAD` (as a miniport writes it into an `InformationBuffer`).
 #[must_use]
 pub fn offload_bytes(o: &NDIS_OFFLOAD) -> Vec<u8> {
@@ -233,11 +342,15 @@ impl Miniport {
     pub(super) fn transmit(&mut self, mut chain: NblChain<'static>) {
         while let Some(mut one) = chain.pop_front() {
             if let Some(mut nbl) = one.cursor().next_nbl() {
+                let checksum_info = nbl
+                    .info(TcpIpChecksumNetBufferListInfo)
+                    .map_or(0, |p| p as usize);
                 let mut nbs = nbl.net_buffers();
                 while let Some(mut nb) = nbs.next_nb() {
                     if let Ok(d) = nb.data(&SystemVaMapper) {
                         let mut f = vec![0u8; d.len()];
                         if d.copy_out(0, &mut f).is_ok() {
+                            transmit_checksum_offload(&mut f, checksum_info, &self.offload);
                             self.wire.push(f.clone());
                             self.outbox.push(f);
                         }

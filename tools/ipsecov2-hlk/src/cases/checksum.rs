@@ -10,7 +10,11 @@ use super::{case, ensure};
 use crate::tcpip::*;
 use crate::{capture, Case, Outcome};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::HostTxPool;
+use ipsecov2_filter_core::checksum::MiniportChecksum;
+use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink};
+use ipsecov2_nbl::NblChain;
+use ipsecov2_ndis_emu::host::{nic_offload, transmit_checksum_offload, without_transmit_checksum};
+use ipsecov2_ndis_emu::sink::RecordingSink;
 use ipsecov2_ndis_emu::{OwnedNblChain, SplitMix64};
 
 /// IP protocol numbers.
@@ -52,6 +56,48 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
                         "TCP/IP leaves the IPv4 header and TCP/UDP checksums to the NIC: every \
                          checksum right on the wire and in what the peer decrypts",
                         move || checksum_roundtrip(s, upper, req, seed),
+                    ));
+                }
+            }
+        }
+    }
+    for offloads in [true, false] {
+        let who = if offloads {
+            "miniport-offloads"
+        } else {
+            "miniport-without-offload"
+        };
+        for (alg, esp, ah) in [
+            ("esp-gcm128-16", Some(ESP_GCM128), None),
+            ("ah-sha256", None, Some(AH_SHA256)),
+        ] {
+            for mode in ["transport", "tunnel", "udp-esp"] {
+                if mode == "udp-esp" && esp.is_none() {
+                    continue;
+                }
+                for v6 in [false, true] {
+                    seed += 1;
+                    let mut s = Scn::new(esp, ah, v6, mode == "tunnel");
+                    s.udp = mode == "udp-esp";
+                    let req = ChecksumOffload {
+                        ip: true,
+                        tcp: true,
+                        udp: s.udp,
+                    };
+                    let fam = if v6 { "ipv6" } else { "ipv4" };
+                    v.push(case(
+                        G,
+                        format!("checksum/{who}/{alg}/{mode}/{fam}/tcp"),
+                        if offloads {
+                            "the miniport offers transmit checksum offload: the outer IPv4 header \
+                             and UDP-ESP checksums are left to it (the request on the copy), the \
+                             inner ones computed by the filter; every checksum right on the wire"
+                        } else {
+                            "the miniport offers no transmit checksum offload: the filter \
+                             computes every checksum (no request on the copy); every checksum \
+                             right on the wire"
+                        },
+                        move || checksum_by_miniport(s, req, offloads, seed),
                     ));
                 }
             }
@@ -150,6 +196,136 @@ fn checksum_roundtrip(s: Scn, upper: u8, req: ChecksumOffload, seed: u64) -> Out
             .map_err(|e| format!("payload {len}: {e}"))?;
     }
     Ok(())
+}
+
+/// TCP over `s`'s SA with `req` asked of the NIC, above a miniport that offers transmit checksum
+/// offload (`offloads`) or none: who computed each outer checksum (the request the copy carries
+/// down), and every checksum right once the miniport has done its part.
+fn checksum_by_miniport(s: Scn, req: ChecksumOffload, offloads: bool, seed: u64) -> Outcome {
+    let mut rng = SplitMix64::new(seed);
+    let p = peers(&s, 0x0740_0000 | (seed as u32 & 0xfff) << 4)?;
+    let nic = if offloads {
+        nic_offload()
+    } else {
+        without_transmit_checksum(nic_offload())
+    };
+    for len in [1usize, 45, 300] {
+        let cf = frame_checksummed(
+            &ip(s.v6),
+            &p.layer,
+            s.tunnel,
+            2,
+            proto::TCP,
+            &rng.bytes(len),
+            req,
+        );
+        let (wire, info) = send_offloaded(&p.tx, &mut rng, &cf, p.handle, &nic)?;
+        let c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO { Value: info };
+        let (want_ip, want_udp) = if offloads {
+            (!s.v6, s.udp)
+        } else {
+            (false, false)
+        };
+        ensure!(
+            c.transmit_ip_header_checksum() == want_ip
+                && c.transmit_udp_checksum() == want_udp
+                && !c.transmit_tcp_checksum(),
+            "payload {len}: copy's checksum request {info:#x}: IPv4 header {}, UDP {} left to the \
+             miniport, expected {want_ip}, {want_udp}",
+            c.transmit_ip_header_checksum(),
+            c.transmit_udp_checksum()
+        );
+        if want_ip || want_udp {
+            ensure!(
+                c.transmit_is_ipv4() != c.transmit_is_ipv6() && c.transmit_is_ipv4() != s.v6,
+                "payload {len}: copy's checksum request {info:#x} names the wrong IP version"
+            );
+        }
+        check_wire(std::slice::from_ref(&wire), std::slice::from_ref(&cf.sent))?;
+        outer_checksums_ok(&wire, s.udp).map_err(|e| format!("payload {len}: {e}"))?;
+        let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+        check_received(&got, &[cf.expected_framed()], false)
+            .map_err(|e| format!("payload {len}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// A send sink that also records the `TcpIpChecksumNetBufferListInfo` value the copy carries.
+#[derive(Default)]
+struct OffloadSink {
+    inner: RecordingSink,
+    info: Option<usize>,
+}
+
+impl<'a> SendSink<'a, HostTxBuffer> for OffloadSink {
+    fn pass_down(&mut self, nbl: NblChain<'a>) {
+        self.inner.pass_down(nbl);
+    }
+    fn stage(&mut self, packet: HostTxBuffer) {
+        self.inner.stage(packet);
+    }
+    fn protected(&mut self, original: NblChain<'a>) {
+        self.info = Some(0);
+        self.inner.protected(original);
+    }
+    fn protected_with_checksum(&mut self, original: NblChain<'a>, checksum_info: usize) {
+        self.info = Some(checksum_info);
+        self.inner.protected(original);
+    }
+    fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop) {
+        self.inner.complete(original, status, reason);
+    }
+}
+
+/// Sends `cf` (one NET_BUFFER, no tunnel SA) through `core` above a miniport whose current
+/// offload is `nic`, then lets that miniport do what the copy's checksum request asks
+/// (`transmit_checksum_offload`, as the emulated miniport does on transmit). Returns the frame
+/// on the wire and the request the copy carried; with `--pcap` records the frame.
+fn send_offloaded(
+    core: &Core,
+    rng: &mut SplitMix64,
+    cf: &ChecksumFramed,
+    handle: u64,
+    nic: &NDIS_OFFLOAD,
+) -> Result<(Vec<u8>, usize), String> {
+    let pool = HostTxPool::new(1, 4096);
+    let mut spec = send_nbl(rng, &[&cf.sent.frame], handle, 0, cf.sent.header_info);
+    spec.info.push((TcpIpChecksumNetBufferListInfo, cf.slot));
+    let mut owned = OwnedNblChain::build(&[spec]).map_err(|e| format!("emulation: {e:?}"))?;
+    let mut sink = OffloadSink::default();
+    core.send_offloading(
+        owned.chain(),
+        &ipsecov2_nbl::SystemVaMapper,
+        &pool,
+        &mut sink,
+        MiniportChecksum::from_offload(&nic.Checksum),
+    );
+    if let Some(e) = sink.inner.errors.first() {
+        return Err(e.clone());
+    }
+    let info = sink.info.ok_or("send: the copy never went down")?;
+    let mut wire = match sink.inner.events.into_iter().next() {
+        Some((_, Sent::Protected(mut p))) if p.len() == 1 => p.remove(0),
+        other => return Err(format!("send: expected protected, got {other:?}")),
+    };
+    if info != 0 {
+        ensure!(
+            transmit_checksum_offload(&mut wire, info, nic),
+            "the miniport computed nothing of the copy's request {info:#x}"
+        );
+    }
+    capture::hook(|cap, case| {
+        cap.frame(
+            case,
+            capture::Wire::Sent {
+                wire: &wire,
+                plain: &cf.expected,
+                handle,
+                tunnel: 0,
+            },
+        );
+    });
+    Ok((wire, info))
 }
 
 /// Sends `cf` (one NET_BUFFER, slots 1 / 12 and the checksum request) through `core`; with
