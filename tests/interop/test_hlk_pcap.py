@@ -127,10 +127,13 @@ def test_tshark_verifies_every_checksum_of_the_checksum_cases(capture, tmp_path)
     protected packets; in the captures (what the filter sent, decrypted by tshark with the
     case's keys) every IPv4 header checksum, every TCP checksum and every UDP checksum that
     tshark can check is good, and the inner TCP/UDP checksums were all checked (ESP decrypted,
-    AH in clear)."""
+    AH in clear). Among them the `miniport-offloads` cases (the outer checksums left to the
+    emulated miniport, which computes them before the wire) and `miniport-without-offload`."""
     out, _, side = capture
     cases = [c for c in side["cases"] if c["id"].startswith("send/checksum/")]
-    assert len(cases) == 22, [c["id"] for c in cases]
+    assert len(cases) == 42, [c["id"] for c in cases]
+    for who in ("miniport-offloads", "miniport-without-offload"):
+        assert sum(1 for c in cases if c["id"].startswith(f"send/checksum/{who}/")) == 10, who
     problems, good = [], {"ip": 0, "tcp": 0, "udp": 0}
     for c in cases:
         rows = tshark_checksums(out / c["pcap"], out / c["esp_sa"], tmp_path)
