@@ -415,3 +415,46 @@ impl Miniport {
 
 /// `OID_GEN_MAXIMUM_FRAME_SIZE`.
 pub const OID_GEN_MAXIMUM_FRAME_SIZE: NDIS_OID = 0x0001_0106;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ethernet + IPv4 (checksum 0) + UDP (checksum 0) + 5 bytes, and the slot asking for both.
+    fn frame() -> (Vec<u8>, usize) {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x08, 0x00]);
+        f.extend_from_slice(&[0x45, 0, 0, 33, 0, 1, 0x40, 0, 64, 17, 0, 0]);
+        f.extend_from_slice(&[192, 0, 2, 1, 198, 51, 100, 7]);
+        f.extend_from_slice(&[0x12, 0x34, 0x11, 0x94, 0, 13, 0, 0, 1, 2, 3, 4, 5]);
+        let mut c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::default();
+        c.set_transmit_is_ipv4(true);
+        c.set_transmit_ip_header_checksum(true);
+        c.set_transmit_udp_checksum(true);
+        c.set_transmit_tcp_header_offset(14 + 20);
+        (f, c.Value)
+    }
+
+    #[test]
+    fn offered_checksums_are_computed() {
+        let (mut f, info) = frame();
+        assert!(transmit_checksum_offload(&mut f, info, &nic_offload()));
+        assert_eq!(fold(sum_words(&f[14..34], 0)), 0xffff, "IPv4 header");
+        let mut pseudo = sum_words(&f[26..34], 0);
+        pseudo = sum_words(&[0, 0, 0, 13, 0, 17], pseudo);
+        assert_eq!(fold(sum_words(&f[34..], pseudo)), 0xffff, "UDP");
+        assert_ne!(&f[40..42], &[0, 0]);
+    }
+
+    #[test]
+    fn a_nic_without_transmit_checksum_computes_nothing() {
+        let (mut f, info) = frame();
+        let before = f.clone();
+        let nic = without_transmit_checksum(nic_offload());
+        assert!(!transmit_checksum_offload(&mut f, info, &nic));
+        assert_eq!(f, before);
+        let (mut g, _) = frame();
+        assert!(!transmit_checksum_offload(&mut g, 0, &nic_offload()));
+        assert_eq!(g, before, "no request, nothing done");
+    }
+}
