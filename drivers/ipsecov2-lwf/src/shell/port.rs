@@ -313,7 +313,15 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
         }
     }
 
-    fn send_copy_down(&mut self, mut original: NblChain<'a>) {
+    fn send_copy_down(&mut self, original: NblChain<'a>) {
+        self.send_copy_down_with_checksum(original, 0);
+    }
+
+    // The copy carries the checksum requests the filter core leaves to the miniport (those the
+    // miniport's current NDIS_OFFLOAD offers for the outer headers: `checksum::plan_outer`).
+    const COPY_CARRIES_CHECKSUM_INFO: bool = true;
+
+    fn send_copy_down_with_checksum(&mut self, mut original: NblChain<'a>, checksum_info: usize) {
         let Some((copy, _)) = self.staged.take() else {
             // An NBL without NET_BUFFERs: nothing was copied; it goes down as it is, without
             // IPsec information (its completion comes back as an original).
@@ -339,9 +347,9 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
         // SAFETY: `c` is a filter-owned NBL and `original` the NBL it replaces, both owned here:
         // the copy gets the original's send information (802.1Q, priority, cancel id, ...).
         unsafe { NdisCopySendNetBufferListInfo(c, original.as_ptr()) };
-        // The bytes are final: no IPsec, checksum or LSO work is left for the NIC (the checksums
-        // TCP/IP asked for on this protected packet were computed by the filter core's send
-        // path, `checksum::protect`, so the request is not passed on).
+        // The bytes are final but for the outer checksums left to the miniport: no IPsec or LSO
+        // work is left for the NIC, and TCP/IP's checksum request is replaced by what the filter
+        // core did not compute itself (`checksum_info`, 0 when it computed everything).
         for slot in [
             IPsecOffloadV2NetBufferListInfo,
             IPsecOffloadV2TunnelNetBufferListInfo,
@@ -351,6 +359,12 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
         ] {
             // SAFETY: the copy is owned by this filter.
             let _ = unsafe { NET_BUFFER_LIST_SET_INFO(c, slot, core::ptr::null_mut()) };
+        }
+        if checksum_info != 0 {
+            let value = core::ptr::without_provenance_mut(checksum_info);
+            // SAFETY: the copy is owned by this filter; the slot holds an integer, as ndis.h's
+            // NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO is stored in it.
+            let _ = unsafe { NET_BUFFER_LIST_SET_INFO(c, TcpIpChecksumNetBufferListInfo, value) };
         }
         // `reclaim_copy` finds the original in the copy's own ProtocolReserved when the copy
         // completes (not in `ParentNetBufferList`, which marks clones: see

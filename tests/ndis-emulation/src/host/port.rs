@@ -136,8 +136,16 @@ impl NdisPort<'static> for Port {
     }
 
     fn send_copy_down(&mut self, original: NblChain<'static>) {
+        self.send_copy_down_with_checksum(original, 0);
+    }
+
+    // The copy carries the checksum requests the filter leaves to the miniport (the emulated
+    // miniport computes the ones its offload offers before the frame reaches the wire).
+    const COPY_CARRIES_CHECKSUM_INFO: bool = true;
+
+    fn send_copy_down_with_checksum(&mut self, original: NblChain<'static>, checksum_info: usize) {
         let buffers = std::mem::take(&mut self.staged);
-        let spec = NblSpec::new(
+        let mut spec = NblSpec::new(
             buffers
                 .iter()
                 .map(|b| {
@@ -147,6 +155,10 @@ impl NdisPort<'static> for Port {
                 })
                 .collect(),
         );
+        if checksum_info != 0 {
+            spec.info
+                .push((TcpIpChecksumNetBufferListInfo, checksum_info));
+        }
         let Ok(mut owned) = OwnedNblChain::build(&[spec]) else {
             return;
         };
