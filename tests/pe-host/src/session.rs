@@ -16,7 +16,7 @@ use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain};
 use crate::abi::structs::NET_BUFFER_LIST;
 use crate::driver::{DriverHost, HostError};
 use crate::filter_module::{Miniport, ModuleError};
-use crate::kernel::status::NDIS_STATUS_PENDING;
+use crate::kernel::status::{NDIS_STATUS_NOT_SUPPORTED, NDIS_STATUS_PENDING};
 use crate::kernel::{datapath, verifier};
 use crate::oid_request::NDIS_REQUEST_SET_INFORMATION;
 
@@ -95,20 +95,82 @@ fn head(owned: &OwnedNblChain) -> Result<*mut NET_BUFFER_LIST, SessionError> {
         .ok_or_else(|| SessionError::Chain("an empty chain".into()))
 }
 
-/// Rewrites the emulation's `Next` links of an ADD_SA list to the buffer's real address.
-fn relink(buf: &mut [u8], offsets: &[usize]) {
-    let real = buf.as_ptr() as u64;
-    for &at in offsets {
-        let Some(slot) = buf.get_mut(at + 8..at + 16) else {
+/// A list of linked elements in an InformationBuffer (ADD_SA, DELETE_SA): where an element's
+/// `Next` field is, and the smallest element the driver's structure pass accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListLayout {
+    /// Offset of `Next` in an element.
+    pub next_field: usize,
+    /// Size of the smallest element (its revision-1 size).
+    pub min_element: usize,
+}
+
+/// The `Next` fields of the list at the start of `buf` whose addresses are relative to `base`,
+/// in list order: the walk follows each non-NULL link while it names a whole element further in
+/// the buffer, 8-byte aligned and not overlapping the element before it (what the driver's
+/// structure pass accepts), and stops after the first link that does not.
+#[must_use]
+pub fn list_links(buf: &[u8], layout: ListLayout, base: u64) -> Vec<usize> {
+    let mut links = Vec::new();
+    let mut at = 0usize;
+    while let Some(slot) = buf.get(at + layout.next_field..at + layout.next_field + 8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(slot);
+        let next = u64::from_le_bytes(b);
+        if next == 0 {
+            break;
+        }
+        links.push(at + layout.next_field);
+        let Some(to) = next.checked_sub(base).and_then(|o| usize::try_from(o).ok()) else {
+            break;
+        };
+        if to < at + layout.min_element || to % 8 != 0 || to + layout.min_element > buf.len() {
+            break;
+        }
+        at = to;
+    }
+    links
+}
+
+/// Moves the addresses in the `Next` fields at `links` from `from`-relative to `to`-relative
+/// (wrapping: a link below or past the buffer moves by the same amount, so the driver sees the
+/// same malformation as the emulation's decoder at `oid_buffers::BASE`).
+pub fn rebase_links(buf: &mut [u8], links: &[usize], from: u64, to: u64) {
+    for &at in links {
+        let Some(slot) = buf.get_mut(at..at + 8) else {
             continue;
         };
         let mut b = [0u8; 8];
         b.copy_from_slice(slot);
         let next = u64::from_le_bytes(b);
         if next != 0 {
-            slot.copy_from_slice(&(next - oid_buffers::BASE + real).to_le_bytes());
+            slot.copy_from_slice(&next.wrapping_sub(from).wrapping_add(to).to_le_bytes());
         }
     }
+}
+
+/// Rewrites the emulation's `Next` links of an ADD_SA list to the buffer's real address.
+fn relink(buf: &mut [u8], offsets: &[usize]) {
+    let real = buf.as_ptr() as u64;
+    let links: Vec<usize> = offsets.iter().map(|&at| at + 8).collect();
+    rebase_links(buf, &links, oid_buffers::BASE, real);
+}
+
+/// How a raw OID request to a module ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OidOutcome {
+    /// The filter answered it itself.
+    Answered {
+        /// The status it returned.
+        status: i32,
+        /// BytesRead (set) or BytesWritten (query, method): one field of the request.
+        bytes_done: u32,
+        /// BytesNeeded.
+        bytes_needed: u32,
+    },
+    /// The filter passed it down: the miniport below got it (and answered
+    /// NDIS_STATUS_NOT_SUPPORTED); the filter's completion status (`None`: not completed).
+    PassedDown(Option<i32>),
 }
 
 impl Session {
@@ -193,6 +255,40 @@ impl Session {
         let n = body.u32(4).map_err(fault)? as usize;
         let data = body.slice(8, n).map_err(fault)?;
         module_stats::read(data).map_err(fault)
+    }
+
+    /// One OID request (`request_type` a `NdisRequest*` value) on the direct OID path with
+    /// `buf` as its InformationBuffer, left as the driver left it. A request the filter passes
+    /// down is answered by the miniport below with NDIS_STATUS_NOT_SUPPORTED.
+    pub fn oid_request(
+        &mut self,
+        m: usize,
+        request_type: i32,
+        oid: u32,
+        buf: &mut [u8],
+    ) -> Result<OidOutcome, SessionError> {
+        let r = self.host.oid_request(m, true, request_type, oid, buf)?;
+        let below = self
+            .host
+            .complete_oids_below(m, |_, _, _| (NDIS_STATUS_NOT_SUPPORTED, 0, 0))?;
+        if below > 0 {
+            let done = match r.status {
+                Some(s) => Some(s),
+                None => self.host.oid_result(r.request).and_then(|d| d.status),
+            };
+            return Ok(OidOutcome::PassedDown(done));
+        }
+        match r.status {
+            Some(status) => Ok(OidOutcome::Answered {
+                status,
+                bytes_done: r.bytes_done,
+                bytes_needed: r.bytes_needed,
+            }),
+            None => Err(SessionError::Status(
+                "an OID the filter neither answered nor passed down",
+                NDIS_STATUS_PENDING,
+            )),
+        }
     }
 
     /// ADD_SA of one element on the direct OID path; returns the offload handle.

@@ -5,10 +5,13 @@
 mod capture;
 mod cases;
 mod cli;
+mod module_oids;
 mod output;
 mod target;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_oid;
 mod tcpip;
 
 use std::io::Write;

@@ -41,7 +41,7 @@ pub fn set(core: &Core, oid: NDIS_OID, bytes: &mut [u8]) -> Result<SetCompletion
 }
 
 /// `--pcap`: an accepted UPDATE_SA changes the ESN high bits of the captured SA.
-fn capture_update(bytes: &[u8]) {
+pub(crate) fn capture_update(bytes: &[u8]) {
     use ipsecov2_oid::layout::update_sa as u;
     let word = |at: usize| -> Option<[u8; 4]> { bytes.get(at..at + 4)?.try_into().ok() };
     let handle = bytes

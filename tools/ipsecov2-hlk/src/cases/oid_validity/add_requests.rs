@@ -3,7 +3,7 @@
 
 use super::{add_expect, gcm, put_u64};
 use crate::cases::{ensure, eq, status};
-use crate::tcpip::*;
+use crate::module_oids::{module, names_an_sa, sa_count, set};
 use crate::Outcome;
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa, BASE};
@@ -43,7 +43,7 @@ pub(super) fn add_sa_valid_list() -> Outcome {
 }
 
 pub(super) fn add_sa_ex_valid() -> Outcome {
-    let m = core()?;
+    let m = module()?;
     let mut ex = build::add_sa_ex(&build::ah(
         0x3333,
         IPSEC_OFFLOAD_V2_AUTHENTICATION_SHA_256,
@@ -56,20 +56,23 @@ pub(super) fn add_sa_ex_valid() -> Outcome {
         .and_then(|b| b.try_into().ok())
         .map_or(0, u64::from_le_bytes);
     ensure!(h != 0, "NULL handle");
-    let found = ipsecov2_satable::OffloadHandle::from_u64(h)
-        .and_then(|oh| m.sas().table().get(oh))
-        .is_some();
-    ensure!(found, "handle {h:#x} not in the SA table");
-    Ok(())
+    eq("SA bundles in the table", sa_count(&m)?, 1)?;
+    ensure!(
+        names_an_sa(&m, h)?,
+        "handle {h:#x} names no SA in the table"
+    );
+    m.finish()
 }
 
 pub(super) fn add_sa_ex_short() -> Outcome {
-    let m = core()?;
+    let m = module()?;
     let mut ex = build::add_sa_ex(&gcm(0x1000));
     ex.truncate(169);
     let c = set(&m, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX, &mut ex)?;
     status("ADD_SA_EX", c.status, NDIS_STATUS_INVALID_LENGTH)?;
-    eq("BytesNeeded", c.bytes_needed, 170)
+    eq("BytesNeeded", c.bytes_needed, 170)?;
+    eq("SA bundles in the table", sa_count(&m)?, 0)?;
+    m.finish()
 }
 
 pub(super) fn add_sa_short() -> Outcome {

@@ -9,8 +9,8 @@ mod other_requests;
 use add_requests::*;
 use other_requests::*;
 
-use crate::cases::{case, ensure, eq, status};
-use crate::tcpip::*;
+use crate::cases::{ensure, eq, module_case, status};
+use crate::module_oids::{module, sa_count, set};
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa};
@@ -217,18 +217,18 @@ const OTHER_OIDS: [Named; 7] = [
 pub fn oid_validity(v: &mut Vec<Case>) {
     let named = |v: &mut Vec<Case>, list: &[Named]| {
         for &(name, what, run) in list {
-            v.push(case(G, name, what, run));
+            v.push(module_case(G, name, what, run));
         }
     };
     named(v, &VALID_AND_LENGTHS);
     for (name, what, tweak) in HEADER_TWEAKS {
-        v.push(case(G, format!("add-sa/{name}"), what, move || {
+        v.push(module_case(G, format!("add-sa/{name}"), what, move || {
             add_sa_bad_header(tweak)
         }));
     }
     named(v, &NEXT_CHAIN);
     for (name, what, tweak) in CONTENT_TWEAKS {
-        v.push(case(
+        v.push(module_case(
             G,
             format!("add-sa/{name}"),
             format!("middle element of 3 with {what}: SUCCESS, only it gets a NULL handle"),
@@ -237,7 +237,7 @@ pub fn oid_validity(v: &mut Vec<Case>) {
     }
     named(v, &REFUSED_ELEMENTS);
     for (oid, name, min) in SHORT_BUFFERS {
-        v.push(case(
+        v.push(module_case(
             G,
             name,
             "buffer below the revision-1 size: INVALID_LENGTH with BytesNeeded",
@@ -257,7 +257,8 @@ pub(crate) fn gcm(spi: u32) -> AddSa {
 
 /// ADD_SA of `list` (after `tweak` on the bytes) and the exact outcome: status, BytesNeeded
 /// (when `needed` is Some) and which elements got a handle (`true`), NULL (`false`) or were
-/// left as written (`None` in `handles` = nothing written: the garbage stays).
+/// left as written (`None` in `handles` = nothing written: the garbage stays); the module's
+/// table then holds exactly the bundles that got a handle (none when refused whole).
 pub(super) fn add_expect(
     list: &[AddSa],
     tweak: impl Fn(&mut Vec<u8>, &[usize]),
@@ -265,7 +266,7 @@ pub(super) fn add_expect(
     needed: Option<u32>,
     handles: Option<&[bool]>,
 ) -> Outcome {
-    let m = core()?;
+    let m = module()?;
     let (mut bytes, offs) = build::add_sa_list(list);
     tweak(&mut bytes, &offs);
     let len = bytes.len();
@@ -288,6 +289,8 @@ pub(super) fn add_expect(
                     if w { "a handle" } else { "NULL" }
                 );
             }
+            let installed = want.iter().filter(|&&w| w).count();
+            eq("SA bundles in the table", sa_count(&m)?, installed)?;
         }
         None => {
             // Refused whole: NULL in every element the filter could reach in the buffer (the
@@ -301,9 +304,14 @@ pub(super) fn add_expect(
                     );
                 }
             }
+            eq(
+                "SA bundles in the table (nothing installed)",
+                sa_count(&m)?,
+                0,
+            )?;
         }
     }
-    Ok(())
+    m.finish()
 }
 
 /// Writes `v` little-endian at `at` (nothing if it does not fit).
