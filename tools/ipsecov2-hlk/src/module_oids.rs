@@ -184,11 +184,6 @@ impl FilterModuleBackend for tcpip::Core {
 pub struct Module(Box<dyn FilterModuleBackend>);
 
 impl Module {
-    /// The backend.
-    pub fn backend(&self) -> &dyn FilterModuleBackend {
-        &*self.0
-    }
-
     /// Ends the module (the sys target checks the driver's verifier record).
     pub fn finish(self) -> Outcome {
         self.0.finish()

@@ -2,17 +2,16 @@
 //! by DELETE_SA.
 
 use super::oid_validity::gcm;
-use super::{case, ensure, eq, status};
-use crate::tcpip::*;
+use super::{ensure, eq, module_case, status};
+use crate::module_oids::{add, add_list, delete, module_with, names_an_sa, sa_count, Module};
 use crate::Case;
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{ipsec_v2_capabilities, CapabilityConfig};
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa};
 
 const CAP: usize = 16;
 
-fn filled(n: usize) -> Result<(Core, Vec<u64>), String> {
-    let m = core_with(CAP)?;
+fn filled(n: usize) -> Result<(Module, Vec<u64>), String> {
+    let m = module_with(CAP)?;
     let mut hs = Vec::new();
     for i in 0..n {
         hs.push(add(&m, &gcm(0x2000 + i as u32)).map_err(|e| format!("SA {i} of {n}: {e}"))?);
@@ -22,7 +21,7 @@ fn filled(n: usize) -> Result<(Core, Vec<u64>), String> {
 
 pub fn capacity(v: &mut Vec<Case>) {
     const G: &str = "capacity";
-    v.push(case(
+    v.push(module_case(
         G,
         "fill-to-capacity",
         "SaOffloadCapacity 16: 16 single ADD_SA succeed, the 17th gets RESOURCES",
@@ -34,10 +33,12 @@ pub fn capacity(v: &mut Vec<Case>) {
             eq("distinct handles", uniq.len(), CAP)?;
             let (c, h) = add_list(&m, &[gcm(0x3000)])?;
             status("ADD_SA on a full table", c.status, NDIS_STATUS_RESOURCES)?;
-            eq("handle", h, vec![0])
+            eq("handle", h, vec![0])?;
+            eq("SA bundles in the table", sa_count(&m)?, CAP)?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "partial-list",
         "14 used + list of 4: SUCCESS, first 2 handles, last 2 NULL",
@@ -51,10 +52,12 @@ pub fn capacity(v: &mut Vec<Case>) {
                 "handles (true = offloaded)",
                 got,
                 vec![true, true, false, false],
-            )
+            )?;
+            eq("SA bundles in the table", sa_count(&m)?, CAP)?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "list-with-bundles",
         "15 used + [ESP+AH bundle, ESP]: one bundle counts once",
@@ -63,10 +66,12 @@ pub fn capacity(v: &mut Vec<Case>) {
             let (c, h) = add_list(&m, &[build::esp_ah(0x3000, 0x3001), gcm(0x3002)])?;
             status("ADD_SA", c.status, NDIS_STATUS_SUCCESS)?;
             let got: Vec<bool> = h.iter().map(|&x| x != 0).collect();
-            eq("handles", got, vec![true, false])
+            eq("handles", got, vec![true, false])?;
+            eq("SA bundles in the table", sa_count(&m)?, CAP)?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "nothing-fits",
         "full table + list of 3: RESOURCES, all NULL",
@@ -75,10 +80,12 @@ pub fn capacity(v: &mut Vec<Case>) {
             let list: Vec<AddSa> = (0..3).map(|i| gcm(0x3000 + i)).collect();
             let (c, h) = add_list(&m, &list)?;
             status("ADD_SA", c.status, NDIS_STATUS_RESOURCES)?;
-            eq("handles", h, vec![0, 0, 0])
+            eq("handles", h, vec![0, 0, 0])?;
+            eq("SA bundles in the table", sa_count(&m)?, CAP)?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "delete-frees-room",
         "full table, delete 2: exactly 2 more fit, old handles stay valid",
@@ -90,33 +97,34 @@ pub fn capacity(v: &mut Vec<Case>) {
             status("ADD_SA", c.status, NDIS_STATUS_SUCCESS)?;
             let got: Vec<bool> = h.iter().map(|&x| x != 0).collect();
             eq("handles", got, vec![true, true, false])?;
-            for (i, &old) in hs.iter().enumerate() {
-                let found = ipsecov2_satable::OffloadHandle::from_u64(old)
-                    .and_then(|oh| m.sas().table().get(oh))
-                    .is_some();
-                ensure!(found != (3..5).contains(&i), "handle {i} presence {found}");
-            }
+            eq("SA bundles in the table", sa_count(&m)?, CAP)?;
             for &n in &h[..2] {
                 ensure!(
                     !hs[3..5].contains(&n),
                     "a deleted handle value was reused as is"
                 );
             }
-            Ok(())
+            // Each old handle, deleted in turn, removes a bundle exactly when it was kept.
+            for (i, &old) in hs.iter().enumerate() {
+                let found = names_an_sa(&m, old)?;
+                ensure!(found != (3..5).contains(&i), "handle {i} presence {found}");
+            }
+            eq("SA bundles left (the 2 new ones)", sa_count(&m)?, 2)?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "reported-capacity-matches",
         "SaOffloadCapacity reported for the table == bundles that fit",
         || {
-            let c = ipsec_v2_capabilities(&CapabilityConfig {
-                sa_offload_capacity: CAP as u32,
-            });
+            let c = crate::target::advertised_caps(CAP as u32)?;
             let (m, _) = filled(CAP)?;
             let (r, _) = add_list(&m, &[gcm(0x3000)])?;
             status("ADD_SA past capacity", r.status, NDIS_STATUS_RESOURCES)?;
-            eq("SaOffloadCapacity", c.SaOffloadCapacity as usize, CAP)
+            eq("SaOffloadCapacity", c.SaOffloadCapacity as usize, CAP)?;
+            eq("SA bundles that fit", sa_count(&m)?, CAP)?;
+            m.finish()
         },
     ));
 }

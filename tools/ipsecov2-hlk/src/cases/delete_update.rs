@@ -2,11 +2,12 @@
 //! handles, and what the send path does afterwards.
 
 use super::oid_validity::gcm;
-use super::{case, ensure, eq, status};
-use crate::tcpip::*;
-use crate::Case;
+use super::{ensure, eq, module_case, status};
+use crate::module_oids::{add, delete, module, module_pair, protect, send_frames, set, Module};
+use crate::tcpip::{bundle, esp_algs, frame, BundleSpec, EspAlg, Framed, Ip, Layer};
+use crate::{Case, Outcome};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{HostTxPool, SendDrop};
+use ipsecov2_filter_core::SendDrop;
 use ipsecov2_ndis_emu::oid_buffers::{self as build, AddSa};
 use ipsecov2_ndis_emu::SplitMix64;
 
@@ -57,50 +58,60 @@ fn esp_v4_frame(e: &EspAlg, spi: u32, rng: &mut SplitMix64) -> Framed {
     frame(&V4, &layer, 1, &rng.bytes(40), 6)
 }
 
-fn send_one(core: &Core, rng: &mut SplitMix64, f: &Framed, h: u64) -> Result<Sent, String> {
-    let pool = HostTxPool::new(1, 4096);
-    let (sent, _o) = send_through(
-        core,
-        &[send_nbl(rng, &[&f.frame], h, 0, f.header_info)],
-        &pool,
+/// TCP/IP sends `f` with handle `h`: the module completes it with NDIS_STATUS_FAILURE, puts
+/// nothing on the wire and counts one send dropped for `reason`.
+fn refused_send(m: &Module, rng: &mut SplitMix64, f: &Framed, h: u64, reason: SendDrop) -> Outcome {
+    let before = m.view()?;
+    let (status, wire) = send_frames(m, rng, &[f], h)?;
+    eq("send completion", status, Some(NDIS_STATUS_FAILURE))?;
+    eq("frames on the wire", wire.len(), 0)?;
+    let after = m.view()?;
+    eq(
+        &format!("sends dropped as {reason:?}"),
+        after.drops(reason),
+        before.drops(reason) + 1,
     )?;
-    sent.into_iter()
-        .next()
-        .ok_or_else(|| "nothing reported".into())
+    eq(
+        "sends dropped in all",
+        after.send_drops.iter().sum::<u64>(),
+        before.send_drops.iter().sum::<u64>() + 1,
+    )
+}
+
+/// The CryptoStatus of the first NBL TCP/IP got.
+fn first_status(got: Vec<(crate::tcpip::RecvView, Vec<u8>)>) -> Result<u16, String> {
+    got.first()
+        .map(|p| p.0.status)
+        .ok_or_else(|| "nothing indicated up".to_string())
 }
 
 pub fn delete_update(v: &mut Vec<Case>) {
     const G: &str = "delete-update";
-    v.push(case(
+    v.push(module_case(
         G,
         "delete-known-stops-send",
         "send works, DELETE_SA, the same send completes with NDIS_STATUS_FAILURE",
         || {
             let mut rng = SplitMix64::new(40);
             let e = cbc()?;
-            let tx = core()?;
+            let tx = module()?;
             let h = add(&tx, &esp_v4_sa(&e, 0x4000, Dir::Out, Esn::Off))?;
             let f = esp_v4_frame(&e, 0x4000, &mut rng);
-            ensure!(
-                matches!(send_one(&tx, &mut rng, &f, h)?, Sent::Protected(_)),
-                "not protected before delete"
-            );
+            protect(&tx, &mut rng, &[&f], h).map_err(|x| format!("before delete: {x}"))?;
             status("DELETE_SA", delete(&tx, &[h])?, NDIS_STATUS_SUCCESS)?;
-            eq(
-                "after delete",
-                send_one(&tx, &mut rng, &f, h)?,
-                Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::UnknownHandle),
-            )
+            refused_send(&tx, &mut rng, &f, h, SendDrop::UnknownHandle)
+                .map_err(|x| format!("after delete: {x}"))?;
+            tx.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "delete-unknown",
         "DELETE_SA of unknown handles (0x42 and a deleted one): SUCCESS, other SA unaffected",
         || {
             let mut rng = SplitMix64::new(41);
             let e = cbc()?;
-            let tx = core()?;
+            let tx = module()?;
             let keep = add(&tx, &esp_v4_sa(&e, 0x4000, Dir::Out, Esn::Off))?;
             let gone = add(&tx, &gcm(0x4001))?;
             status("DELETE_SA", delete(&tx, &[gone])?, NDIS_STATUS_SUCCESS)?;
@@ -109,56 +120,47 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 delete(&tx, &[0x42, gone])?,
                 NDIS_STATUS_SUCCESS,
             )?;
+            eq("SA bundles in the table", tx.view()?.sa_count, 1)?;
             let f = esp_v4_frame(&e, 0x4000, &mut rng);
-            ensure!(
-                matches!(send_one(&tx, &mut rng, &f, keep)?, Sent::Protected(_)),
-                "kept SA no longer sends"
-            );
-            Ok(())
+            protect(&tx, &mut rng, &[&f], keep).map_err(|x| format!("kept SA: {x}"))?;
+            tx.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "never-added-handle-send",
         "send with a handle never added: FAILURE",
         || {
             let mut rng = SplitMix64::new(42);
             let e = cbc()?;
-            let tx = core()?;
+            let tx = module()?;
             let f = esp_v4_frame(&e, 0x4000, &mut rng);
-            eq(
-                "send",
-                send_one(&tx, &mut rng, &f, 0x1234_5678)?,
-                Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::UnknownHandle),
-            )
+            refused_send(&tx, &mut rng, &f, 0x1234_5678, SendDrop::UnknownHandle)?;
+            tx.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "inbound-handle-send",
         "send with an inbound SA's handle: FAILURE",
         || {
             let mut rng = SplitMix64::new(43);
             let e = cbc()?;
-            let tx = core()?;
+            let tx = module()?;
             let h = add(&tx, &esp_v4_sa(&e, 0x4000, Dir::In, Esn::Off))?;
             let f = esp_v4_frame(&e, 0x4000, &mut rng);
-            eq(
-                "send",
-                send_one(&tx, &mut rng, &f, h)?,
-                Sent::Completed(NDIS_STATUS_FAILURE, SendDrop::InboundSa),
-            )
+            refused_send(&tx, &mut rng, &f, h, SendDrop::InboundSa)?;
+            tx.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "update-esn-high-bits-on-wire",
         "UPDATE_SA on the sender changes the ESN high bits in the ICV (7 to 9: not the neighbouring epoch the receiver also tries); peer needs the same update",
         || {
             let mut rng = SplitMix64::new(44);
             let e = cbc()?;
-            let tx = core()?;
-            let rx = core()?;
+            let (tx, rx) = module_pair()?;
             let h = add(&tx, &esp_v4_sa(&e, 0x4100, Dir::Out, Esn::On))?;
             let ih = add(&rx, &esp_v4_sa(&e, 0x4100, Dir::In, Esn::On))?;
             let layer = Layer {
@@ -167,10 +169,10 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 udp: false,
             };
             let f = frame(&V4, &layer, 1, &rng.bytes(30), 6);
-            let w = protect(&tx, &mut rng, &[&f], h, 0)?;
+            let w = protect(&tx, &mut rng, &[&f], h)?;
             eq(
                 "before update",
-                receive_through(&rx, &mut rng, &w, 0)?[0].0.status,
+                first_status(rx.receive(&mut rng, &w)?)?,
                 CRYPTO_SUCCESS,
             )?;
             let mut u = build::update_sa(h, IPsecOffloadV2Esp, 0x4100, 9);
@@ -179,12 +181,12 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 set(&tx, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,
                 NDIS_STATUS_SUCCESS,
             )?;
-            let w2 = protect(&tx, &mut rng, &[&f], h, 0)?;
-            let r = receive_through(&rx, &mut rng, &w2, 0)?;
-            ensure!(r[0].0.crypto_done, "CryptoDone clear");
+            let w2 = protect(&tx, &mut rng, &[&f], h)?;
+            let r = rx.receive(&mut rng, &w2)?;
+            ensure!(r.first().is_some_and(|p| p.0.crypto_done), "CryptoDone clear");
             eq(
                 "peer with old high bits",
-                r[0].0.status,
+                first_status(r)?,
                 CRYPTO_TRANSPORT_ESP_AUTH_FAILED,
             )?;
             let mut u = build::update_sa(ih, IPsecOffloadV2Esp, 0x4100, 9);
@@ -195,36 +197,39 @@ pub fn delete_update(v: &mut Vec<Case>) {
             )?;
             eq(
                 "peer updated",
-                receive_through(&rx, &mut rng, &w2, 0)?[0].0.status,
+                first_status(rx.receive(&mut rng, &w2)?)?,
                 CRYPTO_SUCCESS,
             )?;
             eq(
                 "old packet after update",
-                receive_through(&rx, &mut rng, &w, 0)?[0].0.status,
+                first_status(rx.receive(&mut rng, &w)?)?,
                 CRYPTO_TRANSPORT_ESP_AUTH_FAILED,
-            )
+            )?;
+            tx.finish()?;
+            rx.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "update-unknown-handle",
         "UPDATE_SA of an unknown handle: INVALID_PARAMETER",
         || {
-            let m = core()?;
+            let m = module()?;
             let mut u = build::update_sa(0x4242, IPsecOffloadV2Esp, 0x4100, 8);
             status(
                 "UPDATE_SA",
                 set(&m, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,
                 NDIS_STATUS_INVALID_PARAMETER,
-            )
+            )?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "update-deleted-handle",
         "UPDATE_SA of a deleted ESN SA: INVALID_PARAMETER",
         || {
-            let m = core()?;
+            let m = module()?;
             let mut a = gcm(0x4100);
             a.sa[0].flags = IPSEC_OFFLOAD_V2_ESN_SA;
             let h = add(&m, &a)?;
@@ -234,30 +239,32 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 "UPDATE_SA",
                 set(&m, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,
                 NDIS_STATUS_INVALID_PARAMETER,
-            )
+            )?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "update-non-esn",
         "UPDATE_SA on a non-ESN SA: INVALID_PARAMETER",
         || {
-            let m = core()?;
+            let m = module()?;
             let h = add(&m, &gcm(0x4100))?;
             let mut u = build::update_sa(h, IPsecOffloadV2Esp, 0x4100, 8);
             status(
                 "UPDATE_SA",
                 set(&m, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,
                 NDIS_STATUS_INVALID_PARAMETER,
-            )
+            )?;
+            m.finish()
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "update-wrong-spi-or-operation",
         "UPDATE_SA naming an SPI / operation not in the bundle: INVALID_PARAMETER",
         || {
-            let m = core()?;
+            let m = module()?;
             let mut a = gcm(0x4100);
             a.sa[0].flags = IPSEC_OFFLOAD_V2_ESN_SA;
             let h = add(&m, &a)?;
@@ -272,7 +279,8 @@ pub fn delete_update(v: &mut Vec<Case>) {
                 "UPDATE_SA AH on ESP",
                 set(&m, OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA, &mut u)?.status,
                 NDIS_STATUS_INVALID_PARAMETER,
-            )
+            )?;
+            m.finish()
         },
     ));
 }

@@ -203,7 +203,7 @@ const OTHER_OIDS: [Named; 7] = [
     ),
     (
         "query-not-supported",
-        "query requests for the four OIDs: NOT_SUPPORTED",
+        "query and method requests for the four OIDs: NOT_SUPPORTED, nothing written or installed",
         query_not_supported,
     ),
     (

@@ -91,16 +91,24 @@ pub(super) fn query_not_supported() -> Outcome {
         OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
         OID_TCP_TASK_IPSEC_OFFLOAD_V2_UPDATE_SA,
     ] {
-        let mut b = vec![0u8; 256];
-        match m.request(RequestKind::Query, oid, &mut b)? {
-            OidAnswer::PassedDown => return Err(format!("query of {oid:#x} passed down")),
-            OidAnswer::Completed(c) => status(
-                &format!("query {oid:#x}"),
-                c.status,
-                NDIS_STATUS_NOT_SUPPORTED,
-            )?,
+        for kind in [RequestKind::Query, RequestKind::Method] {
+            let mut b = vec![0u8; 256];
+            match m.request(kind, oid, &mut b)? {
+                OidAnswer::PassedDown => {
+                    return Err(format!("{kind:?} of {oid:#x} passed down"));
+                }
+                OidAnswer::Completed(c) => {
+                    status(
+                        &format!("{kind:?} {oid:#x}"),
+                        c.status,
+                        NDIS_STATUS_NOT_SUPPORTED,
+                    )?;
+                    eq("BytesWritten", c.bytes_written, 0)?;
+                }
+            }
         }
     }
+    eq("SA bundles in the table", sa_count(&m)?, 0)?;
     m.finish()
 }
 
