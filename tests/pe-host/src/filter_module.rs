@@ -47,6 +47,9 @@ pub struct Miniport {
     pub keywords: Vec<(String, u32)>,
     /// The miniport's offload configuration (`DefaultOffloadConfiguration`; NULL when `None`).
     pub offload: Option<NDIS_OFFLOAD>,
+    /// The miniport's `DefaultOffloadConfiguration` as bytes, of any `NDIS_OFFLOAD` revision
+    /// (its header says which); when set, it is passed instead of `offload`.
+    pub offload_bytes: Option<Vec<u8>>,
 }
 
 /// `NDIS_OBJECT_TYPE_OFFLOAD`.
@@ -90,6 +93,7 @@ impl Default for Miniport {
             link_speed: 10_000_000_000,
             keywords: Vec::new(),
             offload: None,
+            offload_bytes: None,
         }
     }
 }
@@ -145,6 +149,16 @@ impl DriverHost {
         let mut instance = OwnedUnicode::new("pe-host emulated Ethernet adapter");
         let mut base_name = OwnedUnicode::new("\\DEVICE\\{5A5E5A5E-0000-4000-8000-000000000001}");
         let mut offload = miniport.offload;
+        // The bytes, 8-aligned as a miniport's structure is.
+        let mut offload_words: Option<Vec<u64>> = miniport.offload_bytes.as_ref().map(|b| {
+            b.chunks(8)
+                .map(|c| {
+                    let mut w = [0u8; 8];
+                    w[..c.len()].copy_from_slice(c);
+                    u64::from_le_bytes(w)
+                })
+                .collect()
+        });
         let mut mac = [0u8; 32];
         mac[..6].copy_from_slice(&miniport.mac);
         let mut params = NDIS_FILTER_ATTACH_PARAMETERS {
@@ -166,9 +180,12 @@ impl DriverHost {
             MiniportMediaType: miniport.media_type,
             MiniportPhysicalMediaType: NDIS_PHYSICAL_MEDIUM_802_3,
             MiniportMediaSpecificAttributes: core::ptr::null_mut(),
-            DefaultOffloadConfiguration: offload
-                .as_mut()
-                .map_or(core::ptr::null_mut(), |o| (o as *mut NDIS_OFFLOAD).cast()),
+            DefaultOffloadConfiguration: match offload_words.as_mut() {
+                Some(words) => words.as_mut_ptr().cast(),
+                None => offload
+                    .as_mut()
+                    .map_or(core::ptr::null_mut(), |o| (o as *mut NDIS_OFFLOAD).cast()),
+            },
             MacAddressLength: 6,
             CurrentMacAddress: mac,
             BaseMiniportNetLuid: 0x0006_0000_0000_0000 | u64::from(miniport.if_index) << 24,

@@ -232,6 +232,25 @@ fn modules(capacity: usize, n: u32) -> Result<Vec<Module>, String> {
     }
 }
 
+/// The `NDIS_OFFLOAD` a module indicates up at restart over a miniport whose offload
+/// configuration is `nic` and whose `SaOffloadCapacity` is `capacity`: the filter core's
+/// rewriting (`with_ipsec_v2`, what the emulated module indicates) on the emulated target, the
+/// driver's indication on the sys target.
+pub fn offload_indicated(nic: &NDIS_OFFLOAD, capacity: usize) -> Result<NDIS_OFFLOAD, String> {
+    match target::current() {
+        Target::Emulated => Ok(ipsecov2_filter_core::with_ipsec_v2(
+            nic,
+            &ipsecov2_filter_core::CapabilityConfig {
+                sa_offload_capacity: u32::try_from(capacity).unwrap_or(u32::MAX),
+            },
+        )),
+        #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+        Target::Sys(path) => crate::target_sys_oid::offload_indicated(&path, nic, capacity),
+        #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+        Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+    }
+}
+
 /// One set request the filter must answer itself.
 pub fn set(m: &Module, oid: NDIS_OID, bytes: &mut [u8]) -> Result<OidCompletion, String> {
     match m.request(RequestKind::Set, oid, bytes)? {

@@ -49,9 +49,6 @@ pub fn current() -> Target {
 /// Why the cases of `group` that do not run with `--target sys` do not (yet).
 pub fn why_not_sys(group: &str) -> &'static str {
     match group {
-        "capabilities" | "oid-validity" | "capacity" | "delete-update" => {
-            "drives the filter core's OID handling directly (HostCore), not yet through a module"
-        }
         "send" | "receive" | "combinations" => {
             "edits or inspects the filter core's NBLs directly (HostCore), not yet through a module"
         }

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::rc::Rc;
 
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes};
 use ipsecov2_ndis_emu::oid_buffers::BASE;
 use ipsecov2_ndis_emu::tcpip::recv_nbl;
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
@@ -68,6 +69,36 @@ pub fn modules(sys: &Path, capacity: usize, n: u32) -> Result<Vec<SysOidModule>,
             handle,
         })
         .collect())
+}
+
+/// The `NDIS_OFFLOAD` a module of the driver at `sys` indicates up (its last
+/// `NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG` by the end of its restart) over a miniport whose
+/// `DefaultOffloadConfiguration` is `nic` (its header's size of it) and whose
+/// `SaOffloadCapacity` is `capacity`; bytes past the indicated size read as zero.
+pub fn offload_indicated(
+    sys: &Path,
+    nic: &NDIS_OFFLOAD,
+    capacity: usize,
+) -> Result<NDIS_OFFLOAD, String> {
+    let mut bytes = offload_bytes(nic);
+    bytes.truncate(usize::from(nic.Header.Size));
+    let mut s = Session::start(sys).map_err(|e| e.to_string())?;
+    let m = s
+        .running_module(&Miniport {
+            offload_bytes: Some(bytes),
+            ..adapter(capacity, 0)
+        })
+        .map_err(|e| e.to_string())?;
+    let mut indicated = s
+        .indications(m)
+        .into_iter()
+        .rev()
+        .find(|(status, _)| *status == NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG)
+        .map(|(_, buffer)| buffer)
+        .ok_or("no NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG indicated at restart")?;
+    s.finish().map_err(|e| e.to_string())?;
+    indicated.resize(indicated.len().max(size_of::<NDIS_OFFLOAD>()), 0);
+    offload_from_bytes(&indicated).ok_or_else(|| "indicated NDIS_OFFLOAD unreadable".into())
 }
 
 /// The list layout of `oid`'s InformationBuffer (`None`: no `Next` links).

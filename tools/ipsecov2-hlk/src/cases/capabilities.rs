@@ -2,12 +2,12 @@
 //! capacities), every offered transform accepted, and the NDIS_OFFLOAD of the NIC below kept
 //! with IPsecOV2 added, for every NDIS_OFFLOAD revision.
 
-use super::{case, eq, module_case};
-use crate::tcpip::*;
+use super::{eq, module_case};
+use crate::module_oids::{add, module, offload_indicated, sa_count};
+use crate::tcpip::{ah_algs, bundle, esp_algs, BundleSpec};
 use crate::Case;
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::caps::{AUTHENTICATION_ALGORITHMS, ENCRYPTION_ALGORITHMS};
-use ipsecov2_filter_core::{ipsec_v2_capabilities, with_ipsec_v2, CapabilityConfig};
 
 fn expected_caps(capacity: u32) -> NDIS_IPSEC_OFFLOAD_V2 {
     NDIS_IPSEC_OFFLOAD_V2 {
@@ -110,12 +110,12 @@ pub fn capabilities(v: &mut Vec<Case>) {
             },
         ));
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "algorithm-masks-accepted",
         "an ADD_SA for every offered transform succeeds; union of bits == advertised masks",
         || {
-            let m = core()?;
+            let m = module()?;
             let (mut enc, mut auth) = (0u32, 0u32);
             for (i, e) in esp_algs().iter().enumerate() {
                 let sa = bundle(BundleSpec::esp(e, 0x100 + i as u32));
@@ -128,9 +128,13 @@ pub fn capabilities(v: &mut Vec<Case>) {
                 auth |= sa.sa[0].auth.id;
                 add(&m, &sa).map_err(|x| format!("AH {}: {x}", a.name))?;
             }
-            let c = ipsec_v2_capabilities(&CapabilityConfig {
-                sa_offload_capacity: 1,
-            });
+            eq(
+                "SA bundles in the table",
+                sa_count(&m)?,
+                esp_algs().len() + ah_algs().len(),
+            )?;
+            m.finish()?;
+            let c = crate::target::advertised_caps(16)?;
             eq("encryption union", enc, c.EncryptionAlgorithms)?;
             eq("authentication union", auth, c.AuthenticationAlgorithms)?;
             eq("ENCRYPTION_ALGORITHMS", ENCRYPTION_ALGORITHMS, enc)?;
@@ -143,16 +147,13 @@ pub fn capabilities(v: &mut Vec<Case>) {
         (NDIS_OFFLOAD_REVISION_6, NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_6),
         (NDIS_OFFLOAD_REVISION_7, NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_7),
     ] {
-        v.push(case(
+        v.push(module_case(
             G,
             format!("with-ipsec-v2-keeps-offloads/revision-{rev}"),
             "checksum, LSOv2 and the rest of the emulated NIC's NDIS_OFFLOAD unchanged",
             move || {
-                let cfg = CapabilityConfig {
-                    sa_offload_capacity: 16,
-                };
                 let nic = emulated_nic(rev, size);
-                let out = with_ipsec_v2(&nic, &cfg);
+                let out = offload_indicated(&nic, 16)?;
                 eq("Header", out.Header, nic.Header)?;
                 eq("Checksum", out.Checksum, nic.Checksum)?;
                 eq("LsoV2", out.LsoV2, nic.LsoV2)?;
@@ -186,16 +187,13 @@ pub fn capabilities(v: &mut Vec<Case>) {
             },
         ));
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "with-ipsec-v2-keeps-offloads/revision-1-upgraded",
         "revision-1 NDIS_OFFLOAD upgraded to revision 2 / 0x90, checksum and LSOv2 kept",
         || {
-            let cfg = CapabilityConfig {
-                sa_offload_capacity: 16,
-            };
             let nic = emulated_nic(NDIS_OFFLOAD_REVISION_1, NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_1);
-            let out = with_ipsec_v2(&nic, &cfg);
+            let out = offload_indicated(&nic, 16)?;
             eq("Revision", out.Header.Revision, NDIS_OFFLOAD_REVISION_2)?;
             eq("Size", out.Header.Size, NDIS_SIZEOF_NDIS_OFFLOAD_REVISION_2)?;
             eq("Size value", out.Header.Size, 0x90)?;
