@@ -20,6 +20,7 @@ use ipsecov2_oid::layout::{add_sa, delete_sa};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::session::{self, ListLayout, OidOutcome, Session, SessionError};
 
+use crate::capture;
 use crate::module_oids::{
     FilterModuleBackend, ModuleView, OidAnswer, OidCompletion, RequestKind, SendResult,
 };
@@ -166,10 +167,37 @@ impl FilterModuleBackend for SysOidModule {
     fn send(&self, spec: NblSpec) -> Result<SendResult, String> {
         let m = self.handle;
         let (statuses, wire) = self.with(|s| s.send(m, std::slice::from_ref(&spec)))?;
-        match statuses.as_slice() {
-            [status] => Ok((*status, wire)),
-            other => Err(format!("send of one NBL: completions {other:x?}")),
+        let status = match statuses.as_slice() {
+            [status] => *status,
+            other => return Err(format!("send of one NBL: completions {other:x?}")),
+        };
+        if status == Some(NDIS_STATUS_SUCCESS) {
+            // `--pcap`: the protected frames, with TCP/IP's frames and the handles.
+            let slot = |s: NDIS_NET_BUFFER_LIST_INFO| {
+                spec.info
+                    .iter()
+                    .find(|(k, _)| *k == s)
+                    .map_or(0, |&(_, v)| v as u64)
+            };
+            let handle = slot(IPsecOffloadV2NetBufferListInfo);
+            let tunnel = slot(IPsecOffloadV2TunnelNetBufferListInfo);
+            for (w, nb) in wire.iter().zip(&spec.nbs) {
+                if handle != 0 {
+                    capture::hook(|cap, case| {
+                        cap.frame(
+                            case,
+                            capture::Wire::Sent {
+                                wire: w,
+                                plain: &nb.data,
+                                handle,
+                                tunnel,
+                            },
+                        );
+                    });
+                }
+            }
         }
+        Ok((status, wire))
     }
 
     fn receive(
@@ -186,6 +214,20 @@ impl FilterModuleBackend for SysOidModule {
                 got.len(),
                 frames.len()
             ));
+        }
+        for (p, wire) in got.iter().zip(frames) {
+            capture::hook(|cap, case| {
+                cap.frame(
+                    case,
+                    capture::Wire::Received {
+                        wire,
+                        result: capture::RxResult {
+                            crypto_done: p.view.crypto_done,
+                            status: p.view.status,
+                        },
+                    },
+                );
+            });
         }
         Ok(got.into_iter().map(|p| (p.view, p.frame)).collect())
     }
