@@ -433,3 +433,70 @@ impl Drop for Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADD: ListLayout = ListLayout {
+        next_field: 8,
+        min_element: 0xa9,
+    };
+
+    fn put(b: &mut [u8], at: usize, v: u64) {
+        b[at..at + 8].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn get(b: &[u8], at: usize) -> u64 {
+        u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
+    }
+
+    /// Three elements at 0, 0xb0 and 0x160 linked in order.
+    fn list() -> Vec<u8> {
+        let base = oid_buffers::BASE;
+        let mut b = vec![0u8; 0x210];
+        put(&mut b, 8, base + 0xb0);
+        put(&mut b, 0xb0 + 8, base + 0x160);
+        b
+    }
+
+    #[test]
+    fn a_well_formed_list_has_every_link_moved_and_back() {
+        let mut b = list();
+        let links = list_links(&b, ADD, oid_buffers::BASE);
+        assert_eq!(links, vec![8, 0xb8]);
+        let real = 0x7f00_1234_0000;
+        rebase_links(&mut b, &links, oid_buffers::BASE, real);
+        assert_eq!((get(&b, 8), get(&b, 0xb8)), (real + 0xb0, real + 0x160));
+        assert_eq!(get(&b, 0x168), 0);
+        rebase_links(&mut b, &links, real, oid_buffers::BASE);
+        assert_eq!(b, list());
+    }
+
+    #[test]
+    fn a_malformed_link_moves_by_the_same_amount_and_ends_the_walk() {
+        let base = oid_buffers::BASE;
+        let real = base + 0x5000;
+        for (bad, moved) in [
+            (base - 0x100, real - 0x100),
+            (base + 0xb4, real + 0xb4),
+            (base + 0x400, real + 0x400),
+            (base + 0x10, real + 0x10),
+            (base, real),
+        ] {
+            let mut b = list();
+            put(&mut b, 0xb8, bad);
+            let links = list_links(&b, ADD, base);
+            assert_eq!(links, vec![8, 0xb8], "{bad:#x}");
+            rebase_links(&mut b, &links, base, real);
+            assert_eq!(get(&b, 0xb8), moved, "{bad:#x}");
+        }
+        // A first link below the base (no offset at all) is still moved, and ends the walk.
+        let mut b = list();
+        put(&mut b, 8, 0x10);
+        let links = list_links(&b, ADD, base);
+        assert_eq!(links, vec![8]);
+        rebase_links(&mut b, &links, base, real);
+        assert_eq!(get(&b, 8), 0x10_u64.wrapping_sub(base).wrapping_add(real));
+    }
+}
