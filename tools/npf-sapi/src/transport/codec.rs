@@ -172,10 +172,7 @@ pub type Carrier<'a> = dyn FnMut(Ioctl, &[u8]) -> Result<Vec<u8>, TransportError
 /// 6.6.3, 6.6.6: an empty SPD list means every SPD, which the control plane applies in one
 /// request; the SPDs there are first (a query just before) only name the completion's
 /// responses.
-pub fn execute(
-    request: &Request,
-    send: &mut Carrier<'_>,
-) -> Result<Reply, TransportError> {
+pub fn execute(request: &Request, send: &mut Carrier<'_>) -> Result<Reply, TransportError> {
     let names = match request {
         Request::SpdDestroy(spds) | Request::SpdFlush(spds) if spds.is_empty() => {
             match execute(&Request::QueryAllSpds, send)? {
