@@ -19,7 +19,8 @@
 //! control plane (`ipsecov2-control-plane`), whose SA bundles go into the attached modules' SA
 //! tables ([`module_sas`]).
 //!
-//! Portable parts, tested on any host: [`control`] (control-device rules), [`module_sas`]
+//! Portable parts, tested on any host: [`control`] (control-device rules), [`clock`] (the
+//! lifetime timer's period and seconds), [`module_sas`]
 //! (the control plane's SA store over the modules), [`names`]
 //! (identifiers shared with the INF), [`config`] (keyword values → the module's configuration),
 //! [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS), [`free_list`] (the pools'
@@ -38,6 +39,7 @@
 
 extern crate alloc;
 
+pub mod clock;
 pub mod config;
 pub mod control;
 pub mod free_list;

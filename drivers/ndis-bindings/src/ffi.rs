@@ -8,9 +8,9 @@
 use core::ffi::c_char;
 
 use ipsecov2_abi::{
-    KIRQL, MDL, NDIS_HANDLE, NDIS_OID_REQUEST, NDIS_PORT_NUMBER, NDIS_STATUS, NET_BUFFER,
-    NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS, NTSTATUS, PVOID, SIZE_T, UCHAR, UINT, ULONG,
-    ULONG64, ULONG_PTR, USHORT,
+    BOOLEAN, KIRQL, LONGLONG, MDL, NDIS_HANDLE, NDIS_OID_REQUEST, NDIS_PORT_NUMBER, NDIS_STATUS,
+    NET_BUFFER, NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS, NTSTATUS, PVOID, SIZE_T, UCHAR,
+    UINT, ULONG, ULONG64, ULONG_PTR, USHORT,
 };
 
 use crate::config::{NDIS_CONFIGURATION_OBJECT, NDIS_CONFIGURATION_PARAMETER, NDIS_PARAMETER_TYPE};
@@ -18,6 +18,7 @@ use crate::filter::{
     NDIS_DEVICE_OBJECT_ATTRIBUTES, NDIS_FILTER_ATTRIBUTES, NDIS_FILTER_DRIVER_CHARACTERISTICS,
     NDIS_STATUS_INDICATION, NET_DEVICE_PNP_EVENT, NET_PNP_EVENT_NOTIFICATION,
 };
+use crate::timer::NDIS_TIMER_CHARACTERISTICS;
 use crate::types::{
     CCHAR, KPROCESSOR_MODE, KSPIN_LOCK, LOCK_STATE_EX, MEMORY_CACHING_TYPE, MM_PAGE_PRIORITY,
     NDIS_RW_LOCK_EX, NDIS_STRING, POOL_FLAGS, XSTATE_SAVE,
@@ -140,6 +141,25 @@ extern "system" {
     ) -> NDIS_STATUS;
     /// PASSIVE_LEVEL.
     pub fn NdisDeregisterDeviceEx(NdisDeviceHandle: NDIS_HANDLE);
+    /// ≤ DISPATCH_LEVEL. `NDIS_STATUS_RESOURCES` when out of memory.
+    pub fn NdisAllocateTimerObject(
+        NdisHandle: NDIS_HANDLE,
+        TimerCharacteristics: *mut NDIS_TIMER_CHARACTERISTICS,
+        pTimerObject: *mut NDIS_HANDLE,
+    ) -> NDIS_STATUS;
+    /// ≤ DISPATCH_LEVEL. `DueTime` is a `LARGE_INTEGER` in 100 ns units (negative: relative);
+    /// `MillisecondsPeriod` 0 fires once. TRUE when the timer was already queued.
+    pub fn NdisSetTimerObject(
+        TimerObject: NDIS_HANDLE,
+        DueTime: LONGLONG,
+        MillisecondsPeriod: ULONG,
+        FunctionContext: PVOID,
+    ) -> BOOLEAN;
+    /// ≤ DISPATCH_LEVEL. TRUE when the timer was queued (and now is not); a running timer
+    /// function is not waited for (`KeFlushQueuedDpcs`).
+    pub fn NdisCancelTimerObject(TimerObject: NDIS_HANDLE) -> BOOLEAN;
+    /// ≤ DISPATCH_LEVEL.
+    pub fn NdisFreeTimerObject(TimerObject: NDIS_HANDLE);
     /// Any IRQL.
     pub fn NdisGetDeviceReservedExtension(DeviceObject: *mut DEVICE_OBJECT) -> PVOID;
     /// Any IRQL.
@@ -292,6 +312,12 @@ extern "system" {
     pub fn IoFreeMdl(Mdl: *mut MDL);
     /// ≤ DISPATCH_LEVEL.
     pub fn MmBuildMdlForNonPagedPool(MemoryDescriptorList: *mut MDL);
+    /// PASSIVE_LEVEL. Returns when every DPC queued (on any processor) before the call has run:
+    /// a timer function that was running when its timer was cancelled has returned.
+    pub fn KeFlushQueuedDpcs();
+    /// Any IRQL (Windows 8.1+). The interrupt time (100 ns units since boot, sleep included);
+    /// `QpcTimeStamp` receives the performance counter read with it.
+    pub fn KeQueryInterruptTimePrecise(QpcTimeStamp: *mut ULONG64) -> ULONG64;
 }
 
 #[link(name = "ntoskrnl.exe", kind = "raw-dylib", modifiers = "+verbatim")]

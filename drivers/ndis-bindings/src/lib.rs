@@ -5,6 +5,7 @@
 //!   headers, complementing the mirrors of `ipsecov2-abi` (NBL, NB, MDL, `NDIS_OID_REQUEST`,
 //!   `NDIS_OFFLOAD`, IPsecOV2 — re-exported here, never duplicated). Every x64 size and offset of
 //!   `ndis-core-layouts.md` is asserted at compile time with `offset_of!`.
+//! * [`timer`]: `NDIS_TIMER_CHARACTERISTICS` (NDIS timer objects).
 //! * [`config`]: `NDIS_CONFIGURATION_OBJECT` / `NDIS_CONFIGURATION_PARAMETER` (registry
 //!   keywords read at attach).
 //! * [`nbl`]: the NBL/NB/MDL accessor macros (`NET_BUFFER_LIST_FIRST_NB`,
@@ -34,6 +35,7 @@ pub mod filter;
 pub mod nbl;
 pub mod pool;
 pub mod strings;
+pub mod timer;
 pub mod types;
 pub mod wdm;
 
@@ -48,5 +50,6 @@ pub mod emulation;
 pub use config::*;
 pub use filter::*;
 pub use nbl::*;
+pub use timer::*;
 pub use types::*;
 pub use wdm::*;

@@ -156,6 +156,8 @@ impl DriverHost {
         driver_object.DriverName = driver_name.value();
         let _ = driver_name.as_ptr();
         verifier::take();
+        // A run that ended without unloading leaves its timers: they must not fire into this one.
+        crate::kernel::timer::forget_all();
         crate::kernel::debug::take_log();
         Ok(Self {
             image,
@@ -274,6 +276,7 @@ impl DriverHost {
         if clones != 0 {
             verifier::violation(format!("{clones} cloned OID request(s) never freed"));
         }
+        crate::kernel::timer::check_released();
         for h in config::open_handles() {
             verifier::violation(format!("configuration handle {h:#x} never closed"));
         }

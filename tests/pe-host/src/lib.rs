@@ -16,6 +16,7 @@ pub mod concurrent;
 mod demangle_v0;
 pub mod device_io;
 pub mod driver;
+pub mod esp_send;
 pub mod events;
 pub mod fault;
 pub mod filter_module;

@@ -25,7 +25,36 @@ fn cdylib_dir() -> PathBuf {
 
 #[test]
 fn c_example_client_runs_the_life_cycle() {
-    let dir = common::scratch("c-example");
+    let stderr = run_c_example("c-example", &[]);
+    assert!(!stderr.contains("mapped at"), "no driver binary: {stderr}");
+}
+
+/// The same client, unchanged, over the real driver binary: the cdylib (built with the
+/// `pe-host` feature) loads `ipsecov2_lwf.sys` through the PE host in the client's process.
+#[cfg(all(feature = "pe-host", target_arch = "x86_64", target_os = "linux"))]
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn c_example_client_runs_the_life_cycle_over_the_driver_binary() {
+    let sys = ipsecov2_pe_host::driver::sys_path();
+    assert!(sys.exists(), "no driver binary at {}", sys.display());
+    let sys = sys.to_string_lossy().into_owned();
+    let stderr = run_c_example(
+        "c-example-binary",
+        &[
+            (npf_ipsec_sapi::c_abi::TRANSPORT_ENV, "pe-host"),
+            (ipsecov2_pe_host::driver::SYS_ENV, &sys),
+        ],
+    );
+    // The PE host announces every load: the requests went to the binary.
+    assert!(
+        stderr.contains("ipsecov2_lwf.sys mapped at"),
+        "the driver binary was not loaded: {stderr}"
+    );
+}
+
+/// Builds and runs the client with `env`; it must pass. Returns its stderr.
+fn run_c_example(name: &str, env: &[(&str, &str)]) -> String {
+    let dir = common::scratch(name);
     let lib = cdylib_dir();
     let so = lib.join(if cfg!(windows) {
         "npf_ipsec_sapi.dll"
@@ -46,7 +75,13 @@ fn c_example_client_runs_the_life_cycle() {
         .arg("-o")
         .arg(&exe);
     common::compile(cmd);
-    let out = Command::new(&exe).output().expect("run the C client");
+    // cargo's LD_LIBRARY_PATH names target/<profile> before deps/, where a cdylib of another
+    // build (other features) may be: the one just checked is the one loaded.
+    let out = Command::new(&exe)
+        .env("LD_LIBRARY_PATH", &lib)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the C client");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -54,4 +89,5 @@ fn c_example_client_runs_the_life_cycle() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains(", 0 failures"), "{stdout}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }

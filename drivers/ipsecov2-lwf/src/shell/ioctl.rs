@@ -383,6 +383,14 @@ enum Action {
     Pending,
 }
 
+/// The lifetime timer's tick — DISPATCH_LEVEL (`shell::timer`): the plane's clock moves to
+/// `now` seconds, lifetimes that ran out raise their expiry events (a hard one removes the SA
+/// bundle), and waiting `EventWait` IRPs are completed with them.
+pub(super) fn tick(now: u64) {
+    let _ = with_state(|s| s.plane.tick(now));
+    drain_events();
+}
+
 /// Completes pending `EventWait` IRPs while events are waiting.
 pub(super) fn drain_events() {
     loop {

@@ -14,6 +14,7 @@ mod ioctl;
 mod oid_list;
 mod port;
 mod setup;
+mod timer;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};
@@ -82,7 +83,7 @@ fn characteristics() -> NDIS_FILTER_DRIVER_CHARACTERISTICS {
 }
 
 /// `DriverEntry` — IRQL PASSIVE_LEVEL, system thread. Registers the NDIS 6.80 filter driver,
-/// then the control device; on any failure undoes what was done and returns the failure.
+/// creates the control plane and starts its lifetime timer, then registers the control device; on any failure undoes what was done and returns the failure.
 ///
 /// # Safety
 ///
@@ -116,18 +117,33 @@ pub unsafe extern "system" fn DriverEntry(
     }
     FILTER_DRIVER_HANDLE.store(handle, Ordering::Release);
 
-    // The control plane and dispatcher, before any module attaches or any IRP arrives.
-    let status = if ioctl::create() {
-        device::register(handle)
-    } else {
+    // The control plane and dispatcher, before any module attaches or any IRP arrives; then
+    // the lifetime timer that ticks it.
+    let status = if !ioctl::create() {
+        dbg_print(
+            DPFLTR_ERROR_LEVEL,
+            c"ipsecov2lwf: no memory for the control plane",
+        );
         ndis_bindings::ipsecov2_abi::STATUS_INSUFFICIENT_RESOURCES
+    } else if !timer::start(handle) {
+        dbg_print(
+            DPFLTR_ERROR_LEVEL,
+            c"ipsecov2lwf: NdisAllocateTimerObject failed",
+        );
+        ndis_bindings::ipsecov2_abi::STATUS_INSUFFICIENT_RESOURCES
+    } else {
+        let status = device::register(handle);
+        if status != STATUS_SUCCESS {
+            dbg_print_status(
+                DPFLTR_ERROR_LEVEL,
+                c"ipsecov2lwf: NdisRegisterDeviceEx failed",
+                status,
+            );
+        }
+        status
     };
     if status != STATUS_SUCCESS {
-        dbg_print_status(
-            DPFLTR_ERROR_LEVEL,
-            c"ipsecov2lwf: NdisRegisterDeviceEx failed",
-            status,
-        );
+        timer::stop();
         FILTER_DRIVER_HANDLE.store(core::ptr::null_mut(), Ordering::Release);
         // SAFETY: PASSIVE_LEVEL; `handle` was registered above and no module is attached yet
         // (NDIS attaches only after DriverEntry returns success).
@@ -138,12 +154,13 @@ pub unsafe extern "system" fn DriverEntry(
     STATUS_SUCCESS
 }
 
-/// `DriverUnload` — IRQL PASSIVE_LEVEL. Deregisters the control device, then the filter driver
-/// (NDIS detaches every module before `NdisFDeregisterFilterDriver` returns), then frees the
-/// control plane.
+/// `DriverUnload` — IRQL PASSIVE_LEVEL. Deregisters the control device, stops the lifetime
+/// timer (allocated on the filter driver's handle), deregisters the filter driver (NDIS detaches
+/// every module before `NdisFDeregisterFilterDriver` returns), then frees the control plane.
 unsafe extern "system" fn driver_unload(_driver_object: *mut DRIVER_OBJECT) {
     dbg_print(DPFLTR_INFO_LEVEL, c"ipsecov2lwf: DriverUnload");
     device::deregister();
+    timer::stop();
     let handle = FILTER_DRIVER_HANDLE.swap(core::ptr::null_mut(), Ordering::AcqRel);
     if !handle.is_null() {
         // SAFETY: PASSIVE_LEVEL; `handle` came from NdisFRegisterFilterDriver and is

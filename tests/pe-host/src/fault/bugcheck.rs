@@ -14,8 +14,9 @@ use super::{die, registry, BUGCHECK_EXIT};
 /// name address and length.
 pub const PANIC_BUGCHECK_CODE: u32 = 0x1950_0F02;
 
-/// Return address of the last `KeBugCheckEx` call (written by the assembly entry).
-#[no_mangle]
+/// Return address of the last `KeBugCheckEx` call (written by the assembly entry). Not
+/// `#[no_mangle]`: an exported symbol cannot be addressed RIP-relative from a shared object (the
+/// host linked into the NPF adapter's cdylib, `npf-ipsec-sapi --features pe-host`).
 static PE_HOST_BUGCHECK_CALLER: AtomicUsize = AtomicUsize::new(0);
 
 core::arch::global_asm!(

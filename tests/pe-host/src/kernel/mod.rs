@@ -19,6 +19,7 @@ pub mod pool;
 pub mod spinlock;
 pub mod status;
 pub mod strings;
+pub mod timer;
 pub mod trap;
 pub mod verifier;
 
@@ -32,7 +33,7 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             ($m, $n, $f as *const () as usize)
         };
     }
-    vec![
+    let mut v = vec![
         ("ntoskrnl.exe", "KeBugCheckEx", bugcheck::entry()),
         f!("ntoskrnl.exe", "DbgPrintEx", debug::dbg_print_ex),
         f!("ntoskrnl.exe", "DbgPrint", debug::dbg_print),
@@ -245,7 +246,9 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "NdisFDevicePnPEventNotify",
             forward::ndis_f_device_pnp_event_notify
         ),
-    ]
+    ];
+    v.extend(timer::imports());
+    v
 }
 
 /// The host table of every implemented import.

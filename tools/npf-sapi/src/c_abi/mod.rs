@@ -53,6 +53,26 @@ pub fn install_transport(transport: Box<dyn Transport>) -> Result<Arc<Service>, 
     Ok(service)
 }
 
+/// Environment variable naming the C ABI's transport when none was installed: `pe-host` (with
+/// the `pe-host` feature) loads the driver binary in this process
+/// ([`PeHost`](crate::transport::pe_host::PeHost), `$IPSECOV2_SYS` or the workspace's linked
+/// `.sys`, interfaces 1 to 3); unset or anything else, the in-process control plane behind the
+/// IOCTL dispatcher.
+pub const TRANSPORT_ENV: &str = "NPF_IPSEC_SAPI_TRANSPORT";
+
+/// The transport the C functions use when none was installed ([`TRANSPORT_ENV`]).
+fn default_transport() -> Result<Box<dyn Transport>, SyncError> {
+    #[cfg(all(feature = "pe-host", target_arch = "x86_64", target_os = "linux"))]
+    if std::env::var_os(TRANSPORT_ENV).is_some_and(|v| v == "pe-host") {
+        use crate::transport::pe_host::{PeHost, PeHostConfig};
+        let host = PeHost::start(PeHostConfig::default()).map_err(|_| SyncError::Unknown)?;
+        return Ok(Box::new(host));
+    }
+    let plane = InProcess::with_host_interfaces().map_err(|_| SyncError::Unknown)?;
+    let transport = Dispatched::new(&plane).map_err(|_| SyncError::Unknown)?;
+    Ok(Box::new(transport))
+}
+
 /// The process-wide service, started with the default transport if none was installed;
 /// `NPF_E_UNKNOWN` if it cannot start.
 pub fn service() -> Result<Arc<Service>, SyncError> {
@@ -60,9 +80,8 @@ pub fn service() -> Result<Arc<Service>, SyncError> {
     if let Some(s) = slot.as_ref() {
         return Ok(Arc::clone(s));
     }
-    let plane = InProcess::with_host_interfaces().map_err(|_| SyncError::Unknown)?;
-    let transport = Dispatched::new(&plane).map_err(|_| SyncError::Unknown)?;
-    let service = Arc::new(Service::start(Box::new(transport)).map_err(|_| SyncError::Unknown)?);
+    let transport = default_transport()?;
+    let service = Arc::new(Service::start(transport).map_err(|_| SyncError::Unknown)?);
     *slot = Some(Arc::clone(&service));
     Ok(service)
 }

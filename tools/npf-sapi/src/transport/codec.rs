@@ -1,12 +1,13 @@
 //! Requests as the control device's IOCTL messages (`ipsecov2-ioctl`'s user-mode builders) and
-//! its responses back as completions. The in-process dispatcher transport and the Windows
-//! device transport share it: only how the bytes travel differs.
+//! its responses back as completions. The in-process dispatcher transport, the Windows device
+//! transport and the driver binary in the PE host share it: only how the bytes travel differs
+//! ([`execute`] runs a request over any carrier of IOCTLs).
 
 use ipsecov2_control_plane as cp;
 use ipsecov2_ioctl::client as msg;
 use ipsecov2_ioctl::reply;
 use ipsecov2_ioctl::wire::Reader;
-use ipsecov2_ioctl::{Fault, Ioctl};
+use ipsecov2_ioctl::{DispatchError, Fault, Field, Ioctl};
 
 use crate::error::{NpfError, TransportError};
 use crate::model::{
@@ -159,6 +160,86 @@ pub fn encode(request: &Request) -> Result<(Ioctl, Vec<u8>), Failure> {
         }
     })
 }
+
+/// A carrier of IOCTLs: the code and input bytes there, the output bytes back.
+pub type Carrier<'a> = dyn FnMut(Ioctl, &[u8]) -> Result<Vec<u8>, TransportError> + 'a;
+
+/// Runs `request` over `send`, which carries one IOCTL and its input to the device and brings
+/// back the output bytes. A request the IOCTL protocol cannot carry completes without being
+/// sent; a refusal by the device's decoder with the agreement's error for it
+/// (`TransportError::Refused(Some(_))`) completes with that error.
+///
+/// 6.6.3, 6.6.6: an empty SPD list means every SPD, which the control plane applies in one
+/// request; the SPDs there are first (a query just before) only name the completion's
+/// responses.
+pub fn execute(request: &Request, send: &mut Carrier<'_>) -> Result<Reply, TransportError> {
+    let names = match request {
+        Request::SpdDestroy(spds) | Request::SpdFlush(spds) if spds.is_empty() => {
+            match execute(&Request::QueryAllSpds, send)? {
+                Ok(Done::SpdIdentities(v)) => Some(v.into_iter().map(|s| s.handle).collect()),
+                Ok(_) => return Err(TransportError::Protocol("query")),
+                Err(f) => return Ok(Err(f)),
+            }
+        }
+        _ => None,
+    };
+    let (ioctl, input) = match encode(request) {
+        Ok(m) => m,
+        Err(f) => return Ok(Err::<_, Failure>(f)),
+    };
+    let out = match send(ioctl, &input) {
+        Ok(out) => out,
+        Err(TransportError::Refused(Some(error))) => return Ok(Err(Failure::of(error))),
+        Err(e) => return Err(e),
+    };
+    let reply = decode(request, ioctl, &out)?;
+    Ok(match (reply, names) {
+        (Ok(Done::Spds(_)), Some(names)) => Ok(Done::Spds(names)),
+        (reply, _) => reply,
+    })
+}
+
+/// The decoder refused the message. A value the agreement has an error for (an IP version or
+/// address type a selector cannot have, an unknown action, key bits the buffer does not hold,
+/// an unknown limit type) becomes that error; anything else is the adapter's fault.
+#[must_use]
+pub fn refused(e: DispatchError) -> TransportError {
+    TransportError::Refused(match e {
+        DispatchError::Malformed(
+            Fault::BadEnum(f) | Fault::KeyBits(f) | Fault::CountMismatch(f),
+        ) => match f {
+            Field::Selectors | Field::IpVersion | Field::AddrType => {
+                Some(NpfError::InvalidSelector)
+            }
+            Field::Action => Some(NpfError::InvalidPolicyAction),
+            Field::AuthKey => Some(NpfError::InvalidAuthAlgoKeylen),
+            Field::EncKey => Some(NpfError::InvalidEncAlgoKeylen),
+            Field::EventLimits | Field::LimitType => Some(NpfError::BadEventId),
+            Field::Priorities => Some(NpfError::InvalidPolicyPriority),
+            _ => None,
+        },
+        DispatchError::Malformed(Fault::CountTooLarge(_)) => Some(NpfError::NoMemory),
+        _ => None,
+    })
+}
+
+/// A device that completes the IRP with `STATUS_INVALID_PARAMETER` refused the message in its
+/// decoder and says no more (an NTSTATUS has no room for the field): the reason is found by
+/// running the same validating decoder (`ipsecov2_ioctl::decode`) on the same bytes here, and
+/// becomes what [`refused`] makes of it. `Refused(None)` when this decoder accepts them (the
+/// device refused for a reason of its own).
+#[must_use]
+pub fn refusal(ioctl: Ioctl, input: &[u8]) -> TransportError {
+    match ipsecov2_ioctl::decode(ioctl.code(), input) {
+        Err(e) => refused(e),
+        Ok(_) => TransportError::Refused(None),
+    }
+}
+
+/// `STATUS_INVALID_PARAMETER`: how the driver completes a request its decoder refused.
+pub const STATUS_INVALID_PARAMETER: u32 = 0xC000_000D;
+/// `STATUS_BUFFER_TOO_SMALL`: the output buffer cannot hold the response.
+pub const STATUS_BUFFER_TOO_SMALL: u32 = 0xC000_0023;
 
 /// The `EventSetMask` request.
 #[must_use]

@@ -16,7 +16,7 @@ use ipsecov2_ioctl::Ioctl;
 
 use crate::error::TransportError;
 use crate::model::Event;
-use crate::request::{Failure, Reply, Request};
+use crate::request::{Reply, Request};
 use crate::transport::codec;
 use crate::transport::{GlobalStats, Transport};
 
@@ -31,6 +31,8 @@ const INVALID_HANDLE_VALUE: isize = -1;
 const ERROR_INSUFFICIENT_BUFFER: u32 = 122;
 /// `ERROR_MORE_DATA`.
 const ERROR_MORE_DATA: u32 = 234;
+/// `ERROR_INVALID_PARAMETER` (what `STATUS_INVALID_PARAMETER` becomes).
+const ERROR_INVALID_PARAMETER: u32 = 87;
 
 #[link(name = "kernel32")]
 extern "system" {
@@ -197,12 +199,16 @@ impl Drop for Device {
 
 impl Transport for Device {
     fn execute(&mut self, request: &Request) -> Result<Reply, TransportError> {
-        let (ioctl, input) = match codec::encode(request) {
-            Ok(m) => m,
-            Err(f) => return Ok(Err::<_, Failure>(f)),
-        };
-        let out = self.requests.ioctl(ioctl, &input)?;
-        codec::decode(request, ioctl, &out)
+        let requests = &self.requests;
+        codec::execute(request, &mut |ioctl, input| {
+            match requests.ioctl(ioctl, input) {
+                // STATUS_INVALID_PARAMETER: the driver's decoder refused the message.
+                Err(TransportError::Os(ERROR_INVALID_PARAMETER)) => {
+                    Err(codec::refusal(ioctl, input))
+                }
+                r => r,
+            }
+        })
     }
 
     fn poll_events(&mut self, out: &mut Vec<Event>) -> Result<(), TransportError> {

@@ -6,13 +6,11 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use ipsecov2_ioctl::{
-    Completion, DispatchError, Dispatcher, DispatcherConfig, Fault, Field, Ioctl,
-};
+use ipsecov2_ioctl::{Completion, DispatchError, Dispatcher, DispatcherConfig, Ioctl};
 
 use crate::error::{NpfError, TransportError};
 use crate::model::Event;
-use crate::request::{Done, Failure, Reply, Request};
+use crate::request::{Reply, Request};
 use crate::transport::codec;
 use crate::transport::in_process::{HostPlane, InProcess};
 use crate::transport::{GlobalStats, Transport};
@@ -69,63 +67,17 @@ impl Dispatched {
                 Err(DispatchError::OutputTooSmall { needed }) if needed > out.len() => {
                     out.resize(needed, 0);
                 }
-                Err(e) => return Err(refused(e)),
+                Err(e) => return Err(codec::refused(e)),
             }
         }
     }
 }
 
-/// The decoder refused the message. A value the agreement has an error for (an IP version or
-/// address type a selector cannot have, an unknown action, key bits the buffer does not hold,
-/// an unknown limit type) becomes that error; anything else is the adapter's fault.
-fn refused(e: DispatchError) -> TransportError {
-    TransportError::Refused(match e {
-        DispatchError::Malformed(
-            Fault::BadEnum(f) | Fault::KeyBits(f) | Fault::CountMismatch(f),
-        ) => match f {
-            Field::Selectors | Field::IpVersion | Field::AddrType => {
-                Some(NpfError::InvalidSelector)
-            }
-            Field::Action => Some(NpfError::InvalidPolicyAction),
-            Field::AuthKey => Some(NpfError::InvalidAuthAlgoKeylen),
-            Field::EncKey => Some(NpfError::InvalidEncAlgoKeylen),
-            Field::EventLimits | Field::LimitType => Some(NpfError::BadEventId),
-            Field::Priorities => Some(NpfError::InvalidPolicyPriority),
-            _ => None,
-        },
-        DispatchError::Malformed(Fault::CountTooLarge(_)) => Some(NpfError::NoMemory),
-        _ => None,
-    })
-}
-
 impl Transport for Dispatched {
     fn execute(&mut self, request: &Request) -> Result<Reply, TransportError> {
-        // 6.6.3, 6.6.6: an empty list means every SPD, which the control plane applies in one
-        // request; the SPDs there are first only name the completion's responses.
-        let names = match request {
-            Request::SpdDestroy(spds) | Request::SpdFlush(spds) if spds.is_empty() => {
-                match self.execute(&Request::QueryAllSpds)? {
-                    Ok(Done::SpdIdentities(v)) => Some(v.into_iter().map(|s| s.handle).collect()),
-                    Ok(_) => return Err(TransportError::Protocol("query")),
-                    Err(f) => return Ok(Err(f)),
-                }
-            }
-            _ => None,
-        };
-        let (ioctl, input) = match codec::encode(request) {
-            Ok(m) => m,
-            Err(f) => return Ok(Err::<_, Failure>(f)),
-        };
-        let out = match self.ioctl(ioctl, &input) {
-            Ok(Some(out)) => out,
-            Ok(None) => return Err(TransportError::Protocol("pending")),
-            Err(TransportError::Refused(Some(error))) => return Ok(Err(Failure::of(error))),
-            Err(e) => return Err(e),
-        };
-        let reply = codec::decode(request, ioctl, &out)?;
-        Ok(match (reply, names) {
-            (Ok(Done::Spds(_)), Some(names)) => Ok(Done::Spds(names)),
-            (reply, _) => reply,
+        codec::execute(request, &mut |ioctl, input| {
+            self.ioctl(ioctl, input)?
+                .ok_or(TransportError::Protocol("pending"))
         })
     }
 

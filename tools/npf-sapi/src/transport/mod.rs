@@ -6,6 +6,8 @@
 //!   validated by the code the driver runs.
 //! * `device::Device` (Windows) — `DeviceIoControl` on the driver's control device, the same
 //!   messages; events by inverted call.
+//! * `pe_host::PeHost` (feature `pe-host`, Linux x86-64) — the real `ipsecov2_lwf.sys` loaded by
+//!   the PE host, the same messages as IRPs to its control device; events by inverted call.
 
 pub mod codec;
 pub mod dispatched;
@@ -13,6 +15,9 @@ pub mod in_process;
 
 #[cfg(windows)]
 pub mod device;
+
+#[cfg(all(feature = "pe-host", target_arch = "x86_64", target_os = "linux"))]
+pub mod pe_host;
 
 pub use ipsecov2_control_plane::GlobalStats;
 

@@ -1,15 +1,34 @@
 //! The agreement's table (sections 6 and 7) and the coverage the family tests record against it;
 //! the codes this implementation cannot produce, with the reason.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
 use npf_ipsec_sapi::abi::*;
 
-pub static COVERED: Mutex<BTreeSet<(&'static str, u32)>> = Mutex::new(BTreeSet::new());
+use crate::harness::Via;
 
-pub fn record(c: BTreeSet<(&'static str, u32)>) {
-    COVERED.lock().expect("covered").extend(c);
+/// What each path provoked (tests of several paths run in one process).
+pub static COVERED: Mutex<BTreeMap<Via, BTreeSet<(&'static str, u32)>>> =
+    Mutex::new(BTreeMap::new());
+
+pub fn record(via: Via, c: BTreeSet<(&'static str, u32)>) {
+    COVERED
+        .lock()
+        .expect("covered")
+        .entry(via)
+        .or_default()
+        .extend(c);
+}
+
+/// What `via` provoked so far.
+pub fn covered(via: Via) -> BTreeSet<(&'static str, u32)> {
+    COVERED
+        .lock()
+        .expect("covered")
+        .get(&via)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Section 6, function by function: (function, synchronous codes, asynchronous codes) as each
@@ -372,6 +391,27 @@ pub fn not_producible(func: &str, code: u32) -> Option<&'static str> {
         ("EventRegister", NPF_IPSEC_E_OPTIONAL_FEATURE_NOT_SUPPORTED) => {
             Some("every event of the agreement is supported")
         }
+        _ => None,
+    }
+}
+
+/// What the in-process path provokes and the driver binary cannot, with the reason
+/// (docs/npf-sapi.md, "Over the driver binary"). `func` "event" names a required event.
+#[cfg(feature = "pe-host")]
+pub fn not_producible_over_the_binary(func: &str, code: u32) -> Option<&'static str> {
+    match (func, code) {
+        ("event", NPF_IPSEC_SA_ACQUIRE) => Some(
+            "the driver raises no ACQUIRE: it is an offload target, TCP/IP chooses which \
+             packets it protects and hands them down with an SA already; nothing in the \
+             driver's datapath looks packets up in the SPDs (ControlPlane::match_packet, which \
+             the in-process test calls directly)",
+        ),
+        ("SPD_Create", NPF_IPSEC_E_NOMEMORY) => Some(
+            "the driver's plane holds 64 SPDs but can never be asked for a 65th: every SPD is \
+             bound to all interfaces or to some, no two SPDs of a direction share an interface, \
+             an SPD cannot be unbound from its last one, and the plane knows only the attached \
+             modules' interfaces (at most 8, MAX_MODULES): at most 16 SPDs exist",
+        ),
         _ => None,
     }
 }

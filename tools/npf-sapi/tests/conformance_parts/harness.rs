@@ -1,5 +1,6 @@
 //! The harness: the service over the in-process control plane, directly or through the IOCTL
-//! dispatcher, with its completions and events as the C callbacks see them.
+//! dispatcher, or over the real driver binary loaded by the PE host (feature `pe-host`), with
+//! its completions and events as the C callbacks see them.
 
 use std::collections::BTreeSet;
 use std::sync::mpsc::{channel, Receiver};
@@ -13,7 +14,9 @@ use npf_ipsec_sapi::model::{Direction, Event, PolicyHandle, SpdHandle};
 use npf_ipsec_sapi::service::{Completion, Reporting, Service};
 use npf_ipsec_sapi::transport::dispatched::Dispatched;
 use npf_ipsec_sapi::transport::in_process::InProcess;
-use npf_ipsec_sapi::{Done, Request, SyncError, Transport};
+#[cfg(feature = "pe-host")]
+use npf_ipsec_sapi::transport::pe_host::{PeHost, PeHostConfig};
+use npf_ipsec_sapi::{Done, Reply, Request, SyncError, Transport, TransportError};
 
 /// One completion as the C callback sees it.
 #[derive(Debug, Clone)]
@@ -24,9 +27,60 @@ pub struct Seen {
     pub done: Option<Done>,
 }
 
+/// The control plane a harness drives.
+#[derive(Clone)]
+pub enum Plane {
+    /// In this process (reached directly, or through the IOCTL dispatcher).
+    InProcess(InProcess),
+    /// The driver binary in the PE host.
+    #[cfg(feature = "pe-host")]
+    Binary(PeHost),
+}
+
+impl Plane {
+    /// A fresh plane for `via`: the test plane (interfaces 1 to 3), or the driver binary with
+    /// modules on interfaces 1 to 3.
+    pub fn for_via(via: Via) -> Self {
+        match via {
+            Via::Direct | Via::Ioctl => Self::InProcess(in_process()),
+            #[cfg(feature = "pe-host")]
+            Via::Binary => Self::Binary(binary(PeHostConfig::default())),
+        }
+    }
+
+    /// The transport the service runs on.
+    pub fn carrier(&self, via: Via) -> Box<dyn Transport> {
+        match (self, via) {
+            (Self::InProcess(t), Via::Direct) => Box::new(t.clone()),
+            (Self::InProcess(t), _) => Box::new(Dispatched::new(t).expect("dispatcher")),
+            #[cfg(feature = "pe-host")]
+            (Self::Binary(b), _) => Box::new(b.clone()),
+        }
+    }
+
+    /// Runs `req` on the plane, past the adapter's checks (the device's messages for the
+    /// binary).
+    pub fn execute(&self, req: &Request) -> Result<Reply, TransportError> {
+        match self {
+            Self::InProcess(t) => t.clone().execute(req),
+            #[cfg(feature = "pe-host")]
+            Self::Binary(b) => b.clone().execute(req),
+        }
+    }
+}
+
+/// The driver binary (`$IPSECOV2_SYS` or the workspace's linked `.sys`) loaded with `config`.
+#[cfg(feature = "pe-host")]
+pub fn binary(config: PeHostConfig) -> PeHost {
+    PeHost::start(config).unwrap_or_else(|e| {
+        panic!("{e} (link the driver with tests/pe-host/build-sys, or set IPSECOV2_SYS)")
+    })
+}
+
 pub struct Harness {
     pub service: Service,
-    pub transport: InProcess,
+    pub plane: Plane,
+    pub via: Via,
     pub cb: u32,
     pub rx: Receiver<Seen>,
     pub events: Arc<Mutex<Vec<Event>>>,
@@ -35,15 +89,15 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(via: Via) -> Self {
-        Self::with(in_process(), via)
+        Self::over(Plane::for_via(via), via)
     }
 
     pub fn with(transport: InProcess, via: Via) -> Self {
-        let carrier: Box<dyn Transport> = match via {
-            Via::Direct => Box::new(transport.clone()),
-            Via::Ioctl => Box::new(Dispatched::new(&transport).expect("dispatcher")),
-        };
-        let service = Service::start(carrier).expect("service");
+        Self::over(Plane::InProcess(transport), via)
+    }
+
+    pub fn over(plane: Plane, via: Via) -> Self {
+        let service = Service::start(plane.carrier(via)).expect("service");
         let (tx, rx) = channel();
         let tx = Mutex::new(tx);
         let cb = service
@@ -74,7 +128,8 @@ impl Harness {
             .expect("event register");
         Self {
             service,
-            transport,
+            plane,
+            via,
             cb,
             rx,
             events,
@@ -121,7 +176,7 @@ impl Harness {
 
     /// `req`, sent past the adapter's checks to the control plane, completes with `code`.
     pub fn expect_plane(&mut self, func: &'static str, req: &Request, code: u32) {
-        let reply = self.transport.execute(req).expect("transport");
+        let reply = self.plane.execute(req).expect("transport");
         let got = reply.err().map_or(NPF_NO_ERROR, |f| f.error.code());
         assert_eq!(got, code, "{func}: control plane");
         self.covered.insert((func, code));
@@ -160,12 +215,34 @@ impl Harness {
 }
 
 /// How the service reaches the control plane.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Via {
     /// Calling it directly.
     Direct,
     /// Through the driver's IOCTL dispatcher (the device's messages).
     Ioctl,
+    /// The real driver binary loaded by the PE host: the device's messages as IRPs through its
+    /// dispatch routine.
+    #[cfg(feature = "pe-host")]
+    Binary,
+}
+
+impl Drop for Harness {
+    /// Over the binary: the driver is unloaded and the host's verifier must have seen nothing
+    /// (IRQL, locks, leaks, IRP completion) during the whole run.
+    fn drop(&mut self) {
+        #[cfg(feature = "pe-host")]
+        if let Plane::Binary(b) = &self.plane {
+            // A test that failed already: no second panic (that would abort the run).
+            if std::thread::panicking() {
+                let _ = b.shutdown();
+                return;
+            }
+            self.service.wait_idle();
+            let violations = b.shutdown().expect("driver shutdown");
+            assert_eq!(violations, Vec::<String>::new(), "verifier");
+        }
+    }
 }
 
 /// Marks a code as returned synchronously in the coverage set.

@@ -507,5 +507,5 @@ pub fn policy_functions(via: Via) {
         NPF_IPSEC_E_INVALID_POLICY_HANDLE,
     );
     h.ok(f, Request::PolicyBatchDestroy(batch.clone()));
-    record(h.covered);
+    record(h.via, std::mem::take(&mut h.covered));
 }

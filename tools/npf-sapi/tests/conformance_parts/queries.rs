@@ -113,5 +113,5 @@ pub fn query_functions(via: Via) {
         },
         NPF_IPSEC_E_INVALID_POLICY_HANDLE,
     );
-    record(h.covered);
+    record(h.via, std::mem::take(&mut h.covered));
 }

@@ -3,18 +3,17 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use crate::common::plane::in_process;
 use npf_ipsec_sapi::abi::*;
 use npf_ipsec_sapi::model::Event;
 use npf_ipsec_sapi::service::{Completion, Service};
 use npf_ipsec_sapi::SyncError;
 
 use crate::agreement::record;
-use crate::harness::{Via, SYNC};
+use crate::harness::{Plane, Via, SYNC};
 
 pub fn registration_functions(via: Via) {
-    let _ = via;
-    let svc = Service::start(Box::new(in_process())).expect("service");
+    let plane = Plane::for_via(via);
+    let svc = Service::start(plane.carrier(via)).expect("service");
     let f = |_: &Completion| {};
     let a = svc.register(Some((1, 2)), Arc::new(f)).expect("register");
     assert_eq!(
@@ -48,5 +47,14 @@ pub fn registration_functions(via: Via) {
     ] {
         covered.insert((func, code | SYNC));
     }
-    record(covered);
+    drop(svc);
+    #[cfg(feature = "pe-host")]
+    if let Plane::Binary(b) = &plane {
+        assert_eq!(
+            b.shutdown().expect("shutdown"),
+            Vec::<String>::new(),
+            "verifier"
+        );
+    }
+    record(via, covered);
 }

@@ -326,5 +326,5 @@ pub fn sa_and_spi_functions(via: Via) {
             sa: sa_out,
         },
     );
-    record(h.covered);
+    record(h.via, std::mem::take(&mut h.covered));
 }

@@ -201,7 +201,63 @@ pub fn spd_functions(via: Via) {
         h.ok("Query_AllSPDs", Request::QueryAllSpds),
         Done::SpdIdentities(vec![])
     );
-    record(h.covered);
+    record(h.via, std::mem::take(&mut h.covered));
+}
+
+/// How far each table goes before NOMEMORY.
+struct Maxima {
+    /// `None`: no sequence of calls reaches it.
+    spds: Option<u32>,
+    policies: u32,
+    spis: u32,
+}
+
+/// A harness whose tables are small: in process, a plane with one SPD, one policy, one SA
+/// bundle and one reserved SPI; over the binary, the driver's own maxima (its plane's
+/// `Limits`: the test fills them) with modules whose SA tables hold one SA (the datapath's
+/// "full" is NOMEMORY too).
+fn limited(via: Via) -> (Harness, Maxima) {
+    let ifaces: Vec<cp::Interface> = IFS
+        .iter()
+        .map(|&index| cp::Interface {
+            luid: u64::from(index) << 24,
+            index,
+        })
+        .collect();
+    match via {
+        Via::Direct | Via::Ioctl => {
+            let limits = cp::Limits {
+                spds: 1,
+                policies: 1,
+                sas: 1,
+                reserved_spis: 1,
+                ..cp::Limits::default()
+            };
+            let plane = InProcess::new(limits, &ifaces).expect("plane");
+            let max = Maxima {
+                spds: Some(1),
+                policies: 1,
+                spis: 1,
+            };
+            (Harness::with(plane, via), max)
+        }
+        #[cfg(feature = "pe-host")]
+        Via::Binary => {
+            let config = npf_ipsec_sapi::transport::pe_host::PeHostConfig {
+                sa_capacity: 1,
+                ..Default::default()
+            };
+            let d = cp::Limits::default();
+            let n = |v: usize| u32::try_from(v).expect("limit");
+            let max = Maxima {
+                spds: None,
+                policies: n(d.policies),
+                spis: n(d.reserved_spis),
+            };
+            let plane = crate::harness::Plane::Binary(crate::harness::binary(config));
+            (Harness::over(plane, via), max)
+        }
+    }
 }
 
 pub fn spd_create_first_and_limits(via: Via) {
@@ -225,33 +281,44 @@ pub fn spd_create_first_and_limits(via: Via) {
         Request::QueryAllSas(SpdHandle(1)),
         NPF_IPSEC_E_INVALID_SPD_HANDLE,
     );
+    // One driver at a time in the PE host: this harness goes before the next one starts.
+    record(h.via, std::mem::take(&mut h.covered));
+    drop(h);
     // NOMEMORY: every table stops at its configured maximum.
-    let limits = cp::Limits {
-        spds: 1,
-        policies: 1,
-        sas: 1,
-        reserved_spis: 1,
-        ..cp::Limits::default()
-    };
-    let ifaces: Vec<cp::Interface> = IFS
-        .iter()
-        .map(|&index| cp::Interface {
-            luid: u64::from(index) << 24,
-            index,
-        })
-        .collect();
-    let mut h = Harness::with(InProcess::new(limits, &ifaces).expect("plane"), via);
+    let (mut h, max) = limited(via);
     let spd_in = h.spd(Direction::Inbound, &[1], 1);
-    h.expect(
-        "SPD_Create",
-        Request::SpdCreate {
-            direction: Direction::Outbound,
-            ifs: vec![2],
-            id: 2,
-        },
-        NPF_IPSEC_E_NOMEMORY,
-    );
+    // Over the binary the SPD table cannot fill: see `agreement::not_producible_over_the_binary`.
+    if let Some(spds) = max.spds {
+        for id in 2..=spds {
+            h.spd(Direction::Outbound, &[], 1000 + id);
+        }
+        h.expect(
+            "SPD_Create",
+            Request::SpdCreate {
+                direction: Direction::Outbound,
+                ifs: vec![2],
+                id: 2,
+            },
+            NPF_IPSEC_E_NOMEMORY,
+        );
+    }
     let p = h.policy(1, 1, spd_in, Direction::Inbound);
+    let mut next = 10_000;
+    let mut left = max.policies - 1;
+    while left > 0 {
+        let n = left.min(256);
+        let policies = (0..n).map(|i| (policy(next + i, 1), 1)).collect();
+        h.ok(
+            "Policy_BatchCreate",
+            Request::PolicyBatchCreate {
+                policies,
+                spd: spd_in,
+                direction: Direction::Inbound,
+            },
+        );
+        next += n;
+        left -= n;
+    }
     h.expect(
         "Policy_Create",
         Request::PolicyCreate {
@@ -270,16 +337,20 @@ pub fn spd_create_first_and_limits(via: Via) {
         },
         NPF_IPSEC_E_NOMEMORY,
     );
-    let spi = match h.ok(
-        "InSA_ReserveSPI",
-        Request::ReserveSpi {
-            policy: p,
-            selectors: vec![],
-        },
-    ) {
-        Done::Spi(s) => s,
-        other => panic!("{other:?}"),
-    };
+    let mut spis = Vec::new();
+    for _ in 0..max.spis {
+        match h.ok(
+            "InSA_ReserveSPI",
+            Request::ReserveSpi {
+                policy: p,
+                selectors: vec![],
+            },
+        ) {
+            Done::Spi(s) => spis.push(s),
+            other => panic!("{other:?}"),
+        }
+    }
+    let spi = spis[0];
     // E-NOSPI: no SPI left to reserve completes with NOMEMORY.
     h.expect(
         "InSA_ReserveSPI",
@@ -298,5 +369,5 @@ pub fn spd_create_first_and_limits(via: Via) {
         Request::SaAdd(sa_add(p, 2, 0x3000, Direction::Inbound, 1)),
         NPF_IPSEC_E_NOMEMORY,
     );
-    record(h.covered);
+    record(h.via, std::mem::take(&mut h.covered));
 }
