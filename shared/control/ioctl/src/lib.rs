@@ -11,7 +11,7 @@
 //!   inverted call for events (a bounded queue of pending requests that counts what it refused);
 //!   the test family gated by the adapter's keyword.
 //! - [`client`]: user-mode builders of requests and the response header parser; [`reply`]: typed
-//!   reading of response bodies.
+//!   reading of response bodies; [`test_client`]: the test family's builders and readers.
 //!
 //! The message table is in docs/control-plane.md.
 #![no_std]
@@ -26,6 +26,7 @@ pub mod error;
 pub mod reply;
 pub mod request;
 pub mod response;
+pub mod test_client;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod wire;

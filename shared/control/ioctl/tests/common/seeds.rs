@@ -89,7 +89,14 @@ pub fn seeds() -> Vec<(Ioctl, Vec<u8>)> {
         ),
         (
             Ioctl::TestInject,
-            client::test_inject("lwf0", InjectPath::Receive, &[0x45; 40]),
+            client::test_inject(
+                "lwf0",
+                InjectPath::Receive,
+                &[client::TestNbl {
+                    info: Default::default(),
+                    nbs: vec![client::TestNb::flat(&[0x45; 40])],
+                }],
+            ),
         ),
     ]
 }
