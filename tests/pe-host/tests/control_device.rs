@@ -23,7 +23,8 @@ use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
 
 const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
 const STATUS_CANCELLED: i32 = 0xC000_0120_u32 as i32;
-const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA`.
+const OID_DELETE_SA: u32 = 0xFC03_0203;
 const STATUS_NOT_FOUND: u32 = 0xC000_0225;
 const IF_INDEX: u32 = 7;
 
@@ -317,7 +318,14 @@ fn the_test_family_is_refused_without_the_keyword() {
     let r = irp.result().unwrap();
     assert_eq!((r.status, r.information), (STATUS_ACCESS_DENIED, 0));
     drop(irp);
-    let req = client::test_inject("7", InjectPath::Send, &[0; 60]);
+    let req = client::test_inject(
+        "7",
+        InjectPath::Send,
+        &[client::TestNbl {
+            info: Default::default(),
+            nbs: vec![client::TestNb::flat(&[0; 60])],
+        }],
+    );
     let irp = h
         .device_control_async(Ioctl::TestInject.code(), &req, 4096)
         .unwrap();
@@ -333,9 +341,12 @@ fn the_keyword_opens_the_test_family_to_its_module_only() {
     let (mut h, m) = running(true);
     let body = ok(&mut h, Ioctl::Handshake, &client::handshake(1, 1));
     assert_eq!(u32_at(&body, 4) & 1, 1, "test family on");
-    let req = client::test_oid("7", 0x0102_0203, OidKind::Query, &[], 64);
+    // An IPsecOV2 OID the module answers itself: DELETE_SA of an empty buffer, refused by the
+    // module's own OID handling (carried out, NTSTATUS 0, the module's NDIS_STATUS inside).
+    let req = client::test_oid("7", OID_DELETE_SA, OidKind::Set, &[], 0);
     let body = ok(&mut h, Ioctl::TestOid, &req);
-    assert_eq!(u32_at(&body, 0), STATUS_NOT_SUPPORTED);
+    assert_eq!(u32_at(&body, 0), 0);
+    assert_ne!(u32_at(&body, 4), 0, "an empty DELETE_SA is refused");
     let req = client::test_oid("8", 0x0102_0203, OidKind::Query, &[], 64);
     let body = ok(&mut h, Ioctl::TestOid, &req);
     assert_eq!(u32_at(&body, 0), STATUS_NOT_FOUND);

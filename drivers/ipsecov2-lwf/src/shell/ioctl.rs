@@ -23,7 +23,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use alloc::vec::Vec;
 
 use ipsecov2_control_plane::{ControlPlane, Interface, Limits};
-use ipsecov2_ioctl::{Dispatcher, DispatcherConfig, TestRequest};
+use ipsecov2_ioctl::{DispatchError, Dispatcher, DispatcherConfig, TestRequest};
 use ipsecov2_kernel_sync::ExSpinRwLock;
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_satable::TableState;
@@ -34,9 +34,7 @@ use ndis_bindings::ipsecov2_abi::{
 use ndis_bindings::runtime::{PoolBox, SpinLock};
 use ndis_bindings::{IoGetCurrentIrpStackLocation, DEVICE_OBJECT, IO_NO_INCREMENT, IRP};
 
-use crate::control::{
-    module_index, outcome, test_family, IrpOutcome, STATUS_NOT_FOUND, STATUS_NOT_SUPPORTED,
-};
+use crate::control::{module_index, outcome, test_family, IrpOutcome, STATUS_NOT_FOUND};
 use crate::module_sas::{ModuleHost, ModuleSas, MAX_MODULES};
 use crate::names::POOL_TAG;
 
@@ -220,24 +218,44 @@ pub(super) fn detach_module(context: usize) {
     drain_events();
 }
 
-/// The result of a test request: the module named must be attached with its keyword set; the
-/// operations themselves are not carried out by the driver yet (`STATUS_NOT_SUPPORTED` in the
-/// response, docs/control-plane.md).
-fn test_status(state: &ControlState, request: &TestRequest<'_>) -> u32 {
+/// The module a test request names: attached, with its `ControlTestFamily` keyword set; its
+/// context.
+fn test_module(state: &ControlState, request: &TestRequest<'_>) -> Option<usize> {
     let name = match request {
         TestRequest::Oid { module, .. } | TestRequest::Inject { module, .. } => module,
     };
-    let enabled = module_index(name).is_some_and(|index| {
-        state
-            .modules
-            .iter()
-            .flatten()
-            .any(|m| m.if_index == index && m.test_family)
-    });
-    if enabled {
-        STATUS_NOT_SUPPORTED
-    } else {
-        STATUS_NOT_FOUND
+    let index = module_index(name)?;
+    state
+        .modules
+        .iter()
+        .flatten()
+        .find(|m| m.if_index == index && m.test_family)
+        .map(|m| m.context)
+}
+
+/// Carries out a test request (`super::test_family`) on its module, under the control lock (so
+/// the module stays attached); the answer goes into `output`.
+fn run_test(
+    state: &ControlState,
+    request: TestRequest<'_>,
+    output: &mut [u8],
+) -> Result<usize, DispatchError> {
+    let Some(context) = test_module(state, &request) else {
+        return Dispatcher::complete_test(output, STATUS_NOT_FOUND, &[]);
+    };
+    match request {
+        TestRequest::Oid {
+            oid,
+            kind,
+            info,
+            info_len,
+            base,
+            direct,
+            ..
+        } => super::test_family::oid(context, oid, kind, info, info_len, base, direct, output),
+        TestRequest::Inject { path, nbls, .. } => {
+            super::test_family::inject(context, path, nbls, output)
+        }
     }
 }
 
@@ -317,13 +335,10 @@ pub(super) fn device_control(irp: *mut IRP) -> NTSTATUS {
                 status,
                 information,
             } => Action::Complete(status as NTSTATUS, information),
-            IrpOutcome::Test(t) => {
-                let status = test_status(s, &t);
-                match Dispatcher::complete_test(output, status, &[]) {
-                    Ok(n) => Action::Complete(0, n),
-                    Err(e) => Action::Complete(e.ntstatus() as NTSTATUS, 0),
-                }
-            }
+            IrpOutcome::Test(t) => match run_test(s, t, output) {
+                Ok(n) => Action::Complete(0, n),
+                Err(e) => Action::Complete(e.ntstatus() as NTSTATUS, 0),
+            },
             IrpOutcome::Pending => {
                 // Queued under the lock: mark pending and arm the cancel routine before anyone
                 // else can complete it (that needs this lock too).
