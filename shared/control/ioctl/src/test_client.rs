@@ -16,6 +16,25 @@ fn len32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The `TestOffload` request of `module`: its hardware capabilities, else its current
+/// configuration.
+#[must_use]
+pub fn test_offload(module: &str, hardware: bool) -> Vec<u8> {
+    let mut m = MessageBuilder::new(3);
+    let name = m.append(module.as_bytes());
+    m.word(0, len32(module.len()))
+        .word(1, name)
+        .word(2, u32::from(hardware));
+    m.finish()
+}
+
+/// Reads a `TestOffload` answer's body: the NTSTATUS and the `NDIS_OFFLOAD` bytes.
+pub fn read_offload(body: &Reader<'_>) -> Result<(u32, Vec<u8>), Fault> {
+    let ntstatus = body.u32(0)?;
+    let n = usize::try_from(body.u32(4)?).map_err(|_| Fault::CountTooLarge(Field::Payload))?;
+    Ok((ntstatus, body.slice(8, n)?.to_vec()))
+}
+
 /// An OID request for `TestOid`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TestOid<'a> {

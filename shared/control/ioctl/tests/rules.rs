@@ -576,3 +576,29 @@ fn test_inject_net_buffers() {
         Fault::OffsetOutOfBounds(Field::Payload),
     );
 }
+
+#[test]
+fn test_offload_rules() {
+    let ok = ipsecov2_ioctl::test_client::test_offload("eth0", true);
+    let (_, r) = ipsecov2_ioctl::decode(Ioctl::TestOffload.code(), &ok).unwrap();
+    assert_eq!(
+        r,
+        ipsecov2_ioctl::Request::Test(ipsecov2_ioctl::TestRequest::Offload {
+            module: b"eth0",
+            hardware: true
+        })
+    );
+    let mut m = ok.clone();
+    set_word(&mut m, 2, 2);
+    malformed(Ioctl::TestOffload, &m, Fault::BadEnum(Field::TestKind));
+    let m = ipsecov2_ioctl::test_client::test_offload("", false);
+    malformed(
+        Ioctl::TestOffload,
+        &m,
+        Fault::CountTooLarge(Field::ModuleName),
+    );
+    let mut m = ok;
+    m.extend_from_slice(&[0; 4]);
+    fix_len(&mut m);
+    malformed(Ioctl::TestOffload, &m, Fault::TrailingBytes);
+}

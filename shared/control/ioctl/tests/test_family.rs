@@ -30,6 +30,7 @@ fn refused_without_the_keyword() {
                 }],
             ),
         ),
+        (Ioctl::TestOffload, test_client::test_offload("eth0", false)),
     ] {
         assert_eq!(rig.call(ioctl, &m), Err(DispatchError::TestFamilyDisabled));
         // Even a malformed one learns nothing more.

@@ -9,6 +9,9 @@
 //!
 //! `TestInject` body (words): name count, name offset, path (0 send, 1 receive), NBL count,
 //! records length in bytes, records offset; the records are [`InjectNbls`].
+//!
+//! `TestOffload` body (words): name count, name offset, which (0 the current offload
+//! configuration, 1 the hardware capabilities, as the module indicates them up).
 
 use crate::codes::Ioctl;
 use crate::error::{Fault, Field};
@@ -69,6 +72,26 @@ pub enum TestRequest<'a> {
         /// The NBLs (checked).
         nbls: InjectNbls<'a>,
     },
+    /// The `NDIS_OFFLOAD` the named module indicates up.
+    Offload {
+        /// The module's name.
+        module: &'a [u8],
+        /// Its hardware capabilities (`NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES`), else
+        /// its current configuration (`NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG`).
+        hardware: bool,
+    },
+}
+
+impl<'a> TestRequest<'a> {
+    /// The name of the module the request is for.
+    #[must_use]
+    pub fn module(&self) -> &'a [u8] {
+        match *self {
+            Self::Oid { module, .. } | Self::Inject { module, .. } | Self::Offload { module, .. } => {
+                module
+            }
+        }
+    }
 }
 
 /// A byte array of a test request: aligned, after the fixed part, inside the message, at most
@@ -141,6 +164,23 @@ pub(super) fn decode(ioctl: Ioctl, msg: &[u8]) -> Result<Request<'_>, Fault> {
                 info_len,
                 base,
                 direct,
+            }))
+        }
+        Ioctl::TestOffload => {
+            let b = Body::new(msg, 12)?;
+            let name = b.region(0, 1, 1, MAX_MODULE_NAME, Field::ModuleName)?;
+            let hardware = match b.w(2)? {
+                0 => false,
+                1 => true,
+                _ => return Err(Fault::BadEnum(Field::TestKind)),
+            };
+            if name.is_empty() {
+                return Err(Fault::CountTooLarge(Field::ModuleName));
+            }
+            b.done(&[name])?;
+            Ok(Request::Test(TestRequest::Offload {
+                module: slice(msg, &name),
+                hardware,
             }))
         }
         _ => {

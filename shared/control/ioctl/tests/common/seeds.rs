@@ -88,6 +88,10 @@ pub fn seeds() -> Vec<(Ioctl, Vec<u8>)> {
             client::test_oid("lwf0", 0x0101_0101, OidKind::Query, &[1, 2], 8),
         ),
         (
+            Ioctl::TestOffload,
+            ipsecov2_ioctl::test_client::test_offload("lwf0", false),
+        ),
+        (
             Ioctl::TestInject,
             client::test_inject(
                 "lwf0",
