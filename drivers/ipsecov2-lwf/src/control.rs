@@ -194,7 +194,7 @@ mod tests {
             .filter(|i| i.family() == Family::Test)
             .map(|i| i.code())
             .collect();
-        assert_eq!(test_codes.len(), 2);
+        assert_eq!(test_codes.len(), 3);
         assert!(test_codes.iter().all(|&c| is_test_family(c)));
         assert!(!is_test_family(Ioctl::Handshake.code()));
         assert!(!is_test_family(0));

@@ -1,5 +1,5 @@
 //! Runs the built tool: default run, `--json`, `--list`, `--filter`, the failure path and the
-//! unavailable device target.
+//! device target without its driver binary.
 #![cfg(test)]
 
 use std::process::Command;
@@ -108,11 +108,14 @@ fn a_failing_case_makes_the_tool_fail() {
 
 #[test]
 fn device_target_and_bad_arguments_exit_2() {
-    let out = tool().args(["--target", "device"]).output().unwrap();
+    let out = tool()
+        .args(["--target", "device", "/nonexistent/ipsecov2_lwf.sys"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr)
         .unwrap()
-        .contains("control device"));
+        .contains("--target device: no driver binary"));
     for args in [&["--bogus"][..], &["--filter"][..], &["--target", "x"][..]] {
         assert_eq!(tool().args(args).output().unwrap().status.code(), Some(2));
     }
@@ -309,7 +312,10 @@ fn equals_forms_and_list_as_json() {
     assert!(out.status.success());
     let (p, f) = closing(&String::from_utf8(out.stdout).unwrap());
     assert!(p >= 5 && f == 0, "{p} {f}");
-    let out = tool().args(["--target=device"]).output().unwrap();
+    let out = tool()
+        .args(["--target=device", "/nonexistent/ipsecov2_lwf.sys"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = tool()
         .args(["--list", "--json", "--filter=capacity/"])

@@ -221,10 +221,7 @@ pub(super) fn detach_module(context: usize) {
 /// The module a test request names: attached, with its `ControlTestFamily` keyword set; its
 /// context.
 fn test_module(state: &ControlState, request: &TestRequest<'_>) -> Option<usize> {
-    let name = match request {
-        TestRequest::Oid { module, .. } | TestRequest::Inject { module, .. } => module,
-    };
-    let index = module_index(name)?;
+    let index = module_index(request.module())?;
     state
         .modules
         .iter()
@@ -255,6 +252,9 @@ fn run_test(
         } => super::test_family::oid(context, oid, kind, info, info_len, base, direct, output),
         TestRequest::Inject { path, nbls, .. } => {
             super::test_family::inject(context, path, nbls, output)
+        }
+        TestRequest::Offload { hardware, .. } => {
+            super::test_family::offload(context, hardware, output)
         }
     }
 }

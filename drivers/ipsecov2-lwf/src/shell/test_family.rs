@@ -10,6 +10,8 @@
 //!   and the buffer as the module left it (links moved back). A request the module passed down
 //!   and that pended is answered `NDIS_STATUS_PENDING` and freed when its clone completes
 //!   ([`free_abandoned`], from the port's `complete_oid_up`).
+//! - [`offload`]: the `NDIS_OFFLOAD` the module indicates up (current configuration or
+//!   hardware capabilities, `FilterModule::current_offload` / `hardware_offload`).
 //! - [`inject`]: an NBL chain built from the request (a per-request NBL pool; per NET_BUFFER a
 //!   non-paged buffer, one MDL per requested `ByteCount`, the NBL information set) and run
 //!   through the module's own send or receive path over a diverted port: nothing reaches the
@@ -18,6 +20,7 @@
 //!   memory: `STATUS_INSUFFICIENT_RESOURCES` in the answer, everything freed); NBLs the module
 //!   did not give back are left allocated rather than freed under it.
 
+use core::mem::offset_of;
 use core::ptr::NonNull;
 
 use alloc::vec::Vec;
@@ -34,14 +37,14 @@ use ndis_bindings::ipsecov2_abi::{
     IPsecOffloadV2HeaderNetBufferListInfo, IPsecOffloadV2NetBufferListInfo,
     IPsecOffloadV2TunnelNetBufferListInfo, NdisRequestMethod, NdisRequestQueryInformation,
     NdisRequestSetInformation, TcpIpChecksumNetBufferListInfo, MDL, NDIS_HANDLE,
-    NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_DEFAULT, NDIS_OBJECT_TYPE_OID_REQUEST, NDIS_OID_REQUEST,
-    NDIS_OID_REQUEST_DATA_METHOD_INFORMATION, NDIS_OID_REQUEST_DATA_QUERY_INFORMATION,
-    NDIS_OID_REQUEST_DATA_SET_INFORMATION, NDIS_PROTOCOL_ID_DEFAULT,
-    NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL, NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
+    NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_DEFAULT, NDIS_OBJECT_TYPE_OID_REQUEST, NDIS_OFFLOAD,
+    NDIS_OID_REQUEST, NDIS_OID_REQUEST_DATA_METHOD_INFORMATION,
+    NDIS_OID_REQUEST_DATA_QUERY_INFORMATION, NDIS_OID_REQUEST_DATA_SET_INFORMATION,
+    NDIS_PROTOCOL_ID_DEFAULT, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL, NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
     NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, NDIS_SEND_FLAGS_DISPATCH_LEVEL,
     NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, NDIS_STATUS_PENDING,
-    NDIS_STATUS_SUCCESS, NET_BUFFER, NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS,
-    NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, PVOID,
+    NDIS_STATUS_SUCCESS, NET_BUFFER, NET_BUFFER_DATA, NET_BUFFER_LIST,
+    NET_BUFFER_LIST_POOL_PARAMETERS, NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, PVOID,
 };
 use ndis_bindings::runtime::PoolBox;
 use ndis_bindings::{
@@ -223,6 +226,29 @@ pub(super) fn oid(
     let r = Dispatcher::complete_test_oid(out, &answer, copy);
     free_request(raw);
     r
+}
+
+/// A `TestOffload` request of the module `context`: the `NDIS_OFFLOAD` it indicates up.
+pub(super) fn offload(
+    context: usize,
+    hardware: bool,
+    out: &mut [u8],
+) -> Result<usize, DispatchError> {
+    let Some(m) = module(context as NDIS_HANDLE) else {
+        return Dispatcher::complete_test(out, STATUS_INVALID_PARAMETER, &[]);
+    };
+    let offload = if hardware {
+        m.module.hardware_offload()
+    } else {
+        m.module.current_offload()
+    };
+    let n = usize::from(offload.Header.Size).min(core::mem::size_of::<NDIS_OFFLOAD>());
+    let p: *const NDIS_OFFLOAD = &offload;
+    // SAFETY: `offload` is a local `repr(C)` NDIS_OFFLOAD of integer members laid out without
+    // padding (every offset and the size asserted in ipsecov2-abi); its first `n` bytes are
+    // read while it lives.
+    let bytes = unsafe { core::slice::from_raw_parts(p.cast::<u8>(), n) };
+    Dispatcher::complete_test(out, 0, bytes)
 }
 
 /// One injected NET_BUFFER's resources.
@@ -415,7 +441,41 @@ fn build_nb(
         return None;
     }
     part.carrier = nbl;
+    // SAFETY: the NBL was just allocated with one NET_BUFFER, ours.
+    let this_nb = unsafe { NET_BUFFER_LIST_FIRST_NB(nbl) };
+    set_current_mdl(this_nb, part.mdls, nb.data_offset);
     Some(part)
+}
+
+/// Points `CurrentMdl` / `CurrentMdlOffset` of `nb` at the MDL that holds its first data byte,
+/// `data_offset` bytes into the chain `mdls` (the NET_BUFFER's documented invariant:
+/// `CurrentMdlOffset` is within `CurrentMdl`; the allocation only knows the chain's start).
+fn set_current_mdl(nb: *mut NET_BUFFER, mdls: *mut MDL, data_offset: u32) {
+    if nb.is_null() {
+        return;
+    }
+    let (mut mdl, mut offset) = (mdls, data_offset);
+    while let Some(m) = NonNull::new(mdl) {
+        // SAFETY: an MDL of this NET_BUFFER's chain, ours.
+        let (count, next) = unsafe { ((*m.as_ptr()).ByteCount, (*m.as_ptr()).Next) };
+        if offset < count || next.is_null() {
+            break;
+        }
+        offset -= count;
+        mdl = next;
+    }
+    let current = nb
+        .cast::<u8>()
+        .wrapping_add(offset_of!(NET_BUFFER_DATA, CurrentMdl))
+        .cast::<*mut MDL>();
+    // SAFETY: `CurrentMdl` of a NET_BUFFER this driver allocated and owns.
+    unsafe { current.write(mdl) };
+    let at = nb
+        .cast::<u8>()
+        .wrapping_add(offset_of!(NET_BUFFER_DATA, CurrentMdlOffset))
+        .cast::<u32>();
+    // SAFETY: `CurrentMdlOffset` of the same NET_BUFFER.
+    unsafe { at.write(offset) };
 }
 
 /// Whether `nbl` is in the chain starting at `head`.

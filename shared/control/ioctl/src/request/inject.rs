@@ -30,7 +30,7 @@ pub const MAX_INJECT_NBLS: u32 = 64;
 /// Most NET_BUFFERs of one injected NBL.
 pub const MAX_INJECT_NBS: u32 = 64;
 /// Most MDLs of one injected NET_BUFFER.
-pub const MAX_INJECT_MDLS: u32 = 64;
+pub const MAX_INJECT_MDLS: u32 = 4096;
 /// Most bytes one injected NET_BUFFER's MDLs describe.
 pub const MAX_INJECT_NB_BYTES: u32 = 65_536;
 /// Bytes of an NBL record.

@@ -87,9 +87,9 @@ impl<'a> TestRequest<'a> {
     #[must_use]
     pub fn module(&self) -> &'a [u8] {
         match *self {
-            Self::Oid { module, .. } | Self::Inject { module, .. } | Self::Offload { module, .. } => {
-                module
-            }
+            Self::Oid { module, .. }
+            | Self::Inject { module, .. }
+            | Self::Offload { module, .. } => module,
         }
     }
 }
