@@ -40,11 +40,12 @@ use ndis_bindings::ipsecov2_abi::{
     NDIS_OBJECT_HEADER, NDIS_OBJECT_TYPE_DEFAULT, NDIS_OBJECT_TYPE_OID_REQUEST, NDIS_OFFLOAD,
     NDIS_OID_REQUEST, NDIS_OID_REQUEST_DATA_METHOD_INFORMATION,
     NDIS_OID_REQUEST_DATA_QUERY_INFORMATION, NDIS_OID_REQUEST_DATA_SET_INFORMATION,
-    NDIS_PROTOCOL_ID_DEFAULT, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL, NDIS_RETURN_FLAGS_DISPATCH_LEVEL,
-    NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL, NDIS_SEND_FLAGS_DISPATCH_LEVEL,
-    NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, NDIS_STATUS_PENDING,
-    NDIS_STATUS_SUCCESS, NET_BUFFER, NET_BUFFER_DATA, NET_BUFFER_LIST,
-    NET_BUFFER_LIST_POOL_PARAMETERS, NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, PVOID,
+    NDIS_OID_REQUEST_REVISION_2, NDIS_PROTOCOL_ID_DEFAULT, NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL,
+    NDIS_RETURN_FLAGS_DISPATCH_LEVEL, NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL,
+    NDIS_SEND_FLAGS_DISPATCH_LEVEL, NDIS_SIZEOF_NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1,
+    NDIS_SIZEOF_OID_REQUEST_REVISION_2, NDIS_STATUS_PENDING, NDIS_STATUS_SUCCESS, NET_BUFFER,
+    NET_BUFFER_DATA, NET_BUFFER_LIST, NET_BUFFER_LIST_POOL_PARAMETERS,
+    NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1, PVOID,
 };
 use ndis_bindings::runtime::PoolBox;
 use ndis_bindings::{
@@ -122,10 +123,16 @@ fn bytes_mut<'a>(p: PVOID, n: usize) -> &'a mut [u8] {
 
 /// The OID request's `DATA` view for `kind` over `buffer`.
 fn request_for(oid: u32, kind: OidKind, buffer: PVOID, input: usize, len: u32) -> NDIS_OID_REQUEST {
-    let mut r = NDIS_OID_REQUEST::default();
-    r.Header = NDIS_OBJECT_HEADER::new(NDIS_OBJECT_TYPE_OID_REQUEST, 2, 0xF8);
-    r.RequestHandle = mark();
-    r.RequestId = core::ptr::null_mut();
+    let mut r = NDIS_OID_REQUEST {
+        Header: NDIS_OBJECT_HEADER::new(
+            NDIS_OBJECT_TYPE_OID_REQUEST,
+            NDIS_OID_REQUEST_REVISION_2,
+            NDIS_SIZEOF_OID_REQUEST_REVISION_2,
+        ),
+        RequestHandle: mark(),
+        RequestId: core::ptr::null_mut(),
+        ..NDIS_OID_REQUEST::default()
+    };
     match kind {
         OidKind::Set => {
             r.RequestType = NdisRequestSetInformation;
@@ -329,7 +336,7 @@ fn new_pool(filter_handle: NDIS_HANDLE) -> NDIS_HANDLE {
 
 /// Builds the NBLs of `nbls`; `None` when out of memory (everything allocated is freed).
 fn build(filter_handle: NDIS_HANDLE, nbls: InjectNbls<'_>) -> Option<Injected> {
-    let total_nbs = nbls.clone().map(|n| n.nb_count()).sum::<usize>();
+    let total_nbs = nbls.map(|n| n.nb_count()).sum::<usize>();
     let mut inj = Injected {
         pool: new_pool(filter_handle),
         parts: Vec::new(),
@@ -457,7 +464,9 @@ fn set_current_mdl(nb: *mut NET_BUFFER, mdls: *mut MDL, data_offset: u32) {
     let (mut mdl, mut offset) = (mdls, data_offset);
     while let Some(m) = NonNull::new(mdl) {
         // SAFETY: an MDL of this NET_BUFFER's chain, ours.
-        let (count, next) = unsafe { ((*m.as_ptr()).ByteCount, (*m.as_ptr()).Next) };
+        let count = unsafe { (*m.as_ptr()).ByteCount };
+        // SAFETY: as above.
+        let next = unsafe { (*m.as_ptr()).Next };
         if offset < count || next.is_null() {
             break;
         }
