@@ -482,3 +482,41 @@ fn a_full_disk_on_stdout_fails_the_run() {
         );
     }
 }
+
+/// `--list --target device` tags every case with the device target or the reason it does not
+/// apply, and counts the same cases as `--target sys` (the binary is not loaded to list).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn device_list_says_which_cases_apply_and_why() {
+    let any_file = env!("CARGO_BIN_EXE_ipsecov2-hlk");
+    let list = |target: &str| {
+        let out = tool()
+            .args(["--list", "--target", target, any_file])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{target}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let device = list("device");
+    let sys = list("sys");
+    let count = |s: &str, tag: &str| s.lines().filter(|l| l.ends_with(tag)).count();
+    assert!(count(&device, "[device]") > 0);
+    assert_eq!(count(&device, "[device]"), count(&sys, "[sys]"));
+    for l in device
+        .lines()
+        .filter(|l| !l.ends_with(" cases, ") && l.contains('['))
+    {
+        assert!(
+            l.ends_with("[device]") || l.contains("[emulated only: "),
+            "{l}"
+        );
+    }
+    let last = device.lines().last().unwrap();
+    assert!(
+        last.ends_with(&format!(
+            "{} run with --target device",
+            count(&device, "[device]")
+        )),
+        "{last}"
+    );
+}
