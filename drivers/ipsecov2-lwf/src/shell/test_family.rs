@@ -26,7 +26,7 @@ use core::ptr::NonNull;
 use alloc::vec::Vec;
 
 use ipsecov2_ioctl::dispatch::{InjectAnswer, NblOutcome, OidAnswer};
-use ipsecov2_ioctl::request::{InjectNbls, InjectPath, OidKind};
+use ipsecov2_ioctl::request::{InjectNbls, InjectPath, OidKind, MAX_INJECT_NBLS};
 use ipsecov2_ioctl::{DispatchError, Dispatcher};
 use ipsecov2_nbl::NblChain;
 use ndis_bindings::ffi::{
@@ -261,8 +261,8 @@ pub(super) fn offload(
 /// One injected NET_BUFFER's resources.
 #[derive(Clone, Copy)]
 struct Part {
-    /// The injected NBL it belongs to.
-    head: *mut NET_BUFFER_LIST,
+    /// The index of the injected NBL it belongs to.
+    nbl: usize,
     /// The NBL NDIS allocated with it (the NBL itself for the first NET_BUFFER).
     carrier: *mut NET_BUFFER_LIST,
     /// Its MDL chain.
@@ -280,10 +280,10 @@ struct Injected {
 
 impl Injected {
     /// Frees everything but the NBLs in `kept` (still the module's).
-    fn free(self, kept: &[*mut NET_BUFFER_LIST]) {
+    fn free(self, kept: Kept) {
         let mut leak = false;
         for p in &self.parts {
-            if kept.contains(&p.head) {
+            if kept.has(p.nbl) {
                 // Still the module's: leaked rather than freed under it (and the pool with it).
                 leak = true;
                 continue;
@@ -346,7 +346,7 @@ fn build(filter_handle: NDIS_HANDLE, nbls: InjectNbls<'_>) -> Option<Injected> {
         || inj.parts.try_reserve_exact(total_nbs).is_err()
         || inj.heads.try_reserve_exact(nbls.len()).is_err()
     {
-        inj.free(&[]);
+        inj.free(Kept::NONE);
         return None;
     }
     for nbl in nbls {
@@ -354,10 +354,10 @@ fn build(filter_handle: NDIS_HANDLE, nbls: InjectNbls<'_>) -> Option<Injected> {
         let mut last_nb: *mut NET_BUFFER = core::ptr::null_mut();
         for nb in nbl.nbs() {
             let Some(mut part) = build_nb(filter_handle, inj.pool, &nb) else {
-                inj.free(&[]);
+                inj.free(Kept::NONE);
                 return None;
             };
-            part.head = if head.is_null() { part.carrier } else { head };
+            part.nbl = inj.heads.len();
             inj.parts.push(part);
             // SAFETY: the carrier was just allocated with one NET_BUFFER.
             let this_nb = unsafe { NET_BUFFER_LIST_FIRST_NB(part.carrier) };
@@ -406,7 +406,7 @@ fn build_nb(
         return None;
     }
     let mut part = Part {
-        head: core::ptr::null_mut(),
+        nbl: 0,
         carrier: core::ptr::null_mut(),
         mdls: core::ptr::null_mut(),
         buffer,
@@ -565,33 +565,29 @@ pub(super) fn inject(
         InjectPath::Receive => receive(m, first, &inj.heads, &mut answer),
     };
     let r = answer.finish();
-    inj.free(kept.as_slice());
+    inj.free(kept);
     r
 }
 
-/// NBLs the module kept (at most the injection's own), without allocating.
-struct Kept {
-    nbls: [*mut NET_BUFFER_LIST; ipsecov2_ioctl::request::MAX_INJECT_NBLS as usize],
-    len: usize,
-}
+/// The injected NBLs the module kept, by index (at most [`MAX_INJECT_NBLS`]: one bit each,
+/// without allocating).
+#[derive(Clone, Copy)]
+struct Kept(u64);
+
+const _: () = assert!(MAX_INJECT_NBLS <= u64::BITS);
 
 impl Kept {
-    fn new() -> Self {
-        Self {
-            nbls: [core::ptr::null_mut(); ipsecov2_ioctl::request::MAX_INJECT_NBLS as usize],
-            len: 0,
+    const NONE: Self = Self(0);
+
+    fn push(&mut self, i: usize) {
+        if let Some(bit) = 1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX)) {
+            self.0 |= bit;
         }
     }
 
-    fn push(&mut self, nbl: *mut NET_BUFFER_LIST) {
-        if let Some(slot) = self.nbls.get_mut(self.len) {
-            *slot = nbl;
-            self.len += 1;
-        }
-    }
-
-    fn as_slice(&self) -> &[*mut NET_BUFFER_LIST] {
-        self.nbls.get(..self.len).unwrap_or(&[])
+    fn has(self, i: usize) -> bool {
+        1u64.checked_shl(u32::try_from(i).unwrap_or(u32::MAX))
+            .is_some_and(|bit| self.0 & bit != 0)
     }
 }
 
@@ -637,7 +633,7 @@ fn send(
         m.module.send_complete(&mut back, chain);
         append(&mut up, back.take_up());
     }
-    let mut kept = Kept::new();
+    let mut kept = Kept::NONE;
     for (i, &h) in heads.iter().enumerate() {
         if in_chain(up.head(), h) {
             let (ipsec, header, status) = info_of(h);
@@ -652,7 +648,7 @@ fn send(
                 },
             );
         } else {
-            kept.push(h);
+            kept.push(i);
         }
     }
     kept
@@ -726,10 +722,10 @@ fn receive(
         m.module.return_receives(&mut back, chain);
         append(&mut returned, back.take_returned());
     }
-    let mut kept = Kept::new();
-    for &h in heads {
+    let mut kept = Kept::NONE;
+    for (i, &h) in heads.iter().enumerate() {
         if !in_chain(returned.head(), h) {
-            kept.push(h);
+            kept.push(i);
         }
     }
     kept
