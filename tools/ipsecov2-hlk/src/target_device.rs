@@ -24,6 +24,7 @@ use ipsecov2_abi::{
     IPsecOffloadV2TunnelNetBufferListInfo, TcpIpChecksumNetBufferListInfo, NDIS_IPSEC_OFFLOAD_V2,
     NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO, NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO,
     NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
+    OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
 };
 use ipsecov2_ioctl::client;
 use ipsecov2_ioctl::dispatch::NblOutcome;
@@ -72,6 +73,8 @@ fn open() -> Result<Box<dyn Transport>, String> {
 struct Channel {
     transport: Rc<RefCell<Box<dyn Transport>>>,
     module: String,
+    /// The offload handles its ADD_SAs gave, deleted at the end ([`Channel::delete_added`]).
+    added: RefCell<Vec<u64>>,
 }
 
 impl Channel {
@@ -118,9 +121,37 @@ impl Channel {
         if r.answer.status != NDIS_STATUS_SUCCESS as u32 {
             return Err(format!("ADD_SA returned {:#010x}", r.answer.status));
         }
-        Ok(offsets
+        let handle = offsets
             .first()
-            .map_or(0, |&at| oid_buffers::handle_at(&r.info, at)))
+            .map_or(0, |&at| oid_buffers::handle_at(&r.info, at));
+        if handle != 0 {
+            self.added.borrow_mut().push(handle);
+        }
+        Ok(handle)
+    }
+
+    /// DELETE_SA of every SA its ADD_SAs added (one list, on the direct path): the module is
+    /// left as the case found it, which matters on an installed driver, where modules outlive
+    /// the case.
+    fn delete_added(&self) -> Result<(), String> {
+        let handles = std::mem::take(&mut *self.added.borrow_mut());
+        if handles.is_empty() {
+            return Ok(());
+        }
+        let list = oid_buffers::delete_sa_list(&handles);
+        let r = self.set(
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
+            &list,
+            oid_buffers::BASE,
+        )?;
+        if r.answer.status != NDIS_STATUS_SUCCESS as u32 {
+            return Err(format!(
+                "DELETE_SA of {} SAs returned {:#010x}",
+                handles.len(),
+                r.answer.status
+            ));
+        }
+        Ok(())
     }
 
     fn inject(&self, path: InjectPath, nbls: &[TestNbl]) -> Result<InjectReply, String> {
@@ -244,6 +275,7 @@ pub fn advertised_caps(capacity: u32) -> Result<NDIS_IPSEC_OFFLOAD_V2, String> {
     let ch = Channel {
         transport: Rc::clone(&transport),
         module,
+        added: RefCell::new(Vec::new()),
     };
     let body = ch.call(
         Ioctl::TestOffload,
@@ -282,6 +314,7 @@ fn two_channels() -> Result<(Channel, Channel), String> {
     let ch = |module| Channel {
         transport: Rc::clone(&transport),
         module,
+        added: RefCell::new(Vec::new()),
     };
     Ok((ch(a), ch(b)))
 }
@@ -336,6 +369,8 @@ impl ModuleUnderTest for DeviceModule {
     }
 
     fn finish(a: Self, b: Self) -> Result<(), String> {
+        a.channel.delete_added()?;
+        b.channel.delete_added()?;
         drop(b);
         finish_transport(&a.channel.transport)
     }
@@ -419,6 +454,8 @@ impl DatapathPair for DevicePair {
     }
 
     fn finish(self) -> Result<(), String> {
+        self.tx.delete_added()?;
+        self.rx.delete_added()?;
         drop(self.rx);
         finish_transport(&self.tx.transport)
     }
