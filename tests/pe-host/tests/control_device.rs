@@ -14,8 +14,10 @@ use ipsecov2_control_plane::{
 };
 use ipsecov2_ioctl::client::{self, SaAdd};
 use ipsecov2_ioctl::module_stats::{self, ModuleState};
-use ipsecov2_ioctl::request::{InjectPath, OidKind};
+use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
+use ipsecov2_ioctl::test_client;
 use ipsecov2_ioctl::{reply, Ioctl};
+use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
@@ -25,7 +27,10 @@ use ipsecov2_pe_host::session::Session;
 
 const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
 const STATUS_CANCELLED: i32 = 0xC000_0120_u32 as i32;
-const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
+/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA`.
+const OID_DELETE_SA: u32 = 0xFC03_0203;
+/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
+const OID_ADD_SA: u32 = 0xFC03_0202;
 const STATUS_NOT_FOUND: u32 = 0xC000_0225;
 const IF_INDEX: u32 = 7;
 
@@ -319,7 +324,14 @@ fn the_test_family_is_refused_without_the_keyword() {
     let r = irp.result().unwrap();
     assert_eq!((r.status, r.information), (STATUS_ACCESS_DENIED, 0));
     drop(irp);
-    let req = client::test_inject("7", InjectPath::Send, &[0; 60]);
+    let req = client::test_inject(
+        "7",
+        InjectPath::Send,
+        &[client::TestNbl {
+            info: Default::default(),
+            nbs: vec![client::TestNb::flat(&[0; 60])],
+        }],
+    );
     let irp = h
         .device_control_async(Ioctl::TestInject.code(), &req, 4096)
         .unwrap();
@@ -335,9 +347,12 @@ fn the_keyword_opens_the_test_family_to_its_module_only() {
     let (mut h, m) = running(true);
     let body = ok(&mut h, Ioctl::Handshake, &client::handshake(1, 1));
     assert_eq!(u32_at(&body, 4) & 1, 1, "test family on");
-    let req = client::test_oid("7", 0x0102_0203, OidKind::Query, &[], 64);
+    // An IPsecOV2 OID the module answers itself: DELETE_SA of an empty buffer, refused by the
+    // module's own OID handling (carried out, NTSTATUS 0, the module's NDIS_STATUS inside).
+    let req = client::test_oid("7", OID_DELETE_SA, OidKind::Set, &[], 0);
     let body = ok(&mut h, Ioctl::TestOid, &req);
-    assert_eq!(u32_at(&body, 0), STATUS_NOT_SUPPORTED);
+    assert_eq!(u32_at(&body, 0), 0);
+    assert_ne!(u32_at(&body, 4), 0, "an empty DELETE_SA is refused");
     let req = client::test_oid("8", 0x0102_0203, OidKind::Query, &[], 64);
     let body = ok(&mut h, Ioctl::TestOid, &req);
     assert_eq!(u32_at(&body, 0), STATUS_NOT_FOUND);
@@ -479,4 +494,208 @@ fn module_stats_follow_the_oid_path_and_the_send_path_of_their_module_only() {
     assert_eq!((other.sa_count, other.counts.oids_answered), (0, 0));
     assert_eq!(other.counts.send_packets, 0);
     s.finish().unwrap();
+}
+
+/// A `TestOid` / `TestInject` / `TestOffload` through the device: the answer's body.
+fn test_call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
+    let irp = h
+        .device_control_async(ioctl.code(), input, 64 * 1024)
+        .unwrap();
+    let r = irp.result().unwrap_or_else(|| panic!("{ioctl:?} pending"));
+    assert_eq!(r.status, 0, "{ioctl:?}: NTSTATUS {:#x}", r.status);
+    let resp = client::parse(&irp.buffer()[..r.information]).unwrap();
+    assert_eq!(resp.status, 0);
+    resp.body.bytes().to_vec()
+}
+
+/// ADD_SA of `sa` through `TestOid` on the direct path (the list built at the emulation's
+/// base address): the module's NDIS_STATUS and the offload handle.
+fn test_add_sa(h: &mut DriverHost, sa: &AddSa) -> (u32, u64) {
+    let (buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
+    let req = test_client::oid_request(&test_client::TestOid {
+        module: "7",
+        oid: OID_ADD_SA,
+        kind: OidKind::Set,
+        info: &buf,
+        info_len: buf.len() as u32,
+        base: oid_buffers::BASE,
+        direct: true,
+    });
+    let body = test_call(h, Ioctl::TestOid, &req);
+    let r = test_client::read_oid(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    assert_eq!(r.ntstatus, 0);
+    assert_eq!(
+        r.info.len(),
+        buf.len(),
+        "the whole InformationBuffer comes back"
+    );
+    // The links come back as the client built them.
+    assert_eq!(r.info[8..16], buf[8..16]);
+    (r.answer.status, oid_buffers::handle_at(&r.info, offsets[0]))
+}
+
+fn test_nbl(spec: &ipsecov2_ndis_emu::NblSpec) -> client::TestNbl {
+    let mut info = InjectInfo {
+        nbl_flags: spec.nbl_flags,
+        ..InjectInfo::default()
+    };
+    for &(slot, v) in &spec.info {
+        match slot {
+            1 => info.ipsec = v as u64,
+            0xB => info.tunnel = v as u64,
+            0xC => info.header = v as u32,
+            _ => info.checksum = v as u32,
+        }
+    }
+    client::TestNbl {
+        info,
+        nbs: spec
+            .nbs
+            .iter()
+            .map(|nb| client::TestNb {
+                frame: nb.data.clone(),
+                data_offset: nb.layout.data_offset,
+                mdl_sizes: nb.layout.mdl_sizes.clone(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
+    let (mut h, m) = running(true);
+    let algs = tcpip::esp_algs();
+    let alg = algs
+        .iter()
+        .find(|a| a.name == "gcm128/16")
+        .expect("gcm128/16");
+    let (status, out) = test_add_sa(&mut h, &tcpip::bundle(tcpip::BundleSpec::esp(alg, 0x2000)));
+    assert_eq!((status, out != 0), (0, true), "ADD_SA outbound");
+    let inbound = tcpip::bundle(tcpip::BundleSpec::esp(alg, 0x2000).inbound());
+    let (status, inb) = test_add_sa(&mut h, &inbound);
+    assert_eq!(
+        (status, inb != 0 && inb != out),
+        (0, true),
+        "ADD_SA inbound"
+    );
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, 0x2000)),
+        ah: None,
+        udp: false,
+    };
+    let ip = tcpip::Ip {
+        v6: false,
+        extras: false,
+    };
+    let payload: Vec<u8> = (0..700u32).map(|i| (i * 13) as u8).collect();
+    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let mut rng = SplitMix64::new(11);
+    // Two NBLs: one protected (random MDL layout), one without a handle (passed down as it is).
+    let send = [
+        test_nbl(&tcpip::send_nbl(
+            &mut rng,
+            &[&f.frame],
+            out,
+            0,
+            f.header_info,
+        )),
+        client::TestNbl {
+            info: InjectInfo::default(),
+            nbs: vec![client::TestNb::flat(&[0x5A; 60])],
+        },
+    ];
+    let body = test_call(
+        &mut h,
+        Ioctl::TestInject,
+        &client::test_inject("7", InjectPath::Send, &send),
+    );
+    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    assert_eq!(r.ntstatus, 0);
+    assert_eq!(
+        r.nbls
+            .iter()
+            .map(|o| (o.fate, o.status))
+            .collect::<Vec<_>>(),
+        [(1, 0), (1, 0)],
+        "both completed up with success"
+    );
+    assert_eq!(r.frames.len(), 2, "two frames captured below");
+    let wire = &r.frames[0];
+    assert_eq!(wire.len(), f.frame.len());
+    for &(s, e) in &f.encrypted {
+        assert!(
+            e - s < 8 || wire[s..e] != f.frame[s..e],
+            "payload [{s}..{e}) in clear"
+        );
+    }
+    assert_eq!(
+        r.frames[1],
+        vec![0x5A; 60],
+        "the NBL without a handle, untouched"
+    );
+    // Nothing reached the miniport: the injected sends were captured at the edge.
+    assert!(h.complete_below(m, 0, true).expect("below").is_empty());
+    // The captured ESP packet, received: decrypted in place, CryptoDone set.
+    let recv = [test_nbl(&tcpip::recv_nbl(&mut rng, wire, 0))];
+    let body = test_call(
+        &mut h,
+        Ioctl::TestInject,
+        &client::test_inject("7", InjectPath::Receive, &recv),
+    );
+    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    assert_eq!((r.nbls.len(), r.nbls[0].fate, r.nbls[0].frames), (1, 1, 1));
+    let view = tcpip::RecvView::from_slots(
+        ipsecov2_abi::NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(r.nbls[0].ipsec as usize),
+        ipsecov2_abi::NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(r.nbls[0].header),
+    );
+    assert!(view.crypto_done && view.status == 0, "{view:?}");
+    for &(s, e) in &f.encrypted {
+        assert_eq!(r.frames[0][s..e], f.frame[s..e], "decrypted [{s}..{e})");
+    }
+    // Nothing went up to TCP/IP either.
+    assert!(h.return_above(m, true).expect("above").is_empty());
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn the_test_family_refuses_a_list_leaving_its_buffer_and_a_short_output() {
+    let (mut h, m) = running(true);
+    let algs = tcpip::esp_algs();
+    let alg = algs
+        .iter()
+        .find(|a| a.name == "gcm128/16")
+        .expect("gcm128/16");
+    let (mut buf, _) = oid_buffers::add_sa_list(&[tcpip::bundle(tcpip::BundleSpec::esp(alg, 1))]);
+    // Next points one byte past the buffer.
+    let past = oid_buffers::BASE + buf.len() as u64;
+    buf[8..16].copy_from_slice(&past.to_le_bytes());
+    let req = test_client::oid_request(&test_client::TestOid {
+        module: "7",
+        oid: OID_ADD_SA,
+        kind: OidKind::Set,
+        info: &buf,
+        info_len: buf.len() as u32,
+        base: oid_buffers::BASE,
+        direct: true,
+    });
+    let body = test_call(&mut h, Ioctl::TestOid, &req);
+    assert_eq!(u32_at(&body, 0), 0xC000_000D, "STATUS_INVALID_PARAMETER");
+    // An answer that does not fit: STATUS_BUFFER_TOO_SMALL, nothing written, nothing leaked.
+    let send = [client::TestNbl {
+        info: InjectInfo::default(),
+        nbs: vec![client::TestNb::flat(&[0x11; 200])],
+    }];
+    let req = client::test_inject("7", InjectPath::Send, &send);
+    let irp = h
+        .device_control_async(Ioctl::TestInject.code(), &req, 64)
+        .unwrap();
+    let r = irp.result().unwrap();
+    assert_eq!((r.status, r.information), (0xC000_0023_u32 as i32, 0));
+    drop(irp);
+    assert!(h.complete_below(m, 0, true).expect("below").is_empty());
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    finish(h, m);
 }

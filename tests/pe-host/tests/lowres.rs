@@ -1,5 +1,6 @@
 //! Low-resources sweep over the real driver: a whole scenario (DriverEntry, attach, restart, an
-//! ADD_SA batch, protected traffic both ways, DELETE_SA, pause, detach, unload) run once per
+//! ADD_SA batch, protected traffic both ways, DELETE_SA, the control device's test family (an
+//! ADD_SA, an injected send and receive), pause, detach, unload) run once per
 //! allocation point k with the k-th allocation failed, each run in a child process (a bug check
 //! or a fault ends the child, not the sweep). Every run must end with the failure reported as a
 //! status, nothing leaked, nothing crashed.
@@ -9,6 +10,8 @@
 
 use std::process::Command;
 
+use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
+use ipsecov2_ioctl::{client, test_client, Ioctl};
 use ipsecov2_ndis_emu::{oid_buffers, tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
@@ -45,7 +48,9 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
             ("TxBufferCount".into(), 16),
             ("TxBufferSize".into(), 2048),
             ("RxScratchCount".into(), 2),
+            ("ControlTestFamily".into(), 1),
         ],
+        if_index: 7,
         ..Miniport::default()
     };
     lowres::phase("FilterAttach");
@@ -157,6 +162,7 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
                 notes.push(format!("DELETE_SA {:x?}", r.status));
             }
         }
+        test_family(h, &mut notes);
         lowres::phase("FilterPause");
         let p = h.pause(m).expect("pause");
         if p == 0x103 {
@@ -170,6 +176,105 @@ fn scenario(h: &mut DriverHost) -> Vec<String> {
     lowres::phase("DriverUnload");
     h.unload();
     notes
+}
+
+/// One test-family IOCTL; its response body, or a note of how the failure was reported.
+fn test_ioctl(
+    h: &mut DriverHost,
+    ioctl: Ioctl,
+    input: &[u8],
+    notes: &mut Vec<String>,
+) -> Option<Vec<u8>> {
+    let irp = h
+        .device_control_async(ioctl.code(), input, 16 * 1024)
+        .expect("IRP");
+    let r = irp.result().expect("completed");
+    if r.status != 0 {
+        notes.push(format!("{ioctl:?} NTSTATUS {:#x}", r.status));
+        return None;
+    }
+    let body = client::parse(&irp.buffer()[..r.information])
+        .expect("response")
+        .body
+        .bytes()
+        .to_vec();
+    let ntstatus = u32::from_le_bytes(body[..4].try_into().expect("4 bytes"));
+    if ntstatus != 0 {
+        notes.push(format!("{ioctl:?} carried out with {ntstatus:#x}"));
+        return None;
+    }
+    Some(body)
+}
+
+/// The test family on module "7": ADD_SA (its list rebased), an injected send with the handle,
+/// the captured frame injected as a receive.
+fn test_family(h: &mut DriverHost, notes: &mut Vec<String>) {
+    lowres::phase("test family");
+    let alg = tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name.starts_with("gcm128"))
+        .expect("gcm128");
+    let spi = 0x0C00_0001;
+    let (buf, offsets) = oid_buffers::add_sa_list(&[
+        tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)),
+        tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
+    ]);
+    let req = test_client::oid_request(&test_client::TestOid {
+        module: "7",
+        oid: OID_ADD_SA,
+        kind: OidKind::Set,
+        info: &buf,
+        info_len: buf.len() as u32,
+        base: oid_buffers::BASE,
+        direct: true,
+    });
+    let Some(body) = test_ioctl(h, Ioctl::TestOid, &req, notes) else {
+        return;
+    };
+    let r = test_client::read_oid(&ipsecov2_ioctl::wire::Reader::new(&body)).expect("answer");
+    if r.answer.status != 0 {
+        notes.push(format!("test ADD_SA {:#x}", r.answer.status));
+        return;
+    }
+    let handle = oid_buffers::handle_at(&r.info, offsets[0]);
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    let ip = tcpip::Ip {
+        v6: false,
+        extras: false,
+    };
+    let f = tcpip::frame(&ip, &layer, 1, &[9u8; 300], 6);
+    let nbl = |frame: &[u8], info| client::TestNbl {
+        info,
+        nbs: vec![client::TestNb {
+            frame: frame.to_vec(),
+            data_offset: 2,
+            mdl_sizes: vec![20, 1, frame.len() as u32],
+        }],
+    };
+    let info = InjectInfo {
+        ipsec: handle,
+        header: f.header_info,
+        ..InjectInfo::default()
+    };
+    let req = client::test_inject("7", InjectPath::Send, &[nbl(&f.frame, info)]);
+    let Some(body) = test_ioctl(h, Ioctl::TestInject, &req, notes) else {
+        return;
+    };
+    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).expect("answer");
+    let Some(wire) = r.frames.first() else {
+        notes.push(format!("test send {:x?}", r.nbls));
+        return;
+    };
+    let req = client::test_inject(
+        "7",
+        InjectPath::Receive,
+        &[nbl(wire, InjectInfo::default())],
+    );
+    let _ = test_ioctl(h, Ioctl::TestInject, &req, notes);
 }
 
 /// Child side: runs the scenario with allocation k failed and prints one result line.

@@ -58,6 +58,42 @@ fn sys_default() -> Result<PathBuf, Usage> {
     ))
 }
 
+/// The `.sys` of `--target device [PATH]` on Linux x86-64 (the PE driver host loads it).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn device_path(args: &[String], i: &mut usize) -> Result<PathBuf, Usage> {
+    let path = match args.get(*i + 1) {
+        Some(p) if !p.starts_with('-') => {
+            *i += 1;
+            PathBuf::from(p)
+        }
+        _ => sys_default()?,
+    };
+    if !path.is_file() {
+        return Err(Usage(format!(
+            "--target device: no driver binary at {} for the PE driver host (link it with \
+             tests/pe-host/build-sys, or give its PATH)",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// `--target device` on Windows: the installed driver's control device (no PATH).
+#[cfg(windows)]
+fn device_path(_args: &[String], _i: &mut usize) -> Result<PathBuf, Usage> {
+    Ok(PathBuf::new())
+}
+
+/// `--target device` where neither the PE host nor the Windows device exists.
+#[cfg(not(any(windows, all(target_arch = "x86_64", target_os = "linux"))))]
+fn device_path(_args: &[String], _i: &mut usize) -> Result<PathBuf, Usage> {
+    Err(Usage(
+        "--target device runs on Windows (the installed driver) or on Linux x86-64 (the PE \
+         driver host)"
+            .into(),
+    ))
+}
+
 /// Splits `--opt=value` into the option and its inline value.
 fn split(arg: &str) -> (&str, Option<&str>) {
     match arg.split_once('=') {
@@ -200,11 +236,7 @@ pub fn parse(args: &[String]) -> Result<Parsed, Usage> {
                     o.target = crate::target::Target::Sys(path);
                 }
                 "device" => {
-                    return Err(Usage(
-                        "--target device needs the Windows driver's control device protocol, \
-                         which is not available in this build; use --target emulated"
-                            .into(),
-                    ))
+                    o.target = crate::target::Target::Device(device_path(args, &mut i)?);
                 }
                 other => {
                     return Err(Usage(format!(

@@ -8,6 +8,7 @@ mod cli;
 mod module_oids;
 mod output;
 mod target;
+mod target_device;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -36,7 +37,7 @@ pub struct Case {
     /// The check itself.
     pub run: Box<dyn Fn() -> Outcome>,
     /// It drives whole filter modules through the target's backend (`target::ModuleUnderTest`,
-    /// `target::DatapathPair`), so it runs with `--target sys` too.
+    /// `target::DatapathPair`), so it runs with `--target sys` and `--target device` too.
     pub on_module: bool,
 }
 
@@ -66,8 +67,14 @@ OPTIONS (a value may also be given as --opt=value; a value that starts with `-` 
                       target/windows/ipsecov2_lwf.sys) loaded by the PE driver host
                       (Linux x86-64; docs/pe-host.md); with --list, every case is
                       listed with the target it runs on and why
-  --target device     run against the installed driver's control device
-                      (not available in this build: exits with status 2)
+  --target device [PATH]
+                      run the same cases as --target sys through the driver's control
+                      device only (its test family: OID requests and injected NBL
+                      chains, IOCTLs carried out by the driver): on Linux x86-64
+                      through IRPs into the binary at PATH (default as for sys) in the
+                      PE driver host, its adapters with ControlTestFamily 1; on
+                      Windows through DeviceIoControl on the installed driver (the
+                      modules' interface indexes in $IPSECOV2_HLK_MODULES)
   --filter SUBSTR     run only the cases whose `group/name` contains SUBSTR
                       (may be given several times: any match selects; selecting no
                       case is a usage error)
@@ -91,10 +98,6 @@ captures, standard output) that could not be written; 141 standard output closed
 
 GROUPS: capabilities, oid-validity, capacity, delete-update, send, receive, combinations,
         two-hosts, pause-restart, offload-config, churn
-
-NOT IN THIS BUILD:
-  --target device   the same cases through the Windows driver's control device (needs the
-                    control device's IOCTL protocol)
 ";
 
 fn run_case(c: &Case) -> Outcome {
@@ -160,7 +163,13 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
         all.push(cases::self_test_fail());
     }
     target::set(opts.target.clone());
-    let sys = matches!(opts.target, target::Target::Sys(_));
+    // The module targets run the cases that drive whole filter modules.
+    let target_name = match opts.target {
+        target::Target::Emulated => "emulated",
+        target::Target::Sys(_) => "sys",
+        target::Target::Device(_) => "device",
+    };
+    let sys = target_name != "emulated";
     let selected: Vec<&Case> = all
         .iter()
         .filter(|c| opts.filters.is_empty() || opts.filters.iter().any(|f| c.id().contains(f)))
@@ -191,14 +200,14 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
         for c in &selected {
             let on = if c.on_module {
                 applies += 1;
-                "[sys]".to_string()
+                format!("[{target_name}]")
             } else {
                 format!("[emulated only: {}]", target::why_not_sys(c.group))
             };
             text.line(&format!("{:<48} {} {on}", c.id(), c.what))?;
         }
         text.line(&format!(
-            "{} cases, {applies} run with --target sys",
+            "{} cases, {applies} run with --target {target_name}",
             selected.len()
         ))?;
     } else if opts.list {
@@ -221,9 +230,10 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
                         "what": c.what,
                     });
                     if sys {
-                        j["sys"] = serde_json::json!(c.on_module);
+                        j[target_name] = serde_json::json!(c.on_module);
                         if !c.on_module {
-                            j["why_not_sys"] = serde_json::json!(target::why_not_sys(c.group));
+                            j[format!("why_not_{target_name}")] =
+                                serde_json::json!(target::why_not_sys(c.group));
                         }
                     }
                     j
@@ -289,7 +299,7 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
         let report = serde_json::json!({
             "tool": "ipsecov2-hlk",
             "version": env!("CARGO_PKG_VERSION"),
-            "target": if sys { "sys" } else { "emulated" },
+            "target": target_name,
             "passed": passed,
             "failed": failed,
             "total": passed + failed,

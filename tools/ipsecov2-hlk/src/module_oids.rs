@@ -229,6 +229,7 @@ fn modules(capacity: usize, n: u32) -> Result<Vec<Module>, String> {
             .collect()),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        Target::Device(_) => Err("the OID groups have no device backend yet".into()),
     }
 }
 
@@ -248,6 +249,7 @@ pub fn offload_indicated(nic: &NDIS_OFFLOAD, capacity: usize) -> Result<NDIS_OFF
         Target::Sys(path) => crate::target_sys_oid::offload_indicated(&path, nic, capacity),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        Target::Device(_) => Err("the OID groups have no device backend yet".into()),
     }
 }
 

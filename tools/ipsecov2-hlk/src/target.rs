@@ -1,7 +1,8 @@
 //! Targets: what the cases run against, and the filter module under test as the cases that need
 //! a whole module see it ([`ModuleUnderTest`]): the emulated host's `FilterModule` through
 //! `NdisPort` (`--target emulated`), or a module of the real `ipsecov2_lwf.sys` in the PE driver
-//! host (`--target sys`, `target_sys`).
+//! host (`--target sys`, `target_sys`), or a module of the driver reached only through its
+//! control device's test family (`--target device`, `target_device`).
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -23,6 +24,10 @@ pub enum Target {
     Emulated,
     /// The real driver binary, loaded by the PE driver host.
     Sys(PathBuf),
+    /// The driver's filter modules through its control device's test family only
+    /// (`target_device`): the binary at this path under the PE driver host on Linux, the
+    /// installed driver on Windows (the path is then unused).
+    Device(PathBuf),
 }
 
 thread_local! {
@@ -46,7 +51,8 @@ pub fn current() -> Target {
     CURRENT.with(|c| c.borrow().clone())
 }
 
-/// Why the cases of `group` that do not run with `--target sys` do not (yet).
+/// Why the cases of `group` that do not run with `--target sys` (or `device`, which runs the
+/// same cases through the control device) do not (yet).
 pub fn why_not_sys(group: &str) -> &'static str {
     match group {
         "send" | "receive" | "combinations" => {
@@ -73,6 +79,7 @@ pub fn advertised_caps(capacity: u32) -> Result<NDIS_IPSEC_OFFLOAD_V2, String> {
         Target::Sys(_) => crate::target_sys::advertised_caps(capacity),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        Target::Device(_) => crate::target_device::advertised_caps(capacity),
     }
 }
 

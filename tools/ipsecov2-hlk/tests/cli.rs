@@ -1,5 +1,5 @@
 //! Runs the built tool: default run, `--json`, `--list`, `--filter`, the failure path and the
-//! unavailable device target.
+//! device target without its driver binary.
 #![cfg(test)]
 
 use std::process::Command;
@@ -108,11 +108,14 @@ fn a_failing_case_makes_the_tool_fail() {
 
 #[test]
 fn device_target_and_bad_arguments_exit_2() {
-    let out = tool().args(["--target", "device"]).output().unwrap();
+    let out = tool()
+        .args(["--target", "device", "/nonexistent/ipsecov2_lwf.sys"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr)
         .unwrap()
-        .contains("control device"));
+        .contains("--target device: no driver binary"));
     for args in [&["--bogus"][..], &["--filter"][..], &["--target", "x"][..]] {
         assert_eq!(tool().args(args).output().unwrap().status.code(), Some(2));
     }
@@ -309,7 +312,10 @@ fn equals_forms_and_list_as_json() {
     assert!(out.status.success());
     let (p, f) = closing(&String::from_utf8(out.stdout).unwrap());
     assert!(p >= 5 && f == 0, "{p} {f}");
-    let out = tool().args(["--target=device"]).output().unwrap();
+    let out = tool()
+        .args(["--target=device", "/nonexistent/ipsecov2_lwf.sys"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let out = tool()
         .args(["--list", "--json", "--filter=capacity/"])
@@ -475,4 +481,42 @@ fn a_full_disk_on_stdout_fails_the_run() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// `--list --target device` tags every case with the device target or the reason it does not
+/// apply, and counts the same cases as `--target sys` (the binary is not loaded to list).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[test]
+fn device_list_says_which_cases_apply_and_why() {
+    let any_file = env!("CARGO_BIN_EXE_ipsecov2-hlk");
+    let list = |target: &str| {
+        let out = tool()
+            .args(["--list", "--target", target, any_file])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{target}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let device = list("device");
+    let sys = list("sys");
+    let count = |s: &str, tag: &str| s.lines().filter(|l| l.ends_with(tag)).count();
+    assert!(count(&device, "[device]") > 0);
+    assert_eq!(count(&device, "[device]"), count(&sys, "[sys]"));
+    for l in device
+        .lines()
+        .filter(|l| !l.ends_with(" cases, ") && l.contains('['))
+    {
+        assert!(
+            l.ends_with("[device]") || l.contains("[emulated only: "),
+            "{l}"
+        );
+    }
+    let last = device.lines().last().unwrap();
+    assert!(
+        last.ends_with(&format!(
+            "{} run with --target device",
+            count(&device, "[device]")
+        )),
+        "{last}"
+    );
 }

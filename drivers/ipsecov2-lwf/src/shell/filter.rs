@@ -64,25 +64,25 @@ type KernelLock = ExSpinRwLock<TableState<OffloadSa>>;
 
 /// The filter module in the kernel: its SA table and its state (state machine, outstanding
 /// NBLs, enabled offloads, the miniport's offloads) each under an `EX_SPIN_LOCK`.
-type KernelModule = FilterModule<KernelLock, ExSpinRwLock<ModuleState>>;
+pub(super) type KernelModule = FilterModule<KernelLock, ExSpinRwLock<ModuleState>>;
 
 /// Per-module context (the `FilterModuleContext` NDIS hands back to every callback), in
 /// non-paged pool from attach to detach. Dropped in field order at detach: the module first (its
 /// SA table zeroizes every key), then the pools.
-struct ModuleContext {
+pub(super) struct ModuleContext {
     /// `NdisFilterHandle` of this module.
-    filter_handle: NDIS_HANDLE,
+    pub(super) filter_handle: NDIS_HANDLE,
     /// The portable filter module.
-    module: KernelModule,
+    pub(super) module: KernelModule,
     /// Filter-owned transmit buffers.
-    tx_pool: KernelTxPool,
+    pub(super) tx_pool: KernelTxPool,
     /// Receive scratch buffers.
-    scratch: ScratchPool,
+    pub(super) scratch: ScratchPool,
 }
 
 impl ModuleContext {
     /// A port for one callback of this module (flags clear; the callback adds its own).
-    fn port(&self) -> KernelPort<'_> {
+    pub(super) fn port(&self) -> KernelPort<'_> {
         KernelPort::new(self.filter_handle, &self.tx_pool)
     }
 }
@@ -90,7 +90,7 @@ impl ModuleContext {
 type ModuleBox = PoolBox<ModuleContext, POOL_TAG>;
 
 /// The module behind a `FilterModuleContext`.
-fn module<'a>(context: NDIS_HANDLE) -> Option<&'a ModuleContext> {
+pub(super) fn module<'a>(context: NDIS_HANDLE) -> Option<&'a ModuleContext> {
     // SAFETY: every FilterModuleContext NDIS passes is the pointer `filter_attach` registered
     // with NdisFSetAttributes; it stays valid until `filter_detach`, after which NDIS makes no
     // further call for the module.
@@ -490,8 +490,13 @@ pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
     m.module.return_receives(&mut port, chain);
 }
 
-/// `FilterModule::oid_request` of an original request on `path`.
-fn oid_request(context: NDIS_HANDLE, request: *mut NDIS_OID_REQUEST, path: OidPath) -> NDIS_STATUS {
+/// `FilterModule::oid_request` of an original request on `path` (NDIS's, or one of the
+/// control device's test family, which takes the same entry).
+pub(super) fn oid_request(
+    context: NDIS_HANDLE,
+    request: *mut NDIS_OID_REQUEST,
+    path: OidPath,
+) -> NDIS_STATUS {
     let (Some(m), Some(request)) = (module(context), KernelOid::new(request, path)) else {
         return NDIS_STATUS_INVALID_PARAMETER;
     };

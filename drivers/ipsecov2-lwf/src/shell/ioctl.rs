@@ -23,7 +23,7 @@ use core::sync::atomic::{AtomicPtr, Ordering};
 use alloc::vec::Vec;
 
 use ipsecov2_control_plane::{ControlPlane, Interface, Limits};
-use ipsecov2_ioctl::{Dispatcher, DispatcherConfig, TestRequest};
+use ipsecov2_ioctl::{DispatchError, Dispatcher, DispatcherConfig, TestRequest};
 use ipsecov2_kernel_sync::ExSpinRwLock;
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
 use ipsecov2_satable::TableState;
@@ -37,7 +37,7 @@ use ndis_bindings::{IoGetCurrentIrpStackLocation, DEVICE_OBJECT, IO_NO_INCREMENT
 use crate::control::{
     module_index, outcome, test_family, IrpOutcome,
     STATUS_INSUFFICIENT_RESOURCES as TEST_STATUS_INSUFFICIENT_RESOURCES, STATUS_NOT_FOUND,
-    STATUS_NOT_SUPPORTED, STATUS_SUCCESS,
+    STATUS_SUCCESS,
 };
 use crate::module_sas::{ModuleHost, ModuleSas, MAX_MODULES};
 use crate::names::POOL_TAG;
@@ -223,29 +223,48 @@ pub(super) fn detach_module(context: usize) {
     drain_events();
 }
 
-/// Carries out a test request: the module named must be attached with its keyword set
-/// (else STATUS_NOT_FOUND in the response). `TestModuleStats` is answered with the module's
-/// record ([`crate::test_stats`]); `TestOid` and `TestInject` are not carried out by the driver
-/// yet (STATUS_NOT_SUPPORTED in the response, docs/control-plane.md).
-fn carry_out(state: &ControlState, request: &TestRequest<'_>, output: &mut [u8]) -> Action {
-    let module = module_index(request.module()).and_then(|index| {
-        state
-            .modules
-            .iter()
-            .flatten()
-            .find(|m| m.if_index == index && m.test_family)
-    });
-    let result = match (module, request) {
-        (None, _) => Dispatcher::complete_test(output, STATUS_NOT_FOUND, &[]),
-        (Some(m), TestRequest::ModuleStats { .. }) => match module_stats(m.context) {
+/// The module a test request names: attached, with its `ControlTestFamily` keyword set; its
+/// context.
+fn test_module(state: &ControlState, request: &TestRequest<'_>) -> Option<usize> {
+    let index = module_index(request.module())?;
+    state
+        .modules
+        .iter()
+        .flatten()
+        .find(|m| m.if_index == index && m.test_family)
+        .map(|m| m.context)
+}
+
+/// Carries out a test request (`super::test_family`) on its module, under the control lock (so
+/// the module stays attached); the answer goes into `output`.
+fn run_test(
+    state: &ControlState,
+    request: TestRequest<'_>,
+    output: &mut [u8],
+) -> Result<usize, DispatchError> {
+    let Some(context) = test_module(state, &request) else {
+        return Dispatcher::complete_test(output, STATUS_NOT_FOUND, &[]);
+    };
+    match request {
+        TestRequest::Oid {
+            oid,
+            kind,
+            info,
+            info_len,
+            base,
+            direct,
+            ..
+        } => super::test_family::oid(context, oid, kind, info, info_len, base, direct, output),
+        TestRequest::Inject { path, nbls, .. } => {
+            super::test_family::inject(context, path, nbls, output)
+        }
+        TestRequest::Offload { hardware, .. } => {
+            super::test_family::offload(context, hardware, output)
+        }
+        TestRequest::ModuleStats { .. } => match module_stats(context) {
             Some(data) => Dispatcher::complete_test(output, STATUS_SUCCESS, &data),
             None => Dispatcher::complete_test(output, TEST_STATUS_INSUFFICIENT_RESOURCES, &[]),
         },
-        (Some(_), _) => Dispatcher::complete_test(output, STATUS_NOT_SUPPORTED, &[]),
-    };
-    match result {
-        Ok(n) => Action::Complete(0, n),
-        Err(e) => Action::Complete(e.ntstatus() as NTSTATUS, 0),
     }
 }
 
@@ -336,7 +355,10 @@ pub(super) fn device_control(irp: *mut IRP) -> NTSTATUS {
                 status,
                 information,
             } => Action::Complete(status as NTSTATUS, information),
-            IrpOutcome::Test(t) => carry_out(s, &t, output),
+            IrpOutcome::Test(t) => match run_test(s, t, output) {
+                Ok(n) => Action::Complete(0, n),
+                Err(e) => Action::Complete(e.ntstatus() as NTSTATUS, 0),
+            },
             IrpOutcome::Pending => {
                 // Queued under the lock: mark pending and arm the cancel routine before anyone
                 // else can complete it (that needs this lock too).

@@ -15,6 +15,7 @@ mod oid_list;
 mod port;
 mod setup;
 mod timer;
+mod test_family;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};

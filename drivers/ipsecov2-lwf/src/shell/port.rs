@@ -21,6 +21,13 @@
 //!
 //! Everything here runs at ≤ DISPATCH_LEVEL and never allocates (the clone of a passed-down
 //! OID request is NDIS's allocation, as in every filter).
+//!
+//! A **diverted** port ([`KernelPort::diverted`], the control device's test family) runs the
+//! same module code over NBLs the driver injected itself, and captures at the edge what would
+//! leave the filter: what goes down stays in the port for [`KernelPort::take_down`] (no
+//! `NdisFSendNetBufferLists`), what is completed or indicated up is kept for
+//! [`KernelPort::take_up`], what is returned down for [`KernelPort::take_returned`]. Neither
+//! the miniport nor TCP/IP sees an injected NBL.
 
 use core::ptr::NonNull;
 
@@ -79,10 +86,10 @@ impl KernelOid {
 
 /// The results of an `NDIS_OID_REQUEST`'s `DATA` view: (OID, buffer, buffer length,
 /// BytesWritten, BytesRead, BytesNeeded).
-type OidFields = (u32, *mut u8, usize, u32, u32, u32);
+pub(super) type OidFields = (u32, *mut u8, usize, u32, u32, u32);
 
 /// Reads the `DATA` view that matches `RequestType`; other request types have no buffer.
-fn read_view(req: &NDIS_OID_REQUEST) -> OidFields {
+pub(super) fn read_view(req: &NDIS_OID_REQUEST) -> OidFields {
     let t = req.RequestType;
     if t == NdisRequestSetInformation {
         // SAFETY: `RequestType` is a set: SET_INFORMATION is the view NDIS initialised.
@@ -147,6 +154,15 @@ fn write_results(req: &mut NDIS_OID_REQUEST, view: &OidRequest<'_>) {
     }
 }
 
+/// Appends every NBL of `nbls` to `to` (a diverted port's capture).
+fn capture(to: &mut RawChain, mut nbls: NblChain<'_>) {
+    while let Some(one) = nbls.pop_front() {
+        if let Some(nbl) = NonNull::new(one.into_raw()) {
+            to.push(nbl);
+        }
+    }
+}
+
 /// The kernel [`NdisPort`] of one NDIS callback of one filter module.
 pub(super) struct KernelPort<'m> {
     filter_handle: NDIS_HANDLE,
@@ -161,6 +177,12 @@ pub(super) struct KernelPort<'m> {
     staged: Option<(NonNull<NET_BUFFER_LIST>, *mut NET_BUFFER)>,
     /// Sent down at [`KernelPort::flush`], in call order.
     down: RawChain,
+    /// Captures instead of calling NDIS at the edge (test-family injections).
+    diverted: bool,
+    /// Diverted: completed or indicated up.
+    up: RawChain,
+    /// Diverted: returned down.
+    returned: RawChain,
 }
 
 impl core::fmt::Debug for KernelPort<'_> {
@@ -186,7 +208,31 @@ impl<'m> KernelPort<'m> {
             below: None,
             staged: None,
             down: RawChain::new(),
+            diverted: false,
+            up: RawChain::new(),
+            returned: RawChain::new(),
         }
+    }
+
+    /// A port whose edge is captured instead of reaching NDIS (module doc).
+    pub(super) fn diverted(mut self) -> Self {
+        self.diverted = true;
+        self
+    }
+
+    /// Diverted: what the module passed down, in order (it stays the caller's).
+    pub(super) fn take_down(&mut self) -> RawChain {
+        core::mem::replace(&mut self.down, RawChain::new())
+    }
+
+    /// Diverted: what the module completed or indicated up, in order.
+    pub(super) fn take_up(&mut self) -> RawChain {
+        core::mem::replace(&mut self.up, RawChain::new())
+    }
+
+    /// Diverted: what the module returned down, in order.
+    pub(super) fn take_returned(&mut self) -> RawChain {
+        core::mem::replace(&mut self.returned, RawChain::new())
     }
 
     /// The callback runs at DISPATCH_LEVEL (its flags said so): the sends completed and
@@ -236,6 +282,9 @@ impl<'m> KernelPort<'m> {
     /// `NdisFSendNetBufferLists` of everything the module passed down (originals and
     /// filter-owned copies, in order), once; nothing when there is nothing.
     pub(super) fn flush(&mut self) {
+        if self.diverted {
+            return;
+        }
         let down = core::mem::replace(&mut self.down, RawChain::new());
         if down.head().is_null() {
             return;
@@ -400,6 +449,10 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
     }
 
     fn complete_send_up(&mut self, nbls: NblChain<'a>) {
+        if self.diverted {
+            capture(&mut self.up, nbls);
+            return;
+        }
         let head = nbls.into_raw();
         if head.is_null() {
             return;
@@ -412,6 +465,10 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
     }
 
     fn indicate_receive_up(&mut self, nbls: NblChain<'a>, flags: ULONG) {
+        if self.diverted {
+            capture(&mut self.up, nbls);
+            return;
+        }
         let count = ULONG::try_from(nbls.count()).unwrap_or(ULONG::MAX);
         let head = nbls.into_raw();
         if head.is_null() {
@@ -431,6 +488,10 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
     }
 
     fn return_receive_down(&mut self, nbls: NblChain<'a>) {
+        if self.diverted {
+            capture(&mut self.returned, nbls);
+            return;
+        }
         let head = nbls.into_raw();
         if head.is_null() {
             return;
@@ -533,6 +594,12 @@ impl<'a, 'm> NdisPort<'a> for KernelPort<'m> {
 
     fn complete_oid_up(&mut self, request: KernelOid, status: NDIS_STATUS) {
         let original = request.request.as_ptr();
+        if super::test_family::is_test_request(original) {
+            // A test-family request whose clone pended: its IOCTL already answered; nobody
+            // waits for it, so it is freed here.
+            super::test_family::free_abandoned(original);
+            return;
+        }
         match request.path {
             // SAFETY: ≤ DISPATCH_LEVEL; completes the original request NDIS gave this filter,
             // whose clone pended, once.

@@ -8,7 +8,6 @@ use ipsecov2_control_plane::{
 };
 
 use crate::error::Fault;
-use crate::request::{InjectPath, OidKind};
 use crate::wire::{
     Reader, EVENT_LIMIT_LEN, POLICY_RECORD_LEN, PROTOCOL_VERSION, REQUEST_HEADER_LEN,
     RESPONSE_HEADER_LEN, SA_LEN, SELECTOR_LEN,
@@ -350,40 +349,7 @@ pub fn rate_limit(limits: &[EventLimit]) -> Vec<u8> {
     m.finish()
 }
 
-/// The test family's OID request.
-#[must_use]
-pub fn test_oid(module: &str, oid: u32, kind: OidKind, info: &[u8], info_len: u32) -> Vec<u8> {
-    let mut m = MessageBuilder::new(7);
-    let name = m.append(module.as_bytes());
-    let data = m.append(info);
-    let k = match kind {
-        OidKind::Set => 0,
-        OidKind::Query => 1,
-        OidKind::Method => 2,
-    };
-    m.word(0, u32::try_from(module.len()).unwrap_or(u32::MAX))
-        .word(1, name)
-        .word(2, oid)
-        .word(3, k)
-        .word(4, u32::try_from(info.len()).unwrap_or(u32::MAX))
-        .word(5, data)
-        .word(6, info_len);
-    m.finish()
-}
-
-/// The test family's injection.
-#[must_use]
-pub fn test_inject(module: &str, path: InjectPath, frame: &[u8]) -> Vec<u8> {
-    let mut m = MessageBuilder::new(5);
-    let name = m.append(module.as_bytes());
-    let data = m.append(frame);
-    m.word(0, u32::try_from(module.len()).unwrap_or(u32::MAX))
-        .word(1, name)
-        .word(2, u32::from(path == InjectPath::Receive))
-        .word(3, u32::try_from(frame.len()).unwrap_or(u32::MAX))
-        .word(4, data);
-    m.finish()
-}
+pub use crate::test_client::{test_inject, test_oid, TestNb, TestNbl};
 
 /// The test family's request for a module's statistics.
 #[must_use]

@@ -157,10 +157,13 @@ ioctls! {
     EventWait = 0x72, Events;
     /// Test: an OID request to a named filter module.
     TestOid = 0x80, Test;
-    /// Test: inject a frame on a named filter module's send or receive path.
+    /// Test: inject an NBL chain on a named filter module's send or receive path.
     TestInject = 0x81, Test;
     /// Test: a named filter module's state, SA count and counters.
     TestModuleStats = 0x82, Test;
+    /// Test: the offload configuration (or hardware capabilities) a named filter module
+    /// indicates up.
+    TestOffload = 0x83, Test;
 }
 
 impl Ioctl {

@@ -49,6 +49,12 @@ pub enum Field {
     Payload,
     /// The kind of a test request.
     TestKind,
+    /// The NBL records of a test injection.
+    InjectNbls,
+    /// The NET_BUFFER records of an injected NBL.
+    NetBuffers,
+    /// The MDL layout of an injected NET_BUFFER.
+    Mdls,
 }
 
 /// A validation rule a request broke.

@@ -12,7 +12,7 @@
 //!   the test family gated by the adapter's keyword.
 //! - [`module_stats`]: the record the test family's `TestModuleStats` is answered with.
 //! - [`client`]: user-mode builders of requests and the response header parser; [`reply`]: typed
-//!   reading of response bodies.
+//!   reading of response bodies; [`test_client`]: the test family's builders and readers.
 //!
 //! The message table is in docs/control-plane.md.
 #![no_std]
@@ -28,6 +28,7 @@ pub mod module_stats;
 pub mod reply;
 pub mod request;
 pub mod response;
+pub mod test_client;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod wire;

@@ -400,6 +400,18 @@ fn output_too_small_runs_nothing() {
     ));
 }
 
+fn one_nbl(frame: &[u8]) -> Vec<client::TestNbl> {
+    vec![client::TestNbl {
+        info: Default::default(),
+        nbs: vec![client::TestNb::flat(frame)],
+    }]
+}
+
+/// The NBL records of an injection start right after its 24-byte fixed body and name.
+fn records_at(m: &[u8]) -> usize {
+    word(m, 5) as usize
+}
+
 #[test]
 fn test_request_rules() {
     let mut m = client::test_oid("eth0", 1, OidKind::Set, &[1, 2, 3, 4], 2);
@@ -407,10 +419,10 @@ fn test_request_rules() {
     m = client::test_oid("eth0", 1, OidKind::Set, &[], 0);
     set_word(&mut m, 3, 7);
     malformed(Ioctl::TestOid, &m, Fault::BadEnum(Field::TestKind));
-    let mut m = client::test_inject("eth0", InjectPath::Send, &[0; 60]);
+    let mut m = client::test_inject("eth0", InjectPath::Send, &one_nbl(&[0; 60]));
     set_word(&mut m, 2, 2);
     malformed(Ioctl::TestInject, &m, Fault::BadEnum(Field::TestKind));
-    let m = client::test_inject("", InjectPath::Send, &[0; 60]);
+    let m = client::test_inject("", InjectPath::Send, &one_nbl(&[0; 60]));
     malformed(
         Ioctl::TestInject,
         &m,
@@ -438,4 +450,177 @@ fn test_request_rules() {
         &client::words(&[4]),
         Fault::TooShort,
     );
+}
+
+#[test]
+fn test_oid_path_and_base() {
+    let ok = client::test_oid("eth0", 1, OidKind::Set, &[1, 2, 3, 4], 4);
+    let mut m = ok.clone();
+    set_word(&mut m, 9, 2);
+    malformed(Ioctl::TestOid, &m, Fault::BadEnum(Field::TestKind));
+    // The base address is any value: the driver rebases, the decoder only carries it.
+    let mut m = ok.clone();
+    set_word(&mut m, 7, 0xDEAD_BEEF);
+    set_word(&mut m, 8, 0xFFFF_FFFF);
+    let (_, r) = ipsecov2_ioctl::decode(Ioctl::TestOid.code(), &m).unwrap();
+    assert!(matches!(
+        r,
+        ipsecov2_ioctl::Request::Test(ipsecov2_ioctl::TestRequest::Oid {
+            base: 0xFFFF_FFFF_DEAD_BEEF,
+            direct: false,
+            ..
+        })
+    ));
+    // A buffer longer than the test family's bound.
+    let mut m = ok.clone();
+    set_word(&mut m, 6, ipsecov2_ioctl::request::MAX_TEST_PAYLOAD + 1);
+    malformed(Ioctl::TestOid, &m, Fault::CountMismatch(Field::Payload));
+    let mut m = ok.clone();
+    set_word(&mut m, 4, ipsecov2_ioctl::request::MAX_TEST_PAYLOAD + 1);
+    malformed(Ioctl::TestOid, &m, Fault::CountTooLarge(Field::Payload));
+    // The InformationBuffer's bytes misaligned or outside the message.
+    let mut m = ok.clone();
+    set_word(&mut m, 5, word(&ok, 5) + 1);
+    malformed(Ioctl::TestOid, &m, Fault::Misaligned(Field::Payload));
+    let mut m = ok;
+    let w = word(&m, 5);
+    set_word(&mut m, 5, w + 4);
+    malformed(Ioctl::TestOid, &m, Fault::OffsetOutOfBounds(Field::Payload));
+}
+
+#[test]
+fn test_inject_counts() {
+    let ok = client::test_inject("eth0", InjectPath::Send, &one_nbl(&[0x45; 60]));
+    // No NBL, or more than the bound.
+    let mut m = ok.clone();
+    set_word(&mut m, 3, 0);
+    malformed(
+        Ioctl::TestInject,
+        &m,
+        Fault::CountTooLarge(Field::InjectNbls),
+    );
+    let mut m = ok.clone();
+    set_word(&mut m, 3, ipsecov2_ioctl::request::MAX_INJECT_NBLS + 1);
+    malformed(
+        Ioctl::TestInject,
+        &m,
+        Fault::CountTooLarge(Field::InjectNbls),
+    );
+    // More NBLs said than the records hold.
+    let mut m = ok.clone();
+    set_word(&mut m, 3, 2);
+    malformed(Ioctl::TestInject, &m, Fault::TooShort);
+    // A records length past the bound.
+    let mut m = ok.clone();
+    set_word(&mut m, 4, ipsecov2_ioctl::request::MAX_TEST_PAYLOAD + 1);
+    malformed(Ioctl::TestInject, &m, Fault::CountTooLarge(Field::Payload));
+    // Fewer NBLs said than the records hold.
+    let two = client::test_inject(
+        "eth0",
+        InjectPath::Send,
+        &[one_nbl(&[1; 20]), one_nbl(&[2; 20])].concat(),
+    );
+    let mut m = two;
+    set_word(&mut m, 3, 1);
+    malformed(Ioctl::TestInject, &m, Fault::TrailingBytes);
+}
+
+#[test]
+fn test_inject_net_buffers() {
+    let ok = client::test_inject("eth0", InjectPath::Receive, &one_nbl(&[0x45; 60]));
+    let at = records_at(&ok);
+    let put = |m: &mut Vec<u8>, off: usize, v: u32| {
+        m[at + off..at + off + 4].copy_from_slice(&v.to_le_bytes());
+    };
+    // NET_BUFFER count 0 or above the bound.
+    for n in [0, ipsecov2_ioctl::request::MAX_INJECT_NBS + 1] {
+        let mut m = ok.clone();
+        put(&mut m, 28, n);
+        malformed(
+            Ioctl::TestInject,
+            &m,
+            Fault::CountTooLarge(Field::NetBuffers),
+        );
+    }
+    // The NET_BUFFER record's reserved word.
+    let mut m = ok.clone();
+    put(&mut m, 32 + 12, 1);
+    malformed(
+        Ioctl::TestInject,
+        &m,
+        Fault::ReservedNotZero(Field::NetBuffers),
+    );
+    // MDL count 0 or above the bound.
+    for n in [0, ipsecov2_ioctl::request::MAX_INJECT_MDLS + 1] {
+        let mut m = ok.clone();
+        put(&mut m, 32 + 8, n);
+        malformed(Ioctl::TestInject, &m, Fault::CountTooLarge(Field::Mdls));
+    }
+    // MDLs that do not hold DataOffset + DataLength.
+    let mut m = ok.clone();
+    put(&mut m, 32 + 4, 1);
+    malformed(Ioctl::TestInject, &m, Fault::CountMismatch(Field::Mdls));
+    let mut m = ok.clone();
+    put(&mut m, 32 + 16, 59);
+    malformed(Ioctl::TestInject, &m, Fault::CountMismatch(Field::Mdls));
+    // MDLs describing more than the bound.
+    let mut m = ok.clone();
+    put(
+        &mut m,
+        32 + 16,
+        ipsecov2_ioctl::request::MAX_INJECT_NB_BYTES + 1,
+    );
+    malformed(Ioctl::TestInject, &m, Fault::CountMismatch(Field::Mdls));
+    // A DataLength past the records.
+    let mut m = ok.clone();
+    put(&mut m, 32, 64);
+    malformed(Ioctl::TestInject, &m, Fault::TooShort);
+    // Non-zero padding after a frame.
+    let odd = client::test_inject("eth0", InjectPath::Receive, &one_nbl(&[0x45; 61]));
+    let mut m = odd.clone();
+    let pad = records_at(&odd) + 32 + 16 + 4 + 61;
+    m[pad] = 1;
+    malformed(
+        Ioctl::TestInject,
+        &m,
+        Fault::ReservedNotZero(Field::Payload),
+    );
+    // The records misaligned or outside the message.
+    let mut m = ok.clone();
+    set_word(&mut m, 5, word(&ok, 5) + 2);
+    malformed(Ioctl::TestInject, &m, Fault::Misaligned(Field::Payload));
+    let mut m = ok;
+    let w = word(&m, 4);
+    set_word(&mut m, 4, w + 4);
+    malformed(
+        Ioctl::TestInject,
+        &m,
+        Fault::OffsetOutOfBounds(Field::Payload),
+    );
+}
+
+#[test]
+fn test_offload_rules() {
+    let ok = ipsecov2_ioctl::test_client::test_offload("eth0", true);
+    let (_, r) = ipsecov2_ioctl::decode(Ioctl::TestOffload.code(), &ok).unwrap();
+    assert_eq!(
+        r,
+        ipsecov2_ioctl::Request::Test(ipsecov2_ioctl::TestRequest::Offload {
+            module: b"eth0",
+            hardware: true
+        })
+    );
+    let mut m = ok.clone();
+    set_word(&mut m, 2, 2);
+    malformed(Ioctl::TestOffload, &m, Fault::BadEnum(Field::TestKind));
+    let m = ipsecov2_ioctl::test_client::test_offload("", false);
+    malformed(
+        Ioctl::TestOffload,
+        &m,
+        Fault::CountTooLarge(Field::ModuleName),
+    );
+    let mut m = ok;
+    m.extend_from_slice(&[0; 4]);
+    fix_len(&mut m);
+    malformed(Ioctl::TestOffload, &m, Fault::TrailingBytes);
 }

@@ -63,7 +63,7 @@ impl ListKind {
         }
     }
 
-    fn next_field(self) -> usize {
+    pub(crate) fn next_field(self) -> usize {
         match self {
             Self::AddSa => add_sa::NEXT,
             Self::DeleteSa => delete_sa::NEXT,

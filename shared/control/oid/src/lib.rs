@@ -22,6 +22,7 @@ pub mod gather;
 pub mod handler;
 pub mod layout;
 pub mod raw;
+pub mod rebase;
 pub mod spec;
 
 pub use buffer::InfoBuffer;

@@ -185,6 +185,9 @@ pub(super) fn roundtrip(s: Scn, seed: u64) -> Outcome {
         crate::target::Target::Sys(_) => roundtrip_on::<crate::target_sys::SysPair>(s, seed),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        crate::target::Target::Device(_) => {
+            roundtrip_on::<crate::target_device::DevicePair>(s, seed)
+        }
     }
 }
 
@@ -260,6 +263,7 @@ macro_rules! on_pair {
             crate::target::Target::Sys(_) => $f::<crate::target_sys::SysPair>($($a),*),
             #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
             crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+            crate::target::Target::Device(_) => $f::<crate::target_device::DevicePair>($($a),*),
         }
     };
 }

@@ -17,6 +17,9 @@ fn two_hosts(x: &Xform, seed: u64) -> Outcome {
         crate::target::Target::Sys(_) => two_modules::<crate::target_sys::SysModule>(x, seed),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        crate::target::Target::Device(_) => {
+            two_modules::<crate::target_device::DeviceModule>(x, seed)
+        }
     }
 }
 

@@ -63,9 +63,10 @@ extern "system" {
 /// The control device's path.
 pub const DEVICE_PATH: &str = r"\\.\IPsecOV2Lwf";
 
-/// One open handle of the control device.
+/// One open handle of the control device: requests carried by `DeviceIoControl` (also used
+/// by `ipsecov2-hlk --target device` for the test family).
 #[derive(Debug)]
-struct Channel {
+pub struct Channel {
     handle: Handle,
 }
 
@@ -121,7 +122,8 @@ impl Device {
 }
 
 impl Channel {
-    fn open() -> Result<Self, TransportError> {
+    /// Opens [`DEVICE_PATH`] (needs Administrators).
+    pub fn open() -> Result<Self, TransportError> {
         let name: Vec<u16> = DEVICE_PATH.encode_utf16().chain(Some(0)).collect();
         // SAFETY: `name` is NUL-terminated UTF-16; the other pointers may be NULL.
         let handle = unsafe {
@@ -143,7 +145,7 @@ impl Channel {
     }
 
     /// One IOCTL; grows the output buffer when the driver asks for more.
-    fn ioctl(&self, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, TransportError> {
+    pub fn ioctl(&self, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut out = vec![0u8; 16 * 1024];
         let in_len = u32::try_from(input.len()).map_err(|_| TransportError::TooLarge)?;
         loop {

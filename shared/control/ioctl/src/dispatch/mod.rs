@@ -72,6 +72,9 @@ mod stats;
 mod test;
 
 use respond::{need, respond, too_small};
+pub use test::{
+    InjectAnswer, NblOutcome, OidAnswer, INJECT_PREFIX_LEN, INJECT_RECORD_LEN, OID_PREFIX_LEN,
+};
 
 impl Dispatcher {
     /// A dispatcher; the pending queue's storage is reserved now.

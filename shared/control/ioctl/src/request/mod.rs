@@ -6,6 +6,7 @@
 mod body;
 mod events;
 mod fields;
+mod inject;
 mod message;
 mod policy;
 mod queries;
@@ -17,6 +18,10 @@ mod test;
 
 pub use events::EventLimits;
 pub use fields::{selector_at, Selectors, U32s};
+pub use inject::{
+    InjectInfo, InjectNb, InjectNbl, InjectNbls, Nbs, MAX_INJECT_MDLS, MAX_INJECT_NBLS,
+    MAX_INJECT_NBS, MAX_INJECT_NB_BYTES, NBL_RECORD_LEN, NB_RECORD_LEN,
+};
 pub use message::Request;
 pub use policy::PolicyRecords;
 pub use sa::{sa_at, Sas};
@@ -32,8 +37,10 @@ use body::Body;
 pub const MAX_BUNDLE: u32 = 3;
 /// Most bytes of a test request's module name.
 pub const MAX_MODULE_NAME: u32 = 256;
-/// Most bytes of a test request's payload.
-pub const MAX_TEST_PAYLOAD: u32 = 65_536;
+/// Most bytes of a test request's payload (an OID's InformationBuffer, or an injection's NBL
+/// records: up to 64 NBLs of frames, bounded again per NET_BUFFER by
+/// [`MAX_INJECT_NB_BYTES`]).
+pub const MAX_TEST_PAYLOAD: u32 = 262_144;
 
 fn handshake(msg: &[u8]) -> Result<Request<'_>, Fault> {
     let b = Body::exact(msg, 8)?;
@@ -77,7 +84,9 @@ fn body(ioctl: Ioctl, msg: &[u8]) -> Result<Request<'_>, Fault> {
         Ioctl::EventSetMask => events::set_mask(msg),
         Ioctl::EventRateLimit => events::rate_limit(msg),
         Ioctl::EventWait => events::wait(msg),
-        Ioctl::TestOid | Ioctl::TestInject | Ioctl::TestModuleStats => test::decode(ioctl, msg),
+        Ioctl::TestOid | Ioctl::TestInject | Ioctl::TestModuleStats | Ioctl::TestOffload => {
+            test::decode(ioctl, msg)
+        }
     }
 }
 

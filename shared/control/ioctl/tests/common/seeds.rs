@@ -88,8 +88,19 @@ pub fn seeds() -> Vec<(Ioctl, Vec<u8>)> {
             client::test_oid("lwf0", 0x0101_0101, OidKind::Query, &[1, 2], 8),
         ),
         (
+            Ioctl::TestOffload,
+            ipsecov2_ioctl::test_client::test_offload("lwf0", false),
+        ),
+        (
             Ioctl::TestInject,
-            client::test_inject("lwf0", InjectPath::Receive, &[0x45; 40]),
+            client::test_inject(
+                "lwf0",
+                InjectPath::Receive,
+                &[client::TestNbl {
+                    info: Default::default(),
+                    nbs: vec![client::TestNb::flat(&[0x45; 40])],
+                }],
+            ),
         ),
         (Ioctl::TestModuleStats, client::test_module_stats("lwf0")),
     ]

@@ -1,0 +1,641 @@
+//! `--target device`: a [`ModuleUnderTest`] and a [`DatapathPair`] that reach the driver's
+//! filter modules **only through the control device's test family** (`TestOid`,
+//! `TestInject`: docs/control-plane.md), the same cases as `--target sys`.
+//!
+//! The IOCTLs travel over a [`Transport`]:
+//!
+//! - [`PeHost`] (Linux x86-64): IRPs into the real `ipsecov2_lwf.sys` loaded by the PE driver
+//!   host (`ipsecov2-pe-host`). The host plays the machine the driver is installed on: it loads
+//!   the driver and attaches modules over adapters whose `ControlTestFamily` keyword is 1, and
+//!   at the end pauses, detaches and unloads them under its verifier. Everything the cases do
+//!   goes through `IRP_MJ_DEVICE_CONTROL`.
+//! - `Windows` (`cfg(windows)`): `DeviceIoControl` on `\\.\IPsecOV2Lwf` through the NPF SAPI
+//!   adapter's channel (`npf_ipsec_sapi::transport::device::Channel`), on a test VM whose
+//!   adapters have the keyword; the modules are the interface indexes in
+//!   `$IPSECOV2_HLK_MODULES` (two, comma-separated).
+//!
+//! What a module cannot say through the family (its counters) is `None`, as for the binary.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ipsecov2_abi::{
+    IPsecOffloadV2HeaderNetBufferListInfo, IPsecOffloadV2NetBufferListInfo,
+    IPsecOffloadV2TunnelNetBufferListInfo, TcpIpChecksumNetBufferListInfo, NDIS_IPSEC_OFFLOAD_V2,
+    NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO, NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO,
+    NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
+    OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
+};
+use ipsecov2_ioctl::client;
+use ipsecov2_ioctl::dispatch::NblOutcome;
+use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
+use ipsecov2_ioctl::test_client::{self, InjectReply, OidReply, TestNb, TestNbl, TestOid};
+use ipsecov2_ioctl::Ioctl;
+use ipsecov2_ndis_emu::host::offload_from_bytes;
+use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
+use ipsecov2_ndis_emu::tcpip::{recv_nbl, send_nbl, Framed, RecvView};
+use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
+
+use crate::capture;
+use crate::target::{Counters, DatapathPair, Got, ModuleUnderTest};
+
+/// How the IOCTLs reach the control device.
+pub trait Transport {
+    /// One `DeviceIoControl` of `ioctl` with `input`: the output bytes, or why it failed.
+    fn ioctl(&mut self, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, String>;
+    /// The names of `n` filter modules with the test family enabled, over adapters whose
+    /// `SaOffloadCapacity` keyword is `capacity` (where the transport sets up the adapters).
+    fn modules(&mut self, n: usize, capacity: u32) -> Result<Vec<String>, String>;
+    /// Ends the run: nothing left behind (the PE host: detach, unload, no verifier finding).
+    fn finish(&mut self) -> Result<(), String>;
+}
+
+/// Opens the transport of this platform.
+fn open() -> Result<Box<dyn Transport>, String> {
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    {
+        let crate::target::Target::Device(path) = crate::target::current() else {
+            return Err("not the device target".into());
+        };
+        Ok(Box::new(PeHost::start(&path)?))
+    }
+    #[cfg(windows)]
+    {
+        Ok(Box::new(Windows::open()?))
+    }
+    #[cfg(not(any(windows, all(target_arch = "x86_64", target_os = "linux"))))]
+    {
+        Err("the device target needs Windows, or Linux on x86-64 (the PE driver host)".into())
+    }
+}
+
+/// One filter module as the test family reaches it.
+struct Channel {
+    transport: Rc<RefCell<Box<dyn Transport>>>,
+    module: String,
+    /// The offload handles its ADD_SAs gave, deleted at the end ([`Channel::delete_added`]).
+    added: RefCell<Vec<u64>>,
+}
+
+impl Channel {
+    fn call(&self, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, String> {
+        let out = self.transport.borrow_mut().ioctl(ioctl, input)?;
+        let r = client::parse(&out).map_err(|f| format!("{ioctl:?}: response {f:?}"))?;
+        if r.status != 0 {
+            return Err(format!("{ioctl:?}: NPF error {}", r.status));
+        }
+        Ok(r.body.bytes().to_vec())
+    }
+
+    /// A set request on the direct OID path, the buffer built at `base`.
+    fn set(&self, oid: u32, info: &[u8], base: u64) -> Result<OidReply, String> {
+        let req = test_client::oid_request(&TestOid {
+            module: &self.module,
+            oid,
+            kind: OidKind::Set,
+            info,
+            info_len: u32::try_from(info.len()).map_err(|_| "InformationBuffer too long")?,
+            base,
+            direct: true,
+        });
+        let body = self.call(Ioctl::TestOid, &req)?;
+        let reply = test_client::read_oid(&ipsecov2_ioctl::wire::Reader::new(&body))
+            .map_err(|f| format!("TestOid answer: {f:?}"))?;
+        if reply.ntstatus != 0 {
+            return Err(format!(
+                "TestOid not carried out: NTSTATUS {:#010x}",
+                reply.ntstatus
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// ADD_SA of one element; its offload handle.
+    fn add_sa(&self, sa: &AddSa) -> Result<u64, String> {
+        let (buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
+        let r = self.set(
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
+            &buf,
+            oid_buffers::BASE,
+        )?;
+        if r.answer.status != NDIS_STATUS_SUCCESS as u32 {
+            return Err(format!("ADD_SA returned {:#010x}", r.answer.status));
+        }
+        let handle = offsets
+            .first()
+            .map_or(0, |&at| oid_buffers::handle_at(&r.info, at));
+        if handle != 0 {
+            self.added.borrow_mut().push(handle);
+        }
+        Ok(handle)
+    }
+
+    /// DELETE_SA of every SA its ADD_SAs added (one list, on the direct path): the module is
+    /// left as the case found it, which matters on an installed driver, where modules outlive
+    /// the case.
+    fn delete_added(&self) -> Result<(), String> {
+        let handles = std::mem::take(&mut *self.added.borrow_mut());
+        if handles.is_empty() {
+            return Ok(());
+        }
+        let list = oid_buffers::delete_sa_list(&handles);
+        let r = self.set(
+            OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
+            &list,
+            oid_buffers::BASE,
+        )?;
+        if r.answer.status != NDIS_STATUS_SUCCESS as u32 {
+            return Err(format!(
+                "DELETE_SA of {} SAs returned {:#010x}",
+                handles.len(),
+                r.answer.status
+            ));
+        }
+        Ok(())
+    }
+
+    fn inject(&self, path: InjectPath, nbls: &[TestNbl]) -> Result<InjectReply, String> {
+        let req = test_client::test_inject(&self.module, path, nbls);
+        let body = self.call(Ioctl::TestInject, &req)?;
+        let reply = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body))
+            .map_err(|f| format!("TestInject answer: {f:?}"))?;
+        if reply.ntstatus != 0 {
+            return Err(format!(
+                "TestInject not carried out: NTSTATUS {:#010x}",
+                reply.ntstatus
+            ));
+        }
+        if reply.nbls.len() != nbls.len() {
+            return Err(format!(
+                "TestInject: {} outcomes for {} NBLs",
+                reply.nbls.len(),
+                nbls.len()
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// TCP/IP sends `specs`: each NBL's completion status, the frames sent down.
+    #[allow(clippy::type_complexity)]
+    fn send(&self, specs: &[NblSpec]) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
+        let nbls = specs
+            .iter()
+            .map(to_test_nbl)
+            .collect::<Result<Vec<_>, _>>()?;
+        let r = self.inject(InjectPath::Send, &nbls)?;
+        let statuses = r
+            .nbls
+            .iter()
+            .map(|o| (o.fate == NblOutcome::UP).then_some(o.status as NDIS_STATUS))
+            .collect();
+        Ok((statuses, r.frames))
+    }
+
+    /// The miniport indicates `specs`: what TCP/IP got, NBL by NBL.
+    fn receive(&self, specs: &[NblSpec]) -> Result<Vec<Got>, String> {
+        if specs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let nbls = specs
+            .iter()
+            .map(to_test_nbl)
+            .collect::<Result<Vec<_>, _>>()?;
+        let r = self.inject(InjectPath::Receive, &nbls)?;
+        let mut frames = r.frames.into_iter();
+        let mut got = Vec::new();
+        for o in &r.nbls {
+            if o.fate == NblOutcome::KEPT {
+                return Err("an injected receive was not given back".into());
+            }
+            let view = RecvView::from_slots(
+                NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(o.ipsec as usize),
+                NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(o.header),
+            );
+            for _ in 0..o.frames {
+                let f = frames
+                    .next()
+                    .ok_or("fewer frames than the outcomes count")?;
+                got.push((f, view));
+            }
+        }
+        Ok(got)
+    }
+}
+
+/// The test family's NBL of an emulation spec: every field the family carries, or why not.
+fn to_test_nbl(s: &NblSpec) -> Result<TestNbl, String> {
+    let mut info = InjectInfo {
+        nbl_flags: s.nbl_flags,
+        ..InjectInfo::default()
+    };
+    for &(slot, value) in &s.info {
+        if slot == IPsecOffloadV2NetBufferListInfo {
+            info.ipsec = value as u64;
+        } else if slot == IPsecOffloadV2TunnelNetBufferListInfo {
+            info.tunnel = value as u64;
+        } else if slot == IPsecOffloadV2HeaderNetBufferListInfo {
+            info.header = value as u32;
+        } else if slot == TcpIpChecksumNetBufferListInfo {
+            info.checksum = value as u32;
+        } else {
+            return Err(format!("NBL info slot {slot} is not carried by TestInject"));
+        }
+    }
+    if s.flags != 0 {
+        return Err(format!(
+            "NBL Flags {:#x} are not carried by TestInject",
+            s.flags
+        ));
+    }
+    let nbs = s
+        .nbs
+        .iter()
+        // The layout's MDL sizes and data offset are carried; its mapping flag is not: the
+        // driver's own MDLs are built over non-paged pool (both kinds are mapped, which is
+        // what the filter relies on).
+        .map(|nb| TestNb {
+            frame: nb.data.clone(),
+            data_offset: nb.layout.data_offset,
+            mdl_sizes: nb.layout.mdl_sizes.clone(),
+        })
+        .collect();
+    Ok(TestNbl { info, nbs })
+}
+
+/// `SaOffloadCapacity` of the adapters the module cases run over (as `--target sys`'s).
+const DEFAULT_CAPACITY: u32 = 64;
+
+/// The IPsecOV2 capabilities a module over an adapter whose `SaOffloadCapacity` is `capacity`
+/// indicates up (`TestOffload`: its current offload configuration's `IPsecV2`).
+pub fn advertised_caps(capacity: u32) -> Result<NDIS_IPSEC_OFFLOAD_V2, String> {
+    let mut t = open()?;
+    let names = t.modules(1, capacity)?;
+    let module = names.into_iter().next().ok_or("no module")?;
+    let transport = Rc::new(RefCell::new(t));
+    let ch = Channel {
+        transport: Rc::clone(&transport),
+        module,
+        added: RefCell::new(Vec::new()),
+    };
+    let body = ch.call(
+        Ioctl::TestOffload,
+        &test_client::test_offload(&ch.module, false),
+    )?;
+    let (ntstatus, bytes) = test_client::read_offload(&ipsecov2_ioctl::wire::Reader::new(&body))
+        .map_err(|f| format!("TestOffload answer: {f:?}"))?;
+    if ntstatus != 0 {
+        return Err(format!(
+            "TestOffload not carried out: NTSTATUS {ntstatus:#010x}"
+        ));
+    }
+    let end = core::mem::offset_of!(NDIS_OFFLOAD, IPsecV2) + size_of::<NDIS_IPSEC_OFFLOAD_V2>();
+    if bytes.len() < end {
+        return Err(format!(
+            "TestOffload: {} bytes, an NDIS_OFFLOAD without IPsecV2",
+            bytes.len()
+        ));
+    }
+    let mut full = bytes;
+    full.resize(full.len().max(size_of::<NDIS_OFFLOAD>()), 0);
+    let caps = offload_from_bytes(&full)
+        .map(|o| o.IPsecV2)
+        .ok_or("TestOffload: not an NDIS_OFFLOAD")?;
+    drop(ch);
+    finish_transport(&transport)?;
+    Ok(caps)
+}
+
+/// Two channels over one freshly opened transport.
+fn two_channels() -> Result<(Channel, Channel), String> {
+    let mut t = open()?;
+    let names = t.modules(2, DEFAULT_CAPACITY)?;
+    let [a, b] = <[String; 2]>::try_from(names).map_err(|_| "two modules needed")?;
+    let transport = Rc::new(RefCell::new(t));
+    let ch = |module| Channel {
+        transport: Rc::clone(&transport),
+        module,
+        added: RefCell::new(Vec::new()),
+    };
+    Ok((ch(a), ch(b)))
+}
+
+fn finish_transport(t: &Rc<RefCell<Box<dyn Transport>>>) -> Result<(), String> {
+    t.borrow_mut().finish()
+}
+
+/// One module of the driver, through the test family.
+pub struct DeviceModule {
+    channel: Channel,
+    rng: SplitMix64,
+    outbox: Vec<Vec<u8>>,
+}
+
+impl ModuleUnderTest for DeviceModule {
+    fn pair(seed: u64) -> Result<(Self, Self), String> {
+        let (a, b) = two_channels()?;
+        let module = |channel, seed| DeviceModule {
+            channel,
+            rng: SplitMix64::new(seed),
+            outbox: Vec::new(),
+        };
+        Ok((module(a, seed), module(b, seed + 1)))
+    }
+
+    fn rng(&mut self) -> &mut SplitMix64 {
+        &mut self.rng
+    }
+
+    fn add_sa(&mut self, sa: &AddSa) -> Result<u64, String> {
+        self.channel.add_sa(sa)
+    }
+
+    fn send(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
+        let (statuses, wire) = self.channel.send(&specs)?;
+        self.outbox.extend(wire.iter().cloned());
+        Ok((statuses, wire))
+    }
+
+    fn deliver(from: &mut Self, to: &mut Self) -> Result<Vec<Got>, String> {
+        let frames = std::mem::take(&mut from.outbox);
+        let specs: Vec<NblSpec> = frames.iter().map(|f| recv_nbl(&mut to.rng, f, 0)).collect();
+        to.channel.receive(&specs)
+    }
+
+    fn counters(&self) -> Result<Option<Counters>, String> {
+        Ok(None)
+    }
+
+    fn finish(a: Self, b: Self) -> Result<(), String> {
+        a.channel.delete_added()?;
+        b.channel.delete_added()?;
+        drop(b);
+        finish_transport(&a.channel.transport)
+    }
+}
+
+/// A sender module and a receiver module, through the test family.
+pub struct DevicePair {
+    tx: Channel,
+    rx: Channel,
+}
+
+impl DatapathPair for DevicePair {
+    fn install(out: &AddSa, inbound: &AddSa) -> Result<(Self, u64), String> {
+        let (tx, rx) = two_channels()?;
+        let handle = tx.add_sa(out).map_err(|x| format!("outbound: {x}"))?;
+        capture::record_add_sa(out, handle);
+        let h = rx.add_sa(inbound).map_err(|x| format!("inbound: {x}"))?;
+        capture::record_add_sa(inbound, h);
+        Ok((Self { tx, rx }, handle))
+    }
+
+    fn protect(
+        &mut self,
+        rng: &mut SplitMix64,
+        frames: &[&Framed],
+        handle: u64,
+        tunnel: u64,
+    ) -> Result<Vec<Vec<u8>>, String> {
+        let refs: Vec<&[u8]> = frames.iter().map(|f| f.frame.as_slice()).collect();
+        let header = frames.first().map_or(0, |f| f.header_info);
+        let spec = send_nbl(rng, &refs, handle, tunnel, header);
+        let (statuses, wire) = self.tx.send(&[spec])?;
+        if statuses != [Some(NDIS_STATUS_SUCCESS)] {
+            return Err(format!("send completion: {statuses:x?}, want [Some(0)]"));
+        }
+        if wire.len() != frames.len() {
+            return Err(format!(
+                "send: {} packets on the wire, want {}",
+                wire.len(),
+                frames.len()
+            ));
+        }
+        for (w, f) in wire.iter().zip(frames) {
+            capture::hook(|cap, case| {
+                cap.frame(
+                    case,
+                    capture::Wire::Sent {
+                        wire: w,
+                        plain: &f.frame,
+                        handle,
+                        tunnel,
+                    },
+                );
+            });
+        }
+        Ok(wire)
+    }
+
+    fn receive(
+        &mut self,
+        rng: &mut SplitMix64,
+        packets: &[Vec<u8>],
+    ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
+        let specs: Vec<NblSpec> = packets.iter().map(|f| recv_nbl(rng, f, 0)).collect();
+        let got = self.rx.receive(&specs)?;
+        for ((_, view), wire) in got.iter().zip(packets) {
+            capture::hook(|cap, case| {
+                cap.frame(
+                    case,
+                    capture::Wire::Received {
+                        wire,
+                        result: capture::RxResult {
+                            crypto_done: view.crypto_done,
+                            status: view.status,
+                        },
+                    },
+                );
+            });
+        }
+        Ok(got.into_iter().map(|(f, v)| (v, f)).collect())
+    }
+
+    fn finish(self) -> Result<(), String> {
+        self.tx.delete_added()?;
+        self.rx.delete_added()?;
+        drop(self.rx);
+        finish_transport(&self.tx.transport)
+    }
+}
+
+/// The PE driver host as the machine the driver is installed on: IRPs into the binary.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+pub struct PeHost {
+    host: ipsecov2_pe_host::driver::DriverHost,
+    modules: Vec<usize>,
+    done: bool,
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+impl PeHost {
+    /// The first interface index given to a module (the next ones follow).
+    const FIRST_IF_INDEX: u32 = 7;
+
+    /// Loads the `.sys` at `path` and runs its `DriverEntry`.
+    pub fn start(path: &std::path::Path) -> Result<Self, String> {
+        use ipsecov2_pe_host::kernel::verifier;
+        let mut host =
+            ipsecov2_pe_host::driver::DriverHost::load(path).map_err(|e| e.to_string())?;
+        verifier::take();
+        let status = host.driver_entry().map_err(|e| e.to_string())?;
+        if status != 0 {
+            return Err(format!("DriverEntry returned {status:#010x}"));
+        }
+        Ok(Self {
+            host,
+            modules: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// The adapter below a module: the keywords of `--target sys`'s adapter, with
+    /// `SaOffloadCapacity` `capacity`, and `ControlTestFamily` 1.
+    fn adapter(if_index: u32, capacity: u32) -> ipsecov2_pe_host::filter_module::Miniport {
+        ipsecov2_pe_host::filter_module::Miniport {
+            if_index,
+            keywords: vec![
+                ("SaOffloadCapacity".into(), capacity),
+                ("TxBufferCount".into(), 16),
+                ("TxBufferSize".into(), 2048),
+                ("RxScratchCount".into(), 4),
+                ("ControlTestFamily".into(), 1),
+            ],
+            ..ipsecov2_pe_host::filter_module::Miniport::default()
+        }
+    }
+
+    fn teardown(&mut self) -> Result<(), String> {
+        if self.done {
+            return Ok(());
+        }
+        self.done = true;
+        let mut first = Ok(());
+        for m in std::mem::take(&mut self.modules) {
+            let r = self.host.pause(m).and_then(|p| {
+                if p == ipsecov2_pe_host::kernel::status::NDIS_STATUS_PENDING {
+                    self.host.complete_below(m, 0, false).map(|_| ())
+                } else {
+                    Ok(())
+                }
+            });
+            let r = r.and_then(|()| self.host.detach(m));
+            if first.is_ok() {
+                first = r.map_err(|e| format!("{e:?}"));
+            }
+        }
+        self.host.unload();
+        first
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+impl Transport for PeHost {
+    fn ioctl(&mut self, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, String> {
+        let out_len = u32::try_from(input.len().saturating_mul(2) + 64 * 1024)
+            .map_err(|_| "request too long")?;
+        let irp = self
+            .host
+            .device_control_async(ioctl.code(), input, out_len)
+            .map_err(|e| format!("{ioctl:?}: {e:?}"))?;
+        let r = irp
+            .result()
+            .ok_or_else(|| format!("{ioctl:?}: the driver left the IRP pending"))?;
+        if r.status != 0 {
+            return Err(format!("{ioctl:?}: NTSTATUS {:#010x}", r.status));
+        }
+        Ok(irp.buffer().get(..r.information).unwrap_or(&[]).to_vec())
+    }
+
+    fn modules(&mut self, n: usize, capacity: u32) -> Result<Vec<String>, String> {
+        let mut names = Vec::new();
+        for i in 0..n {
+            let if_index = Self::FIRST_IF_INDEX + u32::try_from(i).map_err(|_| "too many")?;
+            let (m, status) = self
+                .host
+                .attach(&Self::adapter(if_index, capacity))
+                .map_err(|e| format!("{e:?}"))?;
+            if status != 0 {
+                return Err(format!("FilterAttach returned {status:#010x}"));
+            }
+            self.modules.push(m);
+            let status = self.host.restart(m).map_err(|e| format!("{e:?}"))?;
+            if status != 0 {
+                return Err(format!("FilterRestart returned {status:#010x}"));
+            }
+            names.push(if_index.to_string());
+        }
+        Ok(names)
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        self.teardown()?;
+        let v = ipsecov2_pe_host::kernel::verifier::take();
+        if v.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("verifier: {}", v.join("; ")))
+        }
+    }
+}
+
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+impl Drop for PeHost {
+    /// A run ended early (a failed step) still detaches and unloads, so that the next case
+    /// starts from a clean host; what the verifier recorded is dropped with it.
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.teardown();
+            ipsecov2_pe_host::kernel::verifier::take();
+        }
+    }
+}
+
+/// The installed driver's control device on Windows, through the NPF SAPI adapter's channel.
+#[cfg(windows)]
+pub struct Windows {
+    channel: npf_ipsec_sapi::transport::device::Channel,
+}
+
+#[cfg(windows)]
+impl Windows {
+    fn open() -> Result<Self, String> {
+        npf_ipsec_sapi::transport::device::Channel::open()
+            .map(|channel| Self { channel })
+            .map_err(|e| format!("{}: {e:?}", npf_ipsec_sapi::transport::device::DEVICE_PATH))
+    }
+}
+
+#[cfg(windows)]
+impl Transport for Windows {
+    fn ioctl(&mut self, ioctl: Ioctl, input: &[u8]) -> Result<Vec<u8>, String> {
+        self.channel
+            .ioctl(ioctl, input)
+            .map_err(|e| format!("{ioctl:?}: {e:?}"))
+    }
+
+    /// The adapters are as installed: their `SaOffloadCapacity` is whatever the test VM set
+    /// (`capacity` cannot change it).
+    fn modules(&mut self, n: usize, capacity: u32) -> Result<Vec<String>, String> {
+        let _ = capacity;
+        let list = std::env::var("IPSECOV2_HLK_MODULES").map_err(|_| {
+            "set IPSECOV2_HLK_MODULES to the interface indexes of the adapters whose \
+             ControlTestFamily keyword is 1 (comma-separated)"
+                .to_string()
+        })?;
+        let names: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
+        if names.len() < n {
+            return Err(format!(
+                "IPSECOV2_HLK_MODULES names {} modules, {n} needed",
+                names.len()
+            ));
+        }
+        Ok(names.into_iter().take(n).collect())
+    }
+
+    fn finish(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+}
