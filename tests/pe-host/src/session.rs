@@ -175,6 +175,17 @@ impl Session {
         specs: &[NblSpec],
     ) -> Result<(Vec<Option<i32>>, Vec<Vec<u8>>), SessionError> {
         let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
+        self.send_chain(m, owned)
+    }
+
+    /// [`send`](Self::send) of a chain built by the caller (so that a bench times the driver,
+    /// not the building of the chain).
+    #[allow(clippy::type_complexity)]
+    pub fn send_chain(
+        &mut self,
+        m: usize,
+        owned: OwnedNblChain,
+    ) -> Result<(Vec<Option<i32>>, Vec<Vec<u8>>), SessionError> {
         let first = head(&owned)?;
         // SAFETY: `owned` stays alive until every NBL of it is completed back (else it is kept
         // to the end of the session).
@@ -208,6 +219,15 @@ impl Session {
             return Ok(Vec::new());
         }
         let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
+        self.receive_chain(m, owned)
+    }
+
+    /// [`receive`](Self::receive) of a chain built by the caller (at least one NBL).
+    pub fn receive_chain(
+        &mut self,
+        m: usize,
+        owned: OwnedNblChain,
+    ) -> Result<Vec<RxPacket>, SessionError> {
         let first = head(&owned)?;
         let count = u32::try_from(owned.nbl_count()).unwrap_or(u32::MAX);
         // SAFETY: `owned` stays alive until every NBL of it is returned (else it is kept to the
