@@ -22,6 +22,8 @@ use ndis_bindings::{
     NET_BUFFER_DATA_LENGTH, NET_BUFFER_LIST_FIRST_NB, POOL_FLAG_NON_PAGED, UNICODE_STRING,
 };
 
+use core::sync::atomic::{AtomicU64, Ordering};
+
 use crate::cases::{tags, ModuleViolation, KEYWORD};
 
 static VIOLATION_KEYWORD: &[u16] = wide!(KEYWORD);
@@ -30,6 +32,10 @@ static VIOLATION_KEYWORD: &[u16] = wide!(KEYWORD);
 struct Module {
     filter_handle: NDIS_HANDLE,
     violation: ModuleViolation,
+    /// NBLs and requests this module gave back (completed up, returned down, OIDs completed),
+    /// counted after each give-back: a statistic, which also keeps the give-back calls from
+    /// being tail calls, so that the host finds this module's functions on the stack.
+    given_back: AtomicU64,
 }
 
 /// # Safety
@@ -109,6 +115,7 @@ pub(super) unsafe extern "system" fn filter_attach(
         context.write(Module {
             filter_handle,
             violation,
+            given_back: AtomicU64::new(0),
         })
     };
     let mut attributes = NDIS_FILTER_ATTRIBUTES {
@@ -177,7 +184,9 @@ pub(super) unsafe extern "system" fn filter_send_net_buffer_lists_complete(
     if m.violation == ModuleViolation::CompleteTwice {
         // SAFETY: none: the chain was given back above (the violation).
         unsafe { NdisFSendNetBufferListsComplete(m.filter_handle, nbls, flags) };
+        m.given_back.fetch_add(1, Ordering::Relaxed);
     }
+    m.given_back.fetch_add(1, Ordering::Relaxed);
 }
 
 /// `FilterReceiveNetBufferLists` — ≤ DISPATCH_LEVEL: up as they came.
@@ -209,6 +218,7 @@ pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
         ModuleViolation::ReturnTwice => {
             // SAFETY: none: the chain was given back above (the violation).
             unsafe { NdisFReturnNetBufferLists(m.filter_handle, nbls, flags) };
+            m.given_back.fetch_add(1, Ordering::Relaxed);
         }
         ModuleViolation::UseAfterReturn => {
             // SAFETY: none: the NBL belongs to the miniport again (the violation).
@@ -219,6 +229,7 @@ pub(super) unsafe extern "system" fn filter_return_net_buffer_lists(
         }
         _ => {}
     }
+    m.given_back.fetch_add(1, Ordering::Relaxed);
 }
 
 /// `FilterOidRequest` — ≤ DISPATCH_LEVEL: a clone passed down, the original kept in the
@@ -270,5 +281,7 @@ pub(super) unsafe extern "system" fn filter_oid_request_complete(
     if m.violation == ModuleViolation::OidCompleteTwice {
         // SAFETY: none: the request was completed above (the violation).
         unsafe { NdisFOidRequestComplete(m.filter_handle, original, status) };
+        m.given_back.fetch_add(1, Ordering::Relaxed);
     }
+    m.given_back.fetch_add(1, Ordering::Relaxed);
 }
