@@ -118,11 +118,11 @@ pub extern "system" fn ViolateDeepStack() -> u64 {
     let mut sum = 0u64;
     for i in (0..buffer.len()).step_by(512) {
         // SAFETY: `i` < the buffer's length; a byte of the local buffer.
-        unsafe { base.add(i).write_volatile(i as u8) };
+        unsafe { base.wrapping_add(i).write_volatile(i as u8) };
     }
     for i in (0..buffer.len()).step_by(512) {
         // SAFETY: as above.
-        sum += u64::from(unsafe { base.add(i).read_volatile() });
+        sum += u64::from(unsafe { base.wrapping_add(i).read_volatile() });
     }
     core::hint::black_box(&mut buffer);
     sum
