@@ -9,6 +9,9 @@
 //!   verifier and stack painting included (painting is switched off here).
 //! * `filter-core`: two `FilterCore`s driven directly (`ipsecov2_ndis_emu::direct`), `send` into
 //!   a recording sink and `receive` of the sealed frame.
+//! * `host-pass-through`: the same host calls as `binary` through the violating test driver's
+//!   correct pass-through module (`ipsecov2_violator.sys`, tests/pe-host/build-violator; no
+//!   crypto, no copy): the host's own share of `binary`.
 //!
 //! Both build their NBL chains the same way (`OwnedNblChain::build`) outside the timed parts
 //! (`iter_custom`: only the send with its completion, and the receive with its return, are
@@ -161,6 +164,43 @@ fn bench(c: &mut Criterion) {
                 let got = s.receive_chain(mr, back).expect("receive");
                 timed += start.elapsed();
                 assert!(got[0].view.crypto_done, "CryptoDone");
+            }
+            timed
+        });
+    });
+    s.finish().expect("nothing left behind");
+
+    // The host alone: the same calls through the violating test driver's correct pass-through
+    // module (no keyword: sends down, receives up, nothing else), the same frame both ways. What
+    // `binary` costs above this line is the real driver's work; this line is the host's.
+    let violator = std::env::var_os("IPSECOV2_VIOLATOR_SYS")
+        .map_or_else(|| sys.with_file_name("ipsecov2_violator.sys"), Into::into);
+    if !violator.is_file() {
+        eprintln!(
+            "per_nbl_binary: no violator at {} (tests/pe-host/build-violator): host-pass-through not measured",
+            violator.display()
+        );
+        g.finish();
+        return;
+    }
+    let mut s = Session::start(&violator).expect("violator loads");
+    let mt = s.running_module(&Miniport::default()).expect("module");
+    let mr = s.running_module(&Miniport::default()).expect("module");
+    g.bench_function("host-pass-through", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let spec = send_nbl(&mut rng, &[&f.frame], 0, 0, f.header_info);
+                let owned = OwnedNblChain::build(&[spec]).expect("chain");
+                let start = Instant::now();
+                let (st, wire) = s.send_chain(mt, owned).expect("send");
+                timed += start.elapsed();
+                assert_eq!(st, [Some(0)], "send completion");
+                let back = OwnedNblChain::build(&[recv_nbl(&mut rng, &wire[0], 0)]).expect("chain");
+                let start = Instant::now();
+                let got = s.receive_chain(mr, back).expect("receive");
+                timed += start.elapsed();
+                assert_eq!(got.len(), 1, "indicated up");
             }
             timed
         });
