@@ -13,9 +13,10 @@
 //!   correct pass-through module (`ipsecov2_violator.sys`, tests/pe-host/build-violator; no
 //!   crypto, no copy): the host's own share of `binary`.
 //!
-//! Both build their NBL chains the same way (`OwnedNblChain::build`) outside the timed parts
-//! (`iter_custom`: only the send with its completion, and the receive with its return, are
-//! timed); `chain-build` times the building of one iteration's two chains on its own line.
+//! Both build their NBL chains the same way (`OwnedNblChain::build`) and free them outside the
+//! timed parts (`iter_custom`: only the send with its completion, and the receive with its
+//! return, are timed); `chain-build` times the building of one iteration's two chains on its
+//! own line (their freeing is in it too).
 //! Run: `cargo bench -p ipsecov2-pe-host --bench per_nbl_binary` after
 //! `tests/pe-host/build-sys` (without the `.sys` the bench says so and measures nothing).
 #![allow(missing_debug_implementations)]
@@ -164,6 +165,7 @@ fn bench(c: &mut Criterion) {
                 let got = s.receive_chain(mr, back).expect("receive");
                 timed += start.elapsed();
                 assert!(got[0].view.crypto_done, "CryptoDone");
+                s.release_spent();
             }
             timed
         });
@@ -201,6 +203,7 @@ fn bench(c: &mut Criterion) {
                 let got = s.receive_chain(mr, back).expect("receive");
                 timed += start.elapsed();
                 assert_eq!(got.len(), 1, "indicated up");
+                s.release_spent();
             }
             timed
         });

@@ -71,6 +71,9 @@ pub struct Session {
     modules: Vec<usize>,
     /// Chains the driver did not give back (kept alive: the driver may still touch them).
     kept: Vec<OwnedNblChain>,
+    /// Chains of `send_chain`/`receive_chain` the driver gave back entirely, dropped by
+    /// [`Session::release_spent`] (so that a bench can leave their freeing out of its timing).
+    spent: Vec<OwnedNblChain>,
     /// `DriverUnload` has run.
     unloaded: bool,
 }
@@ -118,6 +121,7 @@ impl Session {
             host,
             modules: Vec::new(),
             kept: Vec::new(),
+            spent: Vec::new(),
             unloaded: false,
         })
     }
@@ -175,11 +179,20 @@ impl Session {
         specs: &[NblSpec],
     ) -> Result<(Vec<Option<i32>>, Vec<Vec<u8>>), SessionError> {
         let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
-        self.send_chain(m, owned)
+        let r = self.send_chain(m, owned);
+        self.release_spent();
+        r
+    }
+
+    /// Drops the chains [`send_chain`](Self::send_chain) and
+    /// [`receive_chain`](Self::receive_chain) kept after the driver gave them back.
+    pub fn release_spent(&mut self) {
+        self.spent.clear();
     }
 
     /// [`send`](Self::send) of a chain built by the caller (so that a bench times the driver,
-    /// not the building of the chain).
+    /// not the building of the chain); the chain, once given back, is parked until
+    /// [`release_spent`](Self::release_spent) (nor is its freeing timed).
     #[allow(clippy::type_complexity)]
     pub fn send_chain(
         &mut self,
@@ -208,6 +221,8 @@ impl Session {
             .collect();
         if statuses.iter().any(Option::is_none) {
             self.kept.push(owned);
+        } else {
+            self.spent.push(owned);
         }
         Ok((statuses, wire))
     }
@@ -219,10 +234,13 @@ impl Session {
             return Ok(Vec::new());
         }
         let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
-        self.receive_chain(m, owned)
+        let r = self.receive_chain(m, owned);
+        self.release_spent();
+        r
     }
 
-    /// [`receive`](Self::receive) of a chain built by the caller (at least one NBL).
+    /// [`receive`](Self::receive) of a chain built by the caller (at least one NBL), parked
+    /// once given back as by [`send_chain`](Self::send_chain).
     pub fn receive_chain(
         &mut self,
         m: usize,
@@ -256,7 +274,9 @@ impl Session {
         let back = datapath::with(m, |l| core::mem::take(&mut l.returned_down)).unwrap_or_default();
         let all_back = (0..owned.nbl_count())
             .all(|i| back.contains(&owned.nbl_ptr(i).map_or(0, |p| p as usize)));
-        if !all_back {
+        if all_back {
+            self.spent.push(owned);
+        } else {
             self.kept.push(owned);
         }
         Ok(got)
