@@ -9,11 +9,19 @@
 //!   verifier and stack painting included (painting is switched off here).
 //! * `filter-core`: two `FilterCore`s driven directly (`ipsecov2_ndis_emu::direct`), `send` into
 //!   a recording sink and `receive` of the sealed frame.
+//! * `host-pass-through`: the same host calls as `binary` through the violating test driver's
+//!   correct pass-through module (`ipsecov2_violator.sys`, tests/pe-host/build-violator; no
+//!   crypto, no copy): the host's own share of `binary`.
 //!
-//! Both build their NBL chains inside the timed loop the same way (`OwnedNblChain::build`).
+//! Both build their NBL chains the same way (`OwnedNblChain::build`) and free them outside the
+//! timed parts (`iter_custom`: only the send with its completion, and the receive with its
+//! return, are timed); `chain-build` times the building of one iteration's two chains on its
+//! own line (their freeing is in it too).
 //! Run: `cargo bench -p ipsecov2-pe-host --bench per_nbl_binary` after
 //! `tests/pe-host/build-sys` (without the `.sys` the bench says so and measures nothing).
 #![allow(missing_debug_implementations)]
+
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use ipsecov2_filter_core::HostTxPool;
@@ -69,22 +77,60 @@ fn bench(c: &mut Criterion) {
     let pool = HostTxPool::new(1, 4096);
     let mut scratch = vec![0u8; 9216];
     let mut rng = SplitMix64::new(7);
-    g.bench_function("filter-core", |b| {
+    // Building the two chains of one iteration (a send chain of the plain frame, a receive
+    // chain of a sealed one): what the two lines below leave out of their timed parts.
+    let sealed_sample = {
+        let mut owned =
+            OwnedNblChain::build(&[send_nbl(&mut rng, &[&f.frame], handle, 0, f.header_info)])
+                .expect("chain");
+        let mut sink = RecordingSink::default();
+        tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
+        owned.relink();
+        match sink.events.pop() {
+            Some((_, Sent::Protected(p))) => p.into_iter().next(),
+            _ => None,
+        }
+        .expect("the filter core protects the packet")
+    };
+    g.bench_function("chain-build", |b| {
         b.iter(|| {
-            let mut owned =
+            let a =
                 OwnedNblChain::build(&[send_nbl(&mut rng, &[&f.frame], handle, 0, f.header_info)])
                     .expect("chain");
-            let mut sink = RecordingSink::default();
-            tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
-            owned.relink();
-            let sealed = match sink.events.pop() {
-                Some((_, Sent::Protected(p))) => p.into_iter().next(),
-                _ => None,
-            };
-            let p = sealed.expect("the filter core protects the packet");
-            let mut back = OwnedNblChain::build(&[recv_nbl(&mut rng, &p, 0)]).expect("chain");
-            let mut chain = back.chain();
-            rx.receive(&mut chain, &SystemVaMapper, &mut scratch);
+            let r = OwnedNblChain::build(&[recv_nbl(&mut rng, &sealed_sample, 0)]).expect("chain");
+            (a, r)
+        });
+    });
+
+    g.bench_function("filter-core", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let mut owned = OwnedNblChain::build(&[send_nbl(
+                    &mut rng,
+                    &[&f.frame],
+                    handle,
+                    0,
+                    f.header_info,
+                )])
+                .expect("chain");
+                let start = Instant::now();
+                let mut sink = RecordingSink::default();
+                tx.send(owned.chain(), &SystemVaMapper, &pool, &mut sink);
+                let sealed = match sink.events.pop() {
+                    Some((_, Sent::Protected(p))) => p.into_iter().next(),
+                    _ => None,
+                };
+                timed += start.elapsed();
+                owned.relink();
+                let p = sealed.expect("the filter core protects the packet");
+                let mut back = OwnedNblChain::build(&[recv_nbl(&mut rng, &p, 0)]).expect("chain");
+                let start = Instant::now();
+                let mut chain = back.chain();
+                rx.receive(&mut chain, &SystemVaMapper, &mut scratch);
+                timed += start.elapsed();
+            }
+            timed
         });
     });
 
@@ -105,14 +151,61 @@ fn bench(c: &mut Criterion) {
     let handle = s.add_sa(mt, &out).expect("ADD_SA");
     s.add_sa(mr, &inbound).expect("ADD_SA");
     g.bench_function("binary", |b| {
-        b.iter(|| {
-            let spec = send_nbl(&mut rng, &[&f.frame], handle, 0, f.header_info);
-            let (st, wire) = s.send(mt, &[spec]).expect("send");
-            assert_eq!(st, [Some(0)], "send completion");
-            let got = s
-                .receive(mr, &[recv_nbl(&mut rng, &wire[0], 0)])
-                .expect("receive");
-            assert!(got[0].view.crypto_done, "CryptoDone");
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let spec = send_nbl(&mut rng, &[&f.frame], handle, 0, f.header_info);
+                let owned = OwnedNblChain::build(&[spec]).expect("chain");
+                let start = Instant::now();
+                let (st, wire) = s.send_chain(mt, owned).expect("send");
+                timed += start.elapsed();
+                assert_eq!(st, [Some(0)], "send completion");
+                let back = OwnedNblChain::build(&[recv_nbl(&mut rng, &wire[0], 0)]).expect("chain");
+                let start = Instant::now();
+                let got = s.receive_chain(mr, back).expect("receive");
+                timed += start.elapsed();
+                assert!(got[0].view.crypto_done, "CryptoDone");
+                s.release_spent();
+            }
+            timed
+        });
+    });
+    s.finish().expect("nothing left behind");
+
+    // The host alone: the same calls through the violating test driver's correct pass-through
+    // module (no keyword: sends down, receives up, nothing else), the same frame both ways. What
+    // `binary` costs above this line is the real driver's work; this line is the host's.
+    let violator = std::env::var_os("IPSECOV2_VIOLATOR_SYS")
+        .map_or_else(|| sys.with_file_name("ipsecov2_violator.sys"), Into::into);
+    if !violator.is_file() {
+        eprintln!(
+            "per_nbl_binary: no violator at {} (tests/pe-host/build-violator): host-pass-through not measured",
+            violator.display()
+        );
+        g.finish();
+        return;
+    }
+    let mut s = Session::start(&violator).expect("violator loads");
+    let mt = s.running_module(&Miniport::default()).expect("module");
+    let mr = s.running_module(&Miniport::default()).expect("module");
+    g.bench_function("host-pass-through", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let spec = send_nbl(&mut rng, &[&f.frame], 0, 0, f.header_info);
+                let owned = OwnedNblChain::build(&[spec]).expect("chain");
+                let start = Instant::now();
+                let (st, wire) = s.send_chain(mt, owned).expect("send");
+                timed += start.elapsed();
+                assert_eq!(st, [Some(0)], "send completion");
+                let back = OwnedNblChain::build(&[recv_nbl(&mut rng, &wire[0], 0)]).expect("chain");
+                let start = Instant::now();
+                let got = s.receive_chain(mr, back).expect("receive");
+                timed += start.elapsed();
+                assert_eq!(got.len(), 1, "indicated up");
+                s.release_spent();
+            }
+            timed
         });
     });
     g.finish();

@@ -78,6 +78,9 @@ pub struct Session {
     if_indexes: Vec<(usize, u32)>,
     /// Chains the driver did not give back (kept alive: the driver may still touch them).
     kept: Vec<OwnedNblChain>,
+    /// Chains of `send_chain`/`receive_chain` the driver gave back entirely, dropped by
+    /// [`Session::release_spent`] (so that a bench can leave their freeing out of its timing).
+    spent: Vec<OwnedNblChain>,
     /// `DriverUnload` has run.
     unloaded: bool,
 }
@@ -188,6 +191,7 @@ impl Session {
             modules: Vec::new(),
             if_indexes: Vec::new(),
             kept: Vec::new(),
+            spent: Vec::new(),
             unloaded: false,
         })
     }
@@ -319,6 +323,26 @@ impl Session {
         specs: &[NblSpec],
     ) -> Result<(Vec<Option<i32>>, Vec<Vec<u8>>), SessionError> {
         let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
+        let r = self.send_chain(m, owned);
+        self.release_spent();
+        r
+    }
+
+    /// Drops the chains [`send_chain`](Self::send_chain) and
+    /// [`receive_chain`](Self::receive_chain) kept after the driver gave them back.
+    pub fn release_spent(&mut self) {
+        self.spent.clear();
+    }
+
+    /// [`send`](Self::send) of a chain built by the caller (so that a bench times the driver,
+    /// not the building of the chain); the chain, once given back, is parked until
+    /// [`release_spent`](Self::release_spent) (nor is its freeing timed).
+    #[allow(clippy::type_complexity)]
+    pub fn send_chain(
+        &mut self,
+        m: usize,
+        owned: OwnedNblChain,
+    ) -> Result<(Vec<Option<i32>>, Vec<Vec<u8>>), SessionError> {
         let first = head(&owned)?;
         // SAFETY: `owned` stays alive until every NBL of it is completed back (else it is kept
         // to the end of the session).
@@ -341,6 +365,8 @@ impl Session {
             .collect();
         if statuses.iter().any(Option::is_none) {
             self.kept.push(owned);
+        } else {
+            self.spent.push(owned);
         }
         Ok((statuses, wire))
     }
@@ -352,6 +378,18 @@ impl Session {
             return Ok(Vec::new());
         }
         let owned = OwnedNblChain::build(specs).map_err(|e| SessionError::Chain(e.to_string()))?;
+        let r = self.receive_chain(m, owned);
+        self.release_spent();
+        r
+    }
+
+    /// [`receive`](Self::receive) of a chain built by the caller (at least one NBL), parked
+    /// once given back as by [`send_chain`](Self::send_chain).
+    pub fn receive_chain(
+        &mut self,
+        m: usize,
+        owned: OwnedNblChain,
+    ) -> Result<Vec<RxPacket>, SessionError> {
         let first = head(&owned)?;
         let count = u32::try_from(owned.nbl_count()).unwrap_or(u32::MAX);
         // SAFETY: `owned` stays alive until every NBL of it is returned (else it is kept to the
@@ -380,7 +418,9 @@ impl Session {
         let back = datapath::with(m, |l| core::mem::take(&mut l.returned_down)).unwrap_or_default();
         let all_back = (0..owned.nbl_count())
             .all(|i| back.contains(&owned.nbl_ptr(i).map_or(0, |p| p as usize)));
-        if !all_back {
+        if all_back {
+            self.spent.push(owned);
+        } else {
             self.kept.push(owned);
         }
         Ok(got)

@@ -1,48 +1,24 @@
-//! Faults and bug checks inside a loaded image become reports naming function+offset and a
-//! distinct exit status. Each case runs in a child process (this test binary, re-run with
-//! `PE_HOST_FAULT_CASE` set) since the report ends the process.
+//! Faults and bug checks inside the violating test driver (`ipsecov2_violator.sys`,
+//! tests/pe-host/violator) become reports naming `image!function+offset` (from the map file) and
+//! a distinct exit status: a null read, `ud2`, `hlt`, `KeBugCheckEx`, and an NBL touched after
+//! the filter returned it (the host poisons it). Each case runs in a child process (this test
+//! binary, re-run with `PE_HOST_FAULT_CASE` set) since the report ends the process. Ignored in
+//! the plain `cargo test` (the `.sys` is linked by `tests/pe-host/build-violator`).
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
+// In a test a panic is the failure report.
+#![allow(clippy::panic)]
 
-use std::process::Command;
+mod violator_support;
 
-use ipsecov2_pe_host::fault::{bugcheck, handler, BUGCHECK_EXIT, FAULT_EXIT};
-use ipsecov2_pe_host::load::{HostTable, LoadedImage};
-use ipsecov2_pe_host::pe::build::PeBuilder;
+use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
+use ipsecov2_pe_host::fault::{BUGCHECK_EXIT, FAULT_EXIT};
+use ipsecov2_pe_host::filter_module::Miniport;
+use ipsecov2_violator::cases::{Export, ModuleViolation, KEYWORD};
+use violator_support::{load_violator, run_child, violator_path, VIOLATOR_ENV};
 
 const CASE_ENV: &str = "PE_HOST_FAULT_CASE";
-
-fn image() -> LoadedImage {
-    let mut b = PeBuilder::new();
-    let bug = b.import("ntoskrnl.exe", "KeBugCheckEx");
-    // Segv: mov rax, [0]; ret
-    let at = b.code(&[0x48, 0x8B, 0x04, 0x25, 0, 0, 0, 0, 0xC3]);
-    b.export("Segv", at);
-    // Ill: nop; nop; ud2
-    let at = b.code(&[0x90, 0x90, 0x0F, 0x0B]);
-    b.export("Ill", at);
-    // Priv: nop; hlt
-    let at = b.code(&[0x90, 0xF4]);
-    b.export("Priv", at);
-    // BugCheck: KeBugCheckEx(0xDEAD, 1, 2, 3, 4)
-    let at = b.next_code_rva();
-    let mut code = vec![0x48, 0x83, 0xEC, 0x38];
-    code.extend_from_slice(&[0xB9, 0xAD, 0xDE, 0, 0]);
-    code.extend_from_slice(&[0xBA, 1, 0, 0, 0]);
-    code.extend_from_slice(&[0x41, 0xB8, 2, 0, 0, 0]);
-    code.extend_from_slice(&[0x41, 0xB9, 3, 0, 0, 0]);
-    code.extend_from_slice(&[0x48, 0xC7, 0x44, 0x24, 0x20, 4, 0, 0, 0]);
-    let call_end = at + code.len() as u32 + 6;
-    code.extend_from_slice(&[0xFF, 0x15]);
-    code.extend_from_slice(&PeBuilder::rel32(call_end, bug));
-    code.push(0xCC);
-    b.code(&code);
-    b.export("BugCheck", at);
-    let mut host = HostTable::new();
-    host.add("ntoskrnl.exe", "KeBugCheckEx", bugcheck::entry());
-    let img = LoadedImage::load(&b.build(), &host).expect("load");
-    assert!(img.register_symbols("faults.pe", None));
-    img
-}
+/// The module case: a receive whose NBL the filter reads after returning it.
+const USE_AFTER_RETURN: &str = "UseAfterReturn";
 
 /// The child side: runs one case when `PE_HOST_FAULT_CASE` is set, else does nothing.
 #[test]
@@ -50,62 +26,108 @@ fn child() {
     let Ok(case) = std::env::var(CASE_ENV) else {
         return;
     };
-    handler::arm_thread().expect("arm");
-    let img = image();
-    let f = img.export(&case).expect("case export");
-    // SAFETY: each case export is a no-argument function of the image above (it faults or
-    // bug-checks and never returns).
-    let f: extern "win64" fn() = unsafe { core::mem::transmute(f) };
-    f();
+    let mut h = load_violator();
+    if case == USE_AFTER_RETURN {
+        let adapter = Miniport {
+            keywords: vec![(KEYWORD.into(), ModuleViolation::UseAfterReturn as u32)],
+            ..Miniport::default()
+        };
+        let (m, status) = h.attach(&adapter).expect("attach");
+        assert_eq!(status, 0);
+        assert_eq!(h.restart(m).expect("restart"), 0);
+        let mut rng = SplitMix64::new(1);
+        let frame = [0x5Au8; 60];
+        let owned = OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, &frame, 0)]).expect("chain");
+        let head = owned.nbl_ptr(0).expect("an NBL").cast();
+        // SAFETY: `owned` outlives the receive and the return (the process ends in the return).
+        unsafe { h.receive(m, head, 1, true) }.expect("receive");
+        let _ = h.return_above(m, true);
+    } else {
+        h.call_export(&case).expect("the export exists");
+    }
     unreachable!("case {case} returned");
 }
 
 fn run(case: &str) -> (Option<i32>, String) {
-    let out = Command::new(std::env::current_exe().expect("exe"))
-        .args(["child", "--exact", "--nocapture", "--test-threads=1"])
-        .env(CASE_ENV, case)
-        .output()
-        .expect("spawn");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    run_child(CASE_ENV, case, &[])
 }
 
 #[test]
-fn sigsegv_names_the_function_and_offset() {
-    let (code, err) = run("Segv");
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_null_read_names_the_function_and_offset() {
+    let (code, err) = run(Export::NullRead.symbol());
     assert_eq!(code, Some(FAULT_EXIT), "{err}");
     assert!(
-        err.contains("pe-host: FAULT: SIGSEGV (address not mapped) at faults.pe!Segv+0x0 ("),
+        err.contains(
+            "pe-host: FAULT: SIGSEGV (address not mapped) at ipsecov2_violator.sys!ViolateNullRead+0x"
+        ),
         "{err}"
     );
     assert!(err.contains("fault address 0x0)"), "{err}");
 }
 
 #[test]
-fn sigill_names_the_function_and_offset() {
-    let (code, err) = run("Ill");
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn an_invalid_opcode_names_the_function_and_offset() {
+    let (code, err) = run(Export::InvalidOpcode.symbol());
     assert_eq!(code, Some(FAULT_EXIT), "{err}");
     assert!(
-        err.contains("pe-host: FAULT: SIGILL (invalid instruction) at faults.pe!Ill+0x2 ("),
+        err.contains("pe-host: FAULT: SIGILL (invalid instruction) at ipsecov2_violator.sys!ViolateInvalidOpcode+0x0 ("),
         "{err}"
     );
 }
 
 #[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
 fn a_privileged_instruction_names_the_function_and_offset() {
-    let (code, err) = run("Priv");
+    let (code, err) = run(Export::Privileged.symbol());
     assert_eq!(code, Some(FAULT_EXIT), "{err}");
-    assert!(err.contains("pe-host: FAULT: SIGSEGV (general protection: a privileged instruction or a non-canonical address) at faults.pe!Priv+0x1 ("), "{err}");
+    assert!(err.contains("pe-host: FAULT: SIGSEGV (general protection: a privileged instruction or a non-canonical address) at ipsecov2_violator.sys!ViolatePrivileged+0x0 ("), "{err}");
 }
 
 #[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
 fn a_bug_check_names_code_parameters_and_caller() {
-    let (code, err) = run("BugCheck");
+    let (code, err) = run(Export::BugCheck.symbol());
     assert_eq!(code, Some(BUGCHECK_EXIT), "{err}");
     assert!(
-        err.contains("pe-host: BUG CHECK 0x0000dead (0x1, 0x2, 0x3, 0x4) called from faults.pe!BugCheck+0x29"),
+        err.contains("pe-host: BUG CHECK 0x0000dead (0x1, 0x2, 0x3, 0x4) called from ipsecov2_violator.sys!ViolateBugCheck+0x"),
+        "{err}"
+    );
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn an_nbl_touched_after_its_return_faults_in_the_returning_function() {
+    let (code, err) = run(USE_AFTER_RETURN);
+    assert_eq!(code, Some(FAULT_EXIT), "{err}");
+    assert!(
+        err.contains("pe-host: FAULT: SIGSEGV (general protection: a privileged instruction or a non-canonical address) at ipsecov2_violator.sys!"),
+        "{err}"
+    );
+    assert!(err.contains("filter_return_net_buffer_lists+0x"), "{err}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn without_a_map_the_fault_is_named_by_the_export_table() {
+    // The .sys alone (no .map beside it): functions are named from its exports.
+    let dir = std::env::temp_dir().join(format!("pe-host-violator-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let sys = dir.join("ipsecov2_violator.sys");
+    std::fs::copy(violator_path(), &sys).expect("copy the .sys");
+    let path = sys.to_string_lossy().into_owned();
+    let (code, err) = run_child(
+        CASE_ENV,
+        Export::InvalidOpcode.symbol(),
+        &[(VIOLATOR_ENV, path.as_str())],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, Some(FAULT_EXIT), "{err}");
+    assert!(
+        err.contains(
+            "SIGILL (invalid instruction) at ipsecov2_violator.sys!ViolateInvalidOpcode+0x0 ("
+        ),
         "{err}"
     );
 }

@@ -1,153 +1,34 @@
-//! A purpose-built test image commits each violation once, through its import table like a
-//! driver, and the host reports each by name: a leak, a double free, a free with the wrong tag,
-//! a return holding a spin lock (at the wrong IRQL), a lock released as shared while held
-//! exclusive, an import called above its IRQL bound, a stack deeper than the budget. (Faults and
-//! bug checks: tests/faults.rs.) The image is written here with `PeBuilder` (machine code
-//! assembled by hand), loaded from a file by the same `DriverHost` that runs the real driver.
+//! The violating test driver (`ipsecov2_violator.sys`, tests/pe-host/violator: a `no_std` NDIS
+//! filter driver built and linked like the real one) commits each verifier violation once,
+//! through real calls, and the host reports each, naming the rule and the driver function (from
+//! the map file: the functions on the stack when the import saw it). Faults and bug checks, which
+//! end the process: tests/faults.rs. Ignored in the plain `cargo test` (the `.sys` is linked by
+//! `tests/pe-host/build-violator`, which `tests/pe-host/run` runs first).
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 // In a test a panic is the failure report.
 #![allow(clippy::panic)]
 
+mod violator_support;
+
+use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::DriverHost;
-use ipsecov2_pe_host::kernel::{pool, verifier};
-use ipsecov2_pe_host::pe::build::PeBuilder;
+use ipsecov2_pe_host::filter_module::Miniport;
+use ipsecov2_pe_host::kernel::verifier::{self, Violation};
+use ipsecov2_pe_host::kernel::{datapath, pool};
+use ipsecov2_pe_host::oid_request::NDIS_REQUEST_QUERY_INFORMATION;
+use ipsecov2_violator::cases::{Export, ModuleViolation, KEYWORD};
+use violator_support::load_violator;
 
-const TAG: u32 = u32::from_le_bytes(*b"Test");
-const OTHER: u32 = u32::from_le_bytes(*b"Oops");
-
-/// Code of one routine, assembled at a known RVA.
-struct Code {
-    at: u32,
-    bytes: Vec<u8>,
-}
-
-impl Code {
-    fn new(b: &PeBuilder) -> Self {
-        // push rbx; sub rsp, 0x20 (keeps RSP 16-aligned at calls)
-        Self {
-            at: b.next_code_rva(),
-            bytes: vec![0x53, 0x48, 0x83, 0xEC, 0x20],
-        }
-    }
-    fn mov_imm(&mut self, reg: [u8; 2], v: u64) -> &mut Self {
-        self.bytes.extend_from_slice(&reg);
-        self.bytes.extend_from_slice(&v.to_le_bytes());
-        self
-    }
-    fn rcx(&mut self, v: u64) -> &mut Self {
-        self.mov_imm([0x48, 0xB9], v)
-    }
-    fn rdx(&mut self, v: u64) -> &mut Self {
-        self.mov_imm([0x48, 0xBA], v)
-    }
-    fn r8(&mut self, v: u64) -> &mut Self {
-        self.mov_imm([0x49, 0xB8], v)
-    }
-    fn raw(&mut self, b: &[u8]) -> &mut Self {
-        self.bytes.extend_from_slice(b);
-        self
-    }
-    /// lea rcx, [rip + target]
-    fn lea_rcx(&mut self, target: u32) -> &mut Self {
-        let next = self.at + self.bytes.len() as u32 + 7;
-        self.raw(&[0x48, 0x8D, 0x0D])
-            .raw(&PeBuilder::rel32(next, target))
-    }
-    /// call [rip + iat]
-    fn call(&mut self, iat: u32) -> &mut Self {
-        let next = self.at + self.bytes.len() as u32 + 6;
-        self.raw(&[0xFF, 0x15]).raw(&PeBuilder::rel32(next, iat))
-    }
-    /// add rsp, 0x20; pop rbx; ret
-    fn done(&mut self, b: &mut PeBuilder, name: &str) {
-        self.raw(&[0x48, 0x83, 0xC4, 0x20, 0x5B, 0xC3]);
-        let at = b.code(&self.bytes);
-        assert_eq!(at, self.at);
-        b.export(name, at);
-    }
-}
-
-const MOV_RBX_RAX: [u8; 3] = [0x48, 0x89, 0xC3];
-const MOV_RCX_RBX: [u8; 3] = [0x48, 0x89, 0xD9];
-const MOV_RCX_RAX: [u8; 3] = [0x48, 0x89, 0xC1];
-const MOV_RDX_RBX: [u8; 3] = [0x48, 0x89, 0xDA];
-
-fn image() -> Vec<u8> {
-    let mut b = PeBuilder::new();
-    let alloc = b.import("ntoskrnl.exe", "ExAllocatePool2");
-    let free = b.import("ntoskrnl.exe", "ExFreePoolWithTag");
-    let acquire = b.import("ntoskrnl.exe", "KeAcquireSpinLockRaiseToDpc");
-    let release = b.import("ntoskrnl.exe", "KeReleaseSpinLock");
-    let ex_acquire = b.import("ntoskrnl.exe", "ExAcquireSpinLockExclusive");
-    let ex_release_shared = b.import("ntoskrnl.exe", "ExReleaseSpinLockShared");
-    let ex_release = b.import("ntoskrnl.exe", "ExReleaseSpinLockExclusive");
-    let lock = b.data(&[0; 8]);
-    let ex_lock = b.data(&[0; 8]);
-
-    let mut c = Code::new(&b);
-    c.rcx(0x40).rdx(64).r8(TAG.into()).call(alloc);
-    c.done(&mut b, "Leak");
-
-    let mut c = Code::new(&b);
-    c.rcx(0x40)
-        .rdx(64)
-        .r8(TAG.into())
-        .call(alloc)
-        .raw(&MOV_RBX_RAX);
-    c.raw(&MOV_RCX_RBX).rdx(TAG.into()).call(free);
-    c.raw(&MOV_RCX_RBX).rdx(TAG.into()).call(free);
-    c.done(&mut b, "DoubleFree");
-
-    let mut c = Code::new(&b);
-    c.rcx(0x40)
-        .rdx(64)
-        .r8(TAG.into())
-        .call(alloc)
-        .raw(&MOV_RBX_RAX);
-    c.raw(&MOV_RCX_RBX).rdx(OTHER.into()).call(free);
-    c.done(&mut b, "WrongTag");
-
-    let mut c = Code::new(&b);
-    c.lea_rcx(lock).call(acquire);
-    c.done(&mut b, "ReturnHoldingLock");
-
-    let mut c = Code::new(&b);
-    c.lea_rcx(ex_lock).call(ex_acquire).raw(&MOV_RBX_RAX);
-    c.lea_rcx(ex_lock).raw(&MOV_RDX_RBX).call(ex_release_shared);
-    c.lea_rcx(ex_lock).raw(&MOV_RDX_RBX).call(ex_release);
-    c.done(&mut b, "MismatchedRelease");
-
-    let mut c = Code::new(&b);
-    c.lea_rcx(lock).call(acquire).raw(&MOV_RBX_RAX);
-    c.rcx(0x100).rdx(64).r8(TAG.into()).call(alloc);
-    c.raw(&MOV_RCX_RAX).rdx(TAG.into()).call(free);
-    c.lea_rcx(lock).raw(&MOV_RDX_RBX).call(release);
-    c.done(&mut b, "PagedPoolAtDispatch");
-
-    // DeepStack: sub rsp, 0x4000; mov [rsp], rax; add rsp, 0x4000; ret
-    let at = b.code(&[
-        0x48, 0x81, 0xEC, 0x00, 0x40, 0x00, 0x00, 0x48, 0x89, 0x04, 0x24, 0x48, 0x81, 0xC4, 0x00,
-        0x40, 0x00, 0x00, 0xC3,
-    ]);
-    b.export("DeepStack", at);
-    b.build()
-}
-
-/// Runs export `name` of the test image in a fresh host; returns the violations it caused
-/// (cleaning up what it leaked so that the next case starts clean).
-/// Each case runs on a thread of its own: IRQL and held locks are per thread, like the
-/// kernel's, so one case's leftovers cannot leak into the next.
-fn commit(name: &str) -> Vec<String> {
-    let name = name.to_owned();
+/// Runs export `e` after `DriverEntry`, then unloads; returns every violation recorded. On a
+/// thread of its own: IRQL and held locks are per thread, like the kernel's, so a case's
+/// leftovers cannot reach the next one. What the case leaked is freed afterwards.
+fn commit(e: Export) -> Vec<Violation> {
     std::thread::spawn(move || {
-        let path =
-            std::env::temp_dir().join(format!("pe-host-violations-{}.sys", std::process::id()));
-        std::fs::write(&path, image()).expect("write the test image");
-        let mut h = DriverHost::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let _ = std::fs::remove_file(&path);
-        h.call_export(&name).expect("export");
-        h.check_released();
-        let v = verifier::take();
+        let mut h = load_violator();
+        verifier::take();
+        h.call_export(e.symbol()).expect("the export exists");
+        h.unload();
+        let v = verifier::take_located();
         for (p, _) in pool::live() {
             pool::free("cleanup", p as *mut core::ffi::c_void, None);
         }
@@ -158,50 +39,248 @@ fn commit(name: &str) -> Vec<String> {
     .expect("case thread")
 }
 
-fn has(v: &[String], needle: &str) -> bool {
-    v.iter().any(|s| s.contains(needle))
+/// The violation whose text contains `needle` (the test fails listing all of them if none).
+fn find<'a>(v: &'a [Violation], needle: &str) -> &'a Violation {
+    v.iter()
+        .find(|x| x.text.contains(needle))
+        .unwrap_or_else(|| panic!("no violation containing {needle:?} in {v:#?}"))
+}
+
+/// Asserts that the innermost driver function named for `v` contains `function`.
+fn named_in(v: &Violation, function: &str) {
+    assert!(
+        v.frames.first().is_some_and(|f| f.contains(function)),
+        "{v} is not named in {function}"
+    );
 }
 
 #[test]
-fn each_violation_is_reported_by_name() {
-    let v = commit("Leak");
-    assert!(has(&v, "pool leak at unload: 64 bytes tag 'Test'"), "{v:?}");
-    let v = commit("DoubleFree");
-    assert!(
-        has(&v, "ExFreePoolWithTag: ")
-            && has(
-                &v,
-                "is not a live pool block (double free or foreign pointer)"
-            ),
-        "{v:?}"
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_pool_leak_is_reported_at_unload_with_size_and_tag() {
+    let v = commit(Export::PoolLeak);
+    find(&v, "pool leak at unload: 64 bytes tag 'VLek'");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_double_free_is_reported_in_the_freeing_function() {
+    let v = commit(Export::DoubleFree);
+    let x = find(
+        &v,
+        "is not a live pool block (double free or foreign pointer)",
     );
-    let v = commit("WrongTag");
-    assert!(
-        has(&v, "allocated with tag 'Test' freed with tag 'Oops'"),
-        "{v:?}"
+    assert!(x.text.starts_with("ExFreePoolWithTag: "), "{x}");
+    named_in(x, "ViolateDoubleFree");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_free_with_the_wrong_tag_is_reported_with_both_tags() {
+    let v = commit(Export::WrongTag);
+    let x = find(&v, "allocated with tag 'VTag' freed with tag 'Oops'");
+    named_in(x, "ViolateWrongTag");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn an_import_called_above_its_irql_bound_is_reported() {
+    let v = commit(Export::PagedPoolAtDispatch);
+    let x = find(&v, "ExAllocatePool2 called at IRQL 2, above its bound 1");
+    named_in(x, "ViolatePagedPoolAtDispatch");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_lock_released_at_another_irql_and_the_wrong_return_irql_are_reported() {
+    let v = commit(Export::LockReleasedAtWrongIrql);
+    let x = find(
+        &v,
+        "KeReleaseSpinLock at IRQL 0, the lock was taken at DISPATCH_LEVEL",
     );
-    let v = commit("ReturnHoldingLock");
-    assert!(
-        has(&v, "ReturnHoldingLock returned at IRQL 2, called at 0"),
-        "{v:?}"
+    named_in(x, "ViolateLockReleasedAtWrongIrql");
+    find(
+        &v,
+        "ViolateLockReleasedAtWrongIrql returned at IRQL 2, called at 0",
     );
-    assert!(
-        has(&v, "ReturnHoldingLock returned holding 1 spin lock(s)"),
-        "{v:?}"
+    assert_eq!(v.len(), 2, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_return_holding_a_spin_lock_is_reported_with_the_irql() {
+    let v = commit(Export::ReturnHoldingLock);
+    find(
+        &v,
+        "ViolateReturnHoldingLock returned at IRQL 2, called at 0",
     );
-    let v = commit("MismatchedRelease");
-    assert!(
-        has(&v, "ExReleaseSpinLockShared: ") && has(&v, "not held shared by this thread"),
-        "{v:?}"
+    find(
+        &v,
+        "ViolateReturnHoldingLock returned holding 1 spin lock(s)",
     );
-    assert_eq!(v.len(), 1, "{v:?}");
-    let v = commit("PagedPoolAtDispatch");
-    assert_eq!(v, ["ExAllocatePool2 called at IRQL 2, above its bound 1"]);
-    let v = commit("DeepStack");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_shared_release_of_an_exclusive_lock_is_reported() {
+    let v = commit(Export::SharedReleaseOfExclusive);
+    let x = find(&v, "not held shared by this thread");
+    assert!(x.text.starts_with("ExReleaseSpinLockShared: "), "{x}");
+    named_in(x, "ViolateSharedReleaseOfExclusive");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_stack_over_the_budget_is_reported_with_its_depth() {
+    let v = commit(Export::DeepStack);
+    let x = find(&v, "ViolateDeepStack used ");
+    assert!(x.text.ends_with("bytes of stack (budget 12288)"), "{x}");
+    let depth: usize = x.text["ViolateDeepStack used ".len()..]
+        .split(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a depth");
+    assert!((16 * 1024..20 * 1024).contains(&depth), "{x}");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn the_violator_is_clean_without_a_violation() {
+    // DriverEntry, a module passing traffic and an OID through, detach, unload: nothing to
+    // report, so every report of the other tests comes from the case alone.
+    let v = with_module(ModuleViolation::None, |h, m| {
+        receive_and_return(h, m);
+        send_and_complete(h, m);
+        query_and_complete(h, m);
+    });
+    assert_eq!(v, Vec::<Violation>::new());
+}
+
+fn adapter(case: ModuleViolation) -> Miniport {
+    Miniport {
+        keywords: vec![(KEYWORD.into(), case as u32)],
+        ..Miniport::default()
+    }
+}
+
+/// A running module of the violator committing `case` while `drive` runs; then pause, detach,
+/// unload. Returns every violation recorded on the way.
+fn with_module(case: ModuleViolation, drive: fn(&mut DriverHost, usize)) -> Vec<Violation> {
+    std::thread::spawn(move || {
+        let mut h = load_violator();
+        let (m, status) = h.attach(&adapter(case)).expect("attach");
+        assert_eq!(status, 0, "FilterAttach");
+        assert_eq!(h.restart(m).expect("restart"), 0, "FilterRestart");
+        verifier::take();
+        drive(&mut h, m);
+        assert_eq!(h.pause(m).expect("pause"), 0, "FilterPause");
+        h.detach(m).expect("detach");
+        h.unload();
+        let v = verifier::take_located();
+        datapath::forget(m);
+        v
+    })
+    .join()
+    .expect("case thread")
+}
+
+fn plain_frame() -> Vec<u8> {
+    let mut f = vec![0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x08, 0x00];
+    f.extend_from_slice(&[
+        0x45, 0, 0, 28, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+    ]);
+    f.extend_from_slice(&[0, 53, 0, 53, 0, 8, 0, 0]);
+    f
+}
+
+/// The miniport indicates one NBL; TCP/IP returns it (the filter then returns it down). The
+/// chain is kept alive to the end of the process: a violating filter may still hold it.
+fn receive_and_return(h: &mut DriverHost, m: usize) {
+    let mut rng = SplitMix64::new(3);
+    let owned =
+        OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, &plain_frame(), 0)]).expect("chain");
+    let head = owned.nbl_ptr(0).expect("an NBL").cast();
+    // SAFETY: `owned` is leaked below: it outlives the receive and the return.
+    unsafe { h.receive(m, head, 1, true) }.expect("receive");
+    let up = h.return_above(m, true).expect("return");
+    assert_eq!(up.len(), 1, "indicated up once");
+    std::mem::forget(owned);
+}
+
+/// TCP/IP sends one NBL; the miniport completes it (the filter then completes it up).
+fn send_and_complete(h: &mut DriverHost, m: usize) {
+    let mut rng = SplitMix64::new(5);
+    let owned = OwnedNblChain::build(&[tcpip::send_nbl(&mut rng, &[&plain_frame()], 0, 0, 0)])
+        .expect("chain");
+    let head = owned.nbl_ptr(0).expect("an NBL").cast();
+    // SAFETY: `owned` is leaked below: it outlives the send and the completion.
+    unsafe { h.send(m, head, true) }.expect("send");
+    let frames = h.complete_below(m, 0, true).expect("complete");
+    assert_eq!(frames.len(), 1, "sent down once");
+    std::mem::forget(owned);
+}
+
+/// `OID_GEN_MAXIMUM_FRAME_SIZE`.
+const OID_GEN_MAXIMUM_FRAME_SIZE: u32 = 0x0001_0106;
+
+/// A query on the regular path, passed down as a clone; the miniport answers it.
+fn query_and_complete(h: &mut DriverHost, m: usize) {
+    let mut buf = Box::new([0u8; 4]);
+    let r = h
+        .oid_request(
+            m,
+            false,
+            NDIS_REQUEST_QUERY_INFORMATION,
+            OID_GEN_MAXIMUM_FRAME_SIZE,
+            &mut buf[..],
+        )
+        .expect("query");
+    assert_eq!(r.status, None, "pended: the clone is below");
+    let n = h
+        .complete_oids_below(m, |_, _, b| {
+            b.copy_from_slice(&1500u32.to_le_bytes());
+            (0, 4, 0)
+        })
+        .expect("answer");
+    assert_eq!(n, 1);
+    let done = h.oid_result(r.request).expect("completed");
+    assert_eq!(done.status, Some(0));
+    std::mem::forget(buf);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_received_nbl_returned_twice_is_reported() {
+    let v = with_module(ModuleViolation::ReturnTwice, receive_and_return);
+    let x = find(&v, "returned twice");
+    assert!(x.text.starts_with("NdisFReturnNetBufferLists: NBL "), "{x}");
+    named_in(x, "filter_return_net_buffer_lists");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn a_sent_nbl_completed_twice_is_reported() {
+    let v = with_module(ModuleViolation::CompleteTwice, send_and_complete);
+    let x = find(&v, "completed twice");
     assert!(
-        v.iter()
-            .any(|s| s.starts_with("DeepStack used ")
-                && s.ends_with("bytes of stack (budget 12288)")),
-        "{v:?}"
+        x.text.starts_with("NdisFSendNetBufferListsComplete: NBL "),
+        "{x}"
     );
+    named_in(x, "filter_send_net_buffer_lists_complete");
+    assert_eq!(v.len(), 1, "{v:#?}");
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_violator.sys: run tests/pe-host/run"]
+fn an_oid_request_completed_twice_is_reported() {
+    let v = with_module(ModuleViolation::OidCompleteTwice, query_and_complete);
+    let x = find(&v, "NdisFOidRequestComplete: ");
+    named_in(x, "filter_oid_request_complete");
+    assert_eq!(v.len(), 1, "{v:#?}");
 }

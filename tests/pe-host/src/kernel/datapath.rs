@@ -65,16 +65,23 @@ pub fn forget(filter_handle: usize) -> Option<Ledger> {
     LEDGERS.lock().ok()?.as_mut()?.remove(&filter_handle)
 }
 
-/// The NBLs of the chain starting at `head`, in order (at most `limit`, against a cycle).
+/// The `Next` link of an NBL the host poisoned ([`POISON`] in every byte).
+const POISONED_LINK: usize = usize::from_ne_bytes([POISON; core::mem::size_of::<usize>()]);
+
+/// The NBLs of the chain starting at `head`, in order (at most `limit`, against a cycle). A
+/// poisoned `Next` ends the chain: the NBL holding it was given back already, and a driver
+/// handing it over again (a double return or completion) is reported by the ledger instead of
+/// crashing the host on the non-canonical link.
 ///
 /// # Safety
-/// `head` must be NULL or the first NBL of a valid chain.
+/// `head` must be NULL or the first NBL of a valid chain (or an NBL the host poisoned).
 pub unsafe fn chain(head: *mut NET_BUFFER_LIST, limit: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut p = head;
-    while !p.is_null() && out.len() < limit {
+    while !p.is_null() && p as usize != POISONED_LINK && out.len() < limit {
         out.push(p as usize);
-        // SAFETY: `p` is an NBL of the chain (contract).
+        // SAFETY: `p` is an NBL of the chain (contract), or a poisoned one: its memory is the
+        // host's and still mapped, only its contents are poison.
         p = unsafe { (*p).Next };
     }
     out

@@ -52,55 +52,9 @@ pub fn fail(kind: &'static str) -> bool {
         let phase = PHASE.lock().map_or("?", |p| *p);
         eprintln!(
             "pe-host: lowres: allocation {n} ({kind}) failed during {phase}, called from {}",
-            driver_frames().join(" < ")
+            super::frames::driver_frames().join(" < ")
         );
         return true;
     }
     false
-}
-
-/// The driver functions on this thread's stack above the current frame (innermost first, each
-/// once): every stack word that points into a loaded image's named function. A heuristic (a
-/// stale word can show up), but the first entries name the allocation's callers.
-fn driver_frames() -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    let here = 0usize;
-    let from = core::ptr::addr_of!(here) as usize;
-    let Some(top) = stack_top() else {
-        return names;
-    };
-    let end = top.min(from + (256 << 10));
-    let mut at = (from + 7) & !7;
-    while at + 8 <= end && names.len() < 8 {
-        // SAFETY: `at` is 8-aligned and below this thread's stack top (pthread's bounds).
-        let word = unsafe { core::ptr::read_volatile(at as *const usize) };
-        if let Some(l) = crate::fault::registry::locate(word) {
-            if let Some(s) = l.symbol {
-                let name = s.name.to_owned();
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-        }
-        at += 8;
-    }
-    names
-}
-
-/// The highest address of this thread's stack.
-fn stack_top() -> Option<usize> {
-    let mut attr = core::mem::MaybeUninit::<libc::pthread_attr_t>::uninit();
-    // SAFETY: no precondition.
-    let me = unsafe { libc::pthread_self() };
-    // SAFETY: `attr` is written by pthread_getattr_np before use.
-    if unsafe { libc::pthread_getattr_np(me, attr.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    let mut base = core::ptr::null_mut();
-    let mut size = 0usize;
-    // SAFETY: `attr` was initialised above.
-    let r = unsafe { libc::pthread_attr_getstack(attr.as_ptr(), &mut base, &mut size) };
-    // SAFETY: `attr` was initialised above and is destroyed once.
-    unsafe { libc::pthread_attr_destroy(attr.as_mut_ptr()) };
-    (r == 0).then(|| base as usize + size)
 }

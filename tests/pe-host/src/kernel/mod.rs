@@ -8,6 +8,7 @@ pub mod debug;
 pub mod device;
 pub mod filter_driver;
 pub mod forward;
+pub mod frames;
 pub mod image;
 pub mod irp;
 pub mod irql;

@@ -8,17 +8,43 @@ use std::sync::Mutex;
 use crate::fault::message::Message;
 use crate::fault::{die, registry, VERIFIER_EXIT};
 
-static VIOLATIONS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// One recorded violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// What was wrong (the import or callback, and the rule).
+    pub text: String,
+    /// The driver functions on the stack when the host saw it, innermost first (names from the
+    /// map file; empty when the check ran after the driver returned, or without a map).
+    pub frames: Vec<String>,
+}
 
-/// Records a violation.
-pub fn violation(text: String) {
-    if let Ok(mut v) = VIOLATIONS.lock() {
-        v.push(text);
+impl core::fmt::Display for Violation {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}", self.text)?;
+        if !self.frames.is_empty() {
+            write!(f, " (in {})", self.frames.join(" < "))?;
+        }
+        Ok(())
     }
 }
 
-/// Takes every violation recorded so far.
+static VIOLATIONS: Mutex<Vec<Violation>> = Mutex::new(Vec::new());
+
+/// Records a violation, with the driver functions on the stack.
+pub fn violation(text: String) {
+    let frames = super::frames::driver_frames();
+    if let Ok(mut v) = VIOLATIONS.lock() {
+        v.push(Violation { text, frames });
+    }
+}
+
+/// Takes every violation recorded so far (their texts).
 pub fn take() -> Vec<String> {
+    take_located().into_iter().map(|v| v.text).collect()
+}
+
+/// Takes every violation recorded so far, with where the driver was.
+pub fn take_located() -> Vec<Violation> {
     VIOLATIONS
         .lock()
         .map(|mut v| core::mem::take(&mut *v))
