@@ -35,3 +35,5 @@ pub use hmac::{Hmac, HmacSha1, HmacSha256, MacStream};
 #[cfg(not(windows))]
 pub use section::UserModeState;
 pub use section::{ExtendedStateSave, ExtendedStateSection, SectionError, Wide};
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+pub use x86::wide::xsave::{XsaveError, XsaveSaved, XsaveState};

@@ -187,3 +187,31 @@ fn a_refused_save_opens_no_section() {
     assert_eq!(ExtendedStateSection::open(&c).err(), Some(want));
     assert_eq!(c.restores.get(), 0);
 }
+
+#[test]
+fn a_real_xsave_section_restores_the_ymm_state() {
+    use ipsecov2_crypto::XsaveState;
+    let x = XsaveState::default();
+    if !wide_cpu() {
+        return;
+    }
+    let key = [0x11u8; 16];
+    let k = AesGcm::new(&key).unwrap();
+    let mut d = vec![0x22u8; 4096];
+    let mut want = d.clone();
+    let tag = ref_seal(&key, &[5; 12], &[], &mut want);
+    let mut icv = [0u8; 16];
+    {
+        let s = ExtendedStateSection::open(&x).unwrap();
+        // One level only: a nested save on the same area is refused.
+        assert!(matches!(
+            ExtendedStateSection::open(&x),
+            Err(SectionError::Save(ipsecov2_crypto::XsaveError::Busy))
+        ));
+        k.seal_in_place_with(Some(s.wide()), &[5; 12], &[], &mut d, &mut icv)
+            .unwrap();
+    }
+    assert_eq!((d, icv), (want, tag));
+    // Closed: it can open again.
+    drop(ExtendedStateSection::open(&x).unwrap());
+}

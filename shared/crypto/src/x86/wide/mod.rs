@@ -15,3 +15,5 @@
 pub(crate) mod block;
 pub(crate) mod gcm;
 pub(crate) mod ghash;
+#[cfg(not(windows))]
+pub(crate) mod xsave;
