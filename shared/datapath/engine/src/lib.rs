@@ -44,6 +44,9 @@ pub use full::{
     InboundSa, Lifetimes, LimitKind, Limits, Mode, OutboundSa, Protocol, SaConfig, SaKeys,
     Selector, UdpEncap, Usage,
 };
+/// The crypto core's extended-state sections, for callers that run AES-GCM on the wide tier
+/// ([`EspSa::seal_at_in`], [`EspSa::open_at_in`]).
+pub use ipsecov2_crypto::{ExtendedStateSave, ExtendedStateSection, SectionError, Wide};
 pub use replay::{OutboundSequence, ReplayWindow};
 
 /// `core::mem::size_of` of each prepared per-algorithm state and of the SA
