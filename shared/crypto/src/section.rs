@@ -43,21 +43,26 @@ pub unsafe trait ExtendedStateSave {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UserModeState;
 
-// SAFETY: in a user-mode process on a non-Windows target the kernel saves and restores the
-// YMM state of every thread at context switches and signal delivery; user code may use YMM
-// freely.
+/// The user-mode implementation of the section's contract.
 #[cfg(not(windows))]
 #[allow(
     unsafe_code,
     reason = "the user-mode implementation of the section's contract"
 )]
-unsafe impl ExtendedStateSave for UserModeState {
-    type Saved = ();
-    type Error = core::convert::Infallible;
-    fn save(&self) -> Result<(), core::convert::Infallible> {
-        Ok(())
+mod user_mode {
+    use super::{ExtendedStateSave, UserModeState};
+
+    // SAFETY: in a user-mode process on a non-Windows target the kernel saves and restores the
+    // YMM state of every thread at context switches and signal delivery; user code may use YMM
+    // freely.
+    unsafe impl ExtendedStateSave for UserModeState {
+        type Saved = ();
+        type Error = core::convert::Infallible;
+        fn save(&self) -> Result<(), core::convert::Infallible> {
+            Ok(())
+        }
+        fn restore(&self, _saved: ()) {}
     }
-    fn restore(&self, _saved: ()) {}
 }
 
 /// Why no section was opened.

@@ -74,7 +74,6 @@ fn avx_component() -> (u32, u32) {
 // SAFETY: `save` runs XSAVE of the SSE and AVX components into this saver's own area and
 // `restore` XRSTORs exactly that area; between them this thread may change the YMM registers,
 // which restore puts back. One level: a second save while busy is refused.
-#[allow(unsafe_code, reason = "a real save and restore of the YMM state")]
 unsafe impl ExtendedStateSave for XsaveState {
     type Saved = XsaveSaved;
     type Error = XsaveError;
