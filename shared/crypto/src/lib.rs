@@ -34,6 +34,6 @@ pub use ghash::GhashStream;
 pub use hmac::{Hmac, HmacSha1, HmacSha256, MacStream};
 #[cfg(not(windows))]
 pub use section::UserModeState;
-pub use section::{ExtendedStateSave, ExtendedStateSection, SectionError, Wide};
+pub use section::{ExtendedStateSave, ExtendedStateSection, NoSaver, SectionError, Wide, XmmOnly};
 #[cfg(all(target_arch = "x86_64", not(windows)))]
 pub use x86::wide::xsave::{XsaveError, XsaveSaved, XsaveState};

@@ -65,6 +65,36 @@ mod user_mode {
     }
 }
 
+/// No saver at all: no section ever opens, so callers that take a saver stay on the XMM tier
+/// (what code paths without an extended-state save pass).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct XmmOnly;
+
+/// The refusal of [`XmmOnly`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoSaver;
+
+#[allow(
+    unsafe_code,
+    reason = "the never-saving implementation of the section's contract"
+)]
+mod xmm_only {
+    use super::{ExtendedStateSave, NoSaver, XmmOnly};
+
+    // SAFETY: `save` never succeeds, so no section is ever opened with this saver and no wide
+    // code runs under it.
+    unsafe impl ExtendedStateSave for XmmOnly {
+        type Saved = core::convert::Infallible;
+        type Error = NoSaver;
+        fn save(&self) -> Result<core::convert::Infallible, NoSaver> {
+            Err(NoSaver)
+        }
+        fn restore(&self, saved: core::convert::Infallible) {
+            match saved {}
+        }
+    }
+}
+
 /// Why no section was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SectionError<E> {

@@ -162,8 +162,9 @@ fn crypt_wide<const NR: usize>(
     tail_and_tag::<NR>(k, dir, base, next, y, aad.len(), done, tail)
 }
 
-/// Eight blocks (four pairs) without stitching: CTR, then their GHASH; returns the new `y`.
-#[inline]
+/// Eight blocks (four pairs) without stitching: CTR, then their GHASH; returns the new `y`
+/// (never inlined: its registers stay out of the group loop's frame).
+#[inline(never)]
 #[target_feature(enable = "vaes,vpclmulqdq,avx2")]
 fn eight_blocks<const NR: usize>(
     k: &GcmKey,

@@ -29,13 +29,15 @@ pub(crate) fn bswap2(v: __m256i, mask: __m256i) -> __m256i {
 #[inline]
 #[target_feature(enable = "vaes,vpclmulqdq,avx2")]
 pub(crate) fn pairs(h: &[__m128i; 8], h_hi: &[__m128i; 8]) -> [__m256i; 8] {
-    let mut all = [_mm_setzero_si128(); 16];
-    all[..8].copy_from_slice(h);
-    all[8..].copy_from_slice(h_hi);
     let mut hp = [_mm256_setzero_si256(); 8];
+    // hp[0..4]: H^16 … H^9 from `h_hi`; hp[4..8]: H^8 … H^1 from `h` (H^n is h[n - 1]).
     for (j, p) in hp.iter_mut().enumerate() {
-        // H^n is all[n - 1].
-        *p = _mm256_set_m128i(all[14 - 2 * j], all[15 - 2 * j]);
+        let (src, top) = if j < 4 {
+            (h_hi, 7 - 2 * j)
+        } else {
+            (h, 15 - 2 * j)
+        };
+        *p = _mm256_set_m128i(src[top - 1], src[top]);
     }
     hp
 }
