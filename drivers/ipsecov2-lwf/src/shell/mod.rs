@@ -14,6 +14,7 @@ mod ioctl;
 mod oid_list;
 mod port;
 mod setup;
+mod xstate;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};

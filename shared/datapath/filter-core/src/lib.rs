@@ -56,4 +56,4 @@ pub use pool::{TxBuffer, TxPool};
 pub use recv::{RecvOutcome, RecvReport};
 pub use send::SendSink;
 pub use state::{FilterState, StateMachine};
-pub use wide::WIDE_MIN_NBLS;
+pub use wide::{ExtendedStateSave, WIDE_MIN_NBLS};

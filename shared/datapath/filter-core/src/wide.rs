@@ -8,7 +8,10 @@
 //! A refused save leaves the whole chain on the XMM tier. The section closes (the state is
 //! restored) when the chain's send or receive returns.
 
-use ipsec_engine::{ExtendedStateSave, ExtendedStateSection, Wide};
+/// The saver a port supplies (the driver: `KeSaveExtendedProcessorState`), re-exported from the
+/// crypto core through the engine.
+pub use ipsec_engine::ExtendedStateSave;
+use ipsec_engine::{ExtendedStateSection, Wide};
 use ipsecov2_offload_sa::OffloadSa;
 
 /// Chains shorter than this stay on the XMM tier.
