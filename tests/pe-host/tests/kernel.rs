@@ -323,15 +323,11 @@ fn extended_state_saves_are_restored_lifo_on_the_same_irql() {
     let (pa, pb) = (a.as_mut_ptr().cast::<u8>(), b.as_mut_ptr().cast::<u8>());
     // Nested, restored in order: no violation; the buffers are filled as the kernel fills them.
     // SAFETY: two writable 0x38-byte buffers, as the driver passes its XSTATE_SAVE.
-    assert_eq!(
-        unsafe { xstate::ke_save_extended_processor_state(4, pa) },
-        0
-    );
+    let r = unsafe { xstate::ke_save_extended_processor_state(4, pa) };
+    assert_eq!(r, 0);
     // SAFETY: as above.
-    assert_eq!(
-        unsafe { xstate::ke_save_extended_processor_state(4, pb) },
-        0
-    );
+    let r = unsafe { xstate::ke_save_extended_processor_state(4, pb) };
+    assert_eq!(r, 0);
     assert_eq!(b[0], pa as u64, "Prev of the nested save");
     assert_eq!(b[2] & 0xff, 1, "Level of the nested save");
     assert_eq!(xstate::open_count(), 2);
