@@ -124,6 +124,24 @@ pub fn core_batch_open_case(
     })
 }
 
+/// The restore alone of the open cases: `packets` packets of about `size` bytes copied from
+/// their template (what `core_batch_open_case` does before each open), to subtract.
+pub fn restore_case(name: &str, size: usize, packets: usize) -> Result<Case, String> {
+    let sealed = esp_frame(&gcm_config(engine_size(16)), size);
+    let mut bufs = vec![sealed.clone(); packets];
+    let bytes = bufs.iter().map(Vec::len).sum();
+    Ok(Case {
+        name: name.into(),
+        bytes,
+        op: Box::new(move || {
+            for buf in &mut bufs {
+                black_box(&mut *buf).copy_from_slice(&sealed);
+            }
+            Ok(())
+        }),
+    })
+}
+
 /// An empty section: XSAVE then XRSTOR of the SSE and AVX state (the fixed cost the wide tier
 /// pays once per NBL chain).
 pub fn section_case(name: &str) -> Result<Case, String> {

@@ -409,11 +409,13 @@ pub fn measure(cases: &mut [Case], runs: usize, run_time: Duration) -> Result<Ve
 
 /// The crypto core's AES-128/256-GCM on the XMM and wide tiers (one packet per operation, the
 /// wide tier with a section around each), 16-packet batches at 1400 bytes (one section per
-/// batch, as per NBL chain), and an empty section: `core-{xmm,wide}-aes{128,256}gcm-{seal,open}-SIZE`,
+/// batch, as per NBL chain), the open cases' restore alone (`restore-chain16-1400`) and an empty section: `core-{xmm,wide}-aes{128,256}gcm-{seal,open}-SIZE`,
 /// `core-{xmm,wide}-aes128gcm-{seal,open}-chain16-1400`, `section-xsave-xrstor`. Left out on
 /// a CPU without the wide tier.
 fn wide_cases(v: &mut Vec<Case>) -> Result<(), String> {
-    use core_cases::{core_batch_open_case, core_batch_seal_case, section_case, CoreTier};
+    use core_cases::{
+        core_batch_open_case, core_batch_seal_case, restore_case, section_case, CoreTier,
+    };
     if !ipsecov2_crypto::Features::detect().wide_tier() {
         return Ok(());
     }
@@ -454,6 +456,7 @@ fn wide_cases(v: &mut Vec<Case>) -> Result<(), String> {
             16,
         )?);
     }
+    v.push(restore_case("restore-chain16-1400", 1400, 16)?);
     v.push(section_case("section-xsave-xrstor")?);
     Ok(())
 }
