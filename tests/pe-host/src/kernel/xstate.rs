@@ -35,6 +35,13 @@ struct Open {
 
 thread_local! {
     static OPEN: RefCell<Vec<Open>> = const { RefCell::new(Vec::new()) };
+    static SAVED: core::cell::Cell<u64> = const { core::cell::Cell::new(0) };
+}
+
+/// Successful saves made on the calling thread so far (the driver's callbacks run on the
+/// thread that called them, so a test sees its own).
+pub fn saves_on_this_thread() -> u64 {
+    SAVED.with(core::cell::Cell::get)
 }
 
 /// Saves still open on the calling thread (a callback must return with none).
@@ -92,6 +99,7 @@ pub unsafe extern "win64" fn ke_save_extended_processor_state(mask: u64, save: *
     unsafe { put_u64(save, LEVEL, level & 0xff) };
     // SAFETY: as above.
     unsafe { put_u64(save, CONTEXT_MASK, mask) };
+    SAVED.with(|c| c.set(c.get() + 1));
     OPEN.with(|o| {
         o.borrow_mut().push(Open {
             buffer: save as usize,
