@@ -1,6 +1,6 @@
 //! The CPU features the crypto core can use, read once per key object from CPUID.
 
-/// Which instruction-set extensions this CPU offers (only those the XMM tier uses).
+/// Which instruction-set extensions this CPU offers (only those the XMM and wide tiers use).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Features {
     /// AES-NI (`aesenc`, `aesdec`, `aesimc`, `aesenclast` …).
@@ -13,6 +13,10 @@ pub struct Features {
     pub sse41: bool,
     /// The SHA extensions (SHA-NI).
     pub sha: bool,
+    /// The wide tier's instructions and state: VAES, VPCLMULQDQ and AVX2 in CPUID, and the
+    /// operating system keeps the YMM state (OSXSAVE, XCR0 bits 1 and 2). Usable only inside
+    /// an [`crate::ExtendedStateSection`].
+    pub wide: bool,
 }
 
 /// The implementation a key object selected when it was built.
@@ -33,7 +37,18 @@ impl Features {
         ssse3: false,
         sse41: false,
         sha: false,
+        wide: false,
     };
+
+    /// The XMM tier only: what [`Self::detect`] reports with the wide tier left out (tests
+    /// and benches compare the tiers with it).
+    #[must_use]
+    pub fn xmm_only(self) -> Self {
+        Self {
+            wide: false,
+            ..self
+        }
+    }
 
     /// Reads CPUID (leaf 1 ECX; leaf 7 sub-leaf 0 EBX). On other architectures: [`Self::NONE`].
     #[must_use]
@@ -53,6 +68,12 @@ impl Features {
     #[must_use]
     pub const fn xmm_tier(&self) -> bool {
         cfg!(target_arch = "x86_64") && self.aes && self.pclmulqdq && self.ssse3 && self.sse41
+    }
+
+    /// True when the wide tier can run inside a section: the XMM tier and [`Self::wide`].
+    #[must_use]
+    pub const fn wide_tier(&self) -> bool {
+        self.xmm_tier() && self.wide
     }
 
     /// The implementation a key built with these features uses.

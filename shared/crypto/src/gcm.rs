@@ -8,6 +8,7 @@ use zeroize::Zeroize;
 
 use crate::cpu::{Features, Implementation};
 use crate::error::{GcmError, KeyError};
+use crate::section::Wide;
 use crate::soft::gcm::SoftGcm;
 
 /// An AES-GCM key (128, 192 or 256 bits) prepared once, on the heap (built there in place):
@@ -101,19 +102,51 @@ impl AesGcm {
         data: &mut [u8],
         icv: &mut [u8],
     ) -> Result<(), GcmError> {
+        self.seal_in_place_with(None, nonce, aad, data, icv)
+    }
+
+    /// [`Self::seal_in_place`], on the wide tier when `wide` is given (an open
+    /// [`crate::ExtendedStateSection`]) and this key is on the XMM tier; the same bytes either
+    /// way.
+    pub fn seal_in_place_with(
+        &self,
+        wide: Option<Wide<'_>>,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        icv: &mut [u8],
+    ) -> Result<(), GcmError> {
         check_icv(icv.len())?;
         check_len(data.len())?;
-        let mut tag = self.seal_full(nonce, aad, data);
+        let mut tag = self.seal_full(wide, nonce, aad, data);
         icv.copy_from_slice(&tag[..icv.len()]);
         tag.zeroize();
         Ok(())
     }
 
-    fn seal_full(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match &self.imp {
+    fn seal_full(
+        &self,
+        wide: Option<Wide<'_>>,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+    ) -> [u8; 16] {
+        match (&self.imp, wide) {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(k) => k.seal(nonce, aad, data),
-            Imp::Portable(k) => k.seal(nonce, aad, data),
+            (Imp::Xmm(k), Some(w)) => k.seal_wide(w, nonce, aad, data),
+            #[cfg(target_arch = "x86_64")]
+            (Imp::Xmm(k), None) => k.seal(nonce, aad, data),
+            (Imp::Portable(k), _) => k.seal(nonce, aad, data),
+        }
+    }
+
+    /// True when this key runs on the wide tier inside a section (it is on the XMM tier and
+    /// the CPU has the wide one): what a caller checks before opening a section for it.
+    pub fn wide_capable(&self) -> bool {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(_) => crate::x86::cpuid::WideCpu::detect().is_some(),
+            Imp::Portable(_) => false,
         }
     }
 
@@ -126,12 +159,28 @@ impl AesGcm {
         data: &mut [u8],
         icv: &[u8],
     ) -> Result<(), GcmError> {
+        self.open_in_place_with(None, nonce, aad, data, icv)
+    }
+
+    /// [`Self::open_in_place`], on the wide tier when `wide` is given and this key is on the
+    /// XMM tier.
+    pub fn open_in_place_with(
+        &self,
+        wide: Option<Wide<'_>>,
+        nonce: &[u8; 12],
+        aad: &[u8],
+        data: &mut [u8],
+        icv: &[u8],
+    ) -> Result<(), GcmError> {
         check_icv(icv.len())?;
         check_len(data.len())?;
         let ok = match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => {
-                let mut tag = k.open(nonce, aad, data);
+                let mut tag = match wide {
+                    Some(w) => k.open_wide(w, nonce, aad, data),
+                    None => k.open(nonce, aad, data),
+                };
                 let ok: bool = tag[..icv.len()].ct_eq(icv).into();
                 tag.zeroize();
                 if !ok {
@@ -139,7 +188,10 @@ impl AesGcm {
                 }
                 ok
             }
-            Imp::Portable(k) => k.open(nonce, aad, data, |tag| tag[..icv.len()].ct_eq(icv).into()),
+            Imp::Portable(k) => {
+                let _ = wide;
+                k.open(nonce, aad, data, |tag| tag[..icv.len()].ct_eq(icv).into())
+            }
         };
         if ok {
             Ok(())

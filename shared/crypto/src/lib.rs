@@ -21,6 +21,7 @@ pub mod error;
 pub mod gcm;
 pub mod ghash;
 pub mod hmac;
+pub mod section;
 mod soft;
 #[cfg(target_arch = "x86_64")]
 mod x86;
@@ -31,3 +32,8 @@ pub use error::{CbcError, GcmError, KeyError, TagMismatch};
 pub use gcm::AesGcm;
 pub use ghash::GhashStream;
 pub use hmac::{Hmac, HmacSha1, HmacSha256, MacStream};
+#[cfg(not(windows))]
+pub use section::UserModeState;
+pub use section::{ExtendedStateSave, ExtendedStateSection, NoSaver, SectionError, Wide, XmmOnly};
+#[cfg(all(target_arch = "x86_64", not(windows)))]
+pub use x86::wide::xsave::{XsaveError, XsaveSaved, XsaveState};

@@ -1,6 +1,7 @@
 //! Replays the cargo-fuzz corpus (fuzz/corpus/differential) through the same harness as the
 //! fuzz target, so every input the fuzzer kept is a regression test of the normal run.
-//! `cargo test -p ipsecov2-crypto --test fuzz_corpus -- --ignored` rewrites the seeds.
+//! `cargo test -p ipsecov2-crypto --test fuzz_corpus -- --ignored` rewrites the seeds (and the
+//! wide-tier seeds `seed_wide_*`).
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
@@ -44,4 +45,25 @@ fn write_seed_corpus() {
         }
     }
     assert_eq!(n, 132);
+}
+
+#[test]
+#[ignore = "writes the wide-tier seeds"]
+fn write_wide_seed_corpus() {
+    // AES-GCM inputs long enough for the wide tier's 16-block groups, its 8-block remainder and
+    // the XMM tail after them (the harness runs them on every tier, the wide one in a section).
+    let mut rng = common::Rng(0x5eed_f022_0000_0002);
+    std::fs::create_dir_all(dir()).unwrap();
+    let mut n = 0;
+    for ks in 0u8..3 {
+        for len in [
+            255usize, 256, 257, 383, 384, 385, 511, 512, 1023, 4096, 4200,
+        ] {
+            let mut d = rng.bytes(common::differential::HEADER + 40 + len);
+            d[0] = ks;
+            std::fs::write(dir().join(format!("seed_wide_{ks}_{len}")), &d).unwrap();
+            n += 1;
+        }
+    }
+    assert_eq!(n, 33);
 }

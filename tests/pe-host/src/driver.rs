@@ -310,4 +310,10 @@ pub(crate) fn after_callback(what: &str, level: u8) {
     if held != 0 {
         verifier::violation(format!("{what} returned holding {held} spin lock(s)"));
     }
+    let saves = crate::kernel::xstate::open_count();
+    if saves != 0 {
+        verifier::violation(format!(
+            "{what} returned with {saves} extended processor state save(s) open"
+        ));
+    }
 }

@@ -313,3 +313,46 @@ fn nbl_ownership_oid_and_pause_checks_fire() {
     datapath::forget(m);
     module::remove(m);
 }
+
+#[test]
+fn extended_state_saves_are_restored_lifo_on_the_same_irql() {
+    use ipsecov2_pe_host::kernel::xstate;
+    let _g = serial();
+    let mut a = [0u64; 7];
+    let mut b = [0u64; 7];
+    let (pa, pb) = (a.as_mut_ptr().cast::<u8>(), b.as_mut_ptr().cast::<u8>());
+    // Nested, restored in order: no violation; the buffers are filled as the kernel fills them.
+    // SAFETY: two writable 0x38-byte buffers, as the driver passes its XSTATE_SAVE.
+    let r = unsafe { xstate::ke_save_extended_processor_state(4, pa) };
+    assert_eq!(r, 0);
+    // SAFETY: as above.
+    let r = unsafe { xstate::ke_save_extended_processor_state(4, pb) };
+    assert_eq!(r, 0);
+    assert_eq!(b[0], pa as u64, "Prev of the nested save");
+    assert_eq!(b[2] & 0xff, 1, "Level of the nested save");
+    assert_eq!(xstate::open_count(), 2);
+    // SAFETY: the buffers saved above.
+    unsafe { xstate::ke_restore_extended_processor_state(pb) };
+    // SAFETY: as above.
+    unsafe { xstate::ke_restore_extended_processor_state(pa) };
+    assert!(verifier::take().is_empty());
+    // Out of order, at another IRQL, and never saved: each named.
+    // SAFETY: as above.
+    unsafe { xstate::ke_save_extended_processor_state(4, pa) };
+    // SAFETY: as above.
+    unsafe { xstate::ke_save_extended_processor_state(4, pb) };
+    irql::set(irql::DISPATCH_LEVEL);
+    // SAFETY: as above.
+    unsafe { xstate::ke_restore_extended_processor_state(pa) };
+    irql::set(irql::PASSIVE_LEVEL);
+    // SAFETY: as above.
+    unsafe { xstate::ke_restore_extended_processor_state(pb) };
+    // SAFETY: as above.
+    unsafe { xstate::ke_restore_extended_processor_state(pb) };
+    let v = verifier::take();
+    assert_eq!(v.len(), 3, "{v:?}");
+    assert!(v[0].contains("out of LIFO order"), "{v:?}");
+    assert!(v[1].contains("at IRQL 2, saved at 0"), "{v:?}");
+    assert!(v[2].contains("which this thread did not save"), "{v:?}");
+    assert_eq!(xstate::open_count(), 0);
+}

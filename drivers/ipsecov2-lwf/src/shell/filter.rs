@@ -54,6 +54,7 @@ use ndis_bindings::{
 use super::datapath::{KernelMdlMapper, KernelTxPool, ScratchPool};
 use super::port::{KernelOid, KernelPort, OidPath};
 use super::setup;
+use super::xstate::KernelXstate;
 use crate::config::FilterConfig;
 use crate::names::POOL_TAG;
 use crate::offload;
@@ -401,7 +402,10 @@ pub(super) unsafe extern "system" fn filter_send_net_buffer_lists(
         .at_dispatch(NDIS_TEST_SEND_AT_DISPATCH_LEVEL(send_flags))
         .sending(port_number, send_flags);
     let pool = &m.tx_pool;
-    m.module.send(&mut port, chain, &KernelMdlMapper, &pool);
+    // The chain's extended-state section (the wide tier), saved and restored inside the call.
+    let xstate = KernelXstate::new();
+    m.module
+        .send_in(&mut port, chain, &KernelMdlMapper, &pool, &xstate);
     port.flush();
 }
 
@@ -464,12 +468,14 @@ pub(super) unsafe extern "system" fn filter_receive_net_buffer_lists(
         .at_dispatch(NDIS_TEST_RECEIVE_AT_DISPATCH_LEVEL(receive_flags))
         .receiving(port_number);
     let mut scratch = m.scratch.take();
-    m.module.receive(
+    let xstate = KernelXstate::new();
+    m.module.receive_in(
         &mut port,
         chain,
         receive_flags,
         &KernelMdlMapper,
         scratch.bytes_mut(),
+        &xstate,
     );
 }
 

@@ -16,6 +16,7 @@ mod port;
 mod setup;
 mod timer;
 mod test_family;
+mod xstate;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};

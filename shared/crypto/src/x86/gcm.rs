@@ -17,13 +17,16 @@ use zeroize::Zeroize;
 use super::aes::{encrypt1, encrypt_n, Schedule};
 use super::block::{load, load_at, store, store_at};
 use super::cpuid::Xmm;
-use super::ghash::{absorb, absorb_bytes, absorb_two, bswap, bswap_mask, powers, Acc};
+use super::ghash::{absorb, absorb_bytes, absorb_two, bswap, bswap_mask, mul, powers, Acc};
 use crate::KeyError;
 
-/// A GCM key: the AES schedule (encryption only) and H..H^8.
+/// A GCM key: the AES schedule (encryption only), H..H^8 and, for the wide tier's 16 blocks
+/// per reduction, H^9..H^16.
 pub(crate) struct GcmKey {
-    aes: Schedule,
-    h: [__m128i; 8],
+    pub(super) aes: Schedule,
+    pub(super) h: [__m128i; 8],
+    /// H^9..H^16 (`h_hi[i]` = H^(i+9)).
+    pub(super) h_hi: [__m128i; 8],
 }
 
 impl core::fmt::Debug for GcmKey {
@@ -37,6 +40,7 @@ impl core::fmt::Debug for GcmKey {
 impl Drop for GcmKey {
     fn drop(&mut self) {
         self.h.zeroize();
+        self.h_hi.zeroize();
     }
 }
 
@@ -49,6 +53,7 @@ impl GcmKey {
         let mut k = ipsecov2_fallible::try_box(Self {
             aes: Schedule::empty(),
             h: [super::block::zero(); 8],
+            h_hi: [super::block::zero(); 8],
         })
         .map_err(|_| KeyError::NoMemory)?;
         // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
@@ -160,7 +165,7 @@ impl GcmKey {
 
 /// Seal or open.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dir {
+pub(super) enum Dir {
     Seal,
     Open,
 }
@@ -181,6 +186,12 @@ impl GcmKey {
         };
         store(&mut hb, e);
         self.h = powers(&hb);
+        let mut p = mul(self.h[7], self.h[0]);
+        for slot in self.h_hi.iter_mut() {
+            *slot = p;
+            p = mul(p, self.h[0]);
+        }
+        p.zeroize();
         hb.zeroize();
         true
     }
@@ -237,7 +248,7 @@ impl GcmKey {
 /// J0 = nonce || 1, byte-reversed so that the 32-bit counter is lane 0 (for `paddd`).
 #[inline]
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-fn counter_base(nonce: &[u8; 12]) -> __m128i {
+pub(super) fn counter_base(nonce: &[u8; 12]) -> __m128i {
     let mut j0 = [0u8; 16];
     j0[..12].copy_from_slice(nonce);
     j0[15] = 1;
@@ -325,7 +336,7 @@ fn crypt<const NR: usize>(
     clippy::too_many_arguments,
     reason = "the state of `crypt` handed over as it is"
 )]
-fn tail_and_tag<const NR: usize>(
+pub(super) fn tail_and_tag<const NR: usize>(
     k: &GcmKey,
     dir: Dir,
     base: __m128i,

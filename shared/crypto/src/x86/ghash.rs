@@ -59,15 +59,23 @@ impl Acc {
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     pub(crate) fn reduce(self) -> __m128i {
         let mid = _mm_xor_si128(self.mid, _mm_xor_si128(self.lo, self.hi));
-        let mut lo = _mm_xor_si128(self.lo, _mm_slli_si128::<8>(mid));
-        let hi = _mm_xor_si128(self.hi, _mm_srli_si128::<8>(mid));
-        let poly = _mm_set_epi64x(0xc200_0000_0000_0000_u64 as i64, 1);
-        let t = _mm_clmulepi64_si128::<0x10>(lo, poly);
-        lo = _mm_xor_si128(_mm_shuffle_epi32::<0x4e>(lo), t);
-        let t = _mm_clmulepi64_si128::<0x10>(lo, poly);
-        lo = _mm_xor_si128(_mm_shuffle_epi32::<0x4e>(lo), t);
-        _mm_xor_si128(hi, lo)
+        reduce_parts(self.lo, self.hi, mid)
     }
+}
+
+/// `(lo + mid·x^64 + hi·x^128) · x^-128` modulo the POLYVAL polynomial: a 256-bit product given
+/// as its low, high and (true) middle 128-bit parts.
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+pub(crate) fn reduce_parts(lo: __m128i, hi: __m128i, mid: __m128i) -> __m128i {
+    let mut lo = _mm_xor_si128(lo, _mm_slli_si128::<8>(mid));
+    let hi = _mm_xor_si128(hi, _mm_srli_si128::<8>(mid));
+    let poly = _mm_set_epi64x(0xc200_0000_0000_0000_u64 as i64, 1);
+    let t = _mm_clmulepi64_si128::<0x10>(lo, poly);
+    lo = _mm_xor_si128(_mm_shuffle_epi32::<0x4e>(lo), t);
+    let t = _mm_clmulepi64_si128::<0x10>(lo, poly);
+    lo = _mm_xor_si128(_mm_shuffle_epi32::<0x4e>(lo), t);
+    _mm_xor_si128(hi, lo)
 }
 
 /// POLYVAL's product `a · b · x^-128`.

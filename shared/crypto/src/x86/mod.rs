@@ -12,3 +12,4 @@ pub(crate) mod cbc;
 pub(crate) mod cpuid;
 pub(crate) mod gcm;
 pub(crate) mod ghash;
+pub(crate) mod wide;

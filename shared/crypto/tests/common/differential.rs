@@ -1,12 +1,13 @@
 //! The differential harness of the fuzz target (`fuzz/fuzz_targets/differential.rs`) and of
-//! the corpus replay (`tests/fuzz_corpus.rs`): ours on both tiers against RustCrypto on a
+//! the corpus replay (`tests/fuzz_corpus.rs`): ours on every tier (GCM also on the wide
+//! tier, inside a section) against RustCrypto on a
 //! random key, nonce, AAD, data length and offset.
 //!
 //! Input: byte 0 picks the key size (mod 3) and the operation (/3 mod 4: GCM, GMAC, CBC,
 //! HMAC); bytes 1..33 key material, 33..49 nonce / IV, 49 the AAD length (mod 40) and ICV
 //! choice, 50 the data offset (mod 16); the rest is AAD then data.
 
-use super::{ref_seal, tiers};
+use super::{gcm_tiers, ref_seal, tiers, with_tier};
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockEncryptMut, KeyIvInit};
 use hmac::Mac;
@@ -35,21 +36,28 @@ pub fn run(data: &[u8]) {
         0 => {
             let mut want = body.to_vec();
             let tag = ref_seal(key, &nonce, aad, &mut want);
-            for f in tiers() {
-                let k = AesGcm::with_features(key, f).unwrap();
+            for t in gcm_tiers() {
+                let k = AesGcm::with_features(key, t.features).unwrap();
                 let mut d = buf.clone();
                 let mut icv = vec![0u8; icv_len];
-                k.seal_in_place(&nonce, aad, &mut d[off..], &mut icv)
-                    .unwrap();
+                with_tier(t, |w| {
+                    k.seal_in_place_with(w, &nonce, aad, &mut d[off..], &mut icv)
+                })
+                .unwrap();
                 assert_eq!(&d[off..], &want[..]);
                 assert_eq!(icv, tag[..icv_len]);
-                k.open_in_place(&nonce, aad, &mut d[off..], &icv).unwrap();
+                with_tier(t, |w| {
+                    k.open_in_place_with(w, &nonce, aad, &mut d[off..], &icv)
+                })
+                .unwrap();
                 assert_eq!(&d[off..], body);
                 // The input itself taken as a ciphertext with a guessed ICV: refused unless
                 // it is the right one, and then the reference agrees.
                 let mut d = buf.clone();
                 let guess = &iv[..icv_len];
-                match k.open_in_place(&nonce, aad, &mut d[off..], guess) {
+                match with_tier(t, |w| {
+                    k.open_in_place_with(w, &nonce, aad, &mut d[off..], guess)
+                }) {
                     Err(GcmError::TagMismatch) => assert_eq!(d, buf),
                     r => panic!("a guessed ICV was accepted: {r:?}"),
                 }

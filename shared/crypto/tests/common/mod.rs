@@ -5,7 +5,7 @@
 use aes_gcm::aead::generic_array::typenum::U12;
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{AesGcm, KeyInit};
-use ipsecov2_crypto::Features;
+use ipsecov2_crypto::{ExtendedStateSection, Features, UserModeState, Wide};
 
 /// xorshift64*: reproducible bytes without a dependency.
 pub struct Rng(pub u64);
@@ -54,6 +54,41 @@ pub fn tiers() -> Vec<Features> {
         v.push(Features::detect());
     }
     v
+}
+
+/// The AES-GCM tiers this CPU can run: portable, XMM, and wide (the XMM key used inside an
+/// [`ExtendedStateSection`]) when the CPU has VAES, VPCLMULQDQ and AVX2.
+#[derive(Debug, Clone, Copy)]
+pub struct Tier {
+    pub features: Features,
+    pub wide: bool,
+}
+
+pub fn gcm_tiers() -> Vec<Tier> {
+    let mut v: Vec<Tier> = tiers()
+        .into_iter()
+        .map(|features| Tier {
+            features,
+            wide: false,
+        })
+        .collect();
+    if Features::detect().wide_tier() {
+        v.push(Tier {
+            features: Features::detect(),
+            wide: true,
+        });
+    }
+    v
+}
+
+/// Runs `f` with the wide proof (inside a section) on the wide tier, with `None` otherwise.
+pub fn with_tier<R>(tier: Tier, f: impl FnOnce(Option<Wide<'_>>) -> R) -> R {
+    if tier.wide {
+        let section = ExtendedStateSection::open(&UserModeState).unwrap();
+        f(Some(section.wide()))
+    } else {
+        f(None)
+    }
 }
 
 type Aes192Gcm = AesGcm<aes::Aes192, U12>;

@@ -6,7 +6,7 @@
 use cipher::generic_array::GenericArray;
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use des::{Des, TdesEde3};
-use ipsecov2_crypto::{AesCbc, AesGcm, CbcDirection, CbcError, GcmError};
+use ipsecov2_crypto::{AesCbc, AesGcm, CbcDirection, CbcError, GcmError, Wide};
 use zeroize::Zeroize;
 
 use alloc::boxed::Box;
@@ -308,24 +308,33 @@ impl GcmKey {
     /// Seals `body` in place (CTR and GHASH stitched) and writes the ICV (8, 12 or 16 bytes).
     pub(crate) fn seal(
         &self,
+        wide: Option<Wide<'_>>,
         iv: &[u8; 8],
         aad: &[u8],
         body: &mut [u8],
         icv: &mut [u8],
     ) -> Result<(), GcmError> {
-        self.core.seal_in_place(&self.nonce(iv), aad, body, icv)
+        self.core
+            .seal_in_place_with(wide, &self.nonce(iv), aad, body, icv)
+    }
+
+    /// True when the core key runs on the wide tier inside a section.
+    pub(crate) fn wide_capable(&self) -> bool {
+        self.core.wide_capable()
     }
 
     /// Verifies the ICV in constant time and decrypts `body` in place; on a mismatch `body`
     /// is left as received.
     pub(crate) fn open(
         &self,
+        wide: Option<Wide<'_>>,
         iv: &[u8; 8],
         aad: &[u8],
         body: &mut [u8],
         icv: &[u8],
     ) -> Result<(), GcmError> {
-        self.core.open_in_place(&self.nonce(iv), aad, body, icv)
+        self.core
+            .open_in_place_with(wide, &self.nonce(iv), aad, body, icv)
     }
 
     /// Finish a tag: GHASH over the length block, XOR E(K, J0), write the

@@ -15,7 +15,7 @@ use crate::alg::{EspEncryption, EspIntegrity};
 use crate::cipher::{cbc_decrypt, cbc_encrypt, AesKey, DesKey, GcmKey};
 use crate::error::{PacketError, SetupError};
 use crate::hmac::{HashAlg, HmacKey};
-use ipsecov2_crypto::GcmError;
+use ipsecov2_crypto::{GcmError, Wide};
 
 /// ESP fixed header length (SPI + 32-bit sequence number).
 pub const ESP_HEADER_LEN: usize = crate::wire::ESP_HEADER_LEN;
@@ -367,10 +367,21 @@ impl EspSa {
     /// The engine always generates the IV itself; the IV counter never wraps,
     /// so once exhausted the SA refuses to seal ([`PacketError::IvExhausted`]).
     pub fn seal(&self, esp: &mut [u8], seq_hi: u32) -> Result<(), PacketError> {
+        self.seal_in(None, esp, seq_hi)
+    }
+
+    /// [`Self::seal`], AES-GCM on the crypto core's wide tier when `wide` is given (the caller
+    /// holds an open extended-state section); the same bytes either way.
+    pub fn seal_in(
+        &self,
+        wide: Option<Wide<'_>>,
+        esp: &mut [u8],
+        seq_hi: u32,
+    ) -> Result<(), PacketError> {
         let layout = EspLayout::new(&self.cfg, esp.len())?;
         let mut iv = [0u8; 16];
         self.generate_iv(&mut iv)?;
-        let r = self.seal_with_layout(esp, layout, &iv, seq_hi);
+        let r = self.seal_with_layout(wide, esp, layout, &iv, seq_hi);
         iv.zeroize();
         r
     }
@@ -384,7 +395,7 @@ impl EspSa {
         if iv.len() != layout.iv_len {
             return Err(PacketError::BadLength);
         }
-        self.seal_with_layout(esp, layout, &iv16(iv), seq_hi)
+        self.seal_with_layout(None, esp, layout, &iv16(iv), seq_hi)
     }
 
     /// Set the IV counter — for exhaustion tests only.
@@ -402,13 +413,25 @@ impl EspSa {
         esp_len: usize,
         seq_hi: u32,
     ) -> Result<(), PacketError> {
+        self.seal_at_in(None, packet, esp_offset, esp_len, seq_hi)
+    }
+
+    /// [`Self::seal_at`], on the wide tier when `wide` is given (see [`Self::seal_in`]).
+    pub fn seal_at_in(
+        &self,
+        wide: Option<Wide<'_>>,
+        packet: &mut [u8],
+        esp_offset: usize,
+        esp_len: usize,
+        seq_hi: u32,
+    ) -> Result<(), PacketError> {
         let end = esp_offset
             .checked_add(esp_len)
             .ok_or(PacketError::BadLength)?;
         let esp = packet
             .get_mut(esp_offset..end)
             .ok_or(PacketError::Truncated)?;
-        self.seal(esp, seq_hi)
+        self.seal_in(wide, esp, seq_hi)
     }
 
     /// Offload face, inbound: verify and decrypt the ESP region in place;
@@ -420,17 +443,36 @@ impl EspSa {
         esp_len: usize,
         seq_hi: u32,
     ) -> Result<EspOpened, PacketError> {
+        self.open_at_in(None, packet, esp_offset, esp_len, seq_hi)
+    }
+
+    /// [`Self::open_at`], on the wide tier when `wide` is given (see [`Self::open_in`]).
+    pub fn open_at_in(
+        &self,
+        wide: Option<Wide<'_>>,
+        packet: &mut [u8],
+        esp_offset: usize,
+        esp_len: usize,
+        seq_hi: u32,
+    ) -> Result<EspOpened, PacketError> {
         let end = esp_offset
             .checked_add(esp_len)
             .ok_or(PacketError::BadLength)?;
         let esp = packet
             .get_mut(esp_offset..end)
             .ok_or(PacketError::Truncated)?;
-        self.open(esp, seq_hi)
+        self.open_in(wide, esp, seq_hi)
+    }
+
+    /// True when this SA's AES-GCM runs on the crypto core's wide tier inside a section: what
+    /// a caller checks before opening one for a chain.
+    pub fn wide_capable(&self) -> bool {
+        matches!(&self.enc, Enc::Gcm(k) if k.wide_capable())
     }
 
     fn seal_with_layout(
         &self,
+        wide: Option<Wide<'_>>,
         esp: &mut [u8],
         layout: EspLayout,
         iv: &[u8; 16],
@@ -445,7 +487,7 @@ impl EspSa {
         if let Enc::Gcm(k) = &self.enc {
             let (aad, n) = self.gcm_aad(hdr, seq_hi);
             return k
-                .seal(&iv8(iv), aad.get(..n).unwrap_or(&[]), body, icv)
+                .seal(wide, &iv8(iv), aad.get(..n).unwrap_or(&[]), body, icv)
                 .map_err(gcm_error);
         }
         // Step 2: encrypt payload + padding + pad length + next header.
@@ -552,13 +594,24 @@ impl EspSa {
     /// in place and checks the trailer. Nothing is decrypted if the ICV
     /// fails. Anti-replay is the caller's (see [`crate::replay`]).
     pub fn open(&self, esp: &mut [u8], seq_hi: u32) -> Result<EspOpened, PacketError> {
+        self.open_in(None, esp, seq_hi)
+    }
+
+    /// [`Self::open`], AES-GCM on the crypto core's wide tier when `wide` is given (the caller
+    /// holds an open extended-state section); the same result either way.
+    pub fn open_in(
+        &self,
+        wide: Option<Wide<'_>>,
+        esp: &mut [u8],
+        seq_hi: u32,
+    ) -> Result<EspOpened, PacketError> {
         let layout = EspLayout::new(&self.cfg, esp.len())?;
         let (hdr, ivb, body, icv) = layout.split(esp)?;
         // AES-GCM: steps 1 and 2 in one pass (GHASH and CTR stitched in the crypto core); on a
         // mismatch the core restores the ciphertext, so nothing decrypted is left behind.
         if let Enc::Gcm(k) = &self.enc {
             let (aad, n) = self.gcm_aad(hdr, seq_hi);
-            k.open(&iv8(ivb), aad.get(..n).unwrap_or(&[]), body, icv)
+            k.open(wide, &iv8(ivb), aad.get(..n).unwrap_or(&[]), body, icv)
                 .map_err(gcm_error)?;
             return opened(body, layout.iv_len);
         }

@@ -44,6 +44,14 @@ pub use full::{
     InboundSa, Lifetimes, LimitKind, Limits, Mode, OutboundSa, Protocol, SaConfig, SaKeys,
     Selector, UdpEncap, Usage,
 };
+/// User mode's saver (the OS saves the YMM state): not built for Windows targets.
+#[cfg(not(windows))]
+pub use ipsecov2_crypto::UserModeState;
+/// The crypto core's extended-state sections, for callers that run AES-GCM on the wide tier
+/// ([`EspSa::seal_at_in`], [`EspSa::open_at_in`]).
+pub use ipsecov2_crypto::{
+    ExtendedStateSave, ExtendedStateSection, NoSaver, SectionError, Wide, XmmOnly,
+};
 pub use replay::{OutboundSequence, ReplayWindow};
 
 /// `core::mem::size_of` of each prepared per-algorithm state and of the SA

@@ -39,6 +39,7 @@ pub mod pool;
 pub mod recv;
 pub mod send;
 pub mod state;
+pub mod wide;
 
 pub use caps::{ipsec_v2_capabilities, with_ipsec_v2, CapabilityConfig};
 pub use config::{IpsecOffloadSetting, OffloadEnable};
@@ -55,3 +56,4 @@ pub use pool::{TxBuffer, TxPool};
 pub use recv::{RecvOutcome, RecvReport};
 pub use send::SendSink;
 pub use state::{FilterState, StateMachine};
+pub use wide::{ExtendedStateSave, WIDE_MIN_NBLS};

@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicU64, Ordering};
 
+use ipsec_engine::{ExtendedStateSave, XmmOnly};
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NblChain};
 use ipsecov2_offload_sa::OffloadSa;
@@ -393,11 +394,30 @@ where
     /// [`FilterCore::send`] (passed down, or its protected copy sent down, or completed with
     /// its failure status); otherwise the chain is completed with `NDIS_STATUS_PAUSED`.
     /// No heap allocation.
-    pub fn send<'a, N, M, P>(&self, port: &mut N, mut chain: NblChain<'a>, mapper: &M, pool: &P)
+    pub fn send<'a, N, M, P>(&self, port: &mut N, chain: NblChain<'a>, mapper: &M, pool: &P)
     where
         N: NdisPort<'a>,
         M: MdlMapper + ?Sized,
         P: TxPool<Buffer = N::Buffer>,
+    {
+        self.send_in(port, chain, mapper, pool, &XmmOnly);
+    }
+
+    /// [`FilterModule::send`] with `xstate` saving the extended processor state (the driver:
+    /// `KeSaveExtendedProcessorState`): the chain may run AES-GCM on the crypto core's wide
+    /// tier inside one section ([`FilterCore::send_offloading_in`]).
+    pub fn send_in<'a, N, M, P, X>(
+        &self,
+        port: &mut N,
+        mut chain: NblChain<'a>,
+        mapper: &M,
+        pool: &P,
+        xstate: &X,
+    ) where
+        N: NdisPort<'a>,
+        M: MdlMapper + ?Sized,
+        P: TxPool<Buffer = N::Buffer>,
+        X: ExtendedStateSave,
     {
         let n = count(&chain);
         if n == 0 {
@@ -425,7 +445,7 @@ where
                     failed_count: 0,
                 };
                 self.core
-                    .send_offloading(chain, mapper, pool, &mut sink, offer);
+                    .send_offloading_in(chain, mapper, pool, &mut sink, offer, xstate);
                 let PortSink {
                     failed,
                     failed_count,
@@ -477,13 +497,32 @@ where
     pub fn receive<'a, N, M>(
         &self,
         port: &mut N,
-        mut chain: NblChain<'a>,
+        chain: NblChain<'a>,
         flags: ULONG,
         mapper: &M,
         scratch: &mut [u8],
     ) where
         N: NdisPort<'a>,
         M: MdlMapper + ?Sized,
+    {
+        self.receive_in(port, chain, flags, mapper, scratch, &XmmOnly);
+    }
+
+    /// [`FilterModule::receive`] with `xstate` saving the extended processor state: the chain
+    /// may open AES-GCM on the wide tier inside one section
+    /// ([`FilterCore::receive_enabled_in`]).
+    pub fn receive_in<'a, N, M, X>(
+        &self,
+        port: &mut N,
+        mut chain: NblChain<'a>,
+        flags: ULONG,
+        mapper: &M,
+        scratch: &mut [u8],
+        xstate: &X,
+    ) where
+        N: NdisPort<'a>,
+        M: MdlMapper + ?Sized,
+        X: ExtendedStateSave,
     {
         let n = count(&chain);
         if n == 0 {
@@ -497,7 +536,7 @@ where
         match verdict {
             ReceiveVerdict::Indicate => {
                 self.core
-                    .receive_enabled(&mut chain, mapper, scratch, &enable);
+                    .receive_enabled_in(&mut chain, mapper, scratch, &enable, xstate);
                 port.indicate_receive_up(chain, flags);
             }
             ReceiveVerdict::ReturnToMiniport => {

@@ -7,7 +7,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use ipsec_engine::wire::field::{be32, byte};
 use ipsec_engine::wire::{ah, ipv4, ipv6, locate_ipsec, proto, IpsecKind, IpsecLocation};
-use ipsec_engine::{AhOpened, EspOpened, PacketError};
+use ipsec_engine::{AhOpened, EspOpened, ExtendedStateSave, PacketError, Wide, XmmOnly};
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NbData, NblChain};
 use ipsecov2_offload_sa::{AhPart, EspPart, OffloadSa};
@@ -18,6 +18,7 @@ use ipsecov2_satable::{
 use crate::config::OffloadEnable;
 use crate::error::{Layer, RecvFailure};
 use crate::frame::{datagram_len, destination, l2_len};
+use crate::wide::ChainSection;
 use crate::FilterCore;
 
 /// What the receive path did with one received NBL.
@@ -70,17 +71,21 @@ fn esn_neighbour(high: u32, low: u32) -> u32 {
 
 /// Verifies and decrypts ESP at `off` with the SA's high bits, and for an ESN SA whose ICV
 /// failed once more with the neighbouring epoch's (nothing is decrypted before an ICV verifies).
+///
+/// `wide`: the chain's extended-state section is open (AES-GCM on the wide tier).
 fn open_esp(
     esp: &EspPart,
     ip: &mut [u8],
     off: usize,
     len: usize,
+    wide: Option<Wide<'_>>,
 ) -> Result<EspOpened, PacketError> {
     let high = esp.seq_high();
-    match esp.sa.open_at(ip, off, len, high) {
+    match esp.sa.open_at_in(wide, ip, off, len, high) {
         Err(PacketError::IcvMismatch) if esp.esn => {
             let low = be32(ip, off + 4).ok_or(PacketError::Truncated)?;
-            esp.sa.open_at(ip, off, len, esn_neighbour(high, low))
+            esp.sa
+                .open_at_in(wide, ip, off, len, esn_neighbour(high, low))
         }
         r => r,
     }
@@ -123,6 +128,7 @@ fn open_layer(
     loc: IpsecLocation,
     layer_hint: Option<Layer>,
     inner: bool,
+    wide: Option<Wide<'_>>,
 ) -> Result<Opened, RecvFailure> {
     match loc.kind {
         IpsecKind::Ah => {
@@ -147,7 +153,7 @@ fn open_layer(
                         return Err(RecvFailure::Protocol);
                     }
                     let len = loc.end.checked_sub(after).ok_or(RecvFailure::Protocol)?;
-                    let o = open_esp(esp, ip, after, len)
+                    let o = open_esp(esp, ip, after, len, wide)
                         .map_err(|e| RecvFailure::from_engine(e, true, layer))?;
                     Ok(Opened {
                         esp: Some((after, o)),
@@ -172,7 +178,7 @@ fn open_layer(
                 .checked_sub(loc.offset)
                 .ok_or(RecvFailure::Protocol)?;
             let layer = layer_hint.unwrap_or(Layer::Transport);
-            let o = open_esp(esp, ip, loc.offset, len)
+            let o = open_esp(esp, ip, loc.offset, len, wide)
                 .map_err(|e| RecvFailure::from_engine(e, true, layer))?;
             Ok(Opened {
                 esp: Some((loc.offset, o)),
@@ -239,6 +245,21 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         scratch: &mut [u8],
         enable: &OffloadEnable,
     ) {
+        self.receive_enabled_in(chain, mapper, scratch, enable, &XmmOnly);
+    }
+
+    /// [`FilterCore::receive_enabled`] with `xstate` saving the extended processor state: a
+    /// chain of at least [`crate::WIDE_MIN_NBLS`] NBLs whose first ESP AES-GCM SA has the wide
+    /// tier runs inside one section (`crate::wide`). No heap allocation.
+    pub fn receive_enabled_in<M: MdlMapper + ?Sized, X: ExtendedStateSave>(
+        &self,
+        chain: &mut NblChain<'_>,
+        mapper: &M,
+        scratch: &mut [u8],
+        enable: &OffloadEnable,
+        xstate: &X,
+    ) {
+        let mut section = ChainSection::new(xstate, chain.count());
         let mut cursor = chain.cursor();
         while let Some(mut nbl) = cursor.next_nbl() {
             let read_only = nbl.nbl_flags() & NDIS_NBL_FLAGS_RECV_READ_ONLY != 0;
@@ -246,9 +267,13 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 let mut nbs = nbl.net_buffers();
                 match nbs.next_nb() {
                     Some(mut nb) => match nb.data(mapper) {
-                        Ok(mut data) => {
-                            self.receive_packet_enabled(&mut data, read_only, scratch, enable)
-                        }
+                        Ok(mut data) => self.receive_packet_enabled(
+                            &mut data,
+                            read_only,
+                            scratch,
+                            enable,
+                            &mut section,
+                        ),
                         Err(_) => RecvOutcome::Untouched,
                     },
                     None => RecvOutcome::Untouched,
@@ -296,15 +321,17 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         read_only: bool,
         scratch: &mut [u8],
     ) -> RecvOutcome {
-        self.receive_packet_enabled(data, read_only, scratch, &OffloadEnable::ALL)
+        let mut section = ChainSection::new(&XmmOnly, 1);
+        self.receive_packet_enabled(data, read_only, scratch, &OffloadEnable::ALL, &mut section)
     }
 
-    fn receive_packet_enabled<M: MdlMapper + ?Sized>(
+    fn receive_packet_enabled<M: MdlMapper + ?Sized, X: ExtendedStateSave>(
         &self,
         data: &mut NbData<'_, M>,
         read_only: bool,
         scratch: &mut [u8],
         enable: &OffloadEnable,
+        section: &mut ChainSection<'_, X>,
     ) -> RecvOutcome {
         let len = data.len();
         // Enough to parse the headers and find the SA before deciding to copy everything.
@@ -355,7 +382,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         };
         // ESP hides the mode; an SA seen carrying tunnel traffic reports tunnel failures.
         let hint = self.modes.tunnel(handle).then_some(Layer::Tunnel);
-        let outer = match open_layer(ip, &sa, loc, hint, false) {
+        section.consider(&sa);
+        let wide = section.wide();
+        let outer = match open_layer(ip, &sa, loc, hint, false, wide) {
             Ok(o) => {
                 self.modes.learn(
                     handle,
@@ -383,7 +412,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         }
         // Transport over tunnel: the inner packet may carry a transport-mode SA of its own.
         if outer.next_header == proto::IPV4 || outer.next_header == proto::IPV6 {
-            self.inner_layer(ip, outer.payload, data, l2, &mut report, enable);
+            self.inner_layer(ip, outer.payload, data, l2, &mut report, enable, wide);
         }
         match report.result {
             Ok(()) => self.counters.recv_ok(len),
@@ -394,6 +423,10 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
 
     /// Checks the transport layer inside a verified tunnel layer whose protected payload is
     /// `ip[start..stop]`; on success sets `NextCryptoDone` and writes the decrypted bytes back.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the outer layer's state handed down as it is"
+    )]
     fn inner_layer<M: MdlMapper + ?Sized>(
         &self,
         ip: &mut [u8],
@@ -402,6 +435,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         l2: usize,
         report: &mut RecvReport,
         enable: &OffloadEnable,
+        wide: Option<Wide<'_>>,
     ) {
         let Some(inner_all) = ip.get_mut(start..stop) else {
             return;
@@ -423,7 +457,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         }
         // Checked from here on, whatever the outcome (`NextCryptoDone`, point 8).
         report.next_crypto_done = true;
-        match open_layer(inner, &isa, iloc, Some(Layer::Transport), true) {
+        match open_layer(inner, &isa, iloc, Some(Layer::Transport), true, wide) {
             Ok(io) => {
                 isa.counters.count_ok(inner_end);
                 if let Some((ioff, iesp)) = io.esp {

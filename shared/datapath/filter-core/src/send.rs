@@ -15,7 +15,9 @@ use crate::checksum::{self, MiniportChecksum};
 use crate::error::SendDrop;
 use crate::frame::{datagram_len, l2_len};
 use crate::pool::{TxBuffer, TxPool};
+use crate::wide::ChainSection;
 use crate::FilterCore;
+use ipsec_engine::{ExtendedStateSave, Wide, XmmOnly};
 
 /// Where the send path puts each NBL, in the order of the chain it was given. The driver builds
 /// the chain it sends down from [`SendSink::pass_down`] and [`SendSink::protected`] calls, in
@@ -69,6 +71,7 @@ fn seal_bundle(
     esp_off: Option<usize>,
     ah_off: Option<usize>,
     check: Option<NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO>,
+    wide: Option<Wide<'_>>,
 ) -> Result<(), SendDrop> {
     if let Some(esp) = &sa.esp {
         let off = esp_off.ok_or(SendDrop::BadHeaderOffset)?;
@@ -86,7 +89,7 @@ fn seal_bundle(
                 return Err(SendDrop::HeaderInfoMismatch);
             }
         }
-        esp.sa.seal_at(ip, off, len, esp.seq_high())?;
+        esp.sa.seal_at_in(wide, ip, off, len, esp.seq_high())?;
         // UDP-ESP (RFC 3948): the UDP header right in front of this ESP header gets its length
         // and checksum (0 over IPv4, computed over IPv6) now that the ESP bytes are final.
         if let Ok(loc) = locate_ipsec(ip) {
@@ -165,11 +168,14 @@ fn locate_layer(
 
 /// Protects one frame (MAC header + IP datagram, as TCP/IP framed it) in place in a
 /// filter-owned buffer.
+///
+/// `wide`: the chain's extended-state section is open (AES-GCM on the wide tier).
 pub(crate) fn protect_frame(
     frame: &mut [u8],
     hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
     transport: Option<&OffloadSa>,
     tunnel: Option<&OffloadSa>,
+    wide: Option<Wide<'_>>,
 ) -> Result<(), SendDrop> {
     let l2 = l2_len(frame)?;
     let ip_all = frame.get_mut(l2..).ok_or(PacketError::Truncated)?;
@@ -206,10 +212,10 @@ pub(crate) fn protect_frame(
             .get_mut(..inner_end)
             .ok_or(PacketError::Truncated)?;
         let (e, a) = locate_layer(inner_ip, inner_sa, (None, None))?;
-        seal_bundle(inner_ip, inner_sa, e, a, None)?;
-        seal_bundle(ip, outer, esp_off, ah_off, None)
+        seal_bundle(inner_ip, inner_sa, e, a, None, wide)?;
+        seal_bundle(ip, outer, esp_off, ah_off, None, wide)
     } else {
-        seal_bundle(ip, outer, esp_off, ah_off, Some(hdr))
+        seal_bundle(ip, outer, esp_off, ah_off, Some(hdr), wide)
     }
 }
 
@@ -268,7 +274,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     /// others (docs/filter-core.md, checksums). No heap allocation.
     pub fn send_offloading<'a, M, P, S>(
         &self,
-        mut chain: NblChain<'a>,
+        chain: NblChain<'a>,
         mapper: &M,
         pool: &P,
         sink: &mut S,
@@ -278,9 +284,38 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         P: TxPool,
         S: SendSink<'a, P::Buffer>,
     {
+        self.send_offloading_in(chain, mapper, pool, sink, offer, &XmmOnly);
+    }
+
+    /// [`FilterCore::send_offloading`] with `xstate` saving the extended processor state: a
+    /// chain of at least [`crate::WIDE_MIN_NBLS`] NBLs on an SA whose AES-GCM has the wide tier
+    /// runs inside one section (`crate::wide`). No heap allocation.
+    pub fn send_offloading_in<'a, M, P, S, X>(
+        &self,
+        mut chain: NblChain<'a>,
+        mapper: &M,
+        pool: &P,
+        sink: &mut S,
+        offer: MiniportChecksum,
+        xstate: &X,
+    ) where
+        M: MdlMapper + ?Sized,
+        P: TxPool,
+        S: SendSink<'a, P::Buffer>,
+        X: ExtendedStateSave,
+    {
         let mut cache = SaCache::default();
+        let mut section = ChainSection::new(xstate, chain.count());
         while let Some(mut one) = chain.pop_front() {
-            match self.send_one(&mut one, mapper, pool, sink, &mut cache, offer) {
+            match self.send_one(
+                &mut one,
+                mapper,
+                pool,
+                sink,
+                &mut cache,
+                offer,
+                &mut section,
+            ) {
                 Ok(Verdict::Passed) => {
                     crate::DatapathCounters::inc(&self.counters.send_passed);
                     sink.pass_down(one);
@@ -304,7 +339,11 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         }
     }
 
-    fn send_one<'a, M, P, S>(
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the chain's state (SA cache, section) handed down as it is"
+    )]
+    fn send_one<'a, M, P, S, X>(
         &self,
         one: &mut NblChain<'a>,
         mapper: &M,
@@ -312,11 +351,13 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         sink: &mut S,
         cache: &mut SaCache,
         offer: MiniportChecksum,
+        section: &mut ChainSection<'_, X>,
     ) -> Result<Verdict, SendDrop>
     where
         M: MdlMapper + ?Sized,
         P: TxPool,
         S: SendSink<'a, P::Buffer>,
+        X: ExtendedStateSave,
     {
         let mut cursor = one.cursor();
         let Some(mut nbl) = cursor.next_nbl() else {
@@ -342,6 +383,10 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let [transport_slot, tunnel_slot] = &mut cache.last;
         let transport = self.cached(transport_slot, handle)?;
         let tunnel = self.cached(tunnel_slot, tunnel_handle)?;
+        for (_, sa) in transport.iter().chain(tunnel.iter()) {
+            section.consider(sa);
+        }
+        let wide = section.wide();
         // The copy is one NBL with one checksum slot for all its NET_BUFFERs: the miniport gets
         // a share of the work only for a single NET_BUFFER (whose outer layout the slot states).
         let offer = {
@@ -368,7 +413,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 tunnel_sa,
                 checksums,
                 offer,
-                |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa),
+                |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa, wide),
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
                 match result {

@@ -181,9 +181,10 @@ fn heap_bytes_per_sa_by_algorithm() {
         ..ah
     };
     worst = worst.max(measure("ah-aes256gmac", Bundle::Ah(ah_gmac256)));
-    // Not yet within the budget (1296 bytes): the engine prepares AES-CBC for both directions
-    // (2 x 240 bytes of round keys) and AH-GMAC carries a second AES schedule; measured and
-    // checked against `bytes_per_sa`, left out of the 1 KiB bound below.
+    // Not yet within the budget (1432 bytes): the engine prepares AES-CBC for both directions
+    // (2 x 240 bytes of round keys) and AH-GMAC carries a second AES schedule, with H..H^16
+    // (H^9..H^16, 128 bytes, for the crypto core's wide tier); measured and checked against
+    // `bytes_per_sa`, left out of the 1 KiB bound below.
     let cbc_gmac_bundle = measure(
         "esp-aes256cbc-sha256+ah-aes256gmac",
         Bundle::EspAh {
@@ -196,7 +197,7 @@ fn heap_bytes_per_sa_by_algorithm() {
             ah: ah_gmac256,
         },
     );
-    assert!(cbc_gmac_bundle <= 1400, "{cbc_gmac_bundle}");
+    assert!(cbc_gmac_bundle <= 1440, "{cbc_gmac_bundle}");
     worst = worst.max(measure(
         "esp-aes128cbc-sha1+ah-sha256",
         Bundle::EspAh {

@@ -388,7 +388,14 @@ impl Host {
         }
         let head = owned.chain().into_raw() as usize;
         proto.groups.insert(group, (owned, ids.len()));
-        m.send(&mut self.port, chain_of(head), &SystemVaMapper, &self.pool);
+        // User mode: the OS saves the YMM state, so chains may run the crypto core's wide tier.
+        m.send_in(
+            &mut self.port,
+            chain_of(head),
+            &SystemVaMapper,
+            &self.pool,
+            &ipsec_engine::UserModeState,
+        );
         self.run()?;
         Ok(ids)
     }
@@ -443,12 +450,13 @@ impl Host {
         mp.receives_outstanding += n;
         let head = owned.chain().into_raw() as usize;
         mp.rx_groups.insert(group, (owned, n));
-        m.receive(
+        m.receive_in(
             &mut self.port,
             chain_of(head),
             flags,
             &SystemVaMapper,
             &mut self.scratch,
+            &ipsec_engine::UserModeState,
         );
         if !NDIS_TEST_RECEIVE_CAN_PEND(flags) {
             // The indication cannot pend: the NBLs are the miniport's again.

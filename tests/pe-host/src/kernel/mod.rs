@@ -23,6 +23,7 @@ pub mod strings;
 pub mod timer;
 pub mod trap;
 pub mod verifier;
+pub mod xstate;
 
 use crate::fault::bugcheck;
 use crate::load::HostTable;
@@ -63,6 +64,16 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "ntoskrnl.exe",
             "KeReleaseSpinLockFromDpcLevel",
             spinlock::ke_release_spin_lock_from_dpc_level
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeSaveExtendedProcessorState",
+            xstate::ke_save_extended_processor_state
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeRestoreExtendedProcessorState",
+            xstate::ke_restore_extended_processor_state
         ),
         f!(
             "ntoskrnl.exe",

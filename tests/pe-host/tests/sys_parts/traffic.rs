@@ -147,6 +147,98 @@ fn esp_is_sealed_on_send_and_opened_on_receive_by_the_binary() {
     assert_eq!(verifier::take(), Vec::<String>::new());
 }
 
+/// A chain of AES-GCM NBLs runs the binary's wide tier inside one extended-state section each
+/// way (KeSaveExtendedProcessorState / Restore, for real: XSAVE / XRSTOR, LIFO checked), and the
+/// bytes round-trip; a one-NBL chain opens none.
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn a_gcm_chain_runs_in_one_extended_state_section_each_way() {
+    use ipsecov2_pe_host::kernel::xstate;
+    let wide = std::arch::is_x86_feature_detected!("vaes")
+        && std::arch::is_x86_feature_detected!("vpclmulqdq")
+        && std::arch::is_x86_feature_detected!("avx2");
+    let mut h = host();
+    let m = running_module(&mut h);
+    let mut rng = SplitMix64::new(29);
+    let alg = tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name.starts_with("gcm128"))
+        .expect("gcm128");
+    let spi = 0x0B00_0001;
+    let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)));
+    add_sa(
+        &mut h,
+        m,
+        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
+    );
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    let ip = tcpip::Ip {
+        v6: false,
+        extras: false,
+    };
+    for n in [4usize, 1] {
+        let frames: Vec<_> = (0..n)
+            .map(|i| {
+                let payload: Vec<u8> = (0..1400u32).map(|b| (b * 3 + i as u32) as u8).collect();
+                tcpip::frame(&ip, &layer, i as u32 + 1, &payload, 17)
+            })
+            .collect();
+        let specs: Vec<_> = frames
+            .iter()
+            .map(|f| tcpip::send_nbl(&mut rng, &[&f.frame], out, 0, f.header_info))
+            .collect();
+        let owned = OwnedNblChain::build(&specs).expect("chain");
+        let before = xstate::saves_on_this_thread();
+        // SAFETY: `owned` outlives the send and its completion.
+        unsafe { h.send(m, head(&owned), true) }.expect("send");
+        let sections = if wide && n >= 2 { 1 } else { 0 };
+        assert_eq!(
+            xstate::saves_on_this_thread() - before,
+            sections,
+            "send of {n}"
+        );
+        let wire = h.complete_below(m, 0, true).expect("complete");
+        let sealed: Vec<Vec<u8>> = wire.iter().map(|w| w[0].clone()).collect();
+        assert_eq!(sealed.len(), n);
+        datapath::with(m, |l| l.completed_up.clear()).expect("ledger");
+
+        let rspecs: Vec<_> = sealed
+            .iter()
+            .map(|w| tcpip::recv_nbl(&mut rng, w, 0))
+            .collect();
+        let rx = OwnedNblChain::build(&rspecs).expect("chain");
+        let before = xstate::saves_on_this_thread();
+        // SAFETY: `rx` outlives the receive and its return.
+        unsafe { h.receive(m, head(&rx), n as u32, true) }.expect("receive");
+        assert_eq!(
+            xstate::saves_on_this_thread() - before,
+            sections,
+            "receive of {n}"
+        );
+        let got = h.return_above(m, true).expect("return");
+        assert_eq!(got.len(), n);
+        for (i, f) in frames.iter().enumerate() {
+            let view = tcpip::recv_view(&rx, i);
+            assert!(view.crypto_done && view.status == 0, "NBL {i} of {n}");
+            assert_eq!(
+                tcpip::masked(&got[i].1[0], &f.written),
+                tcpip::masked(&f.frame, &f.written),
+                "NBL {i} of {n}: what TCP/IP got differs from what was sent"
+            );
+        }
+        datapath::with(m, |l| l.returned_down.clear()).expect("ledger");
+    }
+    assert_eq!(verifier::take(), Vec::<String>::new());
+    assert_eq!(h.pause(m).expect("pause"), 0);
+    h.detach(m).expect("detach");
+    h.unload();
+    assert_eq!(verifier::take(), Vec::<String>::new());
+}
+
 #[test]
 #[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
 fn sends_on_four_threads_while_sas_churn_on_another() {

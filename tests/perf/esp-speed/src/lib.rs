@@ -407,6 +407,60 @@ pub fn measure(cases: &mut [Case], runs: usize, run_time: Duration) -> Result<Ve
         .collect()
 }
 
+/// The crypto core's AES-128/256-GCM on the XMM and wide tiers (one packet per operation, the
+/// wide tier with a section around each), 16-packet batches at 1400 bytes (one section per
+/// batch, as per NBL chain), the open cases' restore alone (`restore-chain16-1400`) and an empty section: `core-{xmm,wide}-aes{128,256}gcm-{seal,open}-SIZE`,
+/// `core-{xmm,wide}-aes128gcm-{seal,open}-chain16-1400`, `section-xsave-xrstor`. Left out on
+/// a CPU without the wide tier.
+fn wide_cases(v: &mut Vec<Case>) -> Result<(), String> {
+    use core_cases::{
+        core_batch_open_case, core_batch_seal_case, restore_case, section_case, CoreTier,
+    };
+    if !ipsecov2_crypto::Features::detect().wide_tier() {
+        return Ok(());
+    }
+    for klen in [16usize, 32] {
+        let bits = klen * 8;
+        for size in [64usize, 576, 1400, 9000] {
+            for (t, tier) in [("xmm", CoreTier::Xmm), ("wide", CoreTier::Wide)] {
+                v.push(core_batch_seal_case(
+                    &format!("core-{t}-aes{bits}gcm-seal-{size}"),
+                    klen,
+                    size,
+                    tier,
+                    1,
+                )?);
+                v.push(core_batch_open_case(
+                    &format!("core-{t}-aes{bits}gcm-open-{size}"),
+                    klen,
+                    size,
+                    tier,
+                    1,
+                )?);
+            }
+        }
+    }
+    for (t, tier) in [("xmm", CoreTier::Xmm), ("wide", CoreTier::Wide)] {
+        v.push(core_batch_seal_case(
+            &format!("core-{t}-aes128gcm-seal-chain16-1400"),
+            16,
+            1400,
+            tier,
+            16,
+        )?);
+        v.push(core_batch_open_case(
+            &format!("core-{t}-aes128gcm-open-chain16-1400"),
+            16,
+            1400,
+            tier,
+            16,
+        )?);
+    }
+    v.push(restore_case("restore-chain16-1400", 1400, 16)?);
+    v.push(section_case("section-xsave-xrstor")?);
+    Ok(())
+}
+
 /// The cases the `esp-speed` binary measures, in print order.
 pub fn standard_cases() -> Result<Vec<Case>, String> {
     use AesKeySize::{Aes128, Aes256};
@@ -459,6 +513,7 @@ pub fn standard_cases() -> Result<Vec<Case>, String> {
             size,
         )?);
     }
+    wide_cases(&mut v)?;
     v.push(esp_seal_case(
         "esp-aes256gcm-seal-1400",
         gcm_config(Aes256),

@@ -7,6 +7,8 @@
 //!
 //! (nanoseconds per operation; BYTES is what one operation accounts for).
 //!
+//! `--filter TEXT` measures only the cases whose name contains TEXT.
+//!
 //! `esp-speed --profile NAME --iters N`: run one case N times without timing
 //! (for `valgrind --tool=callgrind`).
 #![forbid(unsafe_code)]
@@ -20,6 +22,7 @@ struct Args {
     runs: usize,
     run_ms: u64,
     profile: Option<String>,
+    filter: Option<String>,
     iters: u64,
 }
 
@@ -28,6 +31,7 @@ fn parse_args() -> Result<Args, String> {
         runs: 151,
         run_ms: 2,
         profile: None,
+        filter: None,
         iters: 10_000,
     };
     let mut it = std::env::args().skip(1);
@@ -42,9 +46,10 @@ fn parse_args() -> Result<Args, String> {
             "--run-ms" => a.run_ms = num(value()?)?,
             "--profile" => a.profile = Some(value()?),
             "--iters" => a.iters = num(value()?)?,
+            "--filter" => a.filter = Some(value()?),
             _ => {
                 return Err(format!(
-                    "unknown argument {flag:?}; usage: esp-speed [--runs N] [--run-ms MS] | --profile NAME [--iters N]"
+                    "unknown argument {flag:?}; usage: esp-speed [--runs N] [--run-ms MS] [--filter TEXT] | --profile NAME [--iters N]"
                 ))
             }
         }
@@ -55,6 +60,12 @@ fn parse_args() -> Result<Args, String> {
 fn run() -> Result<(), String> {
     let args = parse_args()?;
     let mut cases = standard_cases()?;
+    if let Some(f) = &args.filter {
+        cases.retain(|c| c.name.contains(f.as_str()));
+        if cases.is_empty() {
+            return Err(format!("no case name contains {f:?}"));
+        }
+    }
     if let Some(name) = args.profile {
         let case = cases
             .iter_mut()
