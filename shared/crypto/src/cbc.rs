@@ -123,11 +123,33 @@ impl AesCbc {
         }
     }
 
-    fn can_encrypt(&self) -> bool {
+    /// The XMM round keys `(encryption, decryption)`, when this key is on the XMM tier.
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn xmm_schedules(
+        &self,
+    ) -> Option<(
+        Option<&crate::x86::aes::Schedule>,
+        Option<&crate::x86::aes::Schedule>,
+    )> {
+        match &self.imp {
+            Imp::Xmm(k) => Some((k.enc.as_ref(), k.dec_schedule())),
+            Imp::Portable { .. } => None,
+        }
+    }
+
+    pub(crate) fn can_encrypt(&self) -> bool {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.has_enc(),
             Imp::Portable { enc, .. } => *enc,
+        }
+    }
+
+    pub(crate) fn can_decrypt(&self) -> bool {
+        match &self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => k.has_dec(),
+            Imp::Portable { dec, .. } => *dec,
         }
     }
 

@@ -16,6 +16,7 @@
 extern crate alloc;
 
 pub mod cbc;
+pub mod cbc_hmac;
 pub mod cpu;
 pub mod error;
 pub mod gcm;
@@ -27,7 +28,7 @@ mod x86;
 
 pub use cbc::{AesCbc, CbcDirection, CbcJob};
 pub use cpu::{Features, Implementation};
-pub use error::{CbcError, GcmError, KeyError, TagMismatch};
+pub use error::{CbcError, CbcHmacError, GcmError, KeyError, TagMismatch};
 pub use gcm::AesGcm;
 pub use ghash::GhashStream;
-pub use hmac::{Hmac, HmacSha1, HmacSha256, MacStream};
+pub use hmac::{HashTier, Hmac, HmacSha1, HmacSha256, MacStream};

@@ -70,6 +70,10 @@ impl CbcKey {
         self.enc.is_some()
     }
 
+    pub(crate) fn dec_schedule(&self) -> Option<&Schedule> {
+        self.dec.as_ref()
+    }
+
     pub(crate) fn has_dec(&self) -> bool {
         self.dec.is_some()
     }
