@@ -149,30 +149,45 @@ impl State {
 
     /// One 64-byte block, given as its four 16-byte quads as loaded (big-endian words).
     #[inline]
-    #[allow(
-        clippy::needless_range_loop,
-        reason = "quad q of the schedule: the message array is indexed modulo 4"
-    )]
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1,sha")]
     pub(crate) fn block_tf(&mut self, raw: [__m128i; 4]) {
         let swap = load(&SWAP);
         let (abef0, cdgh0) = (self.abef, self.cdgh);
-        let mut m = raw.map(|x| _mm_shuffle_epi8(x, swap));
+        let [mut m0, mut m1, mut m2, mut m3] = raw.map(|x| _mm_shuffle_epi8(x, swap));
         let (mut abef, mut cdgh) = (abef0, cdgh0);
-        for q in 0..16 {
-            let cur = m[q % 4];
-            let k = _mm_add_epi32(cur, load(&KB[q]));
-            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
-            if (3..15).contains(&q) {
-                let t = _mm_alignr_epi8::<4>(cur, m[(q + 3) % 4]);
-                let next = _mm_add_epi32(m[(q + 1) % 4], t);
-                m[(q + 1) % 4] = _mm_sha256msg2_epu32(next, cur);
-            }
-            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32::<0x0E>(k));
-            if (1..13).contains(&q) {
-                m[(q + 3) % 4] = _mm_sha256msg1_epu32(m[(q + 3) % 4], cur);
-            }
+        // Quad `q` (rounds 4q..4q+3) on `cur` = W[4q..4q+4]; `msg2` completes the next quad's
+        // words (quads 4..15), `msg1` starts the one three ahead (quads 4..15 as well).
+        macro_rules! quad {
+            ($q:literal, $cur:ident, $prev:ident, $next:ident, $two:literal, $one:literal) => {{
+                let wk = _mm_add_epi32($cur, load(&KB[$q]));
+                cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+                if $two {
+                    let t = _mm_add_epi32($next, _mm_alignr_epi8::<4>($cur, $prev));
+                    $next = _mm_sha256msg2_epu32(t, $cur);
+                }
+                abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32::<0x0E>(wk));
+                if $one {
+                    $prev = _mm_sha256msg1_epu32($prev, $cur);
+                }
+            }};
         }
+        quad!(0, m0, m3, m1, false, false);
+        quad!(1, m1, m0, m2, false, true);
+        quad!(2, m2, m1, m3, false, true);
+        quad!(3, m3, m2, m0, true, true);
+        quad!(4, m0, m3, m1, true, true);
+        quad!(5, m1, m0, m2, true, true);
+        quad!(6, m2, m1, m3, true, true);
+        quad!(7, m3, m2, m0, true, true);
+        quad!(8, m0, m3, m1, true, true);
+        quad!(9, m1, m0, m2, true, true);
+        quad!(10, m2, m1, m3, true, true);
+        quad!(11, m3, m2, m0, true, true);
+        quad!(12, m0, m3, m1, true, true);
+        quad!(13, m1, m0, m2, true, false);
+        quad!(14, m2, m1, m3, true, false);
+        quad!(15, m3, m2, m0, false, false);
+        let _ = (m0, m1, m2, m3);
         self.abef = _mm_add_epi32(abef, abef0);
         self.cdgh = _mm_add_epi32(cdgh, cdgh0);
     }
