@@ -26,7 +26,7 @@ mod soft;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub use cbc::{AesCbc, CbcDirection, CbcJob};
+pub use cbc::{AesCbc, CbcDirection, CbcJob, CbcLane};
 pub use cpu::{Features, Implementation};
 pub use error::{CbcError, CbcHmacError, GcmError, KeyError, TagMismatch};
 pub use gcm::AesGcm;

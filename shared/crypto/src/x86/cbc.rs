@@ -155,7 +155,7 @@ fn decrypt_nr<const NR: usize>(dk: &[__m128i; 15], iv: &[u8; 16], data: &mut [u8
 pub(crate) trait Job<'a> {
     /// The encryption round keys, when this packet's key is on the XMM tier with `rounds`.
     fn xmm_enc(&self, rounds: usize) -> Option<&'a Schedule>;
-    fn iv(&self) -> &[u8; 16];
+    fn iv(&self) -> [u8; 16];
     fn data(&mut self) -> &mut [u8];
 }
 
@@ -203,7 +203,7 @@ fn encrypt_many_nr<'a, const NR: usize, J: Job<'a>>(jobs: &mut [J]) {
         if let Some((j, k)) = take::<NR, J>(jobs, &mut next) {
             job[lane] = Some(j);
             keys[lane] = Some(k);
-            chain[lane] = load(jobs[j].iv());
+            chain[lane] = load(&jobs[j].iv());
         }
     }
     // Idle lanes run on any active lane's keys (their results are dropped).
@@ -237,7 +237,7 @@ fn encrypt_many_nr<'a, const NR: usize, J: Job<'a>>(jobs: &mut [J]) {
                     job[l] = Some(j);
                     keys[l] = Some(k);
                     pos[l] = 0;
-                    chain[l] = load(jobs[j].iv());
+                    chain[l] = load(&jobs[j].iv());
                 }
             }
         }

@@ -49,8 +49,9 @@ fn seal_nr<const NR: usize>(
     let mut st = State::from_words(state);
     let mut h = 0;
     while h + 64 <= n {
-        // The block to hash must be ciphertext to its end (only the first block waits here).
-        while e < h + 64 && e + 16 <= n {
+        // The block to hash must be ciphertext to its end, written a block earlier (no load
+        // waits on a store still in flight; only the first two blocks wait here).
+        while e < h + 128 && e + 16 <= n {
             c = encrypt1::<NR>(rk, _mm_xor_si128(load_at(msg, e), c));
             store_at(msg, e, c);
             e += 16;

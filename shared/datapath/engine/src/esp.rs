@@ -515,6 +515,27 @@ impl EspSa {
         (aad, n)
     }
 
+    /// The CBC key of an AES-CBC SA with integrity (what [`EspSa::seal_many`] batches).
+    pub(crate) fn batch_cbc(&self) -> Option<&AesCbc> {
+        match (&self.enc, &self.auth) {
+            (Enc::Aes(k), Some(_)) => Some(k.core()),
+            _ => None,
+        }
+    }
+
+    /// The next IV of this SA (step 1 of a batched seal).
+    pub(crate) fn next_iv(&self, iv: &mut [u8; 16]) -> Result<(), PacketError> {
+        self.generate_iv(iv)
+    }
+
+    /// Step 3 of a batched seal: the ICV of `esp`, whose body is already encrypted.
+    pub(crate) fn write_icv(&self, esp: &mut [u8], seq_hi: u32) -> Result<(), PacketError> {
+        let layout = EspLayout::new(&self.cfg, esp.len())?;
+        let (hdr, ivb, body, icv) = layout.split(esp)?;
+        self.compute_icv(hdr, ivb, body, seq_hi, icv);
+        Ok(())
+    }
+
     /// The CBC key and HMAC-SHA-256 key of an AES-CBC + HMAC-SHA-256 SA.
     fn cbc_sha256(&self) -> Option<(&AesCbc, &HmacSha256)> {
         match (&self.enc, &self.auth) {
