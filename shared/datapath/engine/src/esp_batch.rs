@@ -19,7 +19,8 @@ const MIN_CBC_JOBS: usize = 2;
 /// [`EspSa::seal_at`]); the outcome is [`SealJob::result`] once the batch has run.
 #[derive(Debug)]
 pub struct SealJob<'a> {
-    sa: &'a EspSa,
+    /// `None`: an empty slot of a fixed-size job array, which the batch skips.
+    sa: Option<&'a EspSa>,
     packet: &'a mut [u8],
     esp_offset: usize,
     esp_len: usize,
@@ -52,7 +53,7 @@ impl<'a> SealJob<'a> {
         seq_hi: u32,
     ) -> Self {
         Self {
-            sa,
+            sa: Some(sa),
             packet,
             esp_offset,
             esp_len,
@@ -61,8 +62,27 @@ impl<'a> SealJob<'a> {
         }
     }
 
+    /// An empty slot (what [`Default`] gives): fixed-size job arrays fill their unused slots
+    /// with it; [`EspSa::seal_many`] skips it and its result stays
+    /// [`PacketError::BadLength`].
+    pub fn empty() -> Self {
+        Self {
+            sa: None,
+            packet: &mut [],
+            esp_offset: 0,
+            esp_len: 0,
+            seq_hi: 0,
+            state: State::Waiting,
+        }
+    }
+
+    /// Whether this is an empty slot.
+    pub fn is_empty(&self) -> bool {
+        self.sa.is_none()
+    }
+
     /// The outcome ([`PacketError::BadLength`] for a job that has not been through
-    /// [`EspSa::seal_many`]).
+    /// [`EspSa::seal_many`], and for an empty slot).
     pub fn result(&self) -> Result<(), PacketError> {
         match self.state {
             State::Done(r) => r,
@@ -88,7 +108,9 @@ impl<'a> SealJob<'a> {
     /// Step 1 for an AES-CBC packet when `lanes` (layout checked, IV generated and written);
     /// any other packet is sealed whole here.
     fn prepare(&mut self, lanes: bool) {
-        let sa = self.sa;
+        let Some(sa) = self.sa else {
+            return;
+        };
         self.state = if lanes && sa.batch_cbc().is_some() {
             self.prepare_cbc().unwrap_or_else(|e| State::Done(Err(e)))
         } else {
@@ -97,7 +119,7 @@ impl<'a> SealJob<'a> {
     }
 
     fn prepare_cbc(&mut self) -> Result<State, PacketError> {
-        let sa = self.sa;
+        let sa = self.sa.ok_or(PacketError::BadLength)?;
         let layout = EspLayout::new(sa.config(), self.esp_len)?;
         let start = self
             .esp_offset
@@ -121,18 +143,24 @@ impl<'a> SealJob<'a> {
 
     /// Step 3 for an AES-CBC packet: the ICV over the ciphertext.
     fn finish(&mut self) {
-        if let State::Cbc { .. } = self.state {
-            let (sa, seq_hi) = (self.sa, self.seq_hi);
+        if let (State::Cbc { .. }, Some(sa)) = (self.state, self.sa) {
+            let seq_hi = self.seq_hi;
             let r = self.esp().and_then(|esp| sa.write_icv(esp, seq_hi));
             self.state = State::Done(r);
         }
     }
 }
 
+impl Default for SealJob<'_> {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl<'a> CbcLane<'a> for SealJob<'a> {
     fn key(&self) -> Option<&'a AesCbc> {
         match self.state {
-            State::Cbc { .. } => self.sa.batch_cbc(),
+            State::Cbc { .. } => self.sa?.batch_cbc(),
             State::Waiting | State::Done(_) => None,
         }
     }
@@ -153,6 +181,12 @@ impl<'a> CbcLane<'a> for SealJob<'a> {
 }
 
 impl EspSa {
+    /// Whether [`EspSa::seal_many`] runs this SA's packets through the multi-buffer lanes
+    /// (AES-CBC with an integrity algorithm); others are sealed one by one there.
+    pub fn seals_in_lanes(&self) -> bool {
+        self.batch_cbc().is_some()
+    }
+
     /// Offload face, outbound, several packets in one call: seals every job as
     /// [`EspSa::seal_at`] would, AES-CBC packets (of any SAs and key sizes) encrypted
     /// interleaved. Each job's outcome is its [`SealJob::result`]; a refused job leaves the
@@ -161,7 +195,10 @@ impl EspSa {
     pub fn seal_many(jobs: &mut [SealJob<'_>]) {
         // One AES-CBC packet alone gains nothing from the lanes: it takes the single-packet
         // path (AES-CBC + HMAC-SHA-256 stitched there).
-        let cbc = jobs.iter().filter(|j| j.sa.batch_cbc().is_some()).count();
+        let cbc = jobs
+            .iter()
+            .filter(|j| j.sa.is_some_and(|sa| sa.batch_cbc().is_some()))
+            .count();
         let lanes = cbc >= MIN_CBC_JOBS;
         for j in jobs.iter_mut() {
             j.prepare(lanes);
