@@ -123,11 +123,33 @@ impl AesCbc {
         }
     }
 
-    fn can_encrypt(&self) -> bool {
+    /// The XMM round keys `(encryption, decryption)`, when this key is on the XMM tier.
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn xmm_schedules(
+        &self,
+    ) -> Option<(
+        Option<&crate::x86::aes::Schedule>,
+        Option<&crate::x86::aes::Schedule>,
+    )> {
+        match &self.imp {
+            Imp::Xmm(k) => Some((k.enc.as_ref(), k.dec_schedule())),
+            Imp::Portable { .. } => None,
+        }
+    }
+
+    pub(crate) fn can_encrypt(&self) -> bool {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.has_enc(),
             Imp::Portable { enc, .. } => *enc,
+        }
+    }
+
+    pub(crate) fn can_decrypt(&self) -> bool {
+        match &self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => k.has_dec(),
+            Imp::Portable { dec, .. } => *dec,
         }
     }
 
@@ -159,43 +181,77 @@ impl AesCbc {
     /// 8 at a time interleaved (CBC is serial within a packet, not across packets). Every job
     /// is checked before any is touched.
     pub fn encrypt_many(jobs: &mut [CbcJob<'_>]) -> Result<(), CbcError> {
-        for j in jobs.iter() {
-            whole_blocks(j.data)?;
-            if !j.key.can_encrypt() {
-                return Err(CbcError::Direction);
+        Self::encrypt_lanes(jobs)
+    }
+
+    /// [`Self::encrypt_many`] over the caller's own job type (a batch of packets described in
+    /// place, with no array of [`CbcJob`] to build): the jobs whose [`CbcLane::key`] is `None`
+    /// are left alone. Every other job is checked before any is touched.
+    pub fn encrypt_lanes<'k, J: CbcLane<'k>>(jobs: &mut [J]) -> Result<(), CbcError> {
+        for j in jobs.iter_mut() {
+            if let Some(k) = j.key() {
+                whole_blocks(j.data())?;
+                if !k.can_encrypt() {
+                    return Err(CbcError::Direction);
+                }
             }
         }
         // An XMM key among the jobs is the proof that the XMM code may run (no CPUID here).
         #[cfg(target_arch = "x86_64")]
-        if let Some(cpu) = jobs.iter().find_map(|j| match &j.key.imp {
+        if let Some(cpu) = jobs.iter().find_map(|j| match &j.key()?.imp {
             Imp::Xmm(k) => Some(k.cpu),
             Imp::Portable { .. } => None,
         }) {
             crate::x86::cbc::encrypt_many(cpu, jobs);
         }
         for j in jobs.iter_mut() {
-            if let Imp::Portable { aes, .. } = &j.key.imp {
-                crate::soft::cbc::encrypt(aes, &j.iv, j.data);
+            if let Some(Imp::Portable { aes, .. }) = j.key().map(|k| &k.imp) {
+                let iv = j.iv();
+                crate::soft::cbc::encrypt(aes, &iv, j.data());
             }
         }
         Ok(())
     }
 }
 
+/// One packet of [`AesCbc::encrypt_lanes`], as the caller keeps it (`'k`: the key's borrow).
+pub trait CbcLane<'k> {
+    /// The packet's key (prepared for encryption), or `None`: not a job of this call.
+    fn key(&self) -> Option<&'k AesCbc>;
+    /// The packet's IV.
+    fn iv(&self) -> [u8; 16];
+    /// The plaintext (whole blocks), encrypted in place.
+    fn data(&mut self) -> &mut [u8];
+}
+
+impl<'a> CbcLane<'a> for CbcJob<'a> {
+    fn key(&self) -> Option<&'a AesCbc> {
+        Some(self.key)
+    }
+
+    fn iv(&self) -> [u8; 16] {
+        self.iv
+    }
+
+    fn data(&mut self) -> &mut [u8] {
+        self.data
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
-impl<'a> crate::x86::cbc::Job<'a> for CbcJob<'a> {
+impl<'a, J: CbcLane<'a>> crate::x86::cbc::Job<'a> for J {
     fn xmm_enc(&self, rounds: usize) -> Option<&'a crate::x86::aes::Schedule> {
-        match &self.key.imp {
+        match &self.key()?.imp {
             Imp::Xmm(k) => k.enc.as_ref().filter(|s| s.rounds() == rounds),
             Imp::Portable { .. } => None,
         }
     }
 
-    fn iv(&self) -> &[u8; 16] {
-        &self.iv
+    fn iv(&self) -> [u8; 16] {
+        CbcLane::iv(self)
     }
 
     fn data(&mut self) -> &mut [u8] {
-        self.data
+        CbcLane::data(self)
     }
 }

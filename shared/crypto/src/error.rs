@@ -43,3 +43,21 @@ pub enum CbcError {
 /// The received ICV does not match (compared in constant time). GCM leaves the data as it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TagMismatch;
+
+/// A stitched AES-CBC + HMAC-SHA-256 call ([`crate::cbc_hmac`]) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CbcHmacError {
+    /// The CBC body is not whole 16-byte blocks.
+    NotBlockMultiple {
+        /// Bytes of the body.
+        len: usize,
+    },
+    /// The body does not have its 16-byte IV in front of it (`body_at` below 16 or past the
+    /// end of the message).
+    NoIv,
+    /// The key was prepared for the other direction only.
+    Direction,
+    /// Open only: the received ICV does not match (compared in constant time); the data is left
+    /// as it was received.
+    TagMismatch,
+}

@@ -2,15 +2,52 @@
 //! outer chaining states computed once per key.
 //!
 //! Per packet: copy the inner state, compress the message (straight from the caller's slices
-//! when they hold whole blocks), then one outer compression. The compression functions are
-//! `sha1::compress` and `sha2::compress256`, which run on SHA-NI where CPUID offers it (their
-//! own detection, cached after the first call) and on the portable code otherwise.
+//! when they hold whole blocks), then one outer compression. SHA-256 runs on the crate's own
+//! SHA-NI code (`x86::sha256`) when the key was built on a CPU that has it ([`HashTier`],
+//! chosen once per key), else on `sha2::compress256`; SHA-1 on `sha1::compress` (which picks
+//! SHA-NI itself where present).
 
 use sha2::digest::generic_array::GenericArray;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use crate::cpu::{Features, Implementation};
 use crate::error::TagMismatch;
+
+/// Which compression code a key runs, chosen once when it is built: the crate's SHA-NI code
+/// (SHA-256) or the RustCrypto functions.
+#[derive(Debug, Clone, Copy)]
+pub struct HashTier {
+    #[cfg(target_arch = "x86_64")]
+    sha_ni: Option<crate::x86::cpuid::ShaNi>,
+}
+
+impl HashTier {
+    /// The tier for `features` on this CPU (SHA-NI only when both offer it).
+    #[must_use]
+    pub fn new(features: &Features) -> Self {
+        let _ = features;
+        Self {
+            #[cfg(target_arch = "x86_64")]
+            sha_ni: crate::x86::cpuid::ShaNi::detect(features),
+        }
+    }
+
+    /// `Xmm` when the crate's SHA-NI code runs, `Portable` for RustCrypto's compression.
+    #[must_use]
+    pub fn implementation(&self) -> Implementation {
+        #[cfg(target_arch = "x86_64")]
+        if self.sha_ni.is_some() {
+            return Implementation::Xmm;
+        }
+        Implementation::Portable
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) fn sha_ni(&self) -> Option<crate::x86::cpuid::ShaNi> {
+        self.sha_ni
+    }
+}
 
 const BLOCK: usize = 64;
 
@@ -22,8 +59,8 @@ pub trait HashFn: sealed::Sealed {
     type Output: AsRef<[u8]> + AsMut<[u8]> + Default + Copy + Zeroize + core::fmt::Debug;
     /// The initial state.
     const IV: Self::State;
-    /// Compresses one 64-byte block.
-    fn compress(state: &mut Self::State, block: &[u8; BLOCK]);
+    /// Compresses the whole 64-byte blocks of `blocks` (a partial tail is ignored).
+    fn compress(tier: HashTier, state: &mut Self::State, blocks: &[u8]);
     /// The digest of a final state (big-endian words).
     fn output(state: &Self::State) -> Self::Output;
 }
@@ -53,11 +90,10 @@ impl HashFn for Sha1 {
         0xC3D2_E1F0,
     ];
 
-    fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
-        sha1::compress(
-            state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+    fn compress(_tier: HashTier, state: &mut [u32; 5], blocks: &[u8]) {
+        for b in blocks.chunks_exact(BLOCK) {
+            sha1::compress(state, core::slice::from_ref(GenericArray::from_slice(b)));
+        }
     }
 
     fn output(state: &[u32; 5]) -> [u8; 20] {
@@ -83,11 +119,16 @@ impl HashFn for Sha256 {
         0x5be0_cd19,
     ];
 
-    fn compress(state: &mut [u32; 8], block: &[u8; BLOCK]) {
-        sha2::compress256(
-            state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+    fn compress(tier: HashTier, state: &mut [u32; 8], blocks: &[u8]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = tier.sha_ni() {
+            crate::x86::sha256::compress(cpu, state, blocks);
+            return;
+        }
+        let _ = tier;
+        for b in blocks.chunks_exact(BLOCK) {
+            sha2::compress256(state, core::slice::from_ref(GenericArray::from_slice(b)));
+        }
     }
 
     fn output(state: &[u32; 8]) -> [u8; 32] {
@@ -104,11 +145,12 @@ impl HashFn for Sha256 {
 pub struct Hmac<H: HashFn> {
     inner: H::State,
     outer: H::State,
+    tier: HashTier,
 }
 
-/// HMAC-SHA1 (20 bytes of state, 40 per key).
+/// HMAC-SHA1 (20 bytes of state, 44 per key with the tier).
 pub type HmacSha1 = Hmac<Sha1>;
-/// HMAC-SHA-256 (32 bytes of state, 64 per key).
+/// HMAC-SHA-256 (32 bytes of state, 68 per key with the tier).
 pub type HmacSha256 = Hmac<Sha256>;
 
 impl<H: HashFn> core::fmt::Debug for Hmac<H> {
@@ -140,11 +182,17 @@ pub struct MacStream<'k, H: HashFn> {
 }
 
 impl<H: HashFn> Hmac<H> {
-    /// Prepares `key` (any length; longer than a block: hashed first, RFC 2104).
+    /// Prepares `key` (any length; longer than a block: hashed first, RFC 2104) for this CPU.
     pub fn new(key: &[u8]) -> Self {
+        Self::with_features(key, Features::detect())
+    }
+
+    /// Prepares `key` with the given features ([`Features::NONE`]: RustCrypto's compression).
+    pub fn with_features(key: &[u8], features: Features) -> Self {
+        let tier = HashTier::new(&features);
         let mut k = [0u8; BLOCK];
         if key.len() > BLOCK {
-            let mut s = Self::digest_of(key);
+            let mut s = Self::digest_of(tier, key);
             k[..s.as_ref().len()].copy_from_slice(s.as_ref());
             s.zeroize();
         } else {
@@ -155,20 +203,25 @@ impl<H: HashFn> Hmac<H> {
             *p = x ^ 0x36;
         }
         let mut inner = H::IV;
-        H::compress(&mut inner, &pad);
+        H::compress(tier, &mut inner, &pad);
         for (p, x) in pad.iter_mut().zip(k.iter()) {
             *p = x ^ 0x5c;
         }
         let mut outer = H::IV;
-        H::compress(&mut outer, &pad);
+        H::compress(tier, &mut outer, &pad);
         pad.zeroize();
         k.zeroize();
-        Self { inner, outer }
+        Self { inner, outer, tier }
+    }
+
+    /// The compression code this key runs.
+    pub fn tier(&self) -> HashTier {
+        self.tier
     }
 
     /// The plain hash of `data` (for keys longer than a block).
-    fn digest_of(data: &[u8]) -> H::Output {
-        let mut s = StreamCore::<H>::new(H::IV, 0);
+    fn digest_of(tier: HashTier, data: &[u8]) -> H::Output {
+        let mut s = StreamCore::<H>::new(tier, H::IV, 0);
         s.absorb(data);
         s.finish()
     }
@@ -177,7 +230,22 @@ impl<H: HashFn> Hmac<H> {
     pub fn start(&self) -> MacStream<'_, H> {
         MacStream {
             key: self,
-            inner: StreamCore::new(self.inner, BLOCK as u64),
+            inner: StreamCore::new(self.tier, self.inner, BLOCK as u64),
+        }
+    }
+
+    /// The keyed inner state (for the stitched cipher + hash code, which compresses the
+    /// message's whole blocks itself).
+    pub(crate) fn inner_state(&self) -> H::State {
+        self.inner
+    }
+
+    /// A message whose first `hashed` bytes (whole blocks) were compressed into `state`,
+    /// starting from [`Self::inner_state`].
+    pub(crate) fn resume(&self, state: H::State, hashed: u64) -> MacStream<'_, H> {
+        MacStream {
+            key: self,
+            inner: StreamCore::new(self.tier, state, (BLOCK as u64).wrapping_add(hashed)),
         }
     }
 
@@ -203,6 +271,7 @@ impl<H: HashFn> Hmac<H> {
 /// A Merkle–Damgård stream: the keyed streams' and the plain hash of long keys (state, the
 /// partial block, the byte count). Zeroized on drop.
 struct StreamCore<H: HashFn> {
+    tier: HashTier,
     state: H::State,
     buf: [u8; BLOCK],
     used: usize,
@@ -210,8 +279,9 @@ struct StreamCore<H: HashFn> {
 }
 
 impl<H: HashFn> StreamCore<H> {
-    fn new(state: H::State, total: u64) -> Self {
+    fn new(tier: HashTier, state: H::State, total: u64) -> Self {
         Self {
+            tier,
             state,
             buf: [0u8; BLOCK],
             used: 0,
@@ -229,16 +299,12 @@ impl<H: HashFn> StreamCore<H> {
             if self.used < BLOCK {
                 return;
             }
-            H::compress(&mut self.state, &self.buf);
+            H::compress(self.tier, &mut self.state, &self.buf);
             self.used = 0;
         }
-        let mut blocks = data.chunks_exact(BLOCK);
-        for b in &mut blocks {
-            if let Ok(b) = <&[u8; BLOCK]>::try_from(b) {
-                H::compress(&mut self.state, b);
-            }
-        }
-        let rest = blocks.remainder();
+        let whole = data.len() / BLOCK * BLOCK;
+        let (blocks, rest) = data.split_at(whole);
+        H::compress(self.tier, &mut self.state, blocks);
         self.buf[..rest.len()].copy_from_slice(rest);
         self.used = rest.len();
     }
@@ -249,11 +315,11 @@ impl<H: HashFn> StreamCore<H> {
         self.buf[self.used] = 0x80;
         self.buf[self.used + 1..].fill(0);
         if self.used + 1 > BLOCK - 8 {
-            H::compress(&mut self.state, &self.buf);
+            H::compress(self.tier, &mut self.state, &self.buf);
             self.buf.fill(0);
         }
         self.buf[BLOCK - 8..].copy_from_slice(&bits.to_be_bytes());
-        H::compress(&mut self.state, &self.buf);
+        H::compress(self.tier, &mut self.state, &self.buf);
         H::output(&self.state)
     }
 }
@@ -281,7 +347,7 @@ impl<H: HashFn> MacStream<'_, H> {
     pub fn finish(self) -> H::Output {
         let key = self.key;
         let mut inner = self.inner.finish();
-        let mut s = StreamCore::<H>::new(key.outer, BLOCK as u64);
+        let mut s = StreamCore::<H>::new(key.tier, key.outer, BLOCK as u64);
         s.absorb(inner.as_ref());
         let out = s.finish();
         inner.zeroize();

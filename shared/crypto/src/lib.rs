@@ -16,6 +16,7 @@
 extern crate alloc;
 
 pub mod cbc;
+pub mod cbc_hmac;
 pub mod cpu;
 pub mod error;
 pub mod gcm;
@@ -26,14 +27,15 @@ mod soft;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
-pub use cbc::{AesCbc, CbcDirection, CbcJob};
+pub use cbc::{AesCbc, CbcDirection, CbcJob, CbcLane};
 pub use cpu::{Features, Implementation};
-pub use error::{CbcError, GcmError, KeyError, TagMismatch};
+pub use error::{CbcError, CbcHmacError, GcmError, KeyError, TagMismatch};
 pub use gcm::AesGcm;
 pub use ghash::GhashStream;
-pub use hmac::{Hmac, HmacSha1, HmacSha256, MacStream};
+
 #[cfg(not(windows))]
 pub use section::UserModeState;
 pub use section::{ExtendedStateSave, ExtendedStateSection, NoSaver, SectionError, Wide, XmmOnly};
 #[cfg(all(target_arch = "x86_64", not(windows)))]
 pub use x86::wide::xsave::{XsaveError, XsaveSaved, XsaveState};
+pub use hmac::{HashTier, Hmac, HmacSha1, HmacSha256, MacStream};

@@ -5,17 +5,25 @@
 
 mod common;
 
-use common::{lengths, Rng};
+use common::{lengths, tiers, Rng};
 use hmac::Mac;
-use ipsecov2_crypto::{HmacSha1, HmacSha256, TagMismatch};
+use ipsecov2_crypto::{HmacSha1, HmacSha256, Implementation, TagMismatch};
 
 #[test]
 fn matches_rustcrypto_hmac() {
+    for f in tiers() {
+        let tier = HmacSha256::with_features(b"k", f).tier().implementation();
+        assert_eq!(tier == Implementation::Xmm, f.xmm_tier() && f.sha);
+        matches_on(f);
+    }
+}
+
+fn matches_on(f: ipsecov2_crypto::Features) {
     let mut rng = Rng(0x5eed_0000_4ac0_0001);
     for klen in [0usize, 1, 16, 20, 32, 63, 64, 65, 100, 200] {
         let key = rng.bytes(klen);
-        let s1 = HmacSha1::new(&key);
-        let s256 = HmacSha256::new(&key);
+        let s1 = HmacSha1::with_features(&key, f);
+        let s256 = HmacSha256::with_features(&key, f);
         for len in lengths() {
             let msg = rng.bytes(len);
             let split = (rng.next() as usize) % (len + 1);
@@ -43,7 +51,7 @@ fn matches_rustcrypto_hmac() {
             assert_eq!(s1.verify(&parts, &bad[..12]), Err(TagMismatch));
         }
     }
-    let k = HmacSha256::new(b"k");
+    let k = HmacSha256::with_features(b"k", f);
     assert_eq!(k.verify(&[b"m"], &[]), Err(TagMismatch));
     assert_eq!(k.verify(&[b"m"], &[0u8; 33]), Err(TagMismatch));
 }

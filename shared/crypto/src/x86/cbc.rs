@@ -70,6 +70,10 @@ impl CbcKey {
         self.enc.is_some()
     }
 
+    pub(crate) fn dec_schedule(&self) -> Option<&Schedule> {
+        self.dec.as_ref()
+    }
+
     pub(crate) fn has_dec(&self) -> bool {
         self.dec.is_some()
     }
@@ -151,7 +155,7 @@ fn decrypt_nr<const NR: usize>(dk: &[__m128i; 15], iv: &[u8; 16], data: &mut [u8
 pub(crate) trait Job<'a> {
     /// The encryption round keys, when this packet's key is on the XMM tier with `rounds`.
     fn xmm_enc(&self, rounds: usize) -> Option<&'a Schedule>;
-    fn iv(&self) -> &[u8; 16];
+    fn iv(&self) -> [u8; 16];
     fn data(&mut self) -> &mut [u8];
 }
 
@@ -166,17 +170,30 @@ pub(crate) fn encrypt_many<'a, J: Job<'a>>(_cpu: Xmm, jobs: &mut [J]) {
     unsafe { encrypt_many_nr::<14, J>(jobs) };
 }
 
-/// The next job (from `*next`) of `NR` rounds with data: its index and round keys.
-fn take<'a, const NR: usize, J: Job<'a>>(
-    jobs: &mut [J],
-    next: &mut usize,
-) -> Option<(usize, &'a [__m128i; 15])> {
-    while let Some(j) = jobs.get_mut(*next) {
-        let at = *next;
-        *next += 1;
+/// One lane's packet: its data (whole blocks), the next byte, the chaining value and the
+/// round keys.
+struct Lane<'d, 'a> {
+    data: &'d mut [u8],
+    pos: usize,
+    chain: __m128i,
+    rk: &'a [__m128i; 15],
+}
+
+/// The next job of `NR` rounds with data from `it`, as a lane.
+fn take<'d, 'a, const NR: usize, J: Job<'a> + 'd>(
+    it: &mut core::slice::IterMut<'d, J>,
+) -> Option<Lane<'d, 'a>> {
+    for j in it.by_ref() {
         if let Some(s) = j.xmm_enc(NR) {
-            if j.data().len() >= 16 {
-                return Some((at, &s.rk));
+            let iv = j.iv();
+            let data = j.data();
+            if data.len() >= 16 {
+                return Some(Lane {
+                    data,
+                    pos: 0,
+                    chain: load(&iv),
+                    rk: &s.rk,
+                });
             }
         }
     }
@@ -189,51 +206,54 @@ fn take<'a, const NR: usize, J: Job<'a>>(
     reason = "round r of every lane: the lanes are the inner loop, over several arrays"
 )]
 fn encrypt_many_nr<'a, const NR: usize, J: Job<'a>>(jobs: &mut [J]) {
-    // Per lane: its job (index), byte position, chaining value and round keys.
-    let mut job: [Option<usize>; LANES] = [None; LANES];
-    let mut keys: [Option<&'a [__m128i; 15]>; LANES] = [None; LANES];
-    let mut pos = [0usize; LANES];
-    let mut chain = [_mm_setzero_si128(); LANES];
-    let mut next = 0usize;
-    for lane in 0..LANES {
-        if let Some((j, k)) = take::<NR, J>(jobs, &mut next) {
-            job[lane] = Some(j);
-            keys[lane] = Some(k);
-            chain[lane] = load(jobs[j].iv());
-        }
+    // The lanes hold their packets' data for the whole call (`iter_mut` hands out disjoint
+    // borrows), so the block loop below does no per-block bookkeeping.
+    let mut it = jobs.iter_mut();
+    let mut lanes: [Option<Lane<'_, 'a>>; LANES] = core::array::from_fn(|_| None);
+    for l in lanes.iter_mut() {
+        *l = take::<NR, J>(&mut it);
     }
     // Idle lanes run on any active lane's keys (their results are dropped).
-    while let Some(any) = keys.iter().flatten().next().copied() {
-        let rk = keys.map(|k| k.unwrap_or(any));
-        let mut b = [_mm_setzero_si128(); LANES];
-        for l in 0..LANES {
-            if let Some(j) = job[l] {
-                b[l] = _mm_xor_si128(load_at(jobs[j].data(), pos[l]), chain[l]);
-            }
-            b[l] = _mm_xor_si128(b[l], rk[l][0]);
-        }
-        for r in 1..NR {
+    while let Some(any) = lanes.iter().flatten().map(|l| l.rk).next() {
+        let rk = lanes.each_ref().map(|l| l.as_ref().map_or(any, |l| l.rk));
+        // Blocks every active lane still has: run them without looking at the lanes again.
+        let run = lanes
+            .iter()
+            .flatten()
+            .map(|l| (l.data.len() - l.pos) / 16)
+            .min()
+            .unwrap_or(0);
+        let mut chain = lanes
+            .each_ref()
+            .map(|l| l.as_ref().map_or(super::block::zero(), |l| l.chain));
+        let start = lanes.each_ref().map(|l| l.as_ref().map_or(0, |l| l.pos));
+        for step in 0..run {
+            let mut b = [_mm_setzero_si128(); LANES];
             for l in 0..LANES {
-                b[l] = _mm_aesenc_si128(b[l], rk[l][r]);
+                if let Some(lane) = &lanes[l] {
+                    b[l] = load_at(lane.data, start[l] + 16 * step);
+                }
+                b[l] = _mm_xor_si128(_mm_xor_si128(b[l], chain[l]), rk[l][0]);
+            }
+            for r in 1..NR {
+                for l in 0..LANES {
+                    b[l] = _mm_aesenc_si128(b[l], rk[l][r]);
+                }
+            }
+            for l in 0..LANES {
+                b[l] = _mm_aesenclast_si128(b[l], rk[l][NR]);
+                chain[l] = b[l];
+                if let Some(lane) = &mut lanes[l] {
+                    store_at(lane.data, start[l] + 16 * step, b[l]);
+                }
             }
         }
-        for l in 0..LANES {
-            b[l] = _mm_aesenclast_si128(b[l], rk[l][NR]);
-        }
-        for l in 0..LANES {
-            let Some(j) = job[l] else { continue };
-            let data = jobs[j].data();
-            store_at(data, pos[l], b[l]);
-            chain[l] = b[l];
-            pos[l] += 16;
-            if pos[l] + 16 > data.len() {
-                job[l] = None;
-                keys[l] = None;
-                if let Some((j, k)) = take::<NR, J>(jobs, &mut next) {
-                    job[l] = Some(j);
-                    keys[l] = Some(k);
-                    pos[l] = 0;
-                    chain[l] = load(jobs[j].iv());
+        for (slot, c) in lanes.iter_mut().zip(chain) {
+            if let Some(lane) = slot {
+                lane.pos += 16 * run;
+                lane.chain = c;
+                if lane.pos + 16 > lane.data.len() {
+                    *slot = take::<NR, J>(&mut it);
                 }
             }
         }

@@ -108,3 +108,16 @@ impl WideCpu {
         features().wide_tier().then_some(Self(()))
     }
 }
+
+/// Proof that this CPU runs the XMM tier and has the SHA extensions: only [`ShaNi::detect`]
+/// makes one, after reading CPUID.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShaNi(());
+
+impl ShaNi {
+    /// `Some` when the CPU has the XMM tier and SHA-NI, and `wanted` asks for both.
+    pub(crate) fn detect(wanted: &Features) -> Option<Self> {
+        let f = features();
+        (wanted.xmm_tier() && wanted.sha && f.xmm_tier() && f.sha).then_some(Self(()))
+    }
+}

@@ -9,7 +9,9 @@
 pub(crate) mod aes;
 pub(crate) mod block;
 pub(crate) mod cbc;
+pub(crate) mod cbc_sha;
 pub(crate) mod cpuid;
 pub(crate) mod gcm;
 pub(crate) mod ghash;
+pub(crate) mod sha256;
 pub(crate) mod wide;

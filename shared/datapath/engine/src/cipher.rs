@@ -83,6 +83,11 @@ impl AesKey {
             })
     }
 
+    /// The crypto core's key (for the stitched CBC + HMAC and the multi-buffer encryption).
+    pub(crate) fn core(&self) -> &AesCbc {
+        &self.0
+    }
+
     /// Encrypts one block (CBC with a zero IV over one block is the block cipher).
     pub(crate) fn encrypt(&self, b: &mut [u8; 16]) {
         // A 16-byte block of a key prepared for both directions: never refused.

@@ -15,7 +15,7 @@ use crate::alg::{EspEncryption, EspIntegrity};
 use crate::cipher::{cbc_decrypt, cbc_encrypt, AesKey, DesKey, GcmKey};
 use crate::error::{PacketError, SetupError};
 use crate::hmac::{HashAlg, HmacKey};
-use ipsecov2_crypto::{GcmError, Wide};
+use ipsecov2_crypto::{cbc_hmac, AesCbc, CbcHmacError, GcmError, HmacSha256, Wide};
 
 /// ESP fixed header length (SPI + 32-bit sequence number).
 pub const ESP_HEADER_LEN: usize = crate::wire::ESP_HEADER_LEN;
@@ -50,6 +50,18 @@ impl EspConfig {
     /// trailer + ICV.
     pub const fn overhead(&self) -> usize {
         ESP_HEADER_LEN + self.iv_len() + 2 + self.icv_len()
+    }
+}
+
+/// The bytes an HMAC covers after the ESP ciphertext (the ESN high half, or nothing).
+struct Trailer {
+    bytes: [u8; 4],
+    len: usize,
+}
+
+impl Trailer {
+    fn as_slice(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
     }
 }
 
@@ -478,6 +490,32 @@ impl EspSa {
         iv: &[u8; 16],
         seq_hi: u32,
     ) -> Result<(), PacketError> {
+        // AES-CBC + HMAC-SHA-256: steps 1 to 3 in one pass (CBC and SHA-256 stitched in the
+        // crypto core).
+        if let Some((cbc, mac)) = self.cbc_sha256() {
+            let (msg, icv) = stitched_parts(esp, layout)?;
+            for (d, s) in msg
+                .get_mut(ESP_HEADER_LEN..)
+                .unwrap_or(&mut [])
+                .iter_mut()
+                .zip(iv)
+            {
+                *d = *s;
+            }
+            let mut tag = cbc_hmac::seal_in_place(
+                cbc,
+                mac,
+                msg,
+                ESP_HEADER_LEN + layout.iv_len,
+                self.esn_trailer(seq_hi).as_slice(),
+            )
+            .map_err(cbc_hmac_error)?;
+            for (d, s) in icv.iter_mut().zip(tag.iter()) {
+                *d = *s;
+            }
+            tag.zeroize();
+            return Ok(());
+        }
         let (hdr, ivb, body, icv) = layout.split(esp)?;
         // Step 1: IV.
         for (d, s) in ivb.iter_mut().zip(iv.iter()) {
@@ -517,6 +555,43 @@ impl EspSa {
         }
         put(seq);
         (aad, n)
+    }
+
+    /// The CBC key of an AES-CBC SA with integrity (what [`EspSa::seal_many`] batches).
+    pub(crate) fn batch_cbc(&self) -> Option<&AesCbc> {
+        match (&self.enc, &self.auth) {
+            (Enc::Aes(k), Some(_)) => Some(k.core()),
+            _ => None,
+        }
+    }
+
+    /// The next IV of this SA (step 1 of a batched seal).
+    pub(crate) fn next_iv(&self, iv: &mut [u8; 16]) -> Result<(), PacketError> {
+        self.generate_iv(iv)
+    }
+
+    /// Step 3 of a batched seal: the ICV of `esp`, whose body is already encrypted.
+    pub(crate) fn write_icv(&self, esp: &mut [u8], seq_hi: u32) -> Result<(), PacketError> {
+        let layout = EspLayout::new(&self.cfg, esp.len())?;
+        let (hdr, ivb, body, icv) = layout.split(esp)?;
+        self.compute_icv(hdr, ivb, body, seq_hi, icv);
+        Ok(())
+    }
+
+    /// The CBC key and HMAC-SHA-256 key of an AES-CBC + HMAC-SHA-256 SA.
+    fn cbc_sha256(&self) -> Option<(&AesCbc, &HmacSha256)> {
+        match (&self.enc, &self.auth) {
+            (Enc::Aes(k), Some(h)) => Some((k.core(), h.sha256()?)),
+            _ => None,
+        }
+    }
+
+    /// What the HMAC covers after the ciphertext: the high half of the ESN (RFC 4303 §2.2.1).
+    fn esn_trailer(&self, seq_hi: u32) -> Trailer {
+        Trailer {
+            bytes: seq_hi.to_be_bytes(),
+            len: if self.cfg.esn { 4 } else { 0 },
+        }
     }
 
     fn encrypt_body(&self, iv: &[u8; 16], body: &mut [u8]) -> Result<(), PacketError> {
@@ -606,6 +681,22 @@ impl EspSa {
         seq_hi: u32,
     ) -> Result<EspOpened, PacketError> {
         let layout = EspLayout::new(&self.cfg, esp.len())?;
+        // AES-CBC + HMAC-SHA-256: steps 1 and 2 in one pass (SHA-256 and CBC stitched in the
+        // crypto core); on a mismatch the core restores the ciphertext.
+        if let Some((cbc, mac)) = self.cbc_sha256() {
+            let (msg, icv) = stitched_parts(esp, layout)?;
+            let body_at = ESP_HEADER_LEN + layout.iv_len;
+            cbc_hmac::open_in_place(
+                cbc,
+                mac,
+                msg,
+                body_at,
+                self.esn_trailer(seq_hi).as_slice(),
+                icv,
+            )
+            .map_err(cbc_hmac_error)?;
+            return opened(msg.get(body_at..).unwrap_or(&[]), layout.iv_len);
+        }
         let (hdr, ivb, body, icv) = layout.split(esp)?;
         // AES-GCM: steps 1 and 2 in one pass (GHASH and CTR stitched in the crypto core); on a
         // mismatch the core restores the ciphertext, so nothing decrypted is left behind.
@@ -629,6 +720,30 @@ impl EspSa {
         self.decrypt_body(&iv, body)?;
         // Step 3: trailer.
         opened(body, layout.iv_len)
+    }
+}
+
+/// The authenticated part (header, IV, body) and the ICV of an ESP packet.
+fn stitched_parts(
+    esp: &mut [u8],
+    layout: EspLayout,
+) -> Result<(&mut [u8], &mut [u8]), PacketError> {
+    let auth = ESP_HEADER_LEN + layout.iv_len + layout.body_len;
+    let (msg, icv) = esp
+        .split_at_mut_checked(auth)
+        .ok_or(PacketError::Truncated)?;
+    if icv.len() != layout.icv_len {
+        return Err(PacketError::BadLength);
+    }
+    Ok((msg, icv))
+}
+
+/// A refusal of the crypto core's stitched CBC + HMAC as a packet error.
+fn cbc_hmac_error(e: CbcHmacError) -> PacketError {
+    match e {
+        CbcHmacError::TagMismatch => PacketError::IcvMismatch,
+        CbcHmacError::NotBlockMultiple { .. } => PacketError::NotBlockMultiple,
+        CbcHmacError::NoIv | CbcHmacError::Direction => PacketError::BadLength,
     }
 }
 

@@ -226,6 +226,14 @@ impl HmacKey {
         }
     }
 
+    /// The crypto core's HMAC-SHA-256 key, for an HMAC-SHA-256 key.
+    pub(crate) fn sha256(&self) -> Option<&HmacSha256> {
+        match &self.0 {
+            Keyed::Sha256(k) => Some(k),
+            _ => None,
+        }
+    }
+
     /// Hash algorithm.
     pub fn alg(&self) -> HashAlg {
         match self.0 {

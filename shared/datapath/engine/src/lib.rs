@@ -7,6 +7,8 @@
 //!
 //! * [`alg`] — typed algorithm identifiers.
 //! * [`esp`] — ESP seal/open on a contiguous ESP region ([`EspSa`]).
+//! * [`esp_batch`] — several ESP packets sealed in one call ([`EspSa::seal_many`]): AES-CBC
+//!   interleaved across packets (multi-buffer).
 //! * [`ah`] — AH seal/open over a whole IPv4/IPv6 packet ([`AhSa`]), and the
 //!   ESP-then-AH bundle.
 //! * [`wire`] — the wire layer: zero-copy checked views of Ethernet, IPv4,
@@ -29,6 +31,7 @@ pub mod alg;
 mod cipher;
 pub mod error;
 pub mod esp;
+pub mod esp_batch;
 pub mod full;
 pub mod hmac;
 mod md5;
@@ -39,6 +42,7 @@ pub use ah::{AhOpened, AhSa};
 pub use alg::{AesKeySize, AhIntegrity, EspEncryption, EspIntegrity, GcmIcvLen};
 pub use error::{PacketError, SetupError};
 pub use esp::{EspConfig, EspOpened, EspSa};
+pub use esp_batch::SealJob;
 pub use full::{
     AhTransform, AntiReplay, ConfigError, Decapsulated, DropReason, Encapsulated, EspTransform,
     InboundSa, Lifetimes, LimitKind, Limits, Mode, OutboundSa, Protocol, SaConfig, SaKeys,

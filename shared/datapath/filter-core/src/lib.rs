@@ -38,6 +38,7 @@ pub mod oid_clone;
 pub mod pool;
 pub mod recv;
 pub mod send;
+mod send_batch;
 pub mod state;
 pub mod wide;
 

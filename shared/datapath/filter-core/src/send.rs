@@ -16,6 +16,7 @@ use crate::error::SendDrop;
 use crate::frame::{datagram_len, l2_len};
 use crate::pool::{TxBuffer, TxPool};
 use crate::wide::ChainSection;
+use crate::send_batch::{Batch, Deferred, PacketSas, Verdict};
 use crate::FilterCore;
 use ipsec_engine::{ExtendedStateSave, Wide, XmmOnly};
 
@@ -45,12 +46,6 @@ pub trait SendSink<'a, B> {
     fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop);
 }
 
-enum Verdict {
-    Passed,
-    /// Protected; the copy's `TcpIpChecksumNetBufferListInfo` (0: the filter did every checksum).
-    Protected(usize),
-}
-
 fn handle_of(v: usize) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
@@ -61,6 +56,63 @@ fn ah_len(ip: &[u8], off: usize) -> Result<usize, SendDrop> {
         .ok_or(SendDrop::BadHeaderOffset)?;
     let l = byte(ip, at).ok_or(SendDrop::BadHeaderOffset)?;
     ipv6ext::header_len(proto::AH, l).ok_or(SendDrop::BadHeaderOffset)
+}
+
+/// Compares the framed ESP trailer of `ip` with slot 12's NextHeader and PadLength.
+fn check_trailer(
+    ip: &[u8],
+    esp: &ipsecov2_offload_sa::EspPart,
+    h: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+) -> Result<(), SendDrop> {
+    let icv = esp.sa.config().icv_len();
+    let nh_at = ip
+        .len()
+        .checked_sub(icv + 1)
+        .ok_or(PacketError::Truncated)?;
+    let trailer = ip
+        .get(nh_at.checked_sub(1).ok_or(PacketError::Truncated)?..=nh_at)
+        .ok_or(PacketError::Truncated)?;
+    if trailer != [h.transmit_pad_length(), h.transmit_next_header()] {
+        return Err(SendDrop::HeaderInfoMismatch);
+    }
+    Ok(())
+}
+
+/// Which of a packet's SAs (0 transport, 1 tunnel) seals it when its only crypto is one ESP
+/// seal the engine batches (AES-CBC with integrity; no AH, no transport over tunnel): such a
+/// packet's seal can wait for the batch.
+fn batch_outer(transport: Option<&OffloadSa>, tunnel: Option<&OffloadSa>) -> Option<usize> {
+    let (outer, at) = match (transport, tunnel) {
+        (None, Some(t)) => (t, 1),
+        (Some(p), None) => (p, 0),
+        _ => return None,
+    };
+    let esp = outer.esp.as_ref()?;
+    (outer.ah.is_none() && esp.sa.seals_in_lanes()).then_some(at)
+}
+
+/// Everything [`protect_frame`] does before the ESP seal of a batched packet (headers located
+/// and checked, trailer compared with slot 12): the ESP part's offset in the frame and length.
+fn locate_batched(
+    frame: &[u8],
+    hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+    outer: &OffloadSa,
+) -> Result<(usize, usize), SendDrop> {
+    let l2 = l2_len(frame)?;
+    let ip_all = frame.get(l2..).ok_or(PacketError::Truncated)?;
+    let end = datagram_len(ip_all)?;
+    let ip = ip_all.get(..end).ok_or(PacketError::Truncated)?;
+    let nonzero = |v: u8| (v != 0).then(|| usize::from(v) * 4);
+    let slot = (
+        nonzero(hdr.transmit_esp_header_offset()),
+        nonzero(hdr.transmit_ah_header_offset()),
+    );
+    let (esp_off, _) = locate_layer(ip, outer, slot)?;
+    let off = esp_off.ok_or(SendDrop::BadHeaderOffset)?;
+    let esp = outer.esp.as_ref().ok_or(SendDrop::BadHeaderOffset)?;
+    check_trailer(ip, esp, hdr)?;
+    let len = ip.len().checked_sub(off).ok_or(SendDrop::BadHeaderOffset)?;
+    Ok((l2 + off, len))
 }
 
 /// Seals one SA bundle over `ip` (an IP datagram, offset 0 = IP header): ESP first, then AH over
@@ -77,17 +129,7 @@ fn seal_bundle(
         let off = esp_off.ok_or(SendDrop::BadHeaderOffset)?;
         let len = ip.len().checked_sub(off).ok_or(SendDrop::BadHeaderOffset)?;
         if let Some(h) = check {
-            let icv = esp.sa.config().icv_len();
-            let nh_at = ip
-                .len()
-                .checked_sub(icv + 1)
-                .ok_or(PacketError::Truncated)?;
-            let trailer = ip
-                .get(nh_at.checked_sub(1).ok_or(PacketError::Truncated)?..=nh_at)
-                .ok_or(PacketError::Truncated)?;
-            if trailer != [h.transmit_pad_length(), h.transmit_next_header()] {
-                return Err(SendDrop::HeaderInfoMismatch);
-            }
+            check_trailer(ip, esp, h)?;
         }
         esp.sa.seal_at_in(wide, ip, off, len, esp.seq_high())?;
         // UDP-ESP (RFC 3948): the UDP header right in front of this ESP header gets its length
@@ -244,14 +286,47 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         &self,
         slot: &'c mut Option<(u64, Arc<OffloadSa>)>,
         handle: u64,
-    ) -> Result<Option<(u64, &'c OffloadSa)>, SendDrop> {
+    ) -> Result<Option<&'c (u64, Arc<OffloadSa>)>, SendDrop> {
         if handle == 0 {
             return Ok(None);
         }
         if !matches!(slot, Some((h, _)) if *h == handle) {
             *slot = Some(self.outbound(handle)?);
         }
-        Ok(slot.as_ref().map(|(h, sa)| (*h, &**sa)))
+        Ok(slot.as_ref())
+    }
+
+    /// Counts one packet's outcome in the counters of the SA `handle` names (and notes an SA
+    /// whose IV or sequence numbers ran out for deletion).
+    pub(crate) fn count_on_sa(
+        &self,
+        handle: u64,
+        sa: &OffloadSa,
+        len: usize,
+        result: Result<usize, SendDrop>,
+    ) {
+        match result {
+            Ok(_) => sa.counters.count_ok(len),
+            Err(SendDrop::Crypto(e)) => {
+                count_sa_drop(sa);
+                if matches!(e, PacketError::IvExhausted | PacketError::SequenceExhausted) {
+                    self.delete_requests.note_exhausted(handle);
+                }
+            }
+            Err(_) => count_sa_drop(sa),
+        }
+    }
+
+    /// [`Self::count_on_sa`] for each of a batched packet's SAs.
+    pub(crate) fn count_packet(
+        &self,
+        sas: &PacketSas,
+        len: usize,
+        result: Result<usize, SendDrop>,
+    ) {
+        for (h, sa) in sas.iter().flatten() {
+            self.count_on_sa(*h, sa, len, result);
+        }
     }
 
     /// `FilterSendNetBufferLists`: every NBL of `chain` goes to `sink` exactly once, in order —
@@ -306,8 +381,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     {
         let mut cache = SaCache::default();
         let mut section = ChainSection::new(xstate, chain.count());
+        let mut batch = Batch::new();
         while let Some(mut one) = chain.pop_front() {
-            match self.send_one(
+            let verdict = match self.send_one(
                 &mut one,
                 mapper,
                 pool,
@@ -315,33 +391,19 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 &mut cache,
                 offer,
                 &mut section,
+                &mut batch,
             ) {
-                Ok(Verdict::Passed) => {
-                    crate::DatapathCounters::inc(&self.counters.send_passed);
-                    sink.pass_down(one);
-                }
-                Ok(Verdict::Protected(0)) => {
-                    crate::DatapathCounters::inc(&self.counters.send_protected_nbls);
-                    sink.protected(one);
-                }
-                Ok(Verdict::Protected(info)) => {
-                    crate::DatapathCounters::inc(&self.counters.send_protected_nbls);
-                    sink.protected_with_checksum(one, info);
-                }
-                Err(d) => {
-                    self.counters.send_drop(d);
-                    if let Some(mut nbl) = one.cursor().next_nbl() {
-                        nbl.set_status(d.ndis_status());
-                    }
-                    sink.complete(one, d.ndis_status(), d);
-                }
-            }
+                Ok(v) => v,
+                Err(d) => Verdict::Dropped(d),
+            };
+            batch.close(self, sink, one, verdict);
         }
+        let _ = batch.flush(self, sink);
     }
 
     #[allow(
         clippy::too_many_arguments,
-        reason = "the chain's state (SA cache, section) handed down as it is"
+        reason = "the send call's parts and the chain's state (SA cache, section, batch), passed down once per NBL"
     )]
     fn send_one<'a, M, P, S, X>(
         &self,
@@ -352,6 +414,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         cache: &mut SaCache,
         offer: MiniportChecksum,
         section: &mut ChainSection<'_, X>,
+        batch: &mut Batch<'a, P::Buffer>,
     ) -> Result<Verdict, SendDrop>
     where
         M: MdlMapper + ?Sized,
@@ -398,14 +461,65 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 MiniportChecksum::default()
             }
         };
+        let sas: PacketSas = [transport.cloned(), tunnel.cloned()];
+        let transport = transport.map(|(h, sa)| (*h, &**sa));
+        let tunnel = tunnel.map(|(h, sa)| (*h, &**sa));
+        let (transport_sa, tunnel_sa) = (transport.map(|(_, sa)| sa), tunnel.map(|(_, sa)| sa));
+        let outer = batch_outer(transport_sa, tunnel_sa);
         let mut info = 0;
         let mut nbs = nbl.net_buffers();
         while let Some(mut nb) = nbs.next_nb() {
             let data = nb.data(mapper)?;
             let len = data.len();
-            let mut buf = pool.acquire(len).ok_or(SendDrop::PoolExhausted)?;
+            let mut buf = match pool.acquire(len) {
+                Some(b) => b,
+                None if !batch.idle() => {
+                    // The batch holds buffers: hand them on, then try again.
+                    if let Some(i) = batch.flush(self, sink)? {
+                        info = i;
+                    }
+                    pool.acquire(len).ok_or(SendDrop::PoolExhausted)?
+                }
+                None => return Err(SendDrop::PoolExhausted),
+            };
             data.copy_out(0, buf.bytes_mut())?;
-            let (transport_sa, tunnel_sa) = (transport.map(|(_, sa)| sa), tunnel.map(|(_, sa)| sa));
+            if let Some((outer, outer_sa)) = outer.zip(tunnel_sa.or(transport_sa)) {
+                // Its ESP seal waits for the batch: the plaintext checksums now, the rest there.
+                let prepared = (|| {
+                    if checksums != checksum::ChecksumRequest::default() {
+                        checksum::before_seal(
+                            buf.bytes_mut(),
+                            hdr,
+                            transport_sa,
+                            tunnel_sa,
+                            checksums,
+                        )?;
+                    }
+                    locate_batched(buf.bytes(), hdr, outer_sa)
+                })();
+                let (esp_at, esp_len) = match prepared {
+                    Ok(p) => p,
+                    Err(e) => {
+                        for (h, sa) in transport.iter().chain(tunnel.iter()) {
+                            self.count_on_sa(*h, sa, len, Err(e));
+                        }
+                        return Err(e);
+                    }
+                };
+                let deferred = Deferred {
+                    esp_at,
+                    esp_len,
+                    seq_hi: outer_sa.esp.as_ref().map_or(0, |e| e.seq_high()),
+                    outer,
+                    checksums,
+                    offer,
+                };
+                let copy = (buf, len, sas.clone());
+                if let Some(i) = batch.push(self, sink, copy, Some(deferred), 0)? {
+                    info = i;
+                }
+                continue;
+            }
             let result = checksum::protect(
                 buf.bytes_mut(),
                 hdr,
@@ -416,20 +530,15 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                 |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa, wide),
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
-                match result {
-                    Ok(_) => sa.counters.count_ok(len),
-                    Err(SendDrop::Crypto(e)) => {
-                        count_sa_drop(sa);
-                        if matches!(e, PacketError::IvExhausted | PacketError::SequenceExhausted) {
-                            self.delete_requests.note_exhausted(*h);
-                        }
-                    }
-                    Err(_) => count_sa_drop(sa),
-                }
+                self.count_on_sa(*h, sa, len, result);
             }
             info = result?;
             self.counters.send_ok(len);
-            sink.stage(buf);
+            if batch.idle() {
+                sink.stage(buf);
+            } else if let Some(i) = batch.push(self, sink, (buf, len, [None, None]), None, info)? {
+                info = i;
+            }
         }
         Ok(Verdict::Protected(info))
     }

@@ -13,8 +13,10 @@ use std::fmt;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod batch_cases;
 mod core_cases;
 
+pub use batch_cases::esp_seal_batch_case;
 pub use core_cases::{core_open_case, core_seal_case};
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -483,6 +485,26 @@ pub fn standard_cases() -> Result<Vec<Case>, String> {
         v.push(esp_open_case(
             &format!("esp-aes128cbc-hmac-sha256-open-{size}"),
             cbc,
+            size,
+        )?);
+        v.push(esp_seal_batch_case::<8>(
+            &format!("esp-aes128cbc-hmac-sha256-seal-chain8-{size}"),
+            &[cbc],
+            size,
+        )?);
+        v.push(esp_seal_batch_case::<16>(
+            &format!("esp-aes128cbc-hmac-sha256-seal-chain16-{size}"),
+            &[cbc],
+            size,
+        )?);
+        let mixed = [
+            cbc,
+            cbc_config(AesKeySize::Aes256, EspIntegrity::HmacSha256_128),
+            cbc_config(AesKeySize::Aes192, EspIntegrity::HmacSha256_128),
+        ];
+        v.push(esp_seal_batch_case::<8>(
+            &format!("esp-mixedcbc-hmac-sha256-seal-chain8-{size}"),
+            &mixed,
             size,
         )?);
         v.push(esp_seal_case(
