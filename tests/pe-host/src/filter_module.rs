@@ -345,3 +345,14 @@ impl DriverHost {
         Ok(())
     }
 }
+
+/// An `NDIS_OFFLOAD` read from its bytes (as a miniport writes it, e.g. the emulation's
+/// `offload_bytes`); `None` when `b` is shorter than the structure.
+pub fn offload_from_bytes(b: &[u8]) -> Option<NDIS_OFFLOAD> {
+    if b.len() < core::mem::size_of::<NDIS_OFFLOAD>() {
+        return None;
+    }
+    // SAFETY: `b` holds at least `size_of::<NDIS_OFFLOAD>()` readable bytes; every bit pattern
+    // is a valid `NDIS_OFFLOAD` (integers only); the read is unaligned.
+    Some(unsafe { core::ptr::read_unaligned(b.as_ptr().cast::<NDIS_OFFLOAD>()) })
+}

@@ -18,6 +18,9 @@ use crate::kernel::status::NDIS_STATUS_PENDING;
 use crate::kernel::{datapath, verifier};
 use crate::oid_request::NDIS_REQUEST_SET_INFORMATION;
 
+mod held;
+pub use held::{BelowFrame, SentIds};
+
 /// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
 const OID_ADD_SA: u32 = 0xFC03_0202;
 
@@ -71,6 +74,10 @@ pub struct Session {
     modules: Vec<usize>,
     /// Chains the driver did not give back (kept alive: the driver may still touch them).
     kept: Vec<OwnedNblChain>,
+    /// Send completions taken from the ledgers and not yet asked for (NBL, status).
+    completions: Vec<(usize, i32)>,
+    /// Receive chains indicated and held above by TCP/IP (or not yet all returned).
+    held_rx: Vec<OwnedNblChain>,
     /// `DriverUnload` has run.
     unloaded: bool,
 }
@@ -118,6 +125,8 @@ impl Session {
             host,
             modules: Vec::new(),
             kept: Vec::new(),
+            completions: Vec::new(),
+            held_rx: Vec::new(),
             unloaded: false,
         })
     }
@@ -189,12 +198,16 @@ impl Session {
             .flatten()
             .collect();
         let done = datapath::with(m, |l| core::mem::take(&mut l.completed_up)).unwrap_or_default();
-        let statuses: Vec<Option<i32>> = (0..owned.nbl_count())
-            .map(|i| {
-                let p = owned.nbl_ptr(i).map_or(0, |p| p as usize);
-                done.iter().find(|(n, _)| *n == p).map(|&(_, s)| s)
-            })
+        let mine: Vec<usize> = (0..owned.nbl_count())
+            .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
             .collect();
+        let statuses: Vec<Option<i32>> = mine
+            .iter()
+            .map(|p| done.iter().find(|(n, _)| n == p).map(|&(_, s)| s))
+            .collect();
+        // Completions of chains sent earlier and held below (kept alive: no address reuse).
+        self.completions
+            .extend(done.into_iter().filter(|(n, _)| !mine.contains(n)));
         if statuses.iter().any(Option::is_none) {
             self.kept.push(owned);
         }
