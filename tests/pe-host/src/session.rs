@@ -18,6 +18,7 @@ use crate::kernel::status::NDIS_STATUS_PENDING;
 use crate::kernel::{datapath, verifier};
 use crate::oid_request::NDIS_REQUEST_SET_INFORMATION;
 
+mod delete;
 mod held;
 pub use held::{BelowFrame, SentIds};
 

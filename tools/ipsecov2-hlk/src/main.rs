@@ -7,6 +7,7 @@ mod cases;
 mod cli;
 mod output;
 mod target;
+mod target_core;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys;
 mod tcpip;

@@ -9,18 +9,19 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ipsecov2_abi::{
-    NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS,
-    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+    NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
 };
-use ipsecov2_ndis_emu::host::offload_from_bytes;
+use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes, transmit_checksum_offload};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
-use ipsecov2_ndis_emu::tcpip::{recv_nbl, send_nbl, Framed, RecvView};
+use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
-use ipsecov2_pe_host::filter_module::Miniport;
+use ipsecov2_pe_host::filter_module::{offload_from_bytes as pe_offload_from_bytes, Miniport};
 use ipsecov2_pe_host::session::Session;
 
 use crate::capture;
-use crate::target::{self, Counters, DatapathPair, Got, ModuleUnderTest, Target};
+use crate::target::{
+    self, Counters, DatapathPair, Got, ModuleUnderTest, PairAdapter, Target, WireFrame,
+};
 
 /// One module of the loaded driver.
 pub struct SysModule {
@@ -116,96 +117,99 @@ pub struct SysPair {
     session: Session,
     tx: usize,
     rx: usize,
+    offload: Option<NDIS_OFFLOAD>,
 }
 
 impl DatapathPair for SysPair {
-    fn install(out: &AddSa, inbound: &AddSa) -> Result<(Self, u64), String> {
+    fn open(pa: &PairAdapter) -> Result<Self, String> {
         let Target::Sys(path) = target::current() else {
             return Err("not the sys target".into());
         };
         let mut session = Session::start(&path).map_err(|e| e.to_string())?;
-        let tx = session
-            .running_module(&adapter())
-            .map_err(|e| e.to_string())?;
-        let rx = session
-            .running_module(&adapter())
-            .map_err(|e| e.to_string())?;
-        let handle = session
-            .add_sa(tx, out)
-            .map_err(|x| format!("outbound: {x}"))?;
-        capture::record_add_sa(out, handle);
-        let h = session
-            .add_sa(rx, inbound)
-            .map_err(|x| format!("inbound: {x}"))?;
-        capture::record_add_sa(inbound, h);
-        Ok((Self { session, tx, rx }, handle))
+        let mut a = adapter();
+        a.keywords
+            .retain(|(k, _)| k != "TxBufferCount" && k != "TxBufferSize");
+        a.keywords.push(("TxBufferCount".into(), pa.tx_buffers));
+        a.keywords.push(("TxBufferSize".into(), pa.tx_buffer_size));
+        a.offload = match &pa.offload {
+            Some(o) => Some(
+                pe_offload_from_bytes(&offload_bytes(o)).ok_or("NDIS_OFFLOAD of another size")?,
+            ),
+            None => None,
+        };
+        let tx = session.running_module(&a).map_err(|e| e.to_string())?;
+        let rx = session.running_module(&a).map_err(|e| e.to_string())?;
+        Ok(Self {
+            session,
+            tx,
+            rx,
+            offload: pa.offload,
+        })
     }
 
-    fn protect(
-        &mut self,
-        rng: &mut SplitMix64,
-        frames: &[&Framed],
-        handle: u64,
-        tunnel: u64,
-    ) -> Result<Vec<Vec<u8>>, String> {
-        let refs: Vec<&[u8]> = frames.iter().map(|f| f.frame.as_slice()).collect();
-        let header = frames.first().map_or(0, |f| f.header_info);
-        let spec = send_nbl(rng, &refs, handle, tunnel, header);
-        let (statuses, wire) = self
+    fn add_tx(&mut self, sa: &AddSa) -> Result<u64, String> {
+        let h = self
             .session
-            .send(self.tx, &[spec])
+            .add_sa(self.tx, sa)
             .map_err(|e| e.to_string())?;
-        if statuses != [Some(NDIS_STATUS_SUCCESS)] {
-            return Err(format!("send completion: {statuses:x?}, want [Some(0)]"));
-        }
-        if wire.len() != frames.len() {
-            return Err(format!(
-                "send: {} packets on the wire, want {}",
-                wire.len(),
-                frames.len()
-            ));
-        }
-        for (w, f) in wire.iter().zip(frames) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Sent {
-                        wire: w,
-                        plain: &f.frame,
-                        handle,
-                        tunnel,
-                    },
-                );
-            });
-        }
-        Ok(wire)
+        capture::record_add_sa(sa, h);
+        Ok(h)
     }
 
-    fn receive(
+    fn add_rx(&mut self, sa: &AddSa) -> Result<u64, String> {
+        let h = self
+            .session
+            .add_sa(self.rx, sa)
+            .map_err(|e| e.to_string())?;
+        capture::record_add_sa(sa, h);
+        Ok(h)
+    }
+
+    fn delete_tx(&mut self, handles: &[u64]) -> Result<NDIS_STATUS, String> {
+        self.session
+            .delete_sa(self.tx, handles)
+            .map_err(|e| e.to_string())
+    }
+
+    fn send(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<WireFrame>), String> {
+        let (statuses, below) = self
+            .session
+            .send_below(self.tx, &specs)
+            .map_err(|e| e.to_string())?;
+        let mut wire: Vec<WireFrame> = below
+            .into_iter()
+            .map(|b| (b.frame, b.checksum_info))
+            .collect();
+        if let Some(o) = &self.offload {
+            for (frame, info) in &mut wire {
+                if *info != 0 {
+                    transmit_checksum_offload(frame, *info, o);
+                }
+            }
+        }
+        Ok((statuses, wire))
+    }
+
+    fn receive_flagged(
         &mut self,
         rng: &mut SplitMix64,
         packets: &[Vec<u8>],
+        nbl_flags: u32,
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let specs: Vec<NblSpec> = packets.iter().map(|f| recv_nbl(rng, f, 0)).collect();
+        let specs: Vec<NblSpec> = packets
+            .iter()
+            .map(|f| recv_nbl(rng, f, nbl_flags))
+            .collect();
         let got = self
             .session
             .receive(self.rx, &specs)
             .map_err(|e| e.to_string())?;
-        for (p, wire) in got.iter().zip(packets) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Received {
-                        wire,
-                        result: capture::RxResult {
-                            crypto_done: p.view.crypto_done,
-                            status: p.view.status,
-                        },
-                    },
-                );
-            });
-        }
-        Ok(got.into_iter().map(|p| (p.view, p.frame)).collect())
+        let got: Vec<(RecvView, Vec<u8>)> = got.into_iter().map(|p| (p.view, p.frame)).collect();
+        target::capture_received(packets, &got);
+        Ok(got)
     }
 
     fn finish(self) -> Result<(), String> {

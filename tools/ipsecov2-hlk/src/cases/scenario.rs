@@ -180,7 +180,7 @@ pub(super) fn check_wire(packets: &[Vec<u8>], frames: &[Framed]) -> Outcome {
 /// Send two NET_BUFFERs per payload length through A, receive through B, check everything.
 pub(super) fn roundtrip(s: Scn, seed: u64) -> Outcome {
     match crate::target::current() {
-        crate::target::Target::Emulated => roundtrip_on::<crate::target::CorePair>(s, seed),
+        crate::target::Target::Emulated => roundtrip_on::<crate::target_core::CorePair>(s, seed),
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         crate::target::Target::Sys(_) => roundtrip_on::<crate::target_sys::SysPair>(s, seed),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
@@ -255,7 +255,7 @@ pub(super) fn one_on<P: DatapathPair>(
 macro_rules! on_pair {
     ($f:ident($($a:expr),*)) => {
         match crate::target::current() {
-            crate::target::Target::Emulated => $f::<crate::target::CorePair>($($a),*),
+            crate::target::Target::Emulated => $f::<crate::target_core::CorePair>($($a),*),
             #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
             crate::target::Target::Sys(_) => $f::<crate::target_sys::SysPair>($($a),*),
             #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
