@@ -182,9 +182,12 @@ fn send_negative(v: &mut Vec<Case>) {
         ),
     ];
     for (name, what, mk, want) in table {
-        v.push(module_case(G, format!("negative/{name}"), what, move || {
-            on_pair!(refused(mk, want))
-        }));
+        v.push(module_case(
+            G,
+            format!("negative/{name}"),
+            what,
+            move || on_pair!(refused(mk, want)),
+        ));
     }
     v.push(module_case(
         G,
@@ -249,7 +252,11 @@ fn refused<P: DatapathPair>(mk: Mk, want: Want) -> Outcome {
     let adapter = PairAdapter::default();
     let (mut p, handle, f) = cbc_pair::<P>(&adapter, 0x0210_0000, &mut rng, None)?;
     let (bytes, header, extra) = mk(&f);
-    let h = if matches!(want, Want::Passed) { 0 } else { handle };
+    let h = if matches!(want, Want::Passed) {
+        0
+    } else {
+        handle
+    };
     let (st, wire) = send_raw(&mut p, &mut rng, &[&bytes], h, header, extra)?;
     match want {
         Want::Completed(w) => {
