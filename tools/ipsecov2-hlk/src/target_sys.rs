@@ -11,7 +11,9 @@ use std::rc::Rc;
 use ipsecov2_abi::{
     NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
 };
-use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes, transmit_checksum_offload};
+use ipsecov2_ndis_emu::host::{
+    nic_offload, offload_bytes, offload_from_bytes, transmit_checksum_offload,
+};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
@@ -25,14 +27,24 @@ use crate::target::{
 
 /// One module of the loaded driver.
 pub struct SysModule {
-    session: Rc<RefCell<Option<Session>>>,
-    handle: usize,
-    rng: SplitMix64,
-    outbox: Vec<Vec<u8>>,
+    pub(crate) session: Rc<RefCell<Option<Session>>>,
+    pub(crate) handle: usize,
+    pub(crate) rng: SplitMix64,
+    /// What its miniport put on the wire and [`ModuleUnderTest::deliver`] has not carried yet.
+    pub(crate) outbox: Vec<Vec<u8>>,
+    /// The adapter it was attached over (to attach again).
+    pub(crate) adapter: Miniport,
+    /// The miniport holds what the module sends down.
+    pub(crate) hold_tx: bool,
+    /// TCP/IP holds what the module indicates up.
+    pub(crate) hold_rx: bool,
+    /// Send completions seen (NBL, status).
+    pub(crate) completed: Vec<(usize, NDIS_STATUS)>,
 }
 
-/// The adapter below each module: the keywords the emulated host's default configuration uses.
-fn adapter() -> Miniport {
+/// The adapter below each module: the keywords and the NIC offloads (`nic_offload`) the
+/// emulated host's default configuration uses.
+pub(crate) fn adapter() -> Miniport {
     Miniport {
         keywords: vec![
             ("SaOffloadCapacity".into(), 64),
@@ -40,12 +52,13 @@ fn adapter() -> Miniport {
             ("TxBufferSize".into(), 2048),
             ("RxScratchCount".into(), 4),
         ],
+        offload: pe_offload_from_bytes(&offload_bytes(&nic_offload())),
         ..Miniport::default()
     }
 }
 
 impl SysModule {
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Session) -> Result<T, ipsecov2_pe_host::session::SessionError>,
     ) -> Result<T, String> {
@@ -55,22 +68,34 @@ impl SysModule {
     }
 }
 
-impl ModuleUnderTest for SysModule {
-    fn pair(seed: u64) -> Result<(Self, Self), String> {
+impl SysModule {
+    /// Two running modules of one loaded driver, the first over `first`, the second over the
+    /// default adapter.
+    pub(crate) fn pair_over(seed: u64, first: Miniport) -> Result<(Self, Self), String> {
         let Target::Sys(path) = target::current() else {
             return Err("not the sys target".into());
         };
         let mut s = Session::start(&path).map_err(|e| e.to_string())?;
-        let a = s.running_module(&adapter()).map_err(|e| e.to_string())?;
+        let a = s.running_module(&first).map_err(|e| e.to_string())?;
         let b = s.running_module(&adapter()).map_err(|e| e.to_string())?;
         let session = Rc::new(RefCell::new(Some(s)));
-        let module = |handle, seed| SysModule {
+        let module = |handle, seed, adapter| SysModule {
             session: Rc::clone(&session),
             handle,
             rng: SplitMix64::new(seed),
             outbox: Vec::new(),
+            adapter,
+            hold_tx: false,
+            hold_rx: false,
+            completed: Vec::new(),
         };
-        Ok((module(a, seed), module(b, seed + 1)))
+        Ok((module(a, seed, first), module(b, seed + 1, adapter())))
+    }
+}
+
+impl ModuleUnderTest for SysModule {
+    fn pair(seed: u64) -> Result<(Self, Self), String> {
+        Self::pair_over(seed, adapter())
     }
 
     fn rng(&mut self) -> &mut SplitMix64 {
@@ -87,7 +112,17 @@ impl ModuleUnderTest for SysModule {
         specs: Vec<NblSpec>,
     ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
         let m = self.handle;
-        let (statuses, wire) = self.with(|s| s.send(m, &specs))?;
+        let hold = self.hold_tx;
+        let (statuses, wire) = self.with(|s| {
+            let sent = s.send_held(m, &specs)?;
+            let wire = if hold {
+                Vec::new()
+            } else {
+                s.complete_below(m)?
+            };
+            Ok((s.send_statuses(m, &sent), wire))
+        })?;
+        let wire: Vec<Vec<u8>> = wire.into_iter().map(|b| b.frame).collect();
         self.outbox.extend(wire.iter().cloned());
         Ok((statuses, wire))
     }
@@ -96,7 +131,16 @@ impl ModuleUnderTest for SysModule {
         let frames = std::mem::take(&mut from.outbox);
         let specs: Vec<NblSpec> = frames.iter().map(|f| recv_nbl(&mut to.rng, f, 0)).collect();
         let m = to.handle;
-        let got = to.with(|s| s.receive(m, &specs))?;
+        let hold = to.hold_rx;
+        let got = to.with(|s| {
+            if hold {
+                let before = s.peek_above(m)?.len();
+                s.indicate_held(m, &specs, false)?;
+                Ok(s.peek_above(m)?.split_off(before))
+            } else {
+                s.receive(m, &specs)
+            }
+        })?;
         Ok(got.into_iter().map(|p| (p.frame, p.view)).collect())
     }
 

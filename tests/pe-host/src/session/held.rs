@@ -12,7 +12,7 @@ use crate::abi::structs::NET_BUFFER_LIST;
 use crate::filter_module::Miniport;
 use crate::kernel::datapath;
 use crate::kernel::module::{self, NdisState};
-use crate::traffic::RECEIVE_FLAGS_RESOURCES;
+use crate::traffic::{nbl_frames, RECEIVE_FLAGS_RESOURCES};
 
 /// `TcpIpChecksumNetBufferListInfo`: the NBL information slot of the checksum request.
 const CHECKSUM_SLOT: usize = 0;
@@ -29,7 +29,7 @@ pub struct BelowFrame {
 
 /// The NBLs of a chain TCP/IP sent, in chain order (to ask for their completions).
 #[derive(Debug, Clone, Default)]
-pub struct SentIds(Vec<usize>);
+pub struct SentIds(pub Vec<usize>);
 
 impl SentIds {
     /// How many NBLs the chain held.
@@ -215,6 +215,21 @@ impl Session {
     /// TCP/IP returns everything module `m` indicated up; what it got, in order.
     pub fn return_above(&mut self, m: usize) -> Result<Vec<RxPacket>, SessionError> {
         let up = self.host.return_above(m, true)?;
+        self.packets_of(up)
+    }
+
+    /// What TCP/IP holds of module `m`'s indications (not returned), in order.
+    pub fn peek_above(&self, m: usize) -> Result<Vec<RxPacket>, SessionError> {
+        let above = datapath::with(m, |l| l.above.clone()).unwrap_or_default();
+        let up = above
+            .into_iter()
+            // SAFETY: NBLs indicated up are valid until TCP/IP returns them.
+            .map(|n| (n, unsafe { nbl_frames(n as *const NET_BUFFER_LIST) }))
+            .collect();
+        self.packets_of(up)
+    }
+
+    fn packets_of(&self, up: Vec<(usize, Vec<Vec<u8>>)>) -> Result<Vec<RxPacket>, SessionError> {
         let mut got = Vec::new();
         for (addr, frames) in up {
             let found = self.held_rx.iter().find_map(|o| {

@@ -1,0 +1,201 @@
+//! [`ModuleStates`] of a module of the real `ipsecov2_lwf.sys` in the PE driver host: pause,
+//! restart, detach and attach go through the driver's FilterPause / FilterRestart /
+//! FilterDetach / FilterAttach under NDIS's state machine (a transition NDIS would never make is
+//! refused by the host, as NDIS would never call it); held sends stay with the host's miniport
+//! until it completes them, held receives with its TCP/IP until it returns them. The binary
+//! keeps its counters to itself ([`ModuleStates::stats`] is `None`).
+
+use ipsecov2_abi::{
+    NDIS_STATUS, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+    NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES,
+};
+use ipsecov2_filter_core::counters::ModuleStats;
+use ipsecov2_ndis_emu::host::offload_from_bytes;
+use ipsecov2_ndis_emu::tcpip::recv_nbl;
+use ipsecov2_ndis_emu::NblSpec;
+use ipsecov2_pe_host::kernel::module::NdisState;
+use ipsecov2_pe_host::session::SentIds;
+
+use crate::target_states::{Indication, ModuleStates, Phase};
+use crate::target_sys::{adapter, SysModule};
+
+/// `NDIS_STATUS_PENDING`.
+const PENDING: NDIS_STATUS = 0x0000_0103;
+
+impl ModuleStates for SysModule {
+    fn pair_with(seed: u64, keywords: (Option<u32>, Option<u32>)) -> Result<(Self, Self), String> {
+        let mut first = adapter();
+        for (name, value) in [
+            ("*IPsecOffloadV2", keywords.0),
+            ("*IPsecOffloadV2IPv4", keywords.1),
+        ] {
+            if let Some(v) = value {
+                first.keywords.push((name.into(), v));
+            }
+        }
+        Self::pair_over(seed, first)
+    }
+
+    fn hold_sends(&mut self, on: bool) {
+        self.hold_tx = on;
+    }
+
+    fn hold_receives(&mut self, on: bool) {
+        self.hold_rx = on;
+    }
+
+    fn send_refs(&mut self, specs: Vec<NblSpec>) -> Result<Vec<usize>, String> {
+        let m = self.handle;
+        let hold = self.hold_tx;
+        let (sent, wire, done) = self.with(|s| {
+            let sent = s.send_held(m, &specs)?;
+            let wire = if hold {
+                Vec::new()
+            } else {
+                s.complete_below(m)?
+            };
+            let done = s.send_statuses(m, &sent);
+            Ok((sent, wire, done))
+        })?;
+        self.outbox.extend(wire.into_iter().map(|b| b.frame));
+        for (n, st) in sent.0.iter().zip(done) {
+            if let Some(st) = st {
+                self.completed.push((*n, st));
+            }
+        }
+        Ok(sent.0)
+    }
+
+    fn send_status(&mut self, r: usize) -> Option<NDIS_STATUS> {
+        if let Some(&(_, st)) = self.completed.iter().find(|(n, _)| *n == r) {
+            return Some(st);
+        }
+        let m = self.handle;
+        let st = self
+            .with(|s| Ok(s.send_statuses(m, &SentIds(vec![r]))))
+            .ok()?
+            .pop()
+            .flatten()?;
+        self.completed.push((r, st));
+        Some(st)
+    }
+
+    fn release_sends(&mut self) -> Result<(), String> {
+        let m = self.handle;
+        let wire = self.with(|s| s.complete_below(m))?;
+        self.outbox.extend(wire.into_iter().map(|b| b.frame));
+        Ok(())
+    }
+
+    fn release_receives(&mut self) -> Result<(), String> {
+        let m = self.handle;
+        self.with(|s| s.return_above(m)).map(|_| ())
+    }
+
+    fn indicate(&mut self, frames: &[Vec<u8>], resources: bool) -> Result<usize, String> {
+        let specs: Vec<NblSpec> = frames
+            .iter()
+            .map(|f| recv_nbl(&mut self.rng, f, 0))
+            .collect();
+        let m = self.handle;
+        let hold = self.hold_rx;
+        self.with(|s| {
+            let before = s.held_above(m);
+            s.indicate_held(m, &specs, resources)?;
+            let up = s.held_above(m).saturating_sub(before);
+            if !hold {
+                s.return_above(m)?;
+            }
+            Ok(up)
+        })
+    }
+
+    fn pause(&mut self) -> Result<bool, String> {
+        let m = self.handle;
+        match self.with(|s| s.pause(m))? {
+            0 => Ok(false),
+            PENDING => Ok(true),
+            other => Err(format!("FilterPause returned {other:#010x}")),
+        }
+    }
+
+    fn restart(&mut self) -> Result<(), String> {
+        let m = self.handle;
+        match self.with(|s| s.restart(m))? {
+            0 => Ok(()),
+            other => Err(format!("FilterRestart returned {other:#010x}")),
+        }
+    }
+
+    fn detach(&mut self) -> Result<Option<usize>, String> {
+        let m = self.handle;
+        self.with(|s| s.detach(m)).map(|()| None)
+    }
+
+    fn attach(&mut self) -> Result<(), String> {
+        let a = self.adapter.clone();
+        let (m, status) = self.with(|s| s.attach(&a))?;
+        if status != 0 {
+            return Err(format!("FilterAttach returned {status:#010x}"));
+        }
+        self.handle = m;
+        Ok(())
+    }
+
+    fn phase(&self) -> Phase {
+        let m = self.handle;
+        match self.with(|s| Ok(s.ndis_state(m))) {
+            Ok(Some(NdisState::Running)) => Phase::Running,
+            Ok(Some(NdisState::Pausing)) => Phase::Pausing,
+            Ok(Some(NdisState::Detached) | None) | Err(_) => Phase::Detached,
+            Ok(Some(_)) => Phase::Paused,
+        }
+    }
+
+    fn pause_completions(&self) -> usize {
+        let m = self.handle;
+        self.with(|s| Ok(s.pause_completions(m) as usize))
+            .unwrap_or(0)
+    }
+
+    fn sends_outstanding(&self) -> usize {
+        let m = self.handle;
+        self.with(|s| Ok(s.sends_in_filter(m))).unwrap_or(0)
+    }
+
+    fn receives_outstanding(&self) -> usize {
+        let m = self.handle;
+        self.with(|s| Ok(s.receives_in_filter(m))).unwrap_or(0)
+    }
+
+    fn receives_held(&self) -> usize {
+        let m = self.handle;
+        self.with(|s| Ok(s.held_above(m))).unwrap_or(0)
+    }
+
+    fn indications(&self) -> Vec<Indication> {
+        let m = self.handle;
+        self.with(|s| Ok(s.indications(m)))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(status, buffer)| {
+                let offload = matches!(
+                    status,
+                    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG
+                        | NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES
+                )
+                .then(|| {
+                    let mut full = buffer.clone();
+                    full.resize(full.len().max(size_of::<ipsecov2_abi::NDIS_OFFLOAD>()), 0);
+                    offload_from_bytes(&full)
+                })
+                .flatten();
+                (status, offload)
+            })
+            .collect()
+    }
+
+    fn stats(&self) -> Result<Option<ModuleStats>, String> {
+        Ok(None)
+    }
+}
