@@ -97,7 +97,10 @@ fn resources_back(filter_handle: usize, nbls: &[usize]) {
                 ));
             }
             // Indicated up with the flag: TCP/IP copied what it needed during the call.
-            l.above.retain(|x| x != n);
+            if l.above.contains(n) {
+                l.above.retain(|x| x != n);
+                l.copied_up += 1;
+            }
         }
     });
 }

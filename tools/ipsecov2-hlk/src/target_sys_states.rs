@@ -100,9 +100,7 @@ impl ModuleStates for SysModule {
         let m = self.handle;
         let hold = self.hold_rx;
         self.with(|s| {
-            let before = s.held_above(m);
-            s.indicate_held(m, &specs, resources)?;
-            let up = s.held_above(m).saturating_sub(before);
+            let up = s.indicate_held(m, &specs, resources)?;
             if !hold {
                 s.return_above(m)?;
             }

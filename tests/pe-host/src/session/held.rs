@@ -180,8 +180,8 @@ impl Session {
 
     /// The miniport indicates `specs` as one chain into module `m` (with
     /// `NDIS_RECEIVE_FLAGS_RESOURCES` when `resources`); TCP/IP holds what comes up (see
-    /// [`Session::return_above`]). Returns how many of the chain's NBLs the filter gave back
-    /// to the miniport during the call (all of them, with `resources`).
+    /// [`Session::return_above`]). Returns how many of the chain's NBLs the filter indicated
+    /// up during the call (held above, or copied by TCP/IP with `resources`).
     pub fn indicate_held(
         &mut self,
         m: usize,
@@ -191,6 +191,8 @@ impl Session {
         if specs.is_empty() {
             return Ok(0);
         }
+        let (above, copied) =
+            datapath::with(m, |l| (l.above.len(), l.copied_up)).unwrap_or_default();
         let owned = build(specs)?;
         let first = head(&owned)?;
         let sent = ids(&owned);
@@ -203,11 +205,8 @@ impl Session {
         };
         // SAFETY: the chain is kept alive to the end of the session.
         unsafe { self.host.receive_flagged(m, first, count, true, flags) }?;
-        if resources {
-            return Ok(sent.len());
-        }
         Ok(datapath::with(m, |l| {
-            sent.iter().filter(|n| l.returned_down.contains(n)).count()
+            (l.above.len() + l.copied_up).saturating_sub(above + copied)
         })
         .unwrap_or(0))
     }
