@@ -20,7 +20,9 @@ use crate::oid_request::NDIS_REQUEST_SET_INFORMATION;
 
 mod delete;
 mod held;
+mod oids;
 pub use held::{BelowFrame, SentIds};
+pub use oids::{OidDone, SeenBelow};
 
 /// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
 const OID_ADD_SA: u32 = 0xFC03_0202;
@@ -79,6 +81,8 @@ pub struct Session {
     completions: Vec<(usize, i32)>,
     /// Receive chains indicated and held above by TCP/IP (or not yet all returned).
     held_rx: Vec<OwnedNblChain>,
+    /// OID requests issued through [`Session::oid`].
+    oids: oids::Oids,
     /// `DriverUnload` has run.
     unloaded: bool,
 }
@@ -128,6 +132,7 @@ impl Session {
             kept: Vec::new(),
             completions: Vec::new(),
             held_rx: Vec::new(),
+            oids: oids::Oids::default(),
             unloaded: false,
         })
     }

@@ -25,9 +25,9 @@ pub enum Phase {
     Detached,
 }
 
-/// A status indication TCP/IP got from the module: the status and its `NDIS_OFFLOAD`, for
-/// offload indications.
-pub type Indication = (NDIS_STATUS, Option<NDIS_OFFLOAD>);
+/// A status indication TCP/IP got from the module: the status, its `NDIS_OFFLOAD` for offload
+/// indications, and the buffer of any other.
+pub type Indication = (NDIS_STATUS, Option<NDIS_OFFLOAD>, Vec<u8>);
 
 /// A module whose NDIS life and held traffic a case drives.
 pub trait ModuleStates: ModuleUnderTest {
@@ -172,7 +172,7 @@ impl ModuleStates for Host {
         self.protocol()
             .statuses
             .iter()
-            .map(|s| (s.status, s.offload))
+            .map(|s| (s.status, s.offload, s.buffer.clone()))
             .collect()
     }
 

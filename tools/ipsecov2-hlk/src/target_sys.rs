@@ -40,6 +40,12 @@ pub struct SysModule {
     pub(crate) hold_rx: bool,
     /// Send completions seen (NBL, status).
     pub(crate) completed: Vec<(usize, NDIS_STATUS)>,
+    /// The miniport holds the OID requests passed down.
+    pub(crate) hold_oids: bool,
+    /// The requests its miniport got (OID, buffer as it arrived).
+    pub(crate) below: Vec<(u32, Vec<u8>)>,
+    /// The request type of each OID issued (ticket, type).
+    pub(crate) oid_types: Vec<(usize, i32)>,
 }
 
 /// The adapter below each module: the keywords and the NIC offloads (`nic_offload`) the
@@ -88,6 +94,9 @@ impl SysModule {
             hold_tx: false,
             hold_rx: false,
             completed: Vec::new(),
+            hold_oids: false,
+            below: Vec::new(),
+            oid_types: Vec::new(),
         };
         Ok((module(a, seed, first), module(b, seed + 1, adapter())))
     }

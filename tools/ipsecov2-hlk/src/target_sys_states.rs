@@ -188,7 +188,12 @@ impl ModuleStates for SysModule {
                     offload_from_bytes(&full)
                 })
                 .flatten();
-                (status, offload)
+                let other = if offload.is_some() {
+                    Vec::new()
+                } else {
+                    buffer
+                };
+                (status, offload, other)
             })
             .collect()
     }

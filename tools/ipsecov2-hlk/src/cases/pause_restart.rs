@@ -171,7 +171,7 @@ fn restart_indicates_offload<M: ModuleStates>() -> Outcome {
         NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES,
     )?;
     eq("second", st[1].0, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG)?;
-    for (_, o) in st {
+    for (_, o, _) in st {
         let o = o.ok_or("no NDIS_OFFLOAD in the indication")?;
         eq("IPsecV2", o.IPsecV2, full_caps(64))?;
         same_but_ipsec(&o, &nic_offload())?;
