@@ -100,8 +100,9 @@ fn head(owned: &OwnedNblChain) -> Result<*mut NET_BUFFER_LIST, SessionError> {
         .ok_or_else(|| SessionError::Chain("an empty chain".into()))
 }
 
-/// Rewrites the emulation's `Next` links of an ADD_SA list to the buffer's real address.
-fn relink(buf: &mut [u8], offsets: &[usize]) {
+/// Rewrites the emulation's `Next` links of an SA OID list (ADD_SA, DELETE_SA: `Next` at 8 in
+/// each element at `offsets`) to the buffer's real address.
+pub fn relink(buf: &mut [u8], offsets: &[usize]) {
     let real = buf.as_ptr() as u64;
     for &at in offsets {
         let Some(slot) = buf.get_mut(at + 8..at + 16) else {
@@ -149,6 +150,12 @@ impl Session {
             return Err(SessionError::Status("FilterRestart", status));
         }
         Ok(m)
+    }
+
+    /// A thread-safe handle on the handlers of running module `m` (sends, completions below,
+    /// receives, returns above, direct OIDs from several threads at once).
+    pub fn module_calls(&self, m: usize) -> Result<crate::concurrent::ModuleCalls, SessionError> {
+        Ok(self.host.module_calls(m)?)
     }
 
     /// The status indications module `m` made so far (`NdisFIndicateStatus`): each status code

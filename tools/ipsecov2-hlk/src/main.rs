@@ -9,11 +9,14 @@ mod output;
 mod target;
 mod target_core;
 mod target_requests;
+mod target_shared;
 mod target_states;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys_requests;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_shared;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys_states;
 mod tcpip;
