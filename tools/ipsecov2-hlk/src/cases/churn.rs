@@ -35,8 +35,9 @@ struct ChurnStats {
     added: AtomicU64,
     deleted: AtomicU64,
     updated: AtomicU64,
-    /// UPDATE_SA pairs begun / finished (ESN): a packet sealed before an update began and
-    /// opened after it may fail its ICV (the high bits changed in flight), no other may.
+    /// UPDATE_SA pairs begun / finished (ESN): a packet sent while an update is in flight, or
+    /// opened after one began since it was sent, may fail its ICV (the high bits changed on one
+    /// side first), no other may.
     updates_started: AtomicU64,
     updates_done: AtomicU64,
     auth_races: AtomicU64,
@@ -61,11 +62,12 @@ impl Drop for NoCapture {
 }
 
 /// A packet TCP/IP sent and saw complete with success: its frame, SPI, and how many
-/// UPDATE_SAs had begun when it was sent.
+/// UPDATE_SAs had begun and finished when it was sent.
 struct Expect {
     f: Framed,
     spi: u32,
     started: u64,
+    finished: u64,
 }
 
 /// What TCP/IP above the receiver got of one frame on the wire, and when.
@@ -73,8 +75,6 @@ struct Got {
     wire: Vec<u8>,
     view: RecvView,
     bytes: Vec<u8>,
-    /// UPDATE_SAs finished when it was received.
-    done: u64,
     /// UPDATE_SAs begun when it was received.
     begun: u64,
 }
@@ -273,6 +273,7 @@ fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Out
                     );
                     let spec = send_nbl(&mut rng, &[&f.frame], p.out, 0, f.header_info);
                     let started = stats.updates_started.load(Ordering::Acquire);
+                    let finished = stats.updates_done.load(Ordering::Acquire);
                     match calls.send(spec) {
                         Ok((st, frames)) if st == NDIS_STATUS_SUCCESS => {
                             stats.protected.fetch_add(1, Ordering::Relaxed);
@@ -281,6 +282,7 @@ fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Out
                                     f,
                                     spi: p.spi,
                                     started,
+                                    finished,
                                 });
                             }
                             if let Ok(mut q) = wire.lock() {
@@ -338,10 +340,7 @@ fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Out
                         continue;
                     }
                     let r = calls.receive(&mut rng, &batch);
-                    let (done, begun) = (
-                        stats.updates_done.load(Ordering::Acquire),
-                        stats.updates_started.load(Ordering::Acquire),
-                    );
+                    let begun = stats.updates_started.load(Ordering::Acquire);
                     match r {
                         Ok(g) => {
                             if let Ok(mut all) = got.lock() {
@@ -350,7 +349,6 @@ fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Out
                                         wire,
                                         view,
                                         bytes,
-                                        done,
                                         begun,
                                     },
                                 ));
@@ -379,10 +377,11 @@ fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Out
             continue;
         }
         if g.view.status == CRYPTO_TRANSPORT_ESP_AUTH_FAILED {
-            // Sealed before an update began and opened after it.
+            // Sent while an update was in flight (the outbound SA may still have had the old
+            // high bits, the inbound one the new), or opened after one began since.
             let raced = expect
                 .iter()
-                .any(|e| e.spi == spi && (g.done != e.started || g.begun != e.started));
+                .any(|e| e.spi == spi && (e.finished != e.started || g.begun != e.started));
             ensure!(
                 raced,
                 "SPI {spi:#x}: authentication failed with no update in flight"
