@@ -53,12 +53,6 @@ pub fn why_not_sys(group: &str) -> &'static str {
         "capabilities" | "oid-validity" | "capacity" | "delete-update" => {
             "drives the filter core's OID handling directly (HostCore), not yet through a module"
         }
-        "send" | "receive" | "combinations" => {
-            "edits or inspects the filter core's NBLs directly (HostCore), not yet through a module"
-        }
-        "pause-restart" | "offload-config" | "churn" => {
-            "reads the emulated host's internals (filter state, counters, pools), not yet ported"
-        }
         _ => "not a filter-module case",
     }
 }
