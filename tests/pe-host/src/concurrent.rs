@@ -350,10 +350,8 @@ impl ModuleCalls {
     /// threads that sent them).
     fn take_completed_of(&self, mine: &[usize]) -> Vec<(usize, i32)> {
         datapath::with(self.filter_handle, |l| {
-            let (m, rest): (Vec<(usize, i32)>, Vec<(usize, i32)>) = l
-                .completed_up
-                .drain(..)
-                .partition(|(n, _)| mine.contains(n));
+            let all = core::mem::take(&mut l.completed_up);
+            let (m, rest) = all.into_iter().partition(|(n, _)| mine.contains(n));
             l.completed_up = rest;
             m
         })

@@ -241,12 +241,15 @@ fn read_only_not_processed<P: DatapathPair>() -> Outcome {
     p.finish()
 }
 
+/// What TCP/IP got of one NBL: its receive information and bytes.
+type Got = (RecvView, Vec<u8>);
+
 /// One packet of ESP AES-GCM-128 transport over IPv4 (SPI 0x0200_0000) protected by a sender,
 /// received by a receiver that holds `inbound` instead of the matching SA: what TCP/IP got.
 fn received_on<P: DatapathPair>(
     rng: &mut SplitMix64,
     inbound: &AddSa,
-) -> Result<(P, Framed, Vec<(RecvView, Vec<u8>)>), String> {
+) -> Result<(P, Framed, Vec<Got>), String> {
     let s = Scn::new(Some(2), None, false, false);
     let (out, _, layer) = bundles(&s, 0x0200_0000)?;
     let mut p = P::open(&PairAdapter::default())?;
