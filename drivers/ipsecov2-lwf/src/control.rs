@@ -33,11 +33,13 @@ pub fn classify(code: u32) -> IoctlVerdict {
 /// `STATUS_SUCCESS`.
 pub const STATUS_SUCCESS: u32 = 0;
 /// `STATUS_NOT_SUPPORTED`: what a test request reports (inside its response) for an operation
-/// the driver does not carry out on a module yet.
+/// the driver does not carry out on a module yet (`TestOid`, `TestInject`).
 pub const STATUS_NOT_SUPPORTED: u32 = 0xC000_00BB;
 /// `STATUS_NOT_FOUND`: a test request names no attached module, or one whose
 /// `ControlTestFamily` keyword is 0.
 pub const STATUS_NOT_FOUND: u32 = 0xC000_0225;
+/// `STATUS_INSUFFICIENT_RESOURCES`: a test request's result could not be allocated.
+pub const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000_009A;
 
 /// How an `IRP_MJ_DEVICE_CONTROL` completes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +199,7 @@ mod tests {
             .filter(|i| i.family() == Family::Test)
             .map(|i| i.code())
             .collect();
-        assert_eq!(test_codes.len(), 2);
+        assert_eq!(test_codes.len(), 3);
         assert!(test_codes.iter().all(|&c| is_test_family(c)));
         assert!(!is_test_family(Ioctl::Handshake.code()));
         assert!(!is_test_family(0));

@@ -23,7 +23,7 @@
 //! (the control plane's SA store over the modules), [`names`]
 //! (identifiers shared with the INF), [`config`] (keyword values → the module's configuration),
 //! [`offload`] (the check of an `NDIS_OFFLOAD` copied out of NDIS), [`free_list`] (the pools'
-//! non-allocating free list). The state machine and the OID clone bookkeeping are the filter
+//! non-allocating free list), [`test_stats`] (the test family's module statistics record). The state machine and the OID clone bookkeeping are the filter
 //! core's (`ipsecov2_filter_core::state`, `::oid_clone`). The Windows shell (`shell`, compiled for
 //! `target_os = "windows"` only) holds the NDIS mechanics and the kernel implementations
 //! (`NdisPort`, MDL mapper, transmit pool, scratch buffers, registry reading); bindings come from
@@ -44,6 +44,7 @@ pub mod free_list;
 pub mod module_sas;
 pub mod names;
 pub mod offload;
+pub mod test_stats;
 
 #[cfg(target_os = "windows")]
 mod shell;

@@ -62,6 +62,39 @@ impl DriverHost {
         buffer: &mut [u8],
         output_length: u32,
     ) -> Result<IoResult, DeviceError> {
+        let input_length = buffer.len() as u32;
+        self.irp(major, ioctl, buffer, input_length, output_length)
+    }
+
+    /// A METHOD_BUFFERED `IRP_MJ_DEVICE_CONTROL` of `ioctl` with `input` (its
+    /// `InputBufferLength`), whose system buffer holds `max(input, output_length)` bytes, as the
+    /// I/O manager allocates it; the result and that buffer as the driver left it.
+    pub fn device_control(
+        &mut self,
+        ioctl: u32,
+        input: &[u8],
+        output_length: u32,
+    ) -> Result<(IoResult, Vec<u8>), DeviceError> {
+        let mut buffer = input.to_vec();
+        buffer.resize(input.len().max(output_length as usize), 0);
+        let r = self.irp(
+            IRP_MJ_DEVICE_CONTROL,
+            ioctl,
+            &mut buffer,
+            input.len() as u32,
+            output_length,
+        )?;
+        Ok((r, buffer))
+    }
+
+    fn irp(
+        &mut self,
+        major: u8,
+        ioctl: u32,
+        buffer: &mut [u8],
+        input_length: u32,
+        output_length: u32,
+    ) -> Result<IoResult, DeviceError> {
         let (object, routine) = device::with_devices(|ds| {
             ds.first_mut().map(|d| {
                 let o: *mut DEVICE_OBJECT = &mut *d.object;
@@ -85,7 +118,7 @@ impl DriverHost {
         block.stack.DeviceObject = object;
         if major == IRP_MJ_DEVICE_CONTROL {
             block.stack.IoControlCode = ioctl;
-            block.stack.InputBufferLength = buffer.len() as u32;
+            block.stack.InputBufferLength = input_length;
             block.stack.OutputBufferLength = output_length;
         }
         let stack: *mut IO_STACK_LOCATION = &mut block.stack;

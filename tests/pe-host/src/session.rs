@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::Path;
 
+use ipsecov2_ioctl::module_stats::{self, ModuleStatsReply};
+use ipsecov2_ioctl::{client, Ioctl};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::tcpip::{recv_view, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain};
@@ -40,6 +42,8 @@ pub enum SessionError {
     Chain(String),
     /// The verifier recorded violations (each named).
     Violations(Vec<String>),
+    /// A control-device request could not be sent or its response read.
+    Device(String),
 }
 
 impl fmt::Display for SessionError {
@@ -50,6 +54,7 @@ impl fmt::Display for SessionError {
             Self::Status(what, s) => write!(f, "{what} returned {s:#010x}"),
             Self::Chain(e) => write!(f, "NBL chain: {e}"),
             Self::Violations(v) => write!(f, "verifier: {}", v.join("; ")),
+            Self::Device(e) => write!(f, "control device: {e}"),
         }
     }
 }
@@ -75,6 +80,8 @@ pub struct RxPacket {
 pub struct Session {
     host: DriverHost,
     modules: Vec<usize>,
+    /// Each module's interface index (its name for the control device's test family).
+    if_indexes: Vec<(usize, u32)>,
     /// Chains the driver did not give back (kept alive: the driver may still touch them).
     kept: Vec<OwnedNblChain>,
     /// Send completions taken from the ledgers and not yet asked for (NBL, status).
@@ -130,6 +137,7 @@ impl Session {
         Ok(Self {
             host,
             modules: Vec::new(),
+            if_indexes: Vec::new(),
             kept: Vec::new(),
             completions: Vec::new(),
             held_rx: Vec::new(),
@@ -145,6 +153,7 @@ impl Session {
             return Err(SessionError::Status("FilterAttach", status));
         }
         self.modules.push(m);
+        self.if_indexes.push((m, adapter.if_index));
         let status = self.host.restart(m)?;
         if status != 0 {
             return Err(SessionError::Status("FilterRestart", status));
@@ -167,6 +176,45 @@ impl Session {
                 .map(|i| (i.status, i.buffer))
                 .collect()
         })
+    }
+
+    /// Module `m`'s state, SA count and counters as the driver reports them: the control
+    /// device's `TestModuleStats` through an IRP, naming the module by its interface index (the
+    /// module's adapter needs `ControlTestFamily` and an interface index no other module has).
+    pub fn module_stats(&mut self, m: usize) -> Result<ModuleStatsReply, SessionError> {
+        let index = self
+            .if_indexes
+            .iter()
+            .find(|(h, _)| *h == m)
+            .map(|&(_, i)| i)
+            .ok_or(SessionError::Module(ModuleError::NoModule))?;
+        let request = client::test_module_stats(&index.to_string());
+        let (r, buffer) = self
+            .host
+            .device_control(Ioctl::TestModuleStats.code(), &request, 4096)
+            .map_err(|e| SessionError::Device(format!("{e:?}")))?;
+        if r.status != 0 {
+            return Err(SessionError::Status("TestModuleStats IRP", r.status));
+        }
+        let out = buffer
+            .get(..r.information)
+            .ok_or_else(|| SessionError::Device("Information past the buffer".into()))?;
+        let fault = |f| SessionError::Device(format!("TestModuleStats response: {f:?}"));
+        let response = client::parse(out).map_err(fault)?;
+        if response.status != 0 {
+            return Err(SessionError::Device(format!(
+                "TestModuleStats: NPF error {}",
+                response.status
+            )));
+        }
+        let body = response.body;
+        let ntstatus = body.u32(0).map_err(fault)?;
+        if ntstatus != 0 {
+            return Err(SessionError::Status("TestModuleStats", ntstatus as i32));
+        }
+        let n = body.u32(4).map_err(fault)? as usize;
+        let data = body.slice(8, n).map_err(fault)?;
+        module_stats::read(data).map_err(fault)
     }
 
     /// ADD_SA of one element on the direct OID path; returns the offload handle.
@@ -286,6 +334,7 @@ impl Session {
         }
         self.unloaded = true;
         let mut first = Ok(());
+        self.if_indexes.clear();
         for m in std::mem::take(&mut self.modules) {
             let r = self.host.pause(m).and_then(|p| {
                 if p == NDIS_STATUS_PENDING {

@@ -13,6 +13,7 @@ use ipsecov2_control_plane::{
     TunnelEndpoints, UdpPorts,
 };
 use ipsecov2_ioctl::client::{self, SaAdd};
+use ipsecov2_ioctl::module_stats::{self, ModuleState};
 use ipsecov2_ioctl::request::{InjectPath, OidKind};
 use ipsecov2_ioctl::{reply, Ioctl};
 use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
@@ -20,6 +21,7 @@ use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{datapath, verifier};
 use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
+use ipsecov2_pe_host::session::Session;
 
 const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
 const STATUS_CANCELLED: i32 = 0xC000_0120_u32 as i32;
@@ -339,6 +341,20 @@ fn the_keyword_opens_the_test_family_to_its_module_only() {
     let req = client::test_oid("8", 0x0102_0203, OidKind::Query, &[], 64);
     let body = ok(&mut h, Ioctl::TestOid, &req);
     assert_eq!(u32_at(&body, 0), STATUS_NOT_FOUND);
+    let body = ok(
+        &mut h,
+        Ioctl::TestModuleStats,
+        &client::test_module_stats("8"),
+    );
+    assert_eq!((u32_at(&body, 0), u32_at(&body, 4)), (STATUS_NOT_FOUND, 0));
+    let body = ok(
+        &mut h,
+        Ioctl::TestModuleStats,
+        &client::test_module_stats("7"),
+    );
+    assert_eq!(u32_at(&body, 0), 0);
+    let stats = module_stats::read(&body[8..8 + u32_at(&body, 4) as usize]).unwrap();
+    assert_eq!(stats.state, ModuleState::Running);
     // Detached, the keyword goes with its module.
     h.pause(m).expect("pause");
     h.detach(m).expect("detach");
@@ -407,4 +423,60 @@ fn an_sa_added_through_the_device_seals_a_send_and_its_statistics_count_it() {
     assert!(r.stats[0].bytes_used > 0, "{r:?}");
     assert_eq!(verifier::take(), Vec::<String>::new());
     finish(h, m);
+}
+
+#[test]
+#[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
+fn module_stats_follow_the_oid_path_and_the_send_path_of_their_module_only() {
+    let mut s = Session::start(&sys_path()).unwrap();
+    let mut second = adapter(true);
+    second.if_index = IF_INDEX + 1;
+    let a = s.running_module(&adapter(true)).unwrap();
+    let b = s.running_module(&second).unwrap();
+    let before = s.module_stats(a).unwrap();
+    assert_eq!(before.state, ModuleState::Running);
+    assert_eq!((before.sa_count, before.counts.oids_answered), (0, 0));
+    let spi = 0x4000;
+    let e = tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name == "gcm256/16")
+        .unwrap();
+    let handle = s
+        .add_sa(a, &tcpip::bundle(tcpip::BundleSpec::esp(&e, spi)))
+        .unwrap();
+    let mut rng = SplitMix64::new(5);
+    let payload = rng.bytes(40);
+    let f = tcpip::frame(
+        &tcpip::Ip {
+            v6: false,
+            extras: false,
+        },
+        &tcpip::Layer {
+            esp: Some((e.shape, spi)),
+            ah: None,
+            udp: false,
+        },
+        1,
+        &payload,
+        6,
+    );
+    let spec = tcpip::send_nbl(&mut rng, &[&f.frame], handle, 0, f.header_info);
+    let (statuses, wire) = s.send(a, &[spec]).unwrap();
+    assert_eq!((statuses, wire.len()), (vec![Some(0)], 1));
+    let spec = tcpip::send_nbl(&mut rng, &[&f.frame], 0x1234_5678, 0, f.header_info);
+    let (statuses, _) = s.send(a, &[spec]).unwrap();
+    assert_eq!(statuses, vec![Some(0xC000_0001_u32 as i32)]);
+    let after = s.module_stats(a).unwrap();
+    assert_eq!(after.sa_count, 1);
+    assert_eq!(after.counts.oids_answered, 1);
+    assert_eq!(
+        (after.counts.send_protected_nbls, after.counts.send_packets),
+        (1, 1)
+    );
+    assert_eq!(after.send_drops.iter().sum::<u64>(), 1, "{after:?}");
+    assert_eq!(after.counts.sends_outstanding, 0);
+    let other = s.module_stats(b).unwrap();
+    assert_eq!((other.sa_count, other.counts.oids_answered), (0, 0));
+    assert_eq!(other.counts.send_packets, 0);
+    s.finish().unwrap();
 }

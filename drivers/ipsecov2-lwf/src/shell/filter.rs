@@ -26,7 +26,7 @@ use core::ptr::NonNull;
 
 use ipsecov2_filter_core::module::{FilterModule, ModuleState, StatusIndication};
 use ipsecov2_filter_core::state::{PauseStart, StateError};
-use ipsecov2_filter_core::FilterCore;
+use ipsecov2_filter_core::{FilterCore, ModuleStats};
 use ipsecov2_kernel_sync::ExSpinRwLock;
 use ipsecov2_nbl::NblChain;
 use ipsecov2_offload_sa::{OffloadSa, OffloadSas};
@@ -95,6 +95,22 @@ fn module<'a>(context: NDIS_HANDLE) -> Option<&'a ModuleContext> {
     // with NdisFSetAttributes; it stays valid until `filter_detach`, after which NDIS makes no
     // further call for the module.
     unsafe { context.cast::<ModuleContext>().as_ref() }
+}
+
+/// The counters of the module whose context is `context` (`FilterModule::module_counters`,
+/// no allocation) and the SA bundles in its table: the test family's `TestModuleStats`.
+/// Called under the control lock, with `context` taken from the control state's module
+/// registry.
+pub(super) fn module_counters(context: usize) -> Option<(ModuleStats, usize)> {
+    let ptr = context as *const ModuleContext;
+    // SAFETY: `context` is a module the control state's registry holds: `filter_attach`
+    // registers its context after building it and `filter_detach` unregisters it before freeing
+    // it, both under the control lock, which the caller holds.
+    let m = unsafe { ptr.as_ref() }?;
+    Some((
+        m.module.module_counters(),
+        m.module.core().sas().table().len(),
+    ))
 }
 
 fn report(error: StateError) {

@@ -35,10 +35,13 @@ use ndis_bindings::runtime::{PoolBox, SpinLock};
 use ndis_bindings::{IoGetCurrentIrpStackLocation, DEVICE_OBJECT, IO_NO_INCREMENT, IRP};
 
 use crate::control::{
-    module_index, outcome, test_family, IrpOutcome, STATUS_NOT_FOUND, STATUS_NOT_SUPPORTED,
+    module_index, outcome, test_family, IrpOutcome,
+    STATUS_INSUFFICIENT_RESOURCES as TEST_STATUS_INSUFFICIENT_RESOURCES, STATUS_NOT_FOUND,
+    STATUS_NOT_SUPPORTED, STATUS_SUCCESS,
 };
 use crate::module_sas::{ModuleHost, ModuleSas, MAX_MODULES};
 use crate::names::POOL_TAG;
+use crate::test_stats;
 
 /// A module's SA store as the filter builds it.
 pub(super) type KernelSas = OffloadSas<ExSpinRwLock<TableState<OffloadSa>>>;
@@ -220,25 +223,41 @@ pub(super) fn detach_module(context: usize) {
     drain_events();
 }
 
-/// The result of a test request: the module named must be attached with its keyword set; the
-/// operations themselves are not carried out by the driver yet (`STATUS_NOT_SUPPORTED` in the
-/// response, docs/control-plane.md).
-fn test_status(state: &ControlState, request: &TestRequest<'_>) -> u32 {
-    let name = match request {
-        TestRequest::Oid { module, .. } | TestRequest::Inject { module, .. } => module,
-    };
-    let enabled = module_index(name).is_some_and(|index| {
+/// Carries out a test request: the module named must be attached with its keyword set
+/// (else STATUS_NOT_FOUND in the response). `TestModuleStats` is answered with the module's
+/// record ([`crate::test_stats`]); `TestOid` and `TestInject` are not carried out by the driver
+/// yet (STATUS_NOT_SUPPORTED in the response, docs/control-plane.md).
+fn carry_out(state: &ControlState, request: &TestRequest<'_>, output: &mut [u8]) -> Action {
+    let module = module_index(request.module()).and_then(|index| {
         state
             .modules
             .iter()
             .flatten()
-            .any(|m| m.if_index == index && m.test_family)
+            .find(|m| m.if_index == index && m.test_family)
     });
-    if enabled {
-        STATUS_NOT_SUPPORTED
-    } else {
-        STATUS_NOT_FOUND
+    let result = match (module, request) {
+        (None, _) => Dispatcher::complete_test(output, STATUS_NOT_FOUND, &[]),
+        (Some(m), TestRequest::ModuleStats { .. }) => match module_stats(m.context) {
+            Some(data) => Dispatcher::complete_test(output, STATUS_SUCCESS, &data),
+            None => Dispatcher::complete_test(output, TEST_STATUS_INSUFFICIENT_RESOURCES, &[]),
+        },
+        (Some(_), _) => Dispatcher::complete_test(output, STATUS_NOT_SUPPORTED, &[]),
+    };
+    match result {
+        Ok(n) => Action::Complete(0, n),
+        Err(e) => Action::Complete(e.ntstatus() as NTSTATUS, 0),
     }
+}
+
+/// The encoded statistics record of the registered module `context` (allocated fallibly).
+fn module_stats(context: usize) -> Option<Vec<u8>> {
+    let (stats, sa_count) = super::filter::module_counters(context)?;
+    let record = test_stats::record(&stats, sa_count);
+    let mut data = Vec::new();
+    data.try_reserve_exact(record.len()).ok()?;
+    data.resize(record.len(), 0);
+    record.encode(&mut data).ok()?;
+    Some(data)
 }
 
 /// The IRP's METHOD_BUFFERED buffer and lengths: (system buffer, input length, output length).
@@ -317,13 +336,7 @@ pub(super) fn device_control(irp: *mut IRP) -> NTSTATUS {
                 status,
                 information,
             } => Action::Complete(status as NTSTATUS, information),
-            IrpOutcome::Test(t) => {
-                let status = test_status(s, &t);
-                match Dispatcher::complete_test(output, status, &[]) {
-                    Ok(n) => Action::Complete(0, n),
-                    Err(e) => Action::Complete(e.ntstatus() as NTSTATUS, 0),
-                }
-            }
+            IrpOutcome::Test(t) => carry_out(s, &t, output),
             IrpOutcome::Pending => {
                 // Queued under the lock: mark pending and arm the cancel routine before anyone
                 // else can complete it (that needs this lock too).

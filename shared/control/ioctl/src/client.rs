@@ -385,6 +385,16 @@ pub fn test_inject(module: &str, path: InjectPath, frame: &[u8]) -> Vec<u8> {
     m.finish()
 }
 
+/// The test family's request for a module's statistics.
+#[must_use]
+pub fn test_module_stats(module: &str) -> Vec<u8> {
+    let mut m = MessageBuilder::new(2);
+    let name = m.append(module.as_bytes());
+    m.word(0, u32::try_from(module.len()).unwrap_or(u32::MAX))
+        .word(1, name);
+    m.finish()
+}
+
 /// A parsed response: NPF status, failed element index, body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Response<'a> {

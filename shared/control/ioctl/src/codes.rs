@@ -79,8 +79,8 @@ pub enum Family {
     Query,
     /// Events: mask, rate limits (6.6.20), the inverted call.
     Events,
-    /// Test family: OID requests to a filter module, injected sends and receives. Refused unless
-    /// the adapter's keyword enables it.
+    /// Test family: OID requests to a filter module, injected sends and receives, a module's
+    /// statistics. Refused unless the adapter's keyword enables it.
     Test,
 }
 
@@ -159,6 +159,8 @@ ioctls! {
     TestOid = 0x80, Test;
     /// Test: inject a frame on a named filter module's send or receive path.
     TestInject = 0x81, Test;
+    /// Test: a named filter module's state, SA count and counters.
+    TestModuleStats = 0x82, Test;
 }
 
 impl Ioctl {

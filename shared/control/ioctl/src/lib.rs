@@ -10,6 +10,7 @@
 //! - [`dispatch`]: the dispatcher onto the control plane: a failed request changes nothing; the
 //!   inverted call for events (a bounded queue of pending requests that counts what it refused);
 //!   the test family gated by the adapter's keyword.
+//! - [`module_stats`]: the record the test family's `TestModuleStats` is answered with.
 //! - [`client`]: user-mode builders of requests and the response header parser; [`reply`]: typed
 //!   reading of response bodies.
 //!
@@ -23,6 +24,7 @@ pub mod client;
 pub mod codes;
 pub mod dispatch;
 pub mod error;
+pub mod module_stats;
 pub mod reply;
 pub mod request;
 pub mod response;

@@ -416,4 +416,26 @@ fn test_request_rules() {
         &m,
         Fault::CountTooLarge(Field::ModuleName),
     );
+    let m = client::test_module_stats("");
+    malformed(
+        Ioctl::TestModuleStats,
+        &m,
+        Fault::CountTooLarge(Field::ModuleName),
+    );
+    let mut m = client::test_module_stats("eth0");
+    m.extend_from_slice(&[0; 4]);
+    fix_len(&mut m);
+    malformed(Ioctl::TestModuleStats, &m, Fault::TrailingBytes);
+    let mut m = client::test_module_stats("eth0");
+    set_word(&mut m, 0, 300);
+    malformed(
+        Ioctl::TestModuleStats,
+        &m,
+        Fault::CountTooLarge(Field::ModuleName),
+    );
+    malformed(
+        Ioctl::TestModuleStats,
+        &client::words(&[4]),
+        Fault::TooShort,
+    );
 }

@@ -4,8 +4,12 @@
 mod common;
 use common::*;
 use ipsecov2_ioctl::client;
+use ipsecov2_ioctl::module_stats::{
+    self, Enabled, ModuleCounts, ModuleState, ModuleStatsRecord, MAX_BUCKETS,
+};
 use ipsecov2_ioctl::request::{InjectPath, OidKind};
 use ipsecov2_ioctl::{Completion, DispatchError, Dispatcher, Ioctl, TestRequest};
+use ipsecov2_ioctl::{Fault, Field};
 
 #[test]
 fn refused_without_the_keyword() {
@@ -21,6 +25,7 @@ fn refused_without_the_keyword() {
             Ioctl::TestInject,
             client::test_inject("eth0", InjectPath::Receive, &[0; 60]),
         ),
+        (Ioctl::TestModuleStats, client::test_module_stats("eth0")),
     ] {
         assert_eq!(rig.call(ioctl, &m), Err(DispatchError::TestFamilyDisabled));
         // Even a malformed one learns nothing more.
@@ -77,4 +82,139 @@ fn decoded_for_the_driver_when_enabled() {
         Dispatcher::complete_test(&mut out[..20], 0, &[1, 2, 3, 4]),
         Err(DispatchError::OutputTooSmall { needed: 28 })
     );
+}
+
+#[test]
+fn module_stats_is_decoded_for_the_driver_when_enabled() {
+    let mut rig = Rig::new(true);
+    let m = client::test_module_stats("12");
+    let mut out = [0u8; 64];
+    let c = rig
+        .disp
+        .dispatch(
+            &mut rig.plane,
+            Ioctl::TestModuleStats.code(),
+            5,
+            &m,
+            &mut out,
+        )
+        .unwrap();
+    assert_eq!(
+        c,
+        Completion::Test(TestRequest::ModuleStats { module: b"12" })
+    );
+    let Completion::Test(t) = c else {
+        unreachable!()
+    };
+    assert_eq!(t.module(), b"12");
+}
+
+fn record<'a>(drops: &'a [u64], failures: &'a [u64]) -> ModuleStatsRecord<'a> {
+    ModuleStatsRecord {
+        state: ModuleState::Running,
+        sa_count: 3,
+        enabled: Enabled {
+            ipsec_v2: 3,
+            ipsec_v2_ipv4: 2,
+        },
+        counts: ModuleCounts {
+            sends_outstanding: 1,
+            receives_outstanding: 2,
+            send_passed: 3,
+            send_protected_nbls: 4,
+            send_packets: 5,
+            send_bytes: 6,
+            recv_untouched: 7,
+            recv_not_processed: 8,
+            recv_packets: 9,
+            recv_bytes: 10,
+            recv_delete_requests: 11,
+            send_paused: 12,
+            recv_returned_paused: 13,
+            recv_dropped_paused: 14,
+            state_errors: 15,
+            oids_answered: 16,
+            oids_passed_down: u64::MAX,
+        },
+        send_drops: drops,
+        recv_failures: failures,
+    }
+}
+
+#[test]
+fn a_module_stats_record_reads_back_as_encoded_through_the_response() {
+    let drops = [1u64 << 40, 0, 7];
+    let failures = [9u64, 8];
+    let r = record(&drops, &failures);
+    let mut data = vec![0u8; r.len()];
+    assert_eq!(r.encode(&mut data), Ok(r.len()));
+    assert_eq!(r.len(), 24 + 8 * (17 + 3 + 2));
+    let mut out = vec![0u8; 512];
+    let n = Dispatcher::complete_test(&mut out, 0, &data).unwrap();
+    let resp = client::parse(&out[..n]).unwrap();
+    let body = resp.body.bytes();
+    assert_eq!(
+        u32::from_le_bytes(body[4..8].try_into().unwrap()) as usize,
+        data.len()
+    );
+    let back = module_stats::read(&body[8..]).unwrap();
+    assert_eq!(back.state, ModuleState::Running);
+    assert_eq!(back.sa_count, 3);
+    assert_eq!(back.enabled, r.enabled);
+    assert_eq!(back.counts, r.counts);
+    assert_eq!(back.send_drops, drops);
+    assert_eq!(back.recv_failures, failures);
+    for v in 0..6 {
+        assert_eq!(ModuleState::from_u32(v).map(|s| s as u32), Some(v));
+    }
+    assert_eq!(ModuleState::from_u32(6), None);
+}
+
+#[test]
+fn a_module_stats_record_that_does_not_fit_is_not_written() {
+    let r = record(&[1, 2], &[3]);
+    let mut small = vec![0xEEu8; r.len() - 1];
+    assert_eq!(r.encode(&mut small), Err(r.len()));
+    assert!(small.iter().all(|&b| b == 0xEE));
+    let many = [0u64; MAX_BUCKETS + 1];
+    let mut big = vec![0u8; 4096];
+    assert_eq!(record(&many, &[]).encode(&mut big), Err(0));
+    assert_eq!(record(&[], &many).encode(&mut big), Err(0));
+}
+
+#[test]
+fn a_malformed_module_stats_record_is_refused() {
+    let r = record(&[1, 2], &[3]);
+    let mut good = vec![0u8; r.len()];
+    r.encode(&mut good).unwrap();
+    let set = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    let mut b = good.clone();
+    set(&mut b, 0, 6);
+    assert_eq!(module_stats::read(&b), Err(Fault::BadEnum(Field::Body)));
+    let mut b = good.clone();
+    set(&mut b, 8, 1 << 16);
+    assert_eq!(
+        module_stats::read(&b),
+        Err(Fault::ReservedNotZero(Field::Body))
+    );
+    let mut b = good.clone();
+    set(&mut b, 12, 16);
+    assert_eq!(
+        module_stats::read(&b),
+        Err(Fault::CountMismatch(Field::Body))
+    );
+    let mut b = good.clone();
+    set(&mut b, 16, MAX_BUCKETS as u32 + 1);
+    assert_eq!(
+        module_stats::read(&b),
+        Err(Fault::CountTooLarge(Field::Body))
+    );
+    let mut b = good.clone();
+    set(&mut b, 20, 2);
+    assert_eq!(module_stats::read(&b), Err(Fault::LengthMismatch));
+    let mut b = good.clone();
+    b.push(0);
+    assert_eq!(module_stats::read(&b), Err(Fault::LengthMismatch));
+    assert!(module_stats::read(&good[..20]).is_err());
+    assert!(module_stats::read(&good).is_ok());
 }

@@ -77,7 +77,7 @@ fn body(ioctl: Ioctl, msg: &[u8]) -> Result<Request<'_>, Fault> {
         Ioctl::EventSetMask => events::set_mask(msg),
         Ioctl::EventRateLimit => events::rate_limit(msg),
         Ioctl::EventWait => events::wait(msg),
-        Ioctl::TestOid | Ioctl::TestInject => test::decode(ioctl, msg),
+        Ioctl::TestOid | Ioctl::TestInject | Ioctl::TestModuleStats => test::decode(ioctl, msg),
     }
 }
 

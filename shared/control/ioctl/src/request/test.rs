@@ -1,4 +1,4 @@
-//! The test family: OID requests to a filter module and injected frames.
+//! The test family: OID requests to a filter module, injected frames, a module's statistics.
 
 use crate::codes::Ioctl;
 use crate::error::{Fault, Field};
@@ -51,6 +51,24 @@ pub enum TestRequest<'a> {
         /// The Ethernet frame.
         frame: &'a [u8],
     },
+    /// The named module's state, SA count and counters (answered with a
+    /// [`crate::module_stats::ModuleStatsRecord`]).
+    ModuleStats {
+        /// The module's name.
+        module: &'a [u8],
+    },
+}
+
+impl<'a> TestRequest<'a> {
+    /// The name of the module the request is for.
+    #[must_use]
+    pub const fn module(&self) -> &'a [u8] {
+        match *self {
+            Self::Oid { module, .. }
+            | Self::Inject { module, .. }
+            | Self::ModuleStats { module } => module,
+        }
+    }
 }
 
 pub(super) fn decode(ioctl: Ioctl, msg: &[u8]) -> Result<Request<'_>, Fault> {
@@ -83,6 +101,19 @@ pub(super) fn decode(ioctl: Ioctl, msg: &[u8]) -> Result<Request<'_>, Fault> {
                     .get(info.offset..info.offset + info.len())
                     .unwrap_or(&[]),
                 info_len,
+            }))
+        }
+        Ioctl::TestModuleStats => {
+            let b = Body::new(msg, 8)?;
+            let name = b.region(0, 1, 1, MAX_MODULE_NAME, Field::ModuleName)?;
+            if name.is_empty() {
+                return Err(Fault::CountTooLarge(Field::ModuleName));
+            }
+            b.done(&[name])?;
+            Ok(Request::Test(TestRequest::ModuleStats {
+                module: msg
+                    .get(name.offset..name.offset + name.len())
+                    .unwrap_or(&[]),
             }))
         }
         _ => {

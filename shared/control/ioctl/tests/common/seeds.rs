@@ -91,5 +91,6 @@ pub fn seeds() -> Vec<(Ioctl, Vec<u8>)> {
             Ioctl::TestInject,
             client::test_inject("lwf0", InjectPath::Receive, &[0x45; 40]),
         ),
+        (Ioctl::TestModuleStats, client::test_module_stats("lwf0")),
     ]
 }
