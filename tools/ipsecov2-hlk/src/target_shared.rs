@@ -44,8 +44,6 @@ pub trait SharedCalls: Sync {
         rng: &mut SplitMix64,
         frames: &[Vec<u8>],
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String>;
-    /// SAs installed on (sender, receiver), when the target can tell.
-    fn sas_left(&self) -> Option<(usize, usize)>;
 }
 
 /// A sender and a receiver whose [`SharedCalls`] threads share.
@@ -56,6 +54,8 @@ pub trait SharedPair: Sized {
     fn open() -> Result<Self, String>;
     /// The calls, for the threads.
     fn calls(&self) -> &Self::Calls;
+    /// SAs installed on (sender, receiver).
+    fn sas_left(&mut self) -> Result<(u64, u64), String>;
     /// Ends both: nothing outstanding, nothing leaked.
     fn finish(self) -> Result<(), String>;
 }
@@ -117,10 +117,6 @@ impl SharedCalls for CoreShared {
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
         tc::receive_through(&self.rx, rng, frames, 0)
     }
-
-    fn sas_left(&self) -> Option<(usize, usize)> {
-        Some((self.tx.sas().table().len(), self.rx.sas().table().len()))
-    }
 }
 
 impl SharedPair for CoreShared {
@@ -136,6 +132,13 @@ impl SharedPair for CoreShared {
 
     fn calls(&self) -> &Self {
         self
+    }
+
+    fn sas_left(&mut self) -> Result<(u64, u64), String> {
+        Ok((
+            self.tx.sas().table().len() as u64,
+            self.rx.sas().table().len() as u64,
+        ))
     }
 
     fn finish(self) -> Result<(), String> {

@@ -1,11 +1,10 @@
 //! A filter module's life as NDIS, TCP/IP and the miniport see it ([`ModuleStates`]): pause
 //! completed at once or left pending, restart, detach and attach again, sends the miniport holds
 //! and receives TCP/IP holds, indications with `NDIS_RECEIVE_FLAGS_RESOURCES`, the status
-//! indications made up; and the module's own counters where the target can read them. The
+//! indications made up; and the module's own counters. The
 //! emulated host implements it here, the driver binary in `target_sys_states`.
 
 use ipsecov2_abi::{NDIS_OFFLOAD, NDIS_STATUS};
-use ipsecov2_filter_core::counters::ModuleStats;
 use ipsecov2_filter_core::state::{FilterState, PauseStart};
 use ipsecov2_ndis_emu::host::Host;
 use ipsecov2_ndis_emu::NblSpec;
@@ -23,6 +22,28 @@ pub enum Phase {
     Pausing,
     /// Detached (not attached).
     Detached,
+}
+
+/// A module's own counters, as the cases check them (the emulated host's snapshot, or the
+/// driver's answer to the control device's `TestModuleStats`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// SAs installed.
+    pub sa_count: u64,
+    /// NBLs TCP/IP sent that the module has not completed.
+    pub sends_outstanding: u64,
+    /// Sends completed with NDIS_STATUS_PAUSED.
+    pub send_paused: u64,
+    /// Receives returned at once while not running.
+    pub recv_returned_paused: u64,
+    /// Receives with `NDIS_RECEIVE_FLAGS_RESOURCES` dropped while not running.
+    pub recv_dropped_paused: u64,
+    /// Transitions refused by the module's state machine.
+    pub state_errors: u64,
+    /// OIDs the module answered itself.
+    pub oids_answered: u64,
+    /// OIDs the module passed down.
+    pub oids_passed_down: u64,
 }
 
 /// A status indication TCP/IP got from the module: the status, its `NDIS_OFFLOAD` for offload
@@ -53,10 +74,15 @@ pub trait ModuleStates: ModuleUnderTest {
     /// FilterPause: `true` when it pended (NdisFPauseComplete later), `false` when it completed
     /// at once; an error when refused.
     fn pause(&mut self) -> Result<bool, String>;
-    /// FilterRestart; an error when refused or failed.
+    /// FilterRestart (also out of NDIS's order: the module must refuse it); an error when
+    /// refused or failed.
     fn restart(&mut self) -> Result<(), String>;
     /// FilterDetach; an error when refused. How many SAs it removed, when the target can tell.
     fn detach(&mut self) -> Result<Option<usize>, String>;
+    /// Whether a FilterDetach NDIS would not make (the module not paused) reaches the module,
+    /// which refuses and counts it; else NDIS's state machine refuses it first (the driver
+    /// relies on that: its FilterDetach ends the module).
+    fn detach_out_of_order_reaches_module(&self) -> bool;
     /// FilterAttach again over the same adapter (after a detach).
     fn attach(&mut self) -> Result<(), String>;
     /// Where the module is.
@@ -71,9 +97,8 @@ pub trait ModuleStates: ModuleUnderTest {
     fn receives_held(&self) -> usize;
     /// The status indications TCP/IP got so far, in order.
     fn indications(&self) -> Vec<Indication>;
-    /// The module's counters, when the target can read them (`None`: a binary keeps them to
-    /// itself).
-    fn stats(&self) -> Result<Option<ModuleStats>, String>;
+    /// The module's counters.
+    fn stats(&mut self) -> Result<Stats, String>;
 }
 
 impl ModuleStates for Host {
@@ -139,6 +164,10 @@ impl ModuleStates for Host {
         Host::detach(self).map(Some).map_err(|e| e.to_string())
     }
 
+    fn detach_out_of_order_reaches_module(&self) -> bool {
+        true
+    }
+
     fn attach(&mut self) -> Result<(), String> {
         Host::attach(self).map_err(|e| e.to_string())
     }
@@ -176,7 +205,17 @@ impl ModuleStates for Host {
             .collect()
     }
 
-    fn stats(&self) -> Result<Option<ModuleStats>, String> {
-        self.snapshot().map(Some).map_err(|e| e.to_string())
+    fn stats(&mut self) -> Result<Stats, String> {
+        let s = self.snapshot().map_err(|e| e.to_string())?;
+        Ok(Stats {
+            sa_count: s.sas.len() as u64,
+            sends_outstanding: s.sends_outstanding,
+            send_paused: s.send_paused,
+            recv_returned_paused: s.recv_returned_paused,
+            recv_dropped_paused: s.recv_dropped_paused,
+            state_errors: s.state_errors,
+            oids_answered: s.oids_answered,
+            oids_passed_down: s.oids_passed_down,
+        })
     }
 }

@@ -57,6 +57,8 @@ pub(crate) fn adapter() -> Miniport {
             ("TxBufferCount".into(), 16),
             ("TxBufferSize".into(), 2048),
             ("RxScratchCount".into(), 4),
+            // The control device's test family (`TestModuleStats`: the module's counters).
+            ("ControlTestFamily".into(), 1),
         ],
         offload: pe_offload_from_bytes(&offload_bytes(&nic_offload())),
         ..Miniport::default()
@@ -83,7 +85,12 @@ impl SysModule {
         };
         let mut s = Session::start(&path).map_err(|e| e.to_string())?;
         let a = s.running_module(&first).map_err(|e| e.to_string())?;
-        let b = s.running_module(&adapter()).map_err(|e| e.to_string())?;
+        // Each module names its own interface to the control device.
+        let second = Miniport {
+            if_index: first.if_index + 1,
+            ..adapter()
+        };
+        let b = s.running_module(&second).map_err(|e| e.to_string())?;
         let session = Rc::new(RefCell::new(Some(s)));
         let module = |handle, seed, adapter| SysModule {
             session: Rc::clone(&session),
@@ -98,7 +105,7 @@ impl SysModule {
             below: Vec::new(),
             oid_types: Vec::new(),
         };
-        Ok((module(a, seed, first), module(b, seed + 1, adapter())))
+        Ok((module(a, seed, first), module(b, seed + 1, second)))
     }
 }
 
@@ -191,7 +198,12 @@ impl DatapathPair for SysPair {
             None => None,
         };
         let tx = session.running_module(&a).map_err(|e| e.to_string())?;
-        let rx = session.running_module(&a).map_err(|e| e.to_string())?;
+        // Each module names its own interface to the control device.
+        let second = Miniport {
+            if_index: a.if_index + 1,
+            ..a.clone()
+        };
+        let rx = session.running_module(&second).map_err(|e| e.to_string())?;
         Ok(Self {
             session,
             tx,

@@ -8,6 +8,7 @@ use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
 use ipsecov2_pe_host::concurrent::ModuleCalls;
+use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::session::{relink, Session};
 
 use crate::target::{self, Target};
@@ -24,6 +25,7 @@ pub struct SysCalls {
 pub struct SysShared {
     session: Session,
     calls: SysCalls,
+    modules: (usize, usize),
 }
 
 /// One element of a DELETE_SA list (`sizeof(NDIS_IPSEC_OFFLOAD_V2_DELETE_SA)`).
@@ -91,10 +93,6 @@ impl SharedCalls for SysCalls {
         let specs: Vec<NblSpec> = frames.iter().map(|f| recv_nbl(rng, f, 0)).collect();
         self.rx.receive_returned(&specs, PATIENCE)
     }
-
-    fn sas_left(&self) -> Option<(usize, usize)> {
-        None
-    }
 }
 
 impl SharedPair for SysShared {
@@ -108,18 +106,35 @@ impl SharedPair for SysShared {
         let tx = session
             .running_module(&adapter())
             .map_err(|e| e.to_string())?;
-        let rx = session
-            .running_module(&adapter())
-            .map_err(|e| e.to_string())?;
+        // Each module names its own interface to the control device.
+        let second = Miniport {
+            if_index: adapter().if_index + 1,
+            ..adapter()
+        };
+        let rx = session.running_module(&second).map_err(|e| e.to_string())?;
         let calls = SysCalls {
             tx: session.module_calls(tx).map_err(|e| e.to_string())?,
             rx: session.module_calls(rx).map_err(|e| e.to_string())?,
         };
-        Ok(Self { session, calls })
+        Ok(Self {
+            session,
+            calls,
+            modules: (tx, rx),
+        })
     }
 
     fn calls(&self) -> &SysCalls {
         &self.calls
+    }
+
+    fn sas_left(&mut self) -> Result<(u64, u64), String> {
+        let (tx, rx) = self.modules;
+        let count = |s: &mut Session, m| {
+            s.module_stats(m)
+                .map(|r| u64::from(r.sa_count))
+                .map_err(|e| e.to_string())
+        };
+        Ok((count(&mut self.session, tx)?, count(&mut self.session, rx)?))
     }
 
     fn finish(self) -> Result<(), String> {

@@ -2,21 +2,20 @@
 //! restart, detach and attach go through the driver's FilterPause / FilterRestart /
 //! FilterDetach / FilterAttach under NDIS's state machine (a transition NDIS would never make is
 //! refused by the host, as NDIS would never call it); held sends stay with the host's miniport
-//! until it completes them, held receives with its TCP/IP until it returns them. The binary
-//! keeps its counters to itself ([`ModuleStates::stats`] is `None`).
+//! until it completes them, held receives with its TCP/IP until it returns them; the counters
+//! are the driver's answer to the control device's `TestModuleStats`.
 
 use ipsecov2_abi::{
     NDIS_STATUS, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
     NDIS_STATUS_TASK_OFFLOAD_HARDWARE_CAPABILITIES,
 };
-use ipsecov2_filter_core::counters::ModuleStats;
 use ipsecov2_ndis_emu::host::offload_from_bytes;
 use ipsecov2_ndis_emu::tcpip::recv_nbl;
 use ipsecov2_ndis_emu::NblSpec;
 use ipsecov2_pe_host::kernel::module::NdisState;
 use ipsecov2_pe_host::session::SentIds;
 
-use crate::target_states::{Indication, ModuleStates, Phase};
+use crate::target_states::{Indication, ModuleStates, Phase, Stats};
 use crate::target_sys::{adapter, SysModule};
 
 /// `NDIS_STATUS_PENDING`.
@@ -119,7 +118,15 @@ impl ModuleStates for SysModule {
 
     fn restart(&mut self) -> Result<(), String> {
         let m = self.handle;
-        match self.with(|s| s.restart(m))? {
+        let out_of_order = matches!(self.phase(), Phase::Running | Phase::Pausing);
+        let status = self.with(|s| {
+            if out_of_order {
+                s.restart_out_of_order(m)
+            } else {
+                s.restart(m)
+            }
+        })?;
+        match status {
             0 => Ok(()),
             other => Err(format!("FilterRestart returned {other:#010x}")),
         }
@@ -128,6 +135,10 @@ impl ModuleStates for SysModule {
     fn detach(&mut self) -> Result<Option<usize>, String> {
         let m = self.handle;
         self.with(|s| s.detach(m)).map(|()| None)
+    }
+
+    fn detach_out_of_order_reaches_module(&self) -> bool {
+        false
     }
 
     fn attach(&mut self) -> Result<(), String> {
@@ -198,7 +209,19 @@ impl ModuleStates for SysModule {
             .collect()
     }
 
-    fn stats(&self) -> Result<Option<ModuleStats>, String> {
-        Ok(None)
+    fn stats(&mut self) -> Result<Stats, String> {
+        let m = self.handle;
+        let r = self.with(|s| s.module_stats(m))?;
+        let c = r.counts;
+        Ok(Stats {
+            sa_count: u64::from(r.sa_count),
+            sends_outstanding: c.sends_outstanding,
+            send_paused: c.send_paused,
+            recv_returned_paused: c.recv_returned_paused,
+            recv_dropped_paused: c.recv_dropped_paused,
+            state_errors: c.state_errors,
+            oids_answered: c.oids_answered,
+            oids_passed_down: c.oids_passed_down,
+        })
     }
 }

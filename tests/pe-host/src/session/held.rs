@@ -60,6 +60,7 @@ impl Session {
         let (m, status) = self.host.attach(adapter)?;
         if status == 0 {
             self.modules.push(m);
+            self.if_indexes.push((m, adapter.if_index));
         }
         Ok((m, status))
     }
@@ -67,6 +68,12 @@ impl Session {
     /// `FilterRestart` of paused module `m`; its status.
     pub fn restart(&mut self, m: usize) -> Result<i32, SessionError> {
         Ok(self.host.restart(m)?)
+    }
+
+    /// `FilterRestart` of module `m` while it runs (or pauses): a call NDIS never makes, to see
+    /// the driver refuse it; NDIS's state is left as it was. The driver's status.
+    pub fn restart_out_of_order(&mut self, m: usize) -> Result<i32, SessionError> {
+        Ok(self.host.restart_out_of_order(m)?)
     }
 
     /// `FilterPause` of running module `m`: SUCCESS, or PENDING until the driver calls
@@ -80,6 +87,7 @@ impl Session {
     pub fn detach(&mut self, m: usize) -> Result<(), SessionError> {
         self.host.detach(m)?;
         self.modules.retain(|&x| x != m);
+        self.if_indexes.retain(|&(x, _)| x != m);
         Ok(())
     }
 

@@ -109,7 +109,7 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
 /// pairs on both, for `ms`.
 fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
     let _no_capture = NoCapture::new();
-    let pair = P::open()?;
+    let mut pair = P::open()?;
     let calls = pair.calls();
     let g = gcm()?;
     let cbc = esp_algs()
@@ -496,10 +496,9 @@ fn churn_on<P: SharedPair>(senders: usize, esn: bool, ms: u64, seed: u64) -> Out
             NDIS_STATUS_SUCCESS,
         )?;
     }
-    if let Some((tx, rx)) = calls.sas_left() {
-        eq("tx SAs left", tx, 0)?;
-        eq("rx SAs left", rx, 0)?;
-    }
+    let (tx, rx) = pair.sas_left()?;
+    eq("tx SAs left", tx, 0)?;
+    eq("rx SAs left", rx, 0)?;
     pair.finish()
 }
 
