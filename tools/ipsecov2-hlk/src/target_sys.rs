@@ -109,6 +109,38 @@ impl SysModule {
     }
 }
 
+impl SysModule {
+    /// TCP/IP sends `specs` as one chain; the miniport completes what reaches it unless it
+    /// holds sends. The chain's NBLs, each one's completion status so far, and the frames that
+    /// went on the wire (also kept for [`ModuleUnderTest::deliver`]).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn send_chain(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<usize>, Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
+        let m = self.handle;
+        let hold = self.hold_tx;
+        let (sent, statuses, wire) = self.with(|s| {
+            let sent = s.send_held(m, &specs)?;
+            let wire = if hold {
+                Vec::new()
+            } else {
+                s.complete_below(m)?
+            };
+            let statuses = s.send_statuses(m, &sent);
+            Ok((sent, statuses, wire))
+        })?;
+        for (n, st) in sent.0.iter().zip(&statuses) {
+            if let Some(st) = st {
+                self.completed.push((*n, *st));
+            }
+        }
+        let wire: Vec<Vec<u8>> = wire.into_iter().map(|b| b.frame).collect();
+        self.outbox.extend(wire.iter().cloned());
+        Ok((sent.0, statuses, wire))
+    }
+}
+
 impl ModuleUnderTest for SysModule {
     fn pair(seed: u64) -> Result<(Self, Self), String> {
         Self::pair_over(seed, adapter())
@@ -127,19 +159,7 @@ impl ModuleUnderTest for SysModule {
         &mut self,
         specs: Vec<NblSpec>,
     ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
-        let m = self.handle;
-        let hold = self.hold_tx;
-        let (statuses, wire) = self.with(|s| {
-            let sent = s.send_held(m, &specs)?;
-            let wire = if hold {
-                Vec::new()
-            } else {
-                s.complete_below(m)?
-            };
-            Ok((s.send_statuses(m, &sent), wire))
-        })?;
-        let wire: Vec<Vec<u8>> = wire.into_iter().map(|b| b.frame).collect();
-        self.outbox.extend(wire.iter().cloned());
+        let (_, statuses, wire) = self.send_chain(specs)?;
         Ok((statuses, wire))
     }
 

@@ -44,25 +44,7 @@ impl ModuleStates for SysModule {
     }
 
     fn send_refs(&mut self, specs: Vec<NblSpec>) -> Result<Vec<usize>, String> {
-        let m = self.handle;
-        let hold = self.hold_tx;
-        let (sent, wire, done) = self.with(|s| {
-            let sent = s.send_held(m, &specs)?;
-            let wire = if hold {
-                Vec::new()
-            } else {
-                s.complete_below(m)?
-            };
-            let done = s.send_statuses(m, &sent);
-            Ok((sent, wire, done))
-        })?;
-        self.outbox.extend(wire.into_iter().map(|b| b.frame));
-        for (n, st) in sent.0.iter().zip(done) {
-            if let Some(st) = st {
-                self.completed.push((*n, st));
-            }
-        }
-        Ok(sent.0)
+        self.send_chain(specs).map(|(sent, ..)| sent)
     }
 
     fn send_status(&mut self, r: usize) -> Option<NDIS_STATUS> {

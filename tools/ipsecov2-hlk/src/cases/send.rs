@@ -6,7 +6,7 @@ use super::scenario::*;
 use super::{eq, module_case, status};
 use crate::target::{DatapathPair, PairAdapter};
 use crate::tcpip::*;
-use crate::{Case, Outcome};
+use crate::{capture, Case, Outcome};
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::SplitMix64;
 
@@ -240,6 +240,17 @@ fn missing_esp_offset<P: DatapathPair>() -> Outcome {
     status("send completion", st, NDIS_STATUS_SUCCESS)?;
     eq("frames on the wire", wire.len(), 1)?;
     let wire = wire.pop().ok_or("no packet")?;
+    capture::hook(|cap, case| {
+        cap.frame(
+            case,
+            capture::Wire::Sent {
+                wire: &wire,
+                plain: &f.frame,
+                handle,
+                tunnel: 0,
+            },
+        );
+    });
     let got = p.receive(&mut rng, &[wire])?;
     check_received(&got, std::slice::from_ref(&f), false)?;
     p.finish()
