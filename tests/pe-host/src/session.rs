@@ -336,13 +336,20 @@ impl Session {
         let mut first = Ok(());
         self.if_indexes.clear();
         for m in std::mem::take(&mut self.modules) {
-            let r = self.host.pause(m).and_then(|p| {
-                if p == NDIS_STATUS_PENDING {
-                    self.host.complete_below(m, 0, false).map(|_| ())
-                } else {
-                    Ok(())
-                }
-            });
+            // A module a case left paused is detached as it is.
+            let paused = crate::kernel::module::get(m)
+                .is_some_and(|r| r.state == crate::kernel::module::NdisState::Paused);
+            let r = if paused {
+                Ok(())
+            } else {
+                self.host.pause(m).and_then(|p| {
+                    if p == NDIS_STATUS_PENDING {
+                        self.host.complete_below(m, 0, false).map(|_| ())
+                    } else {
+                        Ok(())
+                    }
+                })
+            };
             let r = r.and_then(|()| self.host.detach(m));
             if first.is_ok() {
                 first = r.map_err(SessionError::from);
