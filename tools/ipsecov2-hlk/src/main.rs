@@ -8,11 +8,21 @@ mod cli;
 mod module_oids;
 mod output;
 mod target;
+mod target_core;
 mod target_device;
+mod target_requests;
+mod target_shared;
+mod target_states;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys_oid;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_requests;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_shared;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_states;
 mod tcpip;
 
 use std::io::Write;
