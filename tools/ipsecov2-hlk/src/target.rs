@@ -59,6 +59,37 @@ pub fn why_not_sys(_group: &str) -> &'static str {
     "not a filter-module case"
 }
 
+/// Why a filter-module case that runs with `--target sys` does not run with `--target device`
+/// (`None`: it does). The device target reaches a module only through the control device's test
+/// family (OID requests, injected NBLs, the module's counters and offload); what the family does
+/// not offer a user-mode tool stays with the sys target, where the PE host plays NDIS.
+pub fn why_not_device(group: &str, name: &str) -> Option<&'static str> {
+    match group {
+        "pause-restart" => Some(
+            "pause, restart, detach and attach are NDIS's calls (FilterPause, FilterRestart, \
+             FilterDetach, FilterAttach), and held sends and receives need a miniport and a \
+             TCP/IP that keep NBLs: the test family offers none of them (TestInject completes \
+             and returns at once)",
+        ),
+        "offload-config" => Some(
+            "the *IPsecOffloadV2 keywords are read at FilterAttach, other OIDs are answered by \
+             the miniport below and status indications come from it: NDIS events the test \
+             family does not offer (TestOid reports a request passed down only as pending)",
+        ),
+        "churn" => Some(
+            "the churn calls both modules from several threads at once; the device backend's \
+             transport is one channel used by one thread (the PE host's IRP path), so the \
+             threads would be serialised and the case would not be what it claims",
+        ),
+        "send" if name.starts_with("checksum/") => Some(
+            "the checksum cases read the checksum request each protected copy carries down \
+             (TcpIpChecksumNetBufferListInfo) and let the miniport do its part: TestInject's \
+             answer carries the frames sent down, not that slot",
+        ),
+        _ => None,
+    }
+}
+
 /// The IPsecOV2 capabilities the filter advertises over an adapter with `SaOffloadCapacity`
 /// `capacity`: the filter core's capability function on the emulated target, the offload
 /// configuration a module of the binary indicates at restart on the sys target.
@@ -209,8 +240,9 @@ impl Default for PairAdapter {
 
 /// A frame on the wire with the checksum request its NBL carried down
 /// (`TcpIpChecksumNetBufferListInfo`: what the filter left to the miniport, which has done what
-/// it offers of it).
-pub type WireFrame = (Vec<u8>, usize);
+/// it offers of it); `None` where the target cannot see it (the device target: `TestInject`'s
+/// answer carries the frames sent down, not their NBLs' checksum slot).
+pub type WireFrame = (Vec<u8>, Option<usize>);
 
 /// A sender and a receiver filter module over [`PairAdapter`]s: what the `send`, `receive` and
 /// `combinations` groups need, as TCP/IP above and the miniport below see them.

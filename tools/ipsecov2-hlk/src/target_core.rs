@@ -118,20 +118,20 @@ impl DatapathPair for CorePair {
                         .iter()
                         .find(|(k, _)| *k == TcpIpChecksumNetBufferListInfo)
                         .map_or(0, |&(_, v)| v);
-                    wire.extend(spec.nbs.iter().map(|nb| (nb.data.clone(), info)));
+                    wire.extend(spec.nbs.iter().map(|nb| (nb.data.clone(), Some(info))));
                 }
                 Sent::Protected(packets) => {
                     statuses.push(Some(NDIS_STATUS_SUCCESS));
                     let info = checksum.next().unwrap_or(0);
-                    wire.extend(packets.into_iter().map(|p| (p, info)));
+                    wire.extend(packets.into_iter().map(|p| (p, Some(info))));
                 }
                 Sent::Completed(status, _) => statuses.push(Some(status)),
             }
         }
         if let Some(o) = &self.offload {
             for (frame, info) in &mut wire {
-                if *info != 0 {
-                    transmit_checksum_offload(frame, *info, o);
+                if let Some(info) = info.filter(|&i| i != 0) {
+                    transmit_checksum_offload(frame, info, o);
                 }
             }
         }

@@ -266,12 +266,12 @@ impl DatapathPair for SysPair {
             .map_err(|e| e.to_string())?;
         let mut wire: Vec<WireFrame> = below
             .into_iter()
-            .map(|b| (b.frame, b.checksum_info))
+            .map(|b| (b.frame, Some(b.checksum_info)))
             .collect();
         if let Some(o) = &self.offload {
             for (frame, info) in &mut wire {
-                if *info != 0 {
-                    transmit_checksum_offload(frame, *info, o);
+                if let Some(info) = info.filter(|&i| i != 0) {
+                    transmit_checksum_offload(frame, info, o);
                 }
             }
         }

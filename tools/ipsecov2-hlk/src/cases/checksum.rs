@@ -301,6 +301,7 @@ fn send_checksummed<P: DatapathPair>(
         wire.len()
     );
     let (wire, info) = wire.remove(0);
+    let info = info.ok_or("the target does not report the copy's checksum request")?;
     capture::hook(|cap, case| {
         cap.frame(
             case,

@@ -101,6 +101,11 @@ fn churn(senders: usize, esn: bool, ms: u64, seed: u64) -> Outcome {
         }
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+        // Not run there (`target::why_not_device`).
+        crate::target::Target::Device(_) => Err(format!(
+            "sys only: {}",
+            crate::target::why_not_device("churn", "").unwrap_or_default()
+        )),
     }
 }
 

@@ -273,6 +273,11 @@ macro_rules! on_module {
             crate::target::Target::Sys(_) => $f::<crate::target_sys::SysModule>(),
             #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
             crate::target::Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
+            // Not run there (`target::why_not_device`).
+            crate::target::Target::Device(_) => Err(format!(
+                "sys only: {}",
+                crate::target::why_not_device("pause-restart", "").unwrap_or_default()
+            )),
         }
     };
 }
