@@ -764,7 +764,24 @@ impl Transport for PeHost {
         if r.status != 0 {
             return Err(format!("{ioctl:?}: NTSTATUS {:#010x}", r.status));
         }
-        Ok(irp.buffer().get(..r.information).unwrap_or(&[]).to_vec())
+        let out = irp.buffer().get(..r.information).unwrap_or(&[]).to_vec();
+        if ioctl == Ioctl::TestOid {
+            // The miniport below answers at once what the filter passed down, as
+            // `--target sys`'s miniport does (NDIS_STATUS_NOT_SUPPORTED); the driver frees
+            // its clone when the completion comes back.
+            for &m in &self.modules {
+                self.host
+                    .complete_oids_below(m, |_, _, _| {
+                        (
+                            ipsecov2_pe_host::kernel::status::NDIS_STATUS_NOT_SUPPORTED,
+                            0,
+                            0,
+                        )
+                    })
+                    .map_err(|e| format!("completing OIDs below: {e:?}"))?;
+            }
+        }
+        Ok(out)
     }
 
     fn modules(&mut self, n: usize, adapter: &Adapter) -> Result<Vec<String>, String> {
