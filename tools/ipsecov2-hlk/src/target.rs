@@ -98,11 +98,6 @@ pub fn why_not_device(group: &str, name: &str) -> Option<&'static str> {
             "the LSO request (TcpLargeSendNetBufferListInfo) is an NBL information slot \
              TestInject does not carry (it carries the IPsec, tunnel, header and checksum slots)",
         ),
-        "send" if name.starts_with("checksum/") => Some(
-            "the checksum cases read the checksum request each protected copy carries down \
-             (TcpIpChecksumNetBufferListInfo) and let the miniport do its part: TestInject's \
-             answer carries the frames sent down, not that slot",
-        ),
         _ => None,
     }
 }
@@ -257,8 +252,7 @@ impl Default for PairAdapter {
 
 /// A frame on the wire with the checksum request its NBL carried down
 /// (`TcpIpChecksumNetBufferListInfo`: what the filter left to the miniport, which has done what
-/// it offers of it); `None` where the target cannot see it (the device target: `TestInject`'s
-/// answer carries the frames sent down, not their NBLs' checksum slot).
+/// it offers of it); `None` where the target cannot see it.
 pub type WireFrame = (Vec<u8>, Option<usize>);
 
 /// A sender and a receiver filter module over [`PairAdapter`]s: what the `send`, `receive` and

@@ -31,7 +31,7 @@ use ipsecov2_ioctl::dispatch::NblOutcome;
 use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
 use ipsecov2_ioctl::test_client::{self, InjectReply, OidReply, TestNb, TestNbl, TestOid};
 use ipsecov2_ioctl::{module_stats, Ioctl};
-use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes};
+use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes, transmit_checksum_offload};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
@@ -269,9 +269,13 @@ impl Channel {
         Ok(reply)
     }
 
-    /// TCP/IP sends `specs`: each NBL's completion status, the frames sent down.
+    /// TCP/IP sends `specs`: each NBL's completion status, the frames sent down (with their
+    /// NBL's checksum slot: what the miniport reads).
     #[allow(clippy::type_complexity)]
-    fn send(&self, specs: &[NblSpec]) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
+    fn send(
+        &self,
+        specs: &[NblSpec],
+    ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<(Vec<u8>, u32)>), String> {
         let nbls = specs
             .iter()
             .map(to_test_nbl)
@@ -282,7 +286,10 @@ impl Channel {
             .iter()
             .map(|o| (o.fate == NblOutcome::UP).then_some(o.status as NDIS_STATUS))
             .collect();
-        Ok((statuses, r.frames))
+        if r.checksums.len() != r.frames.len() {
+            return Err("TestInject: a checksum slot per frame missing".into());
+        }
+        Ok((statuses, r.frames.into_iter().zip(r.checksums).collect()))
     }
 
     /// The miniport indicates `specs`: what TCP/IP got, NBL by NBL.
@@ -446,6 +453,7 @@ impl ModuleUnderTest for DeviceModule {
         specs: Vec<NblSpec>,
     ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
         let (statuses, wire) = self.channel.send(&specs)?;
+        let wire: Vec<Vec<u8>> = wire.into_iter().map(|(w, _)| w).collect();
         self.outbox.extend(wire.iter().cloned());
         Ok((statuses, wire))
     }
@@ -473,7 +481,7 @@ pub struct DevicePair {
     tx: Channel,
     rx: Channel,
     /// The miniport's offload configuration (`PairAdapter::offload`).
-    offload: bool,
+    offload: Option<NDIS_OFFLOAD>,
 }
 
 impl DatapathPair for DevicePair {
@@ -490,7 +498,7 @@ impl DatapathPair for DevicePair {
         Ok(Self {
             tx,
             rx,
-            offload: adapter.offload.is_some(),
+            offload: adapter.offload,
         })
     }
 
@@ -515,15 +523,19 @@ impl DatapathPair for DevicePair {
         specs: Vec<NblSpec>,
     ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<WireFrame>), String> {
         let (statuses, wire) = self.tx.send(&specs)?;
-        if self.offload && !wire.is_empty() {
-            // The miniport's share of the checksums needs the copy's checksum request.
-            return Err(
-                "a miniport with offloads: TestInject's answer does not carry the \
-                        checksum request of the frames sent down"
-                    .into(),
-            );
+        let mut wire: Vec<WireFrame> = wire
+            .into_iter()
+            .map(|(w, info)| (w, Some(info as usize)))
+            .collect();
+        // The miniport does its share of the checksums the copy leaves to it.
+        if let Some(o) = &self.offload {
+            for (frame, info) in &mut wire {
+                if let Some(info) = info.filter(|&i| i != 0) {
+                    transmit_checksum_offload(frame, info, o);
+                }
+            }
         }
-        Ok((statuses, wire.into_iter().map(|w| (w, None)).collect()))
+        Ok((statuses, wire))
     }
 
     fn receive_flagged(
@@ -602,6 +614,7 @@ impl FilterModuleBackend for DeviceOidModule {
 
     fn send(&self, spec: NblSpec) -> Result<SendResult, String> {
         let (statuses, wire) = self.channel.send(std::slice::from_ref(&spec))?;
+        let wire: Vec<Vec<u8>> = wire.into_iter().map(|(w, _)| w).collect();
         let status = match statuses.as_slice() {
             [status] => *status,
             other => return Err(format!("send of one NBL: completions {other:x?}")),
