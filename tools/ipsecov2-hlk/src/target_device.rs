@@ -24,7 +24,8 @@ use ipsecov2_abi::{
     IPsecOffloadV2TunnelNetBufferListInfo, TcpIpChecksumNetBufferListInfo, NDIS_IPSEC_OFFLOAD_V2,
     NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO, NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO,
     NDIS_OFFLOAD, NDIS_OID, NDIS_STATUS, NDIS_STATUS_PENDING, NDIS_STATUS_SUCCESS,
-    OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA, OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
+    OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA, OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX,
+    OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA,
 };
 use ipsecov2_ioctl::client;
 use ipsecov2_ioctl::dispatch::NblOutcome;
@@ -35,6 +36,7 @@ use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes, transmit_checks
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
+use ipsecov2_oid::layout::{add_sa, add_sa_ex};
 
 use crate::capture;
 use crate::module_oids::{
@@ -584,6 +586,38 @@ pub fn oid_modules(capacity: usize, n: u32) -> Result<Vec<DeviceOidModule>, Stri
         .collect())
 }
 
+/// The offload handles a completed ADD_SA or ADD_SA_EX wrote into its InformationBuffer `buf`
+/// (an ADD_SA list's `Next` links relative to `oid_buffers::BASE`, followed while they stay
+/// inside the buffer and move forward).
+fn added_handles(oid: NDIS_OID, buf: &[u8]) -> Vec<u64> {
+    let handle = |at: usize| {
+        buf.get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    let mut handles = Vec::new();
+    match oid {
+        OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA => {
+            let mut at = 0usize;
+            while at + add_sa::SIZE_REVISION_1 <= buf.len() {
+                handles.push(handle(at + add_sa::OFFLOAD_HANDLE));
+                let next = handle(at + add_sa::NEXT);
+                match next
+                    .checked_sub(oid_buffers::BASE)
+                    .and_then(|n| usize::try_from(n).ok())
+                {
+                    Some(n) if next != 0 && n >= at + add_sa::SIZE_REVISION_1 => at = n,
+                    _ => break,
+                }
+            }
+        }
+        OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA_EX => handles.push(handle(add_sa_ex::OFFLOAD_HANDLE)),
+        _ => {}
+    }
+    handles.retain(|&h| h != 0);
+    handles
+}
+
 impl FilterModuleBackend for DeviceOidModule {
     fn request(
         &self,
@@ -599,6 +633,12 @@ impl FilterModuleBackend for DeviceOidModule {
         let r = self.channel.request(k, oid, info, oid_buffers::BASE)?;
         let n = r.info.len().min(info.len());
         info[..n].copy_from_slice(&r.info[..n]);
+        if kind == RequestKind::Set {
+            self.channel
+                .added
+                .borrow_mut()
+                .extend(added_handles(oid, info));
+        }
         // The filter answers what it answers at once; a request it passed down pended below
         // (the family reports it as pending, the answer being the miniport's).
         if r.answer.status == NDIS_STATUS_PENDING as u32 {
@@ -680,6 +720,19 @@ impl FilterModuleBackend for DeviceOidModule {
     }
 
     fn finish(self: Box<Self>) -> Result<(), String> {
+        // The SAs the case's ADD_SAs installed are deleted one by one (one the case deleted
+        // itself is refused, which is right), and none may be left: on an installed driver the
+        // module outlives the case.
+        let handles = std::mem::take(&mut *self.channel.added.borrow_mut());
+        for h in handles {
+            self.channel.delete_sa(&[h])?;
+        }
+        let left = self.channel.stats()?.sa_count;
+        if left != 0 {
+            return Err(format!(
+                "{left} SAs left on the module after deleting the case's"
+            ));
+        }
         // The last module of the transport ends it (the PE host: detach, unload, verifier).
         let Self { channel } = *self;
         let transport = Rc::clone(&channel.transport);
