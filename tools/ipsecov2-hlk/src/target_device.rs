@@ -1,6 +1,7 @@
-//! `--target device`: a [`ModuleUnderTest`] and a [`DatapathPair`] that reach the driver's
-//! filter modules **only through the control device's test family** (`TestOid`,
-//! `TestInject`: docs/control-plane.md), the same cases as `--target sys`.
+//! `--target device`: a [`ModuleUnderTest`], a [`DatapathPair`] and a [`FilterModuleBackend`]
+//! that reach the driver's filter modules **only through the control device's test family**
+//! (`TestOid`, `TestInject`, `TestModuleStats`, `TestOffload`: docs/control-plane.md): the cases
+//! of `--target sys` the family can drive (`target::why_not_device` names the others).
 //!
 //! The IOCTLs travel over a [`Transport`]:
 //!
@@ -8,13 +9,15 @@
 //!   host (`ipsecov2-pe-host`). The host plays the machine the driver is installed on: it loads
 //!   the driver and attaches modules over adapters whose `ControlTestFamily` keyword is 1, and
 //!   at the end pauses, detaches and unloads them under its verifier. Everything the cases do
-//!   goes through `IRP_MJ_DEVICE_CONTROL`.
+//!   goes through `IRP_MJ_DEVICE_CONTROL`; the host only answers, as the miniport below would,
+//!   the OID requests the filter passed down (`NDIS_STATUS_NOT_SUPPORTED`, as `--target sys`'s).
 //! - `Windows` (`cfg(windows)`): `DeviceIoControl` on `\\.\IPsecOV2Lwf` through the NPF SAPI
 //!   adapter's channel (`npf_ipsec_sapi::transport::device::Channel`), on a test VM whose
 //!   adapters have the keyword; the modules are the interface indexes in
 //!   `$IPSECOV2_HLK_MODULES` (two, comma-separated).
 //!
-//! What a module cannot say through the family (its counters) is `None`, as for the binary.
+//! `ModuleUnderTest::counters` is `None`, as for the binary; the OID groups read the module's
+//! SA count and drop counters from its `TestModuleStats` record.
 
 use std::cell::RefCell;
 use std::rc::Rc;
