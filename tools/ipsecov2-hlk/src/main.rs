@@ -181,12 +181,13 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
     };
     let sys = target_name != "emulated";
     let device = target_name == "device";
-    // Why a case does not run with the selected module target (`None`: it runs).
-    let why_not = |c: &Case| -> Option<String> {
+    // Why a case does not run with the selected module target, and where it runs instead
+    // (`None`: it runs).
+    let why_not = |c: &Case| -> Option<(&'static str, &'static str)> {
         if !c.on_module {
-            Some(format!("emulated only: {}", target::why_not_sys(c.group)))
+            Some(("emulated only", target::why_not_sys(c.group)))
         } else if device {
-            target::why_not_device(c.group, &c.name).map(|w| format!("sys only: {w}"))
+            target::why_not_device(c.group, &c.name).map(|w| ("sys only", w))
         } else {
             None
         }
@@ -224,7 +225,7 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
                     applies += 1;
                     format!("[{target_name}]")
                 }
-                Some(why) => format!("[{why}]"),
+                Some((only, why)) => format!("[{only}: {why}]"),
             };
             text.line(&format!("{:<48} {} {on}", c.id(), c.what))?;
         }
@@ -254,7 +255,7 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
                     if sys {
                         let why = why_not(c);
                         j[target_name] = serde_json::json!(why.is_none());
-                        if let Some(why) = why {
+                        if let Some((_, why)) = why {
                             j[format!("why_not_{target_name}")] = serde_json::json!(why);
                         }
                     }
