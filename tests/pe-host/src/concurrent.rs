@@ -4,6 +4,10 @@
 //! gets the checks of a callback (IRQL and locks on return, stack depth) on its own thread.
 
 use core::ffi::c_void;
+use std::time::{Duration, Instant};
+
+use ipsecov2_ndis_emu::tcpip::{recv_view, RecvView};
+use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain};
 
 use crate::abi::structs::{NDIS_OBJECT_HEADER, NDIS_OID_REQUEST, NET_BUFFER_LIST};
 use crate::driver::{after_callback, DriverHost};
@@ -19,6 +23,7 @@ use crate::traffic::nbl_frames;
 type SendFn = unsafe extern "win64" fn(usize, *mut NET_BUFFER_LIST, u32, u32);
 type CompleteFn = unsafe extern "win64" fn(usize, *mut NET_BUFFER_LIST, u32);
 type OidFn = unsafe extern "win64" fn(usize, *mut NDIS_OID_REQUEST) -> i32;
+type ReceiveFn = unsafe extern "win64" fn(usize, *mut NET_BUFFER_LIST, u32, u32, u32);
 
 /// A running module's handlers, callable from any thread.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +32,8 @@ pub struct ModuleCalls {
     context: usize,
     send: usize,
     send_complete: usize,
+    receive: usize,
+    return_nbls: usize,
     direct_oid: usize,
 }
 
@@ -58,6 +65,11 @@ impl DriverHost {
                 c.SendNetBufferListsCompleteHandler,
                 "SendNetBufferListsCompleteHandler",
             )?,
+            receive: nonnull(
+                c.ReceiveNetBufferListsHandler,
+                "ReceiveNetBufferListsHandler",
+            )?,
+            return_nbls: nonnull(c.ReturnNetBufferListsHandler, "ReturnNetBufferListsHandler")?,
             direct_oid: nonnull(c.DirectOidRequestHandler, "DirectOidRequestHandler")?,
         })
     }
@@ -156,6 +168,194 @@ impl ModuleCalls {
         }
         oid::finish(p as usize);
         Some(status)
+    }
+
+    /// The miniport indicates the chain at `head` (`count` NBLs) at DISPATCH_LEVEL.
+    ///
+    /// # Safety
+    /// `head` must be a valid chain of `count` NBLs that stays alive until returned.
+    pub unsafe fn receive(&self, head: *mut NET_BUFFER_LIST, count: u32) {
+        // SAFETY: contract.
+        let nbls = unsafe { datapath::chain(head, 1 << 20) };
+        datapath::with(self.filter_handle, |l| l.receives_in_filter.extend(&nbls));
+        // SAFETY: the driver's FILTER_RECEIVE_NET_BUFFER_LISTS routine.
+        let f: ReceiveFn = unsafe { core::mem::transmute::<usize, ReceiveFn>(self.receive) };
+        irql::set(irql::DISPATCH_LEVEL);
+        // SAFETY: the module context; the chain per the contract.
+        crate::stack::measure("FilterReceiveNetBufferLists", || unsafe {
+            f(self.context, head, 0, count, AT_DISPATCH_LEVEL)
+        });
+        after_callback("FilterReceiveNetBufferLists", irql::DISPATCH_LEVEL);
+        irql::set(irql::PASSIVE_LEVEL);
+    }
+
+    /// TCP/IP returns (at DISPATCH_LEVEL) whatever the filter has indicated up so far; returns
+    /// each NBL's address and frames, read before the return.
+    pub fn return_above(&self) -> Vec<(usize, Vec<Vec<u8>>)> {
+        let above = datapath::with(self.filter_handle, |l| core::mem::take(&mut l.above))
+            .unwrap_or_default();
+        let Some(&first) = above.first() else {
+            return Vec::new();
+        };
+        let mut got = Vec::new();
+        for w in above.windows(2) {
+            // SAFETY: NBLs indicated up, owned by TCP/IP until returned.
+            unsafe { (*(w[0] as *mut NET_BUFFER_LIST)).Next = w[1] as *mut NET_BUFFER_LIST };
+        }
+        for &n in &above {
+            // SAFETY: as above.
+            got.push((n, unsafe { nbl_frames(n as *const NET_BUFFER_LIST) }));
+        }
+        if let Some(&last) = above.last() {
+            // SAFETY: as above.
+            unsafe { (*(last as *mut NET_BUFFER_LIST)).Next = core::ptr::null_mut() };
+        }
+        // SAFETY: the driver's FILTER_RETURN_NET_BUFFER_LISTS routine.
+        let f: CompleteFn = unsafe { core::mem::transmute::<usize, CompleteFn>(self.return_nbls) };
+        irql::set(irql::DISPATCH_LEVEL);
+        // SAFETY: what the filter indicated, given back as one chain.
+        crate::stack::measure("FilterReturnNetBufferLists", || unsafe {
+            f(
+                self.context,
+                first as *mut NET_BUFFER_LIST,
+                AT_DISPATCH_LEVEL,
+            )
+        });
+        after_callback("FilterReturnNetBufferLists", irql::DISPATCH_LEVEL);
+        irql::set(irql::PASSIVE_LEVEL);
+        got
+    }
+
+    /// NBLs indicated into this module that the filter returned so far, taken.
+    pub fn take_returned(&self) -> Vec<usize> {
+        datapath::with(self.filter_handle, |l| {
+            core::mem::take(&mut l.returned_down)
+        })
+        .unwrap_or_default()
+    }
+
+    /// TCP/IP sends `specs` as one chain at DISPATCH_LEVEL on the calling thread, and the
+    /// miniport completes what the filter has sent down (this thread's copies, or another's)
+    /// until every NBL of the chain is back. Returns each NBL's completion status in chain order
+    /// and the frames the miniport put on the wire during the call; an error (the chain then
+    /// stays allocated, as the driver may still own it) when the chain is not back within
+    /// `patience`.
+    #[allow(clippy::type_complexity)]
+    pub fn send_completed(
+        &self,
+        specs: &[NblSpec],
+        patience: Duration,
+    ) -> Result<(Vec<i32>, Vec<Vec<u8>>), String> {
+        let owned = OwnedNblChain::build(specs).map_err(|e| e.to_string())?;
+        let mine: Vec<usize> = (0..owned.nbl_count())
+            .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
+            .collect();
+        let head = owned
+            .nbl_ptr(0)
+            .ok_or("an empty chain")?
+            .cast::<NET_BUFFER_LIST>();
+        // SAFETY: `owned` lives until every NBL of it is completed back (or is leaked below).
+        unsafe { self.send(head) };
+        let deadline = Instant::now() + patience;
+        let mut wire = Vec::new();
+        let mut done: Vec<(usize, i32)> = Vec::new();
+        loop {
+            wire.extend(self.complete_below().into_iter().flatten());
+            done.extend(self.take_completed_of(&mine));
+            if done.len() >= mine.len() {
+                break;
+            }
+            if Instant::now() > deadline {
+                core::mem::forget(owned);
+                return Err(format!(
+                    "{} of {} NBLs not completed back",
+                    mine.len() - done.len(),
+                    mine.len()
+                ));
+            }
+            std::thread::yield_now();
+        }
+        let statuses = mine
+            .iter()
+            .map(|n| {
+                done.iter()
+                    .find(|(x, _)| x == n)
+                    .map_or(NDIS_STATUS_PENDING, |d| d.1)
+            })
+            .collect();
+        Ok((statuses, wire))
+    }
+
+    /// The miniport indicates `specs` as one chain at DISPATCH_LEVEL on the calling thread and
+    /// TCP/IP returns what the filter indicates up, until every NBL of the chain is back with
+    /// the miniport. Returns what TCP/IP got of each NBL of the chain (its receive information
+    /// and frame), in chain order; an error (the chain stays allocated) when the filter keeps
+    /// one beyond `patience`. Only one thread at a time may receive through a module.
+    pub fn receive_returned(
+        &self,
+        specs: &[NblSpec],
+        patience: Duration,
+    ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
+        let owned = OwnedNblChain::build(specs).map_err(|e| e.to_string())?;
+        let mine: Vec<usize> = (0..owned.nbl_count())
+            .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
+            .collect();
+        let head = owned
+            .nbl_ptr(0)
+            .ok_or("an empty chain")?
+            .cast::<NET_BUFFER_LIST>();
+        let count = u32::try_from(mine.len()).unwrap_or(u32::MAX);
+        // SAFETY: `owned` lives until every NBL of it is returned (or is leaked below).
+        unsafe { self.receive(head, count) };
+        let deadline = Instant::now() + patience;
+        let mut up: Vec<(usize, Vec<Vec<u8>>)> = Vec::new();
+        let mut back: Vec<usize> = Vec::new();
+        loop {
+            up.extend(self.return_above());
+            back.extend(
+                datapath::with(self.filter_handle, |l| {
+                    let (m, rest): (Vec<usize>, Vec<usize>) =
+                        l.returned_down.drain(..).partition(|n| mine.contains(n));
+                    l.returned_down = rest;
+                    m
+                })
+                .unwrap_or_default(),
+            );
+            if back.len() >= mine.len() {
+                break;
+            }
+            if Instant::now() > deadline {
+                core::mem::forget(owned);
+                return Err(format!(
+                    "{} of {} NBLs not returned to the miniport",
+                    mine.len() - back.len(),
+                    mine.len()
+                ));
+            }
+            std::thread::yield_now();
+        }
+        let mut got = Vec::new();
+        for (i, n) in mine.iter().enumerate() {
+            let frame = up
+                .iter()
+                .find(|(a, _)| a == n)
+                .and_then(|(_, f)| f.first().cloned())
+                .ok_or_else(|| format!("NBL {i} of the chain never indicated up"))?;
+            got.push((recv_view(&owned, i), frame));
+        }
+        Ok(got)
+    }
+
+    /// Completions of the NBLs `mine` taken from this module's ledger (others left for the
+    /// threads that sent them).
+    fn take_completed_of(&self, mine: &[usize]) -> Vec<(usize, i32)> {
+        datapath::with(self.filter_handle, |l| {
+            let all = core::mem::take(&mut l.completed_up);
+            let (m, rest) = all.into_iter().partition(|(n, _)| mine.contains(n));
+            l.completed_up = rest;
+            m
+        })
+        .unwrap_or_default()
     }
 
     /// Sends of this module completed back so far (NBL, status), taken.

@@ -275,6 +275,32 @@ impl DriverHost {
         Ok(status)
     }
 
+    /// `FilterRestart` of a module in any state but Paused (NDIS never makes this call: what a
+    /// driver does with a restart out of order); NDIS's state of the module is left as it was.
+    /// Returns the driver's status.
+    pub fn restart_out_of_order(&mut self, filter_handle: usize) -> Result<i32, ModuleError> {
+        let m = self.module_in(filter_handle, &[NdisState::Running, NdisState::Pausing])?;
+        let d = self.filter_driver()?;
+        let restart = Self::module_handler(d.characteristics.RestartHandler, "RestartHandler")?;
+        let mut params = NDIS_FILTER_RESTART_PARAMETERS {
+            Header: header(NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS, 1, 0x2C),
+            MiniportMediaType: NDIS_MEDIUM_802_3,
+            MiniportPhysicalMediaType: NDIS_PHYSICAL_MEDIUM_802_3,
+            RestartAttributes: core::ptr::null_mut(),
+            LowerIfIndex: 7,
+            LowerIfNetLuid: 0x0006_0000_0700_0000,
+            Flags: 0,
+        };
+        // SAFETY: the driver's FILTER_RESTART routine.
+        let f: RestartFn = unsafe { core::mem::transmute::<usize, RestartFn>(restart) };
+        irql::set(irql::PASSIVE_LEVEL);
+        // SAFETY: the module context came from NdisFSetAttributes; `params` lives across the call.
+        let status =
+            crate::stack::measure("FilterRestart", || unsafe { f(m.context, &mut params) });
+        self.after_callback("FilterRestart", irql::PASSIVE_LEVEL);
+        Ok(status)
+    }
+
     /// `FilterPause` of a running module at PASSIVE_LEVEL; returns the driver's status. After
     /// NDIS_STATUS_PENDING the module stays `Pausing` until the driver calls NdisFPauseComplete.
     pub fn pause(&mut self, filter_handle: usize) -> Result<i32, ModuleError> {
@@ -361,4 +387,15 @@ impl DriverHost {
         }
         Ok(())
     }
+}
+
+/// An `NDIS_OFFLOAD` read from its bytes (as a miniport writes it, e.g. the emulation's
+/// `offload_bytes`); `None` when `b` is shorter than the structure.
+pub fn offload_from_bytes(b: &[u8]) -> Option<NDIS_OFFLOAD> {
+    if b.len() < core::mem::size_of::<NDIS_OFFLOAD>() {
+        return None;
+    }
+    // SAFETY: `b` holds at least `size_of::<NDIS_OFFLOAD>()` readable bytes; every bit pattern
+    // is a valid `NDIS_OFFLOAD` (integers only); the read is unaligned.
+    Some(unsafe { core::ptr::read_unaligned(b.as_ptr().cast::<NDIS_OFFLOAD>()) })
 }

@@ -20,6 +20,12 @@ use crate::kernel::status::{NDIS_STATUS_NOT_SUPPORTED, NDIS_STATUS_PENDING};
 use crate::kernel::{datapath, verifier};
 use crate::oid_request::NDIS_REQUEST_SET_INFORMATION;
 
+mod delete;
+mod held;
+mod oids;
+pub use held::{BelowFrame, SentIds};
+pub use oids::{OidDone, SeenBelow};
+
 /// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
 const OID_ADD_SA: u32 = 0xFC03_0202;
 
@@ -81,6 +87,12 @@ pub struct Session {
     /// Chains of `send_chain`/`receive_chain` the driver gave back entirely, dropped by
     /// [`Session::release_spent`] (so that a bench can leave their freeing out of its timing).
     spent: Vec<OwnedNblChain>,
+    /// Send completions taken from the ledgers and not yet asked for (NBL, status).
+    completions: Vec<(usize, i32)>,
+    /// Receive chains indicated and held above by TCP/IP (or not yet all returned).
+    held_rx: Vec<OwnedNblChain>,
+    /// OID requests issued through [`Session::oid`].
+    oids: oids::Oids,
     /// `DriverUnload` has run.
     unloaded: bool,
 }
@@ -152,8 +164,9 @@ pub fn rebase_links(buf: &mut [u8], links: &[usize], from: u64, to: u64) {
     }
 }
 
-/// Rewrites the emulation's `Next` links of an ADD_SA list to the buffer's real address.
-fn relink(buf: &mut [u8], offsets: &[usize]) {
+/// Rewrites the emulation's `Next` links of an SA OID list (ADD_SA, DELETE_SA: `Next` at 8 in
+/// each element at `offsets`) to the buffer's real address.
+pub fn relink(buf: &mut [u8], offsets: &[usize]) {
     let real = buf.as_ptr() as u64;
     let links: Vec<usize> = offsets.iter().map(|&at| at + 8).collect();
     rebase_links(buf, &links, oid_buffers::BASE, real);
@@ -192,6 +205,9 @@ impl Session {
             if_indexes: Vec::new(),
             kept: Vec::new(),
             spent: Vec::new(),
+            completions: Vec::new(),
+            held_rx: Vec::new(),
+            oids: oids::Oids::default(),
             unloaded: false,
         })
     }
@@ -209,6 +225,12 @@ impl Session {
             return Err(SessionError::Status("FilterRestart", status));
         }
         Ok(m)
+    }
+
+    /// A thread-safe handle on the handlers of running module `m` (sends, completions below,
+    /// receives, returns above, direct OIDs from several threads at once).
+    pub fn module_calls(&self, m: usize) -> Result<crate::concurrent::ModuleCalls, SessionError> {
+        Ok(self.host.module_calls(m)?)
     }
 
     /// The status indications module `m` made so far (`NdisFIndicateStatus`): each status code
@@ -357,12 +379,16 @@ impl Session {
             .flatten()
             .collect();
         let done = datapath::with(m, |l| core::mem::take(&mut l.completed_up)).unwrap_or_default();
-        let statuses: Vec<Option<i32>> = (0..owned.nbl_count())
-            .map(|i| {
-                let p = owned.nbl_ptr(i).map_or(0, |p| p as usize);
-                done.iter().find(|(n, _)| *n == p).map(|&(_, s)| s)
-            })
+        let mine: Vec<usize> = (0..owned.nbl_count())
+            .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
             .collect();
+        let statuses: Vec<Option<i32>> = mine
+            .iter()
+            .map(|p| done.iter().find(|(n, _)| n == p).map(|&(_, s)| s))
+            .collect();
+        // Completions of chains sent earlier and held below (kept alive: no address reuse).
+        self.completions
+            .extend(done.into_iter().filter(|(n, _)| !mine.contains(n)));
         if statuses.iter().any(Option::is_none) {
             self.kept.push(owned);
         } else {
@@ -446,13 +472,20 @@ impl Session {
         let mut first = Ok(());
         self.if_indexes.clear();
         for m in std::mem::take(&mut self.modules) {
-            let r = self.host.pause(m).and_then(|p| {
-                if p == NDIS_STATUS_PENDING {
-                    self.host.complete_below(m, 0, false).map(|_| ())
-                } else {
-                    Ok(())
-                }
-            });
+            // A module a case left paused is detached as it is.
+            let paused = crate::kernel::module::get(m)
+                .is_some_and(|r| r.state == crate::kernel::module::NdisState::Paused);
+            let r = if paused {
+                Ok(())
+            } else {
+                self.host.pause(m).and_then(|p| {
+                    if p == NDIS_STATUS_PENDING {
+                        self.host.complete_below(m, 0, false).map(|_| ())
+                    } else {
+                        Ok(())
+                    }
+                })
+            };
             let r = r.and_then(|()| self.host.detach(m));
             if first.is_ok() {
                 first = r.map_err(SessionError::from);

@@ -82,6 +82,29 @@ unsafe fn link(nbls: &[usize]) -> *mut NET_BUFFER_LIST {
         .map_or(core::ptr::null_mut(), |&h| h as *mut NET_BUFFER_LIST)
 }
 
+/// `NDIS_RECEIVE_FLAGS_RESOURCES`.
+pub const RECEIVE_FLAGS_RESOURCES: u32 = 2;
+
+/// After an indication with `NDIS_RECEIVE_FLAGS_RESOURCES`: the NBLs are the miniport's again
+/// (TCP/IP copied any indicated up during the call); one the filter returned is a violation.
+fn resources_back(filter_handle: usize, nbls: &[usize]) {
+    datapath::with(filter_handle, |l| {
+        for n in nbls {
+            l.receives_in_filter.retain(|x| x != n);
+            if l.returned_down.contains(n) {
+                crate::kernel::verifier::violation(format!(
+                    "NdisFReturnNetBufferLists of NBL {n:#x} indicated with NDIS_RECEIVE_FLAGS_RESOURCES"
+                ));
+            }
+            // Indicated up with the flag: TCP/IP copied what it needed during the call.
+            if l.above.contains(n) {
+                l.above.retain(|x| x != n);
+                l.copied_up += 1;
+            }
+        }
+    });
+}
+
 /// An NBL returned by TCP/IP: its address and its frames as TCP/IP saw them.
 pub type Returned = (usize, Vec<Vec<u8>>);
 
@@ -211,6 +234,24 @@ impl DriverHost {
         count: u32,
         dispatch: bool,
     ) -> Result<(), ModuleError> {
+        // SAFETY: contract.
+        unsafe { self.receive_flagged(filter_handle, head, count, dispatch, 0) }
+    }
+
+    /// [`DriverHost::receive`] with the receive flags `extra` besides the DISPATCH_LEVEL one:
+    /// with `NDIS_RECEIVE_FLAGS_RESOURCES` (2) the chain is the miniport's again when the call
+    /// returns (the filter must not return it, nor keep it indicated above).
+    ///
+    /// # Safety
+    /// As for [`DriverHost::receive`].
+    pub unsafe fn receive_flagged(
+        &mut self,
+        filter_handle: usize,
+        head: *mut NET_BUFFER_LIST,
+        count: u32,
+        dispatch: bool,
+        extra: u32,
+    ) -> Result<(), ModuleError> {
         let (context, c) =
             self.running(filter_handle, &[NdisState::Running, NdisState::Pausing])?;
         let f = Self::handler(
@@ -226,10 +267,13 @@ impl DriverHost {
         irql::set(irql_level);
         // SAFETY: the module context; the chain per the contract.
         crate::stack::measure("FilterReceiveNetBufferLists", || unsafe {
-            f(context, head, 0, count, flags)
+            f(context, head, 0, count, flags | extra)
         });
         self.after_callback("FilterReceiveNetBufferLists", irql_level);
         irql::set(irql::PASSIVE_LEVEL);
+        if extra & RECEIVE_FLAGS_RESOURCES != 0 {
+            resources_back(filter_handle, &nbls);
+        }
         Ok(())
     }
 

@@ -600,8 +600,12 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
             0,
             f.header_info,
         )),
+        // With a checksum request (IsIPv4, IpHeaderChecksum) for the miniport.
         client::TestNbl {
-            info: InjectInfo::default(),
+            info: InjectInfo {
+                checksum: 0x11,
+                ..InjectInfo::default()
+            },
             nbs: vec![client::TestNb::flat(&[0x5A; 60])],
         },
     ];
@@ -634,6 +638,9 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
         vec![0x5A; 60],
         "the NBL without a handle, untouched"
     );
+    // Each frame comes with the checksum slot the miniport reads: none left on the protected
+    // copy, the request of the NBL passed down as it is.
+    assert_eq!(r.checksums, [0, 0x11]);
     // Nothing reached the miniport: the injected sends were captured at the edge.
     assert!(h.complete_below(m, 0, true).expect("below").is_empty());
     // The captured ESP packet, received: decrypted in place, CryptoDone set.

@@ -30,6 +30,8 @@ mod lifecycle;
 mod loading;
 #[path = "sys_parts/oids.rs"]
 mod oids;
+#[path = "sys_parts/session_steps.rs"]
+mod session_steps;
 #[path = "sys_parts/traffic.rs"]
 mod traffic;
 

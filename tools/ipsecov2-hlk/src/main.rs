@@ -8,11 +8,21 @@ mod cli;
 mod module_oids;
 mod output;
 mod target;
+mod target_core;
 mod target_device;
+mod target_requests;
+mod target_shared;
+mod target_states;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys;
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod target_sys_oid;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_requests;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_shared;
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod target_sys_states;
 mod tcpip;
 
 use std::io::Write;
@@ -170,10 +180,22 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
         target::Target::Device(_) => "device",
     };
     let sys = target_name != "emulated";
+    let device = target_name == "device";
+    // Why a case does not run with the selected module target, and where it runs instead
+    // (`None`: it runs).
+    let why_not = |c: &Case| -> Option<(&'static str, &'static str)> {
+        if !c.on_module {
+            Some(("emulated only", target::why_not_sys(c.group)))
+        } else if device {
+            target::why_not_device(c.group, &c.name).map(|w| ("sys only", w))
+        } else {
+            None
+        }
+    };
     let selected: Vec<&Case> = all
         .iter()
         .filter(|c| opts.filters.is_empty() || opts.filters.iter().any(|f| c.id().contains(f)))
-        .filter(|c| opts.list || !sys || c.on_module)
+        .filter(|c| opts.list || !sys || why_not(c).is_none())
         .collect();
     if selected.is_empty() {
         output::error(&format!(
@@ -198,11 +220,12 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
     if opts.list && sys {
         let mut applies = 0usize;
         for c in &selected {
-            let on = if c.on_module {
-                applies += 1;
-                format!("[{target_name}]")
-            } else {
-                format!("[emulated only: {}]", target::why_not_sys(c.group))
+            let on = match why_not(c) {
+                None => {
+                    applies += 1;
+                    format!("[{target_name}]")
+                }
+                Some((only, why)) => format!("[{only}: {why}]"),
             };
             text.line(&format!("{:<48} {} {on}", c.id(), c.what))?;
         }
@@ -230,10 +253,10 @@ fn run(args: &[String]) -> Result<ExitCode, BrokenPipe> {
                         "what": c.what,
                     });
                     if sys {
-                        j[target_name] = serde_json::json!(c.on_module);
-                        if !c.on_module {
-                            j[format!("why_not_{target_name}")] =
-                                serde_json::json!(target::why_not_sys(c.group));
+                        let why = why_not(c);
+                        j[target_name] = serde_json::json!(why.is_none());
+                        if let Some((_, why)) = why {
+                            j[format!("why_not_{target_name}")] = serde_json::json!(why);
                         }
                     }
                     j

@@ -3,8 +3,9 @@
 //! operations kept raw (an OID request with its InformationBuffer as TCP/IP built it for
 //! `oid_buffers::BASE`, one NBL sent, NBLs received, the module's own statistics), implemented by
 //! the filter core directly on the emulated target (`HostCore`) and by a module of the real
-//! driver on the sys target (`target_sys_oid`); a `--target device` backend over the control
-//! device's test IOCTLs (`TestOid`, `TestInject`, `TestModuleStats`) would be a third. The
+//! driver on the sys target (`target_sys_oid`), and by a module reached through the control
+//! device's test IOCTLs (`TestOid`, `TestInject`, `TestModuleStats`, `TestOffload`) on the
+//! device target (`target_device`). The
 //! requests TCP/IP sends ([`set`], [`add_list`], [`add`], [`delete`]) are built on top.
 
 use ipsecov2_abi::*;
@@ -229,7 +230,10 @@ fn modules(capacity: usize, n: u32) -> Result<Vec<Module>, String> {
             .collect()),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
-        Target::Device(_) => Err("the OID groups have no device backend yet".into()),
+        Target::Device(_) => Ok(crate::target_device::oid_modules(capacity, n)?
+            .into_iter()
+            .map(|m| Module(Box::new(m)))
+            .collect()),
     }
 }
 
@@ -249,7 +253,7 @@ pub fn offload_indicated(nic: &NDIS_OFFLOAD, capacity: usize) -> Result<NDIS_OFF
         Target::Sys(path) => crate::target_sys_oid::offload_indicated(&path, nic, capacity),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
         Target::Sys(_) => Err("the sys target needs Linux on x86-64".into()),
-        Target::Device(_) => Err("the OID groups have no device backend yet".into()),
+        Target::Device(_) => crate::target_device::offload_indicated(nic, capacity),
     }
 }
 

@@ -9,42 +9,64 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use ipsecov2_abi::{
-    NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS,
-    NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
+    NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
 };
-use ipsecov2_ndis_emu::host::offload_from_bytes;
+use ipsecov2_ndis_emu::host::{
+    nic_offload, offload_bytes, offload_from_bytes, transmit_checksum_offload,
+};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
-use ipsecov2_ndis_emu::tcpip::{recv_nbl, send_nbl, Framed, RecvView};
+use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
-use ipsecov2_pe_host::filter_module::Miniport;
+use ipsecov2_pe_host::filter_module::{offload_from_bytes as pe_offload_from_bytes, Miniport};
 use ipsecov2_pe_host::session::Session;
 
 use crate::capture;
-use crate::target::{self, Counters, DatapathPair, Got, ModuleUnderTest, Target};
+use crate::target::{
+    self, Counters, DatapathPair, Got, ModuleUnderTest, PairAdapter, Target, WireFrame,
+};
 
 /// One module of the loaded driver.
 pub struct SysModule {
-    session: Rc<RefCell<Option<Session>>>,
-    handle: usize,
-    rng: SplitMix64,
-    outbox: Vec<Vec<u8>>,
+    pub(crate) session: Rc<RefCell<Option<Session>>>,
+    pub(crate) handle: usize,
+    pub(crate) rng: SplitMix64,
+    /// What its miniport put on the wire and [`ModuleUnderTest::deliver`] has not carried yet.
+    pub(crate) outbox: Vec<Vec<u8>>,
+    /// The adapter it was attached over (to attach again).
+    pub(crate) adapter: Miniport,
+    /// The miniport holds what the module sends down.
+    pub(crate) hold_tx: bool,
+    /// TCP/IP holds what the module indicates up.
+    pub(crate) hold_rx: bool,
+    /// Send completions seen (NBL, status).
+    pub(crate) completed: Vec<(usize, NDIS_STATUS)>,
+    /// The miniport holds the OID requests passed down.
+    pub(crate) hold_oids: bool,
+    /// The requests its miniport got (OID, buffer as it arrived).
+    pub(crate) below: Vec<(u32, Vec<u8>)>,
+    /// The request type of each OID issued (ticket, type).
+    pub(crate) oid_types: Vec<(usize, i32)>,
 }
 
-/// The adapter below each module: the keywords the emulated host's default configuration uses.
-fn adapter() -> Miniport {
+/// The adapter below each module: the keywords and the NIC offloads (`nic_offload`) the
+/// emulated host's default configuration uses.
+pub(crate) fn adapter() -> Miniport {
     Miniport {
         keywords: vec![
             ("SaOffloadCapacity".into(), 64),
             ("TxBufferCount".into(), 16),
             ("TxBufferSize".into(), 2048),
             ("RxScratchCount".into(), 4),
+            // The control device's test family (`TestModuleStats`: the module's counters).
+            ("ControlTestFamily".into(), 1),
         ],
+        offload: pe_offload_from_bytes(&offload_bytes(&nic_offload())),
         ..Miniport::default()
     }
 }
 
 impl SysModule {
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Session) -> Result<T, ipsecov2_pe_host::session::SessionError>,
     ) -> Result<T, String> {
@@ -54,22 +76,74 @@ impl SysModule {
     }
 }
 
-impl ModuleUnderTest for SysModule {
-    fn pair(seed: u64) -> Result<(Self, Self), String> {
+impl SysModule {
+    /// Two running modules of one loaded driver, the first over `first`, the second over the
+    /// default adapter.
+    pub(crate) fn pair_over(seed: u64, first: Miniport) -> Result<(Self, Self), String> {
         let Target::Sys(path) = target::current() else {
             return Err("not the sys target".into());
         };
         let mut s = Session::start(&path).map_err(|e| e.to_string())?;
-        let a = s.running_module(&adapter()).map_err(|e| e.to_string())?;
-        let b = s.running_module(&adapter()).map_err(|e| e.to_string())?;
+        let a = s.running_module(&first).map_err(|e| e.to_string())?;
+        // Each module names its own interface to the control device.
+        let second = Miniport {
+            if_index: first.if_index + 1,
+            ..adapter()
+        };
+        let b = s.running_module(&second).map_err(|e| e.to_string())?;
         let session = Rc::new(RefCell::new(Some(s)));
-        let module = |handle, seed| SysModule {
+        let module = |handle, seed, adapter| SysModule {
             session: Rc::clone(&session),
             handle,
             rng: SplitMix64::new(seed),
             outbox: Vec::new(),
+            adapter,
+            hold_tx: false,
+            hold_rx: false,
+            completed: Vec::new(),
+            hold_oids: false,
+            below: Vec::new(),
+            oid_types: Vec::new(),
         };
-        Ok((module(a, seed), module(b, seed + 1)))
+        Ok((module(a, seed, first), module(b, seed + 1, second)))
+    }
+}
+
+impl SysModule {
+    /// TCP/IP sends `specs` as one chain; the miniport completes what reaches it unless it
+    /// holds sends. The chain's NBLs, each one's completion status so far, and the frames that
+    /// went on the wire (also kept for [`ModuleUnderTest::deliver`]).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn send_chain(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<usize>, Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
+        let m = self.handle;
+        let hold = self.hold_tx;
+        let (sent, statuses, wire) = self.with(|s| {
+            let sent = s.send_held(m, &specs)?;
+            let wire = if hold {
+                Vec::new()
+            } else {
+                s.complete_below(m)?
+            };
+            let statuses = s.send_statuses(m, &sent);
+            Ok((sent, statuses, wire))
+        })?;
+        for (n, st) in sent.0.iter().zip(&statuses) {
+            if let Some(st) = st {
+                self.completed.push((*n, *st));
+            }
+        }
+        let wire: Vec<Vec<u8>> = wire.into_iter().map(|b| b.frame).collect();
+        self.outbox.extend(wire.iter().cloned());
+        Ok((sent.0, statuses, wire))
+    }
+}
+
+impl ModuleUnderTest for SysModule {
+    fn pair(seed: u64) -> Result<(Self, Self), String> {
+        Self::pair_over(seed, adapter())
     }
 
     fn rng(&mut self) -> &mut SplitMix64 {
@@ -85,9 +159,7 @@ impl ModuleUnderTest for SysModule {
         &mut self,
         specs: Vec<NblSpec>,
     ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<Vec<u8>>), String> {
-        let m = self.handle;
-        let (statuses, wire) = self.with(|s| s.send(m, &specs))?;
-        self.outbox.extend(wire.iter().cloned());
+        let (_, statuses, wire) = self.send_chain(specs)?;
         Ok((statuses, wire))
     }
 
@@ -95,7 +167,16 @@ impl ModuleUnderTest for SysModule {
         let frames = std::mem::take(&mut from.outbox);
         let specs: Vec<NblSpec> = frames.iter().map(|f| recv_nbl(&mut to.rng, f, 0)).collect();
         let m = to.handle;
-        let got = to.with(|s| s.receive(m, &specs))?;
+        let hold = to.hold_rx;
+        let got = to.with(|s| {
+            if hold {
+                let before = s.peek_above(m)?.len();
+                s.indicate_held(m, &specs, false)?;
+                Ok(s.peek_above(m)?.split_off(before))
+            } else {
+                s.receive(m, &specs)
+            }
+        })?;
         Ok(got.into_iter().map(|p| (p.frame, p.view)).collect())
     }
 
@@ -116,96 +197,104 @@ pub struct SysPair {
     session: Session,
     tx: usize,
     rx: usize,
+    offload: Option<NDIS_OFFLOAD>,
 }
 
 impl DatapathPair for SysPair {
-    fn install(out: &AddSa, inbound: &AddSa) -> Result<(Self, u64), String> {
+    fn open(pa: &PairAdapter) -> Result<Self, String> {
         let Target::Sys(path) = target::current() else {
             return Err("not the sys target".into());
         };
         let mut session = Session::start(&path).map_err(|e| e.to_string())?;
-        let tx = session
-            .running_module(&adapter())
-            .map_err(|e| e.to_string())?;
-        let rx = session
-            .running_module(&adapter())
-            .map_err(|e| e.to_string())?;
-        let handle = session
-            .add_sa(tx, out)
-            .map_err(|x| format!("outbound: {x}"))?;
-        capture::record_add_sa(out, handle);
-        let h = session
-            .add_sa(rx, inbound)
-            .map_err(|x| format!("inbound: {x}"))?;
-        capture::record_add_sa(inbound, h);
-        Ok((Self { session, tx, rx }, handle))
+        let mut a = adapter();
+        a.keywords
+            .retain(|(k, _)| k != "TxBufferCount" && k != "TxBufferSize");
+        a.keywords.push(("TxBufferCount".into(), pa.tx_buffers));
+        a.keywords.push(("TxBufferSize".into(), pa.tx_buffer_size));
+        a.offload = match &pa.offload {
+            Some(o) => Some(
+                pe_offload_from_bytes(&offload_bytes(o)).ok_or("NDIS_OFFLOAD of another size")?,
+            ),
+            None => None,
+        };
+        let tx = session.running_module(&a).map_err(|e| e.to_string())?;
+        // Each module names its own interface to the control device.
+        let second = Miniport {
+            if_index: a.if_index + 1,
+            ..a.clone()
+        };
+        let rx = session.running_module(&second).map_err(|e| e.to_string())?;
+        Ok(Self {
+            session,
+            tx,
+            rx,
+            offload: pa.offload,
+        })
     }
 
-    fn protect(
-        &mut self,
-        rng: &mut SplitMix64,
-        frames: &[&Framed],
-        handle: u64,
-        tunnel: u64,
-    ) -> Result<Vec<Vec<u8>>, String> {
-        let refs: Vec<&[u8]> = frames.iter().map(|f| f.frame.as_slice()).collect();
-        let header = frames.first().map_or(0, |f| f.header_info);
-        let spec = send_nbl(rng, &refs, handle, tunnel, header);
-        let (statuses, wire) = self
+    fn add_tx(&mut self, sa: &AddSa) -> Result<u64, String> {
+        let h = self
             .session
-            .send(self.tx, &[spec])
+            .add_sa(self.tx, sa)
             .map_err(|e| e.to_string())?;
-        if statuses != [Some(NDIS_STATUS_SUCCESS)] {
-            return Err(format!("send completion: {statuses:x?}, want [Some(0)]"));
-        }
-        if wire.len() != frames.len() {
-            return Err(format!(
-                "send: {} packets on the wire, want {}",
-                wire.len(),
-                frames.len()
-            ));
-        }
-        for (w, f) in wire.iter().zip(frames) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Sent {
-                        wire: w,
-                        plain: &f.frame,
-                        handle,
-                        tunnel,
-                    },
-                );
-            });
-        }
-        Ok(wire)
+        capture::record_add_sa(sa, h);
+        Ok(h)
     }
 
-    fn receive(
+    fn add_rx(&mut self, sa: &AddSa) -> Result<u64, String> {
+        let h = self
+            .session
+            .add_sa(self.rx, sa)
+            .map_err(|e| e.to_string())?;
+        capture::record_add_sa(sa, h);
+        Ok(h)
+    }
+
+    fn delete_tx(&mut self, handles: &[u64]) -> Result<NDIS_STATUS, String> {
+        self.session
+            .delete_sa(self.tx, handles)
+            .map_err(|e| e.to_string())
+    }
+
+    fn send(
+        &mut self,
+        specs: Vec<NblSpec>,
+    ) -> Result<(Vec<Option<NDIS_STATUS>>, Vec<WireFrame>), String> {
+        let (statuses, below) = self
+            .session
+            .send_below(self.tx, &specs)
+            .map_err(|e| e.to_string())?;
+        let mut wire: Vec<WireFrame> = below
+            .into_iter()
+            .map(|b| (b.frame, Some(b.checksum_info)))
+            .collect();
+        if let Some(o) = &self.offload {
+            for (frame, info) in &mut wire {
+                if let Some(info) = info.filter(|&i| i != 0) {
+                    transmit_checksum_offload(frame, info, o);
+                }
+            }
+        }
+        Ok((statuses, wire))
+    }
+
+    fn receive_flagged(
         &mut self,
         rng: &mut SplitMix64,
         packets: &[Vec<u8>],
+        nbl_flags: u32,
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let specs: Vec<NblSpec> = packets.iter().map(|f| recv_nbl(rng, f, 0)).collect();
+        let specs: Vec<NblSpec> = packets
+            .iter()
+            .map(|f| recv_nbl(rng, f, nbl_flags))
+            .collect();
         let got = self
             .session
             .receive(self.rx, &specs)
             .map_err(|e| e.to_string())?;
-        for (p, wire) in got.iter().zip(packets) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Received {
-                        wire,
-                        result: capture::RxResult {
-                            crypto_done: p.view.crypto_done,
-                            status: p.view.status,
-                        },
-                    },
-                );
-            });
-        }
-        Ok(got.into_iter().map(|p| (p.view, p.frame)).collect())
+        let got: Vec<(RecvView, Vec<u8>)> = got.into_iter().map(|p| (p.view, p.frame)).collect();
+        target::capture_received(packets, &got);
+        Ok(got)
     }
 
     fn finish(self) -> Result<(), String> {

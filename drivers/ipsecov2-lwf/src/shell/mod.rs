@@ -14,9 +14,9 @@ mod ioctl;
 mod oid_list;
 mod port;
 mod setup;
-mod timer;
 mod test_family;
 mod xstate;
+mod timer;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};

@@ -500,8 +500,8 @@ fn in_chain(head: *mut NET_BUFFER_LIST, nbl: *mut NET_BUFFER_LIST) -> bool {
     false
 }
 
-/// Appends every NET_BUFFER of `nbl` (alone: its `Next` is not followed) to `answer`; returns
-/// how many.
+/// Appends every NET_BUFFER of `nbl` (alone: its `Next` is not followed) to `answer`, each with
+/// the NBL's `TcpIpChecksumNetBufferListInfo`; returns how many.
 fn frames_of(answer: &mut InjectAnswer<'_>, nbl: *mut NET_BUFFER_LIST) -> u32 {
     let next = {
         // SAFETY: `nbl` is ours; its Next is restored below.
@@ -514,10 +514,12 @@ fn frames_of(answer: &mut InjectAnswer<'_>, nbl: *mut NET_BUFFER_LIST) -> u32 {
     let mut one = unsafe { NblChain::from_raw(nbl) };
     let mut count = 0u32;
     if let Some(mut n) = one.cursor().next_nbl() {
+        // What the miniport reads of a frame sent down: the checksums left to it.
+        let checksum = n.info(TcpIpChecksumNetBufferListInfo).unwrap_or_default() as usize as u32;
         let mut nbs = n.net_buffers();
         while let Some(mut nb) = nbs.next_nb() {
             let len = usize::try_from(nb.data_length()).unwrap_or(0);
-            answer.frame(len, |dst| {
+            answer.frame(len, checksum, |dst| {
                 nb.data(&KernelMdlMapper)
                     .is_ok_and(|d| d.copy_out(0, dst).is_ok())
             });

@@ -6,7 +6,7 @@ use alloc::vec::Vec;
 
 use crate::client::MessageBuilder;
 use crate::dispatch::{
-    NblOutcome, OidAnswer, INJECT_PREFIX_LEN, INJECT_RECORD_LEN, OID_PREFIX_LEN,
+    NblOutcome, OidAnswer, FRAME_PREFIX_LEN, INJECT_PREFIX_LEN, INJECT_RECORD_LEN, OID_PREFIX_LEN,
 };
 use crate::error::{Fault, Field};
 use crate::request::{InjectInfo, InjectPath, OidKind};
@@ -221,6 +221,9 @@ pub struct InjectReply {
     pub nbls: Vec<NblOutcome>,
     /// The frames (sent down, or indicated up NBL by NBL).
     pub frames: Vec<Vec<u8>>,
+    /// Each frame's NBL's `TcpIpChecksumNetBufferListInfo` (a frame sent down: the checksums
+    /// left to the miniport), in the order of `frames`.
+    pub checksums: Vec<u32>,
 }
 
 /// Reads a `TestInject` answer's body.
@@ -231,6 +234,7 @@ pub fn read_inject(body: &Reader<'_>) -> Result<InjectReply, Fault> {
             ntstatus,
             nbls: Vec::new(),
             frames: Vec::new(),
+            checksums: Vec::new(),
         });
     }
     let count = |at| usize::try_from(body.u32(at)?).map_err(|_| Fault::CountTooLarge(Field::Body));
@@ -249,15 +253,18 @@ pub fn read_inject(body: &Reader<'_>) -> Result<InjectReply, Fault> {
     }
     let mut at = INJECT_PREFIX_LEN + n * INJECT_RECORD_LEN;
     let mut frames = Vec::new();
+    let mut checksums = Vec::new();
     for _ in 0..f {
         let len =
             usize::try_from(body.u32(at)?).map_err(|_| Fault::CountTooLarge(Field::Payload))?;
-        frames.push(body.slice(at + 4, len)?.to_vec());
-        at = (at + 4 + len + 3) & !3;
+        checksums.push(body.u32(at + 4)?);
+        frames.push(body.slice(at + FRAME_PREFIX_LEN, len)?.to_vec());
+        at = (at + FRAME_PREFIX_LEN + len + 3) & !3;
     }
     Ok(InjectReply {
         ntstatus,
         nbls,
         frames,
+        checksums,
     })
 }

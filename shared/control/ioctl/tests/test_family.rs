@@ -310,16 +310,16 @@ fn inject_answer_round_trip_and_too_small() {
                 frames: 2,
             },
         );
-        a.frame(5, |d| {
+        a.frame(5, 0x0000_0011, |d| {
             d.copy_from_slice(&[1, 2, 3, 4, 5]);
             true
         });
-        a.frame(3, |_| false);
+        a.frame(3, 0, |_| false);
         a.finish()
     };
     let mut out = vec![0u8; 256];
     let n = write(&mut out).unwrap();
-    assert_eq!(n, 16 + 16 + 2 * 24 + 12 + 8);
+    assert_eq!(n, 16 + 16 + 2 * 24 + 16 + 12);
     let r = client::parse(&out[..n]).unwrap();
     let reply = test_client::read_inject(&r.body).unwrap();
     assert_eq!(reply.ntstatus, 0);
@@ -327,6 +327,8 @@ fn inject_answer_round_trip_and_too_small() {
     assert_eq!(reply.nbls[1].ipsec, 0x8000_0000_0000_0001);
     assert_eq!(reply.nbls[1].frames, 2);
     assert_eq!(reply.frames, vec![vec![1, 2, 3, 4, 5], vec![0, 0, 0]]);
+    // Each frame carries its NBL's checksum slot.
+    assert_eq!(reply.checksums, vec![0x0000_0011, 0]);
     // Too small: the size needed, whatever was cut.
     let mut small = vec![0u8; 90];
     assert_eq!(

@@ -367,49 +367,61 @@ impl Miniport {
         }
     }
 
-    /// Answers an OID passed down: the offload queries, `OID_TCP_OFFLOAD_PARAMETERS`,
-    /// `OID_GEN_MAXIMUM_FRAME_SIZE`; anything else `NDIS_STATUS_NOT_SUPPORTED`. Returns the
-    /// status and (BytesWritten, BytesRead, BytesNeeded).
+    /// Answers an OID passed down ([`answer_oid`] with its offloads).
     pub(super) fn answer(
         &self,
         request_type: NDIS_REQUEST_TYPE,
         oid: NDIS_OID,
         buf: &mut [u8],
     ) -> (NDIS_STATUS, (u32, u32, u32)) {
-        let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
-        let query = request_type == NdisRequestQueryInformation;
-        let reply = |buf: &mut [u8], bytes: &[u8]| {
-            let need = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-            match buf.get_mut(..bytes.len()) {
-                Some(dst) => {
-                    dst.copy_from_slice(bytes);
-                    (NDIS_STATUS_SUCCESS, (need, 0, 0))
-                }
-                None => (NDIS_STATUS_BUFFER_TOO_SHORT, (0, 0, need)),
+        answer_oid(&self.offload, &self.hardware, request_type, oid, buf)
+    }
+}
+
+/// How the emulated miniport (current offload `offload`, hardware capabilities `hardware`)
+/// answers an OID passed down: the offload queries, `OID_TCP_OFFLOAD_PARAMETERS`,
+/// `OID_GEN_MAXIMUM_FRAME_SIZE`; anything else `NDIS_STATUS_NOT_SUPPORTED`. Returns the
+/// status and (BytesWritten, BytesRead, BytesNeeded).
+pub fn answer_oid(
+    offload: &NDIS_OFFLOAD,
+    hardware: &NDIS_OFFLOAD,
+    request_type: NDIS_REQUEST_TYPE,
+    oid: NDIS_OID,
+    buf: &mut [u8],
+) -> (NDIS_STATUS, (u32, u32, u32)) {
+    let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+    let query = request_type == NdisRequestQueryInformation;
+    let reply = |buf: &mut [u8], bytes: &[u8]| {
+        let need = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+        match buf.get_mut(..bytes.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                (NDIS_STATUS_SUCCESS, (need, 0, 0))
             }
-        };
-        match oid {
-            OID_TCP_OFFLOAD_CURRENT_CONFIG if query => {
-                let mut b = offload_bytes(&self.offload);
-                b.truncate(usize::from(self.offload.Header.Size));
-                reply(buf, &b)
-            }
-            OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES if query => {
-                let mut b = offload_bytes(&self.hardware);
-                b.truncate(usize::from(self.hardware.Header.Size));
-                reply(buf, &b)
-            }
-            OID_GEN_MAXIMUM_FRAME_SIZE if query => reply(buf, &1500u32.to_le_bytes()),
-            OID_TCP_OFFLOAD_PARAMETERS if request_type == NdisRequestSetInformation => {
-                let need = u32::from(NDIS_SIZEOF_OFFLOAD_PARAMETERS_REVISION_1);
-                if len < need {
-                    (NDIS_STATUS_INVALID_LENGTH, (0, 0, need))
-                } else {
-                    (NDIS_STATUS_SUCCESS, (0, len, 0))
-                }
-            }
-            _ => (NDIS_STATUS_NOT_SUPPORTED, (0, 0, 0)),
+            None => (NDIS_STATUS_BUFFER_TOO_SHORT, (0, 0, need)),
         }
+    };
+    match oid {
+        OID_TCP_OFFLOAD_CURRENT_CONFIG if query => {
+            let mut b = offload_bytes(offload);
+            b.truncate(usize::from(offload.Header.Size));
+            reply(buf, &b)
+        }
+        OID_TCP_OFFLOAD_HARDWARE_CAPABILITIES if query => {
+            let mut b = offload_bytes(hardware);
+            b.truncate(usize::from(hardware.Header.Size));
+            reply(buf, &b)
+        }
+        OID_GEN_MAXIMUM_FRAME_SIZE if query => reply(buf, &1500u32.to_le_bytes()),
+        OID_TCP_OFFLOAD_PARAMETERS if request_type == NdisRequestSetInformation => {
+            let need = u32::from(NDIS_SIZEOF_OFFLOAD_PARAMETERS_REVISION_1);
+            if len < need {
+                (NDIS_STATUS_INVALID_LENGTH, (0, 0, need))
+            } else {
+                (NDIS_STATUS_SUCCESS, (0, len, 0))
+            }
+        }
+        _ => (NDIS_STATUS_NOT_SUPPORTED, (0, 0, 0)),
     }
 }
 

@@ -47,6 +47,9 @@ pub struct Ledger {
     pub returned_down: Vec<usize>,
     /// NBLs the filter indicated up, held above.
     pub above: Vec<usize>,
+    /// NBLs of indications with `NDIS_RECEIVE_FLAGS_RESOURCES` the filter indicated up (TCP/IP
+    /// copied them during the call).
+    pub copied_up: usize,
 }
 
 static LEDGERS: Mutex<Option<HashMap<usize, Ledger>>> = Mutex::new(None);

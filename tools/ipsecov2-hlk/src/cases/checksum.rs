@@ -6,16 +6,13 @@
 //! and the interop tests verify every checksum of them with tshark.
 
 use super::scenario::*;
-use super::{case, ensure};
+use super::{ensure, module_case};
+use crate::target::{DatapathPair, PairAdapter};
 use crate::tcpip::*;
 use crate::{capture, Case, Outcome};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::checksum::MiniportChecksum;
-use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink};
-use ipsecov2_nbl::NblChain;
-use ipsecov2_ndis_emu::host::{nic_offload, transmit_checksum_offload, without_transmit_checksum};
-use ipsecov2_ndis_emu::sink::RecordingSink;
-use ipsecov2_ndis_emu::{OwnedNblChain, SplitMix64};
+use ipsecov2_ndis_emu::host::{nic_offload, without_transmit_checksum};
+use ipsecov2_ndis_emu::SplitMix64;
 
 /// IP protocol numbers.
 mod proto {
@@ -50,12 +47,12 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
                     };
                     let l4 = if upper == proto::TCP { "tcp" } else { "udp" };
                     let fam = if v6 { "ipv6" } else { "ipv4" };
-                    v.push(case(
+                    v.push(module_case(
                         G,
                         format!("checksum/{alg}/{mode}/{fam}/{l4}"),
                         "TCP/IP leaves the IPv4 header and TCP/UDP checksums to the NIC: every \
                          checksum right on the wire and in what the peer decrypts",
-                        move || checksum_roundtrip(s, upper, req, seed),
+                        move || on_pair!(checksum_roundtrip(s, upper, req, seed)),
                     ));
                 }
             }
@@ -85,7 +82,7 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
                         udp: s.udp,
                     };
                     let fam = if v6 { "ipv6" } else { "ipv4" };
-                    v.push(case(
+                    v.push(module_case(
                         G,
                         format!("checksum/{who}/{alg}/{mode}/{fam}/tcp"),
                         if offloads {
@@ -97,7 +94,7 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
                              computes every checksum (no request on the copy); every checksum \
                              right on the wire"
                         },
-                        move || checksum_by_miniport(s, req, offloads, seed),
+                        move || on_pair!(checksum_by_miniport(s, req, offloads, seed)),
                     ));
                 }
             }
@@ -105,7 +102,7 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
     }
     for v6 in [false, true] {
         seed += 1;
-        v.push(case(
+        v.push(module_case(
             G,
             format!(
                 "checksum/esp-aes256-sha256-over-gcm128-16/transport-over-tunnel/{}/tcp",
@@ -113,13 +110,13 @@ pub fn checksum_cases(v: &mut Vec<Case>) {
             ),
             "transport over tunnel: TCP/IP leaves both IPv4 header checksums and the TCP checksum \
              to the NIC; every checksum right on the wire and in what the peer decrypts",
-            move || checksum_transport_over_tunnel(v6, seed),
+            move || on_pair!(checksum_transport_over_tunnel(v6, seed)),
         ));
     }
 }
 
 /// Transport mode (ESP AES-256-CBC + HMAC-SHA-256) over an ESP AES-GCM-128 tunnel, TCP.
-fn checksum_transport_over_tunnel(v6: bool, seed: u64) -> Outcome {
+fn checksum_transport_over_tunnel<P: DatapathPair>(v6: bool, seed: u64) -> Outcome {
     let mut rng = SplitMix64::new(seed);
     let esps = esp_algs();
     let te = esps.get(ESP_GCM128).ok_or("alg")?;
@@ -127,7 +124,7 @@ fn checksum_transport_over_tunnel(v6: bool, seed: u64) -> Outcome {
         .iter()
         .find(|a| a.name == "aes256+sha256")
         .ok_or("alg")?;
-    let (tx, rx) = (core()?, core()?);
+    let mut p = P::open(&PairAdapter::default())?;
     let (t_spi, p_spi) = (0x7800 + seed as u32, 0x7900 + seed as u32);
     let sa = |alg, spi, inbound| {
         bundle(BundleSpec {
@@ -137,10 +134,10 @@ fn checksum_transport_over_tunnel(v6: bool, seed: u64) -> Outcome {
             ..BundleSpec::default()
         })
     };
-    let th = add(&tx, &sa(te, t_spi, false))?;
-    let ph = add(&tx, &sa(pe, p_spi, false))?;
-    add(&rx, &sa(te, t_spi, true))?;
-    add(&rx, &sa(pe, p_spi, true))?;
+    let th = p.add_tx(&sa(te, t_spi, false))?;
+    let ph = p.add_tx(&sa(pe, p_spi, false))?;
+    p.add_rx(&sa(te, t_spi, true))?;
+    p.add_rx(&sa(pe, p_spi, true))?;
     let layer = |alg: &EspAlg, spi| Layer {
         esp: Some((alg.shape, spi)),
         ah: None,
@@ -161,65 +158,94 @@ fn checksum_transport_over_tunnel(v6: bool, seed: u64) -> Outcome {
             &rng.bytes(len),
             req,
         );
-        let wire = send_checksummed(&tx, &mut rng, &cf, ph, th)?;
+        let (wire, _) = send_checksummed(&mut p, &mut rng, &cf, ph, th)?;
         check_wire(std::slice::from_ref(&wire), std::slice::from_ref(&cf.sent))?;
         outer_checksums_ok(&wire, false).map_err(|e| format!("payload {len}: {e}"))?;
-        let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+        let got = p.receive(&mut rng, std::slice::from_ref(&wire))?;
         check_received(&got, &[cf.expected_framed()], true)
             .map_err(|e| format!("payload {len}: {e}"))?;
     }
-    Ok(())
+    p.finish()
 }
 
-fn checksum_roundtrip(s: Scn, upper: u8, req: ChecksumOffload, seed: u64) -> Outcome {
+/// A sender and a receiver over `adapter` with `s`'s SAs (ESP SPI `spi`); the outbound handle
+/// and the layer TCP/IP frames with.
+fn checksum_pair<P: DatapathPair>(
+    s: &Scn,
+    spi: u32,
+    adapter: &PairAdapter,
+) -> Result<(P, u64, Layer), String> {
+    let (out, inbound, layer) = bundles(s, spi)?;
+    let mut p = P::open(adapter)?;
+    let handle = p.add_tx(&out).map_err(|x| format!("outbound: {x}"))?;
+    p.add_rx(&inbound).map_err(|x| format!("inbound: {x}"))?;
+    Ok((p, handle, layer))
+}
+
+fn checksum_roundtrip<P: DatapathPair>(
+    s: Scn,
+    upper: u8,
+    req: ChecksumOffload,
+    seed: u64,
+) -> Outcome {
     let mut rng = SplitMix64::new(seed);
-    let p = peers(&s, 0x0700_0000 | (seed as u32 & 0xfff) << 4)?;
+    let (mut p, handle, layer) = checksum_pair::<P>(
+        &s,
+        0x0700_0000 | (seed as u32 & 0xfff) << 4,
+        &PairAdapter::default(),
+    )?;
     for len in [1usize, 45, 300] {
-        let cf = frame_checksummed(
-            &ip(s.v6),
-            &p.layer,
-            s.tunnel,
-            2,
-            upper,
-            &rng.bytes(len),
-            req,
-        );
+        let cf = frame_checksummed(&ip(s.v6), &layer, s.tunnel, 2, upper, &rng.bytes(len), req);
         ensure!(
             cf.sent.frame != cf.expected,
             "payload {len}: the emulated TCP/IP left no checksum to the NIC"
         );
-        let wire = send_checksummed(&p.tx, &mut rng, &cf, p.handle, 0)?;
+        let (wire, info) = send_checksummed(&mut p, &mut rng, &cf, handle, 0)?;
+        ensure!(
+            info == 0,
+            "payload {len}: checksum request {info:#x} left to a miniport that offers none"
+        );
         check_wire(std::slice::from_ref(&wire), std::slice::from_ref(&cf.sent))?;
         outer_checksums_ok(&wire, s.udp && req.udp).map_err(|e| format!("payload {len}: {e}"))?;
-        let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+        let got = p.receive(&mut rng, std::slice::from_ref(&wire))?;
         check_received(&got, &[cf.expected_framed()], false)
             .map_err(|e| format!("payload {len}: {e}"))?;
     }
-    Ok(())
+    p.finish()
 }
 
 /// TCP over `s`'s SA with `req` asked of the NIC, above a miniport that offers transmit checksum
 /// offload (`offloads`) or none: who computed each outer checksum (the request the copy carries
 /// down), and every checksum right once the miniport has done its part.
-fn checksum_by_miniport(s: Scn, req: ChecksumOffload, offloads: bool, seed: u64) -> Outcome {
+fn checksum_by_miniport<P: DatapathPair>(
+    s: Scn,
+    req: ChecksumOffload,
+    offloads: bool,
+    seed: u64,
+) -> Outcome {
     let mut rng = SplitMix64::new(seed);
-    let p = peers(&s, 0x0740_0000 | (seed as u32 & 0xfff) << 4)?;
     let nic = if offloads {
         nic_offload()
     } else {
         without_transmit_checksum(nic_offload())
     };
+    let adapter = PairAdapter {
+        offload: Some(nic),
+        ..PairAdapter::default()
+    };
+    let (mut p, handle, layer) =
+        checksum_pair::<P>(&s, 0x0740_0000 | (seed as u32 & 0xfff) << 4, &adapter)?;
     for len in [1usize, 45, 300] {
         let cf = frame_checksummed(
             &ip(s.v6),
-            &p.layer,
+            &layer,
             s.tunnel,
             2,
             proto::TCP,
             &rng.bytes(len),
             req,
         );
-        let (wire, info) = send_offloaded(&p.tx, &mut rng, &cf, p.handle, &nic)?;
+        let (wire, info) = send_checksummed(&mut p, &mut rng, &cf, handle, 0)?;
         let c = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO { Value: info };
         let (want_ip, want_udp) = if offloads {
             (!s.v6, s.udp)
@@ -243,125 +269,39 @@ fn checksum_by_miniport(s: Scn, req: ChecksumOffload, offloads: bool, seed: u64)
         }
         check_wire(std::slice::from_ref(&wire), std::slice::from_ref(&cf.sent))?;
         outer_checksums_ok(&wire, s.udp).map_err(|e| format!("payload {len}: {e}"))?;
-        let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+        let got = p.receive(&mut rng, std::slice::from_ref(&wire))?;
         check_received(&got, &[cf.expected_framed()], false)
             .map_err(|e| format!("payload {len}: {e}"))?;
     }
-    Ok(())
+    p.finish()
 }
 
-/// A send sink that also records the `TcpIpChecksumNetBufferListInfo` value the copy carries.
-#[derive(Default)]
-struct OffloadSink {
-    inner: RecordingSink,
-    info: Option<usize>,
-}
-
-impl<'a> SendSink<'a, HostTxBuffer> for OffloadSink {
-    fn pass_down(&mut self, nbl: NblChain<'a>) {
-        self.inner.pass_down(nbl);
-    }
-    fn stage(&mut self, packet: HostTxBuffer) {
-        self.inner.stage(packet);
-    }
-    fn protected(&mut self, original: NblChain<'a>) {
-        self.info = Some(0);
-        self.inner.protected(original);
-    }
-    fn protected_with_checksum(&mut self, original: NblChain<'a>, checksum_info: usize) {
-        self.info = Some(checksum_info);
-        self.inner.protected(original);
-    }
-    fn complete(&mut self, original: NblChain<'a>, status: NDIS_STATUS, reason: SendDrop) {
-        self.inner.complete(original, status, reason);
-    }
-}
-
-/// Sends `cf` (one NET_BUFFER, no tunnel SA) through `core` above a miniport whose current
-/// offload is `nic`, then lets that miniport do what the copy's checksum request asks
-/// (`transmit_checksum_offload`, as the emulated miniport does on transmit). Returns the frame
-/// on the wire and the request the copy carried; with `--pcap` records the frame.
-fn send_offloaded(
-    core: &Core,
-    rng: &mut SplitMix64,
-    cf: &ChecksumFramed,
-    handle: u64,
-    nic: &NDIS_OFFLOAD,
-) -> Result<(Vec<u8>, usize), String> {
-    let pool = HostTxPool::new(1, 4096);
-    let mut spec = send_nbl(rng, &[&cf.sent.frame], handle, 0, cf.sent.header_info);
-    spec.info.push((TcpIpChecksumNetBufferListInfo, cf.slot));
-    let mut owned = OwnedNblChain::build(&[spec]).map_err(|e| format!("emulation: {e:?}"))?;
-    let mut sink = OffloadSink::default();
-    core.send_offloading(
-        owned.chain(),
-        &ipsecov2_nbl::SystemVaMapper,
-        &pool,
-        &mut sink,
-        MiniportChecksum::from_offload(&nic.Checksum),
-    );
-    if let Some(e) = sink.inner.errors.first() {
-        return Err(e.clone());
-    }
-    let info = sink.info.ok_or("send: the copy never went down")?;
-    let mut wire = match sink.inner.events.into_iter().next() {
-        Some((_, Sent::Protected(mut p))) if p.len() == 1 => p.remove(0),
-        other => return Err(format!("send: expected protected, got {other:?}")),
-    };
-    if info != 0 {
-        ensure!(
-            transmit_checksum_offload(&mut wire, info, nic),
-            "the miniport computed nothing of the copy's request {info:#x}"
-        );
-    }
-    capture::hook(|cap, case| {
-        cap.frame(
-            case,
-            capture::Wire::Sent {
-                wire: &wire,
-                plain: &cf.expected,
-                handle,
-                tunnel: 0,
-            },
-        );
-    });
-    Ok((wire, info))
-}
-
-/// Sends `cf` (one NET_BUFFER, slots 1 / 12 and the checksum request) through `core`; with
-/// `--pcap` records the frame with its checksums done as TCP/IP's (the bytes a peer decrypts).
-fn send_checksummed(
-    core: &Core,
+/// TCP/IP sends `cf` (one NET_BUFFER, slots 1 / 11 / 12 and the checksum request) through the
+/// pair's sender: it completes with success and one frame reaches the wire (with the miniport's
+/// part of the checksums done), returned with the checksum request its NBL carried down. With
+/// `--pcap` the frame is recorded with TCP/IP's frame with every checksum done (the bytes a
+/// peer decrypts).
+fn send_checksummed<P: DatapathPair>(
+    p: &mut P,
     rng: &mut SplitMix64,
     cf: &ChecksumFramed,
     handle: u64,
     tunnel: u64,
-) -> Result<Vec<u8>, String> {
-    let pool = HostTxPool::new(1, 4096);
+) -> Result<(Vec<u8>, usize), String> {
     let mut spec = send_nbl(rng, &[&cf.sent.frame], handle, tunnel, cf.sent.header_info);
     spec.info.push((TcpIpChecksumNetBufferListInfo, cf.slot));
-    let mut owned = OwnedNblChain::build(&[spec]).map_err(|e| format!("emulation: {e:?}"))?;
-    let mut sink = RecordingSink::default();
-    core.send(
-        owned.chain(),
-        &ipsecov2_nbl::SystemVaMapper,
-        &pool,
-        &mut sink,
+    let (statuses, mut wire) = p.send(vec![spec])?;
+    ensure!(
+        statuses == [Some(NDIS_STATUS_SUCCESS)],
+        "send completion: {statuses:x?}, want [Some(0)]"
     );
-    if let Some(e) = sink.errors.first() {
-        return Err(e.clone());
-    }
-    owned.relink();
-    if owned.read_nb(0, 0).ok().as_deref() != Some(cf.sent.frame.as_slice()) {
-        return Err("send modified TCP/IP's buffer".into());
-    }
-    if pool.free_count() != pool.count() {
-        return Err("transmit buffers not returned to the pool".into());
-    }
-    let wire = match sink.events.into_iter().next() {
-        Some((_, Sent::Protected(mut p))) if p.len() == 1 => p.remove(0),
-        other => return Err(format!("send: expected protected, got {other:?}")),
-    };
+    ensure!(
+        wire.len() == 1,
+        "send: {} frames on the wire, want 1",
+        wire.len()
+    );
+    let (wire, info) = wire.remove(0);
+    let info = info.ok_or("the target does not report the copy's checksum request")?;
     capture::hook(|cap, case| {
         cap.frame(
             case,
@@ -373,7 +313,7 @@ fn send_checksummed(
             },
         );
     });
-    Ok(wire)
+    Ok((wire, info))
 }
 
 /// The checksums readable on the wire: the outer IPv4 header's, and UDP-ESP's UDP checksum

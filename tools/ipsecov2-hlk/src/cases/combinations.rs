@@ -1,14 +1,14 @@
 //! Group `combinations`: ESP+AH bundles, UDP-ESP, ESN, and transport mode over a tunnel.
 
 use super::scenario::*;
-use super::{case, ensure, eq, module_case};
+use super::{ensure, eq, module_case};
+use crate::target::{DatapathPair, PairAdapter};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{HostTxPool, SendDrop};
 use ipsecov2_ndis_emu::SplitMix64;
 
-fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcome {
+fn ttunnel<P: DatapathPair>(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcome {
     let mut rng = SplitMix64::new(seed);
     let esps = esp_algs();
     let te = esps.get(2).ok_or("alg")?;
@@ -16,8 +16,7 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
         .iter()
         .find(|a| a.name == "aes256+sha256")
         .ok_or("alg")?;
-    let tx = core()?;
-    let rx = core()?;
+    let mut p = P::open(&PairAdapter::default())?;
     let (t_spi, p_spi) = (0x7000, 0x7100);
     let tudp = if outer_udp {
         IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TUNNEL
@@ -30,46 +29,34 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
     } else {
         (tudp, 0)
     };
-    let th = add(
-        &tx,
-        &bundle(BundleSpec {
-            esp: Some((te, t_spi)),
-            v6: outer_v6,
-            esn: true,
-            udp: tudp,
-            ..BundleSpec::default()
-        }),
-    )?;
-    let ph = add(
-        &tx,
-        &bundle(BundleSpec {
-            esp: Some((pe, p_spi)),
-            v6: inner_v6,
-            udp: pudp,
-            ..BundleSpec::default()
-        }),
-    )?;
-    add(
-        &rx,
-        &bundle(BundleSpec {
-            esp: Some((te, t_spi)),
-            v6: outer_v6,
-            inbound: true,
-            esn: true,
-            udp: tudp,
-            ..BundleSpec::default()
-        }),
-    )?;
-    add(
-        &rx,
-        &bundle(BundleSpec {
-            esp: Some((pe, p_spi)),
-            v6: inner_v6,
-            inbound: true,
-            udp: pudp,
-            ..BundleSpec::default()
-        }),
-    )?;
+    let th = p.add_tx(&bundle(BundleSpec {
+        esp: Some((te, t_spi)),
+        v6: outer_v6,
+        esn: true,
+        udp: tudp,
+        ..BundleSpec::default()
+    }))?;
+    let ph = p.add_tx(&bundle(BundleSpec {
+        esp: Some((pe, p_spi)),
+        v6: inner_v6,
+        udp: pudp,
+        ..BundleSpec::default()
+    }))?;
+    p.add_rx(&bundle(BundleSpec {
+        esp: Some((te, t_spi)),
+        v6: outer_v6,
+        inbound: true,
+        esn: true,
+        udp: tudp,
+        ..BundleSpec::default()
+    }))?;
+    p.add_rx(&bundle(BundleSpec {
+        esp: Some((pe, p_spi)),
+        v6: inner_v6,
+        inbound: true,
+        udp: pudp,
+        ..BundleSpec::default()
+    }))?;
     let f = frame_tunnel(
         &ip(outer_v6),
         &Layer {
@@ -86,10 +73,11 @@ fn ttunnel(outer_v6: bool, inner_v6: bool, outer_udp: bool, seed: u64) -> Outcom
         9,
         &rng.bytes(61),
     );
-    let w = protect(&tx, &mut rng, &[&f], ph, th)?;
+    let w = p.protect(&mut rng, &[&f], ph, th)?;
     check_wire(&w, std::slice::from_ref(&f))?;
-    let got = receive_through(&rx, &mut rng, &w, 0)?;
-    check_received(&got, std::slice::from_ref(&f), true)
+    let got = p.receive(&mut rng, &w)?;
+    check_received(&got, std::slice::from_ref(&f), true)?;
+    p.finish()
 }
 
 pub fn combinations(v: &mut Vec<Case>) {
@@ -128,74 +116,23 @@ pub fn combinations(v: &mut Vec<Case>) {
             }
         }
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "esp-ah/tampered-ah",
         "ESP+AH with a flipped payload byte: TRANSPORT_AH_AUTH_FAILED",
-        || {
-            let mut rng = SplitMix64::new(5100);
-            let (p, _f, mut wire) = one(Scn::new(Some(2), Some(2), false, false), &mut rng, 40)?;
-            let l = wire.len() - 1;
-            wire[l] ^= 2;
-            let got = receive_through(&p.rx, &mut rng, std::slice::from_ref(&wire), 0)?;
-            ensure!(got[0].0.crypto_done, "CryptoDone clear");
-            eq(
-                "CryptoStatus",
-                got[0].0.status,
-                CRYPTO_TRANSPORT_AH_AUTH_FAILED,
-            )
-        },
+        || on_pair!(tampered_ah()),
     ));
     for (ov6, iv6) in [(false, false), (false, true), (true, false), (true, true)] {
         for udp in [false, true] {
             seed += 1;
-            v.push(case(G, format!("transport-over-tunnel/{}-in-{}{}", if iv6 { "ipv6" } else { "ipv4" }, if ov6 { "ipv6" } else { "ipv4" }, if udp { "/udp-esp" } else { "" }), "two handles (transport + tunnel): both layers sealed; peer sets CryptoDone and NextCryptoDone", move || ttunnel(ov6, iv6, udp, seed)));
+            v.push(module_case(G, format!("transport-over-tunnel/{}-in-{}{}", if iv6 { "ipv6" } else { "ipv4" }, if ov6 { "ipv6" } else { "ipv4" }, if udp { "/udp-esp" } else { "" }), "two handles (transport + tunnel): both layers sealed; peer sets CryptoDone and NextCryptoDone", move || on_pair!(ttunnel(ov6, iv6, udp, seed))));
         }
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "transport-over-tunnel/tunnel-sa-deleted",
         "tunnel SA deleted, transport SA kept: the pair's send completes with FAILURE",
-        || {
-            let mut rng = SplitMix64::new(5300);
-            let esps = esp_algs();
-            let te = esps.get(2).ok_or("alg")?;
-            let tx = core()?;
-            let th = add(&tx, &bundle(BundleSpec::esp(te, 0x7200)))?;
-            let ph = add(&tx, &bundle(BundleSpec::esp(te, 0x7201)))?;
-            let f = frame_tunnel(
-                &ip(false),
-                &Layer {
-                    esp: Some((te.shape, 0x7200)),
-                    ah: None,
-                    udp: false,
-                },
-                &ip(false),
-                &Layer {
-                    esp: Some((te.shape, 0x7201)),
-                    ah: None,
-                    udp: false,
-                },
-                4,
-                &rng.bytes(33),
-            );
-            protect(&tx, &mut rng, &[&f], ph, th)?;
-            super::status("DELETE_SA", delete(&tx, &[th])?, NDIS_STATUS_SUCCESS)?;
-            let pool = HostTxPool::new(1, 2048);
-            let (sent, _o) = send_through(
-                &tx,
-                &[send_nbl(&mut rng, &[&f.frame], ph, th, f.header_info)],
-                &pool,
-            )?;
-            eq(
-                "send outcome",
-                sent.first().cloned(),
-                Some(Sent::Completed(
-                    NDIS_STATUS_FAILURE,
-                    SendDrop::UnknownHandle,
-                )),
-            )
-        },
+        || on_pair!(tunnel_sa_deleted()),
     ));
     for name in ["gcm128/16", "aes128+sha1", "gmac128", "null+sha1"] {
         for v6 in [false, true] {
@@ -248,39 +185,88 @@ pub fn combinations(v: &mut Vec<Case>) {
             roundtrip(s, 5200)
         },
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "esn/mismatched-high-bits",
         "peer ESN high bits differ (7 vs 8): ESP auth failure",
-        || {
-            let mut rng = SplitMix64::new(5201);
-            let esps = esp_algs();
-            let e = esps.get(2).ok_or("alg")?;
-            let tx = core()?;
-            let rx = core()?;
-            let h = add(&tx, &bundle(BundleSpec::esp(e, 0x8000).esn()))?;
-            let mut inb = bundle(BundleSpec::esp(e, 0x8000).inbound().esn());
-            inb.sa[0].seq_high = 8;
-            add(&rx, &inb)?;
-            let f = frame(
-                &ip(false),
-                &Layer {
-                    esp: Some((e.shape, 0x8000)),
-                    ah: None,
-                    udp: false,
-                },
-                1,
-                &rng.bytes(10),
-                6,
-            );
-            let w = protect(&tx, &mut rng, &[&f], h, 0)?;
-            let got = receive_through(&rx, &mut rng, &w, 0)?;
-            ensure!(got[0].0.crypto_done, "CryptoDone clear");
-            eq(
-                "CryptoStatus",
-                got[0].0.status,
-                CRYPTO_TRANSPORT_ESP_AUTH_FAILED,
-            )
-        },
+        || on_pair!(esn_mismatched_high_bits()),
     ));
+}
+
+fn tampered_ah<P: DatapathPair>() -> Outcome {
+    let mut rng = SplitMix64::new(5100);
+    let (mut p, _f, mut wire) =
+        one_on::<P>(Scn::new(Some(2), Some(2), false, false), &mut rng, 40)?;
+    let l = wire.len() - 1;
+    wire[l] ^= 2;
+    let got = p.receive(&mut rng, std::slice::from_ref(&wire))?;
+    ensure!(got[0].0.crypto_done, "CryptoDone clear");
+    eq(
+        "CryptoStatus",
+        got[0].0.status,
+        CRYPTO_TRANSPORT_AH_AUTH_FAILED,
+    )?;
+    p.finish()
+}
+
+fn tunnel_sa_deleted<P: DatapathPair>() -> Outcome {
+    let mut rng = SplitMix64::new(5300);
+    let esps = esp_algs();
+    let te = esps.get(2).ok_or("alg")?;
+    let mut p = P::open(&PairAdapter::default())?;
+    let th = p.add_tx(&bundle(BundleSpec::esp(te, 0x7200)))?;
+    let ph = p.add_tx(&bundle(BundleSpec::esp(te, 0x7201)))?;
+    let f = frame_tunnel(
+        &ip(false),
+        &Layer {
+            esp: Some((te.shape, 0x7200)),
+            ah: None,
+            udp: false,
+        },
+        &ip(false),
+        &Layer {
+            esp: Some((te.shape, 0x7201)),
+            ah: None,
+            udp: false,
+        },
+        4,
+        &rng.bytes(33),
+    );
+    p.protect(&mut rng, &[&f], ph, th)?;
+    super::status("DELETE_SA", p.delete_tx(&[th])?, NDIS_STATUS_SUCCESS)?;
+    let (statuses, wire) = p.send(vec![send_nbl(&mut rng, &[&f.frame], ph, th, f.header_info)])?;
+    eq("send completion", statuses, vec![Some(NDIS_STATUS_FAILURE)])?;
+    eq("frames on the wire", wire.len(), 0)?;
+    p.finish()
+}
+
+fn esn_mismatched_high_bits<P: DatapathPair>() -> Outcome {
+    let mut rng = SplitMix64::new(5201);
+    let esps = esp_algs();
+    let e = esps.get(2).ok_or("alg")?;
+    let mut p = P::open(&PairAdapter::default())?;
+    let h = p.add_tx(&bundle(BundleSpec::esp(e, 0x8000).esn()))?;
+    let mut inb = bundle(BundleSpec::esp(e, 0x8000).inbound().esn());
+    inb.sa[0].seq_high = 8;
+    p.add_rx(&inb)?;
+    let f = frame(
+        &ip(false),
+        &Layer {
+            esp: Some((e.shape, 0x8000)),
+            ah: None,
+            udp: false,
+        },
+        1,
+        &rng.bytes(10),
+        6,
+    );
+    let w = p.protect(&mut rng, &[&f], h, 0)?;
+    let got = p.receive(&mut rng, &w)?;
+    ensure!(got[0].0.crypto_done, "CryptoDone clear");
+    eq(
+        "CryptoStatus",
+        got[0].0.status,
+        CRYPTO_TRANSPORT_ESP_AUTH_FAILED,
+    )?;
+    p.finish()
 }

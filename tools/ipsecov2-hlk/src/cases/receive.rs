@@ -2,12 +2,13 @@
 //! mismatches, read-only NBLs and wildcard-destination SAs on the receive path.
 
 use super::scenario::*;
-use super::{case, ensure, eq, module_case};
-use crate::target::DatapathPair;
+use super::{ensure, eq, module_case};
+use crate::target::{DatapathPair, PairAdapter};
 use crate::tcpip::*;
 use crate::{Case, Outcome};
 use ipsec_engine::wire::{esp, IPV4_HEADER_LEN, IPV6_HEADER_LEN};
 use ipsecov2_abi::*;
+use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::SplitMix64;
 
 pub fn receive(v: &mut Vec<Case>) {
@@ -53,29 +54,29 @@ pub fn receive(v: &mut Vec<Case>) {
         "plain UDP and ARP frames: untouched",
         || on_pair!(non_ipsec_untouched()),
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "read-only-not-processed",
         "NDIS_NBL_FLAGS_RECV_READ_ONLY: CryptoDone clear, bytes unchanged",
-        read_only_not_processed,
+        || on_pair!(read_only_not_processed()),
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "protocol-mismatch-plain-esp-for-udp-sa",
         "plain ESP received on a UDP-ESP inbound SA: INVALID_PROTOCOL",
-        protocol_mismatch_plain_esp_for_udp_sa,
+        || on_pair!(protocol_mismatch_plain_esp_for_udp_sa()),
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "protocol-mismatch-plain-esp-for-esp-ah-sa",
         "plain ESP received on an ESP+AH inbound bundle: INVALID_PROTOCOL",
-        protocol_mismatch_plain_esp_for_esp_ah_sa,
+        || on_pair!(protocol_mismatch_plain_esp_for_esp_ah_sa()),
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "wildcard-destination-sa",
         "inbound SA with an all-zero destination matches the packet",
-        wildcard_destination_sa,
+        || on_pair!(wildcard_destination_sa()),
     ));
     v.push(module_case(
         G,
@@ -227,69 +228,77 @@ fn non_ipsec_untouched<P: DatapathPair>() -> Outcome {
     p.finish()
 }
 
-fn read_only_not_processed() -> Outcome {
+fn read_only_not_processed<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3302);
-    let (p, _f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
-    let got = receive_through(
-        &p.rx,
+    let (mut p, _f, wire) = one_on::<P>(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
+    let got = p.receive_flagged(
         &mut rng,
         std::slice::from_ref(&wire),
         NDIS_NBL_FLAGS_RECV_READ_ONLY,
     )?;
     ensure!(!got[0].0.crypto_done, "CryptoDone set on a read-only NBL");
     ensure!(got[0].1 == wire, "bytes modified");
-    Ok(())
+    p.finish()
 }
 
-fn protocol_mismatch_plain_esp_for_udp_sa() -> Outcome {
+/// What TCP/IP got of one NBL: its receive information and bytes.
+type Got = (RecvView, Vec<u8>);
+
+/// One packet of ESP AES-GCM-128 transport over IPv4 (SPI 0x0200_0000) protected by a sender,
+/// received by a receiver that holds `inbound` instead of the matching SA: what TCP/IP got.
+fn received_on<P: DatapathPair>(
+    rng: &mut SplitMix64,
+    inbound: &AddSa,
+) -> Result<(P, Framed, Vec<Got>), String> {
+    let s = Scn::new(Some(2), None, false, false);
+    let (out, _, layer) = bundles(&s, 0x0200_0000)?;
+    let mut p = P::open(&PairAdapter::default())?;
+    let handle = p.add_tx(&out).map_err(|x| format!("outbound: {x}"))?;
+    p.add_rx(inbound).map_err(|x| format!("inbound: {x}"))?;
+    let f = frame_for(&s, &layer, 5, &rng.bytes(20));
+    let wire = p.protect(rng, &[&f], handle, 0)?;
+    let got = p.receive(rng, &wire)?;
+    Ok((p, f, got))
+}
+
+fn protocol_mismatch_plain_esp_for_udp_sa<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3303);
-    let (p, _f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
     let i = esp_index("gcm128/16").ok_or("no algorithm")?;
-    let rx = core()?;
     let esps = esp_algs();
-    add(
-        &rx,
-        &bundle(
-            BundleSpec::esp(&esps[i], 0x0200_0000)
-                .inbound()
-                .udp(IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT),
-        ),
-    )?;
-    let _ = p;
-    let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+    let inbound = bundle(
+        BundleSpec::esp(&esps[i], 0x0200_0000)
+            .inbound()
+            .udp(IPSEC_OFFLOAD_V2_UDP_ESP_ENCAPSULATION_TRANSPORT),
+    );
+    let (p, _f, got) = received_on::<P>(&mut rng, &inbound)?;
     ensure!(got[0].0.crypto_done, "CryptoDone clear");
-    eq("CryptoStatus", got[0].0.status, CRYPTO_INVALID_PROTOCOL)
+    eq("CryptoStatus", got[0].0.status, CRYPTO_INVALID_PROTOCOL)?;
+    p.finish()
 }
 
-fn protocol_mismatch_plain_esp_for_esp_ah_sa() -> Outcome {
+fn protocol_mismatch_plain_esp_for_esp_ah_sa<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3305);
-    let (_p, _f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
     let esps = esp_algs();
     let ahs = ah_algs();
-    let rx = core()?;
-    add(
-        &rx,
-        &bundle(
-            BundleSpec::esp(&esps[2], 0x0200_0000)
-                .with_ah(&ahs[1], 0x0200_0001)
-                .inbound(),
-        ),
-    )?;
-    let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
+    let inbound = bundle(
+        BundleSpec::esp(&esps[2], 0x0200_0000)
+            .with_ah(&ahs[1], 0x0200_0001)
+            .inbound(),
+    );
+    let (p, _f, got) = received_on::<P>(&mut rng, &inbound)?;
     ensure!(got[0].0.crypto_done, "CryptoDone clear");
-    eq("CryptoStatus", got[0].0.status, CRYPTO_INVALID_PROTOCOL)
+    eq("CryptoStatus", got[0].0.status, CRYPTO_INVALID_PROTOCOL)?;
+    p.finish()
 }
 
-fn wildcard_destination_sa() -> Outcome {
+fn wildcard_destination_sa<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(3306);
-    let (_p, f, wire) = one(Scn::new(Some(2), None, false, false), &mut rng, 20)?;
     let esps = esp_algs();
-    let rx = core()?;
     let mut sa = bundle(BundleSpec::esp(&esps[2], 0x0200_0000).inbound());
     sa.dst = [0; 16];
-    add(&rx, &sa)?;
-    let got = receive_through(&rx, &mut rng, std::slice::from_ref(&wire), 0)?;
-    check_received(&got, std::slice::from_ref(&f), false)
+    let (p, f, got) = received_on::<P>(&mut rng, &sa)?;
+    check_received(&got, std::slice::from_ref(&f), false)?;
+    p.finish()
 }
 
 fn tunnel_esp_auth_failure_after_mode_known<P: DatapathPair>() -> Outcome {

@@ -1,7 +1,7 @@
 //! What the `send`, `receive` and `combinations` groups share: a scenario (`Scn`: transforms,
-//! IP version, mode, ESN, UDP-ESP), the outbound and inbound SAs of two filter cores for it
-//! (`Peers`), frames built like TCP/IP, and the check of what arrived on the wire and above the
-//! receiving core.
+//! IP version, mode, ESN, UDP-ESP), the outbound and inbound SAs for it installed on a
+//! [`DatapathPair`] of the current target, frames built like TCP/IP, and the check of what
+//! arrived on the wire and above the receiving module.
 
 use super::{ensure, eq};
 use crate::target::DatapathPair;
@@ -44,13 +44,6 @@ impl Scn {
     }
 }
 
-pub(super) struct Peers {
-    pub(super) tx: Core,
-    pub(super) rx: Core,
-    pub(super) handle: u64,
-    pub(super) layer: Layer,
-}
-
 /// The outbound and inbound ADD_SA elements of scenario `s` (ESP SPI `spi`, AH `spi + 1`) and
 /// the layer TCP/IP frames with.
 pub(super) fn bundles(s: &Scn, spi: u32) -> Result<(AddSa, AddSa, Layer), String> {
@@ -86,20 +79,6 @@ pub(super) fn bundles(s: &Scn, spi: u32) -> Result<(AddSa, AddSa, Layer), String
             udp: s.udp,
         },
     ))
-}
-
-pub(super) fn peers(s: &Scn, spi: u32) -> Result<Peers, String> {
-    let (out, inbound, layer) = bundles(s, spi)?;
-    let tx = core()?;
-    let rx = core()?;
-    let handle = add(&tx, &out).map_err(|x| format!("outbound: {x}"))?;
-    add(&rx, &inbound).map_err(|x| format!("inbound: {x}"))?;
-    Ok(Peers {
-        tx,
-        rx,
-        handle,
-        layer,
-    })
 }
 
 /// What TCP/IP hands the NIC for `s`: transport (TCP payload) or tunnel (an inner IP packet).
@@ -180,7 +159,7 @@ pub(super) fn check_wire(packets: &[Vec<u8>], frames: &[Framed]) -> Outcome {
 /// Send two NET_BUFFERs per payload length through A, receive through B, check everything.
 pub(super) fn roundtrip(s: Scn, seed: u64) -> Outcome {
     match crate::target::current() {
-        crate::target::Target::Emulated => roundtrip_on::<crate::target::CorePair>(s, seed),
+        crate::target::Target::Emulated => roundtrip_on::<crate::target_core::CorePair>(s, seed),
         #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
         crate::target::Target::Sys(_) => roundtrip_on::<crate::target_sys::SysPair>(s, seed),
         #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
@@ -218,20 +197,7 @@ pub(super) fn slug(name: &str) -> String {
     name.replace(['/', '+'], "-")
 }
 
-/// One protected packet of `s` (and the peers, the frame).
-pub(super) fn one(
-    s: Scn,
-    rng: &mut SplitMix64,
-    len: usize,
-) -> Result<(Peers, Framed, Vec<u8>), String> {
-    let p = peers(&s, 0x0200_0000)?;
-    let f = frame_for(&s, &p.layer, 5, &rng.bytes(len));
-    let mut w = protect(&p.tx, rng, &[&f], p.handle, 0)?;
-    let wire = w.pop().ok_or("no packet")?;
-    Ok((p, f, wire))
-}
-
-/// [`peers`] on a [`DatapathPair`] of the current target: the pair, the outbound handle and the
+/// A [`DatapathPair`] of the current target with `s`'s SAs installed: the pair, the outbound handle and the
 /// layer TCP/IP frames with.
 pub(super) fn peers_on<P: DatapathPair>(s: &Scn, spi: u32) -> Result<(P, u64, Layer), String> {
     let (out, inbound, layer) = bundles(s, spi)?;
@@ -239,7 +205,7 @@ pub(super) fn peers_on<P: DatapathPair>(s: &Scn, spi: u32) -> Result<(P, u64, La
     Ok((p, handle, layer))
 }
 
-/// [`one`] on a [`DatapathPair`] of the current target: one protected packet of `s` (and the
+/// On a [`DatapathPair`] of the current target: one protected packet of `s` (and the
 /// pair, the frame).
 pub(super) fn one_on<P: DatapathPair>(
     s: Scn,
@@ -258,7 +224,7 @@ pub(super) fn one_on<P: DatapathPair>(
 macro_rules! on_pair {
     ($f:ident($($a:expr),*)) => {
         match crate::target::current() {
-            crate::target::Target::Emulated => $f::<crate::target::CorePair>($($a),*),
+            crate::target::Target::Emulated => $f::<crate::target_core::CorePair>($($a),*),
             #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
             crate::target::Target::Sys(_) => $f::<crate::target_sys::SysPair>($($a),*),
             #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]

@@ -3,12 +3,11 @@
 //! and the send path's refusals (`send/negative/...`).
 
 use super::scenario::*;
-use super::{case, eq, module_case};
-use crate::target::DatapathPair;
+use super::{eq, module_case, status};
+use crate::target::{DatapathPair, PairAdapter};
 use crate::tcpip::*;
-use crate::{Case, Outcome};
+use crate::{capture, Case, Outcome};
 use ipsecov2_abi::*;
-use ipsecov2_filter_core::{HostTxPool, SendDrop};
 use ipsecov2_ndis_emu::SplitMix64;
 
 pub fn send(v: &mut Vec<Case>) {
@@ -86,24 +85,55 @@ fn vlan_tagged<P: DatapathPair>(esp: Option<usize>, ah: Option<usize>) -> Outcom
     p.finish()
 }
 
-/// Sends one NBL (`frames`, slots as given, optional extra info) through `core` with `pool`.
-fn send_raw(
-    core: &Core,
+/// TCP/IP sends one NBL (`frames`, slots as given, optional extra info) through the pair's
+/// sender: its completion status and the frames on the wire.
+fn send_raw<P: DatapathPair>(
+    p: &mut P,
     rng: &mut SplitMix64,
     frames: &[&[u8]],
     handle: u64,
     header: u32,
     extra: Option<(NDIS_NET_BUFFER_LIST_INFO, usize)>,
-    pool: &HostTxPool,
-) -> Result<Sent, String> {
+) -> Result<(NDIS_STATUS, Vec<Vec<u8>>), String> {
     let mut spec = send_nbl(rng, frames, handle, 0, header);
     if let Some(e) = extra {
         spec.info.push(e);
     }
-    let (sent, _o) = send_through(core, &[spec], pool)?;
-    sent.into_iter()
-        .next()
-        .ok_or_else(|| "nothing reported".into())
+    let (statuses, wire) = p.send(vec![spec])?;
+    let status = match statuses[..] {
+        [Some(s)] => s,
+        _ => return Err(format!("send completion: {statuses:x?}, want one status")),
+    };
+    Ok((status, wire.into_iter().map(|(w, _)| w).collect()))
+}
+
+/// Every transmit buffer of the sender is back: one NBL of `count` NET_BUFFERs (as many as the
+/// adapter has buffers) is protected whole.
+fn buffers_back<P: DatapathPair>(
+    p: &mut P,
+    rng: &mut SplitMix64,
+    f: &Framed,
+    handle: u64,
+    count: usize,
+) -> Outcome {
+    let frames: Vec<&Framed> = (0..count).map(|_| f).collect();
+    p.protect(rng, &frames, handle, 0)
+        .map(|_| ())
+        .map_err(|e| format!("{count} NET_BUFFERs after the refusal (every buffer back?): {e}"))
+}
+
+/// The fewest transmit buffers and the smallest buffer the driver accepts (`TxBufferCount`,
+/// `TxBufferSize`: smaller keyword values are raised to these).
+const MIN_TX_BUFFERS: u32 = 16;
+const MIN_TX_BUFFER_SIZE: u32 = 1518;
+
+/// What TCP/IP and the wire see of a refused or passed send.
+#[derive(Clone, Copy, Debug)]
+enum Want {
+    /// Completed at once with this status, nothing on the wire.
+    Completed(NDIS_STATUS),
+    /// Passed down untouched (the frame on the wire as TCP/IP sent it), completed with success.
+    Passed,
 }
 
 /// A change to a framed packet before it is sent: its bytes, slot 12 and an extra info slot.
@@ -111,7 +141,7 @@ type Mk = fn(&Framed) -> (Vec<u8>, u32, Option<(NDIS_NET_BUFFER_LIST_INFO, usize
 
 fn send_negative(v: &mut Vec<Case>) {
     const G: &str = "send";
-    let table: [(&str, &str, Mk, Sent); 4] = [
+    let table: [(&str, &str, Mk, Want); 4] = [
         (
             "header-info-mismatch",
             "slot 12 NextHeader disagrees with the framed trailer: INVALID_DATA",
@@ -120,7 +150,7 @@ fn send_negative(v: &mut Vec<Case>) {
                 h.set_transmit_next_header(17);
                 (f.frame.clone(), h.0, None)
             },
-            Sent::Completed(NDIS_STATUS_INVALID_DATA, SendDrop::HeaderInfoMismatch),
+            Want::Completed(NDIS_STATUS_INVALID_DATA),
         ),
         (
             "lso-with-ipsec",
@@ -132,7 +162,7 @@ fn send_negative(v: &mut Vec<Case>) {
                     Some((TcpLargeSendNetBufferListInfo, 1460 << 8)),
                 )
             },
-            Sent::Completed(NDIS_STATUS_NOT_SUPPORTED, SendDrop::LsoNotSupported),
+            Want::Completed(NDIS_STATUS_NOT_SUPPORTED),
         ),
         (
             "non-ip-frame",
@@ -142,123 +172,147 @@ fn send_negative(v: &mut Vec<Case>) {
                 a[12..14].copy_from_slice(&[0x08, 0x06]);
                 (a, f.header_info, None)
             },
-            Sent::Completed(
-                NDIS_STATUS_INVALID_DATA,
-                SendDrop::Frame(ipsecov2_filter_core::FrameError::NotIp),
-            ),
+            Want::Completed(NDIS_STATUS_INVALID_DATA),
         ),
         (
             "no-handle-passed-down",
             "no offload handle: passed down untouched",
             |f| (f.frame.clone(), f.header_info, None),
-            Sent::Passed,
+            Want::Passed,
         ),
     ];
     for (name, what, mk, want) in table {
-        v.push(case(G, format!("negative/{name}"), what, move || {
-            refused(mk, &want)
-        }));
+        v.push(module_case(
+            G,
+            format!("negative/{name}"),
+            what,
+            move || on_pair!(refused(mk, want)),
+        ));
     }
-    v.push(case(
+    v.push(module_case(
         G,
         "negative/missing-esp-offset",
         "slot 12 without the ESP header offset: the header is found by parsing, sealed (docs/tcpip-reading.md, point 4)",
-        missing_esp_offset,
+        || on_pair!(missing_esp_offset()),
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "negative/pool-exhausted",
-        "two NET_BUFFERs, one transmit buffer: RESOURCES, buffer returned",
-        negative_pool_exhausted,
+        "17 NET_BUFFERs, 16 transmit buffers (the fewest allowed): RESOURCES, every buffer returned",
+        || on_pair!(negative_pool_exhausted()),
     ));
-    v.push(case(
+    v.push(module_case(
         G,
         "negative/frame-larger-than-pool-buffer",
-        "frame larger than the transmit buffers: RESOURCES",
-        negative_frame_larger_than_pool_buffer,
+        "frame larger than the transmit buffers (1518 bytes, the smallest allowed): RESOURCES",
+        || on_pair!(negative_frame_larger_than_pool_buffer()),
     ));
+}
+
+/// The sender and receiver of AES-128-CBC + HMAC-SHA1 transport over IPv4 (ESP SPI `spi`) over
+/// `adapter`; the pair, the outbound handle and a framed packet.
+fn cbc_pair<P: DatapathPair>(
+    adapter: &PairAdapter,
+    spi: u32,
+    rng: &mut SplitMix64,
+    esp: Option<usize>,
+) -> Result<(P, u64, Framed), String> {
+    let i = match esp {
+        Some(i) => i,
+        None => esp_index("aes128+sha1").ok_or("no algorithm")?,
+    };
+    let s = Scn::new(Some(i), None, false, false);
+    let (out, inbound, layer) = bundles(&s, spi)?;
+    let mut p = P::open(adapter)?;
+    let handle = p.add_tx(&out).map_err(|x| format!("outbound: {x}"))?;
+    p.add_rx(&inbound).map_err(|x| format!("inbound: {x}"))?;
+    let f = frame_for(&s, &layer, 3, &rng.bytes(30));
+    Ok((p, handle, f))
 }
 
 /// Slot 12 without the ESP offset: sealed all the same, and the peer verifies it.
-fn missing_esp_offset() -> Outcome {
+fn missing_esp_offset<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(2501);
-    let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
-    let s = Scn::new(Some(i), None, false, false);
-    let p = peers(&s, 0x0211_0000)?;
-    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+    let (mut p, handle, f) = cbc_pair::<P>(&PairAdapter::default(), 0x0211_0000, &mut rng, None)?;
     let mut h = NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(f.header_info);
     h.set_transmit_esp_header_offset(0);
-    let pool = HostTxPool::new(2, 2048);
-    let got = send_raw(&p.tx, &mut rng, &[&f.frame], p.handle, h.0, None, &pool)?;
-    let Sent::Protected(mut w) = got else {
-        return Err(format!("send outcome: {got:?}, expected protected"));
-    };
-    let wire = w.pop().ok_or("no packet")?;
-    let got = receive_through(&p.rx, &mut rng, &[wire], 0)?;
-    check_received(&got, std::slice::from_ref(&f), false)
+    let (st, mut wire) = send_raw(&mut p, &mut rng, &[&f.frame], handle, h.0, None)?;
+    status("send completion", st, NDIS_STATUS_SUCCESS)?;
+    eq("frames on the wire", wire.len(), 1)?;
+    let wire = wire.pop().ok_or("no packet")?;
+    capture::hook(|cap, case| {
+        cap.frame(
+            case,
+            capture::Wire::Sent {
+                wire: &wire,
+                plain: &f.frame,
+                handle,
+                tunnel: 0,
+            },
+        );
+    });
+    let got = p.receive(&mut rng, &[wire])?;
+    check_received(&got, std::slice::from_ref(&f), false)?;
+    p.finish()
 }
 
-/// A frame changed by `mk` (bytes, slot 12, extra info) sent alone: the outcome is `want` and
-/// every transmit buffer is back in the pool.
-fn refused(mk: Mk, want: &Sent) -> Outcome {
+/// A frame changed by `mk` (bytes, slot 12, extra info) sent alone: TCP/IP and the wire see
+/// `want`, and every transmit buffer is back afterwards.
+fn refused<P: DatapathPair>(mk: Mk, want: Want) -> Outcome {
     let mut rng = SplitMix64::new(2500);
-    let i = esp_index("aes128+sha1").ok_or("no algorithm")?;
-    let s = Scn::new(Some(i), None, false, false);
-    let p = peers(&s, 0x0210_0000)?;
-    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
+    let adapter = PairAdapter::default();
+    let (mut p, handle, f) = cbc_pair::<P>(&adapter, 0x0210_0000, &mut rng, None)?;
     let (bytes, header, extra) = mk(&f);
-    let handle = if matches!(want, Sent::Passed) {
+    let h = if matches!(want, Want::Passed) {
         0
     } else {
-        p.handle
+        handle
     };
-    let pool = HostTxPool::new(2, 2048);
-    let got = send_raw(&p.tx, &mut rng, &[&bytes], handle, header, extra, &pool)?;
-    eq("send outcome", got, want.clone())?;
-    eq("free transmit buffers", pool.free_count(), pool.count())
+    let (st, wire) = send_raw(&mut p, &mut rng, &[&bytes], h, header, extra)?;
+    match want {
+        Want::Completed(w) => {
+            status("send completion", st, w)?;
+            eq("frames on the wire", wire.len(), 0)?;
+        }
+        Want::Passed => {
+            status("send completion", st, NDIS_STATUS_SUCCESS)?;
+            eq("frames on the wire", wire, vec![bytes])?;
+        }
+    }
+    buffers_back(&mut p, &mut rng, &f, handle, adapter.tx_buffers as usize)?;
+    p.finish()
 }
 
-fn negative_pool_exhausted() -> Outcome {
+fn negative_pool_exhausted<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(2501);
-    let s = Scn::new(Some(2), None, false, false);
-    let p = peers(&s, 0x0220_0000)?;
-    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
-    let pool = HostTxPool::new(1, 2048);
-    let got = send_raw(
-        &p.tx,
-        &mut rng,
-        &[&f.frame, &f.frame],
-        p.handle,
-        f.header_info,
-        None,
-        &pool,
-    )?;
-    eq(
-        "send outcome",
-        got,
-        Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
-    )?;
-    eq("free transmit buffers", pool.free_count(), 1)
+    let adapter = PairAdapter {
+        tx_buffers: MIN_TX_BUFFERS,
+        ..PairAdapter::default()
+    };
+    let (mut p, handle, f) = cbc_pair::<P>(&adapter, 0x0220_0000, &mut rng, Some(2))?;
+    let frames: Vec<&[u8]> = (0..=MIN_TX_BUFFERS).map(|_| f.frame.as_slice()).collect();
+    let (st, wire) = send_raw(&mut p, &mut rng, &frames, handle, f.header_info, None)?;
+    status("send completion", st, NDIS_STATUS_RESOURCES)?;
+    eq("frames on the wire", wire.len(), 0)?;
+    buffers_back(&mut p, &mut rng, &f, handle, MIN_TX_BUFFERS as usize)?;
+    p.finish()
 }
 
-fn negative_frame_larger_than_pool_buffer() -> Outcome {
+fn negative_frame_larger_than_pool_buffer<P: DatapathPair>() -> Outcome {
     let mut rng = SplitMix64::new(2502);
+    let adapter = PairAdapter {
+        tx_buffer_size: MIN_TX_BUFFER_SIZE,
+        ..PairAdapter::default()
+    };
     let s = Scn::new(Some(2), None, false, false);
-    let p = peers(&s, 0x0230_0000)?;
-    let f = frame_for(&s, &p.layer, 3, &rng.bytes(30));
-    let pool = HostTxPool::new(4, 32);
-    let got = send_raw(
-        &p.tx,
-        &mut rng,
-        &[&f.frame],
-        p.handle,
-        f.header_info,
-        None,
-        &pool,
-    )?;
-    eq(
-        "send outcome",
-        got,
-        Sent::Completed(NDIS_STATUS_RESOURCES, SendDrop::PoolExhausted),
-    )
+    let (out, inbound, layer) = bundles(&s, 0x0230_0000)?;
+    let mut p = P::open(&adapter)?;
+    let handle = p.add_tx(&out)?;
+    p.add_rx(&inbound)?;
+    // A jumbo frame: longer than the smallest transmit buffer the driver allows.
+    let f = frame_for(&s, &layer, 3, &rng.bytes(MIN_TX_BUFFER_SIZE as usize));
+    let (st, wire) = send_raw(&mut p, &mut rng, &[&f.frame], handle, f.header_info, None)?;
+    status("send completion", st, NDIS_STATUS_RESOURCES)?;
+    eq("frames on the wire", wire.len(), 0)?;
+    p.finish()
 }

@@ -73,7 +73,8 @@ mod test;
 
 use respond::{need, respond, too_small};
 pub use test::{
-    InjectAnswer, NblOutcome, OidAnswer, INJECT_PREFIX_LEN, INJECT_RECORD_LEN, OID_PREFIX_LEN,
+    InjectAnswer, NblOutcome, OidAnswer, FRAME_PREFIX_LEN, INJECT_PREFIX_LEN, INJECT_RECORD_LEN,
+    OID_PREFIX_LEN,
 };
 
 impl Dispatcher {

@@ -10,8 +10,10 @@
 //!   the module left it.
 //! - [`InjectAnswer`]: `TestInject`'s answer: NTSTATUS, NBL count, frame count, 0; one
 //!   [`INJECT_RECORD_LEN`]-byte record per injected NBL ([`NblOutcome`]); then the frames, each
-//!   a u32 length and its bytes padded to 4. A send lists the frames the filter sent down, in
-//!   order; a receive lists, NBL by NBL, the frames of each NBL it indicated up.
+//!   a u32 length, the u32 `TcpIpChecksumNetBufferListInfo` of the NBL it belongs to (what the
+//!   miniport reads of a frame sent down: the checksums left to it) and its bytes padded to 4.
+//!   A send lists the frames the filter sent down, in order; a receive lists, NBL by NBL, the
+//!   frames of each NBL it indicated up.
 
 use ipsecov2_control_plane::NPF_NO_ERROR;
 
@@ -26,6 +28,9 @@ use super::Dispatcher;
 pub const INJECT_RECORD_LEN: usize = 24;
 /// Bytes of an injection answer's body before its records.
 pub const INJECT_PREFIX_LEN: usize = 16;
+/// Bytes before each frame's bytes in an injection's answer: its length and its NBL's checksum
+/// slot.
+pub const FRAME_PREFIX_LEN: usize = 8;
 /// Bytes of an OID answer's body before the InformationBuffer.
 pub const OID_PREFIX_LEN: usize = 24;
 
@@ -160,20 +165,22 @@ impl<'a> InjectAnswer<'a> {
         let _ = w.u32(o.frames);
     }
 
-    /// Appends a frame of `len` bytes, filled by `fill` (which gets the destination; false: the
-    /// bytes could not be read, and the frame is written as zeros).
-    pub fn frame(&mut self, len: usize, fill: impl FnOnce(&mut [u8]) -> bool) {
+    /// Appends a frame of `len` bytes whose NBL's `TcpIpChecksumNetBufferListInfo` is
+    /// `checksum`, filled by `fill` (which gets the destination; false: the bytes could not be
+    /// read, and the frame is written as zeros).
+    pub fn frame(&mut self, len: usize, checksum: u32, fill: impl FnOnce(&mut [u8]) -> bool) {
         self.frames = self.frames.saturating_add(1);
         let start = self.end;
-        let data = start.saturating_add(4);
+        let data = start.saturating_add(FRAME_PREFIX_LEN);
         let end = data.saturating_add(len).saturating_add(3) & !3;
         self.end = end;
         let Some(dst) = self.out.get_mut(start..end) else {
             return;
         };
         dst.fill(0);
-        let (head, rest) = dst.split_at_mut(4);
-        head.copy_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+        let (head, rest) = dst.split_at_mut(FRAME_PREFIX_LEN);
+        head[..4].copy_from_slice(&u32::try_from(len).unwrap_or(u32::MAX).to_le_bytes());
+        head[4..].copy_from_slice(&checksum.to_le_bytes());
         if let Some(bytes) = rest.get_mut(..len) {
             if !fill(bytes) {
                 bytes.fill(0);
