@@ -30,7 +30,8 @@ impl CbcDirection {
 }
 
 /// An AES-CBC key (128, 192 or 256 bits), on the heap (built there in place): on the XMM tier
-/// 176–240 bytes of round keys per direction (256 or 512 bytes, [`Self::heap_bytes`]);
+/// 176–240 bytes of round keys per direction prepared, each schedule in a block of 256 bytes
+/// ([`Self::heap_bytes`]: 256 for one direction, 512 for both);
 /// otherwise the `aes` crate's schedule. The handle itself is a few words.
 #[derive(Debug)]
 pub struct AesCbc {
@@ -40,7 +41,7 @@ pub struct AesCbc {
 #[derive(Debug)]
 enum Imp {
     #[cfg(target_arch = "x86_64")]
-    Xmm(Box<crate::x86::cbc::CbcKey>),
+    Xmm(crate::x86::cbc::CbcKey),
     Portable {
         aes: Box<SoftAes>,
         enc: bool,
@@ -107,9 +108,9 @@ impl AesCbc {
 
     /// Bytes of the key on the heap.
     pub fn heap_bytes(&self) -> usize {
-        match self.imp {
+        match &self.imp {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(_) => core::mem::size_of::<crate::x86::cbc::CbcKey>(),
+            Imp::Xmm(k) => k.heap_bytes(),
             Imp::Portable { .. } => core::mem::size_of::<SoftAes>(),
         }
     }
@@ -186,7 +187,7 @@ impl AesCbc {
 impl<'a> crate::x86::cbc::Job<'a> for CbcJob<'a> {
     fn xmm_enc(&self, rounds: usize) -> Option<&'a crate::x86::aes::Schedule> {
         match &self.key.imp {
-            Imp::Xmm(k) => k.enc.as_ref().filter(|s| s.rounds() == rounds),
+            Imp::Xmm(k) => k.enc.as_deref().filter(|s| s.rounds() == rounds),
             Imp::Portable { .. } => None,
         }
     }

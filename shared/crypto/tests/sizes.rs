@@ -35,7 +35,11 @@ fn key_object_sizes() {
         );
         // GCM: 15 round-key slots (240 B, AES-256 included) + H..H^8 (128 B) + round count.
         assert!(gcm <= 384, "{gcm}");
-        // CBC: two directions of 240 B at most (+ round counts).
+        // CBC: one block of 256 B (240 B of round keys + round count) per direction prepared.
+        let dec = AesCbc::new(&key, CbcDirection::Decrypt)
+            .unwrap()
+            .heap_bytes();
+        assert!(enc <= 256 && dec <= 256, "{enc} {dec}");
         assert!(both <= 512, "{both}");
     }
 }

@@ -270,6 +270,11 @@ impl AhSa {
         self.alg
     }
 
+    /// Extended sequence numbers: the high 32 bits enter the ICV.
+    pub fn esn(&self) -> bool {
+        self.esn
+    }
+
     /// Minimum AH length for this SA (fixed part + IV + ICV), before alignment padding.
     pub fn min_ah_len(&self) -> usize {
         AH_FIXED_LEN + self.alg.iv_len() + self.alg.icv_len()
