@@ -78,7 +78,7 @@ fn open_esp(
 ) -> Result<EspOpened, PacketError> {
     let high = esp.seq_high();
     match esp.sa.open_at(ip, off, len, high) {
-        Err(PacketError::IcvMismatch) if esp.esn => {
+        Err(PacketError::IcvMismatch) if esp.esn() => {
             let low = be32(ip, off + 4).ok_or(PacketError::Truncated)?;
             esp.sa.open_at(ip, off, len, esn_neighbour(high, low))
         }
@@ -90,7 +90,7 @@ fn open_esp(
 fn open_ah(ah: &AhPart, ip: &[u8], off: usize) -> Result<AhOpened, PacketError> {
     let high = ah.seq_high();
     match ah.sa.open(ip, off, high) {
-        Err(PacketError::IcvMismatch) if ah.esn => {
+        Err(PacketError::IcvMismatch) if ah.esn() => {
             let low = be32(ip, off + ah::field::SEQ.start).ok_or(PacketError::Truncated)?;
             ah.sa.open(ip, off, esn_neighbour(high, low))
         }
