@@ -1,7 +1,7 @@
 //! Operations over many SAs at once: batched inbound lookups for a chain of received packets,
 //! chunked walks, and draining the table in bounded lock holds.
 
-use super::index::{entry_slot, hash_of, identity, EMPTY, IDENTITY_MASK, SLOT_MASK};
+use super::index::{hash_of, tag, EMPTY, TAG_MASK};
 use super::state::TableState;
 use super::SaTable;
 use crate::handle::OffloadHandle;
@@ -67,7 +67,7 @@ where
         out: &mut [Option<(OffloadHandle, Arc<S>)>],
     ) {
         for (keys, out) in keys.chunks(LOOKUP_BATCH).zip(out.chunks_mut(LOOKUP_BATCH)) {
-            let mut hashes = [0u32; LOOKUP_BATCH];
+            let mut hashes = [0u64; LOOKUP_BATCH];
             for (h, k) in hashes.iter_mut().zip(keys) {
                 *h = hash_of(self.hash_key, k);
             }
@@ -81,16 +81,11 @@ where
                     .copied()
                     .unwrap_or(EMPTY);
             }
-            // Pass 2: the slot of every home entry whose SPI, protocol and family match.
+            // Pass 2: the slot of every home entry whose flags and fingerprint match.
             let mut found = [None; LOOKUP_BATCH];
-            for ((f, e), k) in found.iter_mut().zip(&home).zip(keys) {
-                if *e != EMPTY && *e & IDENTITY_MASK & !SLOT_MASK == identity(k) {
-                    *f = entry_slot(*e).filter(|&idx| {
-                        state
-                            .slots
-                            .get(idx)
-                            .is_some_and(|s| s.sa.is_some() && s.dst == *k.dst.raw_bytes())
-                    });
+            for (((f, e), k), h) in found.iter_mut().zip(&home).zip(keys).zip(&hashes) {
+                if *e != EMPTY && *e & TAG_MASK == tag(k, *h) {
+                    *f = state.confirm(*e, k);
                 }
             }
             // Pass 3: keys not at their home position (probe further; rare at load ≤ 1/2).

@@ -199,7 +199,7 @@ where
         }
         let result = {
             let mut state = self.lock.write();
-            state.insert(sa, &hashed, self.max_index_entries)
+            state.insert(sa, &hashed, self.max_index_entries, self.hash_key)
         };
         // The lock is released; a refused SA is handed back, never dropped under the lock.
         result.map_err(|(error, sa)| AddRejected { error, sa })
