@@ -192,6 +192,12 @@ fn run_with(seed: [u64; 4], ops: Vec<Op>, capacity: usize) {
                     keys.len()
                 };
                 let mut out = vec![None; keys.len()];
+                // Warming finds exactly the keys the model has.
+                let known = keys
+                    .iter()
+                    .filter(|k| model.inbound.contains_key(k))
+                    .count();
+                assert_eq!(table.warm_inbound(&keys), known);
                 table.get_inbound_many(&keys, &mut out[..n]);
                 for (i, key) in keys.iter().enumerate() {
                     let got = out[i].as_ref().map(|(h, sa)| (*h, sa.id));

@@ -302,6 +302,14 @@ impl SaEntry for OffloadSa {
             (None, None) => InboundKeys::NONE,
         }
     }
+
+    /// The first line of each boxed part (the ESP and the AH SA with their engine state),
+    /// what the receive path reads after the lookup.
+    fn touch(&self) -> u32 {
+        let esp = self.esp.as_ref().map_or(0, |p| p.spi);
+        let ah = self.ah.as_ref().map_or(0, |p| p.spi);
+        esp ^ ah
+    }
 }
 
 /// The offload SA table of one filter module, as the OID handlers see it.
