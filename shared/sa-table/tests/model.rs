@@ -253,6 +253,7 @@ fn run_with(seed: [u64; 4], ops: Vec<Op>, capacity: usize) {
             }
         }
         assert_eq!(table.len(), model.live.len());
+        assert_eq!(table.len_hint(), model.live.len());
         table.verify_invariants().unwrap();
     }
     let mut seen = 0;

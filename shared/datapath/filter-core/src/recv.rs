@@ -319,7 +319,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         scratch: &mut [u8],
         enable: &OffloadEnable,
     ) {
-        if self.sas.table().len() >= CHAIN_WARM_MIN_SAS {
+        if self.sas.table().len_hint() >= CHAIN_WARM_MIN_SAS {
             self.warm_chain(chain, mapper);
         }
         let mut cursor = chain.cursor();

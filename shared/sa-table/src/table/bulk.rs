@@ -8,6 +8,7 @@ use crate::handle::OffloadHandle;
 use crate::hash::{MixKey, SipKey};
 use crate::key::{InboundKey, SaEntry};
 use crate::lock::SaLock;
+use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
 
 /// SAs taken out per exclusive-lock hold by [`SaTable::drain`].
@@ -211,6 +212,7 @@ where
             {
                 let mut state = self.lock.write();
                 cursor = state.take_batch(cursor, &mut batch, self.hash_key, self.handle_key);
+                self.live.store(state.len, Ordering::Relaxed);
             }
             for (handle, sa) in batch.iter_mut().filter_map(Option::take) {
                 total += 1;
