@@ -63,12 +63,17 @@ fn esp(
 /// Bytes of the SA `bundle` (heap and table share), prepared outbound and inbound (an AES-CBC
 /// SA keeps the schedule of its direction only), each asserted within 1 KiB; the larger.
 fn measure(name: &str, bundle: Bundle<'static>) -> usize {
-    let out = measure_one(name, false, bundle);
-    let inb = measure_one(name, true, bundle);
+    measure_within(name, bundle, 1024)
+}
+
+/// [`measure`] against another bound.
+fn measure_within(name: &str, bundle: Bundle<'static>, limit: usize) -> usize {
+    let out = measure_one(name, false, bundle, limit);
+    let inb = measure_one(name, true, bundle, limit);
     out.max(inb)
 }
 
-fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>) -> usize {
+fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>, limit: usize) -> usize {
     let name = &format!("{name}/{}", if inbound { "in" } else { "out" });
     let spec = SaSpec {
         inbound,
@@ -107,7 +112,7 @@ fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>) -> usize {
     );
     // The budget (docs/performance.md, issue 12): every SA, AES-256 and ESP+AH bundles
     // included, with its key schedules and its share of the table in at most 1 KiB.
-    assert!(used + table <= 1024, "{name} uses {} bytes", used + table);
+    assert!(used + table <= limit, "{name} uses {} bytes", used + table);
     used + table
 }
 
@@ -217,6 +222,22 @@ fn heap_bytes_per_sa_by_algorithm() {
             ah,
         },
     ));
+    let gcm256 = || esp(gcm(AesKeySize::Aes256, 16), 36, Integrity::None, 0);
+    worst = worst.max(measure(
+        "esp-aes256gcm+ah-sha256",
+        Bundle::EspAh { esp: gcm256(), ah },
+    ));
+    // Not within the budget yet (1144 bytes; docs/roadmap.md): two AES-256-GCM keys of 384
+    // bytes each (round keys and H..H^8), one for ESP, one for AH-GMAC. Bounded here so that it
+    // cannot grow unnoticed.
+    measure_within(
+        "esp-aes256gcm+ah-aes256gmac",
+        Bundle::EspAh {
+            esp: gcm256(),
+            ah: ah_gmac256,
+        },
+        1144,
+    );
     // Every SA above (each asserted in `measure_one`), the largest printed: the crypto core
     // keeps compact AES round keys (instead of the `aes` crate's 704–960 bytes) and one CBC
     // schedule per direction.
