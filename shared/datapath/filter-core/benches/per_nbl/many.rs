@@ -30,10 +30,10 @@ const BATCH: usize = 16;
 /// ADD_SA elements per OID while filling the table.
 const ADD_PER_OID: usize = 512;
 
-/// SPI of the `i`-th SA: distinct for every `i` < 2^24, spread over 32 bits, low byte that of
-/// [`SPI`] (the emulation's key depends on it).
+/// SPI of the `i`-th SA: distinct for every `i` < 2^24 - 1 and above 255 (1 to 255 are
+/// reserved), spread over 32 bits, low byte that of [`SPI`] (the emulation's key depends on it).
 fn spi_of(i: u32) -> u32 {
-    (i.wrapping_mul(0x9e37_79b9) & 0x00ff_ffff) << 8 | (SPI & 0xff)
+    (i.wrapping_add(1).wrapping_mul(0x9e37_79b9) & 0x00ff_ffff) << 8 | (SPI & 0xff)
 }
 
 /// Fills a filter core of `count` SAs and benchmarks the receive path on one and on all of them.
