@@ -40,6 +40,11 @@ fn key_object_sizes() {
             .unwrap()
             .heap_bytes();
         assert!(enc <= 256 && dec <= 256, "{enc} {dec}");
+        // `touch` reads one value per cache line of the heap blocks: 6 for GCM (round keys
+        // and H..H^8), 4 per CBC schedule.
+        assert_eq!(AesGcm::new(&key).unwrap().touch(), 6);
+        assert_eq!(AesCbc::new(&key, CbcDirection::Encrypt).unwrap().touch(), 4);
+        assert_eq!(AesCbc::new(&key, CbcDirection::Both).unwrap().touch(), 8);
         assert!(both <= 512, "{both}");
     }
 }

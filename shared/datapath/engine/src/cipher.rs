@@ -66,6 +66,11 @@ impl AesKey {
         self.0.heap_bytes()
     }
 
+    /// See [`AesCbc::touch`].
+    pub(crate) fn touch(&self) -> u32 {
+        self.0.touch()
+    }
+
     pub(crate) fn new(size: AesKeySize, key: &[u8], dir: Direction) -> Result<Self, SetupError> {
         if key.len() != size.key_len() {
             return Err(SetupError::EncryptionKeyLength {
@@ -273,6 +278,11 @@ impl GcmKey {
     /// Bytes of the key on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.core.heap_bytes()
+    }
+
+    /// See [`AesGcm::touch`].
+    pub(crate) fn touch(&self) -> u32 {
+        self.core.touch()
     }
 
     pub(crate) fn new(size: AesKeySize, keymat: &[u8]) -> Result<Self, SetupError> {

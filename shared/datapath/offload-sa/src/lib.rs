@@ -303,11 +303,11 @@ impl SaEntry for OffloadSa {
         }
     }
 
-    /// The first line of each boxed part (the ESP and the AH SA with their engine state),
-    /// what the receive path reads after the lookup.
+    /// What the receive path reads after the lookup: each boxed part (the ESP and the AH SA
+    /// with their engine state) and the engine's key schedules behind them.
     fn touch(&self) -> u32 {
-        let esp = self.esp.as_ref().map_or(0, |p| p.spi);
-        let ah = self.ah.as_ref().map_or(0, |p| p.spi);
+        let esp = self.esp.as_ref().map_or(0, |p| p.spi ^ p.sa.touch());
+        let ah = self.ah.as_ref().map_or(0, |p| p.spi ^ p.sa.touch());
         esp ^ ah
     }
 }
