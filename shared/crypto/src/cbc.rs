@@ -30,7 +30,8 @@ impl CbcDirection {
 }
 
 /// An AES-CBC key (128, 192 or 256 bits), on the heap (built there in place): on the XMM tier
-/// 176–240 bytes of round keys per direction (256 or 512 bytes, [`Self::heap_bytes`]);
+/// 176–240 bytes of round keys per direction prepared, each schedule in a block of 256 bytes
+/// ([`Self::heap_bytes`]: 256 for one direction, 512 for both);
 /// otherwise the `aes` crate's schedule. The handle itself is a few words.
 #[derive(Debug)]
 pub struct AesCbc {
@@ -40,7 +41,7 @@ pub struct AesCbc {
 #[derive(Debug)]
 enum Imp {
     #[cfg(target_arch = "x86_64")]
-    Xmm(Box<crate::x86::cbc::CbcKey>),
+    Xmm(crate::x86::cbc::CbcKey),
     Portable {
         aes: Box<SoftAes>,
         enc: bool,
@@ -105,11 +106,22 @@ impl AesCbc {
         }))
     }
 
+    /// Reads one value from each cache line of the key's schedules (XMM tier; nothing on the
+    /// portable one), to bring them into the cache ahead of use; returns how many lines it
+    /// read. Reveals nothing of the key.
+    pub fn touch(&self) -> u32 {
+        match &self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => k.touch(),
+            Imp::Portable { .. } => 0,
+        }
+    }
+
     /// Bytes of the key on the heap.
     pub fn heap_bytes(&self) -> usize {
-        match self.imp {
+        match &self.imp {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(_) => core::mem::size_of::<crate::x86::cbc::CbcKey>(),
+            Imp::Xmm(k) => k.heap_bytes(),
             Imp::Portable { .. } => core::mem::size_of::<SoftAes>(),
         }
     }
@@ -132,7 +144,7 @@ impl AesCbc {
         Option<&crate::x86::aes::Schedule>,
     )> {
         match &self.imp {
-            Imp::Xmm(k) => Some((k.enc.as_ref(), k.dec_schedule())),
+            Imp::Xmm(k) => Some((k.enc.as_deref(), k.dec_schedule())),
             Imp::Portable { .. } => None,
         }
     }
@@ -242,7 +254,7 @@ impl<'a> CbcLane<'a> for CbcJob<'a> {
 impl<'a, J: CbcLane<'a>> crate::x86::cbc::Job<'a> for J {
     fn xmm_enc(&self, rounds: usize) -> Option<&'a crate::x86::aes::Schedule> {
         match &self.key()?.imp {
-            Imp::Xmm(k) => k.enc.as_ref().filter(|s| s.rounds() == rounds),
+            Imp::Xmm(k) => k.enc.as_deref().filter(|s| s.rounds() == rounds),
             Imp::Portable { .. } => None,
         }
     }

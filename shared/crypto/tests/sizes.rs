@@ -36,7 +36,16 @@ fn key_object_sizes() {
         // GCM: 15 round-key slots (240 B, AES-256 included) + H..H^16 (256 B, H^9..H^16 for
         // the wide tier's 16 blocks per reduction) + round count.
         assert!(gcm <= 512, "{gcm}");
-        // CBC: two directions of 240 B at most (+ round counts).
+        // CBC: one block of 256 B (240 B of round keys + round count) per direction prepared.
+        let dec = AesCbc::new(&key, CbcDirection::Decrypt)
+            .unwrap()
+            .heap_bytes();
+        assert!(enc <= 256 && dec <= 256, "{enc} {dec}");
+        // `touch` reads one value per cache line of the heap blocks: 8 for GCM (round keys
+        // and H..H^16), 4 per CBC schedule.
+        assert_eq!(AesGcm::new(&key).unwrap().touch(), 8);
+        assert_eq!(AesCbc::new(&key, CbcDirection::Encrypt).unwrap().touch(), 4);
+        assert_eq!(AesCbc::new(&key, CbcDirection::Both).unwrap().touch(), 8);
         assert!(both <= 512, "{both}");
     }
 }

@@ -134,6 +134,19 @@ fn bench_payload<S: SaEntry + Send + Sync>(c: &mut Criterion, make: impl Fn(u32)
                 black_box(&out);
             })
         });
+        // What the receive path does with a large table: warm the chain's 16 keys together,
+        // then look each packet's SA up alone (from the cache); the time is per key.
+        g.bench_function(BenchmarkId::new("warm_then_get_inbound", label), |b| {
+            b.iter(|| {
+                at = (at + LOOKUP_BATCH) & mask;
+                let end = (at + LOOKUP_BATCH).min(n);
+                let chain = &keys[at..end];
+                black_box(t.warm_inbound(chain));
+                for k in chain {
+                    black_box(t.get_inbound(k));
+                }
+            })
+        });
         g.finish();
         drop(out);
 

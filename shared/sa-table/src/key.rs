@@ -241,13 +241,22 @@ impl InboundKeys {
 /// destination address (an SA bundle's). It is called by `SaTable::add` before the lock is
 /// taken and under the table lock by delete and replace (to unregister or compare the keys), so
 /// it must be cheap, must not block, allocate or call back into the table, and must be callable
-/// at DISPATCH_LEVEL. Lookups by inbound key never call it: the SPI, protocol and family live in
-/// the index entry and the destination in the slot, recorded at add. A payload that breaks the
-/// contract cannot make the table panic or return an SA for a key it did not report at add, but
-/// may leave index entries behind that then count against the index's room.
+/// at DISPATCH_LEVEL. Lookups by inbound key call it only to confirm the second key of an SA
+/// that has two (an ESP+AH bundle's): the family and protocol live in the index entry, the
+/// destination and the first key's SPI in the slot, recorded at add. A payload that breaks the
+/// contract cannot make the table panic, but may leave index entries behind that then count
+/// against the index's room, or make its second key unfindable.
 pub trait SaEntry {
     /// The inbound keys of this SA: empty for an outbound SA.
     fn inbound_keys(&self) -> InboundKeys;
+
+    /// Reads (and folds into the result, so that the reads are kept) the first bytes of each
+    /// separately allocated part of the SA that the datapath will read next, so that
+    /// [`SaTable::warm_inbound`](crate::SaTable::warm_inbound) brings them into the cache for
+    /// many SAs at once. Same rules as `inbound_keys`. The default reads nothing.
+    fn touch(&self) -> u32 {
+        0
+    }
 }
 
 #[cfg(test)]

@@ -24,9 +24,10 @@ impl SaEntry for Sa {
 
 const CAPACITY: usize = 6;
 
-/// A small key space (SPI 0..4 × 2 addresses × 2 protocols) so that duplicates are frequent.
-fn key_strategy() -> impl Strategy<Value = InboundKey> {
-    (0u32..4, any::<bool>(), any::<bool>()).prop_map(|(spi, v6, ah)| {
+/// Keys with SPIs below `spis` (× 2 addresses × 2 protocols); the first model test uses 4, a
+/// small key space so that duplicates are frequent.
+fn keys_up_to(spis: u32) -> impl Strategy<Value = InboundKey> + Clone {
+    (0u32..spis, any::<bool>(), any::<bool>()).prop_map(|(spi, v6, ah)| {
         let dst = if v6 {
             IpAddress::v6([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1])
         } else {
@@ -41,11 +42,11 @@ fn key_strategy() -> impl Strategy<Value = InboundKey> {
     })
 }
 
-fn keys_strategy() -> impl Strategy<Value = InboundKeys> {
+fn keys_strategy(spis: u32) -> impl Strategy<Value = InboundKeys> {
     prop_oneof![
         Just(InboundKeys::NONE),
-        key_strategy().prop_map(InboundKeys::one),
-        (key_strategy(), key_strategy()).prop_map(|(a, b)| InboundKeys::two(a, b)),
+        keys_up_to(spis).prop_map(InboundKeys::one),
+        (keys_up_to(spis), keys_up_to(spis)).prop_map(|(a, b)| InboundKeys::two(a, b)),
     ]
 }
 
@@ -67,8 +68,13 @@ enum Op {
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
+    op_strategy_with(4)
+}
+
+fn op_strategy_with(spis: u32) -> impl Strategy<Value = Op> {
+    let key_strategy = move || keys_up_to(spis);
     prop_oneof![
-        6 => keys_strategy().prop_map(Op::Add),
+        6 => keys_strategy(spis).prop_map(Op::Add),
         4 => any::<usize>().prop_map(Op::Delete),
         1 => any::<u64>().prop_map(Op::DeleteRaw),
         3 => any::<usize>().prop_map(Op::Get),
@@ -88,7 +94,11 @@ struct Model {
 }
 
 fn run(seed: [u64; 4], ops: Vec<Op>) {
-    let table = HostSaTable::<Sa>::with_capacity(CAPACITY, TableSeed::from_words(seed)).unwrap();
+    run_with(seed, ops, CAPACITY);
+}
+
+fn run_with(seed: [u64; 4], ops: Vec<Op>, capacity: usize) {
+    let table = HostSaTable::<Sa>::with_capacity(capacity, TableSeed::from_words(seed)).unwrap();
     let mut model = Model::default();
     let mut issued: Vec<OffloadHandle> = Vec::new();
     let mut ever: HashSet<OffloadHandle> = HashSet::new();
@@ -103,7 +113,7 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
                     Err(AddError::DuplicateInboundKey(list[0]))
                 } else if list.len() == 2 && list[0].dst != list[1].dst {
                     Err(AddError::MixedDestinations)
-                } else if model.live.len() == CAPACITY {
+                } else if model.live.len() == capacity {
                     Err(AddError::Full)
                 } else if let Some(k) = list.iter().find(|k| model.inbound.contains_key(k)) {
                     Err(AddError::DuplicateInboundKey(*k))
@@ -182,6 +192,12 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
                     keys.len()
                 };
                 let mut out = vec![None; keys.len()];
+                // Warming finds exactly the keys the model has.
+                let known = keys
+                    .iter()
+                    .filter(|k| model.inbound.contains_key(k))
+                    .count();
+                assert_eq!(table.warm_inbound(&keys), known);
                 table.get_inbound_many(&keys, &mut out[..n]);
                 for (i, key) in keys.iter().enumerate() {
                     let got = out[i].as_ref().map(|(h, sa)| (*h, sa.id));
@@ -198,7 +214,17 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
                 next_id += 1;
                 let current = model.live.get(&h).map(|(_, keys)| *keys);
                 let keys = match (current, same) {
-                    (Some(k), true) => k,
+                    // The same keys, every other time in the other order (the index
+                    // remembers which key came first at add time).
+                    (Some(k), true) => {
+                        let mut it = k.iter().copied();
+                        match (it.next(), it.next()) {
+                            (Some(a), Some(b)) if next_id.is_multiple_of(2) => {
+                                InboundKeys::two(b, a)
+                            }
+                            _ => k,
+                        }
+                    }
                     (Some(k), false) if k.is_empty() => InboundKeys::one(InboundKey::new(
                         99,
                         IpAddress::v4([1, 1, 1, 1]),
@@ -227,6 +253,7 @@ fn run(seed: [u64; 4], ops: Vec<Op>) {
             }
         }
         assert_eq!(table.len(), model.live.len());
+        assert_eq!(table.len_hint(), model.live.len());
         table.verify_invariants().unwrap();
     }
     let mut seen = 0;
@@ -246,5 +273,16 @@ proptest! {
         ops in prop::collection::vec(op_strategy(), 1..200),
     ) {
         run(seed, ops);
+    }
+
+    /// A wider key space (SPIs 0..2048) and a table of 300 SAs: long probe runs, many keys
+    /// sharing a fingerprint and flags (8 bits), bundles whose second key is confirmed in the
+    /// payload, deletions shifting entries of other SAs back.
+    #[test]
+    fn table_matches_model_wide(
+        seed in any::<[u64; 4]>(),
+        ops in prop::collection::vec(op_strategy_with(2048), 1..600),
+    ) {
+        run_with(seed, ops, 300);
     }
 }

@@ -99,6 +99,7 @@ fn operations_do_not_allocate() {
         core::array::from_fn(|i| key(i as u32 * 3 % 64, IpsecProtocol::Esp));
     let mut bulk_out: [Option<(OffloadHandle, Arc<Sa>)>; 20] = Default::default();
     table.get_inbound_many(&bulk_keys, &mut bulk_out);
+    std::hint::black_box(table.warm_inbound(&bulk_keys));
     let bulk_hits = bulk_out.iter().filter(|o| o.is_some()).count();
     drop(bulk_out);
     let mut seen = 0usize;

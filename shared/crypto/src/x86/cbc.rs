@@ -13,11 +13,13 @@ use super::block::{load, load_at, store_at};
 use super::cpuid::Xmm;
 use crate::KeyError;
 
-/// A CBC key: the encryption schedule, the decryption one, or both.
+/// A CBC key: the encryption schedule, the decryption one, or both, each in its own heap block
+/// (256 bytes), so that a key prepared for one direction (an offloaded SA is inbound or
+/// outbound) holds one schedule only.
 #[derive(Debug)]
 pub(crate) struct CbcKey {
-    pub(crate) enc: Option<Schedule>,
-    dec: Option<Schedule>,
+    pub(crate) enc: Option<Box<Schedule>>,
+    dec: Option<Box<Schedule>>,
     /// The proof this key was built with (zero-sized): lets a batch of jobs run the XMM code
     /// without reading CPUID again.
     pub(crate) cpu: Xmm,
@@ -28,42 +30,51 @@ pub(crate) const LANES: usize = 8;
 
 impl CbcKey {
     /// Prepares `key` on the heap for the asked directions (in place: the schedules are never
-    /// copied on the stack).
+    /// copied on the stack; a decryption-only key expands the encryption schedule in a block
+    /// of its own, derives the decryption one from it and frees it, zeroized).
     /// `Ok(None)`: a key of the wrong length; `Err`: no memory.
     pub(crate) fn new(
         cpu: Xmm,
         key: &[u8],
         enc: bool,
         dec: bool,
-    ) -> Result<Option<Box<Self>>, KeyError> {
-        let mut k = ipsecov2_fallible::try_box(Self {
-            enc: Some(Schedule::empty()),
-            dec: dec.then(Schedule::empty),
-            cpu,
-        })
-        .map_err(|_| KeyError::NoMemory)?;
+    ) -> Result<Option<Self>, KeyError> {
+        let block =
+            || ipsecov2_fallible::try_box(Schedule::empty()).map_err(|_| KeyError::NoMemory);
+        let mut e = block()?;
+        let mut d = if dec { Some(block()?) } else { None };
         // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
-        if !unsafe { k.init_tf(key) } {
+        if !unsafe { init_tf(&mut e, d.as_deref_mut(), key) } {
             return Ok(None);
         }
-        if !enc {
-            k.enc = None;
-        }
-        Ok(Some(k))
+        Ok(Some(Self {
+            enc: enc.then_some(e),
+            dec: d,
+            cpu,
+        }))
     }
 
-    #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-    fn init_tf(&mut self, key: &[u8]) -> bool {
-        let Some(e) = self.enc.as_mut() else {
-            return false;
-        };
-        if !e.expand_into(key) {
-            return false;
+    /// Bytes of the schedules on the heap.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let one = core::mem::size_of::<Schedule>();
+        one * (usize::from(self.enc.is_some()) + usize::from(self.dec.is_some()))
+    }
+
+    /// Loads one value from each cache line of the schedules (see `GcmKey::touch`).
+    pub(crate) fn touch(&self) -> u32 {
+        let mut lines = 0;
+        for s in [self.enc.as_deref(), self.dec.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            for i in [0, 4, 8, 12] {
+                if let Some(rk) = s.rk.get(i) {
+                    core::hint::black_box(*rk);
+                    lines += 1;
+                }
+            }
         }
-        if let Some(d) = self.dec.as_mut() {
-            e.inverse_into(d);
-        }
-        true
+        lines
     }
 
     pub(crate) fn has_enc(&self) -> bool {
@@ -71,7 +82,7 @@ impl CbcKey {
     }
 
     pub(crate) fn dec_schedule(&self) -> Option<&Schedule> {
-        self.dec.as_ref()
+        self.dec.as_deref()
     }
 
     pub(crate) fn has_dec(&self) -> bool {
@@ -93,6 +104,18 @@ impl CbcKey {
             unsafe { decrypt_tf(d, iv, data) }
         }
     }
+}
+
+/// Expands `key` into `e` and, if asked, its inverse into `d`.
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn init_tf(e: &mut Schedule, d: Option<&mut Schedule>, key: &[u8]) -> bool {
+    if !e.expand_into(key) {
+        return false;
+    }
+    if let Some(d) = d {
+        e.inverse_into(d);
+    }
+    true
 }
 
 #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]

@@ -242,6 +242,14 @@ impl AhSa {
         }
     }
 
+    /// [`crate::EspSa::touch`] for AH: the GMAC key's lines (HMAC keys live in the SA itself).
+    pub fn touch(&self) -> u32 {
+        match &self.auth {
+            Auth::Hmac(_) => 0,
+            Auth::Gmac(k) => k.touch(),
+        }
+    }
+
     /// Prepare an AH SA. For AES-GMAC the key is `AES key || 4-byte salt`.
     pub fn new(alg: AhIntegrity, esn: bool, key: &[u8]) -> Result<Self, SetupError> {
         let exp = alg.key_len();
@@ -268,6 +276,11 @@ impl AhSa {
     /// The AH algorithm.
     pub fn alg(&self) -> AhIntegrity {
         self.alg
+    }
+
+    /// Extended sequence numbers: the high 32 bits enter the ICV.
+    pub fn esn(&self) -> bool {
+        self.esn
     }
 
     /// Minimum AH length for this SA (fixed part + IV + ICV), before alignment padding.

@@ -176,3 +176,17 @@ impl AhIntegrity {
         }
     }
 }
+
+/// What a prepared ESP SA will be used for. An offloaded SA is either inbound or outbound
+/// (IPsecOV2's `SaSpec::inbound`), and a full-face SA serves one direction too: an AES-CBC key
+/// then keeps one schedule (256 bytes) instead of two. [`Direction::Both`] is for a test or a
+/// tool that seals and opens with one SA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Seal only (the encryption schedule and the IV generator).
+    Outbound,
+    /// Open only (the decryption schedule).
+    Inbound,
+    /// Seal and open.
+    Both,
+}

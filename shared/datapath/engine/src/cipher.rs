@@ -12,13 +12,14 @@ use zeroize::Zeroize;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use crate::alg::AesKeySize;
+use crate::alg::{AesKeySize, Direction};
 use crate::error::SetupError;
 
-/// An AES key for CBC (both directions: an ESP SA seals or opens) and the IV generator: the
-/// crypto core's [`AesCbc`], whose key lives on the heap, built there in place (176–240 bytes
-/// of round keys per direction on the XMM tier; the `aes` crate's schedule on CPUs without
-/// AES-NI).
+/// An AES key for CBC and the IV generator, prepared for the SA's [`Direction`]: the encryption
+/// schedule (which also makes the IVs) for an outbound SA, the decryption schedule for an
+/// inbound one, both for [`Direction::Both`]. The crypto core's [`AesCbc`], whose schedules
+/// live on the heap, built there in place (176–240 bytes of round keys per direction, in a
+/// 256-byte block each, on the XMM tier; the `aes` crate's schedule on CPUs without AES-NI).
 pub(crate) struct AesKey(AesCbc);
 
 /// A key schedule alone in its heap block, allocated without panicking and built by a function
@@ -65,22 +66,30 @@ impl AesKey {
         self.0.heap_bytes()
     }
 
-    pub(crate) fn new(size: AesKeySize, key: &[u8]) -> Result<Self, SetupError> {
+    /// See [`AesCbc::touch`].
+    pub(crate) fn touch(&self) -> u32 {
+        self.0.touch()
+    }
+
+    pub(crate) fn new(size: AesKeySize, key: &[u8], dir: Direction) -> Result<Self, SetupError> {
         if key.len() != size.key_len() {
             return Err(SetupError::EncryptionKeyLength {
                 expected: size.key_len(),
                 got: key.len(),
             });
         }
-        AesCbc::new(key, CbcDirection::Both)
-            .map(Self)
-            .map_err(|e| match e {
-                ipsecov2_crypto::KeyError::NoMemory => SetupError::NoMemory,
-                ipsecov2_crypto::KeyError::AesKeyLength { .. } => SetupError::EncryptionKeyLength {
-                    expected: size.key_len(),
-                    got: key.len(),
-                },
-            })
+        let dir = match dir {
+            Direction::Outbound => CbcDirection::Encrypt,
+            Direction::Inbound => CbcDirection::Decrypt,
+            Direction::Both => CbcDirection::Both,
+        };
+        AesCbc::new(key, dir).map(Self).map_err(|e| match e {
+            ipsecov2_crypto::KeyError::NoMemory => SetupError::NoMemory,
+            ipsecov2_crypto::KeyError::AesKeyLength { .. } => SetupError::EncryptionKeyLength {
+                expected: size.key_len(),
+                got: key.len(),
+            },
+        })
     }
 
     /// The crypto core's key (for the stitched CBC + HMAC and the multi-buffer encryption).
@@ -88,10 +97,10 @@ impl AesKey {
         &self.0
     }
 
-    /// Encrypts one block (CBC with a zero IV over one block is the block cipher).
-    pub(crate) fn encrypt(&self, b: &mut [u8; 16]) {
-        // A 16-byte block of a key prepared for both directions: never refused.
-        let _ = self.0.encrypt_in_place(&[0u8; 16], b);
+    /// Encrypts one block (CBC with a zero IV over one block is the block cipher); refused
+    /// ([`CbcError::Direction`]) by a key prepared for decryption only.
+    pub(crate) fn encrypt(&self, b: &mut [u8; 16]) -> Result<(), CbcError> {
+        self.0.encrypt_in_place(&[0u8; 16], b)
     }
 
     /// CBC-encrypts whole blocks in place (ESP has checked the length).
@@ -274,6 +283,11 @@ impl GcmKey {
     /// Bytes of the key on the heap.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.core.heap_bytes()
+    }
+
+    /// See [`AesGcm::touch`].
+    pub(crate) fn touch(&self) -> u32 {
+        self.core.touch()
     }
 
     pub(crate) fn new(size: AesKeySize, keymat: &[u8]) -> Result<Self, SetupError> {

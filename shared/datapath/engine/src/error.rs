@@ -82,6 +82,10 @@ pub enum PacketError {
     NotIpsec,
     /// AH cannot be computed over an IP fragment.
     Fragment,
+    /// The SA was prepared for the other direction: an AES-CBC key prepared for an inbound SA
+    /// holds only the decryption schedule (it cannot seal), an outbound one only the
+    /// encryption schedule (it cannot open).
+    WrongDirection,
 }
 
 impl fmt::Display for PacketError {
@@ -101,6 +105,7 @@ impl fmt::Display for PacketError {
             Self::Malformed => "malformed header",
             Self::NotIpsec => "not ESP/AH",
             Self::Fragment => "IP fragment",
+            Self::WrongDirection => "SA prepared for the other direction",
         };
         f.write_str(s)
     }

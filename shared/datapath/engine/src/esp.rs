@@ -11,11 +11,11 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
-use crate::alg::{EspEncryption, EspIntegrity};
+use crate::alg::{Direction, EspEncryption, EspIntegrity};
 use crate::cipher::{cbc_decrypt, cbc_encrypt, AesKey, DesKey, GcmKey};
 use crate::error::{PacketError, SetupError};
 use crate::hmac::{HashAlg, HmacKey};
-use ipsecov2_crypto::{cbc_hmac, AesCbc, CbcHmacError, GcmError, HmacSha256, Wide};
+use ipsecov2_crypto::{cbc_hmac, AesCbc, CbcError, CbcHmacError, GcmError, HmacSha256, Wide};
 
 /// ESP fixed header length (SPI + 32-bit sequence number).
 pub const ESP_HEADER_LEN: usize = crate::wire::ESP_HEADER_LEN;
@@ -62,6 +62,14 @@ struct Trailer {
 impl Trailer {
     fn as_slice(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+/// The packet error of a refused CBC operation.
+fn cbc_error(e: CbcError) -> PacketError {
+    match e {
+        CbcError::Direction => PacketError::WrongDirection,
+        _ => PacketError::BadLength,
     }
 }
 
@@ -225,6 +233,17 @@ impl EspSa {
         }
     }
 
+    /// Reads one value from each cache line of the SA's key schedules on the heap (AES on the
+    /// XMM tier), so that a receive path warming many SAs at once brings them into the cache
+    /// ahead of their packets; returns how many lines it read. Reveals nothing of the keys.
+    pub fn touch(&self) -> u32 {
+        match &self.enc {
+            Enc::Null | Enc::Des(_) => 0,
+            Enc::Aes(k) => k.touch(),
+            Enc::Gcm(k) | Enc::Gmac(k) => k.touch(),
+        }
+    }
+
     /// Prepare an SA from its algorithms and key material.
     ///
     /// * `enc_key`: encryption key; for AES-GCM/GMAC the KEYMAT is
@@ -236,7 +255,25 @@ impl EspSa {
     /// algorithm; NULL encryption without integrity; CBC without integrity
     /// (confidentiality-only ESP is not offered: without an ICV the
     /// padding check would be an oracle).
+    ///
+    /// Prepared for both directions ([`Direction::Both`]): for a test or a tool that seals and
+    /// opens with one SA. An SA that serves one direction is prepared with
+    /// [`EspSa::with_direction`].
     pub fn new(cfg: EspConfig, enc_key: &[u8], integ_key: &[u8]) -> Result<Self, SetupError> {
+        Self::with_direction(cfg, Direction::Both, enc_key, integ_key)
+    }
+
+    /// [`EspSa::new`] for one direction: an AES-CBC SA keeps only the schedule it uses (the
+    /// encryption schedule, which also makes the IVs, outbound; the decryption one inbound);
+    /// sealing with an inbound SA or opening with an outbound one is refused
+    /// ([`PacketError::WrongDirection`]) for AES-CBC. The other algorithms use the same state
+    /// both ways.
+    pub fn with_direction(
+        cfg: EspConfig,
+        dir: Direction,
+        enc_key: &[u8],
+        integ_key: &[u8],
+    ) -> Result<Self, SetupError> {
         let combined = cfg.encryption.is_combined();
         let has_integ = cfg.integrity != EspIntegrity::None;
         if combined == has_integ {
@@ -260,7 +297,7 @@ impl EspSa {
             EspEncryption::Null => Enc::Null,
             EspEncryption::DesCbc => Enc::Des(DesKey::new_single(enc_key)?),
             EspEncryption::TripleDesCbc => Enc::Des(DesKey::new_triple(enc_key)?),
-            EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key)?),
+            EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key, dir)?),
             EspEncryption::AesGcm(k, _) => Enc::Gcm(GcmKey::new(k, enc_key)?),
             EspEncryption::AesGmac(k) => Enc::Gmac(GcmKey::new(k, enc_key)?),
         };
@@ -310,7 +347,7 @@ impl EspSa {
         let enc = match cfg.encryption {
             EspEncryption::DesCbc => Enc::Des(DesKey::new_single(enc_key)?),
             EspEncryption::TripleDesCbc => Enc::Des(DesKey::new_triple(enc_key)?),
-            EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key)?),
+            EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key, Direction::Both)?),
             _ => Enc::Null,
         };
         Ok(Self {
@@ -363,7 +400,7 @@ impl EspSa {
                 let mut b = [0u8; 16];
                 b[..8].copy_from_slice(b"ESP-IV\0\x01");
                 b[8..].copy_from_slice(&c.to_be_bytes());
-                k.encrypt(&mut b);
+                k.encrypt(&mut b).map_err(|_| PacketError::WrongDirection)?;
                 *iv = b;
                 Ok(())
             }
@@ -599,9 +636,7 @@ impl EspSa {
             // GCM encrypts in `seal_with_layout`'s stitched path instead.
             Enc::Null | Enc::Gmac(_) | Enc::Gcm(_) => {}
             Enc::Des(k) => cbc_encrypt::<8, _>(k, &iv8(iv), body),
-            Enc::Aes(k) => k
-                .cbc_encrypt(iv, body)
-                .map_err(|_| PacketError::BadLength)?,
+            Enc::Aes(k) => k.cbc_encrypt(iv, body).map_err(cbc_error)?,
         }
         Ok(())
     }
@@ -611,9 +646,7 @@ impl EspSa {
             // GCM decrypts in `open`'s stitched path instead.
             Enc::Null | Enc::Gmac(_) | Enc::Gcm(_) => {}
             Enc::Des(k) => cbc_decrypt::<8, _>(k, &iv8(iv), body),
-            Enc::Aes(k) => k
-                .cbc_decrypt(iv, body)
-                .map_err(|_| PacketError::BadLength)?,
+            Enc::Aes(k) => k.cbc_decrypt(iv, body).map_err(cbc_error)?,
         }
         Ok(())
     }

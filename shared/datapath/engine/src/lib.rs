@@ -39,7 +39,7 @@ pub mod replay;
 pub mod wire;
 
 pub use ah::{AhOpened, AhSa};
-pub use alg::{AesKeySize, AhIntegrity, EspEncryption, EspIntegrity, GcmIcvLen};
+pub use alg::{AesKeySize, AhIntegrity, Direction, EspEncryption, EspIntegrity, GcmIcvLen};
 pub use error::{PacketError, SetupError};
 pub use esp::{EspConfig, EspOpened, EspSa};
 pub use esp_batch::SealJob;

@@ -7,7 +7,8 @@ mod common;
 
 use common::{all_esp_configs, frame, key_bytes};
 use ipsec_engine::{
-    AesKeySize, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen, PacketError, SetupError,
+    AesKeySize, Direction, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen, PacketError,
+    SetupError,
 };
 use proptest::prelude::*;
 
@@ -41,6 +42,45 @@ fn every_algorithm_round_trips_and_uses_fresh_ivs() {
                 &payload[..]
             );
         }
+    }
+}
+
+/// An SA prepared for one direction: outbound seals, inbound opens what it sealed, every
+/// algorithm; an AES-CBC SA holds only its direction's schedule, so it refuses the other
+/// direction (`WrongDirection`) and leaves the packet as it was; the others work both ways.
+#[test]
+fn one_direction_sas_round_trip_and_cbc_refuses_the_other() {
+    for (n, cfg) in all_esp_configs().into_iter().enumerate() {
+        let ek = key_bytes(cfg.encryption.key_len(), n as u64);
+        let ik = key_bytes(cfg.integrity.key_len(), n as u64 + 1);
+        let out = EspSa::with_direction(cfg, Direction::Outbound, &ek, &ik).unwrap();
+        let inb = EspSa::with_direction(cfg, Direction::Inbound, &ek, &ik).unwrap();
+        let payload: Vec<u8> = (0..77u8).collect();
+        let mut p = frame(&cfg, 0x1234, 5, &payload, 6);
+        out.seal(&mut p, 0).unwrap();
+        let sealed = p.clone();
+        let cbc = matches!(cfg.encryption, EspEncryption::AesCbc(_));
+        if cbc {
+            let mut q = sealed.clone();
+            assert_eq!(
+                out.open(&mut q, 0),
+                Err(PacketError::WrongDirection),
+                "{cfg:?}"
+            );
+            assert_eq!(q, sealed, "{cfg:?}: a refused open leaves the packet");
+            let mut r = frame(&cfg, 0x1234, 5, &payload, 6);
+            assert_eq!(
+                inb.seal(&mut r, 0),
+                Err(PacketError::WrongDirection),
+                "{cfg:?}"
+            );
+        }
+        let o = inb.open(&mut p, 0).unwrap();
+        assert_eq!(
+            &p[o.payload_offset..o.payload_offset + o.payload_len],
+            &payload[..],
+            "{cfg:?}"
+        );
     }
 }
 

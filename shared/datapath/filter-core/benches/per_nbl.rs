@@ -41,6 +41,8 @@
 mod engine;
 #[path = "per_nbl/frames.rs"]
 mod frames;
+#[path = "per_nbl/many.rs"]
+mod many;
 #[path = "per_nbl/paired.rs"]
 mod paired;
 #[path = "per_nbl/receive.rs"]
@@ -112,6 +114,7 @@ fn bench(c: &mut Criterion) {
 fn benches() {
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c);
+    many::bench(&mut c, many::count());
 }
 
 fn main() {

@@ -54,7 +54,7 @@ pub use module::{FilterModule, ModuleConfig, NdisPort};
 #[cfg(feature = "std")]
 pub use pool::{HostTxBuffer, HostTxPool};
 pub use pool::{TxBuffer, TxPool};
-pub use recv::{RecvOutcome, RecvReport};
+pub use recv::{RecvOutcome, RecvReport, CHAIN_WARM_MIN_SAS};
 pub use send::SendSink;
 pub use state::{FilterState, StateMachine};
 pub use wide::{ExtendedStateSave, WIDE_MIN_NBLS};

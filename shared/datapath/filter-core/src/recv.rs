@@ -5,14 +5,17 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use ipsec_engine::wire::field::{be32, byte};
-use ipsec_engine::wire::{ah, ipv4, ipv6, locate_ipsec, proto, IpsecKind, IpsecLocation};
+use ipsec_engine::wire::field::{be16, be32, byte};
+use ipsec_engine::wire::{
+    ah, ipv4, ipv6, locate_ipsec, proto, IpsecKind, IpsecLocation, NAT_T_PORT,
+};
 use ipsec_engine::{AhOpened, EspOpened, ExtendedStateSave, PacketError, Wide, XmmOnly};
 use ipsecov2_abi::*;
 use ipsecov2_nbl::{MdlMapper, NbData, NblChain};
 use ipsecov2_offload_sa::{AhPart, EspPart, OffloadSa};
 use ipsecov2_satable::{
     AddressFamily, Arc, InboundKey, IpAddress, IpsecProtocol, OffloadHandle, SaLock, TableState,
+    LOOKUP_BATCH,
 };
 
 use crate::config::OffloadEnable;
@@ -82,7 +85,7 @@ fn open_esp(
 ) -> Result<EspOpened, PacketError> {
     let high = esp.seq_high();
     match esp.sa.open_at_in(wide, ip, off, len, high) {
-        Err(PacketError::IcvMismatch) if esp.esn => {
+        Err(PacketError::IcvMismatch) if esp.esn() => {
             let low = be32(ip, off + 4).ok_or(PacketError::Truncated)?;
             esp.sa
                 .open_at_in(wide, ip, off, len, esn_neighbour(high, low))
@@ -95,7 +98,7 @@ fn open_esp(
 fn open_ah(ah: &AhPart, ip: &[u8], off: usize) -> Result<AhOpened, PacketError> {
     let high = ah.seq_high();
     match ah.sa.open(ip, off, high) {
-        Err(PacketError::IcvMismatch) if ah.esn => {
+        Err(PacketError::IcvMismatch) if ah.esn() => {
             let low = be32(ip, off + ah::field::SEQ.start).ok_or(PacketError::Truncated)?;
             ah.sa.open(ip, off, esn_neighbour(high, low))
         }
@@ -192,6 +195,44 @@ fn open_layer(
     }
 }
 
+/// Live SAs from which the receive path warms a chain's inbound SAs before processing it
+/// (`FilterCore::warm_chain`): about where the SAs a chain may hit stop fitting in the caches
+/// (2^16 SAs: 1 MiB of index, 2 MiB of slots, some 40 MiB of prepared SAs). Below it the
+/// table is cache-resident and the extra pass would only cost (docs/perf/2026-12-08-sa-lookup-1m.md).
+pub const CHAIN_WARM_MIN_SAS: usize = 1 << 16;
+
+/// Bytes of a frame read to find its inbound key for warming.
+const WARM_HEAD: usize = 96;
+
+/// The inbound key of a received frame from its first bytes, for warming only: IPv4 (with or
+/// without options) or IPv6 without extension headers, carrying ESP, AH or UDP-ESP (port
+/// 4500). `None` for anything else, which is then looked up cold; a wrong key only warms
+/// useless lines (the packet's own lookup is `FilterCore::inbound`'s).
+fn warm_key(frame: &[u8]) -> Option<InboundKey> {
+    let ip = frame.get(l2_len(frame).ok()?..)?;
+    let (next, at, dst) = match byte(ip, 0)? >> 4 {
+        4 => {
+            let ihl = usize::from(byte(ip, 0)? & 0x0f) * 4;
+            let d: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
+            (byte(ip, 9)?, ihl, IpAddress::v4(d))
+        }
+        6 => {
+            let d: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+            (byte(ip, 6)?, 40, IpAddress::v6(d))
+        }
+        _ => return None,
+    };
+    let (proto, spi_at) = match next {
+        proto::ESP => (IpsecProtocol::Esp, at),
+        proto::AH => (IpsecProtocol::Ah, at.checked_add(ah::field::SPI.start)?),
+        proto::UDP if be16(ip, at.checked_add(2)?)? == NAT_T_PORT => {
+            (IpsecProtocol::Esp, at.checked_add(8)?)
+        }
+        _ => return None,
+    };
+    Some(InboundKey::new(be32(ip, spi_at)?, dst, proto))
+}
+
 fn wildcard(dst: IpAddress) -> IpAddress {
     match dst.family() {
         AddressFamily::V4 => IpAddress::v4([0; 4]),
@@ -218,6 +259,45 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             .get_inbound(&InboundKey::new(spi, dst, proto))
             .or_else(|| table.get_inbound(&InboundKey::new(spi, wildcard(dst), proto)))
             .map(|(h, sa)| (u64::from(h), sa))
+    }
+
+    /// With a large table: reads the first bytes of every packet of `chain` and warms their
+    /// inbound SAs, [`LOOKUP_BATCH`] at a time (`SaTable::warm_inbound`: index entries, slots,
+    /// payloads in passes, the misses of different packets overlapped), so that each packet's
+    /// own lookup then finds its SA in the cache. No allocation.
+    fn warm_chain<M: MdlMapper + ?Sized>(&self, chain: &mut NblChain<'_>, mapper: &M) {
+        let table = self.sas.table();
+        let none = InboundKey::new(0, IpAddress::v4([0; 4]), IpsecProtocol::Esp);
+        let mut keys = [none; LOOKUP_BATCH];
+        let mut n = 0;
+        let mut head = [0u8; WARM_HEAD];
+        let mut cursor = chain.cursor();
+        while let Some(mut nbl) = cursor.next_nbl() {
+            let mut nbs = nbl.net_buffers();
+            let Some(mut nb) = nbs.next_nb() else {
+                continue;
+            };
+            let Ok(data) = nb.data(mapper) else {
+                continue;
+            };
+            let Some(head) = head.get_mut(..data.len().min(WARM_HEAD)) else {
+                continue;
+            };
+            if data.copy_out(0, head).is_err() {
+                continue;
+            }
+            if let (Some(k), Some(slot)) = (warm_key(head), keys.get_mut(n)) {
+                *slot = k;
+                n += 1;
+            }
+            if n == LOOKUP_BATCH {
+                table.warm_inbound(&keys);
+                n = 0;
+            }
+        }
+        if let Some(rest) = keys.get(..n) {
+            table.warm_inbound(rest);
+        }
     }
 
     /// `FilterReceiveNetBufferLists`: checks every NBL of `chain` in place and sets its IPsecOV2
@@ -259,6 +339,9 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         enable: &OffloadEnable,
         xstate: &X,
     ) {
+        if self.sas.table().len_hint() >= CHAIN_WARM_MIN_SAS {
+            self.warm_chain(chain, mapper);
+        }
         let mut section = ChainSection::new(xstate, chain.count());
         let mut cursor = chain.cursor();
         while let Some(mut nbl) = cursor.next_nbl() {
@@ -641,5 +724,65 @@ impl ModeCache {
             }
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    /// Ethernet (IPv4 or IPv6 ethertype) + an IP header whose next header is `next`, then `rest`.
+    fn frame(v6: bool, next: u8, rest: &[u8]) -> Vec<u8> {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(if v6 { &[0x86, 0xdd] } else { &[0x08, 0x00] });
+        if v6 {
+            let mut ip = vec![0u8; 40];
+            ip[0] = 0x60;
+            ip[6] = next;
+            ip[24..40].copy_from_slice(&[0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+            f.extend_from_slice(&ip);
+        } else {
+            let mut ip = vec![0u8; 24];
+            ip[0] = 0x46; // IHL 6: one word of options
+            ip[9] = next;
+            ip[16..20].copy_from_slice(&[192, 0, 2, 2]);
+            f.extend_from_slice(&ip);
+        }
+        f.extend_from_slice(rest);
+        f
+    }
+
+    #[test]
+    fn warm_key_reads_esp_ah_and_udp_esp() {
+        let v4 = IpAddress::v4([192, 0, 2, 2]);
+        let v6 = IpAddress::v6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2]);
+        let esp = [0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1];
+        assert_eq!(
+            warm_key(&frame(false, proto::ESP, &esp)),
+            Some(InboundKey::new(0x1234_5678, v4, IpsecProtocol::Esp))
+        );
+        assert_eq!(
+            warm_key(&frame(true, proto::ESP, &esp)),
+            Some(InboundKey::new(0x1234_5678, v6, IpsecProtocol::Esp))
+        );
+        let ah = [proto::ESP, 4, 0, 0, 0xab, 0xcd, 0, 1, 0, 0, 0, 1];
+        assert_eq!(
+            warm_key(&frame(false, proto::AH, &ah)),
+            Some(InboundKey::new(0xabcd_0001, v4, IpsecProtocol::Ah))
+        );
+        let udp = [
+            0x11, 0x94, 0x11, 0x94, 0, 16, 0, 0, 0, 0, 0x42, 0x42, 0, 0, 0, 1,
+        ];
+        assert_eq!(
+            warm_key(&frame(false, proto::UDP, &udp)),
+            Some(InboundKey::new(0x4242, v4, IpsecProtocol::Esp))
+        );
+        // Not IPsec, another UDP port, truncated: no key (looked up cold, if at all).
+        assert_eq!(warm_key(&frame(false, proto::TCP, &esp)), None);
+        let other = [0x11, 0x94, 0x00, 0x35, 0, 16, 0, 0, 0, 0, 0x42, 0x42];
+        assert_eq!(warm_key(&frame(false, proto::UDP, &other)), None);
+        assert_eq!(warm_key(&frame(true, proto::ESP, &esp[..2])), None);
     }
 }

@@ -16,8 +16,8 @@ use core::num::NonZeroU64;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use ipsec_engine::{
-    AesKeySize as EngineAes, AhIntegrity, AhSa, EspConfig, EspEncryption, EspIntegrity, EspSa,
-    GcmIcvLen, SetupError,
+    AesKeySize as EngineAes, AhIntegrity, AhSa, Direction, EspConfig, EspEncryption, EspIntegrity,
+    EspSa, GcmIcvLen, SetupError,
 };
 use ipsecov2_oid::{
     AesKeySize, BackendError, Bundle, Encryption, Integrity, IpVersion, IpsecProtocol, SaBackend,
@@ -55,8 +55,6 @@ impl SaCounters {
 pub struct EspPart {
     /// SPI (host order).
     pub spi: u32,
-    /// Extended sequence numbers.
-    pub esn: bool,
     seq_high: AtomicU32,
     /// Prepared engine state (key schedules, keyed HMAC, IV counter).
     pub sa: EspSa,
@@ -67,14 +65,17 @@ pub struct EspPart {
 pub struct AhPart {
     /// SPI (host order).
     pub spi: u32,
-    /// Extended sequence numbers.
-    pub esn: bool,
     seq_high: AtomicU32,
     /// Prepared engine state (keyed HMAC or GMAC key).
     pub sa: AhSa,
 }
 
 impl EspPart {
+    /// Extended sequence numbers (kept once, in the prepared SA).
+    pub fn esn(&self) -> bool {
+        self.sa.config().esn
+    }
+
     /// The current high-order 32 bits of the sequence number (ESN), from ADD_SA or UPDATE_SA.
     pub fn seq_high(&self) -> u32 {
         self.seq_high.load(Ordering::Acquire)
@@ -82,6 +83,11 @@ impl EspPart {
 }
 
 impl AhPart {
+    /// Extended sequence numbers (kept once, in the prepared SA).
+    pub fn esn(&self) -> bool {
+        self.sa.esn()
+    }
+
     /// The current high-order 32 bits of the sequence number (ESN), from ADD_SA or UPDATE_SA.
     pub fn seq_high(&self) -> u32 {
         self.seq_high.load(Ordering::Acquire)
@@ -142,7 +148,11 @@ fn setup_error(e: SetupError) -> BackendError {
 
 /// `under_ah`: the ESP of an ESP+AH bundle, where NULL ESP without integrity is offered (AH
 /// authenticates the packet before ESP is opened; docs/tcpip-reading.md, point 6).
-fn prepare_esp(sa: &SecAssocSpec<'_>, under_ah: bool) -> Result<EspPart, BackendError> {
+fn prepare_esp(
+    sa: &SecAssocSpec<'_>,
+    under_ah: bool,
+    dir: Direction,
+) -> Result<EspPart, BackendError> {
     let integrity = match sa.integrity {
         Integrity::None | Integrity::AesGmac(_) => EspIntegrity::None,
         Integrity::HmacMd5_96 => EspIntegrity::HmacMd5_96,
@@ -180,7 +190,6 @@ fn prepare_esp(sa: &SecAssocSpec<'_>, under_ah: bool) -> Result<EspPart, Backend
         if under_ah && encryption == EspEncryption::Null {
             return Ok(EspPart {
                 spi: sa.spi,
-                esn: sa.esn,
                 seq_high: AtomicU32::new(sa.seq_high),
                 sa: EspSa::new_null_under_ah(sa.esn),
             });
@@ -192,10 +201,9 @@ fn prepare_esp(sa: &SecAssocSpec<'_>, under_ah: bool) -> Result<EspPart, Backend
     } else {
         sa.integrity_key
     };
-    let prepared = EspSa::new(cfg, enc_key, integrity_key).map_err(setup_error)?;
+    let prepared = EspSa::with_direction(cfg, dir, enc_key, integrity_key).map_err(setup_error)?;
     Ok(EspPart {
         spi: sa.spi,
-        esn: sa.esn,
         seq_high: AtomicU32::new(sa.seq_high),
         sa: prepared,
     })
@@ -211,7 +219,6 @@ fn prepare_ah(sa: &SecAssocSpec<'_>) -> Result<AhPart, BackendError> {
     };
     Ok(AhPart {
         spi: sa.spi,
-        esn: sa.esn,
         seq_high: AtomicU32::new(sa.seq_high),
         sa: AhSa::new(alg, sa.esn, sa.integrity_key).map_err(setup_error)?,
     })
@@ -220,11 +227,17 @@ fn prepare_ah(sa: &SecAssocSpec<'_>) -> Result<AhPart, BackendError> {
 impl OffloadSa {
     /// Prepares a decoded SA bundle: expands keys, keys HMACs. Allocates; call outside locks.
     pub fn prepare(spec: &SaSpec<'_>) -> Result<Self, BackendError> {
+        // An offloaded SA serves one direction: AES-CBC keeps only the schedule it uses.
+        let dir = if spec.inbound {
+            Direction::Inbound
+        } else {
+            Direction::Outbound
+        };
         let (esp, ah) = match &spec.bundle {
-            Bundle::Esp(e) => (Some(boxed(prepare_esp(e, false)?)?), None),
+            Bundle::Esp(e) => (Some(boxed(prepare_esp(e, false, dir)?)?), None),
             Bundle::Ah(a) => (None, Some(boxed(prepare_ah(a)?)?)),
             Bundle::EspAh { esp, ah } => (
-                Some(boxed(prepare_esp(esp, true)?)?),
+                Some(boxed(prepare_esp(esp, true, dir)?)?),
                 Some(boxed(prepare_ah(ah)?)?),
             ),
         };
@@ -251,12 +264,12 @@ impl OffloadSa {
                 .esp
                 .as_ref()
                 .filter(|p| p.spi == spi)
-                .map(|p| (p.esn, &p.seq_high)),
+                .map(|p| (p.esn(), &p.seq_high)),
             IpsecProtocol::Ah => self
                 .ah
                 .as_ref()
                 .filter(|p| p.spi == spi)
-                .map(|p| (p.esn, &p.seq_high)),
+                .map(|p| (p.esn(), &p.seq_high)),
         }
         .ok_or(UpdateError::NoSuchSa)?;
         if !esn {
@@ -288,6 +301,14 @@ impl SaEntry for OffloadSa {
             (Some(k), None) | (None, Some(k)) => InboundKeys::one(k),
             (None, None) => InboundKeys::NONE,
         }
+    }
+
+    /// What the receive path reads after the lookup: each boxed part (the ESP and the AH SA
+    /// with their engine state) and the engine's key schedules behind them.
+    fn touch(&self) -> u32 {
+        let esp = self.esp.as_ref().map_or(0, |p| p.spi ^ p.sa.touch());
+        let ah = self.ah.as_ref().map_or(0, |p| p.spi ^ p.sa.touch());
+        esp ^ ah
     }
 }
 

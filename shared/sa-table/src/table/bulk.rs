@@ -1,13 +1,14 @@
 //! Operations over many SAs at once: batched inbound lookups for a chain of received packets,
 //! chunked walks, and draining the table in bounded lock holds.
 
-use super::index::{entry_slot, hash_of, identity, EMPTY, IDENTITY_MASK, SLOT_MASK};
+use super::index::{hash_of, tag, EMPTY, TAG_MASK};
 use super::state::TableState;
 use super::SaTable;
 use crate::handle::OffloadHandle;
 use crate::hash::{MixKey, SipKey};
 use crate::key::{InboundKey, SaEntry};
 use crate::lock::SaLock;
+use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
 
 /// SAs taken out per exclusive-lock hold by [`SaTable::drain`].
@@ -20,6 +21,36 @@ pub const SCAN_CHUNK: usize = 1024;
 pub const LOOKUP_BATCH: usize = 16;
 
 impl<S: SaEntry> TableState<S> {
+    /// The slots of up to [`LOOKUP_BATCH`] keys (with their hashes), in passes: every key's
+    /// home index entry, then the slot of every home entry whose flags and fingerprint match,
+    /// then the rest of the probes (rare at load ≤ 1/2).
+    pub(super) fn resolve(
+        &self,
+        keys: &[InboundKey],
+        hashes: &[u64; LOOKUP_BATCH],
+    ) -> [Option<usize>; LOOKUP_BATCH] {
+        let mut home = [EMPTY; LOOKUP_BATCH];
+        for (e, h) in home.iter_mut().zip(hashes) {
+            *e = self
+                .index
+                .get(*h as usize & self.mask)
+                .copied()
+                .unwrap_or(EMPTY);
+        }
+        let mut found = [None; LOOKUP_BATCH];
+        for (((f, e), k), h) in found.iter_mut().zip(&home).zip(keys).zip(hashes) {
+            if *e != EMPTY && *e & TAG_MASK == tag(k, *h) {
+                *f = self.confirm(*e, k);
+            }
+        }
+        for (((f, e), k), h) in found.iter_mut().zip(&home).zip(keys).zip(hashes) {
+            if f.is_none() && *e != EMPTY {
+                *f = self.find(k, *h);
+            }
+        }
+        found
+    }
+
     pub(super) fn take_batch(
         &mut self,
         cursor: usize,
@@ -67,38 +98,12 @@ where
         out: &mut [Option<(OffloadHandle, Arc<S>)>],
     ) {
         for (keys, out) in keys.chunks(LOOKUP_BATCH).zip(out.chunks_mut(LOOKUP_BATCH)) {
-            let mut hashes = [0u32; LOOKUP_BATCH];
+            let mut hashes = [0u64; LOOKUP_BATCH];
             for (h, k) in hashes.iter_mut().zip(keys) {
                 *h = hash_of(self.hash_key, k);
             }
             let state = self.lock.read();
-            // Pass 1: the home entry of every key.
-            let mut home = [EMPTY; LOOKUP_BATCH];
-            for (e, h) in home.iter_mut().zip(&hashes) {
-                *e = state
-                    .index
-                    .get(*h as usize & state.mask)
-                    .copied()
-                    .unwrap_or(EMPTY);
-            }
-            // Pass 2: the slot of every home entry whose SPI, protocol and family match.
-            let mut found = [None; LOOKUP_BATCH];
-            for ((f, e), k) in found.iter_mut().zip(&home).zip(keys) {
-                if *e != EMPTY && *e & IDENTITY_MASK & !SLOT_MASK == identity(k) {
-                    *f = entry_slot(*e).filter(|&idx| {
-                        state
-                            .slots
-                            .get(idx)
-                            .is_some_and(|s| s.sa.is_some() && s.dst == *k.dst.raw_bytes())
-                    });
-                }
-            }
-            // Pass 3: keys not at their home position (probe further; rare at load ≤ 1/2).
-            for (((f, e), k), h) in found.iter_mut().zip(&home).zip(keys).zip(&hashes) {
-                if f.is_none() && *e != EMPTY {
-                    *f = state.find(k, *h);
-                }
-            }
+            let found = state.resolve(keys, &hashes);
             // Pass 4: read every found SA's reference count with plain loads, so that the
             // payloads' cache lines arrive together; the increments of pass 5 are locked
             // read-modify-writes, which the processor does not overlap with other misses.
@@ -118,6 +123,47 @@ where
             }
             drop(state);
         }
+    }
+
+    /// Brings what the lookups of `keys` and the packets' processing after them will read into
+    /// the cache, for many keys at once, without taking references: the keys' index entries,
+    /// then their slots, then the payloads' first cache line (the reference count), then what
+    /// [`SaEntry::touch`] reads. Each pass issues the loads of every key before any is needed,
+    /// so the misses of different keys overlap (the technique of DPDK's `rte_hash` bulk
+    /// lookup) where one lookup after the other pays each dependent miss in turn. Portable:
+    /// plain loads, no prefetch instruction (`_mm_prefetch` takes a raw pointer and is
+    /// `unsafe`; this crate has no `unsafe`). Up to [`LOOKUP_BATCH`] keys per hold of the shared
+    /// lock; no allocation. Returns how many keys were found (the loads feed it, so none is
+    /// optimised away). Meant for the receive path of a large table, ahead of a chain's
+    /// packets, each then looked up with [`Self::get_inbound`] from the cache.
+    pub fn warm_inbound(&self, keys: &[InboundKey]) -> usize {
+        let mut total = 0usize;
+        for keys in keys.chunks(LOOKUP_BATCH) {
+            let mut hashes = [0u64; LOOKUP_BATCH];
+            for (h, k) in hashes.iter_mut().zip(keys) {
+                *h = hash_of(self.hash_key, k);
+            }
+            let state = self.lock.read();
+            let found = state.resolve(keys, &hashes);
+            // The payloads' first lines (reference count, then the SA's own fields).
+            let mut live = 0usize;
+            for f in found.iter().flatten() {
+                if let Some(sa) = state.slots.get(*f).and_then(|s| s.sa.as_ref()) {
+                    live += usize::from(Arc::strong_count(sa) > 0);
+                }
+            }
+            // What the payloads point to.
+            let mut touched = 0u32;
+            for f in found.iter().flatten() {
+                if let Some(sa) = state.slots.get(*f).and_then(|s| s.sa.as_ref()) {
+                    touched = touched.wrapping_add(sa.touch());
+                }
+            }
+            drop(state);
+            core::hint::black_box(touched);
+            total += live;
+        }
+        total
     }
 
     /// Calls `f` for every live SA, in slot order (for the control plane, e.g. statistics
@@ -166,6 +212,7 @@ where
             {
                 let mut state = self.lock.write();
                 cursor = state.take_batch(cursor, &mut batch, self.hash_key, self.handle_key);
+                self.live.store(state.len, Ordering::Relaxed);
             }
             for (handle, sa) in batch.iter_mut().filter_map(Option::take) {
                 total += 1;

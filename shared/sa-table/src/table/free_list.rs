@@ -1,4 +1,4 @@
-//! The intrusive FIFO free list threaded through the slot array (`Slot::next_free`).
+//! The intrusive FIFO free list threaded through the slot array (`Slot::link`).
 
 use super::state::TableState;
 
@@ -17,11 +17,11 @@ impl<S> TableState<S> {
         let Some(slot) = self.slots.get_mut(self.free_head as usize) else {
             return;
         };
-        self.free_head = slot.next_free;
+        self.free_head = slot.link;
         if self.free_head == NIL {
             self.free_tail = NIL;
         }
-        slot.next_free = NIL;
+        slot.link = NIL;
     }
 
     /// Appends slot `idx` to the tail of the FIFO free list (FIFO spreads reuse over all slots,
@@ -31,10 +31,10 @@ impl<S> TableState<S> {
             return;
         };
         if let Some(slot) = self.slots.get_mut(idx) {
-            slot.next_free = NIL;
+            slot.link = NIL;
         }
         match self.slots.get_mut(self.free_tail as usize) {
-            Some(tail) if self.free_tail != NIL => tail.next_free = idx32,
+            Some(tail) if self.free_tail != NIL => tail.link = idx32,
             _ => self.free_head = idx32,
         }
         self.free_tail = idx32;

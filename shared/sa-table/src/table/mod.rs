@@ -11,6 +11,7 @@ use crate::handle::OffloadHandle;
 use crate::hash::{MixKey, SipKey};
 use crate::key::{InboundKey, SaEntry, MAX_KEYS_PER_SA};
 use crate::lock::SaLock;
+use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Arc;
 
 mod bulk;
@@ -85,6 +86,9 @@ impl fmt::Debug for TableSeed {
 /// held: removed and refused SAs are handed back to the caller after the lock is released.
 pub struct SaTable<S, L> {
     lock: L,
+    /// The live SA count, copied here (relaxed) under the exclusive lock after every change:
+    /// [`Self::len_hint`] reads it without the lock.
+    live: AtomicUsize,
     capacity: usize,
     max_index_entries: usize,
     hash_key: MixKey,
@@ -123,6 +127,7 @@ where
         let state = TableState::new(capacity, seed.handle_key)?;
         Ok(Self {
             lock: L::new(state),
+            live: AtomicUsize::new(0),
             capacity,
             max_index_entries: capacity * MAX_KEYS_PER_SA,
             hash_key: MixKey::derive(seed.hash_key),
@@ -135,6 +140,14 @@ where
     #[must_use]
     pub fn capacity(&self) -> usize {
         self.capacity
+    }
+
+    /// Number of live SAs as of the last change, without taking the lock (a relaxed load): for
+    /// a decision that may be a little out of date, such as the receive path's choice to warm
+    /// a chain's SAs.
+    #[must_use]
+    pub fn len_hint(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
     }
 
     /// Number of live SAs (takes the shared lock).
@@ -199,7 +212,9 @@ where
         }
         let result = {
             let mut state = self.lock.write();
-            state.insert(sa, &hashed, self.max_index_entries)
+            let r = state.insert(sa, &hashed, self.max_index_entries, self.hash_key);
+            self.live.store(state.len, Ordering::Relaxed);
+            r
         };
         // The lock is released; a refused SA is handed back, never dropped under the lock.
         result.map_err(|(error, sa)| AddRejected { error, sa })
@@ -214,7 +229,9 @@ where
     pub fn delete(&self, handle: OffloadHandle) -> Option<Arc<S>> {
         let removed = {
             let mut state = self.lock.write();
-            state.remove(handle, self.hash_key, self.handle_key)
+            let r = state.remove(handle, self.hash_key, self.handle_key);
+            self.live.store(state.len, Ordering::Relaxed);
+            r
         };
         removed
     }

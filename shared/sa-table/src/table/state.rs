@@ -25,10 +25,12 @@ pub(super) struct Slot<S> {
     pub(super) sa: Option<Arc<S>>,
     /// Generation of the current (or next) SA in this slot; bumped on every delete.
     pub(super) generation: u32,
-    /// Next free slot (intrusive FIFO free list), [`NIL`] at the tail and for used slots.
-    pub(super) next_free: u32,
+    /// While the slot is free: the next free slot (intrusive FIFO free list), [`NIL`] at the
+    /// tail. While it is live: the SPI of the SA's first inbound key (0 if it has none), which
+    /// an inbound lookup confirms here.
+    pub(super) link: u32,
     /// Destination address (raw 16 bytes, IPv4 zero-padded) shared by the SA's inbound keys;
-    /// the index entries carry the SPI, protocol and family.
+    /// the index entries carry the protocol and family flags.
     pub(super) dst: [u8; 16],
 }
 
@@ -38,9 +40,9 @@ pub struct TableState<S> {
     /// Slot array, indexed by `handle.index()`.
     pub(super) slots: Box<[Slot<S>]>,
     /// Inbound index: open addressing, linear probing, backward-shift deletion. An entry holds
-    /// the SPI, family, protocol, slot index + 1 and its displacement from its home position
-    /// `hash(key) & mask` (see [`SLOT_BITS`]).
-    pub(super) index: Box<[u64]>,
+    /// the slot index + 1, the family and protocol flags, the key's rank in its SA and a
+    /// fingerprint of its hash; its home position is `hash(key) & mask` (see `index.rs`).
+    pub(super) index: Box<[u32]>,
     /// `index.len() - 1` (the length is a power of two).
     pub(super) mask: usize,
     /// Head (oldest) of the free list, [`NIL`] if empty.
@@ -95,7 +97,7 @@ pub fn table_bytes(capacity: usize) -> Result<usize, TableError> {
     check_capacity(capacity)?;
     let index = index_len(capacity).ok_or(TableError::OutOfMemory)?;
     Ok(capacity * mem::size_of::<Slot<()>>()
-        + index * mem::size_of::<u64>()
+        + index * mem::size_of::<u32>()
         + mem::size_of::<TableState<()>>())
 }
 
@@ -124,7 +126,7 @@ impl<S: SaEntry> TableState<S> {
             slots.push(Slot {
                 sa: None,
                 generation: initial_generation(handle_key, i),
-                next_free: next,
+                link: next,
                 dst: [0; 16],
             });
         }
@@ -166,6 +168,7 @@ impl<S: SaEntry> TableState<S> {
         sa: Arc<S>,
         keys: &[Option<Hashed>; MAX_KEYS_PER_SA],
         max_index_entries: usize,
+        hash_key: MixKey,
     ) -> Result<OffloadHandle, (AddError, Arc<S>)> {
         let Some(idx) = self.first_free() else {
             return Err((AddError::Full, sa));
@@ -189,10 +192,13 @@ impl<S: SaEntry> TableState<S> {
         }
         // Commit. The index entries go in first; a failure (impossible while the load bound
         // above holds) is rolled back so that a refused add leaves no trace.
-        for (n, k) in keys.iter().flatten().enumerate() {
-            if !self.insert_entry(&k.key, k.hash, idx) {
-                for done in keys.iter().flatten().take(n) {
-                    self.remove_entry(&done.key, done.hash, idx);
+        for (n, k) in keys.iter().enumerate() {
+            let Some(k) = k else { continue };
+            if !self.insert_entry(k, idx, n == 1) {
+                for (m, done) in keys.iter().enumerate().take(n) {
+                    if let Some(done) = done {
+                        self.remove_entry(done, idx, m == 1, hash_key);
+                    }
                 }
                 return Err((AddError::Full, sa));
             }
@@ -202,6 +208,7 @@ impl<S: SaEntry> TableState<S> {
             return Err((AddError::Full, sa));
         };
         slot.dst = dst.map_or([0; 16], |d| *d.raw_bytes());
+        slot.link = keys.first().copied().flatten().map_or(0, |k| k.key.spi);
         slot.sa = Some(sa);
         self.len += 1;
         Ok(handle)
@@ -218,12 +225,25 @@ impl<S: SaEntry> TableState<S> {
         if slot.generation != handle.generation() {
             return None;
         }
+        let keys = slot.sa.as_ref()?.inbound_keys();
+        // The entries go first, while the slot still names the SA: moving the entries that
+        // follow a removed one rebuilds their keys from their slots (and a bundle's second
+        // key from its payload).
+        // (A key's rank is the one it had when the SA was added; `replace` may hand in the same
+        // keys in another order, so both are tried.)
+        for key in keys.iter() {
+            let hashed = Hashed {
+                key: *key,
+                hash: hash_of(hash_key, key),
+            };
+            if !self.remove_entry(&hashed, idx, false, hash_key) {
+                self.remove_entry(&hashed, idx, true, hash_key);
+            }
+        }
+        let slot = self.slots.get_mut(idx)?;
         let sa = slot.sa.take()?;
         slot.generation = slot.generation.wrapping_add(1);
         let retire = slot.generation == initial_generation(handle_key, idx);
-        for key in sa.inbound_keys().iter() {
-            self.remove_entry(key, hash_of(hash_key, key), idx);
-        }
         self.len = self.len.saturating_sub(1);
         if retire {
             self.retired += 1;

@@ -2,7 +2,7 @@
 
 use super::error::InvariantViolation;
 use super::free_list::NIL;
-use super::index::{entry_displacement, entry_slot, hash_of, make_entry, EMPTY, IDENTITY_MASK};
+use super::index::{entry_slot, hash_of, make_entry, EMPTY, MAX_DISPLACEMENT, SECOND_BIT};
 use super::state::TableState;
 use super::SaTable;
 use crate::hash::MixKey;
@@ -32,7 +32,7 @@ impl<S: SaEntry> TableState<S> {
                 return fail("free list has a cycle");
             }
             last = cur;
-            cur = slot.next_free;
+            cur = slot.link;
         }
         if last != self.free_tail {
             return fail("free list tail is wrong");
@@ -54,23 +54,21 @@ impl<S: SaEntry> TableState<S> {
             else {
                 return fail("index entry names a free slot");
             };
-            let Some(key) = sa
-                .inbound_keys()
-                .iter()
-                .find(|k| entry_slot(e).and_then(|i| make_entry(k, i)) == Some(e & IDENTITY_MASK))
-                .copied()
-            else {
-                return fail("index entry matches none of its SA's keys");
+            let rank = usize::from(e & SECOND_BIT != 0);
+            let Some(key) = self.entry_key(e, hash_key) else {
+                return fail("index entry's key cannot be rebuilt");
             };
-            let home = hash_of(hash_key, &key) as usize & self.mask;
-            if pos.wrapping_sub(home) & self.mask != entry_displacement(e) {
-                return fail("index entry's displacement does not lead to its home");
+            if !sa.inbound_keys().contains(&key) {
+                return fail("index entry matches none of its SA's keys");
             }
-            if entry_slot(e)
-                .and_then(|i| self.slots.get(i))
-                .is_none_or(|s| s.dst != *key.dst.raw_bytes())
-            {
-                return fail("slot destination differs from its key's");
+            let hash = hash_of(hash_key, &key);
+            let slot_idx = entry_slot(e).unwrap_or(usize::MAX);
+            if make_entry(&key, hash, slot_idx, rank == 1) != Some(e) {
+                return fail("index entry's flags or fingerprint differ from its key's");
+            }
+            let home = hash as usize & self.mask;
+            if pos.wrapping_sub(home) & self.mask > MAX_DISPLACEMENT {
+                return fail("index entry further from its home than an insertion may put it");
             }
             let mut p = home;
             while p != pos {

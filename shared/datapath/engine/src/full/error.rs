@@ -60,6 +60,9 @@ drop_reasons! {
     NotIpsec => "not_ipsec",
     /// An IP fragment (reassemble first; transport mode never protects fragments).
     Fragment => "fragment",
+    /// The SA was prepared for the other direction (never for the full face's SAs, each
+    /// prepared for the direction it serves).
+    WrongDirection => "wrong_direction",
     /// The SPI does not belong to this SA.
     SpiMismatch => "spi_mismatch",
     /// ESP where AH was expected (or the reverse), ESP+AH without ESP after
@@ -112,6 +115,7 @@ impl From<PacketError> for DropReason {
             PacketError::Malformed => Self::Malformed,
             PacketError::NotIpsec => Self::NotIpsec,
             PacketError::Fragment => Self::Fragment,
+            PacketError::WrongDirection => Self::WrongDirection,
         }
     }
 }

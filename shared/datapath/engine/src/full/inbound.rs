@@ -6,6 +6,7 @@ use super::{
     Accounting, AntiReplay, ConfigError, Decapsulated, DropReason, Mode, SaConfig, SaKeys, Usage,
 };
 use crate::ah::AhSa;
+use crate::alg::Direction;
 use crate::esp::{esp_header, EspConfig, EspSa};
 use crate::replay::ReplayWindow;
 use crate::wire::ipv6ext::HeaderChain;
@@ -165,12 +166,13 @@ impl InboundSa {
         }
         let esp = match cfg.protocol.esp() {
             Some(t) => Some(EspIn {
-                sa: EspSa::new(
+                sa: EspSa::with_direction(
                     EspConfig {
                         encryption: t.encryption,
                         integrity: t.integrity,
                         esn: cfg.esn,
                     },
+                    Direction::Inbound,
                     keys.esp_encryption,
                     keys.esp_integrity,
                 )?,

@@ -5,6 +5,7 @@ use core::net::IpAddr;
 use super::ip::{self, wr, wr16, wr8, IPV4_HEADER_LEN};
 use super::{Accounting, ConfigError, DropReason, Encapsulated, Mode, SaConfig, SaKeys, Usage};
 use crate::ah::AhSa;
+use crate::alg::Direction;
 use crate::esp::{EspConfig, EspSa, ESP_HEADER_LEN};
 use crate::replay::OutboundSequence;
 use crate::wire::{
@@ -74,12 +75,13 @@ impl OutboundSa {
         let next = cfg.initial_oseq.wrapping_add(1);
         let esp = match cfg.protocol.esp() {
             Some(t) => Some(EspOut {
-                sa: EspSa::new(
+                sa: EspSa::with_direction(
                     EspConfig {
                         encryption: t.encryption,
                         integrity: t.integrity,
                         esn: cfg.esn,
                     },
+                    Direction::Outbound,
                     keys.esp_encryption,
                     keys.esp_integrity,
                 )?,
