@@ -776,7 +776,9 @@ fn cbc_hmac_error(e: CbcHmacError) -> PacketError {
     match e {
         CbcHmacError::TagMismatch => PacketError::IcvMismatch,
         CbcHmacError::NotBlockMultiple { .. } => PacketError::NotBlockMultiple,
-        CbcHmacError::NoIv | CbcHmacError::Direction => PacketError::BadLength,
+        // A key prepared for the other direction only (an offloaded SA's CBC key).
+        CbcHmacError::Direction => PacketError::WrongDirection,
+        CbcHmacError::NoIv => PacketError::BadLength,
     }
 }
 

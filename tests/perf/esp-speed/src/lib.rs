@@ -608,7 +608,12 @@ mod tests {
         let stats = measure(&mut cases, 2, Duration::from_micros(200)).unwrap();
         assert_eq!(stats.len(), cases.len());
         for (c, s) in cases.iter().zip(&stats) {
-            assert!(c.bytes >= 64, "{}", c.name);
+            // The section case times an XSAVE + XRSTOR pair, no packet (1 "byte").
+            assert!(
+                c.bytes >= 64 || c.name.starts_with("section-"),
+                "{}",
+                c.name
+            );
             assert!(s.median_ns.is_finite() && s.median_ns > 0.0, "{}", c.name);
             assert!(
                 s.min_ns <= s.median_ns && s.median_ns <= s.max_ns,
