@@ -15,8 +15,8 @@ use crate::checksum::{self, MiniportChecksum};
 use crate::error::SendDrop;
 use crate::frame::{datagram_len, l2_len};
 use crate::pool::{TxBuffer, TxPool};
-use crate::wide::ChainSection;
 use crate::send_batch::{Batch, Deferred, PacketSas, Verdict};
+use crate::wide::ChainSection;
 use crate::FilterCore;
 use ipsec_engine::{ExtendedStateSave, Wide, XmmOnly};
 
