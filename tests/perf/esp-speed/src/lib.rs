@@ -21,7 +21,9 @@ pub use core_cases::{core_open_case, core_seal_case};
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes128Gcm, Aes256Gcm, Nonce, Tag};
-use ipsec_engine::{AesKeySize, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen};
+use ipsec_engine::{
+    AesKeySize, Direction, EspConfig, EspEncryption, EspIntegrity, EspSa, GcmIcvLen,
+};
 
 /// ESP fixed header (SPI + sequence number): the GCM AAD without ESN.
 pub const ESP_HEADER_LEN: usize = 8;
@@ -275,6 +277,39 @@ pub fn esp_open_case(name: &str, cfg: EspConfig, size: usize) -> Result<Case, St
     })
 }
 
+/// [`esp_open_case`] as an offloaded inbound SA opens: the SA prepared for
+/// `Direction::Inbound` only (an AES-CBC key then holds just its decryption schedule),
+/// the packet sealed by its outbound twin.
+pub fn esp_open_inbound_case(name: &str, cfg: EspConfig, size: usize) -> Result<Case, String> {
+    let one = |d| {
+        EspSa::with_direction(
+            cfg,
+            d,
+            &key(cfg.encryption.key_len(), 1),
+            &key(cfg.integrity.key_len(), 2),
+        )
+        .map_err(|e| format!("EspSa::with_direction({cfg:?}): {e:?}"))
+    };
+    let (out, sa) = (one(Direction::Outbound)?, one(Direction::Inbound)?);
+    let mut sealed = esp_frame(&cfg, size);
+    out.seal(&mut sealed, 0)
+        .map_err(|e| format!("seal: {e:?}"))?;
+    let mut buf = sealed.clone();
+    let bytes = buf.len();
+    Ok(Case {
+        name: name.into(),
+        bytes,
+        op: Box::new(move || {
+            buf.copy_from_slice(&sealed);
+            sa.open(black_box(&mut buf), 0)
+                .map(|o| {
+                    black_box(o);
+                })
+                .map_err(|e| format!("open: {e:?}"))
+        }),
+    })
+}
+
 /// Raw AES-GCM doing the work of ESP seal on the same framed buffer.
 pub fn raw_seal_case(name: &str, size: AesKeySize, esp_size: usize) -> Result<Case, String> {
     let raw = RawGcm::new(size)?;
@@ -484,6 +519,11 @@ pub fn standard_cases() -> Result<Vec<Case>, String> {
         )?);
         v.push(esp_open_case(
             &format!("esp-aes128cbc-hmac-sha256-open-{size}"),
+            cbc,
+            size,
+        )?);
+        v.push(esp_open_inbound_case(
+            &format!("esp-aes128cbc-hmac-sha256-open-inbound-{size}"),
             cbc,
             size,
         )?);
