@@ -12,8 +12,10 @@ use crate::section::Wide;
 use crate::soft::gcm::SoftGcm;
 
 /// An AES-GCM key (128, 192 or 256 bits) prepared once, on the heap (built there in place):
-/// on the XMM tier the encryption round keys and H..H^8 (384 bytes, [`Self::heap_bytes`]);
-/// otherwise the `aes`/`ghash` crates' state. The handle itself is two words.
+/// on the XMM tier the encryption round keys, H..H^8 and H^9..H^16 for the wide tier (512
+/// bytes, [`Self::heap_bytes`]), or for a GMAC-only key ([`Self::gmac_only`]) H..H^8 and the
+/// AES key (160 bytes); otherwise the `aes`/`ghash` crates' state. The handle itself is two
+/// words.
 #[derive(Debug)]
 pub struct AesGcm {
     pub(crate) imp: Imp,
@@ -23,6 +25,9 @@ pub struct AesGcm {
 pub(crate) enum Imp {
     #[cfg(target_arch = "x86_64")]
     Xmm(Box<crate::x86::gcm::GcmKey>),
+    /// GMAC only: no round keys kept, no wide-tier powers.
+    #[cfg(target_arch = "x86_64")]
+    XmmGmac(Box<crate::x86::gmac::GmacKey>, crate::x86::gmac::KeyLen),
     Portable(Box<SoftGcm>),
 }
 
@@ -63,6 +68,37 @@ impl AesGcm {
         Self::portable(key)?.ok_or(bad)
     }
 
+    /// Prepares `key` for GMAC alone ([`Self::gmac`], [`Self::gmac_verify`], [`Self::ghash`]
+    /// and [`Self::ghash_finish`]; seal and open refuse it with [`GcmError::GmacOnly`]): on the
+    /// XMM tier H..H^8 and the AES key, 160 bytes, each tag expanding the AES schedule on the
+    /// stack for its one block (AH AES-GMAC and ESP AES-GMAC need no more).
+    pub fn gmac_only(key: &[u8]) -> Result<Self, KeyError> {
+        Self::gmac_only_with_features(key, Features::detect())
+    }
+
+    /// [`Self::gmac_only`] for the given features (see [`Self::with_features`]).
+    pub fn gmac_only_with_features(key: &[u8], features: Features) -> Result<Self, KeyError> {
+        let bad = KeyError::AesKeyLength { got: key.len() };
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = crate::x86::cpuid::Xmm::detect(&features) {
+            let (k, len) = crate::x86::gmac::GmacKey::new(cpu, key)?.ok_or(bad)?;
+            return Ok(Self {
+                imp: Imp::XmmGmac(k, len),
+            });
+        }
+        let _ = features;
+        Self::portable(key)?.ok_or(bad)
+    }
+
+    /// True for a key made by [`Self::gmac_only`] on the XMM tier (seal and open refuse it).
+    pub fn is_gmac_only(&self) -> bool {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => true,
+            _ => false,
+        }
+    }
+
     /// The portable key, boxed (never inlined: see `SoftAes::new`).
     #[inline(never)]
     fn portable(key: &[u8]) -> Result<Option<Self>, KeyError> {
@@ -82,6 +118,8 @@ impl AesGcm {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.touch(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(k, _) => k.touch(),
             Imp::Portable(_) => 0,
         }
     }
@@ -91,6 +129,8 @@ impl AesGcm {
         match self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(_) => core::mem::size_of::<crate::x86::gcm::GcmKey>(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => core::mem::size_of::<crate::x86::gmac::GmacKey>(),
             Imp::Portable(_) => core::mem::size_of::<SoftGcm>(),
         }
     }
@@ -99,7 +139,7 @@ impl AesGcm {
     pub fn implementation(&self) -> Implementation {
         match self.imp {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(_) => Implementation::Xmm,
+            Imp::Xmm(_) | Imp::XmmGmac(..) => Implementation::Xmm,
             Imp::Portable(_) => Implementation::Portable,
         }
     }
@@ -129,7 +169,7 @@ impl AesGcm {
     ) -> Result<(), GcmError> {
         check_icv(icv.len())?;
         check_len(data.len())?;
-        let mut tag = self.seal_full(wide, nonce, aad, data);
+        let mut tag = self.seal_full(wide, nonce, aad, data)?;
         icv.copy_from_slice(&tag[..icv.len()]);
         tag.zeroize();
         Ok(())
@@ -141,14 +181,16 @@ impl AesGcm {
         nonce: &[u8; 12],
         aad: &[u8],
         data: &mut [u8],
-    ) -> [u8; 16] {
-        match (&self.imp, wide) {
+    ) -> Result<[u8; 16], GcmError> {
+        Ok(match (&self.imp, wide) {
             #[cfg(target_arch = "x86_64")]
             (Imp::Xmm(k), Some(w)) => k.seal_wide(w, nonce, aad, data),
             #[cfg(target_arch = "x86_64")]
             (Imp::Xmm(k), None) => k.seal(nonce, aad, data),
+            #[cfg(target_arch = "x86_64")]
+            (Imp::XmmGmac(..), _) => return Err(GcmError::GmacOnly),
             (Imp::Portable(k), _) => k.seal(nonce, aad, data),
-        }
+        })
     }
 
     /// True when this key runs on the wide tier inside a section (it is on the XMM tier and
@@ -157,6 +199,8 @@ impl AesGcm {
         match self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(_) => crate::x86::cpuid::WideCpu::detect().is_some(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => false,
             Imp::Portable(_) => false,
         }
     }
@@ -199,6 +243,8 @@ impl AesGcm {
                 }
                 ok
             }
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => return Err(GcmError::GmacOnly),
             Imp::Portable(k) => {
                 let _ = wide;
                 k.open(nonce, aad, data, |tag| tag[..icv.len()].ct_eq(icv).into())
@@ -252,6 +298,8 @@ impl AesGcm {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.gmac(nonce, head, body),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(k, len) => k.gmac(*len, nonce, head, body),
             Imp::Portable(k) => k.gmac(nonce, head, body),
         }
     }

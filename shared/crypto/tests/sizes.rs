@@ -47,5 +47,11 @@ fn key_object_sizes() {
         assert_eq!(AesCbc::new(&key, CbcDirection::Encrypt).unwrap().touch(), 4);
         assert_eq!(AesCbc::new(&key, CbcDirection::Both).unwrap().touch(), 8);
         assert!(both <= 512, "{both}");
+        // GMAC-only (AH and ESP AES-GMAC): H..H^8 (128 B) and the AES key (32 B slot), no
+        // round keys and no wide-tier powers; `touch` reads its 3 lines.
+        let gmac = AesGcm::gmac_only(&key).unwrap();
+        println!("AES-{}: GMAC-only heap {}", klen * 8, gmac.heap_bytes());
+        assert_eq!(gmac.heap_bytes(), 160);
+        assert_eq!(gmac.touch(), 3);
     }
 }

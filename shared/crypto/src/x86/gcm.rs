@@ -102,11 +102,7 @@ impl GcmKey {
 
     /// A GHASH stream under this key's H (a copy of H..H^8, zeroized with the stream).
     pub(crate) fn stream(&self) -> Stream {
-        Stream {
-            h: self.h,
-            // SAFETY: this key was built with an `Xmm` proof (see `new`).
-            y: unsafe { zero() },
-        }
+        Stream::with_powers(&self.h)
     }
 
     /// Absorbs whole blocks (`bytes.len()` a multiple of 16) into a stream.
@@ -130,17 +126,20 @@ impl GcmKey {
     }
 }
 
-/// A zero register.
-#[inline]
-#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-fn zero() -> __m128i {
-    _mm_setzero_si128()
-}
-
 /// A GHASH in progress (POLYVAL domain) with its own copy of H..H^8.
 pub(crate) struct Stream {
     h: [__m128i; 8],
     y: __m128i,
+}
+
+impl Stream {
+    /// A stream at zero under a copy of `h` (H..H^8 of a GCM or GMAC key).
+    pub(super) fn with_powers(h: &[__m128i; 8]) -> Self {
+        Self {
+            h: *h,
+            y: super::block::zero(),
+        }
+    }
 }
 
 impl core::fmt::Debug for Stream {
@@ -273,6 +272,13 @@ pub(super) fn counter_base(nonce: &[u8; 12]) -> __m128i {
     j0[..12].copy_from_slice(nonce);
     j0[15] = 1;
     bswap(load(&j0))
+}
+
+/// J0 (counter block 0 from `base`) in wire byte order.
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+pub(super) fn counter_j0(base: __m128i) -> __m128i {
+    counter(base, 0, bswap_mask())
 }
 
 /// Counter block `base + i` in wire byte order.
