@@ -2,18 +2,23 @@
 //! itself, 160 bytes on the heap instead of a GCM key's 512.
 //!
 //! GMAC needs one AES block per packet (E_K(J0), the tag's mask) and otherwise only GHASH, so
-//! the key keeps no round keys: each tag expands the schedule on the stack (zeroized when it
-//! goes), encrypts J0 and drops it. That costs one key expansion per packet; the GHASH keeps its
-//! 8 powers and one reduction per 8 blocks.
+//! the key keeps no round keys: each tag computes them as it encrypts J0, in registers (AES-128
+//! and AES-256: each round key from the last by `pshufb` and `aesenclast`, a critical path of
+//! a few cycles per round); AES-192 expands a schedule on the stack (zeroized when it goes).
+//! That costs one key expansion per packet; the GHASH keeps its 8 powers and one reduction per
+//! 8 blocks.
 
-use core::arch::x86_64::{__m128i, _mm_set_epi64x, _mm_setzero_si128, _mm_xor_si128};
+use core::arch::x86_64::{
+    __m128i, _mm_aesenc_si128, _mm_aesenclast_si128, _mm_set1_epi32, _mm_set_epi64x,
+    _mm_setzero_si128, _mm_shuffle_epi8, _mm_slli_si128, _mm_xor_si128,
+};
 
 use alloc::boxed::Box;
 
 use zeroize::Zeroize;
 
 use super::aes::{encrypt1, Schedule};
-use super::block::store;
+use super::block::{load, store};
 use super::cpuid::Xmm;
 use super::gcm::{counter_base, counter_j0, Stream};
 use super::ghash::{absorb, absorb_two, bswap, powers};
@@ -133,9 +138,22 @@ impl GmacKey {
         true
     }
 
-    /// One block under the key: the schedule expanded on the stack and zeroized on return.
+    /// One block under the key, the round keys made as they are used (AES-192: the schedule
+    /// expanded on the stack and zeroized on return).
     #[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
     fn encrypt_tf(&self, len: KeyLen, b: __m128i) -> Option<__m128i> {
+        match len {
+            KeyLen::K16 => {
+                let k: &[u8; 16] = self.key.first_chunk()?;
+                return Some(encrypt_on_the_fly_128(load(k), b));
+            }
+            KeyLen::K32 => {
+                let (lo, hi) = self.key.split_first_chunk::<16>()?;
+                let hi: &[u8; 16] = hi.first_chunk()?;
+                return Some(encrypt_on_the_fly_256(load(lo), load(hi), b));
+            }
+            KeyLen::K24 => {}
+        }
         let mut s = Schedule::empty();
         if !s.expand_into(self.key.get(..len.bytes())?) {
             return None;
@@ -166,4 +184,58 @@ impl GmacKey {
         store(&mut tag, _mm_xor_si128(bswap(y), e));
         tag
     }
+}
+
+/// RotWord and broadcast of word 3 (`pshufb` mask): what `aesenclast` turns into SubWord(RotWord).
+const ROT_WORD3: i32 = 0x0c0f_0e0d;
+/// Broadcast of word 3 without rotation: SubWord alone (AES-256's odd round keys).
+const WORD3: i32 = 0x0f0e_0d0c;
+/// The round constants of AES-128 (AES-256 uses the first seven).
+const RCON: [i32; 10] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1b, 0x36];
+
+/// The next round key from `k` (FIPS 197 key expansion, four words at once): `t` is the
+/// broadcast word that `aesenclast` substitutes (its four columns equal, so ShiftRows only
+/// permutes equal columns) and XORs with `rcon`; `k`'s words are XORed in prefix order.
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn next_key(k: __m128i, from: __m128i, mask: i32, rcon: i32) -> __m128i {
+    let t = _mm_aesenclast_si128(
+        _mm_shuffle_epi8(from, _mm_set1_epi32(mask)),
+        _mm_set1_epi32(rcon),
+    );
+    let k = _mm_xor_si128(k, _mm_slli_si128::<4>(k));
+    let k = _mm_xor_si128(k, _mm_slli_si128::<8>(k));
+    _mm_xor_si128(k, t)
+}
+
+/// AES-128 of one block, each round key computed from the last as it is used.
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn encrypt_on_the_fly_128(key: __m128i, b: __m128i) -> __m128i {
+    let mut k = key;
+    let mut b = _mm_xor_si128(b, k);
+    for (i, rcon) in RCON.into_iter().enumerate() {
+        k = next_key(k, k, ROT_WORD3, rcon);
+        b = if i + 1 < RCON.len() {
+            _mm_aesenc_si128(b, k)
+        } else {
+            _mm_aesenclast_si128(b, k)
+        };
+    }
+    b
+}
+
+/// AES-256 of one block, each round key computed from the two before it as it is used.
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+fn encrypt_on_the_fly_256(lo: __m128i, hi: __m128i, b: __m128i) -> __m128i {
+    let (mut even, mut odd) = (lo, hi);
+    let mut b = _mm_aesenc_si128(_mm_xor_si128(b, even), odd);
+    // Round keys 2..=13 in pairs, then 14 (the last, after the seventh constant).
+    for rcon in RCON.into_iter().take(6) {
+        even = next_key(even, odd, ROT_WORD3, rcon);
+        b = _mm_aesenc_si128(b, even);
+        odd = next_key(odd, even, WORD3, 0);
+        b = _mm_aesenc_si128(b, odd);
+    }
+    even = next_key(even, odd, ROT_WORD3, 0x40);
+    _mm_aesenclast_si128(b, even)
 }
