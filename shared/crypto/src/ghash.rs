@@ -37,6 +37,8 @@ impl AesGcm {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => State::Xmm(k.stream()),
             #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(k) => State::Xmm(k.key.stream()),
+            #[cfg(target_arch = "x86_64")]
             Imp::XmmGmac(k, _) => State::Xmm(k.stream()),
             Imp::Portable(k) => State::Portable(k.stream()),
         };
@@ -61,6 +63,8 @@ impl AesGcm {
         let mut e = match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.ej0(nonce),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(k) => k.key.ej0(nonce),
             #[cfg(target_arch = "x86_64")]
             Imp::XmmGmac(k, len) => k.ej0(*len, nonce),
             Imp::Portable(k) => k.ej0(nonce),
