@@ -26,6 +26,9 @@ pub enum GcmError {
     /// Open only: the received ICV does not match (compared in constant time); the data is left
     /// as it was received.
     TagMismatch,
+    /// Seal or open with a key made by `AesGcm::gmac_only`, which keeps no round keys for the
+    /// data: refused before any byte is touched.
+    GmacOnly,
 }
 
 /// A CBC call was refused before any byte was touched.

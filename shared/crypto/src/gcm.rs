@@ -12,8 +12,10 @@ use crate::section::Wide;
 use crate::soft::gcm::SoftGcm;
 
 /// An AES-GCM key (128, 192 or 256 bits) prepared once, on the heap (built there in place):
-/// on the XMM tier the encryption round keys and H..H^8 (384 bytes, [`Self::heap_bytes`]);
-/// otherwise the `aes`/`ghash` crates' state. The handle itself is two words.
+/// on the XMM tier the encryption round keys and H..H^8 (384 bytes, [`Self::heap_bytes`]), with
+/// H^9..H^16 for the wide tier on a CPU that has it (512 bytes), or for a GMAC-only key ([`Self::gmac_only`]) H..H^8 and the
+/// AES key (160 bytes); otherwise the `aes`/`ghash` crates' state. The handle itself is two
+/// words.
 #[derive(Debug)]
 pub struct AesGcm {
     pub(crate) imp: Imp,
@@ -23,6 +25,12 @@ pub struct AesGcm {
 pub(crate) enum Imp {
     #[cfg(target_arch = "x86_64")]
     Xmm(Box<crate::x86::gcm::GcmKey>),
+    /// With H^9..H^16: made only on a CPU with the wide tier.
+    #[cfg(target_arch = "x86_64")]
+    XmmWide(Box<crate::x86::wide::key::WideGcmKey>),
+    /// GMAC only: no round keys kept, no wide-tier powers.
+    #[cfg(target_arch = "x86_64")]
+    XmmGmac(Box<crate::x86::gmac::GmacKey>, crate::x86::gmac::KeyLen),
     Portable(Box<SoftGcm>),
 }
 
@@ -56,11 +64,49 @@ impl AesGcm {
         let bad = KeyError::AesKeyLength { got: key.len() };
         #[cfg(target_arch = "x86_64")]
         if let Some(cpu) = crate::x86::cpuid::Xmm::detect(&features) {
-            let k = crate::x86::gcm::GcmKey::new(cpu, key)?.ok_or(bad)?;
-            return Ok(Self { imp: Imp::Xmm(k) });
+            // The wide tier's powers only where the wide tier can run.
+            let wide = crate::x86::cpuid::WideCpu::detect().filter(|_| features.wide_tier());
+            let imp = match wide {
+                Some(w) => {
+                    Imp::XmmWide(crate::x86::wide::key::WideGcmKey::new(cpu, w, key)?.ok_or(bad)?)
+                }
+                None => Imp::Xmm(crate::x86::gcm::GcmKey::new(cpu, key)?.ok_or(bad)?),
+            };
+            return Ok(Self { imp });
         }
         let _ = features;
         Self::portable(key)?.ok_or(bad)
+    }
+
+    /// Prepares `key` for GMAC alone ([`Self::gmac`], [`Self::gmac_verify`], [`Self::ghash`]
+    /// and [`Self::ghash_finish`]; seal and open refuse it with [`GcmError::GmacOnly`]): on the
+    /// XMM tier H..H^8 and the AES key, 160 bytes, each tag expanding the AES schedule on the
+    /// stack for its one block (AH AES-GMAC and ESP AES-GMAC need no more).
+    pub fn gmac_only(key: &[u8]) -> Result<Self, KeyError> {
+        Self::gmac_only_with_features(key, Features::detect())
+    }
+
+    /// [`Self::gmac_only`] for the given features (see [`Self::with_features`]).
+    pub fn gmac_only_with_features(key: &[u8], features: Features) -> Result<Self, KeyError> {
+        let bad = KeyError::AesKeyLength { got: key.len() };
+        #[cfg(target_arch = "x86_64")]
+        if let Some(cpu) = crate::x86::cpuid::Xmm::detect(&features) {
+            let (k, len) = crate::x86::gmac::GmacKey::new(cpu, key)?.ok_or(bad)?;
+            return Ok(Self {
+                imp: Imp::XmmGmac(k, len),
+            });
+        }
+        let _ = features;
+        Self::portable(key)?.ok_or(bad)
+    }
+
+    /// True for a key made by [`Self::gmac_only`] on the XMM tier (seal and open refuse it).
+    pub fn is_gmac_only(&self) -> bool {
+        match self.imp {
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => true,
+            _ => false,
+        }
     }
 
     /// The portable key, boxed (never inlined: see `SoftAes::new`).
@@ -82,6 +128,10 @@ impl AesGcm {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.touch(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(k) => k.touch(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(k, _) => k.touch(),
             Imp::Portable(_) => 0,
         }
     }
@@ -91,6 +141,10 @@ impl AesGcm {
         match self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(_) => core::mem::size_of::<crate::x86::gcm::GcmKey>(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(_) => core::mem::size_of::<crate::x86::wide::key::WideGcmKey>(),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => core::mem::size_of::<crate::x86::gmac::GmacKey>(),
             Imp::Portable(_) => core::mem::size_of::<SoftGcm>(),
         }
     }
@@ -99,7 +153,7 @@ impl AesGcm {
     pub fn implementation(&self) -> Implementation {
         match self.imp {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(_) => Implementation::Xmm,
+            Imp::Xmm(_) | Imp::XmmWide(_) | Imp::XmmGmac(..) => Implementation::Xmm,
             Imp::Portable(_) => Implementation::Portable,
         }
     }
@@ -129,7 +183,7 @@ impl AesGcm {
     ) -> Result<(), GcmError> {
         check_icv(icv.len())?;
         check_len(data.len())?;
-        let mut tag = self.seal_full(wide, nonce, aad, data);
+        let mut tag = self.seal_full(wide, nonce, aad, data)?;
         icv.copy_from_slice(&tag[..icv.len()]);
         tag.zeroize();
         Ok(())
@@ -141,23 +195,29 @@ impl AesGcm {
         nonce: &[u8; 12],
         aad: &[u8],
         data: &mut [u8],
-    ) -> [u8; 16] {
-        match (&self.imp, wide) {
+    ) -> Result<[u8; 16], GcmError> {
+        Ok(match (&self.imp, wide) {
             #[cfg(target_arch = "x86_64")]
-            (Imp::Xmm(k), Some(w)) => k.seal_wide(w, nonce, aad, data),
+            (Imp::XmmWide(k), Some(w)) => k.seal_wide(w, nonce, aad, data),
             #[cfg(target_arch = "x86_64")]
-            (Imp::Xmm(k), None) => k.seal(nonce, aad, data),
+            (Imp::XmmWide(k), None) => k.key.seal(nonce, aad, data),
+            // A key without the wide powers ignores the proof: the same bytes on the XMM tier.
+            #[cfg(target_arch = "x86_64")]
+            (Imp::Xmm(k), _) => k.seal(nonce, aad, data),
+            #[cfg(target_arch = "x86_64")]
+            (Imp::XmmGmac(..), _) => return Err(GcmError::GmacOnly),
             (Imp::Portable(k), _) => k.seal(nonce, aad, data),
-        }
+        })
     }
 
-    /// True when this key runs on the wide tier inside a section (it is on the XMM tier and
-    /// the CPU has the wide one): what a caller checks before opening a section for it.
+    /// True when this key runs on the wide tier inside a section (it was made on the XMM tier
+    /// of a CPU with the wide one, and carries H^9..H^16): what a caller checks before opening
+    /// a section for it.
     pub fn wide_capable(&self) -> bool {
         match self.imp {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(_) => crate::x86::cpuid::WideCpu::detect().is_some(),
-            Imp::Portable(_) => false,
+            Imp::XmmWide(_) => true,
+            _ => false,
         }
     }
 
@@ -187,18 +247,21 @@ impl AesGcm {
         check_len(data.len())?;
         let ok = match &self.imp {
             #[cfg(target_arch = "x86_64")]
-            Imp::Xmm(k) => {
-                let mut tag = match wide {
+            Imp::XmmWide(k) => {
+                let tag = match wide {
                     Some(w) => k.open_wide(w, nonce, aad, data),
-                    None => k.open(nonce, aad, data),
+                    None => k.key.open(nonce, aad, data),
                 };
-                let ok: bool = tag[..icv.len()].ct_eq(icv).into();
-                tag.zeroize();
-                if !ok {
-                    k.ctr(nonce, data);
-                }
-                ok
+                Self::check_or_restore(&k.key, tag, icv, nonce, data)
             }
+            #[cfg(target_arch = "x86_64")]
+            Imp::Xmm(k) => {
+                // Without the wide powers the proof is ignored: the XMM tier, the same bytes.
+                let tag = k.open(nonce, aad, data);
+                Self::check_or_restore(k, tag, icv, nonce, data)
+            }
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(..) => return Err(GcmError::GmacOnly),
             Imp::Portable(k) => {
                 let _ = wide;
                 k.open(nonce, aad, data, |tag| tag[..icv.len()].ct_eq(icv).into())
@@ -209,6 +272,24 @@ impl AesGcm {
         } else {
             Err(GcmError::TagMismatch)
         }
+    }
+
+    /// Compares the leftmost `icv.len()` bytes of `tag` with `icv` in constant time; on a
+    /// mismatch re-applies the key stream to `data` (the ciphertext as received again).
+    #[cfg(target_arch = "x86_64")]
+    fn check_or_restore(
+        k: &crate::x86::gcm::GcmKey,
+        mut tag: [u8; 16],
+        icv: &[u8],
+        nonce: &[u8; 12],
+        data: &mut [u8],
+    ) -> bool {
+        let ok: bool = tag.get(..icv.len()).is_some_and(|t| t.ct_eq(icv).into());
+        tag.zeroize();
+        if !ok {
+            k.ctr(nonce, data);
+        }
+        ok
     }
 
     /// GMAC (GCM with no data): the ICV over `head` followed by `body` (for ESP, the header
@@ -252,6 +333,10 @@ impl AesGcm {
         match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.gmac(nonce, head, body),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(k) => k.key.gmac(nonce, head, body),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(k, len) => k.gmac(*len, nonce, head, body),
             Imp::Portable(k) => k.gmac(nonce, head, body),
         }
     }

@@ -36,6 +36,10 @@ impl AesGcm {
         let state = match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => State::Xmm(k.stream()),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(k) => State::Xmm(k.key.stream()),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(k, _) => State::Xmm(k.stream()),
             Imp::Portable(k) => State::Portable(k.stream()),
         };
         GhashStream {
@@ -59,6 +63,10 @@ impl AesGcm {
         let mut e = match &self.imp {
             #[cfg(target_arch = "x86_64")]
             Imp::Xmm(k) => k.ej0(nonce),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmWide(k) => k.key.ej0(nonce),
+            #[cfg(target_arch = "x86_64")]
+            Imp::XmmGmac(k, len) => k.ej0(*len, nonce),
             Imp::Portable(k) => k.ej0(nonce),
         };
         for (t, m) in s.iter_mut().zip(e.iter()) {

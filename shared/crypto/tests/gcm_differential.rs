@@ -80,8 +80,17 @@ fn gmac_matches_rustcrypto_with_any_split() {
     for f in tiers() {
         for klen in [16, 24, 32] {
             let key = rng.bytes(klen);
-            let ours = AesGcm::with_features(&key, f).unwrap();
-            for len in lengths().into_iter().step_by(3) {
+            let gcm = AesGcm::with_features(&key, f).unwrap();
+            let gmac = AesGcm::gmac_only_with_features(&key, f).unwrap();
+            assert_eq!(
+                gmac.is_gmac_only(),
+                gmac.implementation() == Implementation::Xmm
+            );
+            for (len, ours) in lengths()
+                .into_iter()
+                .step_by(3)
+                .flat_map(|len| [(len, &gcm), (len, &gmac)])
+            {
                 let nonce: [u8; 12] = rng.array();
                 let aad = rng.bytes(len);
                 let tag = ref_seal(&key, &nonce, &aad, &mut []);
@@ -120,8 +129,34 @@ fn refuses_bad_icv_and_key_lengths() {
     assert_eq!(d, [0u8; 32]);
     for bad in [0usize, 15, 17, 20, 31, 33] {
         assert!(AesGcm::new(&vec![1u8; bad]).is_err());
+        assert!(AesGcm::gmac_only(&vec![1u8; bad]).is_err());
     }
-    let _ = Implementation::Xmm;
+}
+
+#[test]
+fn gmac_only_key_refuses_seal_and_open_untouched() {
+    for f in tiers() {
+        for klen in [16, 24, 32] {
+            let k = AesGcm::gmac_only_with_features(&vec![9u8; klen], f).unwrap();
+            if k.implementation() == Implementation::Portable {
+                // The portable key is the same for GCM and GMAC: it seals (checked above).
+                assert!(!k.is_gmac_only());
+                continue;
+            }
+            assert!(k.is_gmac_only() && !k.wide_capable());
+            let mut d = [5u8; 40];
+            let mut icv = [0u8; 16];
+            assert_eq!(
+                k.seal_in_place(&[1; 12], &[2; 8], &mut d, &mut icv),
+                Err(GcmError::GmacOnly)
+            );
+            assert_eq!(
+                k.open_in_place(&[1; 12], &[2; 8], &mut d, &icv),
+                Err(GcmError::GmacOnly)
+            );
+            assert_eq!((d, icv), ([5u8; 40], [0u8; 16]));
+        }
+    }
 }
 
 #[test]
@@ -129,9 +164,15 @@ fn ghash_stream_in_pieces_matches_rustcrypto() {
     let mut rng = Rng(0x0bad_cafe_f00d_0002);
     for klen in [16, 24, 32] {
         let key = rng.bytes(klen);
+        // GCM and GMAC-only keys on every tier: a stream started under one finishes under any.
         let keys: Vec<AesGcm> = tiers()
             .into_iter()
-            .map(|f| AesGcm::with_features(&key, f).unwrap())
+            .flat_map(|f| {
+                [
+                    AesGcm::with_features(&key, f).unwrap(),
+                    AesGcm::gmac_only_with_features(&key, f).unwrap(),
+                ]
+            })
             .collect();
         for len in lengths().into_iter().step_by(7) {
             let nonce: [u8; 12] = rng.array();

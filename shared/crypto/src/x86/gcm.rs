@@ -17,16 +17,14 @@ use zeroize::Zeroize;
 use super::aes::{encrypt1, encrypt_n, Schedule};
 use super::block::{load, load_at, store, store_at};
 use super::cpuid::Xmm;
-use super::ghash::{absorb, absorb_bytes, absorb_two, bswap, bswap_mask, mul, powers, Acc};
+use super::ghash::{absorb, absorb_bytes, absorb_two, bswap, bswap_mask, powers, Acc};
 use crate::KeyError;
 
-/// A GCM key: the AES schedule (encryption only), H..H^8 and, for the wide tier's 16 blocks
-/// per reduction, H^9..H^16.
+/// A GCM key: the AES schedule (encryption only) and H..H^8 (384 bytes). A key that can run
+/// on the wide tier is a `WideGcmKey` (`x86/wide/key.rs`): this and H^9..H^16.
 pub(crate) struct GcmKey {
     pub(super) aes: Schedule,
     pub(super) h: [__m128i; 8],
-    /// H^9..H^16 (`h_hi[i]` = H^(i+9)).
-    pub(super) h_hi: [__m128i; 8],
 }
 
 impl core::fmt::Debug for GcmKey {
@@ -40,7 +38,6 @@ impl core::fmt::Debug for GcmKey {
 impl Drop for GcmKey {
     fn drop(&mut self) {
         self.h.zeroize();
-        self.h_hi.zeroize();
     }
 }
 
@@ -49,18 +46,31 @@ impl Drop for GcmKey {
 impl GcmKey {
     /// Prepares `key` on the heap (in place: the schedule is never copied on the stack).
     /// `Ok(None)`: a key of the wrong length; `Err`: no memory.
-    pub(crate) fn new(_cpu: Xmm, key: &[u8]) -> Result<Option<Box<Self>>, KeyError> {
-        let mut k = ipsecov2_fallible::try_box(Self {
-            aes: Schedule::empty(),
-            h: [super::block::zero(); 8],
-            h_hi: [super::block::zero(); 8],
-        })
-        .map_err(|_| KeyError::NoMemory)?;
-        // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
-        Ok(unsafe { k.init_tf(key) }.then_some(k))
+    pub(crate) fn new(cpu: Xmm, key: &[u8]) -> Result<Option<Box<Self>>, KeyError> {
+        let mut k = ipsecov2_fallible::try_box(Self::empty()).map_err(|_| KeyError::NoMemory)?;
+        Ok(k.init(cpu, key).then_some(k))
     }
 
-    /// Loads one value from each cache line of the key (round keys, H..H^8, H^9..H^16), so that a caller
+    /// An all-zero key, to be filled in place by [`Self::init`].
+    pub(crate) fn empty() -> Self {
+        Self {
+            aes: Schedule::empty(),
+            h: [super::block::zero(); 8],
+        }
+    }
+
+    /// Expands `key` into `self` and computes H..H^8 (a key of the wrong length: false).
+    pub(crate) fn init(&mut self, _cpu: Xmm, key: &[u8]) -> bool {
+        // SAFETY: `Xmm` is proof that CPUID reported AES-NI, PCLMULQDQ, SSSE3 and SSE4.1.
+        unsafe { self.init_tf(key) }
+    }
+
+    /// H..H^8 (H^n is `h()[n - 1]`).
+    pub(crate) fn h(&self) -> &[__m128i; 8] {
+        &self.h
+    }
+
+    /// Loads one value from each cache line of the key (round keys, H..H^8), so that a caller
     /// warming many SAs brings them into the cache before their packets; returns nothing of
     /// the key.
     pub(crate) fn touch(&self) -> u32 {
@@ -73,11 +83,8 @@ impl GcmKey {
             if let Some(h) = self.h.get(i) {
                 core::hint::black_box(*h);
             }
-            if let Some(h) = self.h_hi.get(i) {
-                core::hint::black_box(*h);
-            }
         }
-        8
+        6
     }
 
     pub(crate) fn seal(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
@@ -102,11 +109,7 @@ impl GcmKey {
 
     /// A GHASH stream under this key's H (a copy of H..H^8, zeroized with the stream).
     pub(crate) fn stream(&self) -> Stream {
-        Stream {
-            h: self.h,
-            // SAFETY: this key was built with an `Xmm` proof (see `new`).
-            y: unsafe { zero() },
-        }
+        Stream::with_powers(&self.h)
     }
 
     /// Absorbs whole blocks (`bytes.len()` a multiple of 16) into a stream.
@@ -130,17 +133,20 @@ impl GcmKey {
     }
 }
 
-/// A zero register.
-#[inline]
-#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
-fn zero() -> __m128i {
-    _mm_setzero_si128()
-}
-
 /// A GHASH in progress (POLYVAL domain) with its own copy of H..H^8.
 pub(crate) struct Stream {
     h: [__m128i; 8],
     y: __m128i,
+}
+
+impl Stream {
+    /// A stream at zero under a copy of `h` (H..H^8 of a GCM or GMAC key).
+    pub(super) fn with_powers(h: &[__m128i; 8]) -> Self {
+        Self {
+            h: *h,
+            y: super::block::zero(),
+        }
+    }
 }
 
 impl core::fmt::Debug for Stream {
@@ -206,12 +212,6 @@ impl GcmKey {
         };
         store(&mut hb, e);
         self.h = powers(&hb);
-        let mut p = mul(self.h[7], self.h[0]);
-        for slot in self.h_hi.iter_mut() {
-            *slot = p;
-            p = mul(p, self.h[0]);
-        }
-        p.zeroize();
         hb.zeroize();
         true
     }
@@ -273,6 +273,13 @@ pub(super) fn counter_base(nonce: &[u8; 12]) -> __m128i {
     j0[..12].copy_from_slice(nonce);
     j0[15] = 1;
     bswap(load(&j0))
+}
+
+/// J0 (counter block 0 from `base`) in wire byte order.
+#[inline]
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+pub(super) fn counter_j0(base: __m128i) -> __m128i {
+    counter(base, 0, bswap_mask())
 }
 
 /// Counter block `base + i` in wire byte order.

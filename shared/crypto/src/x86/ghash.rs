@@ -168,3 +168,11 @@ pub(crate) fn absorb_two(h: &[__m128i; 8], y: __m128i, a: &[u8], b: &[u8]) -> __
     let y = absorb(h, y, &[bswap(load(&blk))]);
     absorb_bytes(h, y, &b[take..])
 }
+
+/// H^9..H^16 from H..H^8 (`out[i]` = H^(i+9)), for the wide tier's 16 blocks per reduction.
+#[target_feature(enable = "aes,pclmulqdq,ssse3,sse4.1")]
+pub(crate) fn powers_above(h: &[__m128i; 8], out: &mut [__m128i; 8]) {
+    for (slot, hi) in out.iter_mut().zip(h.iter()) {
+        *slot = mul(h[7], *hi);
+    }
+}

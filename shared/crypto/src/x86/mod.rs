@@ -13,5 +13,6 @@ pub(crate) mod cbc_sha;
 pub(crate) mod cpuid;
 pub(crate) mod gcm;
 pub(crate) mod ghash;
+pub(crate) mod gmac;
 pub(crate) mod sha256;
 pub(crate) mod wide;

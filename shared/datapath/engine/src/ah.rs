@@ -12,6 +12,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
 use crate::alg::AhIntegrity;
 use crate::cipher::{GcmKey, GhashStream};
 use crate::error::{PacketError, SetupError};
@@ -20,9 +23,11 @@ use crate::hmac::{HashAlg, HmacKey, HmacStream};
 use crate::wire::ipv6ext::{field as ipv6ext_field, HeaderChain, Ipv6ExtHeader};
 use crate::wire::{proto, AhPacket, Ipv4Packet, Ipv6Packet, AH_FIXED_LEN, IPV6_HEADER_LEN};
 
-// The GMAC key schedule is boxed inside `GcmKey`, so both variants are small.
+// Both variants are small, so an AH SA is: the HMAC state is boxed here, the GMAC key inside
+// `GcmKey` (a GMAC-only key: H..H^8 and the AES key). An inline HMAC state (up to 72 bytes)
+// made every AH SA, GMAC ones and ESP+AH bundles included, pay for it.
 enum Auth {
-    Hmac(HmacKey),
+    Hmac(Box<[HmacKey; 1]>),
     Gmac(GcmKey),
 }
 
@@ -237,12 +242,13 @@ impl AhSa {
     /// Heap bytes this SA owns beyond `size_of::<AhSa>()` (its boxed key schedule, if any).
     pub fn heap_bytes(&self) -> usize {
         match &self.auth {
-            Auth::Hmac(_) => 0,
+            Auth::Hmac(_) => core::mem::size_of::<HmacKey>(),
             Auth::Gmac(k) => k.heap_bytes(),
         }
     }
 
-    /// [`crate::EspSa::touch`] for AH: the GMAC key's lines (HMAC keys live in the SA itself).
+    /// [`crate::EspSa::touch`] for AH: the GMAC key's lines (an HMAC state's box is not
+    /// touched: it is read whole at the packet's start).
     pub fn touch(&self) -> u32 {
         match &self.auth {
             Auth::Hmac(_) => 0,
@@ -260,10 +266,10 @@ impl AhSa {
             });
         }
         let auth = match alg {
-            AhIntegrity::HmacMd5_96 => Auth::Hmac(HmacKey::new(HashAlg::Md5, key)),
-            AhIntegrity::HmacSha1_96 => Auth::Hmac(HmacKey::new(HashAlg::Sha1, key)),
-            AhIntegrity::HmacSha256_128 => Auth::Hmac(HmacKey::new(HashAlg::Sha256, key)),
-            AhIntegrity::AesGmac(k) => Auth::Gmac(GcmKey::new(k, key)?),
+            AhIntegrity::HmacMd5_96 => Auth::Hmac(boxed(HmacKey::new(HashAlg::Md5, key))?),
+            AhIntegrity::HmacSha1_96 => Auth::Hmac(boxed(HmacKey::new(HashAlg::Sha1, key))?),
+            AhIntegrity::HmacSha256_128 => Auth::Hmac(boxed(HmacKey::new(HashAlg::Sha256, key))?),
+            AhIntegrity::AesGmac(k) => Auth::Gmac(GcmKey::new_gmac(k, key)?),
         };
         Ok(Self {
             alg,
@@ -290,7 +296,10 @@ impl AhSa {
 
     fn mac(&self) -> Mac<'_> {
         match &self.auth {
-            Auth::Hmac(k) => Mac::Hmac(k.start()),
+            Auth::Hmac(k) => {
+                let [k] = &**k;
+                Mac::Hmac(k.start())
+            }
             Auth::Gmac(k) => Mac::Gmac {
                 key: k,
                 g: k.ghash(),
@@ -531,4 +540,19 @@ pub fn open_ah_then_esp(
     let a = ah.open(packet, ah_offset, seq_hi.1)?;
     let e = esp.open_at(packet, esp_offset, esp_len, seq_hi.0)?;
     Ok((a, e))
+}
+
+/// Boxes an HMAC state (a block of one, as `cipher::Schedule` does); no memory is an error,
+/// never an abort.
+fn boxed(k: HmacKey) -> Result<Box<[HmacKey; 1]>, SetupError> {
+    let mut block: Vec<HmacKey> = Vec::new();
+    block
+        .try_reserve_exact(1)
+        .map_err(|_| SetupError::NoMemory)?;
+    block.push(k);
+    // One element in a block of capacity one: the conversion neither reallocates nor fails.
+    block
+        .into_boxed_slice()
+        .try_into()
+        .map_err(|_| SetupError::NoMemory)
 }

@@ -268,7 +268,8 @@ pub(crate) fn cbc_decrypt<const N: usize, C: CbcCipher<N>>(c: &C, iv: &[u8; N], 
     }
 }
 
-/// AES-GCM/GMAC key: the crypto core's [`AesGcm`] (round keys and H..H^8 on the heap) and the
+/// AES-GCM/GMAC key: the crypto core's [`AesGcm`] (for GCM the round keys, H..H^8 and the wide
+/// tier's H^9..H^16 on the heap; for GMAC a GMAC-only key, H..H^8 and the AES key) and the
 /// 4-byte salt (KEYMAT = AES key || salt, RFC 4106 §8.1 / RFC 4543 §3.2).
 pub(crate) struct GcmKey {
     core: AesGcm,
@@ -290,7 +291,22 @@ impl GcmKey {
         self.core.touch()
     }
 
+    /// An AES-GCM key (ESP AES-GCM: seal and open, on the wide tier too).
     pub(crate) fn new(size: AesKeySize, keymat: &[u8]) -> Result<Self, SetupError> {
+        Self::with(size, keymat, AesGcm::new)
+    }
+
+    /// A GMAC-only key (AH AES-GMAC, ESP AES-GMAC: [`Self::ghash`] and [`Self::finish_tag`]
+    /// only; seal and open refuse it), a third of a GCM key's bytes.
+    pub(crate) fn new_gmac(size: AesKeySize, keymat: &[u8]) -> Result<Self, SetupError> {
+        Self::with(size, keymat, AesGcm::gmac_only)
+    }
+
+    fn with(
+        size: AesKeySize,
+        keymat: &[u8],
+        make: fn(&[u8]) -> Result<AesGcm, ipsecov2_crypto::KeyError>,
+    ) -> Result<Self, SetupError> {
         let expected = size.key_len() + 4;
         if keymat.len() != expected {
             return Err(SetupError::EncryptionKeyLength {
@@ -299,7 +315,7 @@ impl GcmKey {
             });
         }
         let (k, s) = keymat.split_at(size.key_len());
-        let core = AesGcm::new(k).map_err(|e| match e {
+        let core = make(k).map_err(|e| match e {
             ipsecov2_crypto::KeyError::NoMemory => SetupError::NoMemory,
             ipsecov2_crypto::KeyError::AesKeyLength { .. } => SetupError::EncryptionKeyLength {
                 expected,

@@ -299,7 +299,7 @@ impl EspSa {
             EspEncryption::TripleDesCbc => Enc::Des(DesKey::new_triple(enc_key)?),
             EspEncryption::AesCbc(k) => Enc::Aes(AesKey::new(k, enc_key, dir)?),
             EspEncryption::AesGcm(k, _) => Enc::Gcm(GcmKey::new(k, enc_key)?),
-            EspEncryption::AesGmac(k) => Enc::Gmac(GcmKey::new(k, enc_key)?),
+            EspEncryption::AesGmac(k) => Enc::Gmac(GcmKey::new_gmac(k, enc_key)?),
         };
         let auth = hmac_alg(cfg.integrity).map(|a| HmacKey::new(a, integ_key));
         Ok(Self {
@@ -798,6 +798,8 @@ fn gcm_error(e: GcmError) -> PacketError {
     match e {
         GcmError::TagMismatch => PacketError::IcvMismatch,
         GcmError::TagLength { .. } | GcmError::TooLong => PacketError::BadLength,
+        // Only a GMAC-only key refuses so, and ESP GCM never gets one (`GcmKey::new`).
+        GcmError::GmacOnly => PacketError::BadLength,
     }
 }
 

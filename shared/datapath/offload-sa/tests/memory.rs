@@ -3,6 +3,7 @@
 #![cfg(test)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicIsize, Ordering};
 
 use ipsecov2_offload_sa::{bytes_per_sa, OffloadSa};
@@ -15,15 +16,30 @@ use ipsecov2_satable::{table_bytes, Arc, MAX_CAPACITY};
 struct Counting;
 static LIVE: AtomicIsize = AtomicIsize::new(0);
 
+thread_local! {
+    /// Set on the measuring thread only while it measures: the test harness's own threads may
+    /// allocate meanwhile (one run of 2026-12-08 saw a count that did not match `bytes_per_sa`
+    /// and was not reproduced; another thread's allocation is the likely cause).
+    static COUNTED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counted() -> bool {
+    COUNTED.try_with(Cell::get).unwrap_or(false)
+}
+
 // SAFETY: forwards to the system allocator unchanged; only counts bytes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        if counted() {
+            LIVE.fetch_add(layout.size() as isize, Ordering::SeqCst);
+        }
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        if counted() {
+            LIVE.fetch_sub(layout.size() as isize, Ordering::SeqCst);
+        }
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -63,17 +79,12 @@ fn esp(
 /// Bytes of the SA `bundle` (heap and table share), prepared outbound and inbound (an AES-CBC
 /// SA keeps the schedule of its direction only), each asserted within 1 KiB; the larger.
 fn measure(name: &str, bundle: Bundle<'static>) -> usize {
-    measure_within(name, bundle, 1024)
-}
-
-/// [`measure`] against another bound.
-fn measure_within(name: &str, bundle: Bundle<'static>, limit: usize) -> usize {
-    let out = measure_one(name, false, bundle, limit);
-    let inb = measure_one(name, true, bundle, limit);
+    let out = measure_one(name, false, bundle);
+    let inb = measure_one(name, true, bundle);
     out.max(inb)
 }
 
-fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>, limit: usize) -> usize {
+fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>) -> usize {
     let name = &format!("{name}/{}", if inbound { "in" } else { "out" });
     let spec = SaSpec {
         inbound,
@@ -89,6 +100,7 @@ fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>, limit: usize)
         bundle,
         switch: None,
     };
+    COUNTED.set(true);
     let before = LIVE.load(Ordering::SeqCst);
     let sa = Arc::new(OffloadSa::prepare(&spec).unwrap());
     let used = (LIVE.load(Ordering::SeqCst) - before) as usize;
@@ -98,11 +110,9 @@ fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>, limit: usize)
         "{name}: bytes_per_sa matches the allocator"
     );
     drop(sa);
-    assert_eq!(
-        LIVE.load(Ordering::SeqCst),
-        before,
-        "{name}: everything freed"
-    );
+    let after = LIVE.load(Ordering::SeqCst);
+    COUNTED.set(false);
+    assert_eq!(after, before, "{name}: everything freed");
     // The table's own share per SA at its largest capacity (slot + inbound index; the fixed
     // part, about a hundred bytes for the whole table, rounds away).
     let table = table_bytes(MAX_CAPACITY).unwrap() / MAX_CAPACITY;
@@ -112,7 +122,7 @@ fn measure_one(name: &str, inbound: bool, bundle: Bundle<'static>, limit: usize)
     );
     // The budget (docs/performance.md, issue 12): every SA, AES-256 and ESP+AH bundles
     // included, with its key schedules and its share of the table in at most 1 KiB.
-    assert!(used + table <= limit, "{name} uses {} bytes", used + table);
+    assert!(used + table <= 1024, "{name} uses {} bytes", used + table);
     used + table
 }
 
@@ -151,6 +161,13 @@ fn heap_bytes_per_sa_by_algorithm() {
             0,
             Integrity::AesGmac(AesKeySize::Aes128),
             20,
+        ),
+        (
+            "esp-aes256gmac",
+            Encryption::Null,
+            0,
+            Integrity::AesGmac(AesKeySize::Aes256),
+            36,
         ),
         (
             "esp-aes128cbc-sha1",
@@ -192,6 +209,18 @@ fn heap_bytes_per_sa_by_algorithm() {
         ..esp(Encryption::Null, 0, Integrity::None, 0)
     };
     worst = worst.max(measure("ah-sha256", Bundle::Ah(ah)));
+    for (name, integrity, il) in [
+        ("ah-md5", Integrity::HmacMd5_96, 16),
+        ("ah-sha1", Integrity::HmacSha1_96, 20),
+        ("ah-aes128gmac", Integrity::AesGmac(AesKeySize::Aes128), 20),
+    ] {
+        let a = SecAssocSpec {
+            integrity,
+            integrity_key: &KEY[..il],
+            ..ah
+        };
+        worst = worst.max(measure(name, Bundle::Ah(a)));
+    }
     let ah_gmac256 = SecAssocSpec {
         integrity: Integrity::AesGmac(AesKeySize::Aes256),
         integrity_key: &KEY[..36],
@@ -227,20 +256,31 @@ fn heap_bytes_per_sa_by_algorithm() {
         "esp-aes256gcm+ah-sha256",
         Bundle::EspAh { esp: gcm256(), ah },
     ));
-    // Not within the budget yet (1144 bytes; docs/roadmap.md): two AES-256-GCM keys of 384
-    // bytes each (round keys and H..H^8), one for ESP, one for AH-GMAC. Bounded here so that it
-    // cannot grow unnoticed.
-    measure_within(
+    // The largest: ESP's AES-256-GCM key (round keys, H..H^8 and the wide tier's H^9..H^16,
+    // 512 bytes) and AH's GMAC-only key (H..H^8 and the AES key, 160 bytes).
+    worst = worst.max(measure(
         "esp-aes256gcm+ah-aes256gmac",
         Bundle::EspAh {
             esp: gcm256(),
             ah: ah_gmac256,
         },
-        1144,
-    );
-    // Every SA above (each asserted in `measure_one`), the largest printed: the crypto core
-    // keeps compact AES round keys (instead of the `aes` crate's 704–960 bytes) and one CBC
-    // schedule per direction.
+    ));
+    worst = worst.max(measure(
+        "esp-aes256gmac+ah-aes256gmac",
+        Bundle::EspAh {
+            esp: esp(
+                Encryption::Null,
+                0,
+                Integrity::AesGmac(AesKeySize::Aes256),
+                36,
+            ),
+            ah: ah_gmac256,
+        },
+    ));
+    // Every SA above (each asserted in `measure_one`, no exception), the largest printed: the
+    // crypto core keeps compact AES round keys (instead of the `aes` crate's 704–960 bytes),
+    // one CBC schedule per direction, GMAC-only keys for GMAC, and an AH SA boxes its HMAC
+    // state.
     println!("bytes-per-sa largest {worst}");
     assert!(worst <= 1024, "the largest SA uses {worst} bytes");
 }

@@ -12,13 +12,14 @@ use core::arch::x86_64::{
 
 use super::block::{load2, store2};
 use super::ghash::{absorb2, bswap2, bswap_mask2, low_lane, pairs, Acc2};
+use super::key::WideGcmKey;
 use crate::section::Wide;
 use crate::x86::gcm::{counter_base, tail_and_tag, Dir, GcmKey};
 use crate::x86::ghash::absorb_bytes;
 
-/// The safe face: a `GcmKey` exists only with an `Xmm` proof, and a [`Wide`] only inside an
-/// open section on a CPU with the wide tier.
-impl GcmKey {
+/// The safe face: a `WideGcmKey` exists only with an `Xmm` proof, and a [`Wide`] only inside
+/// an open section on a CPU with the wide tier.
+impl WideGcmKey {
     /// [`GcmKey::seal`] on the wide tier.
     pub(crate) fn seal_wide(
         &self,
@@ -49,19 +50,21 @@ impl GcmKey {
 
     #[target_feature(enable = "vaes,vpclmulqdq,avx2")]
     fn seal_wide_tf(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match self.aes.rounds() {
-            10 => crypt_wide::<10>(self, Dir::Seal, nonce, aad, data),
-            12 => crypt_wide::<12>(self, Dir::Seal, nonce, aad, data),
-            _ => crypt_wide::<14>(self, Dir::Seal, nonce, aad, data),
+        let (k, hi) = (&self.key, &self.h_hi);
+        match k.aes.rounds() {
+            10 => crypt_wide::<10>(k, hi, Dir::Seal, nonce, aad, data),
+            12 => crypt_wide::<12>(k, hi, Dir::Seal, nonce, aad, data),
+            _ => crypt_wide::<14>(k, hi, Dir::Seal, nonce, aad, data),
         }
     }
 
     #[target_feature(enable = "vaes,vpclmulqdq,avx2")]
     fn open_wide_tf(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; 16] {
-        match self.aes.rounds() {
-            10 => crypt_wide::<10>(self, Dir::Open, nonce, aad, data),
-            12 => crypt_wide::<12>(self, Dir::Open, nonce, aad, data),
-            _ => crypt_wide::<14>(self, Dir::Open, nonce, aad, data),
+        let (k, hi) = (&self.key, &self.h_hi);
+        match k.aes.rounds() {
+            10 => crypt_wide::<10>(k, hi, Dir::Open, nonce, aad, data),
+            12 => crypt_wide::<12>(k, hi, Dir::Open, nonce, aad, data),
+            _ => crypt_wide::<14>(k, hi, Dir::Open, nonce, aad, data),
         }
     }
 }
@@ -84,6 +87,7 @@ fn both(rk: __m128i) -> __m256i {
 #[target_feature(enable = "vaes,vpclmulqdq,avx2")]
 fn crypt_wide<const NR: usize>(
     k: &GcmKey,
+    h_hi: &[__m128i; 8],
     dir: Dir,
     nonce: &[u8; 12],
     aad: &[u8],
@@ -93,7 +97,7 @@ fn crypt_wide<const NR: usize>(
     let mask = bswap_mask2();
     let base = counter_base(nonce);
     let base2 = both(base);
-    let hp = pairs(&k.h, &k.h_hi);
+    let hp = pairs(&k.h, h_hi);
     let mut y = absorb_bytes(&k.h, _mm_setzero_si128(), aad);
     // Counter 1 is J0 (the tag's mask); data starts at counter 2.
     let mut next: u32 = 1;

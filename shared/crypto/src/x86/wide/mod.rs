@@ -10,10 +10,12 @@
 //! checks the same per function in the driver's binary.
 //!
 //! The data layout is the XMM tier's: a GCM key's round keys are broadcast to both lanes as
-//! they are used, and its H..H^8 and H^9..H^16 are paired once per call.
+//! they are used, and its H..H^8 and H^9..H^16 (the latter only in a `key::WideGcmKey`, made
+//! on CPUs with the wide tier) are paired once per call.
 
 pub(crate) mod block;
 pub(crate) mod gcm;
 pub(crate) mod ghash;
+pub(crate) mod key;
 #[cfg(not(windows))]
 pub(crate) mod xsave;
