@@ -33,9 +33,9 @@ pub use error::{CbcError, CbcHmacError, GcmError, KeyError, TagMismatch};
 pub use gcm::AesGcm;
 pub use ghash::GhashStream;
 
+pub use hmac::{HashTier, Hmac, HmacSha1, HmacSha256, MacStream};
 #[cfg(not(windows))]
 pub use section::UserModeState;
 pub use section::{ExtendedStateSave, ExtendedStateSection, NoSaver, SectionError, Wide, XmmOnly};
 #[cfg(all(target_arch = "x86_64", not(windows)))]
 pub use x86::wide::xsave::{XsaveError, XsaveSaved, XsaveState};
-pub use hmac::{HashTier, Hmac, HmacSha1, HmacSha256, MacStream};

@@ -15,8 +15,8 @@ mod oid_list;
 mod port;
 mod setup;
 mod test_family;
-mod xstate;
 mod timer;
+mod xstate;
 
 use core::ffi::c_void;
 use core::sync::atomic::{AtomicPtr, Ordering};
