@@ -85,7 +85,12 @@ pub unsafe extern "win64" fn ke_save_extended_processor_state(mask: u64, save: *
         return NDIS_STATUS_INVALID_PARAMETER;
     }
     let mask = mask & xcr0();
-    let mut area = Box::new(Area([0; 4096]));
+    // Zeroed on the heap directly: `Box::new(Area([0; 4096]))` builds the area on the stack
+    // first in the host's debug build (twice), and the verifier's stack figure of the calling
+    // callback, which includes the host routines it calls, then counts 8 KiB that the kernel's
+    // routine (which allocates its save areas from pool) never takes from the driver's stack.
+    // SAFETY: every byte pattern, zero included, is a valid `Area` (a plain byte array).
+    let mut area = unsafe { Box::<Area>::new_zeroed().assume_init() };
     // SAFETY: `area` is a 64-byte aligned 4 KiB buffer owned here, larger than the standard
     // XSAVE form of every component this CPU can enable; `mask` is limited to XCR0.
     unsafe { _xsave64(area.0.as_mut_ptr(), mask) };
