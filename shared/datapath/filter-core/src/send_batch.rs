@@ -56,10 +56,16 @@ struct Entry<B> {
     /// The copy: as many bytes as the original NET_BUFFER (its length, for the counters).
     buf: B,
     sas: PacketSas,
-    /// `Some`: its ESP seal is deferred to the flush; `None`: sealed already.
-    deferred: Option<Deferred>,
-    /// The copy's checksum slot value (for a packet sealed already).
-    info: usize,
+    seal: Seal,
+}
+
+/// Where a waiting copy's seal stands (one field, not an `Option<Deferred>` beside a slot value
+/// the deferred copies do not use: the entries sit in the send path's stack frame).
+enum Seal {
+    /// Sealed already; the copy's checksum slot value.
+    Done(usize),
+    /// Its ESP seal is deferred to the flush.
+    Deferred(Deferred),
 }
 
 /// What an NBL's verdict is, once its packets are staged.
@@ -131,12 +137,11 @@ impl<'a, B: TxBuffer> Batch<'a, B> {
             .entries
             .get_mut(self.n_entries)
             .ok_or(SendDrop::PoolExhausted)?;
-        *slot = Some(Entry {
-            buf,
-            sas,
-            deferred,
-            info,
-        });
+        let seal = match deferred {
+            Some(d) => Seal::Deferred(d),
+            None => Seal::Done(info),
+        };
+        *slot = Some(Entry { buf, sas, seal });
         self.n_entries += 1;
         self.current += 1;
         Ok(self.n_entries == BATCH)
@@ -250,8 +255,7 @@ fn seal_deferred<B: TxBuffer>(
         let Some(Entry {
             buf,
             sas,
-            deferred: Some(d),
-            ..
+            seal: Seal::Deferred(d),
         }) = e
         else {
             continue;
@@ -321,18 +325,19 @@ where
     if let Verdict::Dropped(_) = verdict {
         return verdict;
     }
-    let result = match (sealed, &e.deferred) {
+    let result = match (sealed, &e.seal) {
         (Err(p), _) => Err(SendDrop::Crypto(p)),
-        (Ok(()), Some(d)) => after_seal(e.buf.bytes_mut(), d),
-        (Ok(()), None) => Ok(e.info),
+        (Ok(()), Seal::Deferred(d)) => after_seal(e.buf.bytes_mut(), d),
+        (Ok(()), Seal::Done(info)) => Ok(*info),
     };
     let len = e.buf.bytes().len();
-    if e.deferred.is_some() {
+    let deferred = matches!(e.seal, Seal::Deferred(_));
+    if deferred {
         core.count_packet(&e.sas, len, result);
     }
     match result {
         Ok(info) => {
-            if e.deferred.is_some() {
+            if deferred {
                 core.counters.send_ok(len);
             }
             sink.stage(e.buf);
