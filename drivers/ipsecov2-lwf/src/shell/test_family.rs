@@ -56,6 +56,7 @@ use ndis_bindings::{
 use super::datapath::{KernelMdlMapper, RawChain};
 use super::filter::{module, oid_request, ModuleContext};
 use super::port::{read_view, OidPath};
+use super::xstate::KernelXstate;
 use crate::names::POOL_TAG;
 
 /// `STATUS_INSUFFICIENT_RESOURCES`: the driver could not allocate what the test needs.
@@ -595,7 +596,9 @@ impl Kept {
 
 /// TCP/IP's send of the chain at `first`: what goes down is captured (its frames in the
 /// answer) and completed back with success, as the miniport would; each injected NBL's
-/// completion status.
+/// completion status. Never inlined (nor is [`receive`]): each keeps its port and saver out of
+/// [`inject`]'s frame.
+#[inline(never)]
 fn send(
     m: &ModuleContext,
     first: *mut NET_BUFFER_LIST,
@@ -611,7 +614,11 @@ fn send(
     // SAFETY: the chain of NBLs this injection built, handed to the module as TCP/IP hands
     // its sends; the module gives each back through the diverted port.
     let chain = unsafe { NblChain::from_raw(first) };
-    m.module.send(&mut port, chain, &KernelMdlMapper, &pool);
+    // The chain's extended-state section, as `filter_send_net_buffer_lists` opens it: the
+    // injected chain takes the datapath's code, wide tier included.
+    let xstate = KernelXstate::new();
+    m.module
+        .send_in(&mut port, chain, &KernelMdlMapper, &pool, &xstate);
     let down = port.take_down();
     let mut p = down.head();
     while !p.is_null() {
@@ -668,6 +675,7 @@ fn append(to: &mut RawChain, more: RawChain) {
 
 /// The miniport's indication of the chain at `first`: what goes up is captured (each NBL's
 /// receive information and frames in the answer) and returned, as TCP/IP would.
+#[inline(never)]
 fn receive(
     m: &ModuleContext,
     first: *mut NET_BUFFER_LIST,
@@ -679,12 +687,15 @@ fn receive(
     // SAFETY: the chain of NBLs this injection built, lent to the module as a miniport lends
     // its indications; the module gives each back through the diverted port.
     let chain = unsafe { NblChain::from_raw(first) };
-    m.module.receive(
+    // As `filter_receive_net_buffer_lists`: the chain's extended-state section.
+    let xstate = KernelXstate::new();
+    m.module.receive_in(
         &mut port,
         chain,
         NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL,
         &KernelMdlMapper,
         scratch.bytes_mut(),
+        &xstate,
     );
     drop(scratch);
     let up = port.take_up();

@@ -81,7 +81,7 @@ fn check_trailer(
 /// Which of a packet's SAs (0 transport, 1 tunnel) seals it when its only crypto is one ESP
 /// seal the engine batches (AES-CBC with integrity; no AH, no transport over tunnel): such a
 /// packet's seal can wait for the batch.
-fn batch_outer(transport: Option<&OffloadSa>, tunnel: Option<&OffloadSa>) -> Option<usize> {
+fn batch_outer(transport: Option<&OffloadSa>, tunnel: Option<&OffloadSa>) -> Option<u8> {
     let (outer, at) = match (transport, tunnel) {
         (None, Some(t)) => (t, 1),
         (Some(p), None) => (p, 0),
@@ -261,6 +261,57 @@ pub(crate) fn protect_frame(
     }
 }
 
+/// A copy whose ESP seal waits for the batch: its plaintext checksums now, then where its ESP
+/// part is ([`locate_batched`]). Never inlined: the checksum and header work keeps its locals
+/// out of the send path's frames that stay on the stack while the batch is sealed.
+#[inline(never)]
+fn prepare_deferred(
+    frame: &mut [u8],
+    hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+    (transport, tunnel): (Option<&OffloadSa>, Option<&OffloadSa>),
+    outer: &OffloadSa,
+    checksums: checksum::ChecksumRequest,
+) -> Result<(usize, usize), SendDrop> {
+    if checksums != checksum::ChecksumRequest::default() {
+        checksum::before_seal(frame, hdr, transport, tunnel, checksums)?;
+    }
+    locate_batched(frame, hdr, outer)
+}
+
+/// A copy protected at once (not batched): checksums and [`protect_frame`]; the copy's checksum
+/// slot value. Never inlined, as [`prepare_deferred`].
+#[inline(never)]
+fn protect_now(
+    frame: &mut [u8],
+    hdr: NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO,
+    (transport, tunnel): (Option<&OffloadSa>, Option<&OffloadSa>),
+    checksums: checksum::ChecksumRequest,
+    offer: MiniportChecksum,
+    wide: Option<Wide<'_>>,
+) -> Result<usize, SendDrop> {
+    checksum::protect(frame, hdr, transport, tunnel, checksums, offer, |f| {
+        protect_frame(f, hdr, transport, tunnel, wide)
+    })
+}
+
+/// Where [`FilterCore::send_one`] takes an NBL up again after the chain loop flushed the batch.
+#[derive(Clone, Copy, Default)]
+struct Resume {
+    /// Its first NET_BUFFERs already protected (their copies batched or staged).
+    done: usize,
+    /// The slot value of its last copy so far.
+    info: usize,
+}
+
+/// What [`FilterCore::send_one`] did with an NBL.
+enum Step {
+    /// It is done, with this verdict.
+    Done(Verdict),
+    /// The batch must be flushed first (full, or holding the transmit buffers the NBL needs);
+    /// then the NBL goes on from here.
+    Flush(Resume),
+}
+
 /// The outbound SAs of the previous NBL of the chain being sent: TCP/IP sends runs of NBLs on
 /// one SA, and those reuse the looked-up `Arc` instead of taking the table lock and touching the
 /// SA's reference count again per NBL. Valid for one `send` call only (a delete during the call
@@ -383,28 +434,48 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let mut section = ChainSection::new(xstate, chain.count());
         let mut batch = Batch::new();
         while let Some(mut one) = chain.pop_front() {
-            let verdict = match self.send_one(
-                &mut one,
-                mapper,
-                pool,
-                sink,
-                &mut cache,
-                offer,
-                &mut section,
-                &mut batch,
-            ) {
-                Ok(v) => v,
-                Err(d) => Verdict::Dropped(d),
+            let mut at = Resume::default();
+            let verdict = loop {
+                let step = self.send_one(
+                    &mut one,
+                    mapper,
+                    pool,
+                    sink,
+                    &mut cache,
+                    offer,
+                    &mut section,
+                    &mut batch,
+                    at,
+                );
+                match step {
+                    Ok(Step::Done(v)) => break v,
+                    Err(d) => break Verdict::Dropped(d),
+                    // The batch must be flushed before the NBL goes on: here, so that the
+                    // flush's frame (and the crypto core's under it) is not on top of
+                    // `send_one`'s.
+                    Ok(Step::Flush(next)) => match batch.flush(self, sink) {
+                        Ok(i) => {
+                            at = Resume {
+                                info: i.unwrap_or(next.info),
+                                ..next
+                            }
+                        }
+                        Err(d) => break Verdict::Dropped(d),
+                    },
+                }
             };
             batch.close(self, sink, one, verdict);
         }
         let _ = batch.flush(self, sink);
     }
 
+    /// One NBL of the chain. Never inlined: its locals stay out of the frame of
+    /// [`FilterCore::send_offloading_in`], which holds the chain's batch for the whole chain.
     #[allow(
         clippy::too_many_arguments,
         reason = "the send call's parts and the chain's state (SA cache, section, batch), passed down once per NBL"
     )]
+    #[inline(never)]
     fn send_one<'a, M, P, S, X>(
         &self,
         one: &mut NblChain<'a>,
@@ -415,7 +486,8 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         offer: MiniportChecksum,
         section: &mut ChainSection<'_, X>,
         batch: &mut Batch<'a, P::Buffer>,
-    ) -> Result<Verdict, SendDrop>
+        at: Resume,
+    ) -> Result<Step, SendDrop>
     where
         M: MdlMapper + ?Sized,
         P: TxPool,
@@ -424,7 +496,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
     {
         let mut cursor = one.cursor();
         let Some(mut nbl) = cursor.next_nbl() else {
-            return Ok(Verdict::Passed);
+            return Ok(Step::Done(Verdict::Passed));
         };
         let handle = handle_of(nbl.ipsec_offload_v2().0);
         let tunnel_handle = handle_of(nbl.ipsec_offload_v2_tunnel().0);
@@ -433,7 +505,7 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             nbl.set_ipsec_offload_v2(NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(0));
             nbl.set_ipsec_offload_v2_tunnel(NDIS_IPSEC_OFFLOAD_V2_TUNNEL_NET_BUFFER_LIST_INFO(0));
             nbl.set_ipsec_offload_v2_header(NDIS_IPSEC_OFFLOAD_V2_HEADER_NET_BUFFER_LIST_INFO(0));
-            return Ok(Verdict::Passed);
+            return Ok(Step::Done(Verdict::Passed));
         }
         let hdr = nbl.ipsec_offload_v2_header();
         if nbl
@@ -466,37 +538,37 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
         let tunnel = tunnel.map(|(h, sa)| (*h, &**sa));
         let (transport_sa, tunnel_sa) = (transport.map(|(_, sa)| sa), tunnel.map(|(_, sa)| sa));
         let outer = batch_outer(transport_sa, tunnel_sa);
-        let mut info = 0;
+        let mut info = at.info;
         let mut nbs = nbl.net_buffers();
+        let mut index = 0;
         while let Some(mut nb) = nbs.next_nb() {
+            index += 1;
+            if index <= at.done {
+                // Protected before the flush this call resumes after.
+                continue;
+            }
             let data = nb.data(mapper)?;
             let len = data.len();
-            let mut buf = match pool.acquire(len) {
-                Some(b) => b,
-                None if !batch.idle() => {
-                    // The batch holds buffers: hand them on, then try again.
-                    if let Some(i) = batch.flush(self, sink)? {
-                        info = i;
-                    }
-                    pool.acquire(len).ok_or(SendDrop::PoolExhausted)?
+            let Some(mut buf) = pool.acquire(len) else {
+                if batch.idle() {
+                    return Err(SendDrop::PoolExhausted);
                 }
-                None => return Err(SendDrop::PoolExhausted),
+                // The batch holds buffers: hand them on, then try this NET_BUFFER again.
+                return Ok(Step::Flush(Resume {
+                    done: index - 1,
+                    info,
+                }));
             };
             data.copy_out(0, buf.bytes_mut())?;
             if let Some((outer, outer_sa)) = outer.zip(tunnel_sa.or(transport_sa)) {
                 // Its ESP seal waits for the batch: the plaintext checksums now, the rest there.
-                let prepared = (|| {
-                    if checksums != checksum::ChecksumRequest::default() {
-                        checksum::before_seal(
-                            buf.bytes_mut(),
-                            hdr,
-                            transport_sa,
-                            tunnel_sa,
-                            checksums,
-                        )?;
-                    }
-                    locate_batched(buf.bytes(), hdr, outer_sa)
-                })();
+                let prepared = prepare_deferred(
+                    buf.bytes_mut(),
+                    hdr,
+                    (transport_sa, tunnel_sa),
+                    outer_sa,
+                    checksums,
+                );
                 let (esp_at, esp_len) = match prepared {
                     Ok(p) => p,
                     Err(e) => {
@@ -514,20 +586,19 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
                     checksums,
                     offer,
                 };
-                let copy = (buf, len, sas.clone());
-                if let Some(i) = batch.push(self, sink, copy, Some(deferred), 0)? {
-                    info = i;
+                let copy = (buf, sas.clone());
+                if batch.push(copy, Some(deferred), 0)? {
+                    return Ok(Step::Flush(Resume { done: index, info }));
                 }
                 continue;
             }
-            let result = checksum::protect(
+            let result = protect_now(
                 buf.bytes_mut(),
                 hdr,
-                transport_sa,
-                tunnel_sa,
+                (transport_sa, tunnel_sa),
                 checksums,
                 offer,
-                |frame| protect_frame(frame, hdr, transport_sa, tunnel_sa, wide),
+                wide,
             );
             for (h, sa) in transport.iter().chain(tunnel.iter()) {
                 self.count_on_sa(*h, sa, len, result);
@@ -536,11 +607,11 @@ impl<L: SaLock<TableState<OffloadSa>>> FilterCore<L> {
             self.counters.send_ok(len);
             if batch.idle() {
                 sink.stage(buf);
-            } else if let Some(i) = batch.push(self, sink, (buf, len, [None, None]), None, info)? {
-                info = i;
+            } else if batch.push((buf, [None, None]), None, info)? {
+                return Ok(Step::Flush(Resume { done: index, info }));
             }
         }
-        Ok(Verdict::Protected(info))
+        Ok(Step::Done(Verdict::Protected(info)))
     }
 }
 

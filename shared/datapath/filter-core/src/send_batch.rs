@@ -8,7 +8,7 @@
 //! [`SendSink`] waits here too, so that the sink sees exactly the calls, in exactly the order,
 //! of the one-by-one path: the staged copies of each NBL followed by its verdict. The batch is
 //! flushed when its packets or its NBLs fill their fixed arrays and at the end of the chain.
-//! No heap allocation: fixed arrays on the stack.
+//! No heap allocation: fixed arrays on the stack, kept small ([`BATCH`]) for the stack budget.
 
 use ipsec_engine::wire::{fix_udp_encap, locate_ipsec, IpsecKind};
 use ipsec_engine::{EspSa, PacketError, SealJob};
@@ -24,8 +24,12 @@ use crate::pool::TxBuffer;
 use crate::send::SendSink;
 use crate::FilterCore;
 
-/// Packets sealed together at most (the crypto core's lanes).
-pub(crate) const BATCH: usize = 8;
+/// Packets sealed together at most. The crypto core has 8 lanes, but the batch (its entries,
+/// the waiting NBLs and the flush's job array) lives on the kernel stack of the send callback,
+/// whose deepest static path must stay under 6 KiB (tests/stack-budget): at 8 the batch put a
+/// 2.6 KiB frame on the send path. 4 packets still interleave enough AES rounds to hide most of
+/// the `aesenc` latency.
+pub(crate) const BATCH: usize = 4;
 
 /// The outbound SAs a packet was protected with (transport, tunnel), with their handles.
 pub(crate) type PacketSas = [Option<(u64, Arc<OffloadSa>)>; 2];
@@ -40,7 +44,7 @@ pub(crate) struct Deferred {
     /// The high half of the ESN.
     pub(crate) seq_hi: u32,
     /// Which of the packet's SAs seals: 0 transport, 1 tunnel.
-    pub(crate) outer: usize,
+    pub(crate) outer: u8,
     /// TCP/IP's checksum request and the miniport's offer (for the outer checksums).
     pub(crate) checksums: ChecksumRequest,
     /// The miniport's offer.
@@ -49,14 +53,19 @@ pub(crate) struct Deferred {
 
 /// A protected copy waiting to be staged.
 struct Entry<B> {
+    /// The copy: as many bytes as the original NET_BUFFER (its length, for the counters).
     buf: B,
-    /// Bytes of the original NET_BUFFER (for the counters).
-    len: usize,
     sas: PacketSas,
-    /// `Some`: its ESP seal is deferred to the flush; `None`: sealed already.
-    deferred: Option<Deferred>,
-    /// The copy's checksum slot value (for a packet sealed already).
-    info: usize,
+    seal: Seal,
+}
+
+/// Where a waiting copy's seal stands (one field, not an `Option<Deferred>` beside a slot value
+/// the deferred copies do not use: the entries sit in the send path's stack frame).
+enum Seal {
+    /// Sealed already; the copy's checksum slot value.
+    Done(usize),
+    /// Its ESP seal is deferred to the flush.
+    Deferred(Deferred),
 }
 
 /// What an NBL's verdict is, once its packets are staged.
@@ -70,9 +79,10 @@ pub(crate) enum Verdict {
     Dropped(SendDrop),
 }
 
-/// An NBL whose packets were all prepared, waiting for its verdict to be given in order.
-struct Closed<'a> {
-    nbl: NblChain<'a>,
+/// An NBL whose packets were all prepared, waiting for its verdict to be given in order (the
+/// NBL itself waits in [`Batch::closed_nbls`], in the same order).
+#[derive(Clone, Copy)]
+struct Closed {
     /// Its packets among the entries (the first ones not yet taken by earlier NBLs).
     entries: usize,
     verdict: Verdict,
@@ -84,7 +94,10 @@ pub(crate) struct Batch<'a, B> {
     n_entries: usize,
     /// Entries at the end of `entries` that belong to the NBL being processed.
     current: usize,
-    closed: [Option<Closed<'a>>; BATCH],
+    /// The closed NBLs, one chain in order (16 bytes however many, where an array of NBLs took
+    /// a slot each on the send path's stack).
+    closed_nbls: NblChain<'a>,
+    closed: [Closed; BATCH],
     n_closed: usize,
 }
 
@@ -94,7 +107,11 @@ impl<'a, B: TxBuffer> Batch<'a, B> {
             entries: [const { None }; BATCH],
             n_entries: 0,
             current: 0,
-            closed: [const { None }; BATCH],
+            closed_nbls: NblChain::empty(),
+            closed: [Closed {
+                entries: 0,
+                verdict: Verdict::Passed,
+            }; BATCH],
             n_closed: 0,
         }
     }
@@ -105,40 +122,29 @@ impl<'a, B: TxBuffer> Batch<'a, B> {
     }
 
     /// Adds a copy of the NBL being processed; `deferred`: its ESP seal is still to be done.
-    /// Flushes when the packets fill the batch: then `Ok(Some(slot value))` of the NBL's last
-    /// copy, or `Err`: a packet of the NBL being processed failed there (the NBL is to be
-    /// completed with that drop).
-    pub(crate) fn push<L, S>(
+    /// `Ok(true)`: the packets fill the batch now, and the caller must [`Batch::flush`] it
+    /// before the next push (the send path does so from its chain loop, so that the flush's
+    /// frame does not sit on top of the per-NBL one).
+    pub(crate) fn push(
         &mut self,
-        core: &FilterCore<L>,
-        sink: &mut S,
-        copy: (B, usize, PacketSas),
+        copy: (B, PacketSas),
         deferred: Option<Deferred>,
         info: usize,
-    ) -> Result<Option<usize>, SendDrop>
-    where
-        L: SaLock<TableState<OffloadSa>>,
-        S: SendSink<'a, B>,
-    {
-        let (buf, len, sas) = copy;
+    ) -> Result<bool, SendDrop> {
+        let (buf, sas) = copy;
         // Never full here: the batch is flushed as soon as it fills.
         let slot = self
             .entries
             .get_mut(self.n_entries)
             .ok_or(SendDrop::PoolExhausted)?;
-        *slot = Some(Entry {
-            buf,
-            len,
-            sas,
-            deferred,
-            info,
-        });
+        let seal = match deferred {
+            Some(d) => Seal::Deferred(d),
+            None => Seal::Done(info),
+        };
+        *slot = Some(Entry { buf, sas, seal });
         self.n_entries += 1;
         self.current += 1;
-        if self.n_entries == BATCH {
-            return self.flush(core, sink);
-        }
-        Ok(None)
+        Ok(self.n_entries == BATCH)
     }
 
     /// The NBL being processed is done: its verdict waits for its packets (and for the
@@ -164,11 +170,11 @@ impl<'a, B: TxBuffer> Batch<'a, B> {
         }
         match self.closed.get_mut(self.n_closed) {
             Some(slot) => {
-                *slot = Some(Closed {
-                    nbl,
+                *slot = Closed {
                     entries: self.current,
                     verdict,
-                });
+                };
+                self.closed_nbls.append(nbl);
                 self.n_closed += 1;
                 self.current = 0;
             }
@@ -206,26 +212,19 @@ impl<'a, B: TxBuffer> Batch<'a, B> {
         let mut results = [Ok(()); BATCH];
         seal_deferred(&mut self.entries, &mut results);
         let mut entries = self.entries.iter_mut().zip(results).take(self.n_entries);
-        for c in self.closed.iter_mut().take(self.n_closed) {
-            let Some(Closed {
-                nbl,
-                entries: n,
-                verdict,
-            }) = c.take()
-            else {
-                continue;
-            };
-            let mut verdict = verdict;
-            for (e, r) in entries.by_ref().take(n) {
-                if let Some(e) = e.take() {
-                    verdict = finish_entry(core, sink, e, r, verdict);
-                }
+        for c in self.closed.iter().take(self.n_closed) {
+            let mut verdict = c.verdict;
+            for (e, r) in entries.by_ref().take(c.entries) {
+                verdict = finish_entry(core, sink, e, r, verdict);
             }
-            emit(core, sink, nbl, verdict);
+            // One NBL per closed entry (they were appended together).
+            if let Some(nbl) = self.closed_nbls.pop_front() {
+                emit(core, sink, nbl, verdict);
+            }
         }
         let mut current = None;
         for (e, r) in entries {
-            if let Some(e) = e.take() {
+            if e.is_some() {
                 let so_far = current.unwrap_or(Verdict::Protected(0));
                 current = Some(finish_entry(core, sink, e, r, so_far));
             }
@@ -256,8 +255,7 @@ fn seal_deferred<B: TxBuffer>(
         let Some(Entry {
             buf,
             sas,
-            deferred: Some(d),
-            ..
+            seal: Seal::Deferred(d),
         }) = e
         else {
             continue;
@@ -266,7 +264,7 @@ fn seal_deferred<B: TxBuffer>(
         // only ESP packets of SAs that have ESP).
         *r = Err(PacketError::BadLength);
         let sa: Option<&EspSa> = sas
-            .get(d.outer)
+            .get(usize::from(d.outer))
             .and_then(Option::as_ref)
             .and_then(|(_, sa)| sa.esp.as_ref())
             .map(|esp| &esp.sa);
@@ -304,11 +302,14 @@ fn after_seal(frame: &mut [u8], d: &Deferred) -> Result<usize, SendDrop> {
 }
 
 /// Finishes one waiting copy of an NBL whose verdict so far is `verdict`: counts it, stages it
-/// (or releases it if the NBL has failed) and returns the NBL's verdict with it.
+/// (or releases it if the NBL has failed) and returns the NBL's verdict with it. Never inlined:
+/// its locals (the outer checksums, the sink's staging) stay out of the flush's frame, which
+/// sits above the crypto core's on the send path.
+#[inline(never)]
 fn finish_entry<'a, L, S, B>(
     core: &FilterCore<L>,
     sink: &mut S,
-    mut e: Entry<B>,
+    slot: &mut Option<Entry<B>>,
     sealed: Result<(), PacketError>,
     verdict: Verdict,
 ) -> Verdict
@@ -317,21 +318,27 @@ where
     S: SendSink<'a, B>,
     B: TxBuffer,
 {
+    // Taken here (not by the caller) so that the entry moves through this frame only.
+    let Some(mut e) = slot.take() else {
+        return verdict;
+    };
     if let Verdict::Dropped(_) = verdict {
         return verdict;
     }
-    let result = match (sealed, &e.deferred) {
+    let result = match (sealed, &e.seal) {
         (Err(p), _) => Err(SendDrop::Crypto(p)),
-        (Ok(()), Some(d)) => after_seal(e.buf.bytes_mut(), d),
-        (Ok(()), None) => Ok(e.info),
+        (Ok(()), Seal::Deferred(d)) => after_seal(e.buf.bytes_mut(), d),
+        (Ok(()), Seal::Done(info)) => Ok(*info),
     };
-    if e.deferred.is_some() {
-        core.count_packet(&e.sas, e.len, result);
+    let len = e.buf.bytes().len();
+    let deferred = matches!(e.seal, Seal::Deferred(_));
+    if deferred {
+        core.count_packet(&e.sas, len, result);
     }
     match result {
         Ok(info) => {
-            if e.deferred.is_some() {
-                core.counters.send_ok(e.len);
+            if deferred {
+                core.counters.send_ok(len);
             }
             sink.stage(e.buf);
             Verdict::Protected(info)
@@ -340,7 +347,9 @@ where
     }
 }
 
-/// Hands `nbl` to the sink with its verdict (as the one-by-one path does).
+/// Hands `nbl` to the sink with its verdict (as the one-by-one path does). Never inlined, as
+/// [`finish_entry`].
+#[inline(never)]
 fn emit<'a, L, S, B>(core: &FilterCore<L>, sink: &mut S, nbl: NblChain<'a>, verdict: Verdict)
 where
     L: SaLock<TableState<OffloadSa>>,
