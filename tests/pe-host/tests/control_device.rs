@@ -8,11 +8,8 @@
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use ipsecov2_control_plane::{
-    algo, sa_flags, Action, Direction, IpAddr, PortRange, SaParams, Selector, SelectorAddr,
-    TunnelEndpoints, UdpPorts,
-};
-use ipsecov2_ioctl::client::{self, SaAdd};
+use ipsecov2_control_plane::Direction;
+use ipsecov2_ioctl::client;
 use ipsecov2_ioctl::module_stats::{self, ModuleState};
 use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
 use ipsecov2_ioctl::test_client;
@@ -22,7 +19,6 @@ use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{datapath, verifier};
-use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
 use ipsecov2_pe_host::session::Session;
 
 const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
@@ -34,161 +30,30 @@ const OID_ADD_SA: u32 = 0xFC03_0202;
 const STATUS_NOT_FOUND: u32 = 0xC000_0225;
 const IF_INDEX: u32 = 7;
 
+mod device_support;
+use device_support::{active_out as global_active_out, esp, event_wait, finish, ok, u32_at};
+
 fn adapter(test_family: bool) -> Miniport {
-    let mut keywords = vec![
-        ("SaOffloadCapacity".into(), 64),
-        ("TxBufferCount".into(), 16),
-        ("TxBufferSize".into(), 2048),
-        ("RxScratchCount".into(), 4),
-    ];
+    let mut a = device_support::adapter(IF_INDEX, 64, 16, 4);
     if test_family {
-        keywords.push(("ControlTestFamily".into(), 1));
+        a.keywords.push(("ControlTestFamily".into(), 1));
     }
-    Miniport {
-        if_index: IF_INDEX,
-        keywords,
-        ..Miniport::default()
-    }
+    a
 }
 
 /// The driver loaded, one module attached and running.
 fn running(test_family: bool) -> (DriverHost, usize) {
-    let mut h = DriverHost::load(&sys_path()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
-    let (m, status) = h.attach(&adapter(test_family)).expect("attach");
-    assert_eq!(status, 0, "FilterAttach {status:#x}");
-    assert_eq!(h.restart(m).expect("restart"), 0);
-    assert_eq!(verifier::take(), Vec::<String>::new());
-    (h, m)
-}
-
-fn finish(mut h: DriverHost, m: usize) {
-    h.pause(m).expect("pause");
-    h.detach(m).expect("detach");
-    h.unload();
-    assert_eq!(verifier::take(), Vec::<String>::new());
-}
-
-/// A request that completes at once: (NPF status, response body bytes).
-fn call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> (u32, Vec<u8>) {
-    let irp = h.device_control_async(ioctl.code(), input, 4096).unwrap();
-    let r = irp.result().unwrap_or_else(|| panic!("{ioctl:?} pending"));
-    assert_eq!(r.status, 0, "{ioctl:?}: NTSTATUS {:#x}", r.status);
-    assert_eq!(r.returned, 0);
-    let out = &irp.buffer()[..r.information];
-    let resp = client::parse(out).unwrap_or_else(|f| panic!("{ioctl:?}: {f:?}"));
-    (resp.status, resp.body.bytes().to_vec())
-}
-
-/// A request that must succeed: its body.
-fn ok(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
-    let (status, body) = call(h, ioctl, input);
-    assert_eq!(status, 0, "{ioctl:?}: NPF error {status}");
-    body
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
-
-fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
-    IpAddr::V4([a, b, c, d])
-}
-
-fn any_sel() -> Selector {
-    Selector {
-        rule_flags: 0,
-        ip_version: 4,
-        protocol: 0,
-        src: SelectorAddr::Prefix {
-            addr: v4(10, 0, 0, 0),
-            len: 8,
-        },
-        dst: SelectorAddr::Prefix {
-            addr: v4(192, 168, 1, 0),
-            len: 24,
-        },
-        src_port: PortRange::ANY,
-        dst_port: PortRange::ANY,
-    }
+    device_support::running(&adapter(test_family))
 }
 
 const AES_KEY: [u8; 16] = [0x11; 16];
 const SHA1_KEY: [u8; 20] = [0x22; 20];
 
-fn esp(spi: u32) -> SaParams<'static> {
-    SaParams {
-        spi,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs: 0,
-        hard_secs: 0,
-        tunnel: TunnelEndpoints {
-            src: v4(0, 0, 0, 0),
-            dst: v4(0, 0, 0, 0),
-        },
-        auth_key: &SHA1_KEY,
-        auth_key_bits: 160,
-        enc_key: &AES_KEY,
-        enc_key_bits: 128,
-        replay_window: 8,
-    }
-}
-
 /// SPD on the module's interface, a protecting policy, an ESP SA: (spd, policy, sa).
 fn populate(h: &mut DriverHost) -> (u32, u32, u32) {
-    let spd = u32_at(
-        &ok(
-            h,
-            Ioctl::SpdCreate,
-            &client::spd_create(Direction::Outbound, 1, &[IF_INDEX]),
-        ),
-        0,
-    );
-    let policy = u32_at(
-        &ok(
-            h,
-            Ioctl::PolicyCreate,
-            &client::policy_create(
-                10,
-                Action::Protect,
-                Direction::Outbound,
-                &[any_sel()],
-                &[spd],
-                &[1],
-            ),
-        ),
-        0,
-    );
-    let sas = [esp(0x1000)];
-    let sa = u32_at(
-        &ok(
-            h,
-            Ioctl::SaAdd,
-            &client::sa_add(&SaAdd {
-                policy,
-                sa_id: 100,
-                sas: &sas,
-                udp: UdpPorts::default(),
-                selectors: &[],
-                previous: 0,
-                direction: Direction::Outbound,
-                acquire_context: 0,
-                vendor_hint: 0,
-            }),
-        ),
-        0,
-    );
+    let (spd, policy) = device_support::spd_and_policy(h, IF_INDEX);
+    let sa = device_support::sa_add(h, policy, 100, &[esp(0x1000, (0, 0), &SHA1_KEY, &AES_KEY)]);
     (spd, policy, sa)
-}
-
-fn global_active_out(h: &mut DriverHost) -> u32 {
-    let body = ok(h, Ioctl::GlobalStats, &client::words(&[]));
-    u32_at(&body, 4)
 }
 
 #[test]
@@ -260,16 +125,6 @@ fn a_malformed_request_is_refused_and_changes_nothing() {
     );
     assert_eq!(verifier::take(), Vec::<String>::new());
     finish(h, m);
-}
-
-fn event_wait(h: &mut DriverHost) -> DeviceIrp {
-    let irp = h
-        .device_control_async(Ioctl::EventWait.code(), &client::words(&[0, 0]), 1024)
-        .unwrap();
-    assert_eq!(irp.returned, STATUS_PENDING, "{irp:?}");
-    assert!(irp.marked_pending());
-    assert!(irp.result().is_none());
-    irp
 }
 
 #[test]
