@@ -103,6 +103,19 @@ fn head(owned: &OwnedNblChain) -> *mut NET_BUFFER_LIST {
     owned.nbl_ptr(0).expect("an NBL").cast()
 }
 
+/// An outbound ESP SA of `spec` and its inbound twin added on `m` through the direct OID path:
+/// the outbound SA's offload handle, and TCP/IP's ESP layer for the SA's packets.
+fn esp_both_ways(h: &mut DriverHost, m: usize, spec: tcpip::BundleSpec<'_>) -> (u64, tcpip::Layer) {
+    let out = add_sa(h, m, &tcpip::bundle(spec));
+    add_sa(h, m, &tcpip::bundle(spec.inbound()));
+    let layer = tcpip::Layer {
+        esp: spec.esp.map(|(alg, spi)| (alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    (out, layer)
+}
+
 /// Adds `sa` on `m` through the direct OID path; returns its offload handle.
 fn add_sa(h: &mut DriverHost, m: usize, sa: &oid_buffers::AddSa) -> u64 {
     let (mut buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
