@@ -12,8 +12,8 @@ use ipsecov2_control_plane::Direction;
 use ipsecov2_ioctl::client;
 use ipsecov2_ioctl::module_stats::{self, ModuleState};
 use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
-use ipsecov2_ioctl::test_client;
 use ipsecov2_ioctl::{reply, Ioctl};
+use ipsecov2_ioctl::{test_client, testing};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
@@ -31,7 +31,7 @@ const STATUS_NOT_FOUND: u32 = 0xC000_0225;
 const IF_INDEX: u32 = 7;
 
 mod device_support;
-use device_support::{active_out as global_active_out, esp, event_wait, finish, ok, u32_at};
+use device_support::{active_out as global_active_out, event_wait, finish, ok, u32_at};
 
 fn adapter(test_family: bool) -> Miniport {
     let mut a = device_support::adapter(IF_INDEX, 64, 16, 4);
@@ -46,13 +46,10 @@ fn running(test_family: bool) -> (DriverHost, usize) {
     device_support::running(&adapter(test_family))
 }
 
-const AES_KEY: [u8; 16] = [0x11; 16];
-const SHA1_KEY: [u8; 20] = [0x22; 20];
-
 /// SPD on the module's interface, a protecting policy, an ESP SA: (spd, policy, sa).
 fn populate(h: &mut DriverHost) -> (u32, u32, u32) {
     let (spd, policy) = device_support::spd_and_policy(h, IF_INDEX);
-    let sa = device_support::sa_add(h, policy, 100, &[esp(0x1000, (0, 0), &SHA1_KEY, &AES_KEY)]);
+    let sa = device_support::sa_add(h, policy, 100, &[testing::esp(0x1000)]);
     (spd, policy, sa)
 }
 

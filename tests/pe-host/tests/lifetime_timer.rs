@@ -10,9 +10,9 @@
 
 use std::time::Duration;
 
-use ipsecov2_control_plane::{Event, EventKind};
+use ipsecov2_control_plane::{Event, EventKind, SaParams};
 use ipsecov2_ioctl::client;
-use ipsecov2_ioctl::{reply, Ioctl};
+use ipsecov2_ioctl::{reply, testing, Ioctl};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::kernel::{lowres, timer, verifier};
 use ipsecov2_pe_host::pending_io::DeviceIrp;
@@ -22,7 +22,7 @@ const SOFT_SECS: u32 = 30;
 const HARD_SECS: u32 = 60;
 
 mod device_support;
-use device_support::{active_out, call, esp, event_wait, finish, ok};
+use device_support::{active_out, call, event_wait, finish, ok};
 
 fn running() -> (DriverHost, usize) {
     device_support::running(&device_support::adapter(IF_INDEX, 16, 8, 2))
@@ -35,16 +35,24 @@ const SHA1_KEY: [u8; 20] = [0x44; 20];
 /// (policy, SA bundle).
 fn sa_with_lifetimes(h: &mut DriverHost) -> (u32, u32) {
     let (_, policy) = device_support::spd_and_policy(h, IF_INDEX);
-    let sas = [esp(0x2000, (SOFT_SECS, HARD_SECS), &SHA1_KEY, &AES_KEY)];
+    let sas = [SaParams {
+        soft_secs: SOFT_SECS,
+        hard_secs: HARD_SECS,
+        auth_key: &SHA1_KEY,
+        enc_key: &AES_KEY,
+        ..testing::esp(0x2000)
+    }];
     (policy, device_support::sa_add(h, policy, 77, &sas))
 }
 
-fn events_of(wait: &DeviceIrp) -> Vec<Event> {
+/// The events that completed `wait`: exactly one expiry of `kind` of the SA bundle 77.
+fn assert_expired(wait: DeviceIrp, kind: EventKind) {
     let r = wait.result().expect("completed");
     assert_eq!(r.status, 0);
     let resp = client::parse(&wait.buffer()[..r.information]).unwrap();
     assert_eq!(resp.status, 0);
-    reply::events(&resp.body).unwrap().0
+    let events = reply::events(&resp.body).unwrap().0;
+    assert_eq!(events, vec![Event::Expire { kind, sa_id: 77 }]);
 }
 
 #[test]
@@ -77,29 +85,13 @@ fn an_sa_with_lifetimes_in_seconds_expires_soft_then_hard_as_the_clock_passes_th
     assert!(wait.result().is_none(), "no event before {SOFT_SECS} s");
     // Past it: the soft expiry completes the waiting request; the SA is still there.
     h.advance_clock(Duration::from_secs(3));
-    let events = events_of(&wait);
-    assert_eq!(
-        events,
-        vec![Event::Expire {
-            kind: EventKind::ExpireSecsSoft,
-            sa_id: 77
-        }]
-    );
-    drop(wait);
+    assert_expired(wait, EventKind::ExpireSecsSoft);
     assert_eq!(active_out(&mut h), 1);
     ok(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
     // Past the hard lifetime: the hard expiry, and the bundle is gone (plane and SA table).
     let wait = event_wait(&mut h);
     h.advance_clock(Duration::from_secs(u64::from(HARD_SECS - SOFT_SECS)));
-    let events = events_of(&wait);
-    assert_eq!(
-        events,
-        vec![Event::Expire {
-            kind: EventKind::ExpireSecsHard,
-            sa_id: 77
-        }]
-    );
-    drop(wait);
+    assert_expired(wait, EventKind::ExpireSecsHard);
     assert_eq!(active_out(&mut h), 0);
     let (status, _) = call(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
     assert_ne!(status, 0, "the expired bundle is gone");

@@ -1,14 +1,11 @@
 //! Shared by the tests that drive the real `ipsecov2_lwf.sys` through its control device
 //! (`control_device.rs`, `lifetime_timer.rs`): the driver loaded with one module running, the
-//! IOCTL round trip, and the SPD + policy + ESP SA bundle the control plane is given.
+//! IOCTL round trip, and the SPD + policy + SA bundle the control plane is given (the ESP SA and
+//! selector of `ipsecov2_ioctl::testing`).
 #![allow(dead_code)]
 
-use ipsecov2_control_plane::{
-    algo, sa_flags, Action, Direction, IpAddr, PortRange, SaParams, Selector, SelectorAddr,
-    TunnelEndpoints, UdpPorts,
-};
-use ipsecov2_ioctl::client::{self, SaAdd};
-use ipsecov2_ioctl::Ioctl;
+use ipsecov2_control_plane::{Action, Direction, SaParams};
+use ipsecov2_ioctl::{client, testing, Ioctl};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::verifier;
@@ -69,60 +66,7 @@ pub fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
 }
 
-pub fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
-    IpAddr::V4([a, b, c, d])
-}
-
-/// IPv4 10.0.0.0/8 to 192.168.1.0/24, any protocol and port.
-pub fn any_sel() -> Selector {
-    Selector {
-        rule_flags: 0,
-        ip_version: 4,
-        protocol: 0,
-        src: SelectorAddr::Prefix {
-            addr: v4(10, 0, 0, 0),
-            len: 8,
-        },
-        dst: SelectorAddr::Prefix {
-            addr: v4(192, 168, 1, 0),
-            len: 24,
-        },
-        src_port: PortRange::ANY,
-        dst_port: PortRange::ANY,
-    }
-}
-
-/// An ESP transport SA, AES-128-CBC + HMAC-SHA1 with these keys, lifetimes in seconds
-/// (0: none).
-pub fn esp<'k>(
-    spi: u32,
-    (soft_secs, hard_secs): (u32, u32),
-    auth_key: &'k [u8; 20],
-    enc_key: &'k [u8; 16],
-) -> SaParams<'k> {
-    SaParams {
-        spi,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs,
-        hard_secs,
-        tunnel: TunnelEndpoints {
-            src: v4(0, 0, 0, 0),
-            dst: v4(0, 0, 0, 0),
-        },
-        auth_key,
-        auth_key_bits: 160,
-        enc_key,
-        enc_key_bits: 128,
-        replay_window: 8,
-    }
-}
-
-/// An outbound SPD on `if_index` and a protecting policy over [`any_sel`] in it:
+/// An outbound SPD on `if_index` and a protecting policy over `testing::any_selector` in it:
 /// (spd, policy).
 pub fn spd_and_policy(h: &mut DriverHost, if_index: u32) -> (u32, u32) {
     let spd = u32_at(
@@ -141,7 +85,7 @@ pub fn spd_and_policy(h: &mut DriverHost, if_index: u32) -> (u32, u32) {
                 10,
                 Action::Protect,
                 Direction::Outbound,
-                &[any_sel()],
+                &[testing::any_selector()],
                 &[spd],
                 &[1],
             ),
@@ -157,17 +101,7 @@ pub fn sa_add(h: &mut DriverHost, policy: u32, sa_id: u32, sas: &[SaParams<'_>])
         &ok(
             h,
             Ioctl::SaAdd,
-            &client::sa_add(&SaAdd {
-                policy,
-                sa_id,
-                sas,
-                udp: UdpPorts::default(),
-                selectors: &[],
-                previous: 0,
-                direction: Direction::Outbound,
-                acquire_context: 0,
-                vendor_hint: 0,
-            }),
+            &testing::sa_add_message(policy, sa_id, sas),
         ),
         0,
     )
