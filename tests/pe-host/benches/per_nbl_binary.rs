@@ -30,6 +30,7 @@ use ipsecov2_ndis_emu::sink::{RecordingSink, Sent};
 use ipsecov2_ndis_emu::tcpip::{self, esp_algs, recv_nbl, send_nbl, BundleSpec};
 use ipsecov2_ndis_emu::{direct, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::sys_path;
+use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::session::Session;
 
@@ -54,17 +55,8 @@ fn bench(c: &mut Criterion) {
         .expect("an AES-GCM-128 transform");
     let out = tcpip::bundle(BundleSpec::esp(&alg, SPI));
     let inbound = tcpip::bundle(BundleSpec::esp(&alg, SPI).inbound());
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, SPI)),
-        ah: None,
-        udp: false,
-    };
-    let ip = tcpip::Ip {
-        v6: false,
-        extras: false,
-    };
     let payload = vec![0x5Au8; 1400 - 20 - 8 - 8 - 16 - 2];
-    let f = tcpip::frame(&ip, &layer, 1, &payload, 17);
+    let f = esp_v4_frame(&alg, SPI, &payload, 17);
     let mut g = c.benchmark_group("per-nbl-through-the-binary");
     g.throughput(Throughput::Elements(1));
 

@@ -17,6 +17,7 @@ use ipsecov2_ioctl::{test_client, testing};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
+use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{datapath, verifier};
 use ipsecov2_pe_host::session::Session;
@@ -249,17 +250,8 @@ fn an_sa_added_through_the_device_seals_a_send_and_its_statistics_count_it() {
         .iter()
         .find(|a| a.name == "aes128+sha1")
         .expect("aes128+sha1");
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, 0x1000)),
-        ah: None,
-        udp: false,
-    };
-    let ip = tcpip::Ip {
-        v6: false,
-        extras: false,
-    };
     let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
-    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let f = esp_v4_frame(alg, 0x1000, &payload, 6);
     let mut rng = SplitMix64::new(5);
     let owned = OwnedNblChain::build(&[tcpip::send_nbl(
         &mut rng,
@@ -431,17 +423,8 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
         (0, true),
         "ADD_SA inbound"
     );
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, 0x2000)),
-        ah: None,
-        udp: false,
-    };
-    let ip = tcpip::Ip {
-        v6: false,
-        extras: false,
-    };
     let payload: Vec<u8> = (0..700u32).map(|i| (i * 13) as u8).collect();
-    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let f = esp_v4_frame(alg, 0x2000, &payload, 6);
     let mut rng = SplitMix64::new(11);
     // Two NBLs: one protected (random MDL layout), one without a handle (passed down as it is).
     let send = [

@@ -9,6 +9,7 @@
 use ipsecov2_ndis_emu::{oid_buffers, tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::abi::structs::NET_BUFFER_LIST;
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
+use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::module::{self, NdisState};
 use ipsecov2_pe_host::kernel::{
