@@ -26,8 +26,6 @@ const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
 const STATUS_CANCELLED: i32 = 0xC000_0120_u32 as i32;
 /// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA`.
 const OID_DELETE_SA: u32 = 0xFC03_0203;
-/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
-const OID_ADD_SA: u32 = 0xFC03_0202;
 const STATUS_NOT_FOUND: u32 = 0xC000_0225;
 const IF_INDEX: u32 = 7;
 
@@ -356,15 +354,7 @@ fn test_call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
 /// base address): the module's NDIS_STATUS and the offload handle.
 fn test_add_sa(h: &mut DriverHost, sa: &AddSa) -> (u32, u64) {
     let (buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
-    let req = test_client::oid_request(&test_client::TestOid {
-        module: "7",
-        oid: OID_ADD_SA,
-        kind: OidKind::Set,
-        info: &buf,
-        info_len: buf.len() as u32,
-        base: oid_buffers::BASE,
-        direct: true,
-    });
+    let req = device_support::add_sa_request("7", &buf);
     let body = test_call(h, Ioctl::TestOid, &req);
     let r = test_client::read_oid(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
     assert_eq!(r.ntstatus, 0);
@@ -514,15 +504,7 @@ fn the_test_family_refuses_a_list_leaving_its_buffer_and_a_short_output() {
     // Next points one byte past the buffer.
     let past = oid_buffers::BASE + buf.len() as u64;
     buf[8..16].copy_from_slice(&past.to_le_bytes());
-    let req = test_client::oid_request(&test_client::TestOid {
-        module: "7",
-        oid: OID_ADD_SA,
-        kind: OidKind::Set,
-        info: &buf,
-        info_len: buf.len() as u32,
-        base: oid_buffers::BASE,
-        direct: true,
-    });
+    let req = device_support::add_sa_request("7", &buf);
     let body = test_call(&mut h, Ioctl::TestOid, &req);
     assert_eq!(u32_at(&body, 0), 0xC000_000D, "STATUS_INVALID_PARAMETER");
     // An answer that does not fit: STATUS_BUFFER_TOO_SMALL, nothing written, nothing leaked.

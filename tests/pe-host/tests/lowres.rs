@@ -10,7 +10,7 @@
 
 use std::process::Command;
 
-use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
+use ipsecov2_ioctl::request::{InjectInfo, InjectPath};
 use ipsecov2_ioctl::{client, test_client, Ioctl};
 use ipsecov2_ndis_emu::{oid_buffers, tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
@@ -18,6 +18,8 @@ use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{lowres, verifier};
 use ipsecov2_pe_host::oid_request::{NDIS_REQUEST_QUERY_INFORMATION, NDIS_REQUEST_SET_INFORMATION};
+
+mod device_support;
 
 const K_ENV: &str = "PE_HOST_LOWRES_K";
 const OID_ADD_SA: u32 = 0xFC03_0202;
@@ -220,15 +222,7 @@ fn test_family(h: &mut DriverHost, notes: &mut Vec<String>) {
         tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)),
         tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
     ]);
-    let req = test_client::oid_request(&test_client::TestOid {
-        module: "7",
-        oid: OID_ADD_SA,
-        kind: OidKind::Set,
-        info: &buf,
-        info_len: buf.len() as u32,
-        base: oid_buffers::BASE,
-        direct: true,
-    });
+    let req = device_support::add_sa_request("7", &buf);
     let Some(body) = test_ioctl(h, Ioctl::TestOid, &req, notes) else {
         return;
     };

@@ -1,11 +1,15 @@
 //! Shared by the tests that drive the real `ipsecov2_lwf.sys` through its control device
-//! (`control_device.rs`, `lifetime_timer.rs`): the driver loaded with one module running, the
+//! (`control_device.rs`, `lifetime_timer.rs`, `lowres.rs`): the driver loaded with one module running, the
 //! IOCTL round trip, and the SPD + policy + SA bundle the control plane is given (the ESP SA and
 //! selector of `ipsecov2_ioctl::testing`).
-#![allow(dead_code)]
+// Each test file uses a part; in a test a panic is the failure report.
+#![allow(dead_code, clippy::panic, clippy::unwrap_used)]
 
+use ipsecov2_abi::OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA;
 use ipsecov2_control_plane::{Action, Direction, SaParams};
-use ipsecov2_ioctl::{client, testing, Ioctl};
+use ipsecov2_ioctl::request::OidKind;
+use ipsecov2_ioctl::{client, test_client, testing, Ioctl};
+use ipsecov2_ndis_emu::oid_buffers;
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::verifier;
@@ -121,4 +125,19 @@ pub fn event_wait(h: &mut DriverHost) -> DeviceIrp {
     assert!(irp.marked_pending());
     assert!(irp.result().is_none());
     irp
+}
+
+/// The test family's `TestOid` request on module `module`: a set of
+/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA` on the direct path with the list `buf` built at the
+/// emulation's base address.
+pub fn add_sa_request(module: &str, buf: &[u8]) -> Vec<u8> {
+    test_client::oid_request(&test_client::TestOid {
+        module,
+        oid: OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA,
+        kind: OidKind::Set,
+        info: buf,
+        info_len: buf.len() as u32,
+        base: oid_buffers::BASE,
+        direct: true,
+    })
 }
