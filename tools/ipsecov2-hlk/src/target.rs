@@ -353,24 +353,6 @@ pub fn capture_sent(wire: &[u8], plain: &[u8], handle: u64, tunnel: u64) {
     });
 }
 
-/// `--pcap`: the frames a module below TCP/IP sent for the one NBL `spec`, when TCP/IP asked
-/// for protection (a handle in its IPsec slot).
-pub fn capture_sent_nbl(spec: &NblSpec, wire: &[Vec<u8>]) {
-    let slot = |s: NDIS_NET_BUFFER_LIST_INFO| {
-        spec.info
-            .iter()
-            .find(|(k, _)| *k == s)
-            .map_or(0, |&(_, v)| v as u64)
-    };
-    let handle = slot(IPsecOffloadV2NetBufferListInfo);
-    let tunnel = slot(IPsecOffloadV2TunnelNetBufferListInfo);
-    if handle != 0 {
-        for (w, nb) in wire.iter().zip(&spec.nbs) {
-            capture_sent(w, &nb.data, handle, tunnel);
-        }
-    }
-}
-
 /// `--pcap`: what TCP/IP got (`view`) for one packet the receiver's miniport indicated.
 pub fn capture_received_one(wire: &[u8], view: &RecvView) {
     capture::hook(|cap, case| {
@@ -411,12 +393,34 @@ pub fn receive_each(
     Ok(got)
 }
 
-/// The completion of a send of one NBL, or an error naming what came back instead.
-pub fn one_completion(statuses: &[Option<NDIS_STATUS>]) -> Result<Option<NDIS_STATUS>, String> {
-    match statuses {
-        [status] => Ok(*status),
-        other => Err(format!("send of one NBL: completions {other:x?}")),
+/// What a module's send of the one NBL `spec` came to: its completion (an error unless there
+/// is exactly one) and the frames on the wire. `--pcap`: when it succeeded and TCP/IP asked for
+/// protection (a handle in its IPsec slot), the protected frames, with TCP/IP's and the handles.
+pub fn one_nbl_sent(
+    spec: &NblSpec,
+    statuses: &[Option<NDIS_STATUS>],
+    wire: Vec<Vec<u8>>,
+) -> Result<(Option<NDIS_STATUS>, Vec<Vec<u8>>), String> {
+    let status = match statuses {
+        [status] => *status,
+        other => return Err(format!("send of one NBL: completions {other:x?}")),
+    };
+    if status == Some(NDIS_STATUS_SUCCESS) {
+        let slot = |s: NDIS_NET_BUFFER_LIST_INFO| {
+            spec.info
+                .iter()
+                .find(|(k, _)| *k == s)
+                .map_or(0, |&(_, v)| v as u64)
+        };
+        let handle = slot(IPsecOffloadV2NetBufferListInfo);
+        let tunnel = slot(IPsecOffloadV2TunnelNetBufferListInfo);
+        if handle != 0 {
+            for (w, nb) in wire.iter().zip(&spec.nbs) {
+                capture_sent(w, &nb.data, handle, tunnel);
+            }
+        }
     }
+    Ok((status, wire))
 }
 
 /// An error unless every one of `frames` receives was indicated up (`got` of them).

@@ -630,12 +630,7 @@ impl FilterModuleBackend for DeviceOidModule {
     fn send(&self, spec: NblSpec) -> Result<SendResult, String> {
         let (statuses, wire) = self.channel.send(std::slice::from_ref(&spec))?;
         let wire: Vec<Vec<u8>> = wire.into_iter().map(|(w, _)| w).collect();
-        let status = target::one_completion(&statuses)?;
-        if status == Some(NDIS_STATUS_SUCCESS) {
-            // `--pcap`: the protected frames, with TCP/IP's frames and the handles.
-            target::capture_sent_nbl(&spec, &wire);
-        }
-        Ok((status, wire))
+        target::one_nbl_sent(&spec, &statuses, wire)
     }
 
     fn receive(

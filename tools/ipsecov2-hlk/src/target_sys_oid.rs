@@ -153,12 +153,7 @@ impl FilterModuleBackend for SysOidModule {
     fn send(&self, spec: NblSpec) -> Result<SendResult, String> {
         let m = self.handle;
         let (statuses, wire) = self.with(|s| s.send(m, std::slice::from_ref(&spec)))?;
-        let status = target::one_completion(&statuses)?;
-        if status == Some(NDIS_STATUS_SUCCESS) {
-            // `--pcap`: the protected frames, with TCP/IP's frames and the handles.
-            target::capture_sent_nbl(&spec, &wire);
-        }
-        Ok((status, wire))
+        target::one_nbl_sent(&spec, &statuses, wire)
     }
 
     fn receive(
