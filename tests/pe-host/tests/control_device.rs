@@ -12,8 +12,9 @@ use ipsecov2_control_plane::Direction;
 use ipsecov2_ioctl::client;
 use ipsecov2_ioctl::module_stats::{self, ModuleState};
 use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
+use ipsecov2_ioctl::test_client::{self, InjectReply};
+use ipsecov2_ioctl::testing;
 use ipsecov2_ioctl::{reply, Ioctl};
-use ipsecov2_ioctl::{test_client, testing};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
@@ -243,11 +244,7 @@ fn an_sa_added_through_the_device_seals_a_send_and_its_statistics_count_it() {
     let offload = u64::from(u32_at(&data, 24)) | u64::from(u32_at(&data, 28)) << 32;
     // TCP/IP frames an ESP packet for the SA (AES-128-CBC + HMAC-SHA1-96, SPI 0x1000) and
     // hands it down with the control plane's offload handle.
-    let algs = tcpip::esp_algs();
-    let alg = algs
-        .iter()
-        .find(|a| a.name == "aes128+sha1")
-        .expect("aes128+sha1");
+    let alg = &esp_alg("aes128+sha1");
     let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
     let f = esp_v4_frame(alg, 0x1000, &payload, 6);
     let mut rng = SplitMix64::new(5);
@@ -294,10 +291,7 @@ fn module_stats_follow_the_oid_path_and_the_send_path_of_their_module_only() {
     assert_eq!(before.state, ModuleState::Running);
     assert_eq!((before.sa_count, before.counts.oids_answered), (0, 0));
     let spi = 0x4000;
-    let e = tcpip::esp_algs()
-        .into_iter()
-        .find(|a| a.name == "gcm256/16")
-        .unwrap();
+    let e = esp_alg("gcm256/16");
     let handle = s
         .add_sa(a, &tcpip::bundle(tcpip::BundleSpec::esp(&e, spi)))
         .unwrap();
@@ -350,6 +344,20 @@ fn test_call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
     resp.body.bytes().to_vec()
 }
 
+/// The framer's ESP algorithm `name` (the names of `tcpip::esp_algs`).
+fn esp_alg(name: &str) -> tcpip::EspAlg {
+    tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("no ESP algorithm {name}"))
+}
+
+/// `nbls` injected on `path` of module "7" through `TestInject`: the family's reply.
+fn test_inject(h: &mut DriverHost, path: InjectPath, nbls: &[client::TestNbl]) -> InjectReply {
+    let body = test_call(h, Ioctl::TestInject, &client::test_inject("7", path, nbls));
+    test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap()
+}
+
 /// ADD_SA of `sa` through `TestOid` on the direct path (the list built at the emulation's
 /// base address): the module's NDIS_STATUS and the offload handle.
 fn test_add_sa(h: &mut DriverHost, sa: &AddSa) -> (u32, u64) {
@@ -399,11 +407,7 @@ fn test_nbl(spec: &ipsecov2_ndis_emu::NblSpec) -> client::TestNbl {
 #[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
 fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
     let (mut h, m) = running(true);
-    let algs = tcpip::esp_algs();
-    let alg = algs
-        .iter()
-        .find(|a| a.name == "gcm128/16")
-        .expect("gcm128/16");
+    let alg = &esp_alg("gcm128/16");
     let (status, out) = test_add_sa(&mut h, &tcpip::bundle(tcpip::BundleSpec::esp(alg, 0x2000)));
     assert_eq!((status, out != 0), (0, true), "ADD_SA outbound");
     let inbound = tcpip::bundle(tcpip::BundleSpec::esp(alg, 0x2000).inbound());
@@ -434,12 +438,7 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
             nbs: vec![client::TestNb::flat(&[0x5A; 60])],
         },
     ];
-    let body = test_call(
-        &mut h,
-        Ioctl::TestInject,
-        &client::test_inject("7", InjectPath::Send, &send),
-    );
-    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    let r = test_inject(&mut h, InjectPath::Send, &send);
     assert_eq!(r.ntstatus, 0);
     assert_eq!(
         r.nbls
@@ -470,12 +469,7 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
     assert!(h.complete_below(m, 0, true).expect("below").is_empty());
     // The captured ESP packet, received: decrypted in place, CryptoDone set.
     let recv = [test_nbl(&tcpip::recv_nbl(&mut rng, wire, 0))];
-    let body = test_call(
-        &mut h,
-        Ioctl::TestInject,
-        &client::test_inject("7", InjectPath::Receive, &recv),
-    );
-    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    let r = test_inject(&mut h, InjectPath::Receive, &recv);
     assert_eq!((r.nbls.len(), r.nbls[0].fate, r.nbls[0].frames), (1, 1, 1));
     let view = tcpip::RecvView::from_slots(
         ipsecov2_abi::NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(r.nbls[0].ipsec as usize),
@@ -495,11 +489,7 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
 #[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
 fn the_test_family_refuses_a_list_leaving_its_buffer_and_a_short_output() {
     let (mut h, m) = running(true);
-    let algs = tcpip::esp_algs();
-    let alg = algs
-        .iter()
-        .find(|a| a.name == "gcm128/16")
-        .expect("gcm128/16");
+    let alg = &esp_alg("gcm128/16");
     let (mut buf, _) = oid_buffers::add_sa_list(&[tcpip::bundle(tcpip::BundleSpec::esp(alg, 1))]);
     // Next points one byte past the buffer.
     let past = oid_buffers::BASE + buf.len() as u64;
