@@ -246,35 +246,16 @@ impl ModuleCalls {
         specs: &[NblSpec],
         patience: Duration,
     ) -> Result<(Vec<i32>, Vec<Vec<u8>>), String> {
-        let owned = OwnedNblChain::build(specs).map_err(|e| e.to_string())?;
-        let mine: Vec<usize> = (0..owned.nbl_count())
-            .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
-            .collect();
-        let head = owned
-            .nbl_ptr(0)
-            .ok_or("an empty chain")?
-            .cast::<NET_BUFFER_LIST>();
-        // SAFETY: `owned` lives until every NBL of it is completed back (or is leaked below).
+        let (owned, mine, head) = chain_of(specs)?;
+        // SAFETY: `owned` lives until every NBL of it is completed back (or is leaked by `wait_back`).
         unsafe { self.send(head) };
-        let deadline = Instant::now() + patience;
         let mut wire = Vec::new();
         let mut done: Vec<(usize, i32)> = Vec::new();
-        loop {
+        let _owned = wait_back(owned, patience, mine.len(), "completed back", || {
             wire.extend(self.complete_below().into_iter().flatten());
             done.extend(self.take_completed_of(&mine));
-            if done.len() >= mine.len() {
-                break;
-            }
-            if Instant::now() > deadline {
-                core::mem::forget(owned);
-                return Err(format!(
-                    "{} of {} NBLs not completed back",
-                    mine.len() - done.len(),
-                    mine.len()
-                ));
-            }
-            std::thread::yield_now();
-        }
+            done.len()
+        })?;
         let statuses = mine
             .iter()
             .map(|n| {
@@ -296,44 +277,31 @@ impl ModuleCalls {
         specs: &[NblSpec],
         patience: Duration,
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let owned = OwnedNblChain::build(specs).map_err(|e| e.to_string())?;
-        let mine: Vec<usize> = (0..owned.nbl_count())
-            .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
-            .collect();
-        let head = owned
-            .nbl_ptr(0)
-            .ok_or("an empty chain")?
-            .cast::<NET_BUFFER_LIST>();
+        let (owned, mine, head) = chain_of(specs)?;
         let count = u32::try_from(mine.len()).unwrap_or(u32::MAX);
-        // SAFETY: `owned` lives until every NBL of it is returned (or is leaked below).
+        // SAFETY: `owned` lives until every NBL of it is returned (or is leaked by `wait_back`).
         unsafe { self.receive(head, count) };
-        let deadline = Instant::now() + patience;
         let mut up: Vec<(usize, Vec<Vec<u8>>)> = Vec::new();
         let mut back: Vec<usize> = Vec::new();
-        loop {
-            up.extend(self.return_above());
-            back.extend(
-                datapath::with(self.filter_handle, |l| {
-                    let (m, rest): (Vec<usize>, Vec<usize>) =
-                        l.returned_down.drain(..).partition(|n| mine.contains(n));
-                    l.returned_down = rest;
-                    m
-                })
-                .unwrap_or_default(),
-            );
-            if back.len() >= mine.len() {
-                break;
-            }
-            if Instant::now() > deadline {
-                core::mem::forget(owned);
-                return Err(format!(
-                    "{} of {} NBLs not returned to the miniport",
-                    mine.len() - back.len(),
-                    mine.len()
-                ));
-            }
-            std::thread::yield_now();
-        }
+        let owned = wait_back(
+            owned,
+            patience,
+            mine.len(),
+            "returned to the miniport",
+            || {
+                up.extend(self.return_above());
+                back.extend(
+                    datapath::with(self.filter_handle, |l| {
+                        let (m, rest): (Vec<usize>, Vec<usize>) =
+                            l.returned_down.drain(..).partition(|n| mine.contains(n));
+                        l.returned_down = rest;
+                        m
+                    })
+                    .unwrap_or_default(),
+                );
+                back.len()
+            },
+        )?;
         let mut got = Vec::new();
         for (i, n) in mine.iter().enumerate() {
             let frame = up
@@ -362,5 +330,46 @@ impl ModuleCalls {
     pub fn take_completed(&self) -> Vec<(usize, i32)> {
         datapath::with(self.filter_handle, |l| core::mem::take(&mut l.completed_up))
             .unwrap_or_default()
+    }
+}
+
+/// The chain of `specs` built in the emulation: the chain, the address of each of its NBLs in
+/// chain order, and its head.
+#[allow(clippy::type_complexity)]
+fn chain_of(
+    specs: &[NblSpec],
+) -> Result<(OwnedNblChain, Vec<usize>, *mut NET_BUFFER_LIST), String> {
+    let owned = OwnedNblChain::build(specs).map_err(|e| e.to_string())?;
+    let mine: Vec<usize> = (0..owned.nbl_count())
+        .map(|i| owned.nbl_ptr(i).map_or(0, |p| p as usize))
+        .collect();
+    let head = owned
+        .nbl_ptr(0)
+        .ok_or("an empty chain")?
+        .cast::<NET_BUFFER_LIST>();
+    Ok((owned, mine, head))
+}
+
+/// Polls `step` (how many of the chain's `want` NBLs are back so far) until all are back, and
+/// gives the chain back; past `patience` the chain is leaked (the driver may still own its
+/// NBLs) and the error says how many are not `what`.
+fn wait_back(
+    owned: OwnedNblChain,
+    patience: Duration,
+    want: usize,
+    what: &str,
+    mut step: impl FnMut() -> usize,
+) -> Result<OwnedNblChain, String> {
+    let deadline = Instant::now() + patience;
+    loop {
+        let back = step();
+        if back >= want {
+            return Ok(owned);
+        }
+        if Instant::now() > deadline {
+            core::mem::forget(owned);
+            return Err(format!("{} of {want} NBLs not {what}", want - back));
+        }
+        std::thread::yield_now();
     }
 }

@@ -23,6 +23,21 @@ pub enum EspSendError {
     NotCompleted,
 }
 
+/// TCP/IP's first frame (sequence 1) of `payload`, upper-layer protocol `proto`, in an IPv4
+/// transport-mode ESP packet (no IPv4 options) for SPI `spi` of the framer's algorithm `alg`.
+pub fn esp_v4_frame(alg: &tcpip::EspAlg, spi: u32, payload: &[u8], proto: u8) -> tcpip::Framed {
+    let layer = tcpip::Layer {
+        esp: Some((alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    let ip = tcpip::Ip {
+        v6: false,
+        extras: false,
+    };
+    tcpip::frame(&ip, &layer, 1, payload, proto)
+}
+
 impl From<ModuleError> for EspSendError {
     fn from(e: ModuleError) -> Self {
         Self::Module(e)
@@ -48,17 +63,8 @@ impl DriverHost {
             .iter()
             .find(|a| a.name == alg)
             .ok_or_else(|| EspSendError::UnknownAlgorithm(alg.to_owned()))?;
-        let layer = tcpip::Layer {
-            esp: Some((a.shape, spi)),
-            ah: None,
-            udp: false,
-        };
-        let ip = tcpip::Ip {
-            v6: false,
-            extras: false,
-        };
         let bytes: Vec<u8> = (0..payload).map(|i| (i * 7) as u8).collect();
-        let f = tcpip::frame(&ip, &layer, 1, &bytes, 6);
+        let f = esp_v4_frame(a, spi, &bytes, 6);
         let mut rng = SplitMix64::new(u64::from(spi));
         let owned = OwnedNblChain::build(&[tcpip::send_nbl(
             &mut rng,

@@ -243,23 +243,8 @@ impl DriverHost {
         let m = self.module_in(filter_handle, &[NdisState::Paused])?;
         let d = self.filter_driver()?;
         let restart = Self::module_handler(d.characteristics.RestartHandler, "RestartHandler")?;
-        let mut params = NDIS_FILTER_RESTART_PARAMETERS {
-            Header: header(NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS, 1, 0x2C),
-            MiniportMediaType: NDIS_MEDIUM_802_3,
-            MiniportPhysicalMediaType: NDIS_PHYSICAL_MEDIUM_802_3,
-            RestartAttributes: core::ptr::null_mut(),
-            LowerIfIndex: 7,
-            LowerIfNetLuid: 0x0006_0000_0700_0000,
-            Flags: 0,
-        };
         module::with(filter_handle, |r| r.state = NdisState::Restarting);
-        // SAFETY: the driver's FILTER_RESTART routine.
-        let f: RestartFn = unsafe { core::mem::transmute::<usize, RestartFn>(restart) };
-        irql::set(irql::PASSIVE_LEVEL);
-        // SAFETY: the module context came from NdisFSetAttributes; `params` lives across the call.
-        let status =
-            crate::stack::measure("FilterRestart", || unsafe { f(m.context, &mut params) });
-        self.after_callback("FilterRestart", irql::PASSIVE_LEVEL);
+        let status = self.call_restart(restart, m.context);
         let next = match status {
             NDIS_STATUS_SUCCESS => NdisState::Running,
             NDIS_STATUS_PENDING => {
@@ -282,6 +267,13 @@ impl DriverHost {
         let m = self.module_in(filter_handle, &[NdisState::Running, NdisState::Pausing])?;
         let d = self.filter_driver()?;
         let restart = Self::module_handler(d.characteristics.RestartHandler, "RestartHandler")?;
+        let status = self.call_restart(restart, m.context);
+        Ok(status)
+    }
+
+    /// The driver's `FilterRestart` routine at `restart` called at PASSIVE_LEVEL on the module
+    /// `context` (an 802.3 miniport below): the driver's status.
+    fn call_restart(&mut self, restart: usize, context: usize) -> i32 {
         let mut params = NDIS_FILTER_RESTART_PARAMETERS {
             Header: header(NDIS_OBJECT_TYPE_FILTER_RESTART_PARAMETERS, 1, 0x2C),
             MiniportMediaType: NDIS_MEDIUM_802_3,
@@ -295,10 +287,9 @@ impl DriverHost {
         let f: RestartFn = unsafe { core::mem::transmute::<usize, RestartFn>(restart) };
         irql::set(irql::PASSIVE_LEVEL);
         // SAFETY: the module context came from NdisFSetAttributes; `params` lives across the call.
-        let status =
-            crate::stack::measure("FilterRestart", || unsafe { f(m.context, &mut params) });
+        let status = crate::stack::measure("FilterRestart", || unsafe { f(context, &mut params) });
         self.after_callback("FilterRestart", irql::PASSIVE_LEVEL);
-        Ok(status)
+        status
     }
 
     /// `FilterPause` of a running module at PASSIVE_LEVEL; returns the driver's status. After

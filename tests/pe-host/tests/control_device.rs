@@ -8,187 +8,49 @@
 #![cfg(all(target_arch = "x86_64", target_os = "linux"))]
 #![allow(clippy::panic, clippy::unwrap_used)]
 
-use ipsecov2_control_plane::{
-    algo, sa_flags, Action, Direction, IpAddr, PortRange, SaParams, Selector, SelectorAddr,
-    TunnelEndpoints, UdpPorts,
-};
-use ipsecov2_ioctl::client::{self, SaAdd};
+use ipsecov2_control_plane::Direction;
+use ipsecov2_ioctl::client;
 use ipsecov2_ioctl::module_stats::{self, ModuleState};
 use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
-use ipsecov2_ioctl::test_client;
+use ipsecov2_ioctl::test_client::{self, InjectReply};
+use ipsecov2_ioctl::testing;
 use ipsecov2_ioctl::{reply, Ioctl};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::{tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
+use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{datapath, verifier};
-use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
 use ipsecov2_pe_host::session::Session;
 
 const STATUS_ACCESS_DENIED: i32 = 0xC000_0022_u32 as i32;
 const STATUS_CANCELLED: i32 = 0xC000_0120_u32 as i32;
 /// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_DELETE_SA`.
 const OID_DELETE_SA: u32 = 0xFC03_0203;
-/// `OID_TCP_TASK_IPSEC_OFFLOAD_V2_ADD_SA`.
-const OID_ADD_SA: u32 = 0xFC03_0202;
 const STATUS_NOT_FOUND: u32 = 0xC000_0225;
 const IF_INDEX: u32 = 7;
 
+mod device_support;
+use device_support::{active_out as global_active_out, event_wait, finish, ok, u32_at};
+
 fn adapter(test_family: bool) -> Miniport {
-    let mut keywords = vec![
-        ("SaOffloadCapacity".into(), 64),
-        ("TxBufferCount".into(), 16),
-        ("TxBufferSize".into(), 2048),
-        ("RxScratchCount".into(), 4),
-    ];
+    let mut a = device_support::adapter(IF_INDEX, 64, 16, 4);
     if test_family {
-        keywords.push(("ControlTestFamily".into(), 1));
+        a.keywords.push(("ControlTestFamily".into(), 1));
     }
-    Miniport {
-        if_index: IF_INDEX,
-        keywords,
-        ..Miniport::default()
-    }
+    a
 }
 
 /// The driver loaded, one module attached and running.
 fn running(test_family: bool) -> (DriverHost, usize) {
-    let mut h = DriverHost::load(&sys_path()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
-    let (m, status) = h.attach(&adapter(test_family)).expect("attach");
-    assert_eq!(status, 0, "FilterAttach {status:#x}");
-    assert_eq!(h.restart(m).expect("restart"), 0);
-    assert_eq!(verifier::take(), Vec::<String>::new());
-    (h, m)
-}
-
-fn finish(mut h: DriverHost, m: usize) {
-    h.pause(m).expect("pause");
-    h.detach(m).expect("detach");
-    h.unload();
-    assert_eq!(verifier::take(), Vec::<String>::new());
-}
-
-/// A request that completes at once: (NPF status, response body bytes).
-fn call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> (u32, Vec<u8>) {
-    let irp = h.device_control_async(ioctl.code(), input, 4096).unwrap();
-    let r = irp.result().unwrap_or_else(|| panic!("{ioctl:?} pending"));
-    assert_eq!(r.status, 0, "{ioctl:?}: NTSTATUS {:#x}", r.status);
-    assert_eq!(r.returned, 0);
-    let out = &irp.buffer()[..r.information];
-    let resp = client::parse(out).unwrap_or_else(|f| panic!("{ioctl:?}: {f:?}"));
-    (resp.status, resp.body.bytes().to_vec())
-}
-
-/// A request that must succeed: its body.
-fn ok(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
-    let (status, body) = call(h, ioctl, input);
-    assert_eq!(status, 0, "{ioctl:?}: NPF error {status}");
-    body
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
-
-fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
-    IpAddr::V4([a, b, c, d])
-}
-
-fn any_sel() -> Selector {
-    Selector {
-        rule_flags: 0,
-        ip_version: 4,
-        protocol: 0,
-        src: SelectorAddr::Prefix {
-            addr: v4(10, 0, 0, 0),
-            len: 8,
-        },
-        dst: SelectorAddr::Prefix {
-            addr: v4(192, 168, 1, 0),
-            len: 24,
-        },
-        src_port: PortRange::ANY,
-        dst_port: PortRange::ANY,
-    }
-}
-
-const AES_KEY: [u8; 16] = [0x11; 16];
-const SHA1_KEY: [u8; 20] = [0x22; 20];
-
-fn esp(spi: u32) -> SaParams<'static> {
-    SaParams {
-        spi,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
-        soft_secs: 0,
-        hard_secs: 0,
-        tunnel: TunnelEndpoints {
-            src: v4(0, 0, 0, 0),
-            dst: v4(0, 0, 0, 0),
-        },
-        auth_key: &SHA1_KEY,
-        auth_key_bits: 160,
-        enc_key: &AES_KEY,
-        enc_key_bits: 128,
-        replay_window: 8,
-    }
+    device_support::running(&adapter(test_family))
 }
 
 /// SPD on the module's interface, a protecting policy, an ESP SA: (spd, policy, sa).
 fn populate(h: &mut DriverHost) -> (u32, u32, u32) {
-    let spd = u32_at(
-        &ok(
-            h,
-            Ioctl::SpdCreate,
-            &client::spd_create(Direction::Outbound, 1, &[IF_INDEX]),
-        ),
-        0,
-    );
-    let policy = u32_at(
-        &ok(
-            h,
-            Ioctl::PolicyCreate,
-            &client::policy_create(
-                10,
-                Action::Protect,
-                Direction::Outbound,
-                &[any_sel()],
-                &[spd],
-                &[1],
-            ),
-        ),
-        0,
-    );
-    let sas = [esp(0x1000)];
-    let sa = u32_at(
-        &ok(
-            h,
-            Ioctl::SaAdd,
-            &client::sa_add(&SaAdd {
-                policy,
-                sa_id: 100,
-                sas: &sas,
-                udp: UdpPorts::default(),
-                selectors: &[],
-                previous: 0,
-                direction: Direction::Outbound,
-                acquire_context: 0,
-                vendor_hint: 0,
-            }),
-        ),
-        0,
-    );
+    let (spd, policy) = device_support::spd_and_policy(h, IF_INDEX);
+    let sa = device_support::sa_add(h, policy, 100, &[testing::esp(0x1000)]);
     (spd, policy, sa)
-}
-
-fn global_active_out(h: &mut DriverHost) -> u32 {
-    let body = ok(h, Ioctl::GlobalStats, &client::words(&[]));
-    u32_at(&body, 4)
 }
 
 #[test]
@@ -260,16 +122,6 @@ fn a_malformed_request_is_refused_and_changes_nothing() {
     );
     assert_eq!(verifier::take(), Vec::<String>::new());
     finish(h, m);
-}
-
-fn event_wait(h: &mut DriverHost) -> DeviceIrp {
-    let irp = h
-        .device_control_async(Ioctl::EventWait.code(), &client::words(&[0, 0]), 1024)
-        .unwrap();
-    assert_eq!(irp.returned, STATUS_PENDING, "{irp:?}");
-    assert!(irp.marked_pending());
-    assert!(irp.result().is_none());
-    irp
 }
 
 #[test]
@@ -392,22 +244,9 @@ fn an_sa_added_through_the_device_seals_a_send_and_its_statistics_count_it() {
     let offload = u64::from(u32_at(&data, 24)) | u64::from(u32_at(&data, 28)) << 32;
     // TCP/IP frames an ESP packet for the SA (AES-128-CBC + HMAC-SHA1-96, SPI 0x1000) and
     // hands it down with the control plane's offload handle.
-    let algs = tcpip::esp_algs();
-    let alg = algs
-        .iter()
-        .find(|a| a.name == "aes128+sha1")
-        .expect("aes128+sha1");
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, 0x1000)),
-        ah: None,
-        udp: false,
-    };
-    let ip = tcpip::Ip {
-        v6: false,
-        extras: false,
-    };
+    let alg = &esp_alg("aes128+sha1");
     let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
-    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let f = esp_v4_frame(alg, 0x1000, &payload, 6);
     let mut rng = SplitMix64::new(5);
     let owned = OwnedNblChain::build(&[tcpip::send_nbl(
         &mut rng,
@@ -452,10 +291,7 @@ fn module_stats_follow_the_oid_path_and_the_send_path_of_their_module_only() {
     assert_eq!(before.state, ModuleState::Running);
     assert_eq!((before.sa_count, before.counts.oids_answered), (0, 0));
     let spi = 0x4000;
-    let e = tcpip::esp_algs()
-        .into_iter()
-        .find(|a| a.name == "gcm256/16")
-        .unwrap();
+    let e = esp_alg("gcm256/16");
     let handle = s
         .add_sa(a, &tcpip::bundle(tcpip::BundleSpec::esp(&e, spi)))
         .unwrap();
@@ -508,19 +344,25 @@ fn test_call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
     resp.body.bytes().to_vec()
 }
 
+/// The framer's ESP algorithm `name` (the names of `tcpip::esp_algs`).
+fn esp_alg(name: &str) -> tcpip::EspAlg {
+    tcpip::esp_algs()
+        .into_iter()
+        .find(|a| a.name == name)
+        .unwrap_or_else(|| panic!("no ESP algorithm {name}"))
+}
+
+/// `nbls` injected on `path` of module "7" through `TestInject`: the family's reply.
+fn test_inject(h: &mut DriverHost, path: InjectPath, nbls: &[client::TestNbl]) -> InjectReply {
+    let body = test_call(h, Ioctl::TestInject, &client::test_inject("7", path, nbls));
+    test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap()
+}
+
 /// ADD_SA of `sa` through `TestOid` on the direct path (the list built at the emulation's
 /// base address): the module's NDIS_STATUS and the offload handle.
 fn test_add_sa(h: &mut DriverHost, sa: &AddSa) -> (u32, u64) {
     let (buf, offsets) = oid_buffers::add_sa_list(std::slice::from_ref(sa));
-    let req = test_client::oid_request(&test_client::TestOid {
-        module: "7",
-        oid: OID_ADD_SA,
-        kind: OidKind::Set,
-        info: &buf,
-        info_len: buf.len() as u32,
-        base: oid_buffers::BASE,
-        direct: true,
-    });
+    let req = device_support::add_sa_request("7", &buf);
     let body = test_call(h, Ioctl::TestOid, &req);
     let r = test_client::read_oid(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
     assert_eq!(r.ntstatus, 0);
@@ -565,11 +407,7 @@ fn test_nbl(spec: &ipsecov2_ndis_emu::NblSpec) -> client::TestNbl {
 #[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
 fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
     let (mut h, m) = running(true);
-    let algs = tcpip::esp_algs();
-    let alg = algs
-        .iter()
-        .find(|a| a.name == "gcm128/16")
-        .expect("gcm128/16");
+    let alg = &esp_alg("gcm128/16");
     let (status, out) = test_add_sa(&mut h, &tcpip::bundle(tcpip::BundleSpec::esp(alg, 0x2000)));
     assert_eq!((status, out != 0), (0, true), "ADD_SA outbound");
     let inbound = tcpip::bundle(tcpip::BundleSpec::esp(alg, 0x2000).inbound());
@@ -579,17 +417,8 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
         (0, true),
         "ADD_SA inbound"
     );
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, 0x2000)),
-        ah: None,
-        udp: false,
-    };
-    let ip = tcpip::Ip {
-        v6: false,
-        extras: false,
-    };
     let payload: Vec<u8> = (0..700u32).map(|i| (i * 13) as u8).collect();
-    let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+    let f = esp_v4_frame(alg, 0x2000, &payload, 6);
     let mut rng = SplitMix64::new(11);
     // Two NBLs: one protected (random MDL layout), one without a handle (passed down as it is).
     let send = [
@@ -609,12 +438,7 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
             nbs: vec![client::TestNb::flat(&[0x5A; 60])],
         },
     ];
-    let body = test_call(
-        &mut h,
-        Ioctl::TestInject,
-        &client::test_inject("7", InjectPath::Send, &send),
-    );
-    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    let r = test_inject(&mut h, InjectPath::Send, &send);
     assert_eq!(r.ntstatus, 0);
     assert_eq!(
         r.nbls
@@ -645,12 +469,7 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
     assert!(h.complete_below(m, 0, true).expect("below").is_empty());
     // The captured ESP packet, received: decrypted in place, CryptoDone set.
     let recv = [test_nbl(&tcpip::recv_nbl(&mut rng, wire, 0))];
-    let body = test_call(
-        &mut h,
-        Ioctl::TestInject,
-        &client::test_inject("7", InjectPath::Receive, &recv),
-    );
-    let r = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body)).unwrap();
+    let r = test_inject(&mut h, InjectPath::Receive, &recv);
     assert_eq!((r.nbls.len(), r.nbls[0].fate, r.nbls[0].frames), (1, 1, 1));
     let view = tcpip::RecvView::from_slots(
         ipsecov2_abi::NDIS_IPSEC_OFFLOAD_V2_NET_BUFFER_LIST_INFO(r.nbls[0].ipsec as usize),
@@ -670,24 +489,12 @@ fn the_test_family_adds_an_sa_seals_an_injected_send_and_opens_it_on_receive() {
 #[ignore = "needs target/windows/ipsecov2_lwf.sys: run tests/pe-host/run"]
 fn the_test_family_refuses_a_list_leaving_its_buffer_and_a_short_output() {
     let (mut h, m) = running(true);
-    let algs = tcpip::esp_algs();
-    let alg = algs
-        .iter()
-        .find(|a| a.name == "gcm128/16")
-        .expect("gcm128/16");
+    let alg = &esp_alg("gcm128/16");
     let (mut buf, _) = oid_buffers::add_sa_list(&[tcpip::bundle(tcpip::BundleSpec::esp(alg, 1))]);
     // Next points one byte past the buffer.
     let past = oid_buffers::BASE + buf.len() as u64;
     buf[8..16].copy_from_slice(&past.to_le_bytes());
-    let req = test_client::oid_request(&test_client::TestOid {
-        module: "7",
-        oid: OID_ADD_SA,
-        kind: OidKind::Set,
-        info: &buf,
-        info_len: buf.len() as u32,
-        base: oid_buffers::BASE,
-        direct: true,
-    });
+    let req = device_support::add_sa_request("7", &buf);
     let body = test_call(&mut h, Ioctl::TestOid, &req);
     assert_eq!(u32_at(&body, 0), 0xC000_000D, "STATUS_INVALID_PARAMETER");
     // An answer that does not fit: STATUS_BUFFER_TOO_SMALL, nothing written, nothing leaked.

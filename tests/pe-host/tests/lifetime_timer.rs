@@ -10,73 +10,22 @@
 
 use std::time::Duration;
 
-use ipsecov2_control_plane::{
-    algo, sa_flags, Action, Direction, Event, EventKind, IpAddr, PortRange, SaParams, Selector,
-    SelectorAddr, TunnelEndpoints, UdpPorts,
-};
-use ipsecov2_ioctl::client::{self, SaAdd};
-use ipsecov2_ioctl::{reply, Ioctl};
+use ipsecov2_control_plane::{Event, EventKind, SaParams};
+use ipsecov2_ioctl::client;
+use ipsecov2_ioctl::{reply, testing, Ioctl};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
-use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{lowres, timer, verifier};
-use ipsecov2_pe_host::pending_io::{DeviceIrp, STATUS_PENDING};
+use ipsecov2_pe_host::pending_io::DeviceIrp;
 
 const IF_INDEX: u32 = 9;
 const SOFT_SECS: u32 = 30;
 const HARD_SECS: u32 = 60;
 
-fn adapter() -> Miniport {
-    Miniport {
-        if_index: IF_INDEX,
-        keywords: vec![
-            ("SaOffloadCapacity".into(), 16),
-            ("TxBufferCount".into(), 8),
-            ("TxBufferSize".into(), 2048),
-            ("RxScratchCount".into(), 2),
-        ],
-        ..Miniport::default()
-    }
-}
+mod device_support;
+use device_support::{active_out, call, event_wait, finish, ok};
 
 fn running() -> (DriverHost, usize) {
-    let mut h = DriverHost::load(&sys_path()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(h.driver_entry().expect("DriverEntry"), 0);
-    let (m, status) = h.attach(&adapter()).expect("attach");
-    assert_eq!(status, 0, "FilterAttach {status:#x}");
-    assert_eq!(h.restart(m).expect("restart"), 0);
-    assert_eq!(verifier::take(), Vec::<String>::new());
-    (h, m)
-}
-
-fn finish(mut h: DriverHost, m: usize) {
-    h.pause(m).expect("pause");
-    h.detach(m).expect("detach");
-    h.unload();
-    assert_eq!(timer::live(), 0, "the timer object is freed at unload");
-    assert_eq!(verifier::take(), Vec::<String>::new());
-}
-
-/// A request that completes at once: (NPF status, body).
-fn call(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> (u32, Vec<u8>) {
-    let irp = h.device_control_async(ioctl.code(), input, 4096).unwrap();
-    let r = irp.result().unwrap_or_else(|| panic!("{ioctl:?} pending"));
-    assert_eq!(r.status, 0, "{ioctl:?}: NTSTATUS {:#x}", r.status);
-    let resp = client::parse(&irp.buffer()[..r.information]).unwrap();
-    (resp.status, resp.body.bytes().to_vec())
-}
-
-fn ok(h: &mut DriverHost, ioctl: Ioctl, input: &[u8]) -> Vec<u8> {
-    let (status, body) = call(h, ioctl, input);
-    assert_eq!(status, 0, "{ioctl:?}: NPF error {status}");
-    body
-}
-
-fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap())
-}
-
-fn v4(a: u8, b: u8, c: u8, d: u8) -> IpAddr {
-    IpAddr::V4([a, b, c, d])
+    device_support::running(&device_support::adapter(IF_INDEX, 16, 8, 2))
 }
 
 const AES_KEY: [u8; 16] = [0x33; 16];
@@ -85,103 +34,25 @@ const SHA1_KEY: [u8; 20] = [0x44; 20];
 /// SPD, protecting policy and one ESP SA with soft and hard lifetimes in seconds:
 /// (policy, SA bundle).
 fn sa_with_lifetimes(h: &mut DriverHost) -> (u32, u32) {
-    let spd = u32_at(
-        &ok(
-            h,
-            Ioctl::SpdCreate,
-            &client::spd_create(Direction::Outbound, 1, &[IF_INDEX]),
-        ),
-        0,
-    );
-    let sel = Selector {
-        rule_flags: 0,
-        ip_version: 4,
-        protocol: 0,
-        src: SelectorAddr::Prefix {
-            addr: v4(10, 0, 0, 0),
-            len: 8,
-        },
-        dst: SelectorAddr::Prefix {
-            addr: v4(192, 168, 1, 0),
-            len: 24,
-        },
-        src_port: PortRange::ANY,
-        dst_port: PortRange::ANY,
-    };
-    let policy = u32_at(
-        &ok(
-            h,
-            Ioctl::PolicyCreate,
-            &client::policy_create(
-                10,
-                Action::Protect,
-                Direction::Outbound,
-                &[sel],
-                &[spd],
-                &[1],
-            ),
-        ),
-        0,
-    );
+    let (_, policy) = device_support::spd_and_policy(h, IF_INDEX);
     let sas = [SaParams {
-        spi: 0x2000,
-        flow_label: 0,
-        flags: sa_flags::PROTOCOL_ESP | sa_flags::MODE_TRANSPORT,
-        auth_algo: algo::AALG_SHA1HMAC,
-        enc_algo: algo::EALG_AES,
-        soft_kbytes: 0,
-        hard_kbytes: 0,
         soft_secs: SOFT_SECS,
         hard_secs: HARD_SECS,
-        tunnel: TunnelEndpoints {
-            src: v4(0, 0, 0, 0),
-            dst: v4(0, 0, 0, 0),
-        },
         auth_key: &SHA1_KEY,
-        auth_key_bits: 160,
         enc_key: &AES_KEY,
-        enc_key_bits: 128,
-        replay_window: 8,
+        ..testing::esp(0x2000)
     }];
-    let sa = u32_at(
-        &ok(
-            h,
-            Ioctl::SaAdd,
-            &client::sa_add(&SaAdd {
-                policy,
-                sa_id: 77,
-                sas: &sas,
-                udp: UdpPorts::default(),
-                selectors: &[],
-                previous: 0,
-                direction: Direction::Outbound,
-                acquire_context: 0,
-                vendor_hint: 0,
-            }),
-        ),
-        0,
-    );
-    (policy, sa)
+    (policy, device_support::sa_add(h, policy, 77, &sas))
 }
 
-fn event_wait(h: &mut DriverHost) -> DeviceIrp {
-    let irp = h
-        .device_control_async(Ioctl::EventWait.code(), &client::words(&[0, 0]), 1024)
-        .unwrap();
-    assert_eq!(irp.returned, STATUS_PENDING, "{irp:?}");
-    irp
-}
-
-fn events_of(wait: &DeviceIrp) -> Vec<Event> {
+/// The events that completed `wait`: exactly one expiry of `kind` of the SA bundle 77.
+fn assert_expired(wait: DeviceIrp, kind: EventKind) {
     let r = wait.result().expect("completed");
     assert_eq!(r.status, 0);
     let resp = client::parse(&wait.buffer()[..r.information]).unwrap();
     assert_eq!(resp.status, 0);
-    reply::events(&resp.body).unwrap().0
-}
-
-fn active_out(h: &mut DriverHost) -> u32 {
-    u32_at(&ok(h, Ioctl::GlobalStats, &client::words(&[])), 4)
+    let events = reply::events(&resp.body).unwrap().0;
+    assert_eq!(events, vec![Event::Expire { kind, sa_id: 77 }]);
 }
 
 #[test]
@@ -214,29 +85,13 @@ fn an_sa_with_lifetimes_in_seconds_expires_soft_then_hard_as_the_clock_passes_th
     assert!(wait.result().is_none(), "no event before {SOFT_SECS} s");
     // Past it: the soft expiry completes the waiting request; the SA is still there.
     h.advance_clock(Duration::from_secs(3));
-    let events = events_of(&wait);
-    assert_eq!(
-        events,
-        vec![Event::Expire {
-            kind: EventKind::ExpireSecsSoft,
-            sa_id: 77
-        }]
-    );
-    drop(wait);
+    assert_expired(wait, EventKind::ExpireSecsSoft);
     assert_eq!(active_out(&mut h), 1);
     ok(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
     // Past the hard lifetime: the hard expiry, and the bundle is gone (plane and SA table).
     let wait = event_wait(&mut h);
     h.advance_clock(Duration::from_secs(u64::from(HARD_SECS - SOFT_SECS)));
-    let events = events_of(&wait);
-    assert_eq!(
-        events,
-        vec![Event::Expire {
-            kind: EventKind::ExpireSecsHard,
-            sa_id: 77
-        }]
-    );
-    drop(wait);
+    assert_expired(wait, EventKind::ExpireSecsHard);
     assert_eq!(active_out(&mut h), 0);
     let (status, _) = call(&mut h, Ioctl::QuerySaData, &client::words(&[sa]));
     assert_ne!(status, 0, "the expired bundle is gone");

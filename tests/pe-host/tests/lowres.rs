@@ -10,13 +10,16 @@
 
 use std::process::Command;
 
-use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
+use ipsecov2_ioctl::request::{InjectInfo, InjectPath};
 use ipsecov2_ioctl::{client, test_client, Ioctl};
 use ipsecov2_ndis_emu::{oid_buffers, tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
+use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::{lowres, verifier};
 use ipsecov2_pe_host::oid_request::{NDIS_REQUEST_QUERY_INFORMATION, NDIS_REQUEST_SET_INFORMATION};
+
+mod device_support;
 
 const K_ENV: &str = "PE_HOST_LOWRES_K";
 const OID_ADD_SA: u32 = 0xFC03_0202;
@@ -219,15 +222,7 @@ fn test_family(h: &mut DriverHost, notes: &mut Vec<String>) {
         tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)),
         tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
     ]);
-    let req = test_client::oid_request(&test_client::TestOid {
-        module: "7",
-        oid: OID_ADD_SA,
-        kind: OidKind::Set,
-        info: &buf,
-        info_len: buf.len() as u32,
-        base: oid_buffers::BASE,
-        direct: true,
-    });
+    let req = device_support::add_sa_request("7", &buf);
     let Some(body) = test_ioctl(h, Ioctl::TestOid, &req, notes) else {
         return;
     };
@@ -237,16 +232,7 @@ fn test_family(h: &mut DriverHost, notes: &mut Vec<String>) {
         return;
     }
     let handle = oid_buffers::handle_at(&r.info, offsets[0]);
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, spi)),
-        ah: None,
-        udp: false,
-    };
-    let ip = tcpip::Ip {
-        v6: false,
-        extras: false,
-    };
-    let f = tcpip::frame(&ip, &layer, 1, &[9u8; 300], 6);
+    let f = esp_v4_frame(&alg, spi, &[9u8; 300], 6);
     let nbl = |frame: &[u8], info| client::TestNbl {
         info,
         nbs: vec![client::TestNb {

@@ -9,6 +9,7 @@
 use ipsecov2_ndis_emu::{oid_buffers, tcpip, OwnedNblChain, SplitMix64};
 use ipsecov2_pe_host::abi::structs::NET_BUFFER_LIST;
 use ipsecov2_pe_host::driver::{sys_path, DriverHost};
+use ipsecov2_pe_host::esp_send::esp_v4_frame;
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::kernel::module::{self, NdisState};
 use ipsecov2_pe_host::kernel::{
@@ -101,6 +102,19 @@ fn plain_frame() -> Vec<u8> {
 
 fn head(owned: &OwnedNblChain) -> *mut NET_BUFFER_LIST {
     owned.nbl_ptr(0).expect("an NBL").cast()
+}
+
+/// An outbound ESP SA of `spec` and its inbound twin added on `m` through the direct OID path:
+/// the outbound SA's offload handle, and TCP/IP's ESP layer for the SA's packets.
+fn esp_both_ways(h: &mut DriverHost, m: usize, spec: tcpip::BundleSpec<'_>) -> (u64, tcpip::Layer) {
+    let out = add_sa(h, m, &tcpip::bundle(spec));
+    add_sa(h, m, &tcpip::bundle(spec.inbound()));
+    let layer = tcpip::Layer {
+        esp: spec.esp.map(|(alg, spi)| (alg.shape, spi)),
+        ah: None,
+        udp: false,
+    };
+    (out, layer)
 }
 
 /// Adds `sa` on `m` through the direct OID path; returns its offload handle.

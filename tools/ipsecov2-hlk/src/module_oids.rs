@@ -54,6 +54,20 @@ pub struct OidCompletion {
     pub bytes_needed: u32,
 }
 
+impl OidCompletion {
+    /// A completion of a `kind` request that moved `bytes_done` bytes: read from a set's
+    /// buffer, written into a query's or method's.
+    pub fn of(kind: RequestKind, status: NDIS_STATUS, bytes_done: u32, bytes_needed: u32) -> Self {
+        let set = kind == RequestKind::Set;
+        Self {
+            status,
+            bytes_read: if set { bytes_done } else { 0 },
+            bytes_written: if set { 0 } else { bytes_done },
+            bytes_needed,
+        }
+    }
+}
+
 /// What became of an OID request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OidAnswer {
@@ -119,20 +133,12 @@ impl FilterModuleBackend for tcpip::Core {
         Ok(
             match self.oid(oid, kind.ndis(), &mut InfoBuffer::new(info, BASE)) {
                 None => OidAnswer::PassedDown,
-                Some(c) => OidAnswer::Completed(OidCompletion {
-                    status: c.status,
-                    bytes_read: if kind == RequestKind::Set {
-                        c.bytes_read
-                    } else {
-                        0
-                    },
-                    bytes_written: if kind == RequestKind::Set {
-                        0
-                    } else {
-                        c.bytes_read
-                    },
-                    bytes_needed: c.bytes_needed,
-                }),
+                Some(c) => OidAnswer::Completed(OidCompletion::of(
+                    kind,
+                    c.status,
+                    c.bytes_read,
+                    c.bytes_needed,
+                )),
             },
         )
     }

@@ -7,15 +7,18 @@
 use std::cell::RefCell;
 use std::path::PathBuf;
 
-use ipsecov2_abi::{NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS};
+use ipsecov2_abi::{
+    IPsecOffloadV2NetBufferListInfo, IPsecOffloadV2TunnelNetBufferListInfo, NDIS_IPSEC_OFFLOAD_V2,
+    NDIS_NET_BUFFER_LIST_INFO, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_SUCCESS,
+};
 use ipsecov2_filter_core::state::FilterState;
-use ipsecov2_ndis_emu::host::{Host, HostConfig, Wire};
+use ipsecov2_ndis_emu::host::{transmit_checksum_offload, Host, HostConfig, Wire};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
 
 use crate::capture;
 use crate::cases::eq;
-use crate::tcpip::{send_nbl, Framed, RecvView};
+use crate::tcpip::{recv_nbl, send_nbl, Framed, RecvView};
 
 /// What the cases run against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -319,17 +322,7 @@ pub trait DatapathPair: Sized {
         }
         let wire: Vec<Vec<u8>> = wire.into_iter().map(|(w, _)| w).collect();
         for (w, f) in wire.iter().zip(frames) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Sent {
-                        wire: w,
-                        plain: &f.frame,
-                        handle,
-                        tunnel,
-                    },
-                );
-            });
+            capture_sent(w, &f.frame, handle, tunnel);
         }
         Ok(wire)
     }
@@ -344,20 +337,109 @@ pub trait DatapathPair: Sized {
     }
 }
 
+/// `--pcap`: one frame on the wire, protected from `plain` with the SA `handle` (`tunnel`: the
+/// tunnel slot TCP/IP set).
+pub fn capture_sent(wire: &[u8], plain: &[u8], handle: u64, tunnel: u64) {
+    capture::hook(|cap, case| {
+        cap.frame(
+            case,
+            capture::Wire::Sent {
+                wire,
+                plain,
+                handle,
+                tunnel,
+            },
+        );
+    });
+}
+
+/// `--pcap`: what TCP/IP got (`view`) for one packet the receiver's miniport indicated.
+pub fn capture_received_one(wire: &[u8], view: &RecvView) {
+    capture::hook(|cap, case| {
+        cap.frame(
+            case,
+            capture::Wire::Received {
+                wire,
+                result: capture::RxResult {
+                    crypto_done: view.crypto_done,
+                    status: view.status,
+                },
+            },
+        );
+    });
+}
+
 /// `--pcap`: what TCP/IP got for each packet the receiver's miniport indicated.
 pub fn capture_received(packets: &[Vec<u8>], got: &[(RecvView, Vec<u8>)]) {
     for ((view, _), wire) in got.iter().zip(packets) {
-        capture::hook(|cap, case| {
-            cap.frame(
-                case,
-                capture::Wire::Received {
-                    wire,
-                    result: capture::RxResult {
-                        crypto_done: view.crypto_done,
-                        status: view.status,
-                    },
-                },
-            );
-        });
+        capture_received_one(wire, view);
+    }
+}
+
+/// Each of `packets` indicated up in its own receive NBL (`nbl_flags`, a random MDL layout)
+/// through `indicate`, which answers what TCP/IP got for each; `--pcap` records it.
+pub fn receive_each(
+    rng: &mut SplitMix64,
+    packets: &[Vec<u8>],
+    nbl_flags: u32,
+    indicate: impl FnOnce(&[NblSpec]) -> Result<Vec<(RecvView, Vec<u8>)>, String>,
+) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
+    let specs: Vec<NblSpec> = packets
+        .iter()
+        .map(|f| recv_nbl(rng, f, nbl_flags))
+        .collect();
+    let got = indicate(&specs)?;
+    capture_received(packets, &got);
+    Ok(got)
+}
+
+/// What a module's send of the one NBL `spec` came to: its completion (an error unless there
+/// is exactly one) and the frames on the wire. `--pcap`: when it succeeded and TCP/IP asked for
+/// protection (a handle in its IPsec slot), the protected frames, with TCP/IP's and the handles.
+pub fn one_nbl_sent(
+    spec: &NblSpec,
+    statuses: &[Option<NDIS_STATUS>],
+    wire: Vec<Vec<u8>>,
+) -> Result<(Option<NDIS_STATUS>, Vec<Vec<u8>>), String> {
+    let status = match statuses {
+        [status] => *status,
+        other => return Err(format!("send of one NBL: completions {other:x?}")),
+    };
+    if status == Some(NDIS_STATUS_SUCCESS) {
+        let slot = |s: NDIS_NET_BUFFER_LIST_INFO| {
+            spec.info
+                .iter()
+                .find(|(k, _)| *k == s)
+                .map_or(0, |&(_, v)| v as u64)
+        };
+        let handle = slot(IPsecOffloadV2NetBufferListInfo);
+        let tunnel = slot(IPsecOffloadV2TunnelNetBufferListInfo);
+        if handle != 0 {
+            for (w, nb) in wire.iter().zip(&spec.nbs) {
+                capture_sent(w, &nb.data, handle, tunnel);
+            }
+        }
+    }
+    Ok((status, wire))
+}
+
+/// An error unless every one of `frames` receives was indicated up (`got` of them).
+pub fn all_indicated(got: usize, frames: usize) -> Result<(), String> {
+    if got == frames {
+        Ok(())
+    } else {
+        Err(format!("receive: {got} NBLs indicated up of {frames}"))
+    }
+}
+
+/// The miniport's share of the checksums the protected copies leave to it (their checksum
+/// info, when the NIC offloads any).
+pub fn miniport_checksums(wire: &mut [WireFrame], offload: Option<&NDIS_OFFLOAD>) {
+    if let Some(o) = offload {
+        for (frame, info) in wire {
+            if let Some(info) = info.filter(|&i| i != 0) {
+                transmit_checksum_offload(frame, info, o);
+            }
+        }
     }
 }

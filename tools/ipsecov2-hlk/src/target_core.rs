@@ -3,11 +3,11 @@
 //! [`PairAdapter`]; sends through a recording sink that plays the miniport (it puts each copy on
 //! the wire with the checksums it offers done), receives through `FilterCore::receive`.
 
+use crate::target;
 use ipsecov2_abi::*;
 use ipsecov2_filter_core::checksum::MiniportChecksum;
 use ipsecov2_filter_core::{HostTxBuffer, HostTxPool, SendDrop, SendSink};
 use ipsecov2_nbl::NblChain;
-use ipsecov2_ndis_emu::host::transmit_checksum_offload;
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::sink::RecordingSink;
 use ipsecov2_ndis_emu::{NblSpec, OwnedNblChain, SplitMix64};
@@ -128,13 +128,7 @@ impl DatapathPair for CorePair {
                 Sent::Completed(status, _) => statuses.push(Some(status)),
             }
         }
-        if let Some(o) = &self.offload {
-            for (frame, info) in &mut wire {
-                if let Some(info) = info.filter(|&i| i != 0) {
-                    transmit_checksum_offload(frame, info, o);
-                }
-            }
-        }
+        target::miniport_checksums(&mut wire, self.offload.as_ref());
         if self.pool.free_count() != self.pool.count() {
             return Err("transmit buffers not returned to the pool".into());
         }

@@ -35,7 +35,7 @@ use ipsecov2_ioctl::dispatch::NblOutcome;
 use ipsecov2_ioctl::request::{InjectInfo, InjectPath, OidKind};
 use ipsecov2_ioctl::test_client::{self, InjectReply, OidReply, TestNb, TestNbl, TestOid};
 use ipsecov2_ioctl::{module_stats, Ioctl};
-use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes, transmit_checksum_offload};
+use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes};
 use ipsecov2_ndis_emu::oid_buffers::{self, AddSa};
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
@@ -141,12 +141,7 @@ impl Channel {
         let body = self.call(Ioctl::TestOid, &req)?;
         let reply = test_client::read_oid(&ipsecov2_ioctl::wire::Reader::new(&body))
             .map_err(|f| format!("TestOid answer: {f:?}"))?;
-        if reply.ntstatus != 0 {
-            return Err(format!(
-                "TestOid not carried out: NTSTATUS {:#010x}",
-                reply.ntstatus
-            ));
-        }
+        carried_out(Ioctl::TestOid, reply.ntstatus)?;
         Ok(reply)
     }
 
@@ -218,11 +213,7 @@ impl Channel {
         let r = ipsecov2_ioctl::wire::Reader::new(&body);
         let fault = |f| format!("TestModuleStats answer: {f:?}");
         let ntstatus = r.u32(0).map_err(fault)?;
-        if ntstatus != 0 {
-            return Err(format!(
-                "TestModuleStats not carried out: NTSTATUS {ntstatus:#010x}"
-            ));
-        }
+        carried_out(Ioctl::TestModuleStats, ntstatus)?;
         let n = usize::try_from(r.u32(4).map_err(fault)?).map_err(|_| "record too long")?;
         module_stats::read(r.slice(8, n).map_err(fault)?).map_err(fault)
     }
@@ -237,11 +228,7 @@ impl Channel {
         let (ntstatus, mut bytes) =
             test_client::read_offload(&ipsecov2_ioctl::wire::Reader::new(&body))
                 .map_err(|f| format!("TestOffload answer: {f:?}"))?;
-        if ntstatus != 0 {
-            return Err(format!(
-                "TestOffload not carried out: NTSTATUS {ntstatus:#010x}"
-            ));
-        }
+        carried_out(Ioctl::TestOffload, ntstatus)?;
         let end = core::mem::offset_of!(NDIS_OFFLOAD, IPsecV2) + size_of::<NDIS_IPSEC_OFFLOAD_V2>();
         if bytes.len() < end {
             return Err(format!(
@@ -258,12 +245,7 @@ impl Channel {
         let body = self.call(Ioctl::TestInject, &req)?;
         let reply = test_client::read_inject(&ipsecov2_ioctl::wire::Reader::new(&body))
             .map_err(|f| format!("TestInject answer: {f:?}"))?;
-        if reply.ntstatus != 0 {
-            return Err(format!(
-                "TestInject not carried out: NTSTATUS {:#010x}",
-                reply.ntstatus
-            ));
-        }
+        carried_out(Ioctl::TestInject, reply.ntstatus)?;
         if reply.nbls.len() != nbls.len() {
             return Err(format!(
                 "TestInject: {} outcomes for {} NBLs",
@@ -533,13 +515,7 @@ impl DatapathPair for DevicePair {
             .map(|(w, info)| (w, Some(info as usize)))
             .collect();
         // The miniport does its share of the checksums the copy leaves to it.
-        if let Some(o) = &self.offload {
-            for (frame, info) in &mut wire {
-                if let Some(info) = info.filter(|&i| i != 0) {
-                    transmit_checksum_offload(frame, info, o);
-                }
-            }
-        }
+        target::miniport_checksums(&mut wire, self.offload.as_ref());
         Ok((statuses, wire))
     }
 
@@ -549,18 +525,14 @@ impl DatapathPair for DevicePair {
         packets: &[Vec<u8>],
         nbl_flags: u32,
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let specs: Vec<NblSpec> = packets
-            .iter()
-            .map(|f| recv_nbl(rng, f, nbl_flags))
-            .collect();
-        let got: Vec<(RecvView, Vec<u8>)> = self
-            .rx
-            .receive(&specs)?
-            .into_iter()
-            .map(|(f, v)| (v, f))
-            .collect();
-        target::capture_received(packets, &got);
-        Ok(got)
+        target::receive_each(rng, packets, nbl_flags, |specs| {
+            Ok(self
+                .rx
+                .receive(specs)?
+                .into_iter()
+                .map(|(f, v)| (v, f))
+                .collect())
+        })
     }
 
     fn finish(self) -> Result<(), String> {
@@ -658,37 +630,7 @@ impl FilterModuleBackend for DeviceOidModule {
     fn send(&self, spec: NblSpec) -> Result<SendResult, String> {
         let (statuses, wire) = self.channel.send(std::slice::from_ref(&spec))?;
         let wire: Vec<Vec<u8>> = wire.into_iter().map(|(w, _)| w).collect();
-        let status = match statuses.as_slice() {
-            [status] => *status,
-            other => return Err(format!("send of one NBL: completions {other:x?}")),
-        };
-        if status == Some(NDIS_STATUS_SUCCESS) {
-            // `--pcap`: the protected frames, with TCP/IP's frames and the handles.
-            let slot = |s| {
-                spec.info
-                    .iter()
-                    .find(|(k, _)| *k == s)
-                    .map_or(0, |&(_, v)| v as u64)
-            };
-            let handle = slot(IPsecOffloadV2NetBufferListInfo);
-            let tunnel = slot(IPsecOffloadV2TunnelNetBufferListInfo);
-            if handle != 0 {
-                for (w, nb) in wire.iter().zip(&spec.nbs) {
-                    capture::hook(|cap, case| {
-                        cap.frame(
-                            case,
-                            capture::Wire::Sent {
-                                wire: w,
-                                plain: &nb.data,
-                                handle,
-                                tunnel,
-                            },
-                        );
-                    });
-                }
-            }
-        }
-        Ok((status, wire))
+        target::one_nbl_sent(&spec, &statuses, wire)
     }
 
     fn receive(
@@ -696,22 +638,16 @@ impl FilterModuleBackend for DeviceOidModule {
         rng: &mut SplitMix64,
         frames: &[Vec<u8>],
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let specs: Vec<NblSpec> = frames.iter().map(|f| recv_nbl(rng, f, 0)).collect();
-        let got: Vec<(RecvView, Vec<u8>)> = self
-            .channel
-            .receive(&specs)?
-            .into_iter()
-            .map(|(f, v)| (v, f))
-            .collect();
-        if got.len() != frames.len() {
-            return Err(format!(
-                "receive: {} NBLs indicated up of {}",
-                got.len(),
-                frames.len()
-            ));
-        }
-        target::capture_received(frames, &got);
-        Ok(got)
+        target::receive_each(rng, frames, 0, |specs| {
+            let got: Vec<(RecvView, Vec<u8>)> = self
+                .channel
+                .receive(specs)?
+                .into_iter()
+                .map(|(f, v)| (v, f))
+                .collect();
+            target::all_indicated(got.len(), frames.len())?;
+            Ok(got)
+        })
     }
 
     fn view(&self) -> Result<ModuleView, String> {
@@ -942,5 +878,16 @@ impl Transport for Windows {
 
     fn finish(&mut self) -> Result<(), String> {
         Ok(())
+    }
+}
+
+/// An error unless the test-family request `ioctl` was carried out (its NTSTATUS 0).
+fn carried_out(ioctl: Ioctl, ntstatus: u32) -> Result<(), String> {
+    if ntstatus == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "{ioctl:?} not carried out: NTSTATUS {ntstatus:#010x}"
+        ))
     }
 }

@@ -46,6 +46,25 @@ pub struct Stats {
     pub oids_passed_down: u64,
 }
 
+/// The [`Stats`] of a module with `sa_count` SAs from any record of its counters under the same
+/// names (the emulated host's `ModuleStats` snapshot, the control device's `ModuleCounts`).
+macro_rules! stats_from {
+    ($sa_count:expr, $c:expr) => {{
+        let c = &$c;
+        $crate::target_states::Stats {
+            sa_count: $sa_count,
+            sends_outstanding: c.sends_outstanding,
+            send_paused: c.send_paused,
+            recv_returned_paused: c.recv_returned_paused,
+            recv_dropped_paused: c.recv_dropped_paused,
+            state_errors: c.state_errors,
+            oids_answered: c.oids_answered,
+            oids_passed_down: c.oids_passed_down,
+        }
+    }};
+}
+pub(crate) use stats_from;
+
 /// A status indication TCP/IP got from the module: the status, its `NDIS_OFFLOAD` for offload
 /// indications, and the buffer of any other.
 pub type Indication = (NDIS_STATUS, Option<NDIS_OFFLOAD>, Vec<u8>);
@@ -207,15 +226,6 @@ impl ModuleStates for Host {
 
     fn stats(&mut self) -> Result<Stats, String> {
         let s = self.snapshot().map_err(|e| e.to_string())?;
-        Ok(Stats {
-            sa_count: s.sas.len() as u64,
-            sends_outstanding: s.sends_outstanding,
-            send_paused: s.send_paused,
-            recv_returned_paused: s.recv_returned_paused,
-            recv_dropped_paused: s.recv_dropped_paused,
-            state_errors: s.state_errors,
-            oids_answered: s.oids_answered,
-            oids_passed_down: s.oids_passed_down,
-        })
+        Ok(stats_from!(s.sas.len() as u64, s))
     }
 }

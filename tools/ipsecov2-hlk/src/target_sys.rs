@@ -11,9 +11,7 @@ use std::rc::Rc;
 use ipsecov2_abi::{
     NDIS_IPSEC_OFFLOAD_V2, NDIS_OFFLOAD, NDIS_STATUS, NDIS_STATUS_TASK_OFFLOAD_CURRENT_CONFIG,
 };
-use ipsecov2_ndis_emu::host::{
-    nic_offload, offload_bytes, offload_from_bytes, transmit_checksum_offload,
-};
+use ipsecov2_ndis_emu::host::{nic_offload, offload_bytes, offload_from_bytes};
 use ipsecov2_ndis_emu::oid_buffers::AddSa;
 use ipsecov2_ndis_emu::tcpip::{recv_nbl, RecvView};
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
@@ -268,13 +266,7 @@ impl DatapathPair for SysPair {
             .into_iter()
             .map(|b| (b.frame, Some(b.checksum_info)))
             .collect();
-        if let Some(o) = &self.offload {
-            for (frame, info) in &mut wire {
-                if let Some(info) = info.filter(|&i| i != 0) {
-                    transmit_checksum_offload(frame, info, o);
-                }
-            }
-        }
+        target::miniport_checksums(&mut wire, self.offload.as_ref());
         Ok((statuses, wire))
     }
 
@@ -284,17 +276,13 @@ impl DatapathPair for SysPair {
         packets: &[Vec<u8>],
         nbl_flags: u32,
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let specs: Vec<NblSpec> = packets
-            .iter()
-            .map(|f| recv_nbl(rng, f, nbl_flags))
-            .collect();
-        let got = self
-            .session
-            .receive(self.rx, &specs)
-            .map_err(|e| e.to_string())?;
-        let got: Vec<(RecvView, Vec<u8>)> = got.into_iter().map(|p| (p.view, p.frame)).collect();
-        target::capture_received(packets, &got);
-        Ok(got)
+        target::receive_each(rng, packets, nbl_flags, |specs| {
+            let got = self
+                .session
+                .receive(self.rx, specs)
+                .map_err(|e| e.to_string())?;
+            Ok(got.into_iter().map(|p| (p.view, p.frame)).collect())
+        })
     }
 
     fn finish(self) -> Result<(), String> {

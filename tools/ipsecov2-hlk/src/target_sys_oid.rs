@@ -14,16 +14,15 @@ use std::rc::Rc;
 use ipsecov2_abi::*;
 use ipsecov2_ndis_emu::host::{offload_bytes, offload_from_bytes};
 use ipsecov2_ndis_emu::oid_buffers::BASE;
-use ipsecov2_ndis_emu::tcpip::recv_nbl;
 use ipsecov2_ndis_emu::{NblSpec, SplitMix64};
 use ipsecov2_oid::layout::{add_sa, delete_sa};
 use ipsecov2_pe_host::filter_module::Miniport;
 use ipsecov2_pe_host::session::{self, ListLayout, OidOutcome, Session, SessionError};
 
-use crate::capture;
 use crate::module_oids::{
     FilterModuleBackend, ModuleView, OidAnswer, OidCompletion, RequestKind, SendResult,
 };
+use crate::target;
 use crate::tcpip::RecvView;
 
 /// The interface index of the first module (the next ones count up).
@@ -147,57 +146,14 @@ impl FilterModuleBackend for SysOidModule {
                 status,
                 bytes_done,
                 bytes_needed,
-            } => OidAnswer::Completed(OidCompletion {
-                status,
-                bytes_read: if kind == RequestKind::Set {
-                    bytes_done
-                } else {
-                    0
-                },
-                bytes_written: if kind == RequestKind::Set {
-                    0
-                } else {
-                    bytes_done
-                },
-                bytes_needed,
-            }),
+            } => OidAnswer::Completed(OidCompletion::of(kind, status, bytes_done, bytes_needed)),
         })
     }
 
     fn send(&self, spec: NblSpec) -> Result<SendResult, String> {
         let m = self.handle;
         let (statuses, wire) = self.with(|s| s.send(m, std::slice::from_ref(&spec)))?;
-        let status = match statuses.as_slice() {
-            [status] => *status,
-            other => return Err(format!("send of one NBL: completions {other:x?}")),
-        };
-        if status == Some(NDIS_STATUS_SUCCESS) {
-            // `--pcap`: the protected frames, with TCP/IP's frames and the handles.
-            let slot = |s: NDIS_NET_BUFFER_LIST_INFO| {
-                spec.info
-                    .iter()
-                    .find(|(k, _)| *k == s)
-                    .map_or(0, |&(_, v)| v as u64)
-            };
-            let handle = slot(IPsecOffloadV2NetBufferListInfo);
-            let tunnel = slot(IPsecOffloadV2TunnelNetBufferListInfo);
-            for (w, nb) in wire.iter().zip(&spec.nbs) {
-                if handle != 0 {
-                    capture::hook(|cap, case| {
-                        cap.frame(
-                            case,
-                            capture::Wire::Sent {
-                                wire: w,
-                                plain: &nb.data,
-                                handle,
-                                tunnel,
-                            },
-                        );
-                    });
-                }
-            }
-        }
-        Ok((status, wire))
+        target::one_nbl_sent(&spec, &statuses, wire)
     }
 
     fn receive(
@@ -205,31 +161,12 @@ impl FilterModuleBackend for SysOidModule {
         rng: &mut SplitMix64,
         frames: &[Vec<u8>],
     ) -> Result<Vec<(RecvView, Vec<u8>)>, String> {
-        let specs: Vec<NblSpec> = frames.iter().map(|f| recv_nbl(rng, f, 0)).collect();
         let m = self.handle;
-        let got = self.with(|s| s.receive(m, &specs))?;
-        if got.len() != frames.len() {
-            return Err(format!(
-                "receive: {} NBLs indicated up of {}",
-                got.len(),
-                frames.len()
-            ));
-        }
-        for (p, wire) in got.iter().zip(frames) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Received {
-                        wire,
-                        result: capture::RxResult {
-                            crypto_done: p.view.crypto_done,
-                            status: p.view.status,
-                        },
-                    },
-                );
-            });
-        }
-        Ok(got.into_iter().map(|p| (p.view, p.frame)).collect())
+        target::receive_each(rng, frames, 0, |specs| {
+            let got = self.with(|s| s.receive(m, specs))?;
+            target::all_indicated(got.len(), frames.len())?;
+            Ok(got.into_iter().map(|p| (p.view, p.frame)).collect())
+        })
     }
 
     fn view(&self) -> Result<ModuleView, String> {

@@ -15,7 +15,7 @@ use ipsecov2_ndis_emu::NblSpec;
 use ipsecov2_pe_host::kernel::module::NdisState;
 use ipsecov2_pe_host::session::SentIds;
 
-use crate::target_states::{Indication, ModuleStates, Phase, Stats};
+use crate::target_states::{stats_from, Indication, ModuleStates, Phase, Stats};
 use crate::target_sys::{adapter, SysModule};
 
 /// `NDIS_STATUS_PENDING`.
@@ -194,16 +194,6 @@ impl ModuleStates for SysModule {
     fn stats(&mut self) -> Result<Stats, String> {
         let m = self.handle;
         let r = self.with(|s| s.module_stats(m))?;
-        let c = r.counts;
-        Ok(Stats {
-            sa_count: u64::from(r.sa_count),
-            sends_outstanding: c.sends_outstanding,
-            send_paused: c.send_paused,
-            recv_returned_paused: c.recv_returned_paused,
-            recv_dropped_paused: c.recv_dropped_paused,
-            state_errors: c.state_errors,
-            oids_answered: c.oids_answered,
-            oids_passed_down: c.oids_passed_down,
-        })
+        Ok(stats_from!(u64::from(r.sa_count), r.counts))
     }
 }

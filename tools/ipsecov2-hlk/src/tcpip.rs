@@ -203,18 +203,7 @@ pub fn receive_through(
             .map_err(|e| format!("emulation: {e:?}"))?;
         let view = recv_view(&owned, i);
         if let Some(wire) = frames.get(i) {
-            capture::hook(|cap, case| {
-                cap.frame(
-                    case,
-                    capture::Wire::Received {
-                        wire,
-                        result: capture::RxResult {
-                            crypto_done: view.crypto_done,
-                            status: view.status,
-                        },
-                    },
-                );
-            });
+            crate::target::capture_received_one(wire, &view);
         }
         out.push((view, bytes));
     }

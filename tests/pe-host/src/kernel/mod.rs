@@ -35,7 +35,7 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             ($m, $n, $f as *const () as usize)
         };
     }
-    let mut v = vec![
+    vec![
         ("ntoskrnl.exe", "KeBugCheckEx", bugcheck::entry()),
         f!("ntoskrnl.exe", "DbgPrintEx", debug::dbg_print_ex),
         f!("ntoskrnl.exe", "DbgPrint", debug::dbg_print),
@@ -258,9 +258,37 @@ pub fn implemented() -> Vec<(&'static str, &'static str, usize)> {
             "NdisFDevicePnPEventNotify",
             forward::ndis_f_device_pnp_event_notify
         ),
-    ];
-    v.extend(timer::imports());
-    v
+        f!(
+            "ntoskrnl.exe",
+            "KeQueryInterruptTimePrecise",
+            timer::ke_query_interrupt_time_precise
+        ),
+        f!(
+            "ntoskrnl.exe",
+            "KeFlushQueuedDpcs",
+            timer::ke_flush_queued_dpcs
+        ),
+        f!(
+            "ndis.sys",
+            "NdisAllocateTimerObject",
+            timer::ndis_allocate_timer_object
+        ),
+        f!(
+            "ndis.sys",
+            "NdisSetTimerObject",
+            timer::ndis_set_timer_object
+        ),
+        f!(
+            "ndis.sys",
+            "NdisCancelTimerObject",
+            timer::ndis_cancel_timer_object
+        ),
+        f!(
+            "ndis.sys",
+            "NdisFreeTimerObject",
+            timer::ndis_free_timer_object
+        ),
+    ]
 }
 
 /// The host table of every implemented import.

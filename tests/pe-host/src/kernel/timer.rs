@@ -270,42 +270,6 @@ pub extern "win64" fn ndis_free_timer_object(handle: usize) {
     pool::free("NdisFreeTimerObject", handle as *mut c_void, Some(t.tag));
 }
 
-/// The imports of this file, as (module, name, address).
-pub fn imports() -> [(&'static str, &'static str, usize); 6] {
-    [
-        (
-            "ntoskrnl.exe",
-            "KeQueryInterruptTimePrecise",
-            ke_query_interrupt_time_precise as *const () as usize,
-        ),
-        (
-            "ntoskrnl.exe",
-            "KeFlushQueuedDpcs",
-            ke_flush_queued_dpcs as *const () as usize,
-        ),
-        (
-            "ndis.sys",
-            "NdisAllocateTimerObject",
-            ndis_allocate_timer_object as *const () as usize,
-        ),
-        (
-            "ndis.sys",
-            "NdisSetTimerObject",
-            ndis_set_timer_object as *const () as usize,
-        ),
-        (
-            "ndis.sys",
-            "NdisCancelTimerObject",
-            ndis_cancel_timer_object as *const () as usize,
-        ),
-        (
-            "ndis.sys",
-            "NdisFreeTimerObject",
-            ndis_free_timer_object as *const () as usize,
-        ),
-    ]
-}
-
 impl DriverHost {
     /// Moves the virtual clock forward by `by`, then runs every timer due by the new time once
     /// (in due order), each at DISPATCH_LEVEL; returns how many timer functions ran.

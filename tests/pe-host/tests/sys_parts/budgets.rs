@@ -14,21 +14,7 @@ fn every_callback_stays_within_the_stack_budget() {
         .find(|a| a.name.starts_with("gcm256"))
         .expect("gcm256");
     let spi = 0x0C00_0001;
-    let out = add_sa(
-        &mut h,
-        m,
-        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).v6()),
-    );
-    add_sa(
-        &mut h,
-        m,
-        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).v6().inbound()),
-    );
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, spi)),
-        ah: None,
-        udp: false,
-    };
+    let (out, layer) = esp_both_ways(&mut h, m, tcpip::BundleSpec::esp(&alg, spi).v6());
     let f = tcpip::frame(
         &tcpip::Ip {
             v6: true,
@@ -96,17 +82,7 @@ fn per_nbl_cost_through_the_binary() {
         .find(|a| a.name.starts_with("gcm128"))
         .expect("gcm128");
     let spi = 0x0F00_0001;
-    let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)));
-    add_sa(
-        &mut h,
-        m,
-        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
-    );
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, spi)),
-        ah: None,
-        udp: false,
-    };
+    let (out, layer) = esp_both_ways(&mut h, m, tcpip::BundleSpec::esp(&alg, spi));
     // 1400-byte IP datagrams: payload so that the ESP-framed datagram is 1400 bytes.
     let probe = tcpip::frame(
         &tcpip::Ip {

@@ -76,23 +76,9 @@ fn esp_is_sealed_on_send_and_opened_on_receive_by_the_binary() {
         .filter(|a| a.name.starts_with("gcm128") || a.name.contains("sha256"))
     {
         let spi = 0x0A00_0000 + rng.next_u64() as u32 % 0x10000;
-        let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(alg, spi)));
-        add_sa(
-            &mut h,
-            m,
-            &tcpip::bundle(tcpip::BundleSpec::esp(alg, spi).inbound()),
-        );
-        let layer = tcpip::Layer {
-            esp: Some((alg.shape, spi)),
-            ah: None,
-            udp: false,
-        };
-        let ip = tcpip::Ip {
-            v6: false,
-            extras: false,
-        };
+        let (out, _) = esp_both_ways(&mut h, m, tcpip::BundleSpec::esp(alg, spi));
         let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
-        let f = tcpip::frame(&ip, &layer, 1, &payload, 6);
+        let f = esp_v4_frame(alg, spi, &payload, 6);
 
         let owned = OwnedNblChain::build(&[tcpip::send_nbl(
             &mut rng,
@@ -165,17 +151,7 @@ fn a_gcm_chain_runs_in_one_extended_state_section_each_way() {
         .find(|a| a.name.starts_with("gcm128"))
         .expect("gcm128");
     let spi = 0x0B00_0001;
-    let out = add_sa(&mut h, m, &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi)));
-    add_sa(
-        &mut h,
-        m,
-        &tcpip::bundle(tcpip::BundleSpec::esp(&alg, spi).inbound()),
-    );
-    let layer = tcpip::Layer {
-        esp: Some((alg.shape, spi)),
-        ah: None,
-        udp: false,
-    };
+    let (out, layer) = esp_both_ways(&mut h, m, tcpip::BundleSpec::esp(&alg, spi));
     let ip = tcpip::Ip {
         v6: false,
         extras: false,

@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use ipsecov2_crypto::{AesGcm, ExtendedStateSection, XsaveState};
+use ipsecov2_crypto::{AesGcm, ExtendedStateSection, Wide, XsaveState};
 
 use crate::{esp_frame, gcm_config, key, Case, ESP_HEADER_LEN, GCM_ICV_LEN, GCM_IV_LEN};
 
@@ -52,30 +52,11 @@ pub fn core_batch_seal_case(
     packets: usize,
 ) -> Result<Case, String> {
     let k = core_key(klen)?;
-    let mut bufs = vec![esp_frame(&gcm_config(engine_size(klen)), size); packets];
-    let bytes = bufs.iter().map(Vec::len).sum();
-    let saver = XsaveState::default();
-    if tier == CoreTier::Wide && !k.wide_capable() {
-        return Err("this CPU has no wide tier".into());
-    }
-    Ok(Case {
-        name: name.into(),
-        bytes,
-        op: Box::new(move || {
-            let section = match tier {
-                CoreTier::Wide => {
-                    Some(ExtendedStateSection::open(&saver).map_err(|e| format!("{e:?}"))?)
-                }
-                CoreTier::Xmm => None,
-            };
-            let wide = section.as_ref().map(ExtendedStateSection::wide);
-            for buf in &mut bufs {
-                let (nonce, aad, body, icv) = split(black_box(buf));
-                k.seal_in_place_with(wide, &nonce, &aad, body, icv)
-                    .map_err(|e| format!("seal: {e:?}"))?;
-            }
-            Ok(())
-        }),
+    let bufs = vec![esp_frame(&gcm_config(engine_size(klen)), size); packets];
+    batch_case(name, k, tier, bufs, |k, wide, buf| {
+        let (nonce, aad, body, icv) = split(black_box(buf));
+        k.seal_in_place_with(wide, &nonce, &aad, body, icv)
+            .map_err(|e| format!("seal: {e:?}"))
     })
 }
 
@@ -89,13 +70,39 @@ pub fn core_batch_open_case(
     packets: usize,
 ) -> Result<Case, String> {
     let k = core_key(klen)?;
-    let mut sealed = esp_frame(&gcm_config(engine_size(klen)), size);
-    {
-        let (nonce, aad, body, icv) = split(&mut sealed);
-        k.seal_in_place(&nonce, &aad, body, icv)
-            .map_err(|e| format!("seal: {e:?}"))?;
-    }
-    let mut bufs = vec![sealed.clone(); packets];
+    let sealed = sealed_frame(&k, engine_size(klen), size)?;
+    let bufs = vec![sealed.clone(); packets];
+    batch_case(name, k, tier, bufs, move |k, wide, buf| {
+        buf.copy_from_slice(&sealed);
+        let (nonce, aad, body, icv) = split(black_box(buf));
+        let icv: [u8; 16] = icv.try_into().map_err(|_| "icv length".to_string())?;
+        k.open_in_place_with(wide, &nonce, &aad, body, &icv)
+            .map_err(|e| format!("open: {e:?}"))
+    })
+}
+
+/// A framed ESP packet of about `size` bytes sealed with `k` (`key_size`).
+fn sealed_frame(
+    k: &AesGcm,
+    key_size: ipsec_engine::AesKeySize,
+    size: usize,
+) -> Result<Vec<u8>, String> {
+    let mut sealed = esp_frame(&gcm_config(key_size), size);
+    let (nonce, aad, body, icv) = split(&mut sealed);
+    k.seal_in_place(&nonce, &aad, body, icv)
+        .map_err(|e| format!("seal: {e:?}"))?;
+    Ok(sealed)
+}
+
+/// The case running `each` over every one of `bufs` with `k`, on `tier` (the wide tier: one
+/// section around the whole batch, as the filter opens one per NBL chain).
+fn batch_case(
+    name: &str,
+    k: AesGcm,
+    tier: CoreTier,
+    mut bufs: Vec<Vec<u8>>,
+    each: impl Fn(&AesGcm, Option<Wide<'_>>, &mut [u8]) -> Result<(), String> + 'static,
+) -> Result<Case, String> {
     let bytes = bufs.iter().map(Vec::len).sum();
     let saver = XsaveState::default();
     if tier == CoreTier::Wide && !k.wide_capable() {
@@ -113,11 +120,7 @@ pub fn core_batch_open_case(
             };
             let wide = section.as_ref().map(ExtendedStateSection::wide);
             for buf in &mut bufs {
-                buf.copy_from_slice(&sealed);
-                let (nonce, aad, body, icv) = split(black_box(buf));
-                let icv: [u8; 16] = icv.try_into().map_err(|_| "icv length".to_string())?;
-                k.open_in_place_with(wide, &nonce, &aad, body, &icv)
-                    .map_err(|e| format!("open: {e:?}"))?;
+                each(&k, wide, buf)?;
             }
             Ok(())
         }),
@@ -176,12 +179,7 @@ pub fn core_seal_case(name: &str, size: usize) -> Result<Case, String> {
 /// The crypto core opening it: restore the sealed packet (a memcpy), then open.
 pub fn core_open_case(name: &str, size: usize) -> Result<Case, String> {
     let k = core_key(16)?;
-    let mut sealed = esp_frame(&gcm_config(ipsec_engine::AesKeySize::Aes128), size);
-    {
-        let (nonce, aad, body, icv) = split(&mut sealed);
-        k.seal_in_place(&nonce, &aad, body, icv)
-            .map_err(|e| format!("seal: {e:?}"))?;
-    }
+    let sealed = sealed_frame(&k, ipsec_engine::AesKeySize::Aes128, size)?;
     debug_assert_eq!(GCM_ICV_LEN, 16);
     let mut buf = sealed.clone();
     let bytes = buf.len();

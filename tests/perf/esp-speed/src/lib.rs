@@ -258,14 +258,24 @@ pub fn esp_seal_case(name: &str, cfg: EspConfig, size: usize) -> Result<Case, St
 /// ESP open: restore the sealed packet (a memcpy of the packet), then open it.
 pub fn esp_open_case(name: &str, cfg: EspConfig, size: usize) -> Result<Case, String> {
     let sa = esp_sa(cfg)?;
-    let mut sealed = esp_frame(&cfg, size);
+    let sealed = sealed_by(&sa, &cfg, size)?;
+    Ok(reopen_case(name, sealed, sa))
+}
+
+/// A framed ESP packet of about `size` bytes sealed by `sa`.
+fn sealed_by(sa: &EspSa, cfg: &EspConfig, size: usize) -> Result<Vec<u8>, String> {
+    let mut sealed = esp_frame(cfg, size);
     sa.seal(&mut sealed, 0)
         .map_err(|e| format!("seal: {e:?}"))?;
+    Ok(sealed)
+}
+
+/// `sa` opening `sealed` again and again, each time restored first (a memcpy of the packet).
+fn reopen_case(name: &str, sealed: Vec<u8>, sa: EspSa) -> Case {
     let mut buf = sealed.clone();
-    let bytes = buf.len();
-    Ok(Case {
+    Case {
         name: name.into(),
-        bytes,
+        bytes: buf.len(),
         op: Box::new(move || {
             buf.copy_from_slice(&sealed);
             sa.open(black_box(&mut buf), 0)
@@ -274,7 +284,7 @@ pub fn esp_open_case(name: &str, cfg: EspConfig, size: usize) -> Result<Case, St
                 })
                 .map_err(|e| format!("open: {e:?}"))
         }),
-    })
+    }
 }
 
 /// [`esp_open_case`] as an offloaded inbound SA opens: the SA prepared for
@@ -291,23 +301,8 @@ pub fn esp_open_inbound_case(name: &str, cfg: EspConfig, size: usize) -> Result<
         .map_err(|e| format!("EspSa::with_direction({cfg:?}): {e:?}"))
     };
     let (out, sa) = (one(Direction::Outbound)?, one(Direction::Inbound)?);
-    let mut sealed = esp_frame(&cfg, size);
-    out.seal(&mut sealed, 0)
-        .map_err(|e| format!("seal: {e:?}"))?;
-    let mut buf = sealed.clone();
-    let bytes = buf.len();
-    Ok(Case {
-        name: name.into(),
-        bytes,
-        op: Box::new(move || {
-            buf.copy_from_slice(&sealed);
-            sa.open(black_box(&mut buf), 0)
-                .map(|o| {
-                    black_box(o);
-                })
-                .map_err(|e| format!("open: {e:?}"))
-        }),
-    })
+    let sealed = sealed_by(&out, &cfg, size)?;
+    Ok(reopen_case(name, sealed, sa))
 }
 
 /// Raw AES-GCM doing the work of ESP seal on the same framed buffer.
