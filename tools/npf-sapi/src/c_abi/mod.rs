@@ -55,7 +55,7 @@ pub fn install_transport(transport: Box<dyn Transport>) -> Result<Arc<Service>, 
 
 /// Environment variable naming the C ABI's transport when none was installed: `pe-host` (with
 /// the `pe-host` feature) loads the driver binary in this process
-/// ([`PeHost`](crate::transport::pe_host::PeHost), `$IPSECOV2_SYS` or the workspace's linked
+/// (`transport::pe_host::PeHost` on `$IPSECOV2_SYS` or the workspace's linked
 /// `.sys`, interfaces 1 to 3); unset or anything else, the in-process control plane behind the
 /// IOCTL dispatcher.
 pub const TRANSPORT_ENV: &str = "NPF_IPSEC_SAPI_TRANSPORT";
