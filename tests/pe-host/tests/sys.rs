@@ -104,6 +104,24 @@ fn head(owned: &OwnedNblChain) -> *mut NET_BUFFER_LIST {
     owned.nbl_ptr(0).expect("an NBL").cast()
 }
 
+/// TCP/IP sends `f` on `m` as one NBL carrying `handle`, and the miniport completes what went
+/// down: the chain (kept alive by the caller) and the frames on the wire.
+fn send_frame(
+    h: &mut DriverHost,
+    m: usize,
+    rng: &mut SplitMix64,
+    f: &tcpip::Framed,
+    handle: u64,
+) -> (OwnedNblChain, Vec<Vec<Vec<u8>>>) {
+    let owned =
+        OwnedNblChain::build(&[tcpip::send_nbl(rng, &[&f.frame], handle, 0, f.header_info)])
+            .expect("chain");
+    // SAFETY: `owned` is returned to the caller, so it outlives the send and its completion.
+    unsafe { h.send(m, head(&owned), true) }.expect("send");
+    let wire = h.complete_below(m, 0, true).expect("complete");
+    (owned, wire)
+}
+
 /// An outbound ESP SA of `spec` and its inbound twin added on `m` through the direct OID path:
 /// the outbound SA's offload handle, and TCP/IP's ESP layer for the SA's packets.
 fn esp_both_ways(h: &mut DriverHost, m: usize, spec: tcpip::BundleSpec<'_>) -> (u64, tcpip::Layer) {

@@ -25,17 +25,7 @@ fn every_callback_stays_within_the_stack_budget() {
         &[0x42; 1200],
         17,
     );
-    let owned = OwnedNblChain::build(&[tcpip::send_nbl(
-        &mut rng,
-        &[&f.frame],
-        out,
-        0,
-        f.header_info,
-    )])
-    .expect("chain");
-    // SAFETY: `owned` outlives the send and its completion.
-    unsafe { h.send(m, head(&owned), true) }.expect("send");
-    let wire = h.complete_below(m, 0, true).expect("complete");
+    let (_owned, wire) = send_frame(&mut h, m, &mut rng, &f, out);
     let rx = OwnedNblChain::build(&[tcpip::recv_nbl(&mut rng, &wire[0][0], 0)]).expect("chain");
     // SAFETY: `rx` outlives the receive and its return.
     unsafe { h.receive(m, head(&rx), 1, true) }.expect("receive");

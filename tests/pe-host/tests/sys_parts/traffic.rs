@@ -80,17 +80,7 @@ fn esp_is_sealed_on_send_and_opened_on_receive_by_the_binary() {
         let payload: Vec<u8> = (0..300u32).map(|i| (i * 7) as u8).collect();
         let f = esp_v4_frame(alg, spi, &payload, 6);
 
-        let owned = OwnedNblChain::build(&[tcpip::send_nbl(
-            &mut rng,
-            &[&f.frame],
-            out,
-            0,
-            f.header_info,
-        )])
-        .expect("chain");
-        // SAFETY: `owned` outlives the send and its completion.
-        unsafe { h.send(m, head(&owned), true) }.expect("send");
-        let wire = h.complete_below(m, 0, true).expect("complete");
+        let (owned, wire) = send_frame(&mut h, m, &mut rng, &f, out);
         assert_eq!(wire.len(), 1, "{}: one NBL down", alg.name);
         let w = &wire[0][0];
         assert_eq!(w.len(), f.frame.len(), "{}", alg.name);
